@@ -1,0 +1,124 @@
+# Rampart: one non-recursive Makefile.  `make` builds, `make check` installs
+# what the tests need, builds everything (also under ASan+UBSan) and runs
+# the whole suite; `make bench` runs the micro-benchmarks.
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+DESTDIR  ?=
+BUILD    ?= build
+OPT      ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+
+ifneq ($(V),1)
+Q := @
+E := @echo
+else
+Q :=
+E := @true
+endif
+
+WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wformat-security -Wnull-dereference -Wvla -Wpointer-arith \
+	-Wcast-align -Wundef
+HARDEN   := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection \
+	-fcf-protection -fPIE
+LDHARDEN := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+
+CRYPTO_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcrypto 2>/dev/null)
+CRYPTO_LIBS   := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
+
+BASE_CPPFLAGS := -Isrc $(CRYPTO_CFLAGS)
+BASE_CFLAGS   := -std=gnu11 $(WARNINGS) -pipe
+LIBS          := $(CRYPTO_LIBS)
+
+# Release objects: hardened, optimized.  CFLAGS/LDFLAGS from the user are
+# appended so that packagers can override.
+REL_CFLAGS  := $(BASE_CFLAGS) $(OPT) $(HARDEN) $(CFLAGS)
+REL_LDFLAGS := $(LDHARDEN) $(LDFLAGS)
+# Sanitizer objects: for tests.  -O1 keeps stack traces readable.
+SAN_CFLAGS  := $(BASE_CFLAGS) -O1 -g $(SANITIZE) -DRAMPART_DEBUG -fPIE $(CFLAGS)
+SAN_LDFLAGS := $(SANITIZE) -pie $(LDFLAGS)
+
+# Layers, lowest first (docs/design.md).  A seam's backend file
+# (src/**/*_backend_*.c) is #included by its seam, never compiled alone.
+LAYERS   := common crypto proto ops
+LIB_SRC  := $(filter-out %_backend.c,$(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
+CLI_SRC  := $(wildcard src/cli/*.c)
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+BENCH_SRC := $(wildcard bench/*.c)
+
+REL_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/rel/%.o)
+REL_CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/rel/%.o)
+SAN_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/san/%.o)
+SAN_CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/san/%.o)
+HARNESS_OBJ := $(BUILD)/san/tests/harness.o
+
+RAMPART     := $(BUILD)/rampart
+RAMPART_SAN := $(BUILD)/san/rampart
+TESTS       := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCHES     := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+# Keep objects that only feed a test or benchmark binary.
+.SECONDARY:
+
+.PHONY: all check test deps install uninstall clean bench
+all: $(RAMPART)
+
+$(BUILD)/rel/%.o: %.c
+	$(E) "  CC      $<"
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CPPFLAGS) $(CPPFLAGS) $(REL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/san/%.o: %.c
+	$(E) "  CC san  $<"
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CPPFLAGS) $(CPPFLAGS) $(SAN_CFLAGS) -MMD -MP -c $< -o $@
+
+$(RAMPART): $(REL_CLI_OBJ) $(REL_LIB_OBJ)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $^ $(LIBS) -o $@
+
+$(RAMPART_SAN): $(SAN_CLI_OBJ) $(SAN_LIB_OBJ)
+	$(E) "  LD san  $@"
+	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/san/tests/unit/%.o $(HARNESS_OBJ) $(SAN_LIB_OBJ)
+	$(E) "  LD san  $@"
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/bench/%: $(BUILD)/rel/bench/%.o $(REL_LIB_OBJ)
+	$(E) "  LD      $@"
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/san/tests/%.o: BASE_CPPFLAGS += -Itests
+
+deps:
+	$(Q)scripts/deps.sh ensure
+
+# The suite: unit tests under ASan+UBSan, then the script tests (which run
+# the sanitized CLI against the real wireguard-tools).  The last line is
+# "N passed, N failed".
+check: deps
+	$(Q)$(MAKE) --no-print-directory all $(RAMPART_SAN) $(TESTS) $(BENCHES)
+	$(Q)BUILD=$(BUILD) tests/run.sh
+test: check
+
+bench: $(BENCHES)
+	$(Q)for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+
+install: $(RAMPART)
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(RAMPART) $(DESTDIR)$(BINDIR)/rampart
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/rampart
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,59 @@
+/* rampart: the operator's tool.  Table-driven dispatch to one file per
+ * subcommand. */
+#include "cli.h"
+
+#include "common/log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#ifndef RAMPART_VERSION
+#define RAMPART_VERSION "0.1.0-dev"
+#endif
+
+const char *prog_name = "rampart";
+
+static const struct command {
+	const char *name;
+	int (*main)(int argc, char *argv[]);
+	const char *summary;
+} commands[] = {
+	{ "genkey", genkey_main, "Generates a new private key and writes it to stdout" },
+	{ "genpsk", genpsk_main, "Generates a new preshared key and writes it to stdout" },
+	{ "pubkey", pubkey_main, "Reads a private key from stdin and writes a public key to stdout" },
+	{ "strip", strip_main, "Prints the wg(8) part of a configuration file (like wg-quick strip)" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: %s <cmd> [<args>]\n\nAvailable subcommands:\n", prog_name);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "You may pass `--help' to any of these subcommands to view usage.\n");
+}
+
+int main(int argc, char *argv[])
+{
+	log_set_prefix(prog_name);
+	if (argc < 2) {
+		usage(stderr);
+		return 1;
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version") ||
+	    !strcmp(argv[1], "-v")) {
+		printf("rampart v%s\n", RAMPART_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].main(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "%s: invalid subcommand `%s'\n", prog_name, argv[1]);
+	usage(stderr);
+	return 1;
+}

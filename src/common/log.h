@@ -1,0 +1,33 @@
+/* Logging for every layer.  Messages go to stderr (or syslog once the
+ * daemon has detached); the level is set once at start-up.  Anything a
+ * remote party can trigger must use log_debug_ratelimited(). */
+#ifndef RAMPART_COMMON_LOG_H
+#define RAMPART_COMMON_LOG_H
+
+#include <stdbool.h>
+
+enum log_level {
+	LOG_LEVEL_SILENT = 0,
+	LOG_LEVEL_ERROR = 1,
+	LOG_LEVEL_WARN = 2,
+	LOG_LEVEL_INFO = 3,
+	LOG_LEVEL_DEBUG = 4,
+};
+
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+/* Parses "error", "warn", "info"/"verbose", "debug" or "silent"
+ * (wireguard-go's LOG_LEVEL words); false if unknown. */
+bool log_parse_level(const char *word, enum log_level *level);
+/* Prefix for every line, e.g. the program name; not copied. */
+void log_set_prefix(const char *prefix);
+
+void log_msg(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+
+#endif
