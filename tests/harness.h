@@ -67,7 +67,7 @@ int harness_main(const struct harness_case *cases, size_t n, int argc,
  * lines separated by blank lines; '#' starts a comment.  A field written
  * as "field = \"text\"" holds ASCII text instead of hex.  Values may be
  * continued on following lines that start with whitespace. */
-#define VEC_MAX_FIELDS 16
+#define VEC_MAX_FIELDS 32
 
 struct vec_field {
 	char name[32];

@@ -1,0 +1,92 @@
+/* mac1, mac2 and cookie replies (WireGuard paper §5.4.4, §5.4.7).
+ *
+ * Every handshake message carries mac1 = MAC(HASH("mac1----" || Spub_r),
+ * msg up to mac1), checked first and before any DH: without the
+ * responder's public key nobody gets an answer.  Under load the responder
+ * also wants mac2 = MAC(cookie, msg up to mac2), where the cookie is a MAC
+ * of the sender's IP address and port under a secret rotated every two
+ * minutes; a sender without one gets a 64-byte cookie reply instead of DH
+ * work.
+ *
+ * A checker belongs to the device, a maker to each peer.  Neither locks:
+ * the device serializes access (the handshake worker owns the checker; a
+ * maker is used under its peer's handshake lock). */
+#ifndef RAMPART_PROTO_COOKIE_H
+#define RAMPART_PROTO_COOKIE_H
+
+#include "messages.h"
+
+#include "common/compiler.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A datagram's source, as the cookie binds it. */
+struct cookie_source {
+	int family;        /* AF_INET or AF_INET6 */
+	uint8_t addr[16];  /* network byte order; 4 bytes used for IPv4 */
+	uint16_t port;     /* host byte order */
+};
+
+struct cookie_checker {
+	bool has_keys;
+	uint8_t message_mac1_key[COOKIE_KEY_LEN];
+	uint8_t cookie_encryption_key[COOKIE_KEY_LEN];
+	uint8_t secret[COOKIE_KEY_LEN];
+	bool has_secret;
+	uint64_t secret_birthdate; /* monotonic ns */
+};
+
+struct cookie_maker {
+	uint8_t message_mac1_key[COOKIE_KEY_LEN];
+	uint8_t cookie_decryption_key[COOKIE_KEY_LEN];
+	uint8_t cookie[COOKIE_LEN];
+	bool is_valid;
+	uint64_t birthdate;        /* monotonic ns, when the cookie arrived */
+	uint8_t last_mac1_sent[COOKIE_LEN];
+	bool have_sent_mac1;
+};
+
+enum cookie_mac_state {
+	INVALID_MAC,
+	VALID_MAC_BUT_NO_COOKIE,
+	VALID_MAC_WITH_COOKIE,
+};
+
+void cookie_checker_init(struct cookie_checker *cc);
+/* Derives the keys from the device's public key (NULL: no identity, every
+ * message's mac1 is then invalid). */
+void cookie_checker_precompute(struct cookie_checker *cc, const uint8_t *local_public);
+void cookie_checker_uninit(struct cookie_checker *cc);
+
+void cookie_maker_init(struct cookie_maker *cm, const uint8_t remote_public[NOISE_PUBLIC_KEY_LEN]);
+void cookie_maker_uninit(struct cookie_maker *cm);
+
+/* Checks a handshake message (types 1 and 2; len is its exact size, the
+ * last 32 bytes being mac1 and mac2).  mac2 is checked only when
+ * check_cookie (the device is under load).  now: monotonic ns (the secret
+ * is renewed when older than COOKIE_SECRET_MAX_AGE). */
+enum cookie_mac_state cookie_validate_packet(struct cookie_checker *cc, const void *msg,
+					     size_t len, const struct cookie_source *src,
+					     bool check_cookie, uint64_t now) warn_unused;
+
+/* Writes mac1 and mac2 into an outgoing handshake message; mac2 only
+ * while the maker holds a cookie younger than COOKIE_SECRET_MAX_AGE -
+ * COOKIE_SECRET_LATENCY, zeros otherwise.  now: monotonic ns. */
+bool cookie_add_mac_to_packet(struct cookie_maker *cm, void *msg, size_t len,
+			      uint64_t now) warn_unused;
+
+/* Builds the cookie reply to a handshake message from src whose sender
+ * index was `index`.  now: monotonic ns. */
+bool cookie_message_create(struct cookie_checker *cc, struct message_handshake_cookie *dst,
+			   const void *msg, size_t len, uint32_t index,
+			   const struct cookie_source *src, uint64_t now) warn_unused;
+
+/* Accepts a cookie reply for the last message this maker sent (its mac1
+ * is the reply's AD); false if it does not decrypt or nothing was sent.
+ * now: monotonic ns. */
+bool cookie_message_consume(struct cookie_maker *cm,
+			    const struct message_handshake_cookie *msg, uint64_t now) warn_unused;
+
+#endif
