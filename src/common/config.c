@@ -1,0 +1,238 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+struct conf *conf_alloc(void)
+{
+	return calloc(1, sizeof(struct conf));
+}
+
+static void peer_uninit(struct conf_peer *peer)
+{
+	free(peer->allowed_ips);
+	explicit_bzero(peer, sizeof(*peer));
+}
+
+void conf_free(struct conf *conf)
+{
+	if (!conf)
+		return;
+	for (size_t i = 0; i < conf->n_peers; i++)
+		peer_uninit(&conf->peers[i]);
+	free(conf->peers);
+	for (unsigned k = 0; k < CONF_HOOK_COUNT; k++) {
+		for (size_t i = 0; i < conf->hooks[k].n; i++)
+			free(conf->hooks[k].v[i].cmd);
+		free(conf->hooks[k].v);
+	}
+	free(conf->addresses);
+	free(conf->dns);
+	explicit_bzero(conf, sizeof(*conf));
+	free(conf);
+}
+
+/* Makes room for one more element.  The old array is wiped rather than
+ * realloc()ed, because the peer array holds preshared keys and realloc
+ * would leave a copy of them in freed memory. */
+static int grow(void **arr, size_t *cap, size_t n, size_t size, size_t max)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	if (n >= max)
+		return -E2BIG;
+	ncap = *cap ? *cap * 2 : 4;
+	if (ncap > max)
+		ncap = max;
+	p = calloc(ncap, size);
+	if (!p)
+		return -ENOMEM;
+	if (*arr) {
+		memcpy(p, *arr, n * size);
+		explicit_bzero(*arr, n * size);
+		free(*arr);
+	}
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+int conf_add_address(struct conf *conf, const struct netaddr_prefix *p, unsigned line)
+{
+	int ret = grow((void **)&conf->addresses, &conf->cap_addresses,
+		       conf->n_addresses, sizeof(*conf->addresses), CONF_LIST_MAX);
+
+	if (ret)
+		return ret;
+	conf->addresses[conf->n_addresses].prefix = *p;
+	conf->addresses[conf->n_addresses++].line = line;
+	return 0;
+}
+
+int conf_add_dns(struct conf *conf, const struct conf_dns *dns)
+{
+	int ret = grow((void **)&conf->dns, &conf->cap_dns, conf->n_dns,
+		       sizeof(*conf->dns), CONF_LIST_MAX);
+
+	if (ret)
+		return ret;
+	conf->dns[conf->n_dns++] = *dns;
+	return 0;
+}
+
+int conf_add_hook(struct conf *conf, enum conf_hook_kind kind, const char *cmd,
+		  unsigned line)
+{
+	char *copy;
+	int ret;
+
+	if ((unsigned)kind >= CONF_HOOK_COUNT)
+		return -EINVAL;
+	ret = grow((void **)&conf->hooks[kind].v, &conf->hooks[kind].cap,
+		   conf->hooks[kind].n, sizeof(struct conf_hook), CONF_LIST_MAX);
+	if (ret)
+		return ret;
+	copy = strdup(cmd);
+	if (!copy)
+		return -ENOMEM;
+	conf->hooks[kind].v[conf->hooks[kind].n].cmd = copy;
+	conf->hooks[kind].v[conf->hooks[kind].n++].line = line;
+	return 0;
+}
+
+int conf_peer_add_allowed_ip(struct conf_peer *peer, const struct netaddr_prefix *p,
+			     unsigned line)
+{
+	int ret = grow((void **)&peer->allowed_ips, &peer->cap_allowed_ips,
+		       peer->n_allowed_ips, sizeof(*peer->allowed_ips), CONF_LIST_MAX);
+
+	if (ret)
+		return ret;
+	peer->allowed_ips[peer->n_allowed_ips].prefix = *p;
+	peer->allowed_ips[peer->n_allowed_ips++].line = line;
+	return 0;
+}
+
+struct conf_peer *conf_add_peer(struct conf *conf, unsigned line)
+{
+	struct conf_peer *peer;
+	int ret = grow((void **)&conf->peers, &conf->cap_peers, conf->n_peers,
+		       sizeof(*conf->peers), CONF_PEERS_MAX);
+
+	if (ret) {
+		errno = -ret;
+		return NULL;
+	}
+	peer = &conf->peers[conf->n_peers++];
+	memset(peer, 0, sizeof(*peer));
+	peer->line = line;
+	return peer;
+}
+
+/* --- equality ---------------------------------------------------------- */
+
+static bool key_equal(const uint8_t a[KEY_LEN], const uint8_t b[KEY_LEN])
+{
+	volatile uint8_t acc = 0;
+
+	for (unsigned i = 0; i < KEY_LEN; i++)
+		acc |= a[i] ^ b[i];
+	return acc == 0;
+}
+
+static bool prefixes_equal(const struct conf_prefix *a, size_t na,
+			   const struct conf_prefix *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (!netaddr_prefix_equal(&a[i].prefix, &b[i].prefix))
+			return false;
+	return true;
+}
+
+static bool dns_equal(const struct conf_dns *a, const struct conf_dns *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	if (a->kind == CONF_DNS_SERVER)
+		return netaddr_equal(&a->server, &b->server);
+	return !strcasecmp(a->domain, b->domain);
+}
+
+static bool table_equal(const struct conf_table *a, const struct conf_table *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	if (a->kind == CONF_TABLE_ID)
+		return a->id == b->id;
+	if (a->kind == CONF_TABLE_NAME)
+		return !strcmp(a->name, b->name);
+	return true;
+}
+
+static bool peer_equal(const struct conf_peer *a, const struct conf_peer *b)
+{
+	if (a->has_public_key != b->has_public_key ||
+	    (a->has_public_key && !key_equal(a->public_key, b->public_key)))
+		return false;
+	if (a->has_preshared_key != b->has_preshared_key ||
+	    (a->has_preshared_key && !key_equal(a->preshared_key, b->preshared_key)))
+		return false;
+	if (!prefixes_equal(a->allowed_ips, a->n_allowed_ips, b->allowed_ips,
+			    b->n_allowed_ips))
+		return false;
+	if (a->has_endpoint != b->has_endpoint ||
+	    (a->has_endpoint && !netaddr_endpoint_equal(&a->endpoint, &b->endpoint)))
+		return false;
+	if (a->has_keepalive != b->has_keepalive ||
+	    (a->has_keepalive && a->keepalive != b->keepalive))
+		return false;
+	return true;
+}
+
+bool conf_equal(const struct conf *a, const struct conf *b)
+{
+	if (a->has_private_key != b->has_private_key ||
+	    (a->has_private_key && !key_equal(a->private_key, b->private_key)))
+		return false;
+	if (a->has_listen_port != b->has_listen_port ||
+	    (a->has_listen_port && a->listen_port != b->listen_port))
+		return false;
+	if (a->has_fwmark != b->has_fwmark || (a->has_fwmark && a->fwmark != b->fwmark))
+		return false;
+	if (!prefixes_equal(a->addresses, a->n_addresses, b->addresses, b->n_addresses))
+		return false;
+	if (a->n_dns != b->n_dns)
+		return false;
+	for (size_t i = 0; i < a->n_dns; i++)
+		if (!dns_equal(&a->dns[i], &b->dns[i]))
+			return false;
+	if (a->has_mtu != b->has_mtu || (a->has_mtu && a->mtu != b->mtu))
+		return false;
+	if (a->has_table != b->has_table ||
+	    (a->has_table && !table_equal(&a->table, &b->table)))
+		return false;
+	for (unsigned k = 0; k < CONF_HOOK_COUNT; k++) {
+		if (a->hooks[k].n != b->hooks[k].n)
+			return false;
+		for (size_t i = 0; i < a->hooks[k].n; i++)
+			if (strcmp(a->hooks[k].v[i].cmd, b->hooks[k].v[i].cmd))
+				return false;
+	}
+	if (a->has_save_config != b->has_save_config ||
+	    (a->has_save_config && a->save_config != b->save_config))
+		return false;
+	if (a->n_peers != b->n_peers)
+		return false;
+	for (size_t i = 0; i < a->n_peers; i++)
+		if (!peer_equal(&a->peers[i], &b->peers[i]))
+			return false;
+	return true;
+}

@@ -1,0 +1,173 @@
+/* The configuration model: what a wg-quick style file says about one
+ * interface and its peers, independent of how it was written down.
+ * src/ops/wgconf.c fills it from text and prints it back; the daemon and
+ * the control socket will fill it from their own inputs.
+ *
+ * Every optional scalar has a has_* flag, so "ListenPort = 0" and no
+ * ListenPort at all stay distinguishable.  Every field and peer remembers
+ * the line it came from (0 when it did not come from a file), for error
+ * messages and the audit command; conf_equal() ignores those lines.
+ *
+ * Lists keep the order in which they were written.  Private and preshared
+ * keys are wiped when a conf or a peer array is freed or moved. */
+#ifndef RAMPART_COMMON_CONFIG_H
+#define RAMPART_COMMON_CONFIG_H
+
+#include "compiler.h"
+#include "encoding.h"
+#include "netaddr.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+	/* The kernel's MAX_PEERS_PER_DEVICE. */
+	CONF_PEERS_MAX = 1 << 20,
+	/* Entries in any one list (addresses, DNS, hooks, a peer's
+	 * AllowedIPs); a file of at most 16 MiB cannot come close. */
+	CONF_LIST_MAX = 1 << 20,
+	/* Longest routing table name accepted for Table. */
+	CONF_TABLE_NAME_MAX = 63,
+};
+
+/* wg-quick's Table: "off" (no routes), "auto" (the default), a number or a
+ * name from /etc/iproute2/rt_tables. */
+enum conf_table_kind {
+	CONF_TABLE_AUTO,
+	CONF_TABLE_OFF,
+	CONF_TABLE_ID,
+	CONF_TABLE_NAME,
+};
+
+struct conf_table {
+	enum conf_table_kind kind;
+	uint32_t id;                           /* CONF_TABLE_ID */
+	char name[CONF_TABLE_NAME_MAX + 1];    /* CONF_TABLE_NAME */
+};
+
+/* wg-quick sends entries that look like IP addresses to resolvconf as
+ * name servers and everything else as search domains; both kinds stay in
+ * one list so the written order survives a round trip. */
+enum conf_dns_kind {
+	CONF_DNS_SERVER,
+	CONF_DNS_SEARCH,
+};
+
+struct conf_dns {
+	enum conf_dns_kind kind;
+	struct netaddr server;                  /* CONF_DNS_SERVER */
+	char domain[NETADDR_HOST_MAX + 1];      /* CONF_DNS_SEARCH */
+	unsigned line;
+};
+
+struct conf_prefix {
+	struct netaddr_prefix prefix;
+	unsigned line;
+};
+
+enum conf_hook_kind {
+	CONF_HOOK_PRE_UP,
+	CONF_HOOK_POST_UP,
+	CONF_HOOK_PRE_DOWN,
+	CONF_HOOK_POST_DOWN,
+	CONF_HOOK_COUNT,
+};
+
+/* A shell command run by the operations layer; never by the parser. */
+struct conf_hook {
+	char *cmd; /* owned */
+	unsigned line;
+};
+
+struct conf_peer {
+	unsigned line; /* of the [Peer] header */
+
+	uint8_t public_key[KEY_LEN];
+	bool has_public_key;
+	unsigned public_key_line;
+
+	uint8_t preshared_key[KEY_LEN]; /* secret: wiped on free */
+	bool has_preshared_key;
+	unsigned preshared_key_line;
+
+	struct conf_prefix *allowed_ips;
+	size_t n_allowed_ips, cap_allowed_ips;
+
+	struct netaddr_endpoint endpoint;
+	bool has_endpoint;
+	unsigned endpoint_line;
+
+	uint16_t keepalive; /* seconds; 0 is off */
+	bool has_keepalive;
+	unsigned keepalive_line;
+};
+
+struct conf {
+	unsigned interface_line; /* of the first [Interface] header, or 0 */
+
+	/* Read by wg(8). */
+	uint8_t private_key[KEY_LEN]; /* secret: wiped on free */
+	bool has_private_key;
+	unsigned private_key_line;
+
+	uint16_t listen_port;
+	bool has_listen_port;
+	unsigned listen_port_line;
+
+	uint32_t fwmark; /* 0 is off */
+	bool has_fwmark;
+	unsigned fwmark_line;
+
+	/* Read by wg-quick. */
+	struct conf_prefix *addresses;
+	size_t n_addresses, cap_addresses;
+
+	struct conf_dns *dns;
+	size_t n_dns, cap_dns;
+
+	uint32_t mtu;
+	bool has_mtu;
+	unsigned mtu_line;
+
+	struct conf_table table;
+	bool has_table;
+	unsigned table_line;
+
+	struct {
+		struct conf_hook *v;
+		size_t n, cap;
+	} hooks[CONF_HOOK_COUNT];
+
+	bool save_config;
+	bool has_save_config;
+	unsigned save_config_line;
+
+	struct conf_peer *peers;
+	size_t n_peers, cap_peers;
+};
+
+/* A zeroed conf with nothing set; NULL with errno on failure. */
+struct conf *conf_alloc(void);
+/* Wipes the keys and frees everything; conf_free(NULL) is a no-op. */
+void conf_free(struct conf *conf);
+
+/* Appenders: 0, -ENOMEM, or -E2BIG past the CONF_*_MAX bounds. */
+int conf_add_address(struct conf *conf, const struct netaddr_prefix *p,
+		     unsigned line) warn_unused;
+int conf_add_dns(struct conf *conf, const struct conf_dns *dns) warn_unused;
+/* Copies cmd. */
+int conf_add_hook(struct conf *conf, enum conf_hook_kind kind, const char *cmd,
+		  unsigned line) warn_unused;
+int conf_peer_add_allowed_ip(struct conf_peer *peer, const struct netaddr_prefix *p,
+			     unsigned line) warn_unused;
+/* Appends a zeroed peer and returns it, or NULL with errno (ENOMEM,
+ * E2BIG).  The pointer is valid until the next conf_add_peer(): the
+ * array may move. */
+struct conf_peer *conf_add_peer(struct conf *conf, unsigned line);
+
+/* Same settings, ignoring source lines and list capacities; keys are
+ * compared in constant time. */
+bool conf_equal(const struct conf *a, const struct conf *b) warn_unused;
+
+#endif
