@@ -21,9 +21,10 @@ missing() {
 		file=${entry#*:}
 		[ -e "$file" ] || echo "$pkg"
 	done
-	# The sanitizer runtimes come with gcc on Debian 12; check them too.
+	# The sanitizer runtimes (libasan8, libubsan1) come with gcc on
+	# Debian 12; check them too, since `make check` links against them.
 	for lib in libasan.so.8 libubsan.so.1; do
-		ldconfig -p 2>/dev/null | grep -q "$lib" || echo "lib${lib%%.so*}$(echo "$lib" | sed 's/.*\.so\.//')"
+		ldconfig -p 2>/dev/null | grep -q "$lib" || echo "${lib%%.so*}${lib##*.so.}"
 	done
 }
 
