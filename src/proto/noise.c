@@ -10,6 +10,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const uint8_t construction[37] = "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s";
@@ -379,9 +380,13 @@ void noise_keypairs_clear(struct noise_remote *r)
 void noise_remote_uninit(struct noise_remote *r)
 {
 	noise_keypairs_clear(r);
-	for (int i = 0; i < NOISE_KEYPAIR_SLOTS; i++) {
-		crypto_aead_free(r->slots[i].send);
-		crypto_aead_free(r->slots[i].recv);
+	if (r->slots) {
+		for (int i = 0; i < NOISE_KEYPAIR_SLOTS; i++) {
+			crypto_aead_free(r->slots[i].send);
+			crypto_aead_free(r->slots[i].recv);
+		}
+		crypto_wipe(r->slots, NOISE_KEYPAIR_SLOTS * sizeof(*r->slots));
+		free(r->slots);
 	}
 	crypto_wipe(r, sizeof(*r));
 }
@@ -540,6 +545,11 @@ enum noise_error noise_consume_response(struct noise_remote *r,
 
 static struct noise_keypair *free_slot(struct noise_remote *r)
 {
+	if (!r->slots) {
+		r->slots = calloc(NOISE_KEYPAIR_SLOTS, sizeof(*r->slots));
+		if (!r->slots)
+			return NULL;
+	}
 	for (int i = 0; i < NOISE_KEYPAIR_SLOTS; i++) {
 		struct noise_keypair *kp = &r->slots[i];
 		if (kp != r->next && kp != r->current && kp != r->previous)
@@ -564,7 +574,7 @@ int noise_begin_session(struct noise_remote *r, uint64_t now)
 		return -EINVAL;
 	kp = free_slot(r);
 	if (!kp)
-		return -ENOSPC;
+		return -ENOMEM;
 	/* A slot's contexts are made on the remote's first session and kept:
 	 * later sessions re-key them without allocating. */
 	ret = -ENOMEM;

@@ -69,8 +69,10 @@ struct noise_handshake {
 	uint8_t chaining_key[NOISE_HASH_LEN];
 };
 
-/* A session's keys.  The two AEAD contexts are created once per slot, on
- * the remote's first session, and re-keyed afterwards. */
+/* A session's keys.  A remote's slots (and their two AEAD contexts each)
+ * are allocated on its first session and re-keyed afterwards, so an idle
+ * peer costs no keypair memory and a busy one allocates nothing after its
+ * first handshake. */
 struct noise_keypair {
 	bool valid;
 	bool initiator;
@@ -97,7 +99,7 @@ struct noise_remote {
 	uint8_t latest_timestamp[NOISE_TIMESTAMP_LEN];
 	uint64_t last_initiation_consumption; /* monotonic ns; 0 = never */
 	bool consumed_any_initiation;
-	struct noise_keypair slots[NOISE_KEYPAIR_SLOTS];
+	struct noise_keypair *slots; /* NOISE_KEYPAIR_SLOTS, or NULL before the first session */
 	struct noise_keypair *next;
 	struct noise_keypair *current;
 	struct noise_keypair *previous;
