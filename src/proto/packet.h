@@ -24,6 +24,7 @@ struct packet {
 	size_t off;          /* data starts at head + off */
 	size_t len;          /* data bytes */
 	struct packet *next; /* queue link, owned by the queue holding it */
+	bool core_owned;     /* a peer's keepalive buffer: never given back */
 };
 
 enum packet_room {

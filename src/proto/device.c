@@ -1,0 +1,834 @@
+/* The protocol core's device: the receive, send and timer paths of the
+ * Linux kernel's receive.c / send.c / timers.c, as one sans-I/O state
+ * machine.  See device.h. */
+#include "device.h"
+
+#include "crypto/crypto.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+static const char *const drop_names[DROP_REASON_COUNT] = {
+	[DROP_NONE] = "none",
+	[DROP_INVALID_MESSAGE] = "invalid_message",
+	[DROP_NO_IDENTITY] = "no_identity",
+	[DROP_INVALID_MAC1] = "invalid_mac1",
+	[DROP_COOKIE_SENT] = "cookie_sent",
+	[DROP_RATELIMITED] = "ratelimited",
+	[DROP_HANDSHAKE_DECRYPT] = "handshake_decrypt",
+	[DROP_UNKNOWN_PEER] = "unknown_peer",
+	[DROP_LOW_ORDER_POINT] = "low_order_point",
+	[DROP_REPLAYED_INITIATION] = "replayed_initiation",
+	[DROP_INITIATION_FLOOD] = "initiation_flood",
+	[DROP_HANDSHAKE_STATE] = "handshake_state",
+	[DROP_INVALID_COOKIE] = "invalid_cookie",
+	[DROP_UNKNOWN_INDEX] = "unknown_index",
+	[DROP_KEYPAIR_EXPIRED] = "keypair_expired",
+	[DROP_DATA_DECRYPT] = "data_decrypt",
+	[DROP_REPLAYED_COUNTER] = "replayed_counter",
+	[DROP_INVALID_INNER] = "invalid_inner_packet",
+	[DROP_SOURCE_NOT_ALLOWED] = "source_not_allowed",
+	[DROP_NO_ROUTE] = "no_route",
+	[DROP_NO_ENDPOINT] = "no_endpoint",
+	[DROP_STAGED_OVERFLOW] = "staged_overflow",
+	[DROP_GAVE_UP] = "handshake_gave_up",
+	[DROP_NO_ROOM] = "no_room",
+	[DROP_SEND_FAILED] = "send_failed",
+};
+
+const char *device_drop_reason_name(enum drop_reason reason)
+{
+	return (unsigned)reason < DROP_REASON_COUNT ? drop_names[reason] : "?";
+}
+
+static enum drop_reason drop(struct device *dev, enum drop_reason reason)
+{
+	dev->drops[reason]++;
+	return reason;
+}
+
+static void release(struct device *dev, struct packet *p)
+{
+	if (!p->core_owned)
+		dev->ops.release(dev->ops.arg, p);
+}
+
+/* --- tables ------------------------------------------------------------- */
+
+static uint64_t key_hash(const struct device *dev, const uint8_t pub[NOISE_PUBLIC_KEY_LEN])
+{
+	return ratelimiter_hash(dev->hash_key, pub, NOISE_PUBLIC_KEY_LEN);
+}
+
+static uint64_t index_hash(const struct device *dev, uint32_t index)
+{
+	return ratelimiter_hash(dev->hash_key, &index, sizeof(index));
+}
+
+static bool peer_key_eq(const void *item, const void *key)
+{
+	return !memcmp(((const struct peer *)item)->public_key, key, NOISE_PUBLIC_KEY_LEN);
+}
+
+static bool index_eq(const void *item, const void *key)
+{
+	return ((const struct index_entry *)item)->index == *(const uint32_t *)key;
+}
+
+static struct index_entry *index_find(const struct device *dev, uint32_t index)
+{
+	return hashtable_find(&dev->peers_by_index, index_hash(dev, index), index_eq, &index);
+}
+
+/* noise upcalls */
+static struct noise_remote *upcall_remote_get(void *arg, const uint8_t pub[NOISE_PUBLIC_KEY_LEN])
+{
+	struct peer *peer = device_find_peer(arg, pub);
+	return peer ? &peer->remote : NULL;
+}
+
+static uint32_t upcall_index_set(void *arg, struct noise_remote *r)
+{
+	struct device *dev = arg;
+	struct peer *peer = r->arg;
+	struct index_entry *e = NULL;
+	uint32_t index;
+
+	for (int i = 0; i < PEER_INDEX_ENTRIES; i++) {
+		if (!peer->indices[i].index) {
+			e = &peer->indices[i];
+			break;
+		}
+	}
+	if (!e) /* cannot happen: at most a handshake and three keypairs */
+		abort();
+	/* A random index not yet in use; 0 means "none" here. */
+	do {
+		if (crypto_random(&index, sizeof(index)))
+			abort();
+	} while (!index || index_find(dev, index));
+	e->index = index;
+	e->peer = peer;
+	/* Room was reserved for every peer's entries when it was added. */
+	if (hashtable_add(&dev->peers_by_index, index_hash(dev, index), e))
+		abort();
+	return index;
+}
+
+static void upcall_index_drop(void *arg, uint32_t index)
+{
+	struct device *dev = arg;
+	struct index_entry *e = index_find(dev, index);
+
+	if (!e)
+		return;
+	hashtable_remove(&dev->peers_by_index, index_hash(dev, index), e);
+	e->index = 0;
+}
+
+/* --- the timer heap ------------------------------------------------------ */
+
+static void heap_swap(struct device *dev, size_t a, size_t b)
+{
+	struct peer *t = dev->heap[a];
+
+	dev->heap[a] = dev->heap[b];
+	dev->heap[b] = t;
+	dev->heap[a]->heap_index = a;
+	dev->heap[b]->heap_index = b;
+}
+
+static void heap_sift(struct device *dev, size_t i)
+{
+	while (i && dev->heap[(i - 1) / 2]->heap_deadline > dev->heap[i]->heap_deadline) {
+		heap_swap(dev, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < dev->heap_len && dev->heap[l]->heap_deadline < dev->heap[m]->heap_deadline)
+			m = l;
+		if (r < dev->heap_len && dev->heap[r]->heap_deadline < dev->heap[m]->heap_deadline)
+			m = r;
+		if (m == i)
+			return;
+		heap_swap(dev, i, m);
+		i = m;
+	}
+}
+
+static void heap_remove(struct device *dev, struct peer *peer)
+{
+	size_t i = peer->heap_index;
+
+	if (i == SIZE_MAX)
+		return;
+	peer->heap_index = SIZE_MAX;
+	if (i != --dev->heap_len) {
+		dev->heap[i] = dev->heap[dev->heap_len];
+		dev->heap[i]->heap_index = i;
+		heap_sift(dev, i);
+	}
+}
+
+/* Re-files the peer under its timers' earliest deadline. */
+static void heap_update(struct device *dev, struct peer *peer)
+{
+	uint64_t deadline = timers_next_deadline(&peer->timers);
+
+	if (!deadline) {
+		heap_remove(dev, peer);
+		return;
+	}
+	peer->heap_deadline = deadline;
+	if (peer->heap_index == SIZE_MAX) {
+		/* heap_cap >= peer_count: reserved at device_add_peer. */
+		peer->heap_index = dev->heap_len;
+		dev->heap[dev->heap_len++] = peer;
+	}
+	heap_sift(dev, peer->heap_index);
+}
+
+/* --- device ------------------------------------------------------------- */
+
+int device_init(struct device *dev, const struct device_ops *ops, unsigned mtu)
+{
+	struct noise_upcall up = { dev, upcall_remote_get, upcall_index_set, upcall_index_drop };
+	int ret;
+
+	memset(dev, 0, sizeof(*dev));
+	dev->ops = *ops;
+	dev->mtu = mtu;
+	noise_local_init(&dev->local, &up);
+	cookie_checker_init(&dev->cookie_checker);
+	allowedips_init(&dev->table);
+	hashtable_init(&dev->peers_by_key);
+	hashtable_init(&dev->peers_by_index);
+	ret = crypto_random(dev->hash_key, sizeof(dev->hash_key));
+	if (ret)
+		return ret;
+	return ratelimiter_init(&dev->ratelimiter, RATELIMITER_MAX_ENTRIES);
+}
+
+static void for_each_peer(struct device *dev, void (*fn)(struct device *, struct peer *))
+{
+	struct hashtable *t = &dev->peers_by_key;
+
+	/* Collect first: fn may remove the peer from the table. */
+	size_t n = 0, cap = t->count;
+	struct peer **list = cap ? calloc(cap, sizeof(*list)) : NULL;
+
+	if (cap && !list)
+		abort();
+	for (size_t i = 0; t->slots && i <= t->mask; i++)
+		if (t->slots[i].item)
+			list[n++] = t->slots[i].item;
+	for (size_t i = 0; i < n; i++)
+		fn(dev, list[i]);
+	free(list);
+}
+
+void device_uninit(struct device *dev)
+{
+	for_each_peer(dev, device_remove_peer);
+	allowedips_free(&dev->table);
+	hashtable_free(&dev->peers_by_key);
+	hashtable_free(&dev->peers_by_index);
+	ratelimiter_uninit(&dev->ratelimiter);
+	cookie_checker_uninit(&dev->cookie_checker);
+	noise_local_uninit(&dev->local);
+	free(dev->heap);
+	crypto_wipe(dev->hash_key, sizeof(dev->hash_key));
+}
+
+static void peer_rekeyed_identity(struct device *dev, struct peer *peer)
+{
+	if (dev->local.has_identity &&
+	    !memcmp(peer->public_key, dev->local.static_public, NOISE_PUBLIC_KEY_LEN)) {
+		/* A peer with our own public key cannot exist (the kernel
+		 * removes it too). */
+		device_remove_peer(dev, peer);
+		return;
+	}
+	noise_remote_precompute(&peer->remote);
+	noise_keypairs_clear(&peer->remote);
+	timers_reset_last_sent_handshake(&peer->timers);
+}
+
+void device_set_private_key(struct device *dev, const uint8_t *priv)
+{
+	uint8_t clamped[NOISE_PUBLIC_KEY_LEN];
+	static const uint8_t zero[NOISE_PUBLIC_KEY_LEN];
+
+	if (priv && !crypto_equal(priv, zero, sizeof(zero))) {
+		memcpy(clamped, priv, sizeof(clamped));
+		crypto_x25519_clamp(clamped);
+		if (dev->local.has_identity &&
+		    crypto_equal(clamped, dev->local.static_private, sizeof(clamped))) {
+			crypto_wipe(clamped, sizeof(clamped));
+			return; /* unchanged: keep every session */
+		}
+		crypto_wipe(clamped, sizeof(clamped));
+	} else if (!dev->local.has_identity) {
+		return;
+	}
+	noise_local_set_private(&dev->local, priv);
+	cookie_checker_precompute(&dev->cookie_checker,
+				  dev->local.has_identity ? dev->local.static_public : NULL);
+	for_each_peer(dev, peer_rekeyed_identity);
+}
+
+struct peer *device_find_peer(struct device *dev, const uint8_t pub[NOISE_PUBLIC_KEY_LEN])
+{
+	return hashtable_find(&dev->peers_by_key, key_hash(dev, pub), peer_key_eq, pub);
+}
+
+struct peer *device_add_peer(struct device *dev, const uint8_t pub[NOISE_PUBLIC_KEY_LEN])
+{
+	struct peer *peer;
+
+	if (dev->local.has_identity && !memcmp(pub, dev->local.static_public, NOISE_PUBLIC_KEY_LEN)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (device_find_peer(dev, pub)) {
+		errno = EEXIST;
+		return NULL;
+	}
+	if (dev->peer_count >= MAX_PEERS) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	if (hashtable_reserve(&dev->peers_by_key, dev->peer_count + 1) ||
+	    hashtable_reserve(&dev->peers_by_index, (dev->peer_count + 1) * PEER_INDEX_ENTRIES)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (dev->heap_cap < dev->peer_count + 1) {
+		size_t cap = dev->heap_cap ? 2 * dev->heap_cap : 16;
+		struct peer **heap = realloc(dev->heap, cap * sizeof(*heap));
+		if (!heap) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		dev->heap = heap;
+		dev->heap_cap = cap;
+	}
+	peer = calloc(1, sizeof(*peer));
+	if (!peer)
+		return NULL;
+	peer->device = dev;
+	memcpy(peer->public_key, pub, NOISE_PUBLIC_KEY_LEN);
+	noise_remote_init(&peer->remote, &dev->local, pub, peer);
+	cookie_maker_init(&peer->cookie, pub);
+	timers_init(&peer->timers);
+	allowedips_peer_list_init(&peer->allowed, peer);
+	peer->keepalive.head = peer->keepalive_buf;
+	peer->keepalive.cap = sizeof(peer->keepalive_buf);
+	peer->keepalive.core_owned = true;
+	peer->heap_index = SIZE_MAX;
+	if (hashtable_add(&dev->peers_by_key, key_hash(dev, pub), peer))
+		abort(); /* reserved above */
+	dev->peer_count++;
+	return peer;
+}
+
+static void purge_staged(struct device *dev, struct peer *peer, enum drop_reason why)
+{
+	while (peer->staged_head) {
+		struct packet *p = peer->staged_head;
+		peer->staged_head = p->next;
+		p->next = NULL;
+		if (why != DROP_NONE) {
+			drop(dev, why);
+			peer->stats.staged_dropped++;
+		}
+		release(dev, p);
+	}
+	peer->staged_tail = NULL;
+	peer->staged_count = 0;
+}
+
+void device_remove_peer(struct device *dev, struct peer *peer)
+{
+	heap_remove(dev, peer);
+	timers_stop(&peer->timers);
+	allowedips_remove_by_peer(&dev->table, &peer->allowed);
+	purge_staged(dev, peer, DROP_NONE);
+	noise_remote_uninit(&peer->remote); /* drops its indices */
+	cookie_maker_uninit(&peer->cookie);
+	hashtable_remove(&dev->peers_by_key, key_hash(dev, peer->public_key), peer);
+	dev->peer_count--;
+	crypto_wipe(peer, sizeof(*peer));
+	free(peer);
+}
+
+void device_peer_set_endpoint(struct device *dev, struct peer *peer, const struct endpoint *ep)
+{
+	(void)dev;
+	peer->endpoint = *ep;
+}
+
+int device_peer_add_allowed_ip(struct device *dev, struct peer *peer, int family,
+			       const void *addr, uint8_t cidr)
+{
+	void *moved_from = NULL;
+	int ret = allowedips_insert(&dev->table, family, addr, cidr, &peer->allowed, &moved_from);
+
+	if (!ret && moved_from)
+		((struct peer *)moved_from)->stats.prefixes_lost++;
+	return ret;
+}
+
+/* --- sending ------------------------------------------------------------ */
+
+static bool send_datagram(struct device *dev, struct peer *peer, const void *buf, size_t len)
+{
+	if (!peer->endpoint.family) {
+		drop(dev, DROP_NO_ENDPOINT);
+		return false;
+	}
+	if (dev->ops.send(dev->ops.arg, &peer->endpoint, buf, len)) {
+		drop(dev, DROP_SEND_FAILED);
+		return false;
+	}
+	peer->stats.tx_bytes += len;
+	return true;
+}
+
+/* An initiation that has passed the rate limit. */
+static void send_initiation(struct device *dev, struct peer *peer, uint64_t now)
+{
+	struct message_handshake_initiation msg;
+	uint8_t ts[NOISE_TIMESTAMP_LEN];
+	uint64_t sec = 0;
+	uint32_t nsec = 0;
+
+	dev->ops.wall_clock(dev->ops.arg, &sec, &nsec);
+	noise_tai64n(ts, sec, nsec);
+	if (!noise_create_initiation(&peer->remote, &msg, ts) ||
+	    !cookie_add_mac_to_packet(&peer->cookie, &msg, sizeof(msg), now))
+		return;
+	timers_event_any_authenticated_packet_traversal(&peer->timers, now);
+	timers_event_any_authenticated_packet_sent(&peer->timers, now);
+	send_datagram(dev, peer, &msg, sizeof(msg));
+	timers_event_handshake_initiated(&peer->timers, now);
+	peer->stats.handshakes_initiated++;
+}
+
+static void initiate(struct device *dev, struct peer *peer, uint64_t now, bool is_retry)
+{
+	if (!dev->local.has_identity)
+		return;
+	if (!timers_may_send_initiation(&peer->timers, now, is_retry))
+		return;
+	send_initiation(dev, peer, now);
+}
+
+void device_peer_initiate(struct device *dev, struct peer *peer, uint64_t now)
+{
+	initiate(dev, peer, now, false);
+	heap_update(dev, peer);
+}
+
+static void stage(struct device *dev, struct peer *peer, struct packet *p)
+{
+	p->next = NULL;
+	if (peer->staged_tail)
+		peer->staged_tail->next = p;
+	else
+		peer->staged_head = p;
+	peer->staged_tail = p;
+	/* Bounded: the oldest packet makes room. */
+	if (++peer->staged_count > MAX_STAGED_PACKETS) {
+		struct packet *old = peer->staged_head;
+		peer->staged_head = old->next;
+		old->next = NULL;
+		peer->staged_count--;
+		peer->stats.staged_dropped++;
+		drop(dev, DROP_STAGED_OVERFLOW);
+		release(dev, old);
+	}
+}
+
+/* Seals and sends every staged packet on the current keypair, or starts a
+ * handshake if there is no usable one (the kernel's
+ * wg_packet_send_staged_packets). */
+static void send_staged(struct device *dev, struct peer *peer, uint64_t now)
+{
+	struct noise_keypair *kp = peer->remote.current;
+	if (!peer->staged_head)
+		return;
+	if (!kp || !kp->valid || timers_keypair_expired(kp->birthdate, kp->send_counter, now)) {
+		initiate(dev, peer, now, false);
+		return;
+	}
+	while (peer->staged_head) {
+		struct packet *p = peer->staged_head;
+		bool keepalive = p->len == 0;
+
+		if (timers_keypair_expired(kp->birthdate, kp->send_counter, now)) {
+			initiate(dev, peer, now, false);
+			return;
+		}
+		peer->staged_head = p->next;
+		if (!peer->staged_head)
+			peer->staged_tail = NULL;
+		peer->staged_count--;
+		p->next = NULL;
+		if (!packet_seal(p, kp, kp->remote_index, kp->send_counter, dev->mtu)) {
+			drop(dev, DROP_NO_ROOM);
+			release(dev, p);
+			continue;
+		}
+		kp->send_counter++;
+		if (send_datagram(dev, peer, packet_data(p), p->len)) {
+			timers_event_any_authenticated_packet_traversal(&peer->timers, now);
+			timers_event_any_authenticated_packet_sent(&peer->timers, now);
+			if (!keepalive) {
+				timers_event_data_sent(&peer->timers, now);
+				peer->stats.tx_data_packets++;
+			}
+		}
+		release(dev, p);
+	}
+	if (timers_should_rekey_on_send(kp->initiator, kp->birthdate, kp->send_counter, now))
+		initiate(dev, peer, now, false);
+}
+
+static void send_keepalive(struct device *dev, struct peer *peer, uint64_t now)
+{
+	/* Only when nothing else is waiting: any staged packet does the
+	 * keepalive's job. */
+	if (!peer->staged_head) {
+		peer->keepalive.off = PACKET_HEADROOM;
+		peer->keepalive.len = 0;
+		stage(dev, peer, &peer->keepalive);
+	}
+	send_staged(dev, peer, now);
+}
+
+void device_peer_send_keepalive(struct device *dev, struct peer *peer, uint64_t now)
+{
+	send_keepalive(dev, peer, now);
+	heap_update(dev, peer);
+}
+
+void device_peer_set_keepalive(struct device *dev, struct peer *peer, uint16_t seconds,
+			       uint64_t now)
+{
+	if (timers_set_persistent_keepalive(&peer->timers, seconds, now) &
+	    TIMERS_ACTION_SEND_KEEPALIVE)
+		send_keepalive(dev, peer, now);
+	heap_update(dev, peer);
+}
+
+enum drop_reason device_send(struct device *dev, struct packet *p, uint64_t now)
+{
+	struct packet_ip ip;
+	struct peer *peer;
+
+	if (!packet_parse_ip(packet_data(p), p->len, &ip)) {
+		release(dev, p);
+		return drop(dev, DROP_INVALID_INNER);
+	}
+	peer = allowedips_lookup(&dev->table, ip.family, ip.dst);
+	if (!peer) {
+		release(dev, p);
+		return drop(dev, DROP_NO_ROUTE);
+	}
+	if (!peer->endpoint.family) {
+		release(dev, p);
+		return drop(dev, DROP_NO_ENDPOINT);
+	}
+	stage(dev, peer, p);
+	send_staged(dev, peer, now);
+	heap_update(dev, peer);
+	return DROP_NONE;
+}
+
+/* --- receiving ---------------------------------------------------------- */
+
+bool device_under_load(struct device *dev, uint64_t now)
+{
+	if (dev->handshake_backlog >= UNDER_LOAD_QUEUE_LEN) {
+		dev->last_under_load = now;
+		return true;
+	}
+	return dev->last_under_load && now < dev->last_under_load + UNDER_LOAD_AFTER_TIME;
+}
+
+void device_set_handshake_backlog(struct device *dev, size_t backlog, uint64_t now)
+{
+	dev->handshake_backlog = backlog;
+	(void)device_under_load(dev, now);
+}
+
+static void set_endpoint_from(struct peer *peer, const struct endpoint *src)
+{
+	/* Roaming: every authenticated packet moves the endpoint. */
+	peer->endpoint = *src;
+}
+
+static enum drop_reason noise_drop(enum noise_error err)
+{
+	switch (err) {
+	case NOISE_ERR_NO_IDENTITY: return DROP_NO_IDENTITY;
+	case NOISE_ERR_UNKNOWN_PEER: return DROP_UNKNOWN_PEER;
+	case NOISE_ERR_ZERO_DH: return DROP_LOW_ORDER_POINT;
+	case NOISE_ERR_REPLAY: return DROP_REPLAYED_INITIATION;
+	case NOISE_ERR_FLOOD: return DROP_INITIATION_FLOOD;
+	case NOISE_ERR_STATE: return DROP_HANDSHAKE_STATE;
+	case NOISE_ERR_DECRYPT:
+	default: return DROP_HANDSHAKE_DECRYPT;
+	}
+}
+
+static void send_response(struct device *dev, struct peer *peer, uint64_t now)
+{
+	struct message_handshake_response msg;
+
+	if (!noise_create_response(&peer->remote, &msg) ||
+	    !cookie_add_mac_to_packet(&peer->cookie, &msg, sizeof(msg), now))
+		return;
+	if (noise_begin_session(&peer->remote, now))
+		return;
+	timers_event_session_derived(&peer->timers, now);
+	timers_event_any_authenticated_packet_traversal(&peer->timers, now);
+	timers_event_any_authenticated_packet_sent(&peer->timers, now);
+	timers_event_handshake_response_sent(&peer->timers, now);
+	send_datagram(dev, peer, &msg, sizeof(msg));
+}
+
+static enum drop_reason receive_handshake(struct device *dev, struct packet *p,
+					  enum message_type type,
+					  const struct endpoint *src, uint64_t now)
+{
+	const uint8_t *buf = packet_data(p);
+	struct cookie_source cs = { .family = src->family, .port = src->port };
+	struct peer *peer;
+	enum noise_error err;
+	bool under_load;
+
+	if (!dev->local.has_identity)
+		return drop(dev, DROP_NO_IDENTITY);
+	memcpy(cs.addr, src->addr, sizeof(cs.addr));
+	under_load = device_under_load(dev, now);
+	/* mac1 first, before any DH: without our public key, silence. */
+	switch (cookie_validate_packet(&dev->cookie_checker, buf, p->len, &cs, under_load, now)) {
+	case INVALID_MAC:
+		return drop(dev, DROP_INVALID_MAC1);
+	case VALID_MAC_BUT_NO_COOKIE:
+		if (under_load) {
+			struct message_handshake_cookie reply;
+			uint32_t sender;
+			/* Both handshake messages carry the sender index at
+			 * offset 4. */
+			memcpy(&sender, buf + 4, sizeof(sender));
+			if (cookie_message_create(&dev->cookie_checker, &reply, buf, p->len,
+						  le32toh(sender), &cs, now))
+				dev->ops.send(dev->ops.arg, src, (const uint8_t *)&reply, sizeof(reply));
+			return drop(dev, DROP_COOKIE_SENT);
+		}
+		break;
+	case VALID_MAC_WITH_COOKIE:
+		if (!ratelimiter_allow(&dev->ratelimiter, src->addr, src->family, now))
+			return drop(dev, DROP_RATELIMITED);
+		break;
+	}
+
+	if (type == MESSAGE_HANDSHAKE_INITIATION) {
+		struct noise_remote *r;
+		struct message_handshake_initiation msg;
+
+		memcpy(&msg, buf, sizeof(msg));
+		r = noise_consume_initiation(&dev->local, &msg, now, &err);
+		if (!r)
+			return drop(dev, noise_drop(err));
+		peer = r->arg;
+		set_endpoint_from(peer, src);
+		send_response(dev, peer, now);
+	} else {
+		struct message_handshake_response msg;
+		struct index_entry *e;
+
+		memcpy(&msg, buf, sizeof(msg));
+		e = index_find(dev, le32toh(msg.receiver_index));
+		if (!e)
+			return drop(dev, DROP_HANDSHAKE_STATE);
+		peer = e->peer;
+		err = noise_consume_response(&peer->remote, &msg);
+		if (err)
+			return drop(dev, noise_drop(err));
+		set_endpoint_from(peer, src);
+		if (noise_begin_session(&peer->remote, now) == 0) {
+			timers_event_session_derived(&peer->timers, now);
+			timers_event_handshake_complete(&peer->timers, now);
+			peer->last_handshake = now;
+			peer->stats.handshakes_completed++;
+			/* Confirms the session to the responder (or sends what
+			 * was waiting, which does the same). */
+			send_keepalive(dev, peer, now);
+		}
+	}
+	peer->stats.rx_bytes += p->len;
+	timers_event_any_authenticated_packet_received(&peer->timers, now);
+	timers_event_any_authenticated_packet_traversal(&peer->timers, now);
+	heap_update(dev, peer);
+	return DROP_NONE;
+}
+
+static enum drop_reason receive_cookie(struct device *dev, struct packet *p, uint64_t now)
+{
+	struct message_handshake_cookie msg;
+	struct index_entry *e;
+
+	memcpy(&msg, packet_data(p), sizeof(msg));
+	e = index_find(dev, le32toh(msg.receiver_index));
+	if (!e)
+		return drop(dev, DROP_HANDSHAKE_STATE);
+	if (!cookie_message_consume(&e->peer->cookie, &msg, now))
+		return drop(dev, DROP_INVALID_COOKIE);
+	return DROP_NONE;
+}
+
+static enum drop_reason receive_data(struct device *dev, struct packet *p,
+				     const struct endpoint *src, uint64_t now, bool *delivered)
+{
+	const struct message_data *hdr = (const struct message_data *)packet_data(p);
+	uint64_t counter = le64toh(hdr->counter);
+	size_t wire_len = p->len;
+	struct noise_keypair *kp, *cur;
+	struct index_entry *e;
+	struct packet_ip ip;
+	struct peer *peer;
+
+	e = index_find(dev, le32toh(hdr->key_idx));
+	if (!e)
+		return drop(dev, DROP_UNKNOWN_INDEX);
+	peer = e->peer;
+	kp = noise_keypair_lookup(&peer->remote, e->index);
+	if (!kp)
+		return drop(dev, DROP_UNKNOWN_INDEX);
+	if (timers_keypair_expired(kp->birthdate, kp->replay.next, now))
+		return drop(dev, DROP_KEYPAIR_EXPIRED);
+	if (!packet_open(p, kp))
+		return drop(dev, DROP_DATA_DECRYPT);
+	/* Only after authentication: the window moves on genuine packets. */
+	if (!replay_check(&kp->replay, counter))
+		return drop(dev, DROP_REPLAYED_COUNTER);
+
+	set_endpoint_from(peer, src);
+	if (noise_received_with_keypair(&peer->remote, kp)) {
+		/* Key confirmation: the responder's next keypair is current. */
+		timers_event_handshake_complete(&peer->timers, now);
+		peer->last_handshake = now;
+		peer->stats.handshakes_completed++;
+		send_staged(dev, peer, now);
+	}
+	cur = peer->remote.current;
+	if (cur && cur->valid &&
+	    timers_should_rekey_on_receive(&peer->timers, cur->initiator, cur->birthdate, now))
+		initiate(dev, peer, now, false);
+	timers_event_any_authenticated_packet_received(&peer->timers, now);
+	timers_event_any_authenticated_packet_traversal(&peer->timers, now);
+
+	if (p->len == 0) { /* keepalive */
+		peer->stats.rx_bytes += wire_len;
+		heap_update(dev, peer);
+		return DROP_NONE;
+	}
+	timers_event_data_received(&peer->timers, now);
+	heap_update(dev, peer);
+	if (!packet_parse_ip(packet_data(p), p->len, &ip))
+		return drop(dev, DROP_INVALID_INNER);
+	/* Cryptokey routing, inbound: the source must be this peer's. */
+	if (allowedips_lookup(&dev->table, ip.family, ip.src) != peer)
+		return drop(dev, DROP_SOURCE_NOT_ALLOWED);
+	peer->stats.rx_bytes += wire_len;
+	peer->stats.rx_data_packets++;
+	p->len = ip.len; /* strip the padding */
+	*delivered = true;
+	dev->ops.deliver(dev->ops.arg, peer, p);
+	return DROP_NONE;
+}
+
+enum drop_reason device_receive(struct device *dev, struct packet *p,
+				const struct endpoint *src, uint64_t now)
+{
+	enum message_type type = packet_classify(packet_data(p), p->len);
+	enum drop_reason ret;
+	bool delivered = false;
+
+	switch (type) {
+	case MESSAGE_HANDSHAKE_INITIATION:
+	case MESSAGE_HANDSHAKE_RESPONSE:
+		ret = receive_handshake(dev, p, type, src, now);
+		break;
+	case MESSAGE_HANDSHAKE_COOKIE:
+		ret = receive_cookie(dev, p, now);
+		break;
+	case MESSAGE_DATA:
+		ret = receive_data(dev, p, src, now, &delivered);
+		break;
+	default:
+		ret = drop(dev, DROP_INVALID_MESSAGE);
+		break;
+	}
+	if (!delivered)
+		release(dev, p);
+	return ret;
+}
+
+/* --- timers ------------------------------------------------------------- */
+
+uint64_t device_next_deadline(const struct device *dev)
+{
+	uint64_t next = dev->heap_len ? dev->heap[0]->heap_deadline : 0;
+
+	/* The rate limiter's garbage collection, only while it holds
+	 * entries, so an idle daemon sleeps. */
+	if (ratelimiter_count(&dev->ratelimiter)) {
+		uint64_t gc = dev->last_ratelimiter_gc + NSEC_PER_SEC;
+		if (!next || gc < next)
+			next = gc;
+	}
+	return next;
+}
+
+static void run_peer_timers(struct device *dev, struct peer *peer, uint64_t now)
+{
+	unsigned actions = timers_run(&peer->timers, now);
+
+	if (actions & TIMERS_ACTION_CLEAR_ENDPOINT_SRC)
+		peer->endpoint.local_family = 0;
+	if (actions & TIMERS_ACTION_ZERO_KEYS)
+		noise_keypairs_clear(&peer->remote);
+	if (actions & TIMERS_ACTION_GIVE_UP)
+		purge_staged(dev, peer, DROP_GAVE_UP);
+	if (actions & TIMERS_ACTION_SEND_INITIATION)
+		send_initiation(dev, peer, now);
+	if (actions & TIMERS_ACTION_SEND_KEEPALIVE)
+		send_keepalive(dev, peer, now);
+	heap_update(dev, peer);
+}
+
+void device_run_timers(struct device *dev, uint64_t now)
+{
+	while (dev->heap_len && dev->heap[0]->heap_deadline <= now) {
+		struct peer *peer = dev->heap[0];
+		run_peer_timers(dev, peer, now);
+		/* timers_run fires everything due; a deadline still due would
+		 * be a bug, and must not spin the event loop. */
+		if (dev->heap_len && dev->heap[0] == peer && peer->heap_deadline <= now)
+			break;
+	}
+	if (ratelimiter_count(&dev->ratelimiter) &&
+	    now >= dev->last_ratelimiter_gc + NSEC_PER_SEC) {
+		ratelimiter_gc(&dev->ratelimiter, now);
+		dev->last_ratelimiter_gc = now;
+	}
+}

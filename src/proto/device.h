@@ -1,0 +1,148 @@
+/* The device: identity, peers (by public key and by session index), the
+ * cryptokey routing table, the cookie checker and handshake rate limiter,
+ * and the three inputs of the protocol core:
+ *
+ *   device_receive()  a datagram from the network
+ *   device_send()     an IP packet from the tunnel interface
+ *   device_run_timers() the earliest deadline (device_next_deadline) came
+ *
+ * Outputs go through struct device_ops: datagrams to send, IP packets to
+ * deliver, packets to give back.  Every dropped packet is counted under a
+ * reason.  No clock is read here: `now` is the caller's monotonic clock in
+ * ns, and the wall clock (for handshake timestamps) comes from an op.
+ *
+ * Concurrency: the core is single-threaded per device.  The daemon
+ * serializes calls into one device (its threading model, with the lock
+ * order, is in docs/design.md). */
+#ifndef RAMPART_PROTO_DEVICE_H
+#define RAMPART_PROTO_DEVICE_H
+
+#include "allowedips.h"
+#include "cookie.h"
+#include "noise.h"
+#include "peer.h"
+#include "ratelimiter.h"
+
+#include "common/compiler.h"
+#include "common/hashtable.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum drop_reason {
+	DROP_NONE = 0,
+	/* from the network */
+	DROP_INVALID_MESSAGE,      /* wrong type, size or reserved bytes */
+	DROP_NO_IDENTITY,          /* no private key set */
+	DROP_INVALID_MAC1,
+	DROP_COOKIE_SENT,          /* under load, no mac2: answered with a cookie */
+	DROP_RATELIMITED,          /* under load, source over its rate */
+	DROP_HANDSHAKE_DECRYPT,
+	DROP_UNKNOWN_PEER,
+	DROP_LOW_ORDER_POINT,
+	DROP_REPLAYED_INITIATION,  /* timestamp not newer */
+	DROP_INITIATION_FLOOD,
+	DROP_HANDSHAKE_STATE,      /* response or cookie for nothing we sent */
+	DROP_INVALID_COOKIE,
+	DROP_UNKNOWN_INDEX,        /* data for an index we do not have */
+	DROP_KEYPAIR_EXPIRED,
+	DROP_DATA_DECRYPT,
+	DROP_REPLAYED_COUNTER,
+	DROP_INVALID_INNER,        /* not a well-formed IPv4/IPv6 packet */
+	DROP_SOURCE_NOT_ALLOWED,   /* inner source not in the peer's allowed IPs */
+	/* to the network */
+	DROP_NO_ROUTE,             /* no peer for the destination */
+	DROP_NO_ENDPOINT,
+	DROP_STAGED_OVERFLOW,
+	DROP_GAVE_UP,              /* handshake attempts exhausted */
+	DROP_NO_ROOM,              /* packet without head/tailroom */
+	DROP_SEND_FAILED,
+	DROP_REASON_COUNT,
+};
+
+const char *device_drop_reason_name(enum drop_reason reason);
+
+struct device_ops {
+	void *arg;
+	/* Sends one datagram to ep; 0 or -errno.  buf is only borrowed. */
+	int (*send)(void *arg, const struct endpoint *ep, const uint8_t *buf, size_t len);
+	/* An authenticated IP packet for the tunnel interface; ownership of
+	 * p passes back to the caller. */
+	void (*deliver)(void *arg, struct peer *peer, struct packet *p);
+	/* Gives back a packet the core is done with (sent or dropped). */
+	void (*release)(void *arg, struct packet *p);
+	/* The wall clock, for handshake timestamps. */
+	void (*wall_clock)(void *arg, uint64_t *sec, uint32_t *nsec);
+};
+
+struct device {
+	struct noise_local local;
+	struct cookie_checker cookie_checker;
+	struct ratelimiter ratelimiter;
+	struct allowedips table;
+	struct hashtable peers_by_key;   /* struct peer, keyed by public key */
+	struct hashtable peers_by_index; /* struct index_entry, by local index */
+	uint8_t hash_key[16];            /* SipHash key of both tables */
+	size_t peer_count;
+	unsigned mtu;                    /* tunnel MTU, for padding */
+	struct device_ops ops;
+	/* Load: the daemon reports its handshake backlog; the device is
+	 * under load from UNDER_LOAD_QUEUE_LEN on, and for
+	 * UNDER_LOAD_AFTER_TIME after. */
+	size_t handshake_backlog;
+	uint64_t last_under_load;        /* monotonic ns; 0 = never */
+	uint64_t last_ratelimiter_gc;    /* monotonic ns */
+	/* Min-heap of peers by timer deadline. */
+	struct peer **heap;
+	size_t heap_len;
+	size_t heap_cap;
+	uint64_t drops[DROP_REASON_COUNT];
+};
+
+/* 0 or -errno. */
+int device_init(struct device *dev, const struct device_ops *ops, unsigned mtu) warn_unused;
+/* Removes every peer (their staged packets are released) and frees all. */
+void device_uninit(struct device *dev);
+
+/* NULL or all zeros removes the key (sessions are dropped).  Setting the
+ * same key again changes nothing. */
+void device_set_private_key(struct device *dev, const uint8_t *priv);
+
+/* Adds a peer; NULL with errno (EEXIST, ENOSPC past MAX_PEERS, ENOMEM,
+ * EINVAL for our own public key). */
+struct peer *device_add_peer(struct device *dev, const uint8_t pub[NOISE_PUBLIC_KEY_LEN]);
+struct peer *device_find_peer(struct device *dev, const uint8_t pub[NOISE_PUBLIC_KEY_LEN]);
+void device_remove_peer(struct device *dev, struct peer *peer);
+void device_peer_set_endpoint(struct device *dev, struct peer *peer, const struct endpoint *ep);
+/* Returns 0 or -errno; a prefix held by another peer moves (counted in
+ * that peer's prefixes_lost). */
+int device_peer_add_allowed_ip(struct device *dev, struct peer *peer, int family,
+			       const void *addr, uint8_t cidr) warn_unused;
+/* Sets the persistent keepalive (seconds, 0 = off); 0 -> n sends one now. */
+void device_peer_set_keepalive(struct device *dev, struct peer *peer, uint16_t seconds,
+			       uint64_t now);
+
+/* A datagram from the network, from src.  Always consumed: delivered
+ * (ops->deliver) or given back (ops->release).  Returns DROP_NONE when it
+ * was accepted. */
+enum drop_reason device_receive(struct device *dev, struct packet *p,
+				const struct endpoint *src, uint64_t now);
+/* An IP packet from the tunnel interface; always consumed (sent, staged,
+ * or released through ops->release). */
+enum drop_reason device_send(struct device *dev, struct packet *p, uint64_t now);
+/* Starts a handshake with the peer now if the rate limit allows. */
+void device_peer_initiate(struct device *dev, struct peer *peer, uint64_t now);
+/* Sends a keepalive (or stages one and starts a handshake). */
+void device_peer_send_keepalive(struct device *dev, struct peer *peer, uint64_t now);
+
+/* The earliest deadline of any peer or of the device's own housekeeping
+ * (monotonic ns), or 0 if there is none. */
+uint64_t device_next_deadline(const struct device *dev);
+/* Runs everything due at now. */
+void device_run_timers(struct device *dev, uint64_t now);
+/* The daemon's count of handshake messages waiting to be processed. */
+void device_set_handshake_backlog(struct device *dev, size_t backlog, uint64_t now);
+bool device_under_load(struct device *dev, uint64_t now);
+
+#endif
