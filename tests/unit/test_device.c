@@ -338,25 +338,30 @@ static void test_timers_virtual_minutes(void)
 	flush();
 	CHECK(na.peer->remote.current->birthdate == vnow);
 
-	/* Receive-side rekey at 165 s: b -> a data on a keypair a initiated,
-	 * 165 s old: a initiates, once. */
+	/* Receive-side rekey at 165 s: b sends data on the keypair a
+	 * initiated; a (which sends nothing itself) starts a handshake when
+	 * that keypair is 165 s old, not 1 ns earlier, and only once. */
 	birth = na.peer->remote.current->birthdate;
-	run_until(birth + REKEY_AFTER_TIME_RECV - S(1));
-	loss_all = true; /* keep the handshake from completing */
+	run_until(birth + REKEY_AFTER_TIME_RECV - 1);
 	inits = na.sent_initiations;
-	vnow = birth + REKEY_AFTER_TIME_RECV - 1;
-	loss_all = false;
 	send_ping(&nb, &na, 84);
 	flush();
 	CHECK(na.sent_initiations == inits);
-	vnow = birth + REKEY_AFTER_TIME_RECV;
+	run_until(birth + REKEY_AFTER_TIME_RECV);
+	loss_all = true; /* keep that handshake from completing */
+	send_ping(&nb, &na, 84);
 	loss_all = false;
-	/* a's answer to this ping would rekey on send anyway (a is the
-	 * initiator and the key is over 120 s old): count only a's receive
-	 * path by not echoing. */
+	CHECK(na.sent_initiations == inits); /* lost before a saw it */
 	send_ping(&nb, &na, 84);
 	flush();
-	CHECK_MSG(na.sent_initiations >= inits + 1, "receive-side rekey at 165 s");
+	CHECK_MSG(na.sent_initiations == inits + 1, "receive-side rekey at 165 s: %u",
+		  na.sent_initiations - inits);
+	CHECK(na.last_initiation_at == birth + REKEY_AFTER_TIME_RECV);
+	/* Once per session: more data does not ask again. */
+	vnow += S(1);
+	send_ping(&nb, &na, 84);
+	flush();
+	CHECK(na.sent_initiations == inits + 1);
 	pair_free();
 }
 
