@@ -394,6 +394,36 @@ static void test_reject_after_time(void)
 	pair_free();
 }
 
+/* The message-count limits: past REKEY_AFTER_MESSAGES the sender asks
+ * for a new handshake; at REJECT_AFTER_MESSAGES the keypair is not used. */
+static void test_message_limits(void)
+{
+	pair_init();
+	send_ping(&na, &nb, 84);
+	flush();
+	struct noise_keypair *kp = na.peer->remote.current;
+	vnow += S(6); /* past the 5 s initiation rate limit */
+	/* Counters jump forward (as after 2^60 messages); b's window follows. */
+	kp->send_counter = REKEY_AFTER_MESSAGES - 1;
+	unsigned inits = na.sent_initiations, before = nb.delivered;
+	send_ping(&na, &nb, 84); /* uses 2^60 - 1: now 2^60 sent, not more */
+	CHECK(na.sent_initiations == inits);
+	send_ping(&na, &nb, 84); /* uses 2^60: more than 2^60 sent */
+	CHECK(na.sent_initiations == inits + 1);
+	loss_all = true; /* keep the old keypair current */
+	vnow += S(6);
+	kp->send_counter = REJECT_AFTER_MESSAGES - 1;
+	unsigned data = na.sent_data;
+	send_ping(&na, &nb, 84); /* the last usable nonce */
+	CHECK(na.sent_data == data + 1 && na.peer->staged_count == 0);
+	send_ping(&na, &nb, 84); /* none left: staged, handshake */
+	CHECK(na.sent_data == data + 1 && na.peer->staged_count == 1);
+	loss_all = false;
+	flush();
+	CHECK(nb.delivered == before + 2);
+	pair_free();
+}
+
 /* Retries every 5 s + jitter, then give up, purge and zero the keys. */
 static void test_retries_give_up_and_zeroing(void)
 {
@@ -709,6 +739,7 @@ static const struct harness_case cases[] = {
 	{ "device/ten_pings_accounting", test_ten_pings_accounting },
 	{ "device/timers_virtual_minutes", test_timers_virtual_minutes },
 	{ "device/reject_after_time", test_reject_after_time },
+	{ "device/message_limits", test_message_limits },
 	{ "device/retries_give_up_and_zeroing", test_retries_give_up_and_zeroing },
 	{ "device/persistent_keepalive", test_persistent_keepalive },
 	{ "device/loss_reorder_restart", test_loss_reorder_restart },
