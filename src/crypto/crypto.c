@@ -374,18 +374,17 @@ bool crypto_x25519_public(uint8_t pub[CRYPTO_KEY_LEN], const uint8_t priv[CRYPTO
 	return ok;
 }
 
-bool crypto_x25519(uint8_t out[CRYPTO_KEY_LEN], const uint8_t priv[CRYPTO_KEY_LEN],
-		   const uint8_t pub[CRYPTO_KEY_LEN])
+/* The shared secret of a private EVP_PKEY and a raw public key. */
+static bool derive(uint8_t out[CRYPTO_KEY_LEN], EVP_PKEY *key, const uint8_t pub[CRYPTO_KEY_LEN])
 {
 	static const uint8_t zero[CRYPTO_KEY_LEN];
-	EVP_PKEY *key = NULL, *peer = NULL;
+	EVP_PKEY *peer;
 	EVP_PKEY_CTX *ctx = NULL;
 	size_t len = CRYPTO_KEY_LEN;
 	bool ok = false;
 
-	key = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, CRYPTO_KEY_LEN);
 	peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pub, CRYPTO_KEY_LEN);
-	if (!key || !peer)
+	if (!peer)
 		goto out;
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
 	if (!ctx || EVP_PKEY_derive_init(ctx) != 1 ||
@@ -400,8 +399,61 @@ out:
 		crypto_wipe(out, CRYPTO_KEY_LEN);
 	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(peer);
+	return ok;
+}
+
+bool crypto_x25519(uint8_t out[CRYPTO_KEY_LEN], const uint8_t priv[CRYPTO_KEY_LEN],
+		   const uint8_t pub[CRYPTO_KEY_LEN])
+{
+	EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, CRYPTO_KEY_LEN);
+	bool ok = key && derive(out, key, pub);
+
+	if (!key)
+		crypto_wipe(out, CRYPTO_KEY_LEN);
 	EVP_PKEY_free(key);
 	return ok;
+}
+
+struct crypto_x25519_key *crypto_x25519_key_import(const uint8_t priv[CRYPTO_KEY_LEN],
+						   uint8_t *pub)
+{
+	EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, CRYPTO_KEY_LEN);
+	size_t len = CRYPTO_KEY_LEN;
+
+	if (key && pub && (EVP_PKEY_get_raw_public_key(key, pub, &len) != 1 ||
+			   len != CRYPTO_KEY_LEN)) {
+		EVP_PKEY_free(key);
+		return NULL;
+	}
+	return (struct crypto_x25519_key *)key;
+}
+
+struct crypto_x25519_key *crypto_x25519_key_generate(uint8_t priv[CRYPTO_KEY_LEN],
+						     uint8_t pub[CRYPTO_KEY_LEN])
+{
+	struct crypto_x25519_key *key;
+
+	if (crypto_x25519_keygen(priv))
+		return NULL;
+	key = crypto_x25519_key_import(priv, pub);
+	if (!key)
+		crypto_wipe(priv, CRYPTO_KEY_LEN);
+	return key;
+}
+
+void crypto_x25519_key_free(struct crypto_x25519_key *key)
+{
+	EVP_PKEY_free((EVP_PKEY *)key); /* cleanses the private key */
+}
+
+bool crypto_x25519_key_dh(uint8_t out[CRYPTO_KEY_LEN], const struct crypto_x25519_key *key,
+			  const uint8_t pub[CRYPTO_KEY_LEN])
+{
+	if (!key) {
+		crypto_wipe(out, CRYPTO_KEY_LEN);
+		return false;
+	}
+	return derive(out, (EVP_PKEY *)key, pub);
 }
 
 /* --- BLAKE2s ------------------------------------------------------------ */

@@ -106,6 +106,25 @@ bool crypto_x25519_public(uint8_t pub[CRYPTO_KEY_LEN],
 bool crypto_x25519(uint8_t out[CRYPTO_KEY_LEN], const uint8_t priv[CRYPTO_KEY_LEN],
 		   const uint8_t pub[CRYPTO_KEY_LEN]) warn_unused;
 
+/* A private key prepared for repeated DH.  OpenSSL derives the public key
+ * whenever a raw private key is imported, so a DH from raw bytes costs two
+ * scalar multiplications; a prepared key costs one per DH.  The handshake
+ * keeps the static key and each ephemeral prepared. */
+struct crypto_x25519_key;
+
+/* Imports priv (clamped on use); pub receives its public key when not
+ * NULL.  NULL on failure. */
+struct crypto_x25519_key *crypto_x25519_key_import(const uint8_t priv[CRYPTO_KEY_LEN],
+						   uint8_t *pub);
+/* A new key from the CSPRNG (so tests fix it with the random override);
+ * priv and pub receive it.  NULL on failure. */
+struct crypto_x25519_key *crypto_x25519_key_generate(uint8_t priv[CRYPTO_KEY_LEN],
+						     uint8_t pub[CRYPTO_KEY_LEN]);
+void crypto_x25519_key_free(struct crypto_x25519_key *key);
+/* As crypto_x25519 with a prepared key. */
+bool crypto_x25519_key_dh(uint8_t out[CRYPTO_KEY_LEN], const struct crypto_x25519_key *key,
+			  const uint8_t pub[CRYPTO_KEY_LEN]) warn_unused;
+
 /* --- BLAKE2s (RFC 7693) and what WireGuard builds on it --------------- */
 
 /* HASH(in) */

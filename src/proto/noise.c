@@ -30,18 +30,28 @@ static bool mix_key(uint8_t ck[NOISE_HASH_LEN], uint8_t *key, const uint8_t *in,
 	return crypto_kdf(ck, key, NULL, ck, in, len);
 }
 
-/* MixKey(DH(priv, pub)); false on an all-zero (low-order) result. */
+/* DH with the prepared key when there is one, else from raw bytes. */
+static bool dh_compute(uint8_t out[NOISE_PUBLIC_KEY_LEN], const struct crypto_x25519_key *prepared,
+	       const uint8_t *priv, const uint8_t *pub)
+{
+	return prepared ? crypto_x25519_key_dh(out, prepared, pub) : crypto_x25519(out, priv, pub);
+}
+
+/* MixKey(DH(priv, pub)); NOISE_ERR_ZERO_DH on an all-zero (low-order)
+ * result. */
 static enum noise_error mix_dh(uint8_t ck[NOISE_HASH_LEN], uint8_t *key,
+			       const struct crypto_x25519_key *prepared,
 			       const uint8_t *priv, const uint8_t *pub)
 {
-	uint8_t dh[NOISE_PUBLIC_KEY_LEN];
+	uint8_t dh_out[NOISE_PUBLIC_KEY_LEN];
 	enum noise_error err = NOISE_ERR_ZERO_DH;
+	uint8_t *dh = dh_out;
 
-	if (!crypto_x25519(dh, priv, pub))
+	if (!dh_compute(dh, prepared, priv, pub))
 		goto out;
-	err = mix_key(ck, key, dh, sizeof(dh)) ? NOISE_OK : NOISE_ERR_DECRYPT;
+	err = mix_key(ck, key, dh, sizeof(dh_out)) ? NOISE_OK : NOISE_ERR_DECRYPT;
 out:
-	crypto_wipe(dh, sizeof(dh));
+	crypto_wipe(dh_out, sizeof(dh_out));
 	return err;
 }
 
@@ -87,13 +97,13 @@ bool noise_ik_write_msg1(struct noise_handshake *hs, const struct noise_ik_keys 
 	if (!handshake_init(hs, prologue, prologue_len, k->remote_static))
 		goto out;
 	/* e */
-	if (crypto_x25519_keygen(hs->ephemeral_private) ||
-	    !crypto_x25519_public(e, hs->ephemeral_private) ||
-	    !mix_hash(hs->hash, e, NOISE_PUBLIC_KEY_LEN) ||
+	crypto_x25519_key_free(hs->ephemeral_key);
+	hs->ephemeral_key = crypto_x25519_key_generate(hs->ephemeral_private, e);
+	if (!hs->ephemeral_key || !mix_hash(hs->hash, e, NOISE_PUBLIC_KEY_LEN) ||
 	    !mix_key(hs->chaining_key, NULL, e, NOISE_PUBLIC_KEY_LEN))
 		goto out;
 	/* es */
-	if (mix_dh(hs->chaining_key, key, hs->ephemeral_private, k->remote_static))
+	if (mix_dh(hs->chaining_key, key, hs->ephemeral_key, NULL, k->remote_static))
 		goto out;
 	/* s */
 	if (!encrypt_and_hash(enc_s, k->static_public, NOISE_PUBLIC_KEY_LEN, key, hs->hash))
@@ -101,7 +111,7 @@ bool noise_ik_write_msg1(struct noise_handshake *hs, const struct noise_ik_keys 
 	/* ss */
 	if (k->precomputed_ss)
 		memcpy(ss, k->precomputed_ss, sizeof(ss));
-	else if (!crypto_x25519(ss, k->static_private, k->remote_static))
+	else if (!dh_compute(ss, k->static_key, k->static_private, k->remote_static))
 		goto out;
 	if (crypto_equal(ss, zero_key, sizeof(ss)) ||
 	    !mix_key(hs->chaining_key, key, ss, sizeof(ss)))
@@ -117,6 +127,7 @@ out:
 /* Message 1 up to and including the initiator's static key, which the
  * responder needs to find the remote before the ss step. */
 static enum noise_error read_msg1_static(struct noise_handshake *hs,
+					 const struct crypto_x25519_key *static_key,
 					 const uint8_t *static_private,
 					 const uint8_t *static_public,
 					 const uint8_t *prologue, size_t prologue_len,
@@ -134,7 +145,7 @@ static enum noise_error read_msg1_static(struct noise_handshake *hs,
 	    !mix_key(hs->chaining_key, NULL, e, NOISE_PUBLIC_KEY_LEN))
 		return NOISE_ERR_DECRYPT;
 	/* es */
-	err = mix_dh(hs->chaining_key, key, static_private, e);
+	err = mix_dh(hs->chaining_key, key, static_key, static_private, e);
 	if (err)
 		return err;
 	/* s */
@@ -170,10 +181,10 @@ bool noise_ik_read_msg1(struct noise_handshake *hs, const struct noise_ik_keys *
 	uint8_t key[NOISE_SYMMETRIC_KEY_LEN], ss[NOISE_PUBLIC_KEY_LEN];
 	bool ok = false;
 
-	if (read_msg1_static(hs, k->static_private, k->static_public, prologue,
+	if (read_msg1_static(hs, k->static_key, k->static_private, k->static_public, prologue,
 			     prologue_len, msg, key, remote_static))
 		goto out;
-	if (!crypto_x25519(ss, k->static_private, remote_static))
+	if (!dh_compute(ss, k->static_key, k->static_private, remote_static))
 		goto out;
 	ok = read_msg1_finish(hs, ss, msg, payload_len, key, payload) == NOISE_OK;
 out:
@@ -204,17 +215,17 @@ static enum noise_error write_msg2(struct noise_handshake *hs, const struct nois
 	uint8_t *e = out, *enc_payload = out + NOISE_PUBLIC_KEY_LEN;
 
 	/* e */
-	if (crypto_x25519_keygen(hs->ephemeral_private) ||
-	    !crypto_x25519_public(e, hs->ephemeral_private) ||
-	    !mix_hash(hs->hash, e, NOISE_PUBLIC_KEY_LEN) ||
+	crypto_x25519_key_free(hs->ephemeral_key);
+	hs->ephemeral_key = crypto_x25519_key_generate(hs->ephemeral_private, e);
+	if (!hs->ephemeral_key || !mix_hash(hs->hash, e, NOISE_PUBLIC_KEY_LEN) ||
 	    !mix_key(hs->chaining_key, NULL, e, NOISE_PUBLIC_KEY_LEN))
 		goto out;
 	/* ee */
-	err = mix_dh(hs->chaining_key, NULL, hs->ephemeral_private, hs->remote_ephemeral);
+	err = mix_dh(hs->chaining_key, NULL, hs->ephemeral_key, NULL, hs->remote_ephemeral);
 	if (err)
 		goto out;
 	/* se */
-	err = mix_dh(hs->chaining_key, NULL, hs->ephemeral_private, k->remote_static);
+	err = mix_dh(hs->chaining_key, NULL, hs->ephemeral_key, NULL, k->remote_static);
 	if (err)
 		goto out;
 	err = NOISE_ERR_DECRYPT;
@@ -248,11 +259,11 @@ static enum noise_error read_msg2(struct noise_handshake *hs, const struct noise
 	    !mix_key(hs->chaining_key, NULL, e, NOISE_PUBLIC_KEY_LEN))
 		goto out;
 	/* ee */
-	err = mix_dh(hs->chaining_key, NULL, hs->ephemeral_private, e);
+	err = mix_dh(hs->chaining_key, NULL, hs->ephemeral_key, hs->ephemeral_private, e);
 	if (err)
 		goto out;
 	/* se */
-	err = mix_dh(hs->chaining_key, NULL, k->static_private, e);
+	err = mix_dh(hs->chaining_key, NULL, k->static_key, k->static_private, e);
 	if (err)
 		goto out;
 	err = NOISE_ERR_DECRYPT;
@@ -291,6 +302,8 @@ void noise_local_init(struct noise_local *l, const struct noise_upcall *upcall)
 
 void noise_local_set_private(struct noise_local *l, const uint8_t *priv)
 {
+	crypto_x25519_key_free(l->static_key);
+	l->static_key = NULL;
 	if (!priv || crypto_equal(priv, zero_key, NOISE_PUBLIC_KEY_LEN)) {
 		crypto_wipe(l->static_private, sizeof(l->static_private));
 		memset(l->static_public, 0, sizeof(l->static_public));
@@ -300,11 +313,13 @@ void noise_local_set_private(struct noise_local *l, const uint8_t *priv)
 	memcpy(l->static_private, priv, NOISE_PUBLIC_KEY_LEN);
 	/* Stored clamped, as the kernel does (wg shows the clamped key). */
 	crypto_x25519_clamp(l->static_private);
-	l->has_identity = crypto_x25519_public(l->static_public, l->static_private);
+	l->static_key = crypto_x25519_key_import(l->static_private, l->static_public);
+	l->has_identity = l->static_key != NULL;
 }
 
 void noise_local_uninit(struct noise_local *l)
 {
+	crypto_x25519_key_free(l->static_key);
 	crypto_wipe(l, sizeof(*l));
 }
 
@@ -321,8 +336,8 @@ void noise_remote_init(struct noise_remote *r, struct noise_local *l,
 void noise_remote_precompute(struct noise_remote *r)
 {
 	if (!r->local->has_identity ||
-	    !crypto_x25519(r->precomputed_static_static, r->local->static_private,
-			   r->remote_static))
+	    !crypto_x25519_key_dh(r->precomputed_static_static, r->local->static_key,
+				  r->remote_static))
 		memset(r->precomputed_static_static, 0, NOISE_PUBLIC_KEY_LEN);
 }
 
@@ -349,6 +364,7 @@ static uint32_t index_set(struct noise_remote *r)
 void noise_handshake_clear(struct noise_remote *r)
 {
 	index_drop(r, &r->handshake.local_index);
+	crypto_x25519_key_free(r->handshake.ephemeral_key);
 	crypto_wipe(&r->handshake, sizeof(r->handshake));
 	r->handshake.state = HANDSHAKE_ZEROED;
 }
@@ -411,6 +427,7 @@ static void ik_keys(struct noise_ik_keys *k, const struct noise_remote *r)
 	k->remote_static = r->remote_static;
 	k->psk = r->preshared_key;
 	k->precomputed_ss = r->precomputed_static_static;
+	k->static_key = r->local->static_key;
 }
 
 bool noise_create_initiation(struct noise_remote *r,
@@ -451,7 +468,7 @@ struct noise_remote *noise_consume_initiation(struct noise_local *l,
 	*err = NOISE_ERR_NO_IDENTITY;
 	if (!l->has_identity)
 		goto out;
-	*err = read_msg1_static(&hs, l->static_private, l->static_public, identifier,
+	*err = read_msg1_static(&hs, l->static_key, l->static_private, l->static_public, identifier,
 				sizeof(identifier), msg->unencrypted_ephemeral, key, rs);
 	if (*err)
 		goto out;

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 struct crypto_aead;
+struct crypto_x25519_key;
 struct noise_remote;
 
 enum noise_handshake_state {
@@ -55,6 +56,8 @@ struct noise_local {
 	bool has_identity;
 	uint8_t static_private[NOISE_PUBLIC_KEY_LEN];
 	uint8_t static_public[NOISE_PUBLIC_KEY_LEN];
+	/* static_private prepared for DH (one scalar multiplication each). */
+	struct crypto_x25519_key *static_key;
 	struct noise_upcall upcall;
 };
 
@@ -64,6 +67,9 @@ struct noise_handshake {
 	uint32_t local_index;  /* ours, in the device's index table while set */
 	uint32_t remote_index; /* theirs */
 	uint8_t ephemeral_private[NOISE_PUBLIC_KEY_LEN];
+	/* The same, prepared for DH; owned, freed by noise_handshake_clear
+	 * (raw noise_ik_* users free it with crypto_x25519_key_free). */
+	struct crypto_x25519_key *ephemeral_key;
 	uint8_t remote_ephemeral[NOISE_PUBLIC_KEY_LEN];
 	uint8_t hash[NOISE_HASH_LEN];
 	uint8_t chaining_key[NOISE_HASH_LEN];
@@ -188,6 +194,7 @@ struct noise_ik_keys {
 	const uint8_t *remote_static; /* the other side's static public key */
 	const uint8_t *psk;           /* 32 bytes; all zeros when unset */
 	const uint8_t *precomputed_ss; /* DH(s, rs) if known, else NULL */
+	const struct crypto_x25519_key *static_key; /* static_private prepared, or NULL */
 };
 
 /* Initiator: writes message 1 (e, es, s, ss, payload); the ephemeral comes
