@@ -250,6 +250,50 @@ static void test_x25519_low_order_rejected(void)
 	vec_close(vf);
 }
 
+/* Prepared keys give the same answers as raw ones: RFC 7748 §6.1, the
+ * low-order rejections, and generation through the CSPRNG. */
+static void test_x25519_prepared_keys(void)
+{
+	struct vec_file *vf = vec_open("x25519.txt");
+	struct vec_record rec = { 0 };
+	uint8_t out[32], pub[32], zero[32] = { 0 };
+	struct crypto_x25519_key *k;
+
+	init();
+	while (vec_next(vf, &rec)) {
+		if (!vec_has(&rec, "alice_priv"))
+			continue;
+		k = crypto_x25519_key_import(F(rec, "alice_priv")->data, pub);
+		CHECK(k != NULL);
+		CHECK_MEM(pub, F(rec, "alice_pub")->data, 32);
+		CHECK(crypto_x25519_key_dh(out, k, F(rec, "bob_pub")->data));
+		CHECK_MEM(out, F(rec, "shared")->data, 32);
+		/* Reusable: the same key answers again. */
+		CHECK(crypto_x25519_key_dh(out, k, F(rec, "bob_pub")->data));
+		CHECK_MEM(out, F(rec, "shared")->data, 32);
+		crypto_x25519_key_free(k);
+	}
+	vec_close(vf);
+	vf = vec_open("x25519_low_order.txt");
+	while (vec_next(vf, &rec)) {
+		k = crypto_x25519_key_import(F(rec, "private")->data, NULL);
+		memset(out, 0x55, sizeof(out));
+		CHECK(k && !crypto_x25519_key_dh(out, k, F(rec, "public")->data));
+		CHECK_MEM(out, zero, 32);
+		crypto_x25519_key_free(k);
+	}
+	vec_close(vf);
+	/* generate: clamped private key, matching public key. */
+	uint8_t priv[32], pub2[32];
+	k = crypto_x25519_key_generate(priv, pub);
+	CHECK(k && (priv[0] & 7) == 0 && (priv[31] & 0xc0) == 0x40);
+	CHECK(crypto_x25519_public(pub2, priv));
+	CHECK_MEM(pub, pub2, 32);
+	crypto_x25519_key_free(k);
+	crypto_x25519_key_free(NULL);
+	CHECK(!crypto_x25519_key_dh(out, NULL, pub));
+}
+
 static void test_x25519_keygen_clamps(void)
 {
 	uint8_t a[32], b[32], pa[32], pb[32], sa[32], sb[32], raw[32], clamped[32];
@@ -452,6 +496,7 @@ static const struct harness_case cases[] = {
 	{ "crypto/x25519_rfc7748", test_x25519_rfc7748 },
 	{ "crypto/x25519_low_order_rejected", test_x25519_low_order_rejected },
 	{ "crypto/x25519_keygen_clamps", test_x25519_keygen_clamps },
+	{ "crypto/x25519_prepared_keys", test_x25519_prepared_keys },
 	{ "crypto/blake2s_rfc7693_and_kat", test_blake2s_rfc7693_and_kat },
 	{ "crypto/blake2s_mac16", test_blake2s_mac16 },
 	{ "crypto/hmac_blake2s", test_hmac_blake2s },
