@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include "common/encoding.h"
+#include "common/fileio.h"
 #include "crypto/crypto.h"
 
 #include <errno.h>
@@ -13,21 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, buf, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
 
 static int generate(int argc, char *argv[], bool is_private)
 {
@@ -75,7 +61,7 @@ static int generate(int argc, char *argv[], bool is_private)
 	encoding_key_to_base64(line, key);
 	line[KEY_B64_LEN] = '\n';
 	line[KEY_B64_LEN + 1] = '\0';
-	err = write_all(fd, line, KEY_B64_LEN + 1);
+	err = fileio_write_all(fd, line, KEY_B64_LEN + 1);
 	if (!err && path && fsync(fd) < 0)
 		err = -errno;
 	if (err) {

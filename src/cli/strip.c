@@ -7,6 +7,8 @@
  * and the message names the file and line. */
 #include "cli.h"
 
+#include "common/fileio.h"
+
 #include "ops/wgconf.h"
 
 #include <errno.h>
@@ -89,22 +91,6 @@ err:
 	return ret;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, buf, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: %s strip [ CONFIG_FILE | INTERFACE ]\n\n"
@@ -160,9 +146,9 @@ int strip_main(int argc, char *argv[])
 	}
 	/* wg-quick's cmd_strip is echo "$WG_CONFIG": one more newline.
 	 * write(2), not stdio, so that no unwiped buffer keeps the key. */
-	r = write_all(STDOUT_FILENO, out, out_len);
+	r = fileio_write_all(STDOUT_FILENO, out, out_len);
 	if (!r)
-		r = write_all(STDOUT_FILENO, "\n", 1);
+		r = fileio_write_all(STDOUT_FILENO, "\n", 1);
 	if (r) {
 		fprintf(stderr, "%s strip: writing output: %s\n", prog_name,
 			strerror(-r));
