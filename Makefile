@@ -43,8 +43,8 @@ SAN_CFLAGS  := $(BASE_CFLAGS) -O1 -g $(SANITIZE) -DRAMPART_DEBUG -fPIE $(CFLAGS)
 SAN_LDFLAGS := $(SANITIZE) -pie $(LDFLAGS)
 
 # Layers, lowest first (docs/design.md).  A seam's backend file
-# (src/**/*_backend_*.c) is #included by its seam, never compiled alone.
-LAYERS   := common crypto proto ops
+# (src/**/*_backend.c) is #included by its seam, never compiled alone.
+LAYERS   := common crypto proto daemon ops
 LIB_SRC  := $(filter-out %_backend.c,$(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
 CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
