@@ -1,8 +1,9 @@
 #include "uapi.h"
 
+#include "common/textbuf.h"
+
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -596,115 +597,56 @@ int uapi_parser_finish(struct uapi_parser *p)
 
 /* --- replies ----------------------------------------------------------- */
 
-/* A growing reply that wipes what it leaves behind: it holds the private
- * key. */
-struct out {
-	char *buf;
-	size_t len, cap;
-	bool failed;
-};
-
-static bool reserve(struct out *o, size_t extra)
-{
-	size_t ncap;
-	char *nbuf;
-
-	if (o->failed)
-		return false;
-	if (extra < o->cap - o->len)
-		return true;
-	if (extra > SIZE_MAX / 4 - o->len) {
-		o->failed = true;
-		return false;
-	}
-	ncap = o->cap ? o->cap : 4096;
-	while (ncap <= o->len + extra)
-		ncap *= 2;
-	nbuf = malloc(ncap);
-	if (!nbuf) {
-		o->failed = true;
-		return false;
-	}
-	if (o->buf) {
-		memcpy(nbuf, o->buf, o->len);
-		explicit_bzero(o->buf, o->cap);
-		free(o->buf);
-	}
-	o->buf = nbuf;
-	o->cap = ncap;
-	return true;
-}
-
-static void __attribute__((format(printf, 2, 3))) outf(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		o->failed = true;
-		return;
-	}
-	if (!reserve(o, (size_t)n))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-	va_end(ap);
-	o->len += (size_t)n;
-}
-
-static void out_key(struct out *o, const char *name, const uint8_t key[KEY_LEN])
+static void out_key(struct textbuf *o, const char *name, const uint8_t key[KEY_LEN])
 {
 	char hex[KEY_HEX_LEN + 1];
 
 	encoding_key_to_hex(hex, key);
-	outf(o, "%s=%s\n", name, hex);
+	textbuf_printf(o, "%s=%s\n", name, hex);
 	explicit_bzero(hex, sizeof(hex));
 }
 
-static void out_peer(struct out *o, const struct uapi_peer_info *peer)
+static void out_peer(struct textbuf *o, const struct uapi_peer_info *peer)
 {
 	char ep[NETADDR_ENDPOINT_STRLEN], pfx[NETADDR_PREFIX_STRLEN];
 	size_t i;
 
 	out_key(o, "public_key", peer->public_key);
 	out_key(o, "preshared_key", peer->preshared_key);
-	outf(o, "protocol_version=1\n");
+	textbuf_printf(o, "protocol_version=1\n");
 	if (peer->has_endpoint) {
 		struct netaddr_endpoint e = { .literal = true };
 
 		e.addr = peer->endpoint.addr;
 		e.port = peer->endpoint.port;
 		snprintf(e.zone, sizeof(e.zone), "%s", peer->endpoint.zone);
-		outf(o, "endpoint=%s\n", netaddr_format_endpoint(ep, &e));
+		textbuf_printf(o, "endpoint=%s\n", netaddr_format_endpoint(ep, &e));
 	}
-	outf(o, "last_handshake_time_sec=%" PRIu64 "\n", peer->last_handshake_sec);
-	outf(o, "last_handshake_time_nsec=%" PRIu32 "\n", peer->last_handshake_nsec);
-	outf(o, "tx_bytes=%" PRIu64 "\n", peer->tx_bytes);
-	outf(o, "rx_bytes=%" PRIu64 "\n", peer->rx_bytes);
-	outf(o, "persistent_keepalive_interval=%u\n", peer->keepalive);
+	textbuf_printf(o, "last_handshake_time_sec=%" PRIu64 "\n", peer->last_handshake_sec);
+	textbuf_printf(o, "last_handshake_time_nsec=%" PRIu32 "\n", peer->last_handshake_nsec);
+	textbuf_printf(o, "tx_bytes=%" PRIu64 "\n", peer->tx_bytes);
+	textbuf_printf(o, "rx_bytes=%" PRIu64 "\n", peer->rx_bytes);
+	textbuf_printf(o, "persistent_keepalive_interval=%u\n", peer->keepalive);
 	for (i = 0; i < peer->n_allowed_ips; i++)
-		outf(o, "allowed_ip=%s\n", netaddr_format_prefix(pfx, &peer->allowed_ips[i]));
+		textbuf_printf(o, "allowed_ip=%s\n", netaddr_format_prefix(pfx, &peer->allowed_ips[i]));
 }
 
 char *uapi_format_get(const struct uapi_device_info *info, size_t *len)
 {
-	struct out o = { 0 };
+	struct textbuf o = { 0 };
 	size_t i;
 
 	if (info->has_private_key && !encoding_key_is_zero(info->private_key))
 		out_key(&o, "private_key", info->private_key);
 	if (info->listen_port)
-		outf(&o, "listen_port=%u\n", info->listen_port);
+		textbuf_printf(&o, "listen_port=%u\n", info->listen_port);
 	if (info->fwmark)
-		outf(&o, "fwmark=%" PRIu32 "\n", info->fwmark);
+		textbuf_printf(&o, "fwmark=%" PRIu32 "\n", info->fwmark);
 	for (i = 0; i < info->n_peers; i++)
 		out_peer(&o, &info->peers[i]);
-	outf(&o, "errno=0\n\n");
-	if (o.failed) {
-		uapi_text_free(o.buf, o.cap);
+	textbuf_printf(&o, "errno=0\n\n");
+	if (o.err) {
+		textbuf_wipe(&o);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -714,10 +656,7 @@ char *uapi_format_get(const struct uapi_device_info *info, size_t *len)
 
 void uapi_text_free(char *text, size_t len)
 {
-	if (!text)
-		return;
-	explicit_bzero(text, len);
-	free(text);
+	textbuf_free_text(text, len);
 }
 
 size_t uapi_format_errno(char buf[UAPI_ERRNO_STRLEN], int err)

@@ -3,6 +3,7 @@
 #include "common/config.h"
 #include "common/encoding.h"
 #include "common/netaddr.h"
+#include "common/textbuf.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -32,14 +33,6 @@ enum key_flags {
 	KEY_EMPTY_OK = 1 << 0,
 };
 
-/* A growing text buffer that wipes what it leaves behind: printed
- * configurations hold private keys. */
-struct out {
-	char *buf;
-	size_t len, cap;
-	int err; /* first error; further output is dropped */
-};
-
 struct parse;
 struct key_def;
 
@@ -63,7 +56,7 @@ struct key_def {
 	/* value is trimmed, NUL-terminated and may be modified. */
 	int (*set)(struct parse *p, const struct key_def *k, char *value);
 	/* Writes zero or more "Key = value" lines for instance idx. */
-	void (*print)(struct out *o, const struct key_def *k,
+	void (*print)(struct textbuf *o, const struct key_def *k,
 		      const struct conf *conf, size_t idx);
 };
 
@@ -74,91 +67,16 @@ struct parse {
 	unsigned line;                 /* line being parsed */
 	const struct key_def *key;     /* key being set, for messages */
 	struct wgconf_error *err;
-	struct out *strip;             /* non-NULL: collect wg(8) lines */
+	struct textbuf *strip;             /* non-NULL: collect wg(8) lines */
 };
 
 static const char ws[] = " \t\n\v\f\r"; /* wg(8)'s char_is_space() */
 
 /* --- output ------------------------------------------------------------ */
 
-static bool out_reserve(struct out *o, size_t extra)
-{
-	size_t ncap;
-	char *nbuf;
-
-	if (o->err)
-		return false;
-	if (o->len + extra + 1 <= o->cap)
-		return true;
-	if (extra > SIZE_MAX / 4 - o->len) {
-		o->err = -ENOMEM;
-		return false;
-	}
-	ncap = o->cap ? o->cap : 1024;
-	while (ncap < o->len + extra + 1)
-		ncap *= 2;
-	nbuf = malloc(ncap);
-	if (!nbuf) {
-		o->err = -ENOMEM;
-		return false;
-	}
-	if (o->buf) {
-		memcpy(nbuf, o->buf, o->len + 1);
-		explicit_bzero(o->buf, o->cap);
-		free(o->buf);
-	} else {
-		nbuf[0] = '\0';
-	}
-	o->buf = nbuf;
-	o->cap = ncap;
-	return true;
-}
-
-static void out_append(struct out *o, const char *s, size_t n)
-{
-	if (!out_reserve(o, n))
-		return;
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-	o->buf[o->len] = '\0';
-}
-
-static void __attribute__((format(printf, 2, 3))) outf(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		o->err = o->err ? o->err : -EINVAL;
-		return;
-	}
-	if (!out_reserve(o, (size_t)n))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-	va_end(ap);
-	o->len += (size_t)n;
-}
-
-static void out_wipe(struct out *o)
-{
-	if (o->buf) {
-		explicit_bzero(o->buf, o->cap);
-		free(o->buf);
-	}
-	o->buf = NULL;
-	o->len = o->cap = 0;
-}
-
 void wgconf_text_free(char *text, size_t len)
 {
-	if (!text)
-		return;
-	explicit_bzero(text, len);
-	free(text);
+	textbuf_free_text(text, len);
 }
 
 /* --- errors ------------------------------------------------------------ */
@@ -610,16 +528,16 @@ static int set_keepalive(struct parse *p, const struct key_def *k, char *value)
 
 /* --- field printers ---------------------------------------------------- */
 
-static void print_b64(struct out *o, const char *name, const uint8_t key[KEY_LEN])
+static void print_b64(struct textbuf *o, const char *name, const uint8_t key[KEY_LEN])
 {
 	char b64[KEY_B64_LEN + 1];
 
 	encoding_key_to_base64(b64, key);
-	outf(o, "%s = %s\n", name, b64);
+	textbuf_printf(o, "%s = %s\n", name, b64);
 	explicit_bzero(b64, sizeof(b64));
 }
 
-static void print_private_key(struct out *o, const struct key_def *k,
+static void print_private_key(struct textbuf *o, const struct key_def *k,
 			      const struct conf *c, size_t idx)
 {
 	(void)idx;
@@ -627,47 +545,47 @@ static void print_private_key(struct out *o, const struct key_def *k,
 		print_b64(o, k->name, c->private_key);
 }
 
-static void print_listen_port(struct out *o, const struct key_def *k,
+static void print_listen_port(struct textbuf *o, const struct key_def *k,
 			      const struct conf *c, size_t idx)
 {
 	(void)idx;
 	if (c->has_listen_port)
-		outf(o, "%s = %u\n", k->name, c->listen_port);
+		textbuf_printf(o, "%s = %u\n", k->name, c->listen_port);
 }
 
-static void print_fwmark(struct out *o, const struct key_def *k,
+static void print_fwmark(struct textbuf *o, const struct key_def *k,
 			 const struct conf *c, size_t idx)
 {
 	(void)idx;
 	if (!c->has_fwmark)
 		return;
 	if (c->fwmark)
-		outf(o, "%s = 0x%x\n", k->name, c->fwmark); /* as wg showconf */
+		textbuf_printf(o, "%s = 0x%x\n", k->name, c->fwmark); /* as wg showconf */
 	else
-		outf(o, "%s = off\n", k->name);
+		textbuf_printf(o, "%s = off\n", k->name);
 }
 
-static void print_prefixes(struct out *o, const char *name,
+static void print_prefixes(struct textbuf *o, const char *name,
 			   const struct conf_prefix *v, size_t n)
 {
 	char buf[NETADDR_PREFIX_STRLEN];
 
 	if (!n)
 		return;
-	outf(o, "%s = ", name);
+	textbuf_printf(o, "%s = ", name);
 	for (size_t i = 0; i < n; i++)
-		outf(o, "%s%s", i ? ", " : "", netaddr_format_prefix(buf, &v[i].prefix));
-	outf(o, "\n");
+		textbuf_printf(o, "%s%s", i ? ", " : "", netaddr_format_prefix(buf, &v[i].prefix));
+	textbuf_printf(o, "\n");
 }
 
-static void print_address(struct out *o, const struct key_def *k,
+static void print_address(struct textbuf *o, const struct key_def *k,
 			  const struct conf *c, size_t idx)
 {
 	(void)idx;
 	print_prefixes(o, k->name, c->addresses, c->n_addresses);
 }
 
-static void print_dns(struct out *o, const struct key_def *k,
+static void print_dns(struct textbuf *o, const struct key_def *k,
 		      const struct conf *c, size_t idx)
 {
 	char buf[NETADDR_IP_STRLEN];
@@ -675,26 +593,26 @@ static void print_dns(struct out *o, const struct key_def *k,
 	(void)idx;
 	if (!c->n_dns)
 		return;
-	outf(o, "%s = ", k->name);
+	textbuf_printf(o, "%s = ", k->name);
 	for (size_t i = 0; i < c->n_dns; i++) {
 		const struct conf_dns *d = &c->dns[i];
 
-		outf(o, "%s%s", i ? ", " : "",
+		textbuf_printf(o, "%s%s", i ? ", " : "",
 		     d->kind == CONF_DNS_SERVER ? netaddr_format_ip(buf, &d->server) :
 						  d->domain);
 	}
-	outf(o, "\n");
+	textbuf_printf(o, "\n");
 }
 
-static void print_mtu(struct out *o, const struct key_def *k,
+static void print_mtu(struct textbuf *o, const struct key_def *k,
 		      const struct conf *c, size_t idx)
 {
 	(void)idx;
 	if (c->has_mtu)
-		outf(o, "%s = %u\n", k->name, c->mtu);
+		textbuf_printf(o, "%s = %u\n", k->name, c->mtu);
 }
 
-static void print_table(struct out *o, const struct key_def *k,
+static void print_table(struct textbuf *o, const struct key_def *k,
 			const struct conf *c, size_t idx)
 {
 	(void)idx;
@@ -702,21 +620,21 @@ static void print_table(struct out *o, const struct key_def *k,
 		return;
 	switch (c->table.kind) {
 	case CONF_TABLE_AUTO:
-		outf(o, "%s = auto\n", k->name);
+		textbuf_printf(o, "%s = auto\n", k->name);
 		break;
 	case CONF_TABLE_OFF:
-		outf(o, "%s = off\n", k->name);
+		textbuf_printf(o, "%s = off\n", k->name);
 		break;
 	case CONF_TABLE_ID:
-		outf(o, "%s = %u\n", k->name, c->table.id);
+		textbuf_printf(o, "%s = %u\n", k->name, c->table.id);
 		break;
 	case CONF_TABLE_NAME:
-		outf(o, "%s = %s\n", k->name, c->table.name);
+		textbuf_printf(o, "%s = %s\n", k->name, c->table.name);
 		break;
 	}
 }
 
-static void print_hook(struct out *o, const struct key_def *k,
+static void print_hook(struct textbuf *o, const struct key_def *k,
 		       const struct conf *c, size_t idx)
 {
 	(void)idx;
@@ -727,56 +645,56 @@ static void print_hook(struct out *o, const struct key_def *k,
 		/* It must read back as the same command. */
 		if (strpbrk(cmd, "#\n") || (n && (strchr(ws, cmd[0]) ||
 						  strchr(ws, cmd[n - 1])))) {
-			o->err = o->err ? o->err : -EINVAL;
+			textbuf_fail(o, -EINVAL);
 			return;
 		}
 		if (n)
-			outf(o, "%s = %s\n", k->name, cmd);
+			textbuf_printf(o, "%s = %s\n", k->name, cmd);
 		else
-			outf(o, "%s =\n", k->name);
+			textbuf_printf(o, "%s =\n", k->name);
 	}
 }
 
-static void print_save_config(struct out *o, const struct key_def *k,
+static void print_save_config(struct textbuf *o, const struct key_def *k,
 			      const struct conf *c, size_t idx)
 {
 	(void)idx;
 	if (c->has_save_config)
-		outf(o, "%s = %s\n", k->name, c->save_config ? "true" : "false");
+		textbuf_printf(o, "%s = %s\n", k->name, c->save_config ? "true" : "false");
 }
 
-static void print_public_key(struct out *o, const struct key_def *k,
+static void print_public_key(struct textbuf *o, const struct key_def *k,
 			     const struct conf *c, size_t idx)
 {
 	if (c->peers[idx].has_public_key)
 		print_b64(o, k->name, c->peers[idx].public_key);
 }
 
-static void print_preshared_key(struct out *o, const struct key_def *k,
+static void print_preshared_key(struct textbuf *o, const struct key_def *k,
 				const struct conf *c, size_t idx)
 {
 	if (c->peers[idx].has_preshared_key)
 		print_b64(o, k->name, c->peers[idx].preshared_key);
 }
 
-static void print_allowed_ips(struct out *o, const struct key_def *k,
+static void print_allowed_ips(struct textbuf *o, const struct key_def *k,
 			      const struct conf *c, size_t idx)
 {
 	print_prefixes(o, k->name, c->peers[idx].allowed_ips,
 		       c->peers[idx].n_allowed_ips);
 }
 
-static void print_endpoint(struct out *o, const struct key_def *k,
+static void print_endpoint(struct textbuf *o, const struct key_def *k,
 			   const struct conf *c, size_t idx)
 {
 	char buf[NETADDR_ENDPOINT_STRLEN];
 
 	if (c->peers[idx].has_endpoint)
-		outf(o, "%s = %s\n", k->name,
+		textbuf_printf(o, "%s = %s\n", k->name,
 		     netaddr_format_endpoint(buf, &c->peers[idx].endpoint));
 }
 
-static void print_keepalive(struct out *o, const struct key_def *k,
+static void print_keepalive(struct textbuf *o, const struct key_def *k,
 			    const struct conf *c, size_t idx)
 {
 	const struct conf_peer *peer = &c->peers[idx];
@@ -784,9 +702,9 @@ static void print_keepalive(struct out *o, const struct key_def *k,
 	if (!peer->has_keepalive)
 		return;
 	if (peer->keepalive)
-		outf(o, "%s = %u\n", k->name, peer->keepalive);
+		textbuf_printf(o, "%s = %u\n", k->name, peer->keepalive);
 	else
-		outf(o, "%s = off\n", k->name);
+		textbuf_printf(o, "%s = off\n", k->name);
 }
 
 /* --- sections ---------------------------------------------------------- */
@@ -953,7 +871,7 @@ static int parse_line(struct parse *p, char *line, bool *keep)
 
 /* Copies a kept line as bash's "read -r" in wg-quick leaves it: without
  * leading and trailing spaces and tabs. */
-static void strip_emit(struct out *o, const char *s, size_t n)
+static void strip_emit(struct textbuf *o, const char *s, size_t n)
 {
 	while (n && (*s == ' ' || *s == '\t')) {
 		s++;
@@ -961,12 +879,12 @@ static void strip_emit(struct out *o, const char *s, size_t n)
 	}
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
-	out_append(o, s, n);
-	out_append(o, "\n", 1);
+	textbuf_append(o, s, n);
+	textbuf_append(o, "\n", 1);
 }
 
 static int parse_buffer(const char *buf, size_t len, struct conf *conf,
-			struct wgconf_error *err, struct out *strip)
+			struct wgconf_error *err, struct textbuf *strip)
 {
 	struct parse p = { .conf = conf, .err = err, .strip = strip };
 	size_t pos = 0;
@@ -1047,7 +965,7 @@ int wgconf_strip(const char *buf, size_t len, const char *filename,
 		 char **out, size_t *out_len, struct wgconf_error *err)
 {
 	struct wgconf_error dummy;
-	struct out o = { 0 };
+	struct textbuf o = { 0 };
 	struct conf *conf;
 	int ret;
 
@@ -1061,7 +979,7 @@ int wgconf_strip(const char *buf, size_t len, const char *filename,
 		snprintf(err->msg, sizeof(err->msg), "%s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
-	out_append(&o, "", 0); /* an empty file strips to "" */
+	textbuf_append(&o, "", 0); /* an empty file strips to "" */
 	ret = parse_buffer(buf, len, conf, err, &o);
 	conf_free(conf);
 	if (!ret && o.err) {
@@ -1069,7 +987,7 @@ int wgconf_strip(const char *buf, size_t len, const char *filename,
 		ret = o.err;
 	}
 	if (ret) {
-		out_wipe(&o);
+		textbuf_wipe(&o);
 		return ret;
 	}
 	*out = o.buf;
@@ -1081,7 +999,7 @@ int wgconf_strip(const char *buf, size_t len, const char *filename,
 
 char *wgconf_format(const struct conf *conf, enum wgconf_mode mode, size_t *len)
 {
-	struct out o = { 0 };
+	struct textbuf o = { 0 };
 
 	for (size_t s = 0; s < ARRAY_SIZE(sections); s++) {
 		const struct section_def *sec = &sections[s];
@@ -1091,7 +1009,7 @@ char *wgconf_format(const struct conf *conf, enum wgconf_mode mode, size_t *len)
 			continue;
 		n = sec->instances(conf);
 		for (size_t i = 0; i < n; i++) {
-			outf(&o, "%s[%s]\n", o.len ? "\n" : "", sec->name);
+			textbuf_printf(&o, "%s[%s]\n", o.len ? "\n" : "", sec->name);
 			for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
 				if (keys[k].sec != s)
 					continue;
@@ -1102,7 +1020,7 @@ char *wgconf_format(const struct conf *conf, enum wgconf_mode mode, size_t *len)
 		}
 	}
 	if (o.err) {
-		out_wipe(&o);
+		textbuf_wipe(&o);
 		errno = -o.err;
 		return NULL;
 	}
