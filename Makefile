@@ -29,10 +29,12 @@ SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all \
 
 CRYPTO_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcrypto 2>/dev/null)
 CRYPTO_LIBS   := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
+MNL_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libmnl 2>/dev/null)
+MNL_LIBS      := $(shell $(PKG_CONFIG) --libs libmnl 2>/dev/null || echo -lmnl)
 
-BASE_CPPFLAGS := -Isrc $(CRYPTO_CFLAGS)
+BASE_CPPFLAGS := -Isrc $(CRYPTO_CFLAGS) $(MNL_CFLAGS)
 BASE_CFLAGS   := -std=gnu11 $(WARNINGS) -pipe
-LIBS          := $(CRYPTO_LIBS)
+LIBS          := $(CRYPTO_LIBS) $(MNL_LIBS) -pthread
 
 # Release objects: hardened, optimized.  CFLAGS/LDFLAGS from the user are
 # appended so that packagers can override.
@@ -45,7 +47,9 @@ SAN_LDFLAGS := $(SANITIZE) -pie $(LDFLAGS)
 # Layers, lowest first (docs/design.md).  A seam's backend file
 # (src/**/*_backend.c) is #included by its seam, never compiled alone.
 LAYERS   := common crypto proto daemon ops
-LIB_SRC  := $(filter-out %_backend.c,$(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
+# rampartd's main() is the one file of src/daemon outside the library.
+DAEMON_MAIN := src/daemon/main.c
+LIB_SRC  := $(filter-out %_backend.c $(DAEMON_MAIN),$(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
 CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard bench/*.c)
@@ -58,6 +62,8 @@ HARNESS_OBJ := $(BUILD)/san/tests/harness.o
 
 RAMPART     := $(BUILD)/rampart
 RAMPART_SAN := $(BUILD)/san/rampart
+RAMPARTD     := $(if $(wildcard $(DAEMON_MAIN)),$(BUILD)/rampartd)
+RAMPARTD_SAN := $(if $(wildcard $(DAEMON_MAIN)),$(BUILD)/san/rampartd)
 TESTS       := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCHES     := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
@@ -65,7 +71,7 @@ BENCHES     := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 .SECONDARY:
 
 .PHONY: all check test deps install uninstall clean bench
-all: $(RAMPART)
+all: $(RAMPART) $(RAMPARTD)
 
 $(BUILD)/rel/%.o: %.c
 	$(E) "  CC      $<"
@@ -82,6 +88,14 @@ $(RAMPART): $(REL_CLI_OBJ) $(REL_LIB_OBJ)
 	$(Q)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $^ $(LIBS) -o $@
 
 $(RAMPART_SAN): $(SAN_CLI_OBJ) $(SAN_LIB_OBJ)
+	$(E) "  LD san  $@"
+	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/rampartd: $(DAEMON_MAIN:%.c=$(BUILD)/rel/%.o) $(REL_LIB_OBJ)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/san/rampartd: $(DAEMON_MAIN:%.c=$(BUILD)/san/%.o) $(SAN_LIB_OBJ)
 	$(E) "  LD san  $@"
 	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) -o $@
 
@@ -104,19 +118,20 @@ deps:
 # the sanitized CLI against the real wireguard-tools).  The last line is
 # "N passed, N failed".
 check: deps
-	$(Q)$(MAKE) --no-print-directory all $(RAMPART_SAN) $(TESTS) $(BENCHES)
+	$(Q)$(MAKE) --no-print-directory all $(RAMPART_SAN) $(RAMPARTD_SAN) $(TESTS) $(BENCHES)
 	$(Q)BUILD=$(BUILD) tests/run.sh
 test: check
 
 bench: $(BENCHES)
 	$(Q)for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
 
-install: $(RAMPART)
+install: $(RAMPART) $(RAMPARTD) $(RAMPARTD)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(RAMPART) $(DESTDIR)$(BINDIR)/rampart
+	$(if $(RAMPARTD),install -m 0755 $(RAMPARTD) $(DESTDIR)$(BINDIR)/rampartd)
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/rampart
+	rm -f $(DESTDIR)$(BINDIR)/rampart $(DESTDIR)$(BINDIR)/rampartd
 
 clean:
 	rm -rf $(BUILD)

@@ -13,6 +13,13 @@ libc6-dev:/usr/include/stdio.h
 libssl-dev:/usr/include/openssl/evp.h
 wireguard-tools:/usr/bin/wg
 iproute2:/usr/sbin/ip
+libmnl-dev:/usr/include/libmnl/libmnl.h
+wireguard-go:/usr/bin/wireguard-go
+iperf3:/usr/bin/iperf3
+nftables:/usr/sbin/nft
+iputils-ping:/usr/bin/ping
+procps:/usr/bin/pgrep
+util-linux:/usr/bin/unshare
 "
 
 missing() {

@@ -9,6 +9,9 @@ BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$top/$BUILD ;; esac
 export RAMPART_TOP=$top
 export RAMPART=${RAMPART:-$BUILD/san/rampart}
+export RAMPART_REL=${RAMPART_REL:-$BUILD/rampart}
+export RAMPARTD=${RAMPARTD:-$BUILD/san/rampartd}
+export RAMPARTD_REL=${RAMPARTD_REL:-$BUILD/rampartd}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 cd "$top" || exit 1
@@ -44,8 +47,11 @@ for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	run_one "unit/$(basename "$t")" "$t"
 done
+# ONLY=PATTERN runs only the script tests whose path matches.
 for t in tests/cli/*.sh tests/netns/*.sh; do
+	case $t in *${ONLY:-}*) ;; *) continue ;; esac
 	[ -f "$t" ] || continue
+	[ "$(basename "$t")" = lib.sh ] && continue
 	run_one "${t#tests/}" bash "$t"
 done
 run_one "layers" bash scripts/layers.sh
