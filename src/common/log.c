@@ -1,8 +1,11 @@
 #include "log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static enum log_level current = LOG_LEVEL_WARN;
 static const char *prefix = "rampart";
@@ -27,16 +30,68 @@ bool log_parse_level(const char *w, enum log_level *level)
 	return false;
 }
 
+static const char *const names[] = { "", "error", "warning", "info", "debug" };
+
+static void vlog(enum log_level level, unsigned long suppressed, const char *fmt, va_list ap)
+{
+	/* One locked stream for the whole line: threads never interleave. */
+	flockfile(stderr);
+	fprintf(stderr, "%s: %s: ", prefix, names[level]);
+	vfprintf(stderr, fmt, ap);
+	if (suppressed)
+		fprintf(stderr, " (%lu similar messages suppressed)", suppressed);
+	fputc('\n', stderr);
+	funlockfile(stderr);
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
-	static const char *const names[] = { "", "error", "warning", "info", "debug" };
 	va_list ap;
 
 	if (level > current || level == LOG_LEVEL_SILENT)
 		return;
-	fprintf(stderr, "%s: %s: ", prefix, names[level]);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vlog(level, 0, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+void log_msg_ratelimited(enum log_level level, const char *fmt, ...)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	/* A token bucket in nanoseconds of CLOCK_MONOTONIC. */
+	static uint64_t tokens = LOG_RATELIMIT_BURST * (1000000000ULL / LOG_RATELIMIT_PER_SEC);
+	static uint64_t last;
+	static unsigned long held_back;
+	const uint64_t cost = 1000000000ULL / LOG_RATELIMIT_PER_SEC;
+	const uint64_t max = LOG_RATELIMIT_BURST * cost;
+	unsigned long suppressed = 0;
+	struct timespec ts;
+	bool pass = false;
+	uint64_t now;
+	va_list ap;
+
+	if (level > current || level == LOG_LEVEL_SILENT)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	pthread_mutex_lock(&lock);
+	if (last)
+		tokens += now - last;
+	if (tokens > max)
+		tokens = max;
+	last = now;
+	if (tokens >= cost) {
+		tokens -= cost;
+		pass = true;
+		suppressed = held_back;
+		held_back = 0;
+	} else {
+		held_back++;
+	}
+	pthread_mutex_unlock(&lock);
+	if (!pass)
+		return;
+	va_start(ap, fmt);
+	vlog(level, suppressed, fmt, ap);
+	va_end(ap);
 }

@@ -25,6 +25,14 @@ void log_set_prefix(const char *prefix);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* At most LOG_RATELIMIT_BURST messages, then LOG_RATELIMIT_PER_SEC a
+ * second, across every thread; what is held back is counted and reported
+ * with the next message that passes.  For what a remote party triggers. */
+enum { LOG_RATELIMIT_BURST = 10, LOG_RATELIMIT_PER_SEC = 5 };
+void log_msg_ratelimited(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define log_debug_ratelimited(...) log_msg_ratelimited(LOG_LEVEL_DEBUG, __VA_ARGS__)
 #define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)

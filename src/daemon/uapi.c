@@ -642,6 +642,9 @@ char *uapi_format_get(const struct uapi_device_info *info, size_t *len)
 		textbuf_printf(&o, "listen_port=%u\n", info->listen_port);
 	if (info->fwmark)
 		textbuf_printf(&o, "fwmark=%" PRIu32 "\n", info->fwmark);
+	for (i = 0; i < info->n_counters; i++)
+		textbuf_printf(&o, "rampart_%s=%" PRIu64 "\n", info->counters[i].name,
+			       info->counters[i].value);
 	for (i = 0; i < info->n_peers; i++)
 		out_peer(&o, &info->peers[i]);
 	textbuf_printf(&o, "errno=0\n\n");

@@ -227,18 +227,27 @@ struct uapi_peer_info {
 	size_t n_allowed_ips;
 };
 
+/* A Rampart counter, sent as the device-level line "rampart_NAME=VALUE"
+ * after fwmark: wg(8) ignores keys it does not know, rampart reads them. */
+struct uapi_counter {
+	const char *name; /* [a-z0-9_]+ */
+	uint64_t value;
+};
+
 struct uapi_device_info {
 	bool has_private_key;
 	uint8_t private_key[KEY_LEN]; /* secret */
 	uint16_t listen_port;         /* the bound port; 0 is left out */
 	uint32_t fwmark;              /* 0 is left out */
+	const struct uapi_counter *counters; /* borrowed; may be NULL */
+	size_t n_counters;
 	const struct uapi_peer_info *peers; /* borrowed */
 	size_t n_peers;
 };
 
 /* The whole reply to get=1, in wireguard-go's order: private_key (left out
  * if absent or all zeros), listen_port and fwmark (left out if 0), then
- * per peer public_key, preshared_key (always, zeros for none),
+ * the counters, then per peer public_key, preshared_key (always, zeros for none),
  * protocol_version=1, endpoint (if known), last_handshake_time_sec,
  * last_handshake_time_nsec, tx_bytes, rx_bytes,
  * persistent_keepalive_interval (always), each allowed_ip, and finally

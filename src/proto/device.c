@@ -213,27 +213,9 @@ int device_init(struct device *dev, const struct device_ops *ops, unsigned mtu)
 	return ratelimiter_init(&dev->ratelimiter, RATELIMITER_MAX_ENTRIES);
 }
 
-static void for_each_peer(struct device *dev, void (*fn)(struct device *, struct peer *))
-{
-	struct hashtable *t = &dev->peers_by_key;
-
-	/* Collect first: fn may remove the peer from the table. */
-	size_t n = 0, cap = t->count;
-	struct peer **list = cap ? calloc(cap, sizeof(*list)) : NULL;
-
-	if (cap && !list)
-		abort();
-	for (size_t i = 0; t->slots && i <= t->mask; i++)
-		if (t->slots[i].item)
-			list[n++] = t->slots[i].item;
-	for (size_t i = 0; i < n; i++)
-		fn(dev, list[i]);
-	free(list);
-}
-
 void device_uninit(struct device *dev)
 {
-	for_each_peer(dev, device_remove_peer);
+	device_remove_all_peers(dev);
 	allowedips_free(&dev->table);
 	hashtable_free(&dev->peers_by_key);
 	hashtable_free(&dev->peers_by_index);
@@ -278,7 +260,11 @@ void device_set_private_key(struct device *dev, const uint8_t *priv)
 	noise_local_set_private(&dev->local, priv);
 	cookie_checker_precompute(&dev->cookie_checker,
 				  dev->local.has_identity ? dev->local.static_public : NULL);
-	for_each_peer(dev, peer_rekeyed_identity);
+	/* peer_rekeyed_identity may remove the peer: take the next first. */
+	for (struct peer *peer = dev->first_peer, *next; peer; peer = next) {
+		next = peer->next_peer;
+		peer_rekeyed_identity(dev, peer);
+	}
 }
 
 struct peer *device_find_peer(struct device *dev, const uint8_t pub[NOISE_PUBLIC_KEY_LEN])
@@ -332,6 +318,12 @@ struct peer *device_add_peer(struct device *dev, const uint8_t pub[NOISE_PUBLIC_
 	peer->heap_index = SIZE_MAX;
 	if (hashtable_add(&dev->peers_by_key, key_hash(dev, pub), peer))
 		abort(); /* reserved above */
+	peer->prev_peer = dev->last_peer;
+	if (dev->last_peer)
+		dev->last_peer->next_peer = peer;
+	else
+		dev->first_peer = peer;
+	dev->last_peer = peer;
 	dev->peer_count++;
 	return peer;
 }
@@ -352,6 +344,21 @@ static void purge_staged(struct device *dev, struct peer *peer, enum drop_reason
 	peer->staged_count = 0;
 }
 
+void device_remove_all_peers(struct device *dev)
+{
+	while (dev->first_peer)
+		device_remove_peer(dev, dev->first_peer);
+}
+
+void device_peer_set_preshared_key(struct device *dev, struct peer *peer, const uint8_t *psk)
+{
+	static const uint8_t zero[NOISE_SYMMETRIC_KEY_LEN];
+
+	(void)dev;
+	noise_remote_set_psk(&peer->remote,
+			     psk && !crypto_equal(psk, zero, sizeof(zero)) ? psk : NULL);
+}
+
 void device_remove_peer(struct device *dev, struct peer *peer)
 {
 	heap_remove(dev, peer);
@@ -361,6 +368,14 @@ void device_remove_peer(struct device *dev, struct peer *peer)
 	noise_remote_uninit(&peer->remote); /* drops its indices */
 	cookie_maker_uninit(&peer->cookie);
 	hashtable_remove(&dev->peers_by_key, key_hash(dev, peer->public_key), peer);
+	if (peer->prev_peer)
+		peer->prev_peer->next_peer = peer->next_peer;
+	else
+		dev->first_peer = peer->next_peer;
+	if (peer->next_peer)
+		peer->next_peer->prev_peer = peer->prev_peer;
+	else
+		dev->last_peer = peer->prev_peer;
 	dev->peer_count--;
 	crypto_wipe(peer, sizeof(*peer));
 	free(peer);
@@ -378,8 +393,10 @@ int device_peer_add_allowed_ip(struct device *dev, struct peer *peer, int family
 	void *moved_from = NULL;
 	int ret = allowedips_insert(&dev->table, family, addr, cidr, &peer->allowed, &moved_from);
 
-	if (!ret && moved_from)
+	if (!ret && moved_from) {
 		((struct peer *)moved_from)->stats.prefixes_lost++;
+		dev->prefixes_moved++;
+	}
 	return ret;
 }
 
@@ -397,6 +414,14 @@ static bool send_datagram(struct device *dev, struct peer *peer, const void *buf
 	}
 	peer->stats.tx_bytes += len;
 	return true;
+}
+
+static void handshake_completed(struct device *dev, struct peer *peer, uint64_t now)
+{
+	timers_event_handshake_complete(&peer->timers, now);
+	peer->last_handshake = now;
+	dev->ops.wall_clock(dev->ops.arg, &peer->last_handshake_sec, &peer->last_handshake_nsec);
+	peer->stats.handshakes_completed++;
 }
 
 /* An initiation that has passed the rate limit. */
@@ -666,9 +691,7 @@ static enum drop_reason receive_handshake(struct device *dev, struct packet *p,
 		set_endpoint_from(peer, src);
 		if (noise_begin_session(&peer->remote, now) == 0) {
 			timers_event_session_derived(&peer->timers, now);
-			timers_event_handshake_complete(&peer->timers, now);
-			peer->last_handshake = now;
-			peer->stats.handshakes_completed++;
+			handshake_completed(dev, peer, now);
 			/* Confirms the session to the responder (or sends what
 			 * was waiting, which does the same). */
 			send_keepalive(dev, peer, now);
@@ -724,9 +747,7 @@ static enum drop_reason receive_data(struct device *dev, struct packet *p,
 	set_endpoint_from(peer, src);
 	if (noise_received_with_keypair(&peer->remote, kp)) {
 		/* Key confirmation: the responder's next keypair is current. */
-		timers_event_handshake_complete(&peer->timers, now);
-		peer->last_handshake = now;
-		peer->stats.handshakes_completed++;
+		handshake_completed(dev, peer, now);
 		send_staged(dev, peer, now);
 	}
 	cur = peer->remote.current;

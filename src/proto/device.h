@@ -85,6 +85,8 @@ struct device {
 	struct hashtable peers_by_index; /* struct index_entry, by local index */
 	uint8_t hash_key[16];            /* SipHash key of both tables */
 	size_t peer_count;
+	/* Every peer, in the order they were added (the order of get=1). */
+	struct peer *first_peer, *last_peer;
 	unsigned mtu;                    /* tunnel MTU, for padding */
 	struct device_ops ops;
 	/* Load: the daemon reports its handshake backlog; the device is
@@ -98,6 +100,9 @@ struct device {
 	size_t heap_len;
 	size_t heap_cap;
 	uint64_t drops[DROP_REASON_COUNT];
+	/* Allowed IPs that moved from one peer to another (each peer counts
+	 * its losses in stats.prefixes_lost). */
+	uint64_t prefixes_moved;
 };
 
 /* 0 or -errno. */
@@ -114,6 +119,11 @@ void device_set_private_key(struct device *dev, const uint8_t *priv);
 struct peer *device_add_peer(struct device *dev, const uint8_t pub[NOISE_PUBLIC_KEY_LEN]);
 struct peer *device_find_peer(struct device *dev, const uint8_t pub[NOISE_PUBLIC_KEY_LEN]);
 void device_remove_peer(struct device *dev, struct peer *peer);
+/* Removes every peer. */
+void device_remove_all_peers(struct device *dev);
+/* Sets (or with NULL / all zeros removes) the preshared key; sessions are
+ * kept, the next handshake uses it. */
+void device_peer_set_preshared_key(struct device *dev, struct peer *peer, const uint8_t *psk);
 void device_peer_set_endpoint(struct device *dev, struct peer *peer, const struct endpoint *ep);
 /* Returns 0 or -errno; a prefix held by another peer moves (counted in
  * that peer's prefixes_lost). */

@@ -65,6 +65,12 @@ struct peer {
 	unsigned staged_count;
 	/* Monotonic ns of the last completed handshake; 0 = never. */
 	uint64_t last_handshake;
+	/* The same moment on the wall clock (ops->wall_clock), for the
+	 * control socket; 0 and 0 = never. */
+	uint64_t last_handshake_sec;
+	uint32_t last_handshake_nsec;
+	/* The device's list of peers, in the order they were added. */
+	struct peer *prev_peer, *next_peer;
 	struct peer_stats stats;
 	struct index_entry indices[PEER_INDEX_ENTRIES];
 	/* A keepalive needs a buffer the core owns: one per peer, so that a

@@ -1,0 +1,806 @@
+/* rampartd's threads, the core's I/O callbacks and the control loop
+ * (daemon.h has the threads and the lock order). */
+#define _GNU_SOURCE
+#include "daemon.h"
+
+#include "monitor.h"
+
+#include "common/log.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+enum {
+	/* A received datagram's buffer: the largest UDP payload. */
+	RX_BUF = 65536,
+	/* A datagram waiting in a data thread's send batch. */
+	TX_SLOT = 65536 + 64,
+	/* Handshake messages the handshake thread takes per lock. */
+	HS_BATCH = 16,
+	/* Datagram batches a data thread reads per wake-up per socket, so
+	 * that one busy socket does not starve the TUN queue. */
+	RX_ROUNDS = 4,
+};
+
+/* epoll tags of the control loop; a client's tag is its kind field. */
+enum ctl_kind {
+	CTL_LISTEN = 1,
+	CTL_CLIENT,
+	CTL_SIGNAL,
+	CTL_TIMER,
+	CTL_WAKE,
+	CTL_LINK,
+	CTL_FILE,
+};
+static int ctl_tags[] = { 0, CTL_LISTEN, CTL_CLIENT, CTL_SIGNAL, CTL_TIMER, CTL_WAKE, CTL_LINK,
+			  CTL_FILE };
+
+/* A data thread's epoll tags. */
+enum { W_TUN = 1, W_UDP4, W_UDP6, W_WAKE };
+
+/* The data thread running on this thread, or NULL (control, handshake):
+ * where the core's send and deliver callbacks put their output. */
+static __thread struct worker *current_worker;
+
+uint64_t daemon_now(void)
+{
+	struct timespec ts;
+
+	/* CLOCK_BOOTTIME: keeps counting through suspend, so keys expire
+	 * on time after a laptop wakes up. */
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- locks ---------------------------------------------------------------- */
+
+void daemon_lock_device(struct daemon *d)
+{
+	pthread_mutex_lock(&d->dev_lock);
+#ifdef RAMPART_DEBUG
+	atomic_store(&d->dev_lock_owner, pthread_self());
+	atomic_store(&d->dev_locked, true);
+#endif
+}
+
+void daemon_unlock_device(struct daemon *d)
+{
+#ifdef RAMPART_DEBUG
+	atomic_store(&d->dev_locked, false);
+#endif
+	pthread_mutex_unlock(&d->dev_lock);
+}
+
+#ifdef RAMPART_DEBUG
+/* allowedips' debug check: the table is used under dev_lock only. */
+static bool table_lock_held(void *arg, bool write)
+{
+	struct daemon *d = arg;
+
+	(void)write;
+	return atomic_load(&d->dev_locked) &&
+	       pthread_equal(atomic_load(&d->dev_lock_owner), pthread_self());
+}
+#endif
+
+void daemon_rearm_timer(struct daemon *d)
+{
+	uint64_t next = device_next_deadline(&d->dev);
+	struct itimerspec its = { 0 };
+
+	if (!next || (d->timer_armed && d->timer_armed <= next))
+		return;
+	its.it_value.tv_sec = (time_t)(next / 1000000000ULL);
+	its.it_value.tv_nsec = (long)(next % 1000000000ULL);
+	if (!timerfd_settime(d->timer_fd, TFD_TIMER_ABSTIME, &its, NULL))
+		d->timer_armed = next;
+}
+
+static void poke(int fd)
+{
+	uint64_t one = 1;
+
+	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("eventfd: %s", strerror(errno));
+}
+
+static void drain(int fd)
+{
+	uint64_t v;
+
+	while (read(fd, &v, sizeof(v)) > 0)
+		;
+}
+
+void daemon_wake_workers(struct daemon *d)
+{
+	for (unsigned i = 0; d->workers && i < d->n_workers; i++)
+		poke(d->workers[i].stop_fd);
+}
+
+static void request_stop(struct daemon *d, const char *why)
+{
+	if (!atomic_exchange(&d->stopping, true))
+		log_info("shutting down: %s", why);
+	poke(d->wake_fd);
+}
+
+/* ---- the core's callbacks (dev_lock held, sock_lock read side held) ------- */
+
+static void flush_tx(struct worker *w)
+{
+	unsigned failed;
+
+	if (!w->tx.n)
+		return;
+	failed = udp_send_batch(&w->d->udp.pairs[w->id], &w->tx);
+	if (failed)
+		atomic_fetch_add(&w->d->stats.tx_failed, failed);
+	w->tx.n = 0;
+}
+
+static int op_send(void *arg, const struct endpoint *ep, const uint8_t *buf, size_t len)
+{
+	struct daemon *d = arg;
+	struct worker *w = current_worker;
+	unsigned slot;
+
+	if (!w || len > TX_SLOT)
+		return udp_send(&d->udp.pairs[w ? w->id : 0], ep, buf, len);
+	if (w->tx.n == UDP_BATCH)
+		flush_tx(w);
+	slot = w->tx.n++;
+	memcpy(w->tx.bufs[slot], buf, len);
+	w->tx.lens[slot] = len;
+	w->tx_eps[slot] = *ep;
+	return 0;
+}
+
+static void release_packet(struct daemon *d, struct packet *p)
+{
+	struct pool_packet *pp = (struct pool_packet *)((uint8_t *)p - offsetof(struct pool_packet, p));
+
+	if (pp->from_pool)
+		pool_put(&d->pool, p);
+}
+
+static void op_release(void *arg, struct packet *p)
+{
+	release_packet(arg, p);
+}
+
+static void write_tun(struct daemon *d, int fd, struct packet *p)
+{
+	if (write(fd, packet_data(p), p->len) < 0)
+		atomic_fetch_add(&d->stats.tun_write_failed, 1);
+	release_packet(d, p);
+}
+
+static void op_deliver(void *arg, struct peer *peer, struct packet *p)
+{
+	struct daemon *d = arg;
+	struct worker *w = current_worker;
+
+	(void)peer;
+	if (w && w->n_deliver < UDP_BATCH)
+		w->deliver[w->n_deliver++] = p;
+	else
+		write_tun(d, w ? w->tun_fd : d->tun.fds[0], p);
+}
+
+static void op_wall_clock(void *arg, uint64_t *sec, uint32_t *nsec)
+{
+	struct timespec ts;
+
+	(void)arg;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	*sec = (uint64_t)ts.tv_sec;
+	*nsec = (uint32_t)ts.tv_nsec;
+}
+
+/* ---- the handshake queue -------------------------------------------------- */
+
+static int hsq_init(struct hsq *q)
+{
+	q->ring = calloc(MAX_QUEUED_INCOMING_HANDSHAKES, sizeof(*q->ring));
+	if (!q->ring)
+		return -ENOMEM;
+	q->head = q->len = 0;
+	q->dropped = 0;
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->nonempty, NULL);
+	return 0;
+}
+
+static void hsq_uninit(struct hsq *q)
+{
+	if (!q->ring)
+		return;
+	free(q->ring);
+	q->ring = NULL;
+	pthread_mutex_destroy(&q->lock);
+	pthread_cond_destroy(&q->nonempty);
+}
+
+static void hsq_push(struct hsq *q, const uint8_t *buf, size_t len, const struct endpoint *src)
+{
+	pthread_mutex_lock(&q->lock);
+	if (q->len == MAX_QUEUED_INCOMING_HANDSHAKES ||
+	    len > sizeof(q->ring[0].buf)) {
+		q->dropped++;
+	} else {
+		struct hsq_entry *e = &q->ring[(q->head + q->len) % MAX_QUEUED_INCOMING_HANDSHAKES];
+		e->src = *src;
+		e->len = (uint16_t)len;
+		memcpy(e->buf, buf, len);
+		q->len++;
+		pthread_cond_signal(&q->nonempty);
+	}
+	pthread_mutex_unlock(&q->lock);
+}
+
+static void *handshake_main(void *arg)
+{
+	struct daemon *d = arg;
+	struct hsq *q = &d->hsq;
+	struct hsq_entry batch[HS_BATCH];
+	struct pool_packet pk = { .from_pool = false };
+
+	current_worker = NULL;
+	for (;;) {
+		size_t n = 0, backlog;
+
+		pthread_mutex_lock(&q->lock);
+		while (!q->len && !atomic_load(&d->stopping))
+			pthread_cond_wait(&q->nonempty, &q->lock);
+		if (atomic_load(&d->stopping)) {
+			pthread_mutex_unlock(&q->lock);
+			break;
+		}
+		while (q->len && n < HS_BATCH) {
+			batch[n++] = q->ring[q->head];
+			q->head = (q->head + 1) % MAX_QUEUED_INCOMING_HANDSHAKES;
+			q->len--;
+		}
+		/* The load signal counts what was waiting, this batch included. */
+		backlog = q->len + n;
+		pthread_mutex_unlock(&q->lock);
+
+		pthread_rwlock_rdlock(&d->sock_lock);
+		daemon_lock_device(d);
+		for (size_t i = 0; i < n; i++) {
+			uint64_t now = daemon_now();
+
+			device_set_handshake_backlog(&d->dev, backlog - i, now);
+			pk.p.head = batch[i].buf;
+			pk.p.cap = sizeof(batch[i].buf);
+			pk.p.off = 0;
+			pk.p.len = batch[i].len;
+			pk.p.next = NULL;
+			pk.p.core_owned = false;
+			device_receive(&d->dev, &pk.p, &batch[i].src, now);
+		}
+		daemon_rearm_timer(d);
+		daemon_unlock_device(d);
+		pthread_rwlock_unlock(&d->sock_lock);
+	}
+	return NULL;
+}
+
+/* ---- data threads --------------------------------------------------------- */
+
+static void watch(int epfd, int fd, uint32_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+
+	if (fd >= 0 && epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) && errno != EEXIST)
+		log_warn("epoll: %s", strerror(errno));
+}
+
+/* Makes w's epoll set follow the socket set; sock_lock read side held. */
+static void follow_sockets(struct worker *w)
+{
+	const struct udp_pair *pair = &w->d->udp.pairs[w->id];
+
+	if (pair->fd4 == w->bound_fd4 && pair->fd6 == w->bound_fd6)
+		return;
+	/* The old descriptors were closed, which took them out of the set. */
+	w->bound_fd4 = pair->fd4;
+	w->bound_fd6 = pair->fd6;
+	watch(w->epfd, w->bound_fd4, W_UDP4);
+	watch(w->epfd, w->bound_fd6, W_UDP6);
+}
+
+static void flush_deliver(struct worker *w)
+{
+	for (unsigned i = 0; i < w->n_deliver; i++)
+		write_tun(w->d, w->tun_fd, w->deliver[i]);
+	w->n_deliver = 0;
+}
+
+/* Datagrams from fd: handshakes to their queue, the rest through the
+ * core in one locked pass. */
+static void worker_rx(struct worker *w, int fd)
+{
+	struct daemon *d = w->d;
+	struct udp_batch b;
+	unsigned keep[UDP_BATCH];
+
+	for (int round = 0; round < RX_ROUNDS; round++) {
+		unsigned n_keep = 0;
+		uint64_t now;
+		int n;
+
+		b.eps = w->rx_eps;
+		for (unsigned i = 0; i < UDP_BATCH; i++) {
+			b.bufs[i] = w->rx[i].p.head;
+			b.caps[i] = RX_BUF;
+		}
+		n = udp_recv_batch(fd, &b);
+		if (n <= 0)
+			return;
+		for (unsigned i = 0; i < (unsigned)n; i++) {
+			enum message_type type;
+
+			if (b.truncated[i]) {
+				atomic_fetch_add(&d->stats.rx_truncated, 1);
+				continue;
+			}
+			type = packet_classify(b.bufs[i], b.lens[i]);
+			if (type == MESSAGE_HANDSHAKE_INITIATION || type == MESSAGE_HANDSHAKE_RESPONSE ||
+			    type == MESSAGE_HANDSHAKE_COOKIE)
+				hsq_push(&d->hsq, b.bufs[i], b.lens[i], &b.eps[i]);
+			else
+				keep[n_keep++] = i;
+		}
+		if (n_keep) {
+			now = daemon_now();
+			daemon_lock_device(d);
+			for (unsigned k = 0; k < n_keep; k++) {
+				struct packet *p = &w->rx[keep[k]].p;
+				p->off = 0;
+				p->len = b.lens[keep[k]];
+				p->next = NULL;
+				device_receive(&d->dev, p, &b.eps[keep[k]], now);
+			}
+			daemon_rearm_timer(d);
+			daemon_unlock_device(d);
+			flush_tx(w);
+			flush_deliver(w);
+		}
+		if (n < UDP_BATCH)
+			return;
+	}
+}
+
+/* IP packets from this thread's TUN queue through the core. */
+static void worker_tx(struct worker *w)
+{
+	struct daemon *d = w->d;
+	struct packet *pk[UDP_BATCH];
+	unsigned n = 0;
+	uint64_t now;
+
+	while (n < UDP_BATCH) {
+		struct packet *p = pool_get(&d->pool);
+		ssize_t r;
+
+		if (!p) {
+			atomic_fetch_add(&d->stats.tun_read_nobuf, 1);
+			break;
+		}
+		r = read(w->tun_fd, p->head + p->off, p->cap - p->off - PACKET_TAILROOM);
+		if (r <= 0) {
+			int err = r < 0 ? errno : 0;
+			pool_put(&d->pool, p);
+			if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR)
+				break;
+			/* EBADFD / EIO: the interface is gone. */
+			request_stop(d, "the TUN device went away");
+			break;
+		}
+		p->len = (size_t)r;
+		pk[n++] = p;
+	}
+	if (!n)
+		return;
+	now = daemon_now();
+	daemon_lock_device(d);
+	for (unsigned i = 0; i < n; i++)
+		device_send(&d->dev, pk[i], now);
+	daemon_rearm_timer(d);
+	daemon_unlock_device(d);
+	flush_tx(w);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct daemon *d = w->d;
+	struct epoll_event evs[8];
+
+	current_worker = w;
+	pthread_rwlock_rdlock(&d->sock_lock);
+	follow_sockets(w);
+	pthread_rwlock_unlock(&d->sock_lock);
+	while (!atomic_load(&d->stopping)) {
+		bool tun = false, udp4 = false, udp6 = false;
+		int n = epoll_wait(w->epfd, evs, 8, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			request_stop(d, "a data thread's epoll failed");
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			switch (evs[i].data.u32) {
+			case W_TUN: tun = true; break;
+			case W_UDP4: udp4 = true; break;
+			case W_UDP6: udp6 = true; break;
+			case W_WAKE: drain(w->stop_fd); break;
+			}
+		}
+		if (atomic_load(&d->stopping))
+			break;
+		pthread_rwlock_rdlock(&d->sock_lock);
+		follow_sockets(w);
+		if (udp4 && w->bound_fd4 >= 0)
+			worker_rx(w, w->bound_fd4);
+		if (udp6 && w->bound_fd6 >= 0)
+			worker_rx(w, w->bound_fd6);
+		if (tun)
+			worker_tx(w);
+		pthread_rwlock_unlock(&d->sock_lock);
+	}
+	return NULL;
+}
+
+static int worker_init(struct daemon *d, struct worker *w, unsigned id)
+{
+	memset(w, 0, sizeof(*w));
+	w->d = d;
+	w->id = id;
+	w->tun_fd = d->tun.fds[id];
+	w->bound_fd4 = w->bound_fd6 = -1;
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	w->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w->epfd < 0 || w->stop_fd < 0)
+		return -errno;
+	for (unsigned i = 0; i < UDP_BATCH; i++) {
+		w->rx[i].from_pool = false;
+		w->rx[i].p.head = malloc(RX_BUF);
+		w->rx[i].p.cap = RX_BUF;
+		if (!w->rx[i].p.head)
+			return -ENOMEM;
+	}
+	w->tx_area = malloc((size_t)UDP_BATCH * TX_SLOT);
+	if (!w->tx_area)
+		return -ENOMEM;
+	for (unsigned i = 0; i < UDP_BATCH; i++)
+		w->tx.bufs[i] = w->tx_area + (size_t)i * TX_SLOT;
+	w->tx.eps = w->tx_eps;
+	watch(w->epfd, w->tun_fd, W_TUN);
+	watch(w->epfd, w->stop_fd, W_WAKE);
+	return 0;
+}
+
+static void worker_uninit(struct worker *w)
+{
+	for (unsigned i = 0; i < UDP_BATCH; i++)
+		free(w->rx[i].p.head);
+	free(w->tx_area);
+	if (w->epfd > 0)
+		close(w->epfd);
+	if (w->stop_fd > 0)
+		close(w->stop_fd);
+}
+
+/* ---- set-up and tear-down ------------------------------------------------- */
+
+static char *uapi_get_cb(void *arg, size_t *len, int *err)
+{
+	return daemon_uapi_get(arg, len, err);
+}
+
+static int uapi_set_cb(void *arg, const struct uapi_set *set)
+{
+	return daemon_uapi_set(arg, set);
+}
+
+int daemon_init(struct daemon *d, const char *ifname, unsigned n_workers)
+{
+	const struct device_ops ops = {
+		.arg = d,
+		.send = op_send,
+		.deliver = op_deliver,
+		.release = op_release,
+		.wall_clock = op_wall_clock,
+	};
+	const struct server_ops sops = { .arg = d, .get = uapi_get_cb, .set = uapi_set_cb };
+	pthread_rwlockattr_t attr;
+	int err, mtu;
+
+	memset(d, 0, sizeof(*d));
+	d->timer_fd = d->signal_fd = d->wake_fd = d->ctl_epfd = -1;
+	d->server.listen_fd = -1;
+	d->n_workers = n_workers;
+	snprintf(d->ifname, sizeof(d->ifname), "%s", ifname);
+	/* Writers first: a listen-port change must not wait for a quiet
+	 * moment on a busy tunnel. */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&d->sock_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	pthread_mutex_init(&d->dev_lock, NULL);
+
+	err = tun_open(&d->tun, ifname, n_workers);
+	if (err) {
+		log_error("Failed to create TUN device %s: %s", ifname,
+			  err == -EEXIST ? "an interface of that name exists" : strerror(-err));
+		return err;
+	}
+	mtu = tun_mtu(&d->tun);
+	if (mtu <= 0)
+		mtu = 1420;
+	err = server_listen(&d->server, d->tun.name, &sops);
+	if (err) {
+		log_error("Failed to listen on uapi socket %s/%s.sock: %s", SERVER_DIR, d->tun.name,
+			  err == -EADDRINUSE ? "a daemon is already running for this interface"
+					     : strerror(-err));
+		return err;
+	}
+	snprintf(d->sock_path, sizeof(d->sock_path), "%s", d->server.path);
+	err = udp_set_open(&d->udp, n_workers, 0, 0);
+	if (err) {
+		log_error("Failed to open UDP sockets: %s", strerror(-err));
+		return err;
+	}
+	err = pool_init(&d->pool, (unsigned)mtu);
+	d->pool_ready = !err;
+	if (!err)
+		err = hsq_init(&d->hsq);
+	if (!err)
+		err = device_init(&d->dev, &ops, (unsigned)mtu);
+	d->dev_ready = !err;
+	if (err) {
+		log_error("Failed to set up the device: %s", strerror(-err));
+		return err;
+	}
+#ifdef RAMPART_DEBUG
+	allowedips_set_lock_check(&d->dev.table, table_lock_held, d);
+#endif
+	return 0;
+}
+
+static bool add_client(void *arg, struct server_client *c)
+{
+	struct daemon *d = arg;
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+
+	c->kind = CTL_CLIENT;
+	return !epoll_ctl(d->ctl_epfd, EPOLL_CTL_ADD, c->fd, &ev);
+}
+
+static int ctl_watch(struct daemon *d, int fd, enum ctl_kind kind)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &ctl_tags[kind] };
+
+	return epoll_ctl(d->ctl_epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static void on_link(struct daemon *d)
+{
+	struct monitor_link_event ev;
+
+	monitor_read_link(d->monitor, &ev);
+	if (ev.deleted) {
+		request_stop(d, "the interface was deleted");
+		return;
+	}
+	if (ev.mtu < 0) {
+		/* Events were lost: look for ourselves. */
+		if (if_nametoindex(d->tun.name) != d->tun.ifindex) {
+			request_stop(d, "the interface was deleted");
+			return;
+		}
+		ev.mtu = tun_mtu(&d->tun);
+	}
+	if (ev.mtu > 0 && (unsigned)ev.mtu != d->dev.mtu) {
+		daemon_lock_device(d);
+		d->dev.mtu = (unsigned)ev.mtu;
+		daemon_unlock_device(d);
+		pool_set_mtu(&d->pool, (unsigned)ev.mtu);
+		log_info("MTU is now %d", ev.mtu);
+	}
+}
+
+static void on_timer(struct daemon *d)
+{
+	drain(d->timer_fd);
+	pthread_rwlock_rdlock(&d->sock_lock);
+	daemon_lock_device(d);
+	d->timer_armed = 0;
+	device_run_timers(&d->dev, daemon_now());
+	daemon_rearm_timer(d);
+	daemon_unlock_device(d);
+	pthread_rwlock_unlock(&d->sock_lock);
+}
+
+static void control_loop(struct daemon *d)
+{
+	struct epoll_event evs[32];
+	uint64_t idle_next = 0;
+
+	while (!atomic_load(&d->stopping)) {
+		int timeout = -1, n;
+		uint64_t now;
+
+		if (idle_next) {
+			now = daemon_now();
+			timeout = idle_next > now ? (int)((idle_next - now) / 1000000ULL) + 1 : 0;
+		}
+		n = epoll_wait(d->ctl_epfd, evs, 32, timeout);
+		if (n < 0 && errno != EINTR) {
+			request_stop(d, "the control loop's epoll failed");
+			break;
+		}
+		now = daemon_now();
+		for (int i = 0; i < n; i++) {
+			int kind = *(int *)evs[i].data.ptr;
+
+			switch (kind) {
+			case CTL_LISTEN:
+				server_accept(&d->server, now, add_client, d);
+				break;
+			case CTL_CLIENT: {
+				struct server_client *c = evs[i].data.ptr;
+				uint32_t want = server_client_io(&d->server, c, now);
+				if (!want) {
+					server_drop(&d->server, c);
+				} else {
+					struct epoll_event ev = { .events = want, .data.ptr = c };
+					epoll_ctl(d->ctl_epfd, EPOLL_CTL_MOD, c->fd, &ev);
+				}
+				break;
+			}
+			case CTL_SIGNAL: {
+				struct signalfd_siginfo si;
+				if (read(d->signal_fd, &si, sizeof(si)) == sizeof(si))
+					request_stop(d, strsignal((int)si.ssi_signo));
+				break;
+			}
+			case CTL_TIMER:
+				on_timer(d);
+				break;
+			case CTL_WAKE:
+				drain(d->wake_fd);
+				break;
+			case CTL_LINK:
+				on_link(d);
+				break;
+			case CTL_FILE:
+				if (monitor_read_file(d->monitor) && !server_socket_present(&d->server))
+					request_stop(d, "the control socket was removed");
+				break;
+			}
+		}
+		idle_next = server_expire(&d->server, daemon_now());
+	}
+}
+
+int daemon_run(struct daemon *d)
+{
+	sigset_t mask, old;
+	unsigned started = 0;
+	int err = 0;
+
+	d->ctl_epfd = epoll_create1(EPOLL_CLOEXEC);
+	d->timer_fd = timerfd_create(CLOCK_BOOTTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+	d->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	/* Every thread inherits the mask: signals arrive only as reads of
+	 * signal_fd in the control loop. */
+	pthread_sigmask(SIG_BLOCK, &mask, &old);
+	signal(SIGPIPE, SIG_IGN);
+	d->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	{
+		char name[IFNAMSIZ + 8];
+		snprintf(name, sizeof(name), "%s.sock", d->tun.name);
+		d->monitor = monitor_open(d->tun.ifindex, SERVER_DIR, name);
+	}
+	if (d->ctl_epfd < 0 || d->timer_fd < 0 || d->wake_fd < 0 || d->signal_fd < 0 ||
+	    !d->monitor) {
+		log_error("Failed to set up the control loop: %s", strerror(errno));
+		return 1;
+	}
+	if (ctl_watch(d, d->server.listen_fd, CTL_LISTEN) || ctl_watch(d, d->signal_fd, CTL_SIGNAL) ||
+	    ctl_watch(d, d->timer_fd, CTL_TIMER) || ctl_watch(d, d->wake_fd, CTL_WAKE) ||
+	    ctl_watch(d, monitor_link_fd(d->monitor), CTL_LINK) ||
+	    ctl_watch(d, monitor_file_fd(d->monitor), CTL_FILE)) {
+		log_error("Failed to set up the control loop: %s", strerror(errno));
+		return 1;
+	}
+
+	d->workers = calloc(d->n_workers, sizeof(*d->workers));
+	if (!d->workers) {
+		log_error("Failed to start: out of memory");
+		return 1;
+	}
+	for (unsigned i = 0; i < d->n_workers; i++)
+		d->workers[i].epfd = d->workers[i].stop_fd = -1;
+	for (; started < d->n_workers; started++) {
+		err = worker_init(d, &d->workers[started], started);
+		if (!err)
+			err = -pthread_create(&d->workers[started].thread, NULL, worker_main,
+					      &d->workers[started]);
+		if (err) {
+			log_error("Failed to start data thread %u: %s", started, strerror(-err));
+			worker_uninit(&d->workers[started]);
+			break;
+		}
+	}
+	if (!err) {
+		err = -pthread_create(&d->hs_thread, NULL, handshake_main, d);
+		d->hs_started = !err;
+	}
+	if (!err) {
+		log_info("interface %s is up, listening on UDP port %u with %u data thread(s)",
+			 d->tun.name, d->udp.port, d->n_workers);
+		control_loop(d);
+	} else {
+		atomic_store(&d->stopping, true);
+	}
+
+	atomic_store(&d->stopping, true);
+	daemon_wake_workers(d);
+	pthread_mutex_lock(&d->hsq.lock);
+	pthread_cond_broadcast(&d->hsq.nonempty);
+	pthread_mutex_unlock(&d->hsq.lock);
+	for (unsigned i = 0; i < started; i++) {
+		pthread_join(d->workers[i].thread, NULL);
+		worker_uninit(&d->workers[i]);
+	}
+	if (d->hs_started)
+		pthread_join(d->hs_thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return err ? 1 : 0;
+}
+
+void daemon_uninit(struct daemon *d)
+{
+	server_close(&d->server);
+	if (d->dev_ready) {
+		/* Every thread is gone; the lock only satisfies the table's
+		 * debug check. */
+		daemon_lock_device(d);
+		device_uninit(&d->dev);
+		daemon_unlock_device(d);
+	}
+	hsq_uninit(&d->hsq);
+	udp_set_close(&d->udp);
+	tun_close(&d->tun);
+	if (d->pool_ready)
+		pool_uninit(&d->pool);
+	monitor_close(d->monitor);
+	free(d->workers);
+	int *fds[] = { &d->timer_fd, &d->signal_fd, &d->wake_fd, &d->ctl_epfd };
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+	pthread_mutex_destroy(&d->dev_lock);
+	pthread_rwlock_destroy(&d->sock_lock);
+}

@@ -1,0 +1,138 @@
+/* rampartd: a userspace WireGuard implementation, a drop-in for
+ * wireguard-go under wg(8) and wg-quick(8).
+ *
+ *   rampartd [-f|--foreground] IFNAME
+ *
+ * Creates the TUN device IFNAME and the control socket
+ * /var/run/wireguard/IFNAME.sock, then (without -f) detaches, so that the
+ * command returns once both exist.  LOG_LEVEL=error|verbose|debug (as
+ * wireguard-go; also silent, warn, info) sets the log level; when it is
+ * set, a detached daemon keeps logging to the inherited stderr, otherwise
+ * its output goes to /dev/null.  RAMPART_THREADS sets the number of data
+ * threads (default: one per CPU, at most 8). */
+#define _GNU_SOURCE
+#include "daemon.h"
+#include "privsep.h"
+
+#include "common/log.h"
+#include "crypto/crypto.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef RAMPART_VERSION
+#define RAMPART_VERSION "0.1.0-dev"
+#endif
+
+enum { MAX_THREADS = 64, DEFAULT_MAX_THREADS = 8 };
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f, "Usage: %s [-f/--foreground] INTERFACE-NAME\n", prog);
+}
+
+static unsigned thread_count(void)
+{
+	const char *s = getenv("RAMPART_THREADS");
+	long n;
+
+	if (s && *s) {
+		char *end;
+		n = strtol(s, &end, 10);
+		if (*end || n < 1 || n > MAX_THREADS) {
+			fprintf(stderr, "rampartd: RAMPART_THREADS=%s: not a number from 1 to %d\n", s,
+				MAX_THREADS);
+			exit(1);
+		}
+		return (unsigned)n;
+	}
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	return (unsigned)(n > DEFAULT_MAX_THREADS ? DEFAULT_MAX_THREADS : n);
+}
+
+/* Detaches; returns in the child only.  The parent exits 0: the TUN
+ * device and the socket already exist. */
+static void detach(bool keep_stderr)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0) {
+		log_error("fork: %s", strerror(errno));
+		exit(1);
+	}
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		if (!keep_stderr)
+			dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+}
+
+int main(int argc, char *argv[])
+{
+	static struct daemon d;
+	const char *ifname = NULL, *level_env = getenv("LOG_LEVEL");
+	const char *fg_env = getenv("WG_PROCESS_FOREGROUND");
+	bool foreground = fg_env && !strcmp(fg_env, "1");
+	enum log_level level = LOG_LEVEL_ERROR;
+	int ret, err;
+
+	log_set_prefix("rampartd");
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--foreground")) {
+			foreground = true;
+		} else if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-v")) {
+			printf("rampartd v%s\n", RAMPART_VERSION);
+			return 0;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout, argv[0]);
+			return 0;
+		} else if (argv[i][0] == '-' || ifname) {
+			usage(stderr, argv[0]);
+			return 1;
+		} else {
+			ifname = argv[i];
+		}
+	}
+	if (!ifname) {
+		usage(stderr, argv[0]);
+		return 1;
+	}
+	if (level_env && *level_env && !log_parse_level(level_env, &level)) {
+		fprintf(stderr, "rampartd: LOG_LEVEL=%s: use error, verbose or debug\n", level_env);
+		return 1;
+	}
+	log_set_level(level);
+	if (crypto_init()) {
+		log_error("Failed to initialise OpenSSL");
+		return 1;
+	}
+	err = daemon_init(&d, ifname, thread_count());
+	if (err) {
+		daemon_uninit(&d);
+		return 1;
+	}
+	if (!foreground)
+		detach(level_env && *level_env);
+	if (chdir("/"))
+		log_warn("chdir /: %s", strerror(errno));
+	err = privsep_drop();
+	if (err)
+		log_warn("cannot drop privileges: %s", strerror(-err));
+	ret = daemon_run(&d);
+	daemon_uninit(&d);
+	return ret;
+}

@@ -1,0 +1,29 @@
+/* The tunnel interface: a Linux TUN device without packet information
+ * headers, with one queue per data-path thread (IFF_MULTI_QUEUE), so each
+ * thread reads and writes its own file descriptor. */
+#ifndef RAMPART_DAEMON_TUN_H
+#define RAMPART_DAEMON_TUN_H
+
+#include "common/compiler.h"
+
+#include <net/if.h>
+#include <stddef.h>
+
+struct tun {
+	char name[IFNAMSIZ];
+	unsigned ifindex;
+	int *fds; /* one non-blocking descriptor per queue */
+	unsigned n_queues;
+	unsigned n_fds; /* slots in fds (-1 = not open) */
+};
+
+/* Creates the TUN device name with n_queues queues.  0, or -errno
+ * (-EEXIST if an interface of that name exists and is not a free TUN;
+ * -EINVAL for a bad name). */
+int tun_open(struct tun *tun, const char *name, unsigned n_queues) warn_unused;
+/* Closes every queue: the device goes away with its last descriptor. */
+void tun_close(struct tun *tun);
+/* The interface's MTU, or -errno. */
+int tun_mtu(const struct tun *tun) warn_unused;
+
+#endif

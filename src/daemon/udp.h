@@ -1,0 +1,73 @@
+/* The UDP side of rampartd: one IPv4 and one IPv6 socket per data-path
+ * thread, all bound to the same port (SO_REUSEPORT when there is more than
+ * one pair, so the kernel spreads flows over the threads by their 4-tuple,
+ * which keeps each peer's packets in order on one thread).  Datagrams move
+ * in batches (recvmmsg/sendmmsg).  Every received datagram carries the
+ * local address and interface it arrived on (IP_PKTINFO /
+ * IPV6_RECVPKTINFO), and replies leave from that address: a host with
+ * several addresses answers from the one the peer wrote to. */
+#ifndef RAMPART_DAEMON_UDP_H
+#define RAMPART_DAEMON_UDP_H
+
+#include "common/compiler.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct endpoint;
+
+/* One thread's pair; -1 for a family that is not available (a host with
+ * IPv6 disabled still gets IPv4). */
+struct udp_pair {
+	int fd4;
+	int fd6;
+};
+
+/* Every pair of the device, bound to one port. */
+struct udp_set {
+	struct udp_pair *pairs;
+	unsigned n_pairs;
+	uint16_t port;   /* host order */
+	uint32_t fwmark; /* SO_MARK on every socket; 0 = none */
+};
+
+/* Opens n pairs on port (0 = a random port, the same for every socket and
+ * both families), with the fwmark.  0, or -errno (-EADDRINUSE when the
+ * port is taken); on failure nothing stays open. */
+int udp_set_open(struct udp_set *set, unsigned n_pairs, uint16_t port,
+		 uint32_t fwmark) warn_unused;
+void udp_set_close(struct udp_set *set);
+/* Sets SO_MARK on every socket; 0 or -errno. */
+int udp_set_fwmark(struct udp_set *set, uint32_t fwmark) warn_unused;
+
+enum { UDP_BATCH = 32 };
+
+/* A batch of datagrams in caller-owned buffers: for receiving, bufs[i]
+ * has caps[i] bytes; udp_recv_batch() fills lens[i] and srcs[i]. */
+struct udp_batch {
+	unsigned n;
+	uint8_t *bufs[UDP_BATCH];
+	size_t caps[UDP_BATCH];
+	size_t lens[UDP_BATCH];
+	bool truncated[UDP_BATCH]; /* longer than its buffer: to drop */
+	struct endpoint *eps; /* UDP_BATCH of them, caller's */
+};
+
+/* Receives up to UDP_BATCH datagrams from fd without blocking; returns
+ * how many (0 when none was waiting), or -errno.  An endpoint's local_*
+ * fields say where the datagram arrived; for IPv6, local_ifindex is also
+ * the scope of a link-local source. */
+int udp_recv_batch(int fd, struct udp_batch *b) warn_unused;
+
+/* Sends b->n datagrams, bufs[i] of lens[i] bytes to eps[i], each from its
+ * endpoint's local address when it has one; a datagram that cannot leave
+ * from that address (it went away) is sent again letting routing choose.
+ * Returns how many failed. */
+unsigned udp_send_batch(const struct udp_pair *pair, const struct udp_batch *b);
+
+/* One datagram; 0 or -errno. */
+int udp_send(const struct udp_pair *pair, const struct endpoint *ep,
+	     const uint8_t *buf, size_t len) warn_unused;
+
+#endif
