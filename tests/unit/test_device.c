@@ -729,6 +729,62 @@ static void test_source_check_and_routing(void)
 	pair_free();
 }
 
+/* The daemon's view: peers in the order they were added (get=1), the
+ * wall clock of the handshake, the preshared-key setter, and the count of
+ * prefixes taken from one peer by another. */
+static void test_peer_list_and_wall_clock(void)
+{
+	uint8_t keys[5][32], pub[32], psk[32];
+	struct peer *p[5], *q;
+	uint8_t net9[4] = { 10, 9, 0, 0 };
+	size_t i = 0;
+
+	pair_init();
+	CHECK(na.dev.first_peer == na.peer && na.dev.last_peer == na.peer);
+	for (int k = 0; k < 5; k++) {
+		CHECK(crypto_x25519_keygen(keys[k]) == 0 && crypto_x25519_public(pub, keys[k]));
+		p[k] = device_add_peer(&na.dev, pub);
+		CHECK(p[k]);
+	}
+	/* Remove the middle, the first and the last: order stays. */
+	device_remove_peer(&na.dev, p[2]);
+	device_remove_peer(&na.dev, na.peer);
+	device_remove_peer(&na.dev, p[4]);
+	struct peer *want[] = { p[0], p[1], p[3] };
+	for (q = na.dev.first_peer; q; q = q->next_peer, i++)
+		CHECK(i < 3 && q == want[i]);
+	CHECK(i == 3 && na.dev.last_peer == p[3] && na.dev.peer_count == 3);
+
+	/* A prefix moving between peers is counted on the device. */
+	CHECK(device_peer_add_allowed_ip(&na.dev, p[0], AF_INET, net9, 24) == 0);
+	CHECK(na.dev.prefixes_moved == 0);
+	CHECK(device_peer_add_allowed_ip(&na.dev, p[1], AF_INET, net9, 24) == 0);
+	CHECK(na.dev.prefixes_moved == 1 && p[0]->stats.prefixes_lost == 1);
+
+	/* Preshared key: set, and all zeros removes it. */
+	memset(psk, 0x42, sizeof(psk));
+	device_peer_set_preshared_key(&na.dev, p[0], psk);
+	CHECK_MEM(p[0]->remote.preshared_key, psk, 32);
+	memset(psk, 0, sizeof(psk));
+	device_peer_set_preshared_key(&na.dev, p[0], psk);
+	CHECK_MEM(p[0]->remote.preshared_key, psk, 32);
+
+	device_remove_all_peers(&na.dev);
+	CHECK(!na.dev.first_peer && !na.dev.last_peer && na.dev.peer_count == 0);
+	device_uninit(&na.dev);
+	device_uninit(&nb.dev);
+
+	/* Handshake times on the wall clock (op_wall: 1700000000 + vnow). */
+	pair_init();
+	run_until(S(7) + 5);
+	send_ping(&na, &nb, 84);
+	flush();
+	CHECK(na.peer->last_handshake == S(7) + 5);
+	CHECK(na.peer->last_handshake_sec == 1700000007 && na.peer->last_handshake_nsec == 5);
+	CHECK(nb.peer->last_handshake_sec == 1700000007 && nb.peer->last_handshake_nsec == 5);
+	pair_free();
+}
+
 static void test_uninit(void)
 {
 	crypto_uninit();
@@ -746,6 +802,7 @@ static const struct harness_case cases[] = {
 	{ "device/attacks_get_silence", test_attacks_get_silence },
 	{ "device/under_load_cookie", test_under_load_cookie },
 	{ "device/source_check_and_routing", test_source_check_and_routing },
+	{ "device/peer_list_and_wall_clock", test_peer_list_and_wall_clock },
 	{ "device/uninit", test_uninit },
 };
 
