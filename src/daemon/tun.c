@@ -22,6 +22,10 @@ int tun_open(struct tun *tun, const char *name, unsigned n_queues)
 		return -EINVAL;
 	if (!n_queues)
 		return -EINVAL;
+	/* A multi-queue TUN of that name would take our queues as extra
+	 * ones: never attach to an interface someone else made. */
+	if (if_nametoindex(name))
+		return -EEXIST;
 	tun->fds = calloc(n_queues, sizeof(*tun->fds));
 	if (!tun->fds)
 		return -ENOMEM;
