@@ -644,6 +644,7 @@ static void control_loop(struct daemon *d)
 
 	while (!atomic_load(&d->stopping)) {
 		int timeout = -1, n;
+		bool accept = false;
 		uint64_t now;
 
 		if (idle_next) {
@@ -661,7 +662,9 @@ static void control_loop(struct daemon *d)
 
 			switch (kind) {
 			case CTL_LISTEN:
-				server_accept(&d->server, now, add_client, d);
+				/* Below, after every client event of this round:
+				 * accepting may evict a client named by one. */
+				accept = true;
 				break;
 			case CTL_CLIENT: {
 				struct server_client *c = evs[i].data.ptr;
@@ -695,6 +698,8 @@ static void control_loop(struct daemon *d)
 				break;
 			}
 		}
+		if (accept)
+			server_accept(&d->server, now, add_client, d);
 		idle_next = server_expire(&d->server, daemon_now());
 	}
 }

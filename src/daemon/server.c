@@ -153,11 +153,21 @@ void server_accept(struct server *s, uint64_t now,
 		}
 		for (slot = 0; slot < SERVER_MAX_CLIENTS && s->clients[slot]; slot++)
 			;
-		c = slot < SERVER_MAX_CLIENTS ? calloc(1, sizeof(*c)) : NULL;
+		if (slot == SERVER_MAX_CLIENTS) {
+			/* Full: the client quiet for the longest goes, so that
+			 * clients holding slots can never lock wg(8) out. */
+			slot = 0;
+			for (unsigned i = 1; i < SERVER_MAX_CLIENTS; i++)
+				if (s->clients[i]->last_active < s->clients[slot]->last_active)
+					slot = i;
+			s->evicted++;
+			log_info("control socket: %u clients connected; closing the one idle longest",
+				 SERVER_MAX_CLIENTS);
+			server_drop(s, s->clients[slot]);
+		}
+		c = calloc(1, sizeof(*c));
 		if (!c) {
-			s->refused++;
-			log_debug_ratelimited("control socket: refusing a client: %u connected",
-					      SERVER_MAX_CLIENTS);
+			log_warn("control socket: out of memory for a client");
 			close(fd);
 			continue;
 		}

@@ -2,8 +2,9 @@
  * directory, speaking the userspace API (uapi.h) to wg(8), wg-quick and
  * rampart.  Every client is non-blocking with its own parser and output
  * buffer, so a slow or hostile client holds only its own slot: at most
- * SERVER_MAX_CLIENTS at once, each closed after SERVER_IDLE_NS without a
- * byte, each reading nothing more until its reply has gone out.  The
+ * SERVER_MAX_CLIENTS at once (a new client takes the slot of the one idle
+ * longest), each closed after SERVER_IDLE_NS without a byte, each reading
+ * nothing more until its reply has gone out.  The
  * protocol's own bounds (a 4 KiB line, a 16 MiB operation) cap what one
  * client can make the daemon hold. */
 #ifndef RAMPART_DAEMON_SERVER_H
@@ -55,7 +56,7 @@ struct server {
 	ino_t ino;
 	struct server_ops ops;
 	struct server_client *clients[SERVER_MAX_CLIENTS];
-	unsigned long long refused; /* connections over the limit */
+	unsigned long long evicted; /* clients closed to make room */
 };
 
 /* Creates the socket for ifname: makes the directory, replaces a stale
