@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stddef.h>
@@ -208,6 +209,21 @@ static void op_wall_clock(void *arg, uint64_t *sec, uint32_t *nsec)
 	*nsec = (uint32_t)ts.tv_nsec;
 }
 
+/* A dropped datagram, at debug level and rate limited: a remote party
+ * decides how often this runs. */
+static void log_drop(enum drop_reason why, const struct endpoint *src)
+{
+	char addr[INET6_ADDRSTRLEN] = "?";
+
+	if (why == DROP_NONE || log_get_level() < LOG_LEVEL_DEBUG)
+		return;
+	inet_ntop(src->family, src->addr, addr, sizeof(addr));
+	log_debug_ratelimited("dropped a datagram from %s%s%s:%u: %s",
+			      src->family == AF_INET6 ? "[" : "", addr,
+			      src->family == AF_INET6 ? "]" : "", src->port,
+			      device_drop_reason_name(why));
+}
+
 /* ---- the handshake queue -------------------------------------------------- */
 
 static int hsq_init(struct hsq *q)
@@ -288,7 +304,7 @@ static void *handshake_main(void *arg)
 			pk.p.len = batch[i].len;
 			pk.p.next = NULL;
 			pk.p.core_owned = false;
-			device_receive(&d->dev, &pk.p, &batch[i].src, now);
+			log_drop(device_receive(&d->dev, &pk.p, &batch[i].src, now), &batch[i].src);
 		}
 		daemon_rearm_timer(d);
 		daemon_unlock_device(d);
@@ -371,7 +387,8 @@ static void worker_rx(struct worker *w, int fd)
 				p->off = 0;
 				p->len = b.lens[keep[k]];
 				p->next = NULL;
-				device_receive(&d->dev, p, &b.eps[keep[k]], now);
+				log_drop(device_receive(&d->dev, p, &b.eps[keep[k]], now),
+					 &b.eps[keep[k]]);
 			}
 			daemon_rearm_timer(d);
 			daemon_unlock_device(d);
