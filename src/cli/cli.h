@@ -9,5 +9,11 @@ int genkey_main(int argc, char *argv[]);
 int genpsk_main(int argc, char *argv[]);
 int pubkey_main(int argc, char *argv[]);
 int strip_main(int argc, char *argv[]);
+int show_main(int argc, char *argv[]);
+int showconf_main(int argc, char *argv[]);
+int set_main(int argc, char *argv[]);
+int setconf_main(int argc, char *argv[]);
+int addconf_main(int argc, char *argv[]);
+int syncconf_main(int argc, char *argv[]);
 
 #endif

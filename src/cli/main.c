@@ -22,6 +22,12 @@ static const struct command {
 	{ "genpsk", genpsk_main, "Generates a new preshared key and writes it to stdout" },
 	{ "pubkey", pubkey_main, "Reads a private key from stdin and writes a public key to stdout" },
 	{ "strip", strip_main, "Prints the wg(8) part of a configuration file (like wg-quick strip)" },
+	{ "show", show_main, "Shows the current configuration and device information" },
+	{ "showconf", showconf_main, "Shows the current configuration of a given WireGuard interface, for use with `setconf'" },
+	{ "set", set_main, "Change the current configuration, add peers, remove peers, or change peers" },
+	{ "setconf", setconf_main, "Applies a configuration file to a WireGuard interface" },
+	{ "addconf", addconf_main, "Appends a configuration file to a WireGuard interface" },
+	{ "syncconf", syncconf_main, "Synchronizes a configuration file to a WireGuard interface" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,88 @@
+/* rampart setconf | addconf | syncconf IFNAME FILE: wg(8)'s commands of the
+ * same names over the userspace control socket.  FILE is read with the
+ * project's parser (src/ops/wgconf.c), whose errors name file, line, key
+ * and value; like wg(8), the wg-quick keys (Address, DNS, MTU, Table, the
+ * hooks, SaveConfig) are refused: `rampart strip` removes them.
+ *
+ *   setconf   the file becomes the whole configuration (replace_peers)
+ *   addconf   the file's settings and peers are added
+ *   syncconf  like setconf, but peers the file keeps are updated in place,
+ *             so their sessions survive; the others are removed
+ *
+ * The file is parsed and its endpoints resolved before the daemon is
+ * contacted: a bad file changes nothing. */
+#include "cli.h"
+
+#include "common/config.h"
+#include "ops/wgctl.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+static int conf_main(int argc, char *argv[], enum wgctl_mode mode)
+{
+	char err[WGCTL_ERROR_STRLEN];
+	struct wgctl_device *running = NULL;
+	struct wgctl_change *c = NULL;
+	struct conf *conf = NULL;
+	int ret = 1, r;
+
+	if (argc != 3) {
+		fprintf(stderr, "Usage: %s %s <interface> <configuration filename>\n",
+			prog_name, argv[0]);
+		return 1;
+	}
+	r = wgctl_load_conf(argv[2], &conf, err, sizeof(err));
+	if (!r)
+		r = wgctl_conf_check_wg_only(conf, argv[2], err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "%s\n", err);
+		if (r == -EINVAL)
+			fprintf(stderr, "Configuration parsing error\n");
+		goto out;
+	}
+	if (wgctl_change_from_conf(conf, mode, &c)) {
+		fprintf(stderr, "%s: %s: out of memory\n", prog_name, argv[0]);
+		goto out;
+	}
+	if (wgctl_change_resolve(c, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		goto out;
+	}
+	if (mode == WGCTL_SYNCCONF && c->n_peers) {
+		if (wgctl_get_device(argv[1], &running, err, sizeof(err))) {
+			fprintf(stderr, "Unable to retrieve current interface configuration: %s\n",
+				err);
+			goto out;
+		}
+		if (wgctl_change_sync(c, running)) {
+			fprintf(stderr, "%s: %s: out of memory\n", prog_name, argv[0]);
+			goto out;
+		}
+	}
+	if (wgctl_set_device(argv[1], c, err, sizeof(err))) {
+		fprintf(stderr, "Unable to modify interface: %s\n", err);
+		goto out;
+	}
+	ret = 0;
+out:
+	wgctl_device_free(running);
+	wgctl_change_free(c);
+	conf_free(conf);
+	return ret;
+}
+
+int setconf_main(int argc, char *argv[])
+{
+	return conf_main(argc, argv, WGCTL_SETCONF);
+}
+
+int addconf_main(int argc, char *argv[])
+{
+	return conf_main(argc, argv, WGCTL_ADDCONF);
+}
+
+int syncconf_main(int argc, char *argv[])
+{
+	return conf_main(argc, argv, WGCTL_SYNCCONF);
+}
