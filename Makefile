@@ -70,7 +70,7 @@ BENCHES     := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 # Keep objects that only feed a test or benchmark binary.
 .SECONDARY:
 
-.PHONY: all check test deps install uninstall clean bench
+.PHONY: all check test deps install uninstall clean bench demo
 all: $(RAMPART) $(RAMPARTD)
 
 $(BUILD)/rel/%.o: %.c
@@ -121,6 +121,13 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory all $(RAMPART_SAN) $(RAMPARTD_SAN) $(TESTS) $(BENCHES)
 	$(Q)BUILD=$(BUILD) tests/run.sh
 test: check
+
+# A real tunnel between two network namespaces, brought up and down with
+# rampart up/down (as root): installs what is missing, builds, runs
+# scripts/demo.sh, and leaves nothing behind.
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) bash scripts/demo.sh
 
 bench: $(BENCHES)
 	$(Q)for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done

@@ -9,6 +9,8 @@ int genkey_main(int argc, char *argv[]);
 int genpsk_main(int argc, char *argv[]);
 int pubkey_main(int argc, char *argv[]);
 int strip_main(int argc, char *argv[]);
+int up_main(int argc, char *argv[]);
+int down_main(int argc, char *argv[]);
 int show_main(int argc, char *argv[]);
 int showconf_main(int argc, char *argv[]);
 int set_main(int argc, char *argv[]);

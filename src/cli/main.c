@@ -22,6 +22,8 @@ static const struct command {
 	{ "genpsk", genpsk_main, "Generates a new preshared key and writes it to stdout" },
 	{ "pubkey", pubkey_main, "Reads a private key from stdin and writes a public key to stdout" },
 	{ "strip", strip_main, "Prints the wg(8) part of a configuration file (like wg-quick strip)" },
+	{ "up", up_main, "Starts the daemon and brings an interface up (like wg-quick up)" },
+	{ "down", down_main, "Takes an interface down, undoing what up did (like wg-quick down)" },
 	{ "show", show_main, "Shows the current configuration and device information" },
 	{ "showconf", showconf_main, "Shows the current configuration of a given WireGuard interface, for use with `setconf'" },
 	{ "set", set_main, "Change the current configuration, add peers, remove peers, or change peers" },
