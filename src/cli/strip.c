@@ -37,60 +37,6 @@ static bool is_interface_name(const char *s)
 	return true;
 }
 
-/* Reads at most WGCONF_FILE_MAX + 1 bytes, so that the parser can refuse
- * an oversized file by name.  The buffer holds the private key: every
- * copy left behind is wiped. */
-static int slurp(int fd, char **out, size_t *out_len)
-{
-	size_t len = 0, cap = 0, limit = (size_t)WGCONF_FILE_MAX + 1;
-	char *buf = NULL, *nbuf;
-	ssize_t r;
-	int ret;
-
-	for (;;) {
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 16384;
-
-			if (ncap > limit)
-				ncap = limit;
-			if (ncap == cap)
-				break;
-			nbuf = malloc(ncap);
-			if (!nbuf) {
-				ret = -ENOMEM;
-				goto err;
-			}
-			if (buf) {
-				memcpy(nbuf, buf, len);
-				explicit_bzero(buf, cap);
-				free(buf);
-			}
-			buf = nbuf;
-			cap = ncap;
-		}
-		r = read(fd, buf + len, cap - len);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			goto err;
-		}
-		if (!r)
-			break;
-		len += (size_t)r;
-	}
-	*out = buf;
-	*out_len = len;
-	return 0;
-
-err:
-	if (buf) {
-		explicit_bzero(buf, cap);
-		free(buf);
-	}
-	return ret;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: %s strip [ CONFIG_FILE | INTERFACE ]\n\n"
@@ -131,7 +77,8 @@ int strip_main(int argc, char *argv[])
 	/* As wg-quick does; the file normally holds a private key. */
 	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (st.st_mode & S_IRWXO))
 		fprintf(stderr, "Warning: `%s' is world accessible\n", path);
-	r = slurp(fd, &text, &len);
+	/* One byte more than the parser takes, so that it names the excess. */
+	r = fileio_read_bounded(fd, WGCONF_FILE_MAX, &text, &len);
 	close(fd);
 	if (r) {
 		fprintf(stderr, "%s strip: %s: %s\n", prog_name, path, strerror(-r));

@@ -1,5 +1,7 @@
 #include "fileio.h"
 
+#include "textbuf.h"
+
 #include <errno.h>
 #include <unistd.h>
 
@@ -18,5 +20,40 @@ int fileio_write_all(int fd, const void *buf, size_t len)
 		p += w;
 		len -= (size_t)w;
 	}
+	return 0;
+}
+
+int fileio_read_bounded(int fd, size_t max, char **out, size_t *len)
+{
+	struct textbuf t = { 0 };
+
+	textbuf_append(&t, "", 0); /* an empty file is an empty string */
+	while (!t.err && t.len <= max) {
+		size_t want = max + 1 - t.len;
+		ssize_t r;
+
+		if (want > 65536)
+			want = 65536;
+		if (!textbuf_reserve(&t, want))
+			break;
+		r = read(fd, t.buf + t.len, want);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			textbuf_fail(&t, -errno);
+			break;
+		}
+		if (!r)
+			break;
+		t.len += (size_t)r;
+		t.buf[t.len] = '\0';
+	}
+	if (t.err) {
+		int err = t.err;
+		textbuf_wipe(&t);
+		return err;
+	}
+	*out = t.buf;
+	*len = t.len;
 	return 0;
 }

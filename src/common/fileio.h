@@ -10,4 +10,11 @@
  * write(2) directly, so no stdio buffer keeps a copy of secrets. */
 int fileio_write_all(int fd, const void *buf, size_t len) warn_unused;
 
+/* Reads fd to its end, but at most max + 1 bytes, so that the caller can
+ * refuse a larger file by name (*len > max).  The text is NUL-terminated
+ * and every copy left behind while growing is wiped: configuration and
+ * key files hold secrets.  0 with a new buffer in *out (free it with
+ * textbuf_free_text(*out, *len)), or -errno. */
+int fileio_read_bounded(int fd, size_t max, char **out, size_t *len) warn_unused;
+
 #endif

@@ -115,28 +115,21 @@ static const char *ipv(int family)
 
 /* --- files ------------------------------------------------------------------ */
 
-/* Reads at most max bytes (and one more, to tell a larger file), wiping
- * every buffer it leaves behind: config files hold private keys. */
+/* Appends what fd holds to out: at most max bytes, -EFBIG for more. */
 static int read_fd(int fd, size_t max, struct textbuf *out)
 {
-	ssize_t r;
+	char *buf;
+	size_t len;
+	int ret = fileio_read_bounded(fd, max, &buf, &len);
 
-	for (;;) {
-		if (!textbuf_reserve(out, 4096))
-			return out->err;
-		r = read(fd, out->buf + out->len, out->cap - out->len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (!r)
-			break;
-		out->len += (size_t)r;
-		out->buf[out->len] = '\0';
-		if (out->len > max)
-			return -EFBIG;
-	}
-	return 0;
+	if (ret)
+		return ret;
+	if (len > max)
+		ret = -EFBIG;
+	else
+		textbuf_append(out, buf, len);
+	textbuf_free_text(buf, len);
+	return ret ? ret : out->err;
 }
 
 /* A small text file; -ENOENT if it is not there. */

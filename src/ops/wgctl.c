@@ -4,6 +4,7 @@
 
 #include "common/config.h"
 #include "common/encoding.h"
+#include "common/fileio.h"
 #include "common/log.h"
 #include "common/netaddr.h"
 #include "common/textbuf.h"
@@ -785,68 +786,6 @@ out:
 
 static const char spaces[] = " \t\n\v\f\r"; /* wg(8)'s char_is_space() */
 
-/* Reads at most max + 1 bytes of fd into a new buffer; every copy left
- * behind is wiped (key and configuration files hold secrets). */
-static int read_bounded(int fd, size_t max, char **out, size_t *out_len)
-{
-	size_t len = 0, cap = 0, limit = max + 1;
-	char *buf = NULL, *nbuf;
-	ssize_t r;
-	int ret;
-
-	for (;;) {
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 4096;
-
-			if (ncap > limit)
-				ncap = limit;
-			if (ncap == cap)
-				break;
-			nbuf = malloc(ncap + 1);
-			if (!nbuf) {
-				ret = -ENOMEM;
-				goto err;
-			}
-			if (buf) {
-				memcpy(nbuf, buf, len);
-				explicit_bzero(buf, cap + 1);
-				free(buf);
-			}
-			buf = nbuf;
-			cap = ncap;
-		}
-		r = read(fd, buf + len, cap - len);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			goto err;
-		}
-		if (!r)
-			break;
-		len += (size_t)r;
-	}
-	if (!buf) {
-		buf = malloc(1);
-		if (!buf)
-			return -ENOMEM;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	*out_len = len;
-	return 0;
-err:
-	if (buf) {
-		explicit_bzero(buf, cap + 1);
-		free(buf);
-	}
-	return ret;
-}
-
-static void free_bounded(char *buf, size_t len)
-{
-	textbuf_free_text(buf, len + 1);
-}
 
 int wgctl_read_key_file(const char *path, uint8_t key[KEY_LEN], bool *exposed,
 			char *err, size_t errlen)
@@ -867,7 +806,7 @@ int wgctl_read_key_file(const char *path, uint8_t key[KEY_LEN], bool *exposed,
 			    strerror(errno));
 	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (st.st_mode & (S_IRGRP | S_IROTH)))
 		*exposed = true;
-	ret = read_bounded(fd, KEY_FILE_MAX, &buf, &len);
+	ret = fileio_read_bounded(fd, KEY_FILE_MAX, &buf, &len);
 	close(fd);
 	if (ret)
 		return fail(err, errlen, ret, "Unable to read key file `%s': %s", name,
@@ -901,7 +840,8 @@ int wgctl_read_key_file(const char *path, uint8_t key[KEY_LEN], bool *exposed,
 			   "Key in key file `%s' is not the correct length or format", name);
 out:
 	explicit_bzero(b64, sizeof(b64));
-	free_bounded(buf, len);
+	if (buf)
+		textbuf_free_text(buf, len);
 	return ret;
 }
 
@@ -1278,7 +1218,7 @@ int wgctl_load_conf(const char *path, struct conf **out, char *err, size_t errle
 		return fail(err, errlen, -errno, "Unable to open `%s': %s", name,
 			    strerror(errno));
 	/* One byte more than the parser takes, so that it names the excess. */
-	ret = read_bounded(fd, WGCONF_FILE_MAX, &buf, &len);
+	ret = fileio_read_bounded(fd, WGCONF_FILE_MAX, &buf, &len);
 	close(fd);
 	if (ret)
 		return fail(err, errlen, ret, "Unable to read `%s': %s", name, strerror(-ret));
@@ -1287,7 +1227,8 @@ int wgctl_load_conf(const char *path, struct conf **out, char *err, size_t errle
 		wgconf_error_format(msg, sizeof(msg), &perr);
 		fail(err, errlen, ret, "%s", msg);
 	}
-	free_bounded(buf, len);
+	if (buf)
+		textbuf_free_text(buf, len);
 	return ret;
 }
 
