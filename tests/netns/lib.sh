@@ -202,18 +202,20 @@ impl_require() {
 }
 
 # ns_watchdog SECONDS: a last resort against a hang nobody foresaw.  When
-# the time is up it says so, stops the script's own children (by parent
-# pid) and terminates the script, whose EXIT trap then cleans up.
+# the time is up it stops the script's own children (by parent pid) and
+# terminates the script, whose EXIT trap cleans up and says why.  (The
+# watchdog keeps no standard output or error open: a caller collecting the
+# script's output must not wait for it.)
 ns_watchdog() {
 	local main=$$
 	trap 'exit 143' TERM
 	trap 'exit 130' INT
 	(
 		sleep "$1"
-		echo "not ok - watchdog: $(basename -- "$0") still running after $1 s" >&2
+		echo "$1" > "$NS_TMP/watchdog.fired"
 		kill -TERM "$main" 2>/dev/null
 		pkill -TERM -P "$main" 2>/dev/null
-	) >/dev/null 2>&1 &
+	) >/dev/null 2>&1 </dev/null &
 	NS_WATCHDOG=$!
 }
 
@@ -239,7 +241,9 @@ wait_for() {
 # pid_alive PID: the process exists and is not a zombie.
 pid_alive() {
 	local st
-	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+	# The state follows the command name in parentheses, which may
+	# itself hold spaces or parentheses.
+	st=$(sed 's/^.*) //; s/ .*//' "/proc/$1/stat" 2>/dev/null) || return 1
 	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
 }
 
@@ -334,12 +338,14 @@ ns_daemon_stop() {
 ns_not_alive() { ! pid_alive "$1"; }
 
 # ns_daemon_exited NAME IF [SECONDS]: waits for a daemon started by
-# ns_daemon to exit by itself; returns 0 and reaps it if it did.
+# ns_daemon to exit by itself; returns 0 and reaps it if it did, its exit
+# status then in NS_DRC.
 ns_daemon_exited() {
 	local pid=${NS_DPID[$1/$2]}
 	[ -n "$pid" ] || return 1
 	wait_for "${3:-10}" ns_not_alive "$pid" || return 1
 	wait "$pid" 2>/dev/null
+	# shellcheck disable=SC2034  # for the caller
 	NS_DRC=$?
 	unset "NS_DPID[$1/$2]"
 	return 0
@@ -463,12 +469,21 @@ iperf_result() { "$PYTHON" -c "$NS_PY_IPERF" "$1" 2>/dev/null; }
 # ns_cleanup_all: the EXIT handler: namespaces, daemons, the watchdog,
 # the scratch directory.
 ns_cleanup_all() {
-	ns_cleanup
 	if [ -n "$NS_WATCHDOG" ]; then
-		pkill -KILL -P "$NS_WATCHDOG" 2>/dev/null
+		# The watchdog first (KILL: it must not go on to its next
+		# command when its sleep ends), then its sleep.
+		local sleeper
+		sleeper=$(pgrep -P "$NS_WATCHDOG")
 		kill -KILL "$NS_WATCHDOG" 2>/dev/null
 		wait "$NS_WATCHDOG" 2>/dev/null
+		# shellcheck disable=SC2086
+		[ -n "$sleeper" ] && kill -KILL $sleeper 2>/dev/null
+		NS_WATCHDOG=
 	fi
+	if [ -e "$NS_TMP/watchdog.fired" ]; then
+		echo "not ok - watchdog: $(basename -- "$0") still running after $(cat "$NS_TMP/watchdog.fired") s, stopped" >&2
+	fi
+	ns_cleanup
 	if [ "${NS_KEEP_TMP:-0}" = 1 ]; then
 		echo "# scratch kept in $NS_TMP" >&2
 	else

@@ -1,0 +1,129 @@
+#!/bin/bash
+# Side-by-side tunnel benchmark: rampartd (the release build) and
+# wireguard-go in identical two-namespace topologies, each tunnel with the
+# same implementation at both ends, measured in one run.  Prints figures
+# and ratios; never fails on speed (exit status 1 only when a measurement
+# could not be made at all).  Not part of `make check`.
+#
+#   ns a                                   ns b
+#   wg0 10.80.0.1  <==== tunnel ====>      wg0 10.80.0.2   (iperf3 -s)
+#   a-b 192.168.120.1 ----- veth ----- b-a 192.168.120.2
+#
+# Rows, per implementation:
+#   TCP, 1 stream and 4 streams (iperf3 -t $BENCH_TIME, receiver Mbit/s)
+#   UDP, 64-byte payloads, unlimited rate (iperf3 -u -l 64 -b 0):
+#     packets per second that arrived
+#   ping RTT, average of 20 pings at -i 0.05 (ms)
+#   RSS (VmRSS) of an idle daemon with 0, 1,000 and 10,000 peers (random
+#     keys, one distinct /32 each, loaded with wg setconf), in MiB
+# and the ratio rampartd / wireguard-go per row (for RTT and RSS lower is
+# better).
+#
+# Usage: bench/tunnel.sh   (as root)
+# Variables: RAMPARTD_REL (default build/rampartd), BENCH_TIME (5).  When
+# RAMPARTD_REL is missing both columns run wireguard-go, with a note.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+export RAMPART_TOP=$top
+. "$top/tests/lib.sh"
+. "$top/tests/netns/lib.sh"
+
+: "${BENCH_TIME:=5}"
+ns_require
+ns_watchdog 600
+
+IMPL1=$RAMPARTD_REL
+NAME1=rampartd
+if [ ! -x "$IMPL1" ]; then
+	echo "note: $IMPL1 not found (make first); both columns run wireguard-go"
+	IMPL1=wireguard-go
+	NAME1="wireguard-go*"
+fi
+IMPL2=wireguard-go
+NAME2=wireguard-go
+impl_require "$IMPL1" "$IMPL2" iperf3
+
+wg_key a >/dev/null && wg_key b >/dev/null || exit 1
+PUB_A=$(cat "$NS_TMP/a.pub")
+PUB_B=$(cat "$NS_TMP/b.pub")
+
+# peers_conf N FILE: N peers with random keys and distinct /32s.
+peers_conf() {
+	"$PYTHON" - "$1" "$2" "$NS_TMP/a.key" <<'EOF'
+import base64, os, sys
+n, out, key = int(sys.argv[1]), sys.argv[2], open(sys.argv[3]).read().strip()
+with open(out, "w") as f:
+    f.write("[Interface]\nPrivateKey = %s\n" % key)
+    for i in range(n):
+        f.write("\n[Peer]\nPublicKey = %s\nAllowedIPs = 10.%d.%d.%d/32\n" % (
+            base64.b64encode(os.urandom(32)).decode(),
+            100 + (i >> 16), (i >> 8) & 255, i & 255))
+EOF
+}
+peers_conf 1000 "$NS_TMP/peers1k.conf" && peers_conf 10000 "$NS_TMP/peers10k.conf" || exit 1
+
+declare -A R=()
+failed=0
+
+# measure COL IMPL: fills R[COL,row].
+measure() {
+	local col=$1 impl=$2 f out
+	ns_add a && ns_add b && ns_link a b 192.168.120.1/24 192.168.120.2/24 &&
+	ns_daemon a "$impl" wg0 && ns_daemon b "$impl" wg0 &&
+	ns_wg a set wg0 private-key "$NS_TMP/a.key" listen-port 51901 \
+		peer "$PUB_B" allowed-ips 10.80.0.2/32 endpoint 192.168.120.2:51902 &&
+	ns_wg b set wg0 private-key "$NS_TMP/b.key" listen-port 51902 \
+		peer "$PUB_A" allowed-ips 10.80.0.1/32 &&
+	wg_if_up a wg0 10.80.0.1/24 && wg_if_up b wg0 10.80.0.2/24 &&
+	ns_ping a -c 2 -i 0.2 -w 8 10.80.0.2 &&
+	ns_iperf_server b 10.80.0.2 || { echo "$col: set-up failed" >&2; failed=1; ns_cleanup; return; }
+
+	f=$NS_TMP/bench.json
+	echo "# $col: TCP 1 stream" >&2
+	ns_iperf a "$f" -c 10.80.0.2 -t "$BENCH_TIME" && R[$col,tcp1]=$(iperf_result "$f" | awk '{ printf "%.0f", $4 / 1e6 }')
+	echo "# $col: TCP 4 streams" >&2
+	ns_iperf a "$f" -c 10.80.0.2 -t "$BENCH_TIME" -P 4 && R[$col,tcp4]=$(iperf_result "$f" | awk '{ printf "%.0f", $4 / 1e6 }')
+	echo "# $col: UDP 64-byte packets" >&2
+	ns_iperf a "$f" -c 10.80.0.2 -t "$BENCH_TIME" -u -l 64 -b 0 &&
+		R[$col,udp64]=$(iperf_result "$f" | awk -v t="$BENCH_TIME" '{ printf "%.0f", $3 / t }')
+	echo "# $col: ping RTT" >&2
+	out=$(ns_run a ping -n -q -c 20 -i 0.05 -w 10 10.80.0.2 2>&1)
+	R[$col,rtt]=$(sed -n 's|^rtt min/avg/max/mdev = [0-9.]*/\([0-9.]*\)/.*|\1|p' <<< "$out")
+
+	# Idle daemons, one per size, in a third interface each.
+	local n ifn pid
+	for n in 0 1k 10k; do
+		ifn=rss$n
+		echo "# $col: RSS with $n peers" >&2
+		ns_daemon a "$impl" "$ifn" || continue
+		[ "$n" != 0 ] && { NS_CMD_TIMEOUT=120 ns_wg a setconf "$ifn" "$NS_TMP/peers$n.conf" || continue; }
+		sleep 2
+		pid=${NS_DPID[a/$ifn]}
+		R[$col,rss$n]=$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status")
+		ns_daemon_stop a "$ifn"
+	done
+	ns_cleanup
+}
+
+measure c1 "$IMPL1"
+measure c2 "$IMPL2"
+
+row() { # LABEL KEY
+	local a=${R[c1,$2]:-} b=${R[c2,$2]:-} ratio=-
+	if [ -n "$a" ] && [ -n "$b" ]; then
+		ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+	fi
+	printf '%-34s %14s %14s %8s\n' "$1" "${a:--}" "${b:--}" "$ratio"
+}
+echo
+printf '%-34s %14s %14s %8s\n' "tunnel benchmark (${BENCH_TIME} s runs)" "$NAME1" "$NAME2" ratio
+row "TCP, 1 stream (Mbit/s)" tcp1
+row "TCP, 4 streams (Mbit/s)" tcp4
+row "UDP 64 B received (packets/s)" udp64
+row "ping RTT avg (ms)" rtt
+row "RSS idle, 0 peers (MiB)" rss0
+row "RSS idle, 1,000 peers (MiB)" rss1k
+row "RSS idle, 10,000 peers (MiB)" rss10k
+[ "$NAME1" = "wireguard-go*" ] && echo "* stand-in: RAMPARTD_REL ($RAMPARTD_REL) is missing"
+echo "$(nproc) CPUs, $(uname -r); ratio = $NAME1 / $NAME2"
+exit "$failed"
