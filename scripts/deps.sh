@@ -20,6 +20,7 @@ nftables:/usr/sbin/nft
 iputils-ping:/usr/bin/ping
 procps:/usr/bin/pgrep
 util-linux:/usr/bin/unshare
+python3:/usr/bin/python3
 "
 
 missing() {

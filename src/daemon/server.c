@@ -81,6 +81,9 @@ int server_listen(struct server *s, const char *ifname, const struct server_ops 
 	old = umask(0077);
 	err = bind(s->listen_fd, (struct sockaddr *)&sun, sizeof(sun)) ? -errno : 0;
 	umask(old);
+	/* 0600: connecting needs only write permission. */
+	if (!err && chmod(s->path, 0600))
+		err = -errno;
 	if (!err && listen(s->listen_fd, SOMAXCONN))
 		err = -errno;
 	if (!err && stat(s->path, &st))

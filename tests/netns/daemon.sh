@@ -19,7 +19,7 @@ ns_link hub cli 10.50.0.1/24 10.50.0.9/24
 ip -n "$(ns_name hub)" addr add 10.50.0.2/24 dev hub-cli
 
 tmp=$(mktemp -d)
-trap 'ns_cleanup; rm -rf "$tmp"' EXIT
+trap 'ns_cleanup_all; rm -rf "$tmp"' EXIT
 wg genkey >"$tmp/hub.key"
 wg genkey >"$tmp/cli.key"
 hub_pub=$(wg pubkey <"$tmp/hub.key")
@@ -52,6 +52,8 @@ ns_wait_file hub /run/wireguard/wg0.sock && ns_wait_file cli /run/wireguard/wg0.
 hub_pid=$(ns_pids hub | head -n1)
 
 # --- least privilege, threads ---------------------------------------------
+mode=$(stat -c '%a %U' "/proc/${NS_HOLDER[hub]}/root/run/wireguard/wg0.sock")
+check "control socket is 0600, owned by root ($mode)" [ "$mode" = "600 root" ]
 status=$(cat "/proc/$hub_pid/status")
 capeff=$(printf '%s\n' "$status" | awk '/^CapEff/ {print $2}')
 capbnd=$(printf '%s\n' "$status" | awk '/^CapBnd/ {print $2}')
