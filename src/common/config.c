@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include "array.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,37 +37,9 @@ void conf_free(struct conf *conf)
 	free(conf);
 }
 
-/* Makes room for one more element.  The old array is wiped rather than
- * realloc()ed, because the peer array holds preshared keys and realloc
- * would leave a copy of them in freed memory. */
-static int grow(void **arr, size_t *cap, size_t n, size_t size, size_t max)
-{
-	size_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	if (n >= max)
-		return -E2BIG;
-	ncap = *cap ? *cap * 2 : 4;
-	if (ncap > max)
-		ncap = max;
-	p = calloc(ncap, size);
-	if (!p)
-		return -ENOMEM;
-	if (*arr) {
-		memcpy(p, *arr, n * size);
-		explicit_bzero(*arr, n * size);
-		free(*arr);
-	}
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
 int conf_add_address(struct conf *conf, const struct netaddr_prefix *p, unsigned line)
 {
-	int ret = grow((void **)&conf->addresses, &conf->cap_addresses,
+	int ret = array_grow((void **)&conf->addresses, &conf->cap_addresses,
 		       conf->n_addresses, sizeof(*conf->addresses), CONF_LIST_MAX);
 
 	if (ret)
@@ -77,7 +51,7 @@ int conf_add_address(struct conf *conf, const struct netaddr_prefix *p, unsigned
 
 int conf_add_dns(struct conf *conf, const struct conf_dns *dns)
 {
-	int ret = grow((void **)&conf->dns, &conf->cap_dns, conf->n_dns,
+	int ret = array_grow((void **)&conf->dns, &conf->cap_dns, conf->n_dns,
 		       sizeof(*conf->dns), CONF_LIST_MAX);
 
 	if (ret)
@@ -94,7 +68,7 @@ int conf_add_hook(struct conf *conf, enum conf_hook_kind kind, const char *cmd,
 
 	if ((unsigned)kind >= CONF_HOOK_COUNT)
 		return -EINVAL;
-	ret = grow((void **)&conf->hooks[kind].v, &conf->hooks[kind].cap,
+	ret = array_grow((void **)&conf->hooks[kind].v, &conf->hooks[kind].cap,
 		   conf->hooks[kind].n, sizeof(struct conf_hook), CONF_LIST_MAX);
 	if (ret)
 		return ret;
@@ -109,7 +83,7 @@ int conf_add_hook(struct conf *conf, enum conf_hook_kind kind, const char *cmd,
 int conf_peer_add_allowed_ip(struct conf_peer *peer, const struct netaddr_prefix *p,
 			     unsigned line)
 {
-	int ret = grow((void **)&peer->allowed_ips, &peer->cap_allowed_ips,
+	int ret = array_grow((void **)&peer->allowed_ips, &peer->cap_allowed_ips,
 		       peer->n_allowed_ips, sizeof(*peer->allowed_ips), CONF_LIST_MAX);
 
 	if (ret)
@@ -122,7 +96,7 @@ int conf_peer_add_allowed_ip(struct conf_peer *peer, const struct netaddr_prefix
 struct conf_peer *conf_add_peer(struct conf *conf, unsigned line)
 {
 	struct conf_peer *peer;
-	int ret = grow((void **)&conf->peers, &conf->cap_peers, conf->n_peers,
+	int ret = array_grow((void **)&conf->peers, &conf->cap_peers, conf->n_peers,
 		       sizeof(*conf->peers), CONF_PEERS_MAX);
 
 	if (ret) {

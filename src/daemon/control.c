@@ -292,6 +292,7 @@ int daemon_uapi_set(struct daemon *d, const struct uapi_set *set)
 	bool rebind = false, remark = false, write = false;
 	uint32_t old_mark = 0;
 	uint64_t now = daemon_now(), moved;
+	size_t total;
 	int err = 0;
 
 	/* Decide what needs the sockets' write side without holding it:
@@ -327,14 +328,13 @@ int daemon_uapi_set(struct daemon *d, const struct uapi_set *set)
 		}
 	}
 	daemon_lock_device(d);
-	if (d->dev.peer_count + count_new_peers(d, set) > MAX_PEERS &&
-	    !set->replace_peers) {
+	total = (set->replace_peers ? 0 : d->dev.peer_count) + count_new_peers(d, set);
+	if (total > MAX_PEERS) {
 		err = -ENOSPC;
 		goto undo;
 	}
-	if (hashtable_reserve(&d->dev.peers_by_key, d->dev.peer_count + count_new_peers(d, set)) ||
-	    hashtable_reserve(&d->dev.peers_by_index,
-			      (d->dev.peer_count + count_new_peers(d, set)) * PEER_INDEX_ENTRIES)) {
+	if (hashtable_reserve(&d->dev.peers_by_key, total) ||
+	    hashtable_reserve(&d->dev.peers_by_index, total * PEER_INDEX_ENTRIES)) {
 		err = -ENOMEM;
 		goto undo;
 	}

@@ -1121,25 +1121,21 @@ static int add_default(struct ctx *c, const struct conf *running, const struct n
 		return ret;
 
 	quick_default_rules(family, c->default_table, rules);
-	say("ip %s rule add not fwmark %u table %u", ipv(family), c->default_table,
-	    c->default_table);
-	ret = netlink_rule_add(c->nl, &rules[0]);
-	if (ret)
-		return nl_fail(c, ret);
-	ret = quick_state_add_rule(&c->st, &rules[0]);
-	if (!ret)
-		ret = state_save(c);
-	if (ret)
-		return ret;
-	say("ip %s rule add table main suppress_prefixlength 0", ipv(family));
-	ret = netlink_rule_add(c->nl, &rules[1]);
-	if (ret)
-		return nl_fail(c, ret);
-	ret = quick_state_add_rule(&c->st, &rules[1]);
-	if (!ret)
-		ret = state_save(c);
-	if (ret)
-		return ret;
+	for (int i = 0; i < 2; i++) {
+		if (i == 0)
+			say("ip %s rule add not fwmark %u table %u", ipv(family),
+			    c->default_table, c->default_table);
+		else
+			say("ip %s rule add table main suppress_prefixlength 0", ipv(family));
+		ret = netlink_rule_add(c->nl, &rules[i]);
+		if (ret)
+			return nl_fail(c, ret);
+		ret = quick_state_add_rule(&c->st, &rules[i]);
+		if (!ret)
+			ret = state_save(c);
+		if (ret)
+			return ret;
+	}
 
 	ret = netlink_addr_list(c->nl, c->st.ifindex, family, &addrs, &n);
 	if (ret)

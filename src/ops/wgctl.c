@@ -2,6 +2,7 @@
 
 #include "wgconf.h"
 
+#include "common/array.h"
 #include "common/config.h"
 #include "common/encoding.h"
 #include "common/fileio.h"
@@ -167,27 +168,6 @@ void wgctl_device_free(struct wgctl_device *dev)
 	free(dev);
 }
 
-/* Makes room for one more element of a non-secret array. */
-static int grow_plain(void **arr, size_t *cap, size_t n, size_t size, size_t max)
-{
-	size_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	if (n >= max)
-		return -E2BIG;
-	ncap = *cap ? *cap * 2 : 8;
-	if (ncap > max)
-		ncap = max;
-	p = realloc(*arr, ncap * size);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
 /* --- reading replies --------------------------------------------------- */
 
 enum reader_state {
@@ -301,7 +281,7 @@ static int reader_drop(struct wgctl_reader *r, const char *key, const char *valu
 			return 0;
 		}
 	}
-	ret = grow_plain((void **)&dev->drops, &dev->cap_drops, dev->n_drops,
+	ret = array_grow((void **)&dev->drops, &dev->cap_drops, dev->n_drops,
 			 sizeof(*dev->drops), WGCTL_DROPS_MAX);
 	if (ret == -E2BIG)
 		return reader_fail(r, -EPROTO, "reply line %u: more than %u drop counters",
@@ -352,7 +332,7 @@ static int reader_new_peer(struct wgctl_reader *r, const char *value)
 	struct conf_peer *peer;
 	int ret;
 
-	ret = grow_plain((void **)&dev->stats, &dev->cap_stats, dev->conf->n_peers,
+	ret = array_grow((void **)&dev->stats, &dev->cap_stats, dev->conf->n_peers,
 			 sizeof(*dev->stats), CONF_PEERS_MAX);
 	if (ret == -E2BIG)
 		return reader_fail(r, -EPROTO, "reply line %u: more than %u peers", r->line,
@@ -629,7 +609,7 @@ struct wgctl_peer_change *wgctl_change_add_peer(struct wgctl_change *c,
 						const uint8_t key[KEY_LEN])
 {
 	struct wgctl_peer_change *p;
-	int ret = grow_plain((void **)&c->peers, &c->cap_peers, c->n_peers,
+	int ret = array_grow((void **)&c->peers, &c->cap_peers, c->n_peers,
 			     sizeof(*c->peers), CONF_PEERS_MAX);
 
 	if (ret) {
@@ -647,7 +627,7 @@ struct wgctl_peer_change *wgctl_change_add_peer(struct wgctl_change *c,
 int wgctl_peer_add_allowed_ip(struct wgctl_peer_change *p,
 			      const struct netaddr_prefix *prefix, bool remove)
 {
-	int ret = grow_plain((void **)&p->allowed_ips, &p->cap_allowed_ips,
+	int ret = array_grow((void **)&p->allowed_ips, &p->cap_allowed_ips,
 			     p->n_allowed_ips, sizeof(*p->allowed_ips), CONF_LIST_MAX);
 
 	if (ret)

@@ -6,6 +6,7 @@
  * showconf formatters, and the socket layer against in-process fake
  * daemons (replies, refusals, silence, stale and missing sockets). */
 #include "harness.h"
+#include "wg_captures.h"
 
 #include "common/config.h"
 #include "common/encoding.h"
@@ -28,20 +29,15 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* The keys of test_config.c and test_uapi.c: PRIV's public key is PUB1. */
+/* The keys of test_config.c (hex forms in wg_captures.h): PRIV's public key is PUB1. */
 #define PRIV "8MgXEFvbqpbnkj9odG/n0vEmPMh1eCr7Jv7QLtDIUHk="
 #define PUB1 "RRkBpogO8OTj9E8Uvrr3226yZJAYH615W8EZWRkt+z8="
 #define PUB2 "mrhPtR2F9ehFPPZ2CuGF18tXltYNyzIWcMnVg4V3V1s="
 #define PSK "rTjivBzmWAxXveTJtk8QXLM1RCnyWtna91Vdrf5+BGI="
 #define PUB3 "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="
 #define PUB4 "//////////////////////////////////////////8="
-#define PRIV_HEX "f0c817105bdbaa96e7923f68746fe7d2f1263cc875782afb26fed02ed0c85079"
-#define PUB1_HEX "451901a6880ef0e4e3f44f14bebaf7db6eb26490181fad795bc11959192dfb3f"
-#define PUB2_HEX "9ab84fb51d85f5e8453cf6760ae185d7cb5796d60dcb321670c9d5838577575b"
-#define PSK_HEX "ad38e2bc1ce6580c57bde4c9b64f105cb3354429f25ad9daf7555dadfe7e0462"
 #define PUB3_HEX "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20"
 #define PUB4_HEX "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
-#define ZERO_HEX "0000000000000000000000000000000000000000000000000000000000000000"
 
 /* A fixed wall clock for the formatters. */
 #define NOW 1700000000
@@ -97,35 +93,6 @@ static const char reply[] =
 	"errno=0\n"
 	"\n";
 
-/* What wireguard-tools v1.0.20210914 writes (captured from its socket,
- * see test_uapi.c) for wg set wg0 private-key priv listen-port 51820
- * fwmark 0x20 peer PUB1 preshared-key psk endpoint 192.0.2.1:51820
- * persistent-keepalive 25 allowed-ips 10.0.0.0/24,fd00::/64 peer PUB2
- * remove. */
-static const char wg_set[] =
-	"set=1\n"
-	"private_key=" PRIV_HEX "\n"
-	"listen_port=51820\n"
-	"fwmark=32\n"
-	"public_key=" PUB1_HEX "\n"
-	"preshared_key=" PSK_HEX "\n"
-	"endpoint=192.0.2.1:51820\n"
-	"persistent_keepalive_interval=25\n"
-	"replace_allowed_ips=true\n"
-	"allowed_ip=10.0.0.0/24\n"
-	"allowed_ip=fd00::/64\n"
-	"public_key=" PUB2_HEX "\n"
-	"remove=true\n"
-	"\n";
-
-/* wg set wg0 peer PUB1 endpoint [fe80::1%lo]:1 allowed-ips "" (captured). */
-static const char wg_set_scoped[] =
-	"set=1\n"
-	"public_key=" PUB1_HEX "\n"
-	"endpoint=[fe80::1%lo]:1\n"
-	"replace_allowed_ips=true\n"
-	"\n";
-
 /* The file whose `wg setconf` request test_uapi.c captured. */
 static const char conf_text[] =
 	"[Interface]\n"
@@ -141,27 +108,6 @@ static const char conf_text[] =
 	"PublicKey = " PUB2 "\n"
 	"AllowedIPs = 0.0.0.0/0\n"
 	"PersistentKeepalive = 0\n";
-
-#define SETCONF_PEERS                                                      \
-	"public_key=" PUB1_HEX "\n"                                        \
-	"endpoint=[2001:db8::1]:51820\n"                                   \
-	"replace_allowed_ips=true\n"                                       \
-	"allowed_ip=10.0.0.2/32\n"                                         \
-	"allowed_ip=fd00::2/128\n"                                         \
-	"public_key=" PUB2_HEX "\n"                                        \
-	"persistent_keepalive_interval=0\n"                                \
-	"replace_allowed_ips=true\n"                                       \
-	"allowed_ip=0.0.0.0/0\n"
-
-/* Captured from wg setconf (test_uapi.c). */
-static const char wg_setconf[] =
-	"set=1\n"
-	"private_key=" PRIV_HEX "\n"
-	"listen_port=51821\n"
-	"fwmark=0\n"
-	"replace_peers=true\n"
-	SETCONF_PEERS
-	"\n";
 
 /* wg addconf: only what the file sets, no replace_peers. */
 static const char wg_addconf[] =
