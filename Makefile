@@ -31,10 +31,12 @@ CRYPTO_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcrypto 2>/dev/null)
 CRYPTO_LIBS   := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
 MNL_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libmnl 2>/dev/null)
 MNL_LIBS      := $(shell $(PKG_CONFIG) --libs libmnl 2>/dev/null || echo -lmnl)
+NFT_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libnftables 2>/dev/null)
+NFT_LIBS      := $(shell $(PKG_CONFIG) --libs libnftables 2>/dev/null || echo -lnftables)
 
-BASE_CPPFLAGS := -Isrc $(CRYPTO_CFLAGS) $(MNL_CFLAGS)
+BASE_CPPFLAGS := -Isrc $(CRYPTO_CFLAGS) $(MNL_CFLAGS) $(NFT_CFLAGS)
 BASE_CFLAGS   := -std=gnu11 $(WARNINGS) -pipe
-LIBS          := $(CRYPTO_LIBS) $(MNL_LIBS) -pthread
+LIBS          := $(CRYPTO_LIBS) $(MNL_LIBS) $(NFT_LIBS) -pthread
 
 # Release objects: hardened, optimized.  CFLAGS/LDFLAGS from the user are
 # appended so that packagers can override.

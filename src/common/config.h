@@ -80,6 +80,110 @@ struct conf_hook {
 	unsigned line;
 };
 
+/* --- the hardening policy (Rampart-only keys) ------------------------------
+ *
+ * Read by src/ops/policy.c (defaults, role inference, checks) and rendered
+ * into nftables by src/ops/nftpolicy.c; docs/firewall.md says what each
+ * key does.  The parser only records what the file says: has_* flags stay
+ * false for keys it does not set, so defaults live in one place
+ * (policy.c). */
+
+enum conf_role {
+	CONF_ROLE_AUTO,   /* not written: inferred from the peers */
+	CONF_ROLE_HUB,    /* road-warrior server */
+	CONF_ROLE_CLIENT, /* road warrior */
+	CONF_ROLE_SITE,   /* site-to-site gateway */
+};
+
+enum conf_rate_unit {
+	CONF_RATE_SECOND,
+	CONF_RATE_MINUTE,
+	CONF_RATE_HOUR,
+	CONF_RATE_DAY,
+};
+
+/* "20/second"; count 0 is "off". */
+struct conf_rate {
+	uint32_t count;
+	enum conf_rate_unit unit;
+};
+
+/* A protocol and a port range: "tcp/22", "udp/8000-8100", "tcp" (every
+ * TCP port).  proto 0 means every protocol (Forward without a protocol);
+ * lo = hi = 0 means every port of proto. */
+struct conf_ports {
+	uint8_t proto; /* 0, IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t lo, hi;
+};
+
+struct conf_service {
+	struct conf_ports ports;
+	unsigned line;
+};
+
+/* Forward = PREFIX [PROTO[/PORTS]]: where a peer may go through this host. */
+struct conf_forward {
+	struct netaddr_prefix dst;
+	struct conf_ports ports;
+	unsigned line;
+};
+
+struct conf_prefix_list {
+	struct conf_prefix *v;
+	size_t n, cap;
+};
+
+/* One optional on/off, number, rate or name setting. */
+struct conf_flag {
+	bool set, on;
+	unsigned line;
+};
+
+struct conf_number {
+	bool set;
+	uint32_t value;
+	unsigned line;
+};
+
+struct conf_rate_setting {
+	bool set;
+	struct conf_rate rate;
+	unsigned line;
+};
+
+struct conf_policy {
+	unsigned line;            /* of the first [Policy] header; 0 if none */
+	struct conf_flag enabled; /* [Interface] Policy = on|off */
+
+	enum conf_role role;      /* CONF_ROLE_AUTO unless Role is written */
+	unsigned role_line;
+
+	struct conf_number ssh_port;
+	/* SSHFrom: "tunnel", "any", prefixes, or "none" (set, nothing else). */
+	bool has_ssh_from, ssh_from_tunnel, ssh_from_any;
+	unsigned ssh_from_line;
+	struct conf_prefix_list ssh_from;
+	struct conf_rate_setting ssh_limit;
+
+	struct {
+		struct conf_service *v;
+		size_t n, cap;
+	} services;
+	struct conf_flag isolation;
+	/* WANInterface: set with name "" means "auto". */
+	bool has_wan;
+	char wan[16];             /* IFNAMSIZ */
+	unsigned wan_line;
+	struct conf_rate_setting handshake_limit;
+	struct conf_number handshake_burst;
+	struct conf_flag log_drops;
+	struct conf_rate_setting log_rate;
+	struct conf_flag kill_switch;
+	struct conf_prefix_list kill_switch_allow;
+	struct conf_prefix_list local_networks;
+	struct conf_flag mss_clamp;
+};
+
 struct conf_peer {
 	unsigned line; /* of the [Peer] header */
 
@@ -101,6 +205,13 @@ struct conf_peer {
 	uint16_t keepalive; /* seconds; 0 is off */
 	bool has_keepalive;
 	unsigned keepalive_line;
+
+	/* Rampart's policy for this peer. */
+	struct {
+		struct conf_forward *v;
+		size_t n, cap;
+	} forwards;
+	struct conf_flag egress;
 };
 
 struct conf {
@@ -145,6 +256,9 @@ struct conf {
 
 	struct conf_peer *peers;
 	size_t n_peers, cap_peers;
+
+	/* Read by Rampart alone. */
+	struct conf_policy policy;
 };
 
 /* A zeroed conf with nothing set; NULL with errno on failure. */
@@ -161,6 +275,12 @@ int conf_add_hook(struct conf *conf, enum conf_hook_kind kind, const char *cmd,
 		  unsigned line) warn_unused;
 int conf_peer_add_allowed_ip(struct conf_peer *peer, const struct netaddr_prefix *p,
 			     unsigned line) warn_unused;
+int conf_prefix_list_add(struct conf_prefix_list *l, const struct netaddr_prefix *p,
+			 unsigned line) warn_unused;
+int conf_add_service(struct conf *conf, const struct conf_ports *ports,
+		     unsigned line) warn_unused;
+int conf_peer_add_forward(struct conf_peer *peer, const struct netaddr_prefix *dst,
+			  const struct conf_ports *ports, unsigned line) warn_unused;
 /* Appends a zeroed peer and returns it, or NULL with errno (ENOMEM,
  * E2BIG).  The pointer is valid until the next conf_add_peer(): the
  * array may move. */

@@ -1,11 +1,15 @@
 #include "wgconf.h"
 
+#include "policy.h"
+
 #include "common/config.h"
 #include "common/encoding.h"
 #include "common/netaddr.h"
 #include "common/textbuf.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,6 +28,7 @@ enum owner {
 enum section_id {
 	SEC_INTERFACE,
 	SEC_PEER,
+	SEC_POLICY,
 	SEC_COUNT,
 };
 
@@ -526,6 +531,239 @@ static int set_keepalive(struct parse *p, const struct key_def *k, char *value)
 	return 0;
 }
 
+
+/* --- the policy's setters ---------------------------------------------------
+ *
+ * Rampart-only keys (src/ops/policy.h; docs/firewall.md).  Scalar settings
+ * are located by k->arg, their offset in struct conf_policy, so that one
+ * setter and one printer serve every key of a kind.  Lists accumulate
+ * over repeated lines, like AllowedIPs. */
+
+#define POLICY_FIELD(type, p, k) ((type *)((char *)&(p)->conf->policy + (k)->arg))
+#define POLICY_CFIELD(type, c, k) ((const type *)((const char *)&(c)->policy + (k)->arg))
+
+static int set_policy_flag(struct parse *p, const struct key_def *k, char *value)
+{
+	struct conf_flag *f = POLICY_FIELD(struct conf_flag, p, k);
+	const char *why;
+	bool on;
+
+	if (!policy_parse_bool(&on, value, &why))
+		return fail_value(p, "switch", value, QUOTE_AUTO, why);
+	f->set = true;
+	f->on = on;
+	f->line = p->line;
+	return 0;
+}
+
+static int set_policy_rate(struct parse *p, const struct key_def *k, char *value)
+{
+	struct conf_rate_setting *r = POLICY_FIELD(struct conf_rate_setting, p, k);
+	struct conf_rate rate;
+	const char *why;
+
+	if (!policy_parse_rate(&rate, value, &why))
+		return fail_value(p, "rate", value, QUOTE_AUTO, why);
+	r->set = true;
+	r->rate = rate;
+	r->line = p->line;
+	return 0;
+}
+
+static int set_policy_port(struct parse *p, const struct key_def *k, char *value)
+{
+	struct conf_number *n = POLICY_FIELD(struct conf_number, p, k);
+	uint16_t port;
+	const char *why;
+
+	if (!netaddr_parse_port(&port, value, &why))
+		return fail_value(p, "port", value, QUOTE_AUTO, why);
+	if (!port)
+		return fail_value(p, "port", value, QUOTE_AUTO, "port 0");
+	n->set = true;
+	n->value = port;
+	n->line = p->line;
+	return 0;
+}
+
+static int set_policy_burst(struct parse *p, const struct key_def *k, char *value)
+{
+	struct conf_number *n = POLICY_FIELD(struct conf_number, p, k);
+	uint32_t v;
+	const char *why;
+
+	if (!netaddr_parse_u32(&v, value, POLICY_HANDSHAKE_BURST_MAX, &why))
+		return fail_value(p, "burst", value, QUOTE_AUTO, why);
+	if (!v)
+		return fail_value(p, "burst", value, QUOTE_AUTO, "a burst of 0 packets");
+	n->set = true;
+	n->value = v;
+	n->line = p->line;
+	return 0;
+}
+
+static int set_policy_prefixes(struct parse *p, const struct key_def *k, char *value)
+{
+	struct conf_prefix_list *l = POLICY_FIELD(struct conf_prefix_list, p, k);
+	struct netaddr_prefix pfx;
+	const char *why;
+	char *w;
+	int ret;
+
+	while ((w = next_word(&value))) {
+		if (!netaddr_parse_prefix(&pfx, w, &why))
+			return fail_value(p, "prefix", w, QUOTE_AUTO, why);
+		ret = conf_prefix_list_add(l, &pfx, p->line);
+		if (ret)
+			return fail_errno(p, ret);
+	}
+	return 0;
+}
+
+/* [Interface] Policy = on|off. */
+static int set_policy_enabled(struct parse *p, const struct key_def *k, char *value)
+{
+	return set_policy_flag(p, k, value);
+}
+
+static int set_role(struct parse *p, const struct key_def *k, char *value)
+{
+	const char *why;
+
+	(void)k;
+	if (!policy_parse_role(&p->conf->policy.role, value, &why))
+		return fail_value(p, "role", value, QUOTE_AUTO, why);
+	p->conf->policy.role_line = p->line;
+	return 0;
+}
+
+/* SSHFrom = tunnel | any | none | PREFIX, ...: words and prefixes mix,
+ * except "none", which stands alone. */
+static int set_ssh_from(struct parse *p, const struct key_def *k, char *value)
+{
+	struct conf_policy *pol = &p->conf->policy;
+	struct netaddr_prefix pfx;
+	char whole[sizeof(p->err->value)];
+	size_t words = 0;
+	bool none = false;
+	const char *why;
+	char *w;
+	int ret;
+
+	(void)k;
+	quote(whole, sizeof(whole), value, QUOTE_AUTO);
+	while ((w = next_word(&value))) {
+		words++;
+		if (!strcasecmp(w, "tunnel"))
+			pol->ssh_from_tunnel = true;
+		else if (!strcasecmp(w, "any"))
+			pol->ssh_from_any = true;
+		else if (!strcasecmp(w, "none"))
+			none = true;
+		else if (netaddr_parse_prefix(&pfx, w, &why)) {
+			ret = conf_prefix_list_add(&pol->ssh_from, &pfx, p->line);
+			if (ret)
+				return fail_errno(p, ret);
+		} else
+			return fail_value(p, "source", w, QUOTE_AUTO,
+					  "not tunnel, any, none or an address or prefix");
+	}
+	if (none && words > 1) {
+		memcpy(p->err->value, whole, sizeof(whole));
+		return fail_quoted(p, "list", "\"none\" cannot be combined with sources");
+	}
+	if (!pol->has_ssh_from)
+		pol->ssh_from_line = p->line;
+	pol->has_ssh_from = true;
+	return 0;
+}
+
+static int set_services(struct parse *p, const struct key_def *k, char *value)
+{
+	struct conf_ports ports;
+	const char *why;
+	char *w;
+	int ret;
+
+	(void)k;
+	while ((w = next_word(&value))) {
+		if (!policy_parse_ports(&ports, w, &why))
+			return fail_value(p, "service", w, QUOTE_AUTO, why);
+		ret = conf_add_service(p->conf, &ports, p->line);
+		if (ret)
+			return fail_errno(p, ret);
+	}
+	return 0;
+}
+
+static int set_wan(struct parse *p, const struct key_def *k, char *value)
+{
+	struct conf_policy *pol = &p->conf->policy;
+	const char *why;
+
+	(void)k;
+	if (!strcasecmp(value, "auto"))
+		pol->wan[0] = '\0';
+	else if (!policy_parse_ifname(pol->wan, value, &why))
+		return fail_value(p, "interface", value, QUOTE_AUTO, why);
+	pol->has_wan = true;
+	pol->wan_line = p->line;
+	return 0;
+}
+
+/* Forward = PREFIX [PROTO[/PORTS]], ...  Items are separated by commas;
+ * within an item, the destination and the ports by spaces. */
+static int set_forward(struct parse *p, const struct key_def *k, char *value)
+{
+	struct conf_peer *peer = cur_peer(p);
+	struct netaddr_prefix dst;
+	struct conf_ports ports;
+	char *item, *cursor = value, *dst_s, *ports_s, *rest;
+	const char *why;
+	int ret;
+
+	(void)k;
+	while ((item = strsep(&cursor, ","))) {
+		item = trim(item);
+		if (!*item)
+			continue;
+		dst_s = item;
+		ports_s = item + strcspn(item, " \t");
+		if (*ports_s)
+			*ports_s++ = '\0';
+		ports_s = trim(ports_s);
+		rest = ports_s + strcspn(ports_s, " \t");
+		if (*rest)
+			return fail_value(p, "forward", trim(rest), QUOTE_AUTO,
+					  "one destination and at most one PROTO/PORTS per item; "
+					  "separate items with commas");
+		if (!netaddr_parse_prefix(&dst, dst_s, &why))
+			return fail_value(p, "destination", dst_s, QUOTE_AUTO, why);
+		memset(&ports, 0, sizeof(ports));
+		if (*ports_s && !policy_parse_ports(&ports, ports_s, &why))
+			return fail_value(p, "ports", ports_s, QUOTE_AUTO, why);
+		ret = conf_peer_add_forward(peer, &dst, &ports, p->line);
+		if (ret)
+			return fail_errno(p, ret);
+	}
+	return 0;
+}
+
+static int set_egress(struct parse *p, const struct key_def *k, char *value)
+{
+	struct conf_peer *peer = cur_peer(p);
+	const char *why;
+	bool on;
+
+	(void)k;
+	if (!policy_parse_bool(&on, value, &why))
+		return fail_value(p, "switch", value, QUOTE_AUTO, why);
+	peer->egress.set = true;
+	peer->egress.on = on;
+	peer->egress.line = p->line;
+	return 0;
+}
+
 /* --- field printers ---------------------------------------------------- */
 
 static void print_b64(struct textbuf *o, const char *name, const uint8_t key[KEY_LEN])
@@ -707,6 +945,136 @@ static void print_keepalive(struct textbuf *o, const struct key_def *k,
 		textbuf_printf(o, "%s = off\n", k->name);
 }
 
+
+/* --- the policy's printers ------------------------------------------------ */
+
+static void print_policy_flag(struct textbuf *o, const struct key_def *k,
+			      const struct conf *c, size_t idx)
+{
+	const struct conf_flag *f = POLICY_CFIELD(struct conf_flag, c, k);
+
+	(void)idx;
+	if (f->set)
+		textbuf_printf(o, "%s = %s\n", k->name, f->on ? "on" : "off");
+}
+
+static void print_policy_rate(struct textbuf *o, const struct key_def *k,
+			      const struct conf *c, size_t idx)
+{
+	const struct conf_rate_setting *r = POLICY_CFIELD(struct conf_rate_setting, c, k);
+	char buf[32];
+
+	(void)idx;
+	if (!r->set)
+		return;
+	policy_format_rate(buf, sizeof(buf), &r->rate);
+	textbuf_printf(o, "%s = %s\n", k->name, buf);
+}
+
+static void print_policy_number(struct textbuf *o, const struct key_def *k,
+				const struct conf *c, size_t idx)
+{
+	const struct conf_number *n = POLICY_CFIELD(struct conf_number, c, k);
+
+	(void)idx;
+	if (n->set)
+		textbuf_printf(o, "%s = %u\n", k->name, n->value);
+}
+
+static void print_policy_prefixes(struct textbuf *o, const struct key_def *k,
+				  const struct conf *c, size_t idx)
+{
+	const struct conf_prefix_list *l = POLICY_CFIELD(struct conf_prefix_list, c, k);
+
+	(void)idx;
+	print_prefixes(o, k->name, l->v, l->n);
+}
+
+static void print_role(struct textbuf *o, const struct key_def *k,
+		       const struct conf *c, size_t idx)
+{
+	(void)idx;
+	if (c->policy.role != CONF_ROLE_AUTO)
+		textbuf_printf(o, "%s = %s\n", k->name, policy_role_name(c->policy.role));
+}
+
+static void print_ssh_from(struct textbuf *o, const struct key_def *k,
+			   const struct conf *c, size_t idx)
+{
+	const struct conf_policy *pol = &c->policy;
+	char buf[NETADDR_PREFIX_STRLEN];
+	const char *sep = "";
+
+	(void)idx;
+	if (!pol->has_ssh_from)
+		return;
+	textbuf_printf(o, "%s = ", k->name);
+	if (pol->ssh_from_tunnel) {
+		textbuf_printf(o, "tunnel");
+		sep = ", ";
+	}
+	if (pol->ssh_from_any) {
+		textbuf_printf(o, "%sany", sep);
+		sep = ", ";
+	}
+	for (size_t i = 0; i < pol->ssh_from.n; i++) {
+		textbuf_printf(o, "%s%s", sep, netaddr_format_prefix(buf, &pol->ssh_from.v[i].prefix));
+		sep = ", ";
+	}
+	textbuf_printf(o, "%s\n", *sep ? "" : "none");
+}
+
+static void print_services(struct textbuf *o, const struct key_def *k,
+			   const struct conf *c, size_t idx)
+{
+	char buf[32];
+
+	(void)idx;
+	if (!c->policy.services.n)
+		return;
+	textbuf_printf(o, "%s = ", k->name);
+	for (size_t i = 0; i < c->policy.services.n; i++) {
+		policy_format_ports(buf, sizeof(buf), &c->policy.services.v[i].ports);
+		textbuf_printf(o, "%s%s", i ? ", " : "", buf);
+	}
+	textbuf_printf(o, "\n");
+}
+
+static void print_wan(struct textbuf *o, const struct key_def *k,
+		      const struct conf *c, size_t idx)
+{
+	(void)idx;
+	if (c->policy.has_wan)
+		textbuf_printf(o, "%s = %s\n", k->name, c->policy.wan[0] ? c->policy.wan : "auto");
+}
+
+static void print_forward(struct textbuf *o, const struct key_def *k,
+			  const struct conf *c, size_t idx)
+{
+	const struct conf_peer *peer = &c->peers[idx];
+	char dst[NETADDR_PREFIX_STRLEN], ports[32];
+
+	if (!peer->forwards.n)
+		return;
+	textbuf_printf(o, "%s = ", k->name);
+	for (size_t i = 0; i < peer->forwards.n; i++) {
+		policy_format_ports(ports, sizeof(ports), &peer->forwards.v[i].ports);
+		textbuf_printf(o, "%s%s%s%s", i ? ", " : "",
+			       netaddr_format_prefix(dst, &peer->forwards.v[i].dst),
+			       ports[0] ? " " : "", ports);
+	}
+	textbuf_printf(o, "\n");
+}
+
+static void print_egress(struct textbuf *o, const struct key_def *k,
+			 const struct conf *c, size_t idx)
+{
+	const struct conf_peer *peer = &c->peers[idx];
+
+	if (peer->egress.set)
+		textbuf_printf(o, "%s = %s\n", k->name, peer->egress.on ? "on" : "off");
+}
+
 /* --- sections ---------------------------------------------------------- */
 
 static int begin_interface(struct parse *p)
@@ -746,11 +1114,36 @@ static size_t count_peers(const struct conf *conf)
 	return conf->n_peers;
 }
 
+static int begin_policy(struct parse *p)
+{
+	/* Repeated [Policy] sections merge, like [Interface]. */
+	if (!p->conf->policy.line)
+		p->conf->policy.line = p->line;
+	return 0;
+}
+
+/* The printer writes [Policy] when the file had one or sets any of its
+ * keys (a conf built in code). */
+static size_t count_policy(const struct conf *conf)
+{
+	const struct conf_policy *pol = &conf->policy;
+
+	return pol->line || pol->role != CONF_ROLE_AUTO || pol->ssh_port.set ||
+	       pol->has_ssh_from || pol->ssh_limit.set || pol->services.n ||
+	       pol->isolation.set || pol->has_wan || pol->handshake_limit.set ||
+	       pol->handshake_burst.set || pol->log_drops.set || pol->log_rate.set ||
+	       pol->kill_switch.set || pol->kill_switch_allow.n ||
+	       pol->local_networks.n || pol->mss_clamp.set;
+}
+
 /* Print order is table order. */
 static const struct section_def sections[SEC_COUNT] = {
 	[SEC_INTERFACE] = { "Interface", OWNER_WG, begin_interface, NULL, one_interface },
 	[SEC_PEER] = { "Peer", OWNER_WG, begin_peer, end_peer, count_peers },
+	[SEC_POLICY] = { "Policy", OWNER_RAMPART, begin_policy, NULL, count_policy },
 };
+
+#define POL(field) (int)offsetof(struct conf_policy, field)
 
 static const struct key_def keys[] = {
 	{ SEC_INTERFACE, "PrivateKey", OWNER_WG, 0, 0, set_private_key, print_private_key },
@@ -765,11 +1158,29 @@ static const struct key_def keys[] = {
 	{ SEC_INTERFACE, "PreDown", OWNER_WGQUICK, KEY_EMPTY_OK, CONF_HOOK_PRE_DOWN, set_hook, print_hook },
 	{ SEC_INTERFACE, "PostDown", OWNER_WGQUICK, KEY_EMPTY_OK, CONF_HOOK_POST_DOWN, set_hook, print_hook },
 	{ SEC_INTERFACE, "SaveConfig", OWNER_WGQUICK, 0, 0, set_save_config, print_save_config },
+	{ SEC_INTERFACE, "Policy", OWNER_RAMPART, 0, POL(enabled), set_policy_enabled, print_policy_flag },
 	{ SEC_PEER, "PublicKey", OWNER_WG, 0, 0, set_public_key, print_public_key },
 	{ SEC_PEER, "PresharedKey", OWNER_WG, 0, 0, set_preshared_key, print_preshared_key },
 	{ SEC_PEER, "AllowedIPs", OWNER_WG, KEY_EMPTY_OK, 0, set_allowed_ips, print_allowed_ips },
 	{ SEC_PEER, "Endpoint", OWNER_WG, 0, 0, set_endpoint, print_endpoint },
 	{ SEC_PEER, "PersistentKeepalive", OWNER_WG, 0, 0, set_keepalive, print_keepalive },
+	{ SEC_PEER, "Forward", OWNER_RAMPART, 0, 0, set_forward, print_forward },
+	{ SEC_PEER, "Egress", OWNER_RAMPART, 0, 0, set_egress, print_egress },
+	{ SEC_POLICY, "Role", OWNER_RAMPART, 0, 0, set_role, print_role },
+	{ SEC_POLICY, "SSHPort", OWNER_RAMPART, 0, POL(ssh_port), set_policy_port, print_policy_number },
+	{ SEC_POLICY, "SSHFrom", OWNER_RAMPART, 0, 0, set_ssh_from, print_ssh_from },
+	{ SEC_POLICY, "SSHLimit", OWNER_RAMPART, 0, POL(ssh_limit), set_policy_rate, print_policy_rate },
+	{ SEC_POLICY, "Services", OWNER_RAMPART, 0, 0, set_services, print_services },
+	{ SEC_POLICY, "Isolation", OWNER_RAMPART, 0, POL(isolation), set_policy_flag, print_policy_flag },
+	{ SEC_POLICY, "WANInterface", OWNER_RAMPART, 0, 0, set_wan, print_wan },
+	{ SEC_POLICY, "HandshakeLimit", OWNER_RAMPART, 0, POL(handshake_limit), set_policy_rate, print_policy_rate },
+	{ SEC_POLICY, "HandshakeBurst", OWNER_RAMPART, 0, POL(handshake_burst), set_policy_burst, print_policy_number },
+	{ SEC_POLICY, "LogDrops", OWNER_RAMPART, 0, POL(log_drops), set_policy_flag, print_policy_flag },
+	{ SEC_POLICY, "LogRate", OWNER_RAMPART, 0, POL(log_rate), set_policy_rate, print_policy_rate },
+	{ SEC_POLICY, "KillSwitch", OWNER_RAMPART, 0, POL(kill_switch), set_policy_flag, print_policy_flag },
+	{ SEC_POLICY, "KillSwitchAllow", OWNER_RAMPART, 0, POL(kill_switch_allow), set_policy_prefixes, print_policy_prefixes },
+	{ SEC_POLICY, "LocalNetworks", OWNER_RAMPART, 0, POL(local_networks), set_policy_prefixes, print_policy_prefixes },
+	{ SEC_POLICY, "MSSClamp", OWNER_RAMPART, 0, POL(mss_clamp), set_policy_flag, print_policy_flag },
 };
 
 static const struct key_def *find_key(const struct section_def *sec, const char *name)

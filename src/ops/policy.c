@@ -1,0 +1,353 @@
+#include "policy.h"
+
+#include "wgconf.h"
+
+#include "common/netaddr.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+const char *policy_role_name(enum conf_role role)
+{
+	switch (role) {
+	case CONF_ROLE_HUB:
+		return "hub";
+	case CONF_ROLE_CLIENT:
+		return "client";
+	case CONF_ROLE_SITE:
+		return "site";
+	case CONF_ROLE_AUTO:
+		break;
+	}
+	return "auto";
+}
+
+/* --- field parsers ---------------------------------------------------------- */
+
+bool policy_parse_bool(bool *out, const char *s, const char **why)
+{
+	static const char *const yes[] = { "on", "true", "yes" };
+	static const char *const no[] = { "off", "false", "no" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (!strcasecmp(s, yes[i])) {
+			*out = true;
+			return true;
+		}
+		if (!strcasecmp(s, no[i])) {
+			*out = false;
+			return true;
+		}
+	}
+	*why = "neither on nor off";
+	return false;
+}
+
+bool policy_parse_role(enum conf_role *out, const char *s, const char **why)
+{
+	static const enum conf_role roles[] = { CONF_ROLE_HUB, CONF_ROLE_CLIENT, CONF_ROLE_SITE };
+
+	for (size_t i = 0; i < ARRAY_SIZE(roles); i++) {
+		if (!strcasecmp(s, policy_role_name(roles[i]))) {
+			*out = roles[i];
+			return true;
+		}
+	}
+	*why = "not hub, client or site";
+	return false;
+}
+
+static const char *const rate_units[] = {
+	[CONF_RATE_SECOND] = "second",
+	[CONF_RATE_MINUTE] = "minute",
+	[CONF_RATE_HOUR] = "hour",
+	[CONF_RATE_DAY] = "day",
+};
+
+bool policy_parse_rate(struct conf_rate *out, const char *s, const char **why)
+{
+	const char *slash = strchr(s, '/');
+	char num[16];
+	uint32_t n;
+
+	if (!strcasecmp(s, "off")) {
+		out->count = 0;
+		out->unit = CONF_RATE_SECOND;
+		return true;
+	}
+	if (!slash || (size_t)(slash - s) >= sizeof(num)) {
+		*why = "not COUNT/UNIT (such as 20/second) or off";
+		return false;
+	}
+	memcpy(num, s, (size_t)(slash - s));
+	num[slash - s] = '\0';
+	if (!netaddr_parse_u32(&n, num, POLICY_RATE_MAX, why))
+		return false;
+	if (!n) {
+		*why = "a rate of 0: write off";
+		return false;
+	}
+	for (size_t u = 0; u < ARRAY_SIZE(rate_units); u++) {
+		if (!strcasecmp(slash + 1, rate_units[u])) {
+			out->count = n;
+			out->unit = (enum conf_rate_unit)u;
+			return true;
+		}
+	}
+	*why = "unit is not second, minute, hour or day";
+	return false;
+}
+
+static bool parse_port(uint16_t *out, const char *s, const char **why)
+{
+	if (!netaddr_parse_port(out, s, why))
+		return false;
+	if (!*out) {
+		*why = "port 0";
+		return false;
+	}
+	return true;
+}
+
+bool policy_parse_ports(struct conf_ports *out, const char *s, const char **why)
+{
+	const char *slash = strchr(s, '/');
+	size_t plen = slash ? (size_t)(slash - s) : strlen(s);
+	struct conf_ports p = { 0 };
+	char lo[8], *dash;
+
+	if (plen == 3 && !strncasecmp(s, "tcp", 3))
+		p.proto = IPPROTO_TCP;
+	else if (plen == 3 && !strncasecmp(s, "udp", 3))
+		p.proto = IPPROTO_UDP;
+	else {
+		*why = "protocol is not tcp or udp";
+		return false;
+	}
+	if (slash) {
+		if (strlen(slash + 1) >= sizeof(lo) * 2) {
+			*why = "not PORT or PORT-PORT";
+			return false;
+		}
+		snprintf(lo, sizeof(lo), "%.*s", (int)strcspn(slash + 1, "-"), slash + 1);
+		dash = strchr(slash + 1, '-');
+		if (strcspn(slash + 1, "-") >= sizeof(lo)) {
+			*why = "not PORT or PORT-PORT";
+			return false;
+		}
+		if (!parse_port(&p.lo, lo, why) ||
+		    !parse_port(&p.hi, dash ? dash + 1 : lo, why))
+			return false;
+		if (p.hi < p.lo) {
+			*why = "range ends before it starts";
+			return false;
+		}
+	}
+	*out = p;
+	return true;
+}
+
+bool policy_parse_ifname(char out[16], const char *s, const char **why)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 15) {
+		*why = "not 1 to 15 characters";
+		return false;
+	}
+	if (!strcmp(s, ".") || !strcmp(s, "..") || strpbrk(s, "/: \t\n\v\f\r")) {
+		*why = "not a valid interface name";
+		return false;
+	}
+	memcpy(out, s, n + 1);
+	return true;
+}
+
+void policy_format_rate(char *buf, size_t size, const struct conf_rate *r)
+{
+	if (!r->count)
+		snprintf(buf, size, "off");
+	else
+		snprintf(buf, size, "%u/%s", r->count,
+			 r->unit < ARRAY_SIZE(rate_units) ? rate_units[r->unit] : "?");
+}
+
+void policy_format_ports(char *buf, size_t size, const struct conf_ports *p)
+{
+	const char *proto = p->proto == IPPROTO_TCP ? "tcp" :
+			    p->proto == IPPROTO_UDP ? "udp" : "";
+
+	if (!p->proto || !p->lo)
+		snprintf(buf, size, "%s", proto);
+	else if (p->lo == p->hi)
+		snprintf(buf, size, "%s/%u", proto, p->lo);
+	else
+		snprintf(buf, size, "%s/%u-%u", proto, p->lo, p->hi);
+}
+
+/* --- resolution --------------------------------------------------------------- */
+
+static bool is_default_route(const struct netaddr_prefix *p)
+{
+	return p->cidr == 0;
+}
+
+static bool is_host_route(const struct netaddr_prefix *p)
+{
+	return p->cidr == (p->addr.family == AF_INET ? 32 : 128);
+}
+
+enum conf_role policy_infer_role(const struct conf *conf, const char **reason)
+{
+	bool wide = false;
+
+	for (size_t i = 0; i < conf->n_peers; i++) {
+		const struct conf_peer *peer = &conf->peers[i];
+
+		for (size_t j = 0; j < peer->n_allowed_ips; j++) {
+			if (is_default_route(&peer->allowed_ips[j].prefix)) {
+				*reason = "a peer's AllowedIPs is a default route";
+				return CONF_ROLE_CLIENT;
+			}
+			if (!is_host_route(&peer->allowed_ips[j].prefix))
+				wide = true;
+		}
+	}
+	if (!conf->has_listen_port || !conf->listen_port) {
+		*reason = "no ListenPort: it only connects out";
+		return CONF_ROLE_CLIENT;
+	}
+	if (wide) {
+		*reason = "a ListenPort, and peers that route whole networks";
+		return CONF_ROLE_SITE;
+	}
+	*reason = "a ListenPort, and peers with single addresses";
+	return CONF_ROLE_HUB;
+}
+
+static int __attribute__((format(printf, 5, 6)))
+refuse(struct wgconf_error *err, unsigned line, const char *key, const char *value,
+       const char *fmt, ...)
+{
+	va_list ap;
+
+	err->line = line;
+	snprintf(err->key, sizeof(err->key), "%s", key);
+	snprintf(err->value, sizeof(err->value), "\"%s\"", value);
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* Settings that only make sense for some roles. */
+static int check_role(const struct conf *conf, const struct policy *pol,
+		      struct wgconf_error *err)
+{
+	const struct conf_policy *cp = &conf->policy;
+	const char *role = policy_role_name(pol->role);
+	const char *how = pol->role_inferred ? " (inferred: set Role to change it)" : "";
+
+	if (pol->kill_switch && pol->role != CONF_ROLE_CLIENT)
+		return refuse(err, cp->kill_switch.line, "KillSwitch", "on",
+			      "invalid \"on\": a kill switch is for clients, and this is a %s%s",
+			      role, how);
+	if (pol->role == CONF_ROLE_CLIENT) {
+		if (cp->local_networks.n)
+			return refuse(err, cp->local_networks.v[0].line, "LocalNetworks", "",
+				      "a client does not route for other hosts%s", how);
+		for (size_t i = 0; i < conf->n_peers; i++) {
+			const struct conf_peer *peer = &conf->peers[i];
+
+			if (peer->egress.set && peer->egress.on)
+				return refuse(err, peer->egress.line, "Egress", "on",
+					      "invalid \"on\": a client does not route for its peers%s",
+					      how);
+			if (peer->forwards.n)
+				return refuse(err, peer->forwards.v[0].line, "Forward", "",
+					      "a client does not route for its peers%s", how);
+		}
+	}
+	if (pol->role != CONF_ROLE_CLIENT && cp->kill_switch_allow.n)
+		return refuse(err, cp->kill_switch_allow.v[0].line, "KillSwitchAllow", "",
+			      "only a client has a kill switch, and this is a %s%s", role, how);
+	return 0;
+}
+
+int policy_resolve(const struct conf *conf, const char *filename, struct policy *out,
+		   struct wgconf_error *err)
+{
+	const struct conf_policy *cp = &conf->policy;
+	struct policy *p = out;
+
+	memset(err, 0, sizeof(*err));
+	err->file = filename;
+	memset(p, 0, sizeof(*p));
+
+	p->enabled = !cp->enabled.set || cp->enabled.on;
+	if (cp->role != CONF_ROLE_AUTO) {
+		p->role = cp->role;
+		p->role_reason = "Role in [Policy]";
+	} else {
+		p->role = policy_infer_role(conf, &p->role_reason);
+		p->role_inferred = true;
+	}
+
+	p->ssh_port = cp->ssh_port.set ? (uint16_t)cp->ssh_port.value : POLICY_SSH_PORT_DEFAULT;
+	if (cp->has_ssh_from) {
+		p->ssh_tunnel = cp->ssh_from_tunnel;
+		p->ssh_any = cp->ssh_from_any;
+		p->ssh_from = cp->ssh_from.v;
+		p->n_ssh_from = cp->ssh_from.n;
+	} else {
+		/* Seed 002: "restrict SSH to the VPN subnet (or to a bastion)". */
+		p->ssh_tunnel = true;
+	}
+	if (cp->ssh_limit.set)
+		p->ssh_limit = cp->ssh_limit.rate;
+	else
+		p->ssh_limit = (struct conf_rate){ POLICY_SSH_LIMIT_DEFAULT, CONF_RATE_MINUTE };
+
+	p->services = cp->services.v;
+	p->n_services = cp->services.n;
+	p->isolation = !cp->isolation.set || cp->isolation.on;
+	if (cp->has_wan)
+		memcpy(p->wan, cp->wan, sizeof(p->wan));
+	if (cp->handshake_limit.set)
+		p->handshake_limit = cp->handshake_limit.rate;
+	else
+		p->handshake_limit = (struct conf_rate){ POLICY_HANDSHAKE_LIMIT_DEFAULT,
+							 CONF_RATE_SECOND };
+	p->handshake_burst = cp->handshake_burst.set ? cp->handshake_burst.value :
+						       POLICY_HANDSHAKE_BURST_DEFAULT;
+	p->log_drops = !cp->log_drops.set || cp->log_drops.on;
+	if (cp->log_rate.set && cp->log_rate.rate.count)
+		p->log_rate = cp->log_rate.rate;
+	else
+		p->log_rate = (struct conf_rate){ POLICY_LOG_RATE_DEFAULT, CONF_RATE_MINUTE };
+	if (cp->log_rate.set && !cp->log_rate.rate.count)
+		p->log_drops = false;
+	p->kill_switch = cp->kill_switch.set ? cp->kill_switch.on : p->role == CONF_ROLE_CLIENT;
+	p->kill_switch_allow = cp->kill_switch_allow.v;
+	p->n_kill_switch_allow = cp->kill_switch_allow.n;
+	p->local_networks = cp->local_networks.v;
+	p->n_local_networks = cp->local_networks.n;
+	p->mss_clamp = !cp->mss_clamp.set || cp->mss_clamp.on;
+	p->forwards = p->role != CONF_ROLE_CLIENT;
+
+	for (size_t i = 0; i < conf->n_peers; i++) {
+		const struct conf_peer *peer = &conf->peers[i];
+
+		if (peer->egress.set && peer->egress.on)
+			p->any_egress = true;
+		for (size_t j = 0; j < peer->n_allowed_ips; j++)
+			if (is_default_route(&peer->allowed_ips[j].prefix))
+				p->full_tunnel = true;
+	}
+	return check_role(conf, p, err);
+}
