@@ -3,7 +3,20 @@
 #ifndef RAMPART_CLI_CLI_H
 #define RAMPART_CLI_CLI_H
 
+#include <stdbool.h>
+
 extern const char *prog_name;
+
+struct fwapply_opts;
+
+/* The flags of the commands that apply the hardening policy (up, firewall
+ * apply): "--confirm-timeout SECS", "--no-confirm" and, with
+ * allow_persist, "--persist-sysctls", taken from the front of argv
+ * (argv[0] is the command).  Without a flag, the window is
+ * FIREWALL_CONFIRM_DEFAULT_SECS when the command is interactive (a
+ * terminal or an SSH session), none otherwise.  Returns how many
+ * arguments it consumed, or -1 after printing what is wrong. */
+int cli_apply_flags(int argc, char *argv[], bool allow_persist, struct fwapply_opts *o);
 
 int genkey_main(int argc, char *argv[]);
 int genpsk_main(int argc, char *argv[]);
@@ -17,5 +30,8 @@ int set_main(int argc, char *argv[]);
 int setconf_main(int argc, char *argv[]);
 int addconf_main(int argc, char *argv[]);
 int syncconf_main(int argc, char *argv[]);
+int firewall_main(int argc, char *argv[]);
+int confirm_main(int argc, char *argv[]);
+int panic_main(int argc, char *argv[]);
 
 #endif

@@ -30,6 +30,9 @@ static const struct command {
 	{ "setconf", setconf_main, "Applies a configuration file to a WireGuard interface" },
 	{ "addconf", addconf_main, "Appends a configuration file to a WireGuard interface" },
 	{ "syncconf", syncconf_main, "Synchronizes a configuration file to a WireGuard interface" },
+	{ "firewall", firewall_main, "Shows, confirms, rolls back or flushes an interface's firewall table" },
+	{ "confirm", confirm_main, "Keeps a firewall change that waits for confirmation (firewall confirm)" },
+	{ "panic", panic_main, "Drops all traffic but the management SSH path, or ends that" },
 };
 
 static void usage(FILE *f)

@@ -3,17 +3,61 @@
  * command line. */
 #include "cli.h"
 
+#include "ops/firewall.h"
+#include "ops/fwapply.h"
 #include "ops/updown.h"
+
+#include "common/netaddr.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+int cli_apply_flags(int argc, char *argv[], bool allow_persist, struct fwapply_opts *o)
+{
+	bool set = false;
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 1; i < argc && !strncmp(argv[i], "--", 2); i++) {
+		if (!strcmp(argv[i], "--no-confirm")) {
+			o->confirm_secs = 0;
+			set = true;
+		} else if (!strcmp(argv[i], "--confirm-timeout")) {
+			uint32_t secs = 1;
+			const char *why;
+
+			if (i + 1 >= argc) {
+				fprintf(stderr, "%s %s: --confirm-timeout needs a number of seconds\n",
+					prog_name, argv[0]);
+				return -1;
+			}
+			if (!netaddr_parse_u32(&secs, argv[i + 1], FIREWALL_CONFIRM_MAX_SECS, &why) ||
+			    !secs) {
+				fprintf(stderr, "%s %s: invalid --confirm-timeout `%s': %s\n", prog_name,
+					argv[0], argv[i + 1], secs ? why : "must be at least 1 second");
+				return -1;
+			}
+			o->confirm_secs = secs;
+			set = true;
+			i++;
+		} else if (allow_persist && !strcmp(argv[i], "--persist-sysctls")) {
+			o->persist_sysctls = true;
+		} else {
+			fprintf(stderr, "%s %s: unknown option `%s'\n", prog_name, argv[0], argv[i]);
+			return -1;
+		}
+	}
+	if (!set && firewall_interactive())
+		o->confirm_secs = FIREWALL_CONFIRM_DEFAULT_SECS;
+	return i - 1;
+}
+
 static void usage(FILE *f, const char *cmd)
 {
 	fprintf(f,
-		"Usage: %s %s [ CONFIG_FILE | INTERFACE ]\n\n"
+		"Usage: %s %s [--confirm-timeout SECS | --no-confirm] [ CONFIG_FILE | INTERFACE ]\n\n"
 		"  CONFIG_FILE is a configuration file, whose filename is the interface name\n"
 		"  followed by `.conf'. Otherwise, INTERFACE is an interface name, with\n"
 		"  configuration found at /etc/wireguard/INTERFACE.conf. The file is in\n"
@@ -22,19 +66,34 @@ static void usage(FILE *f, const char *cmd)
 		"  up starts the daemon ($RAMPARTD, else the rampartd next to this program,\n"
 		"  else rampartd from PATH), loads the configuration and sets up addresses,\n"
 		"  MTU, DNS and routes, undoing everything if a step fails. What it did is\n"
-		"  recorded in /run/rampart/INTERFACE.state; down undoes exactly that.\n",
+		"  recorded in /run/rampart/INTERFACE.state; down undoes exactly that.\n\n"
+		"  up also applies the hardening policy of the file's [Policy] section (or\n"
+		"  of the role it infers: hub, client or site; `Policy = off' in [Interface]\n"
+		"  opts out): table inet rampart-INTERFACE and the role's sysctls, which down\n"
+		"  removes and restores (docs/firewall.md). Run from a terminal or over SSH,\n"
+		"  the new firewall must be confirmed within 60 s (Enter, or `rampart\n"
+		"  confirm INTERFACE') or it is rolled back and up undone; --confirm-timeout\n"
+		"  sets the window, --no-confirm turns it off.\n",
 		prog_name, cmd);
 }
 
 static int updown_main(int argc, char *argv[], bool is_up)
 {
+	struct fwapply_opts fw;
 	char who[64];
+	int n;
 
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 			  !strcmp(argv[1], "help"))) {
 		usage(stdout, argv[0]);
 		return 0;
 	}
+	n = is_up ? cli_apply_flags(argc, argv, false, &fw) : 0;
+	if (n < 0)
+		return 1;
+	argv[n] = argv[0]; /* the command's name stays in front */
+	argc -= n;
+	argv += n;
 	if (argc != 2) {
 		usage(stderr, argv[0]);
 		return 1;
@@ -42,7 +101,7 @@ static int updown_main(int argc, char *argv[], bool is_up)
 	/* As wg-quick exports it: hooks and the tools we run speak C. */
 	setenv("LC_ALL", "C", 1);
 	snprintf(who, sizeof(who), "%s %s", prog_name, argv[0]);
-	return (is_up ? updown_up(argv[1], who) : updown_down(argv[1], who)) ? 1 : 0;
+	return (is_up ? updown_up(argv[1], who, &fw) : updown_down(argv[1], who)) ? 1 : 0;
 }
 
 int up_main(int argc, char *argv[])

@@ -3,6 +3,10 @@
 #include "textbuf.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int fileio_write_all(int fd, const void *buf, size_t len)
@@ -56,4 +60,37 @@ int fileio_read_bounded(int fd, size_t max, char **out, size_t *len)
 	*out = t.buf;
 	*len = t.len;
 	return 0;
+}
+
+int fileio_write_atomic(int dirfd, const char *name, const void *text, size_t len,
+			unsigned mode)
+{
+	static unsigned counter;
+	char tmp[PATH_MAX];
+	int fd, ret = 0;
+
+	do {
+		if (snprintf(tmp, sizeof(tmp), ".%s.%ld.%u.tmp", name, (long)getpid(),
+			     counter++) >= (int)sizeof(tmp))
+			return -ENAMETOOLONG;
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	} while (fd < 0 && errno == EEXIST && counter < 100);
+	if (fd < 0)
+		return -errno;
+	/* The umask may have taken bits away; make the mode exact. */
+	if (fchmod(fd, (mode_t)mode) < 0)
+		ret = -errno;
+	if (!ret)
+		ret = fileio_write_all(fd, text, len);
+	if (!ret && fsync(fd) < 0)
+		ret = -errno;
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	if (!ret && renameat(dirfd, tmp, dirfd, name) < 0)
+		ret = -errno;
+	if (ret)
+		unlinkat(dirfd, tmp, 0);
+	else
+		fsync(dirfd);
+	return ret;
 }

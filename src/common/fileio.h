@@ -17,4 +17,11 @@ int fileio_write_all(int fd, const void *buf, size_t len) warn_unused;
  * textbuf_free_text(*out, *len)), or -errno. */
 int fileio_read_bounded(int fd, size_t max, char **out, size_t *len) warn_unused;
 
+/* Replaces dirfd/name with text, atomically: a temporary file in the same
+ * directory (created exclusively, mode set exactly, synced) is renamed
+ * over name, then the directory is synced, so a reader or a crash sees
+ * the old file or the new one.  0 or -errno. */
+int fileio_write_atomic(int dirfd, const char *name, const void *text, size_t len,
+			unsigned mode) warn_unused;
+
 #endif

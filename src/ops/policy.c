@@ -332,12 +332,6 @@ int policy_resolve(const struct conf *conf, const char *filename, struct policy 
 		p->log_rate = (struct conf_rate){ POLICY_LOG_RATE_DEFAULT, CONF_RATE_MINUTE };
 	if (cp->log_rate.set && !cp->log_rate.rate.count)
 		p->log_drops = false;
-	p->kill_switch = cp->kill_switch.set ? cp->kill_switch.on : p->role == CONF_ROLE_CLIENT;
-	p->kill_switch_allow = cp->kill_switch_allow.v;
-	p->n_kill_switch_allow = cp->kill_switch_allow.n;
-	p->local_networks = cp->local_networks.v;
-	p->n_local_networks = cp->local_networks.n;
-	p->mss_clamp = !cp->mss_clamp.set || cp->mss_clamp.on;
 	p->forwards = p->role != CONF_ROLE_CLIENT;
 
 	for (size_t i = 0; i < conf->n_peers; i++) {
@@ -349,5 +343,15 @@ int policy_resolve(const struct conf *conf, const char *filename, struct policy 
 			if (is_default_route(&peer->allowed_ips[j].prefix))
 				p->full_tunnel = true;
 	}
+	/* On by default for a client that sends everything through the
+	 * tunnel: that is what it must not leak.  A split-tunnel client
+	 * reaches the rest of the world directly, by design. */
+	p->kill_switch = cp->kill_switch.set ? cp->kill_switch.on :
+					       p->role == CONF_ROLE_CLIENT && p->full_tunnel;
+	p->kill_switch_allow = cp->kill_switch_allow.v;
+	p->n_kill_switch_allow = cp->kill_switch_allow.n;
+	p->local_networks = cp->local_networks.v;
+	p->n_local_networks = cp->local_networks.n;
+	p->mss_clamp = !cp->mss_clamp.set || cp->mss_clamp.on;
 	return check_role(conf, p, err);
 }

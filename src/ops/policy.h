@@ -94,7 +94,7 @@ struct policy {
 	uint32_t handshake_burst;
 	bool log_drops;
 	struct conf_rate log_rate;
-	bool kill_switch;
+	bool kill_switch;             /* default: a full-tunnel client */
 	const struct conf_prefix *kill_switch_allow;
 	size_t n_kill_switch_allow;
 	const struct conf_prefix *local_networks;

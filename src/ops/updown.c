@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "updown.h"
 
+#include "fwapply.h"
 #include "netlink.h"
 #include "quick.h"
 #include "wgconf.h"
@@ -58,6 +59,7 @@ struct ctx {
 	uint32_t table;              /* Table as a number (explicit tables) */
 	uint32_t default_table;      /* the full tunnel's table, once chosen */
 	char daemon[PATH_MAX];       /* the program up starts */
+	const struct fwapply_opts *fw; /* up: how to apply the policy */
 	bool signals_blocked;
 };
 
@@ -177,39 +179,6 @@ static void dir_of(const char *path, char *out, size_t size)
 
 /* Replaces dir/name with text: a new file (0600) next to it, synced, then
  * renamed over it, so that readers see the old file or the new one. */
-static int write_atomic(int dirfd, const char *name, const char *text, size_t len)
-{
-	static unsigned counter;
-	char tmp[PATH_MAX];
-	int fd, ret = 0;
-
-	do {
-		if (snprintf(tmp, sizeof(tmp), ".%s.%ld.%u.tmp", name, (long)getpid(),
-			     counter++) >= (int)sizeof(tmp))
-			return -ENAMETOOLONG;
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	} while (fd < 0 && errno == EEXIST && counter < 100);
-	if (fd < 0)
-		return -errno;
-	/* The umask may have taken bits away, never added them; make it
-	 * exact anyway. */
-	if (fchmod(fd, 0600) < 0)
-		ret = -errno;
-	if (!ret)
-		ret = fileio_write_all(fd, text, len);
-	if (!ret && fsync(fd) < 0)
-		ret = -errno;
-	if (close(fd) < 0 && !ret)
-		ret = -errno;
-	if (!ret && renameat(dirfd, tmp, dirfd, name) < 0)
-		ret = -errno;
-	if (ret)
-		unlinkat(dirfd, tmp, 0);
-	else
-		fsync(dirfd);
-	return ret;
-}
-
 /* --- the state file --------------------------------------------------------- */
 
 static void state_name(const struct ctx *c, char *buf, size_t size)
@@ -316,7 +285,7 @@ static int state_save(struct ctx *c)
 	if (!text)
 		return fail(c, -errno, "cannot record the state in %s/%s: %s", STATE_DIR, name,
 			    strerror(errno));
-	ret = write_atomic(c->dirfd, name, text, len);
+	ret = fileio_write_atomic(c->dirfd, name, text, len, 0600);
 	textbuf_free_text(text, len);
 	if (ret)
 		return fail(c, ret, "cannot record the state in %s/%s: %s", STATE_DIR, name,
@@ -729,6 +698,17 @@ static int undo_nft(struct ctx *c)
 	return 0;
 }
 
+/* The policy's table and sysctls (fwapply.h): whether up applied them or
+ * `rampart firewall apply` did, down removes them with the interface.
+ * Nothing to do is no error. */
+static int undo_policy(struct ctx *c)
+{
+	char err[FWAPPLY_ERROR_STRLEN];
+	int ret = fwapply_remove(c->ifname, false, err, sizeof(err));
+
+	return ret ? fail(c, ret, "%s", err) : 0;
+}
+
 /* Undoes what c->st records, in wg-quick's order for down: rules, the
  * interface, DNS, the firewall.  What could not be undone stays in the
  * state file for the next try; the file goes when nothing is left. */
@@ -744,6 +724,8 @@ static int undo(struct ctx *c)
 	ret = ret ? ret : r;
 	r = undo_nft(c);
 	ret = ret ? ret : r;
+	r = undo_policy(c);
+	ret = ret ? ret : r;
 	if (quick_state_empty(&c->st)) {
 		state_remove(c);
 	} else {
@@ -756,6 +738,26 @@ static int undo(struct ctx *c)
 }
 
 /* --- up ----------------------------------------------------------------------- */
+
+/* The hardening policy (fwapply.h): hardened by default, so this runs for
+ * every config; "Policy = off" makes it remove the table instead.  A
+ * change that was not confirmed within its window fails up, which then
+ * undoes everything: the previous firewall is back already. */
+static int apply_policy(struct ctx *c)
+{
+	struct fwapply_opts none = { 0 };
+	char err[FWAPPLY_ERROR_STRLEN];
+	bool kept = false;
+	int ret;
+
+	ret = fwapply_apply(c->ifname, c->conf, c->given, c->fw ? c->fw : &none, &kept, err,
+			    sizeof(err));
+	if (ret)
+		return fail(c, ret, "%s", err);
+	if (!kept)
+		return fail(c, -ECANCELED, "%s; the previous firewall is back", err);
+	return 0;
+}
 
 static void daemon_program(char *out, size_t size)
 {
@@ -1349,6 +1351,10 @@ static int up(struct ctx *c, const char *arg)
 		ret = fail(c, -EINTR, "interrupted");
 	if (!ret)
 		ret = add_routes(c, running);
+	if (!ret && interrupted())
+		ret = fail(c, -EINTR, "interrupted");
+	if (!ret)
+		ret = apply_policy(c);
 	if (!ret)
 		ret = run_hooks(c, CONF_HOOK_POST_UP);
 	if (!ret && interrupted())
@@ -1502,7 +1508,7 @@ static int save_config(struct ctx *c)
 	if (dirfd < 0) {
 		ret = fail(c, -errno, "SaveConfig: %s: %s", dir, strerror(errno));
 	} else {
-		ret = write_atomic(dirfd, strrchr(c->path, '/') + 1, text, len);
+		ret = fileio_write_atomic(dirfd, strrchr(c->path, '/') + 1, text, len, 0600);
 		close(dirfd);
 		if (ret)
 			ret = fail(c, ret, "SaveConfig: could not write %s: %s", c->path,
@@ -1591,9 +1597,9 @@ static void ctx_uninit(struct ctx *c)
 	quick_state_uninit(&c->st);
 }
 
-int updown_up(const char *arg, const char *who)
+int updown_up(const char *arg, const char *who, const struct fwapply_opts *fw)
 {
-	struct ctx c = { .who = who, .dirfd = -1, .lockfd = -1 };
+	struct ctx c = { .who = who, .dirfd = -1, .lockfd = -1, .fw = fw };
 	int ret;
 
 	ret = up(&c, arg);

@@ -31,6 +31,8 @@
 
 #include "common/compiler.h"
 
+struct fwapply_opts;
+
 enum {
 	/* How long up waits for the daemon's socket to appear after the
 	 * daemon returns, and down for it to go after the link is deleted. */
@@ -39,9 +41,11 @@ enum {
 
 /* arg is an interface name (/etc/wireguard/NAME.conf) or a path whose
  * last component is NAME.conf.  who prefixes error messages ("rampart
- * up").  Both report on stderr and return 0 on success, or -errno after
+ * up").  up applies the hardening policy (fwapply.h) after the routes,
+ * as fw says (a confirm window or not; NULL: none), and down removes it.
+ * Both report on stderr and return 0 on success, or -errno after
  * having said why. */
-int updown_up(const char *arg, const char *who) warn_unused;
+int updown_up(const char *arg, const char *who, const struct fwapply_opts *fw) warn_unused;
 int updown_down(const char *arg, const char *who) warn_unused;
 
 #endif

@@ -479,13 +479,15 @@ fi
 ip netns exec "$CN" nft delete table ip wg-quick-wg0
 check "existing nftables table: nothing else left" same_as_before $C "$CLIENT_BEFORE"
 
-# Table = NUMBER: every route there, /0 too, and no rules or firewall;
+# Table = NUMBER: every route there, /0 too, and no rules or wg-quick
+# firewall (only Rampart's own hardening table, which every up applies);
 # Table = off: no routes at all.
 client_conf "0.0.0.0/0, 2001:db8:77::/64" "Table = 1234" > "$NS_TMP/table/wg0.conf"
 check "Table = 1234: rampart up" rp $C table-up up "$NS_TMP/table/wg0.conf"
 if ip -n "$CN" -4 route show table 1234 | grep -q '^default dev wg0' &&
    ip -n "$CN" -6 route show table 1234 | grep -q '^2001:db8:77::/64 dev wg0' &&
-   ! rules $C -4 | grep -q 1234 && [ -z "$(nft_tables $C)" ] &&
+   ! rules $C -4 | grep -q 1234 &&
+   [ "$(nft_tables $C)" = "table inet rampart-wg0" ] &&
    [ -z "$(ip -n "$CN" -4 route show dev wg0 | grep -v 'proto kernel')" ]; then
 	ok "Table = 1234: routes in table 1234 only, no rules, no nftables"
 else

@@ -450,11 +450,23 @@ static void test_render_switches(void)
 	CHECK(r && !strstr(r, "Egress") && !strstr(r, "masquerade"));
 	free(r);
 	free(t);
-	/* A client without ListenPort opens no UDP port. */
+	/* A client without ListenPort opens no UDP port; a split-tunnel
+	 * client has no kill switch unless asked, a full-tunnel one has. */
 	f.listen_port = 0;
 	t = cat3(iface, peer_hdr, "AllowedIPs = 10.0.0.0/8\nEndpoint = 192.0.2.1:1\n");
 	r = render(t, &f);
-	CHECK(r && !strstr(r, "WireGuard") && strstr(r, "chain output"));
+	CHECK(r && !strstr(r, "WireGuard") && !strstr(r, "chain output"));
+	free(r);
+	free(t);
+	t = cat3(iface, "[Policy]\nKillSwitch = on\n", "[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n"
+		 "AllowedIPs = 10.0.0.0/8\n");
+	r = render(t, &f);
+	CHECK(r && strstr(r, "chain output"));
+	free(r);
+	free(t);
+	t = cat3(iface, peer_hdr, "AllowedIPs = ::/0\n");
+	r = render(t, &f);
+	CHECK(r && strstr(r, "chain output"));
 	free(r);
 	free(t);
 }

@@ -1,0 +1,233 @@
+/* rampart firewall show | confirm | rollback | flush IF, and rampart
+ * confirm IF: the commands around the safe apply of src/ops/firewall.c.
+ * `firewall apply` itself reads a config and lives with the policy.
+ *
+ * Exit status: 0 done, 1 failed (nothing to confirm, nft refused, ...),
+ * 2 usage error. */
+#include "cli.h"
+
+#include "common/textbuf.h"
+#include "ops/firewall.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+enum { EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s firewall { show | confirm | rollback | flush } INTERFACE\n"
+		"       %s firewall apply [--confirm-timeout SECS | --no-confirm] "
+		"[--persist-sysctls] CONFIG_FILE | INTERFACE\n"
+		"       %s confirm INTERFACE\n\n"
+		"  Rampart's firewall for INTERFACE is one nftables table, `table inet\n"
+		"  rampart-INTERFACE'; no other table is touched.\n"
+		"  show      the table, an open confirm window and the seconds left, the\n"
+		"            snapshot that rollback restores, whether panic mode is on\n"
+		"  confirm   keeps the change of an open confirm window\n"
+		"  rollback  restores the table as it was before the last apply (during a\n"
+		"            window: at once, without waiting for its deadline)\n"
+		"  flush     deletes the table (and closes an open window)\n"
+		"  State is kept in " FIREWALL_STATE_DIR "/INTERFACE.fw/.\n",
+		prog_name, prog_name, prog_name);
+}
+
+/* argv: CMD IF.  0 with the name checked, else the exit status. */
+static int one_ifname(int argc, char *argv[], const char *who)
+{
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return -1;
+	}
+	if (argc != 2) {
+		fprintf(stderr, "Usage: %s %s INTERFACE\n", prog_name, who);
+		return EXIT_USAGE;
+	}
+	if (!firewall_valid_ifname(argv[1])) {
+		fprintf(stderr, "%s %s: invalid interface name `%s' (1 to 15 of [a-zA-Z0-9_.-], "
+			"not `panic')\n", prog_name, who, argv[1]);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void print_window(const struct firewall_state *st, const char *ifname)
+{
+	if (!st->pending) {
+		if (st->last_window[0])
+			printf("confirm window: none; the last one: %s\n", st->last_window);
+		else
+			printf("confirm window: none\n");
+		return;
+	}
+	if (st->ms_left > 0)
+		printf("confirm window: open, %lld s left of %u s (guard pid %ld%s); `%s confirm %s' "
+		       "keeps the change, `%s firewall rollback %s' takes it back now\n",
+		       (st->ms_left + 999) / 1000, st->window_secs, (long)st->guard,
+		       st->guard_alive ? "" : ", gone", prog_name, ifname, prog_name, ifname);
+	else if (st->guard_alive)
+		printf("confirm window: expired %lld.%03lld s ago, not confirmed: being rolled back "
+		       "(guard pid %ld)\n", -st->ms_left / 1000, -st->ms_left % 1000,
+		       (long)st->guard);
+	else
+		printf("confirm window: expired %lld.%03lld s ago, not confirmed, and its guard (pid "
+		       "%ld) is gone: `%s firewall rollback %s' rolls it back now (so does the next "
+		       "apply or confirm)\n", -st->ms_left / 1000, -st->ms_left % 1000,
+		       (long)st->guard, prog_name, ifname);
+}
+
+static void print_snapshot(const struct firewall_state *st)
+{
+	char when[64] = "at an unknown time";
+	struct tm tm;
+
+	if (!st->snapshot) {
+		printf("snapshot: none (nothing applied since boot)\n");
+		return;
+	}
+	if (st->snapshot_time && localtime_r(&st->snapshot_time, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", &tm);
+	printf("snapshot: %s, taken %s: %s\n", st->snapshot_path, when,
+	       st->snapshot_absent ? "there was no table before the last apply (rollback "
+				     "deletes the table)" : "the table before the last apply");
+}
+
+static int fw_show_main(int argc, char *argv[])
+{
+	char err[FIREWALL_ERROR_STRLEN], table[FIREWALL_TABLE_STRLEN];
+	struct firewall_state st;
+	struct textbuf list = { 0 };
+	bool exists, panic;
+	int ret = one_ifname(argc, argv, "firewall show");
+
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (firewall_table_name(table, argv[1]))
+		return EXIT_USAGE;
+	if (firewall_list_table(table, false, &list, &exists, err, sizeof(err))) {
+		fprintf(stderr, "%s firewall show: %s\n", prog_name, err);
+		textbuf_wipe(&list);
+		return EXIT_FAIL;
+	}
+	if (exists)
+		fputs(list.buf, stdout);
+	else
+		printf("table inet %s: absent (no Rampart firewall on %s)\n", table, argv[1]);
+	textbuf_wipe(&list);
+
+	if (firewall_get_state(argv[1], &st, err, sizeof(err))) {
+		fprintf(stderr, "%s firewall show: %s\n", prog_name, err);
+		return EXIT_FAIL;
+	}
+	print_window(&st, argv[1]);
+	print_snapshot(&st);
+
+	if (firewall_panic_active(&panic, err, sizeof(err))) {
+		fprintf(stderr, "%s firewall show: %s\n", prog_name, err);
+		return EXIT_FAIL;
+	}
+	printf("panic: %s\n", panic ? "ON (table inet " FIREWALL_PANIC_TABLE " drops everything "
+	       "but loopback and SSH; `rampart panic off' ends it)" : "off");
+
+	/* ---- SYSCTL REPORT: the lead adds the role's sysctls here
+	 * (fwapply_report_sysctls, src/ops/fwapply.h), expected against
+	 * actual, one line each. ---- */
+
+	return fflush(stdout) ? EXIT_FAIL : 0;
+}
+
+/* rampart confirm IF and rampart firewall confirm IF. */
+static int do_confirm(int argc, char *argv[], const char *who)
+{
+	char err[FIREWALL_ERROR_STRLEN];
+	int ret = one_ifname(argc, argv, who);
+
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (firewall_confirm(argv[1], err, sizeof(err))) {
+		fprintf(stderr, "%s %s: %s\n", prog_name, who, err);
+		return EXIT_FAIL;
+	}
+	fprintf(stderr, "%s %s: the firewall change on %s is kept\n", prog_name, who, argv[1]);
+	return 0;
+}
+
+static int fw_confirm_main(int argc, char *argv[])
+{
+	return do_confirm(argc, argv, "firewall confirm");
+}
+
+int confirm_main(int argc, char *argv[])
+{
+	return do_confirm(argc, argv, "confirm");
+}
+
+static int fw_rollback_main(int argc, char *argv[])
+{
+	char err[FIREWALL_ERROR_STRLEN], table[FIREWALL_TABLE_STRLEN];
+	bool window;
+	int ret = one_ifname(argc, argv, "firewall rollback");
+
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (firewall_table_name(table, argv[1]))
+		return EXIT_USAGE;
+	if (firewall_rollback(argv[1], &window, err, sizeof(err))) {
+		fprintf(stderr, "%s firewall rollback: %s\n", prog_name, err);
+		return EXIT_FAIL;
+	}
+	fprintf(stderr, "%s firewall rollback: table inet %s is back as it was before the last "
+		"apply%s\n", prog_name, table, window ? " (the open confirm window is closed)" : "");
+	return 0;
+}
+
+static int fw_flush_main(int argc, char *argv[])
+{
+	char err[FIREWALL_ERROR_STRLEN], table[FIREWALL_TABLE_STRLEN];
+	bool window;
+	int ret = one_ifname(argc, argv, "firewall flush");
+
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (firewall_table_name(table, argv[1]))
+		return EXIT_USAGE;
+	if (firewall_flush(argv[1], &window, err, sizeof(err))) {
+		fprintf(stderr, "%s firewall flush: %s\n", prog_name, err);
+		return EXIT_FAIL;
+	}
+	fprintf(stderr, "%s firewall flush: table inet %s is gone%s\n", prog_name, table,
+		window ? " (the open confirm window is closed)" : "");
+	return 0;
+}
+
+static const struct subcommand {
+	const char *name;
+	int (*main)(int argc, char *argv[]);
+} subcommands[] = {
+	{ "show", fw_show_main },
+	{ "confirm", fw_confirm_main },
+	{ "rollback", fw_rollback_main },
+	{ "flush", fw_flush_main },
+	/* ---- APPLY: the lead adds { "apply", ... } here. ---- */
+};
+
+int firewall_main(int argc, char *argv[])
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].main(argc - 1, argv + 1);
+	fprintf(stderr, "%s firewall: invalid subcommand `%s'\n", prog_name, argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,554 @@
+#include "fwapply.h"
+
+#include "firewall.h"
+#include "netlink.h"
+#include "nftpolicy.h"
+#include "policy.h"
+#include "quick.h"
+#include "sysctls.h"
+#include "wgconf.h"
+#include "wgctl.h"
+
+#include "common/config.h"
+#include "common/fileio.h"
+#include "common/textbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Where apply records the sysctls it changed: FIREWALL_STATE_DIR/IF.sysctls. */
+#define SYSCTLS_RECORD_SUFFIX ".sysctls"
+
+enum {
+	/* Endpoints a kill switch lets through, all peers together. */
+	ENDPOINTS_MAX = 4096,
+	RECORD_FILE_MAX = 64 << 10,
+};
+
+static void __attribute__((format(printf, 2, 3))) say(bool quiet, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (quiet)
+		return;
+	fputs("[#] ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int __attribute__((format(printf, 4, 5)))
+fail(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* --- facts ------------------------------------------------------------------ */
+
+struct facts {
+	struct nftpolicy_facts f;
+	char wan[16];
+	struct nftpolicy_endpoint *eps;
+	size_t n_eps;
+	bool session_note; /* the session is allowed only because it runs this */
+};
+
+static void facts_uninit(struct facts *x)
+{
+	free(x->eps);
+	memset(x, 0, sizeof(*x));
+}
+
+/* The first default route of the main table, IPv4 before IPv6 (`ip route
+ * show default`).  No netlink request may be made from inside a dump. */
+static int on_default(const struct netlink_route *r, void *arg)
+{
+	if (r->table != NETLINK_TABLE_MAIN || r->dst.cidr || r->cloned || !r->oif)
+		return 0;
+	*(unsigned *)arg = r->oif;
+	return 1;
+}
+
+static void detect_wan(struct netlink *nl, char wan[16])
+{
+	static const int fams[] = { AF_INET, AF_INET6 };
+	struct netlink_link l;
+	unsigned oif = 0;
+
+	wan[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(fams) && !oif; i++)
+		if (netlink_route_dump(nl, fams[i], on_default, &oif) < 0)
+			oif = 0;
+	if (oif && !netlink_link_get(nl, NULL, oif, &l))
+		snprintf(wan, 16, "%s", l.name);
+}
+
+static int add_endpoint(struct facts *x, const struct netaddr *a, uint16_t port)
+{
+	struct nftpolicy_endpoint *n;
+
+	for (size_t i = 0; i < x->n_eps; i++)
+		if (x->eps[i].port == port && netaddr_equal(&x->eps[i].addr, a))
+			return 0;
+	if (x->n_eps >= ENDPOINTS_MAX)
+		return -E2BIG;
+	n = realloc(x->eps, (x->n_eps + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	x->eps = n;
+	x->eps[x->n_eps].addr = *a;
+	x->eps[x->n_eps++].port = port;
+	return 0;
+}
+
+/* Every address a peer's endpoint stands for: a kill switch must let the
+ * tunnel reach whichever one the daemon picks (and roams to). */
+static int resolve_endpoints(struct facts *x, const struct conf *conf, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < conf->n_peers; i++) {
+		const struct netaddr_endpoint *e = &conf->peers[i].endpoint;
+		struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *res = NULL, *ai;
+		char port[8];
+		int ret, g;
+
+		if (!conf->peers[i].has_endpoint)
+			continue;
+		if (e->literal) {
+			ret = add_endpoint(x, &e->addr, e->port);
+			if (ret)
+				return fail(err, errlen, ret, "kill switch: %s", strerror(-ret));
+			continue;
+		}
+		snprintf(port, sizeof(port), "%u", e->port);
+		g = getaddrinfo(e->host, port, &hints, &res);
+		if (g)
+			return fail(err, errlen, -EHOSTUNREACH,
+				    "kill switch: cannot resolve the endpoint `%s:%u' of peer %zu "
+				    "(line %u): %s; the tunnel could not get out",
+				    e->host, e->port, i + 1, conf->peers[i].endpoint_line,
+				    gai_strerror(g));
+		for (ai = res; ai; ai = ai->ai_next) {
+			struct netaddr a = { .family = ai->ai_family };
+
+			if (ai->ai_family == AF_INET)
+				a.in4 = ((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+			else if (ai->ai_family == AF_INET6)
+				a.in6 = ((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+			else
+				continue;
+			ret = add_endpoint(x, &a, e->port);
+			if (ret) {
+				freeaddrinfo(res);
+				return fail(err, errlen, ret, "kill switch: %s", strerror(-ret));
+			}
+		}
+		freeaddrinfo(res);
+	}
+	return 0;
+}
+
+static bool session_covered(const struct policy *pol, const struct facts *x)
+{
+	struct netaddr_prefix host = { .addr = x->f.ssh_client,
+				       .cidr = x->f.ssh_client.family == AF_INET ? 32 : 128 };
+
+	if (x->f.ssh_server_port != pol->ssh_port)
+		return false;
+	if (pol->ssh_any)
+		return true;
+	for (size_t i = 0; i < pol->n_ssh_from; i++) {
+		struct netaddr_prefix p = pol->ssh_from[i].prefix;
+
+		quick_prefix_mask(&p);
+		if (quick_prefix_contains(&p, &host))
+			return true;
+	}
+	return false;
+}
+
+/* Everything the renderer needs to know about this host. */
+static int gather(struct facts *x, const char *ifname, const struct conf *conf,
+		  const struct policy *pol, char *err, size_t errlen)
+{
+	const char *ssh = getenv("SSH_CONNECTION");
+	struct netlink *nl = netlink_open();
+	struct netlink_link link;
+	int ret;
+
+	memset(x, 0, sizeof(*x));
+	x->f.ifname = ifname;
+	if (pol->wan[0])
+		snprintf(x->wan, sizeof(x->wan), "%s", pol->wan);
+	else if (nl)
+		detect_wan(nl, x->wan);
+	x->f.wan = x->wan;
+	if (pol->any_egress && pol->forwards && !x->wan[0]) {
+		netlink_close(nl);
+		return fail(err, errlen, -EINVAL,
+			    "a peer has Egress = on, but this host has no default route to find the "
+			    "WAN interface by: set WANInterface in [Policy]");
+	}
+
+	/* The port: the file's, else the one the running interface chose. */
+	if (conf->has_listen_port) {
+		x->f.listen_port = conf->listen_port;
+	} else {
+		struct wgctl_device *dev = NULL;
+		char e[256];
+
+		if (!wgctl_get_device(ifname, &dev, e, sizeof(e))) {
+			if (dev->conf->has_listen_port)
+				x->f.listen_port = dev->conf->listen_port;
+			wgctl_device_free(dev);
+		}
+	}
+	if (conf->has_mtu)
+		x->f.mtu = conf->mtu;
+	else if (nl && !netlink_link_get(nl, ifname, 0, &link))
+		x->f.mtu = link.mtu;
+	netlink_close(nl);
+
+	if (ssh && *ssh && firewall_parse_ssh_connection(ssh, &x->f.ssh_client, &x->f.ssh_server_port)) {
+		x->f.has_ssh_session = true;
+		x->session_note = !session_covered(pol, x);
+	}
+	if (pol->kill_switch) {
+		ret = resolve_endpoints(x, conf, err, errlen);
+		if (ret)
+			return ret;
+		x->f.endpoints = x->eps;
+		x->f.n_endpoints = x->n_eps;
+	}
+	return 0;
+}
+
+static int resolve(const struct conf *conf, const char *filename, struct policy *pol,
+		   char *err, size_t errlen)
+{
+	struct wgconf_error werr;
+	int ret = policy_resolve(conf, filename, pol, &werr);
+
+	if (ret) {
+		char msg[WGCONF_ERROR_STRLEN];
+
+		wgconf_error_format(msg, sizeof(msg), &werr);
+		return fail(err, errlen, ret, "%s", msg);
+	}
+	return 0;
+}
+
+static int render(const char *ifname, const struct conf *conf, const struct policy *pol,
+		  struct facts *x, struct textbuf *out, char *err, size_t errlen)
+{
+	int ret;
+
+	if (!firewall_valid_ifname(ifname))
+		return fail(err, errlen, -EINVAL,
+			    "`%s' cannot name an nftables table: use letters, digits, '_', '-' and '.'",
+			    ifname);
+	if (!pol->enabled) {
+		nftpolicy_render_delete(out, ifname);
+		return out->err;
+	}
+	ret = gather(x, ifname, conf, pol, err, errlen);
+	if (ret)
+		return ret;
+	nftpolicy_render(out, conf, pol, &x->f);
+	if (out->err)
+		return fail(err, errlen, out->err, "%s", strerror(-out->err));
+	return 0;
+}
+
+int fwapply_render(const char *ifname, const struct conf *conf, const char *filename,
+		   struct textbuf *out, char *err, size_t errlen)
+{
+	struct policy pol;
+	struct facts x = { 0 };
+	int ret = resolve(conf, filename, &pol, err, errlen);
+
+	if (!ret)
+		ret = render(ifname, conf, &pol, &x, out, err, errlen);
+	facts_uninit(&x);
+	return ret;
+}
+
+/* --- sysctls ---------------------------------------------------------------- */
+
+static int plan_sysctls(const char *ifname, const struct conf *conf, const struct policy *pol,
+			const char *wan, struct sysctls_plan *plan, char *err, size_t errlen)
+{
+	struct sysctls_input in = { .ifname = ifname, .wan = wan };
+
+	in.role = pol->role == CONF_ROLE_HUB ? SYSCTLS_ROLE_HUB :
+		  pol->role == CONF_ROLE_SITE ? SYSCTLS_ROLE_SITE : SYSCTLS_ROLE_CLIENT;
+	in.full_tunnel = pol->full_tunnel &&
+			 !(conf->has_table && conf->table.kind == CONF_TABLE_OFF);
+	for (size_t i = 0; i < conf->n_addresses; i++) {
+		if (conf->addresses[i].prefix.addr.family == AF_INET)
+			in.ipv4 = true;
+		else
+			in.ipv6 = true;
+	}
+	for (size_t p = 0; p < conf->n_peers; p++)
+		for (size_t i = 0; i < conf->peers[p].n_allowed_ips; i++) {
+			if (conf->peers[p].allowed_ips[i].prefix.addr.family == AF_INET)
+				in.ipv4 = true;
+			else
+				in.ipv6 = true;
+		}
+	return sysctls_plan(&in, plan, err, errlen);
+}
+
+static void record_name(char *buf, size_t size, const char *ifname)
+{
+	snprintf(buf, size, "%s%s", ifname, SYSCTLS_RECORD_SUFFIX);
+}
+
+static int state_dir(char *err, size_t errlen)
+{
+	int fd;
+
+	if (mkdir(FIREWALL_STATE_DIR, 0755) < 0 && errno != EEXIST)
+		return fail(err, errlen, -errno, "%s: %s", FIREWALL_STATE_DIR, strerror(errno));
+	fd = open(FIREWALL_STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return fail(err, errlen, -errno, "%s: %s", FIREWALL_STATE_DIR, strerror(errno));
+	return fd;
+}
+
+/* The record of earlier applies; empty if none. */
+static int record_load(int dirfd, const char *ifname, struct sysctls_applied *rec,
+		       char *err, size_t errlen)
+{
+	char name[64], *text = NULL;
+	size_t len = 0;
+	int fd, ret;
+
+	memset(rec, 0, sizeof(*rec));
+	record_name(name, sizeof(name), ifname);
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : fail(err, errlen, -errno, "%s/%s: %s",
+						  FIREWALL_STATE_DIR, name, strerror(errno));
+	ret = fileio_read_bounded(fd, RECORD_FILE_MAX, &text, &len);
+	close(fd);
+	if (!ret && len > RECORD_FILE_MAX)
+		ret = -EFBIG;
+	if (!ret)
+		ret = sysctls_applied_parse(text, len, rec, err, errlen);
+	else
+		fail(err, errlen, ret, "%s/%s: %s", FIREWALL_STATE_DIR, name, strerror(-ret));
+	textbuf_free_text(text, len);
+	return ret;
+}
+
+static int record_save(int dirfd, const char *ifname, const struct sysctls_applied *rec,
+		       char *err, size_t errlen)
+{
+	struct textbuf t = { 0 };
+	char name[64];
+	int ret;
+
+	record_name(name, sizeof(name), ifname);
+	if (!rec->n) {
+		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+			return fail(err, errlen, -errno, "%s/%s: %s", FIREWALL_STATE_DIR, name,
+				    strerror(errno));
+		return 0;
+	}
+	textbuf_append(&t, "", 0);
+	sysctls_applied_format(&t, rec);
+	ret = t.err ? t.err : fileio_write_atomic(dirfd, name, t.buf, t.len, 0600);
+	textbuf_wipe(&t);
+	if (ret)
+		return fail(err, errlen, ret, "%s/%s: %s", FIREWALL_STATE_DIR, name, strerror(-ret));
+	return 0;
+}
+
+/* Applies the plan and adds what changed to the record; a key already in
+ * the record keeps its first previous value (that is what down restores). */
+static int apply_sysctls(const char *ifname, const struct sysctls_plan *plan, bool quiet,
+			 char *err, size_t errlen)
+{
+	struct sysctls_applied rec, done;
+	int dirfd = state_dir(err, errlen), ret;
+
+	if (dirfd < 0)
+		return dirfd;
+	ret = record_load(dirfd, ifname, &rec, err, errlen);
+	if (!ret)
+		ret = sysctls_apply(SYSCTLS_PROC_ROOT, plan, &done, err, errlen);
+	for (size_t i = 0; !ret && i < done.n; i++) {
+		bool known = false;
+
+		say(quiet, "sysctl -w %s=%s", done.c[i].key, done.c[i].set);
+		for (size_t j = 0; j < rec.n; j++)
+			if (!strcmp(rec.c[j].key, done.c[i].key)) {
+				snprintf(rec.c[j].set, sizeof(rec.c[j].set), "%s", done.c[i].set);
+				known = true;
+			}
+		if (!known && rec.n < ARRAY_SIZE(rec.c))
+			rec.c[rec.n++] = done.c[i];
+	}
+	if (!ret)
+		ret = record_save(dirfd, ifname, &rec, err, errlen);
+	close(dirfd);
+	return ret;
+}
+
+static int restore_sysctls(const char *ifname, bool quiet, char *err, size_t errlen)
+{
+	struct sysctls_applied rec;
+	int dirfd = state_dir(err, errlen), ret;
+
+	if (dirfd < 0)
+		return dirfd;
+	ret = record_load(dirfd, ifname, &rec, err, errlen);
+	if (!ret && rec.n) {
+		ret = sysctls_restore(SYSCTLS_PROC_ROOT, &rec, err, errlen);
+		for (size_t i = 0; i < rec.n; i++) {
+			if (rec.c[i].undo == SYSCTLS_UNDO_RESTORED)
+				say(quiet, "sysctl -w %s=%s", rec.c[i].key, rec.c[i].prev);
+			else if (rec.c[i].undo == SYSCTLS_UNDO_KEPT)
+				say(quiet, "sysctl %s was changed since: left alone", rec.c[i].key);
+		}
+		if (!ret) {
+			rec.n = 0;
+			ret = record_save(dirfd, ifname, &rec, err, errlen);
+		}
+	}
+	close(dirfd);
+	return ret;
+}
+
+/* --- apply --------------------------------------------------------------------- */
+
+int fwapply_apply(const char *ifname, const struct conf *conf, const char *filename,
+		  const struct fwapply_opts *opts, bool *kept, char *err, size_t errlen)
+{
+	struct firewall_apply_opts fo = { .confirm_secs = opts->confirm_secs, .quiet = opts->quiet };
+	struct textbuf batch = { 0 };
+	struct sysctls_plan plan;
+	struct facts x = { 0 };
+	struct policy pol;
+	char table[FIREWALL_TABLE_STRLEN];
+	int ret;
+
+	*kept = false;
+	ret = resolve(conf, filename, &pol, err, errlen);
+	if (ret)
+		return ret;
+	ret = render(ifname, conf, &pol, &x, &batch, err, errlen);
+	if (ret)
+		goto out;
+	if (firewall_table_name(table, ifname)) {
+		ret = fail(err, errlen, -EINVAL, "invalid interface name `%s'", ifname);
+		goto out;
+	}
+	if (!pol.enabled) {
+		bool had_window;
+
+		say(opts->quiet, "Policy = off: no table inet %s", table);
+		ret = firewall_flush(ifname, &had_window, err, errlen);
+		if (!ret)
+			ret = restore_sysctls(ifname, opts->quiet, err, errlen);
+		*kept = !ret;
+		goto out;
+	}
+	ret = plan_sysctls(ifname, conf, &pol, x.wan, &plan, err, errlen);
+	if (ret)
+		goto out;
+
+	say(opts->quiet, "nft: table inet %s, role %s (%s)", table, policy_role_name(pol.role),
+	    pol.role_reason);
+	if (x.session_note) {
+		char ip[NETADDR_IP_STRLEN];
+
+		say(opts->quiet,
+		    "keeping SSH from %s to port %u open: the policy would cut the session this "
+		    "command runs in (add it to SSHFrom to keep it for good)",
+		    netaddr_format_ip(ip, &x.f.ssh_client), x.f.ssh_server_port);
+	}
+	ret = firewall_apply(ifname, batch.buf, &fo, kept, err, errlen);
+	if (ret || !*kept)
+		goto out;
+	ret = apply_sysctls(ifname, &plan, opts->quiet, err, errlen);
+	if (!ret && opts->persist_sysctls) {
+		char path[256];
+
+		ret = sysctls_persist(SYSCTLS_CONF_DIR, &plan, err, errlen);
+		if (!ret && !sysctls_persist_path(path, sizeof(path), SYSCTLS_CONF_DIR, ifname))
+			say(opts->quiet, "wrote %s", path);
+	}
+out:
+	textbuf_wipe(&batch);
+	facts_uninit(&x);
+	return ret;
+}
+
+int fwapply_remove(const char *ifname, bool quiet, char *err, size_t errlen)
+{
+	char table[FIREWALL_TABLE_STRLEN];
+	bool had_window = false;
+	int ret;
+
+	if (firewall_table_name(table, ifname))
+		return 0; /* no table can exist for such a name */
+	ret = firewall_flush(ifname, &had_window, err, errlen);
+	if (ret)
+		return ret;
+	say(quiet, "nft delete table inet %s", table);
+	return restore_sysctls(ifname, quiet, err, errlen);
+}
+
+int fwapply_report_sysctls(const char *ifname, const struct conf *conf, const char *filename,
+			   struct textbuf *out, bool *all_ok, char *err, size_t errlen)
+{
+	struct sysctls_report rep;
+	struct sysctls_plan plan;
+	struct policy pol;
+	char wan[16] = "";
+	struct netlink *nl;
+	int ret;
+
+	*all_ok = true;
+	ret = resolve(conf, filename, &pol, err, errlen);
+	if (ret)
+		return ret;
+	if (!pol.enabled) {
+		textbuf_printf(out, "sysctls: none (Policy = off)\n");
+		return 0;
+	}
+	if (pol.wan[0])
+		snprintf(wan, sizeof(wan), "%s", pol.wan);
+	else if ((nl = netlink_open())) {
+		detect_wan(nl, wan);
+		netlink_close(nl);
+	}
+	ret = plan_sysctls(ifname, conf, &pol, wan, &plan, err, errlen);
+	if (!ret)
+		ret = sysctls_report(SYSCTLS_PROC_ROOT, &plan, &rep, err, errlen);
+	if (ret)
+		return ret;
+	textbuf_printf(out, "sysctls (role %s):\n", policy_role_name(pol.role));
+	for (size_t i = 0; i < rep.n; i++)
+		textbuf_printf(out, "  %-45s want %-3s is %-3s %s\n", rep.c[i].setting->key,
+			       rep.c[i].setting->value, rep.c[i].actual[0] ? rep.c[i].actual : "-",
+			       sysctls_status_name(rep.c[i].status));
+	*all_ok = sysctls_report_ok(&rep);
+	return 0;
+}

@@ -1,0 +1,63 @@
+/* The hardening policy, applied: what `rampart firewall apply` and
+ * `rampart up` do with a config's policy.  It gathers the facts the pure
+ * renderer (nftpolicy.h) needs from the running host (the WAN interface
+ * from the default route, the SSH session from SSH_CONNECTION, the peers'
+ * endpoints through the resolver, the WireGuard port and the tunnel MTU
+ * from the running interface), renders the table, hands it to the safe
+ * apply (firewall.h) and sets the role's kernel settings (sysctls.h),
+ * recording what they were so that `rampart down` puts them back.
+ *
+ * Progress goes to stderr as "[#] ..." lines, like `rampart up`'s, unless
+ * quiet; errors go to the caller's buffer. */
+#ifndef RAMPART_OPS_FWAPPLY_H
+#define RAMPART_OPS_FWAPPLY_H
+
+#include "common/compiler.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct conf;
+struct textbuf;
+
+enum {
+	FWAPPLY_ERROR_STRLEN = 4096,
+};
+
+struct fwapply_opts {
+	unsigned confirm_secs;  /* the confirm window; 0: none */
+	bool persist_sysctls;   /* also write /etc/sysctl.d/90-rampart-IF.conf */
+	bool quiet;             /* no progress lines, no prompt */
+};
+
+/* The batch `apply` would apply for conf (read from filename, for
+ * messages) on ifname, with this host's facts: for `rampart firewall
+ * show --rendered` and dry runs.  Policy = off renders the deletion of
+ * the table.  0, or -errno with a message in err (a contradiction in
+ * the policy, with file and line; no WAN interface for Egress; an
+ * endpoint that does not resolve while the kill switch needs it). */
+int fwapply_render(const char *ifname, const struct conf *conf, const char *filename,
+		   struct textbuf *out, char *err, size_t errlen) warn_unused;
+
+/* Renders and applies the policy of conf on ifname, then the role's
+ * sysctls (not when the change was rolled back, and not for Policy =
+ * off, which removes the table and restores the sysctls instead).
+ * *kept: false when a confirm window ended without confirmation (the
+ * previous table is back; the return value is still 0).  -errno with a
+ * message when nothing was applied. */
+int fwapply_apply(const char *ifname, const struct conf *conf, const char *filename,
+		  const struct fwapply_opts *opts, bool *kept, char *err,
+		  size_t errlen) warn_unused;
+
+/* What `rampart down` does: deletes table inet rampart-IF (closing an
+ * open window) and restores the sysctls that apply changed and nobody
+ * changed since.  0 or -errno with a message. */
+int fwapply_remove(const char *ifname, bool quiet, char *err, size_t errlen) warn_unused;
+
+/* For `rampart firewall show`: the role's sysctls for conf, expected
+ * against actual, one line each, into out. */
+int fwapply_report_sysctls(const char *ifname, const struct conf *conf, const char *filename,
+			   struct textbuf *out, bool *all_ok, char *err,
+			   size_t errlen) warn_unused;
+
+#endif
