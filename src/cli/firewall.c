@@ -1,17 +1,24 @@
 /* rampart firewall show | confirm | rollback | flush IF, and rampart
- * confirm IF: the commands around the safe apply of src/ops/firewall.c.
- * `firewall apply` itself reads a config and lives with the policy.
+ * confirm IF: the commands around the safe apply of src/ops/firewall.c,
+ * and rampart firewall apply | render CONFIG, which read a config and
+ * hand its policy to src/ops/fwapply.c.
  *
  * Exit status: 0 done, 1 failed (nothing to confirm, nft refused, ...),
  * 2 usage error. */
 #include "cli.h"
 
+#include "common/config.h"
 #include "common/textbuf.h"
 #include "ops/firewall.h"
+#include "ops/fwapply.h"
+#include "ops/quick.h"
+#include "ops/wgctl.h"
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 enum { EXIT_FAIL = 1, EXIT_USAGE = 2 };
@@ -22,6 +29,7 @@ static void usage(FILE *f)
 		"Usage: %s firewall { show | confirm | rollback | flush } INTERFACE\n"
 		"       %s firewall apply [--confirm-timeout SECS | --no-confirm] "
 		"[--persist-sysctls] CONFIG_FILE | INTERFACE\n"
+		"       %s firewall render CONFIG_FILE | INTERFACE\n"
 		"       %s confirm INTERFACE\n\n"
 		"  Rampart's firewall for INTERFACE is one nftables table, `table inet\n"
 		"  rampart-INTERFACE'; no other table is touched.\n"
@@ -31,8 +39,128 @@ static void usage(FILE *f)
 		"  rollback  restores the table as it was before the last apply (during a\n"
 		"            window: at once, without waiting for its deadline)\n"
 		"  flush     deletes the table (and closes an open window)\n"
+		"  apply     renders the config's [Policy] (or its role's defaults) and\n"
+		"            applies it: checked first, one transaction, and from a terminal\n"
+		"            or an SSH session a 60 s window to confirm in, else rolled back;\n"
+		"            then the role's sysctls (--persist-sysctls: also in\n"
+		"            /etc/sysctl.d/90-rampart-INTERFACE.conf)\n"
+		"  render    prints the batch apply would apply, changing nothing\n"
+		"  A CONFIG_FILE is named INTERFACE.conf; an INTERFACE alone means\n"
+		"  /etc/wireguard/INTERFACE.conf. docs/firewall.md explains every rule.\n"
 		"  State is kept in " FIREWALL_STATE_DIR "/INTERFACE.fw/.\n",
-		prog_name, prog_name, prog_name);
+		prog_name, prog_name, prog_name, prog_name);
+}
+
+/* CONFIG_FILE | INTERFACE as `rampart up` reads it: the path, the
+ * interface and the parsed file.  0, or the exit status after saying
+ * why. */
+static int load(const char *arg, const char *who, char path[QUICK_PATH_MAX],
+		char ifname[QUICK_IFNAME_MAX + 1], struct conf **conf)
+{
+	char err[FWAPPLY_ERROR_STRLEN];
+
+	if (quick_config_path(arg, path, QUICK_PATH_MAX)) {
+		fprintf(stderr, "%s %s: `%s': path too long\n", prog_name, who, arg);
+		return EXIT_USAGE;
+	}
+	if (!quick_ifname_from_path(path, ifname)) {
+		fprintf(stderr, "%s %s: `%s': the config file must be a valid interface name, "
+			"followed by .conf\n", prog_name, who, path);
+		return EXIT_USAGE;
+	}
+	if (wgctl_load_conf(path, conf, err, sizeof(err))) {
+		fprintf(stderr, "%s %s: %s\n", prog_name, who, err);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+static int fw_apply_main(int argc, char *argv[])
+{
+	char path[QUICK_PATH_MAX], ifname[QUICK_IFNAME_MAX + 1], err[FWAPPLY_ERROR_STRLEN];
+	struct fwapply_opts o;
+	struct conf *conf = NULL;
+	bool kept = false;
+	int n, ret;
+
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return 0;
+	}
+	n = cli_apply_flags(argc, argv, true, &o);
+	if (n < 0)
+		return EXIT_USAGE;
+	if (argc - n != 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (geteuid()) {
+		fprintf(stderr, "%s firewall apply: must be run as root\n", prog_name);
+		return EXIT_FAIL;
+	}
+	ret = load(argv[n + 1], "firewall apply", path, ifname, &conf);
+	if (ret)
+		return ret;
+	ret = fwapply_apply(ifname, conf, path, &o, &kept, err, sizeof(err));
+	conf_free(conf);
+	if (ret) {
+		fprintf(stderr, "%s firewall apply: %s; nothing changed\n", prog_name, err);
+		return EXIT_FAIL;
+	}
+	if (!kept) {
+		fprintf(stderr, "%s firewall apply: %s; the previous firewall is back\n", prog_name,
+			err);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+static int fw_render_main(int argc, char *argv[])
+{
+	char path[QUICK_PATH_MAX], ifname[QUICK_IFNAME_MAX + 1], err[FWAPPLY_ERROR_STRLEN];
+	struct textbuf out = { 0 };
+	struct conf *conf = NULL;
+	int ret;
+
+	if (argc != 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc == 2 ? stdout : stderr);
+		return argc == 2 ? 0 : EXIT_USAGE;
+	}
+	ret = load(argv[1], "firewall render", path, ifname, &conf);
+	if (ret)
+		return ret;
+	ret = fwapply_render(ifname, conf, path, &out, err, sizeof(err));
+	conf_free(conf);
+	if (ret) {
+		fprintf(stderr, "%s firewall render: %s\n", prog_name, err);
+		textbuf_wipe(&out);
+		return EXIT_FAIL;
+	}
+	fputs(out.buf, stdout);
+	textbuf_wipe(&out);
+	return fflush(stdout) ? EXIT_FAIL : 0;
+}
+
+/* The role's sysctls, if the interface's config can be read: the role
+ * comes from it. */
+static void print_sysctls(const char *ifname)
+{
+	char path[QUICK_PATH_MAX], err[FWAPPLY_ERROR_STRLEN];
+	struct textbuf out = { 0 };
+	struct conf *conf = NULL;
+	bool ok;
+
+	if (quick_config_path(ifname, path, sizeof(path)) ||
+	    wgctl_load_conf(path, &conf, err, sizeof(err))) {
+		printf("sysctls: unknown (no readable %s to take the role from)\n", path);
+		return;
+	}
+	if (fwapply_report_sysctls(ifname, conf, path, &out, &ok, err, sizeof(err)))
+		printf("sysctls: %s\n", err);
+	else
+		fputs(out.buf, stdout);
+	textbuf_wipe(&out);
+	conf_free(conf);
 }
 
 /* argv: CMD IF.  0 with the name checked, else the exit status. */
@@ -132,9 +260,7 @@ static int fw_show_main(int argc, char *argv[])
 	printf("panic: %s\n", panic ? "ON (table inet " FIREWALL_PANIC_TABLE " drops everything "
 	       "but loopback and SSH; `rampart panic off' ends it)" : "off");
 
-	/* ---- SYSCTL REPORT: the lead adds the role's sysctls here
-	 * (fwapply_report_sysctls, src/ops/fwapply.h), expected against
-	 * actual, one line each. ---- */
+	print_sysctls(argv[1]);
 
 	return fflush(stdout) ? EXIT_FAIL : 0;
 }
@@ -211,7 +337,8 @@ static const struct subcommand {
 	{ "confirm", fw_confirm_main },
 	{ "rollback", fw_rollback_main },
 	{ "flush", fw_flush_main },
-	/* ---- APPLY: the lead adds { "apply", ... } here. ---- */
+	{ "apply", fw_apply_main },
+	{ "render", fw_render_main },
 };
 
 int firewall_main(int argc, char *argv[])

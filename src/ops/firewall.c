@@ -1489,6 +1489,33 @@ out:
 	return ret;
 }
 
+int firewall_forget(const char *ifname, char *err, size_t errlen)
+{
+	static const char *const files[] = { FW_PENDING, FW_OUTCOME, FW_SNAPSHOT, FW_LOCK };
+	struct fwdir d;
+	int ret;
+
+	fwdir_init(&d);
+	ret = open_locked(&d, ifname, err, errlen);
+	if (ret <= 0)
+		goto out;
+	ret = 0;
+	if (!faccessat(d.dirfd, FW_PENDING, F_OK, AT_SYMLINK_NOFOLLOW)) {
+		ret = fail(err, errlen, -EBUSY, "a confirm window is open on %s", ifname);
+		goto out;
+	}
+	/* The lock file goes last, while we still hold it: a command that
+	 * opens the directory after this finds nothing and starts afresh. */
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+		if (unlinkat(d.dirfd, files[i], 0) < 0 && errno != ENOENT && !ret)
+			ret = fail(err, errlen, -errno, "%s/%s: %s", d.path, files[i], strerror(errno));
+	if (!ret && rmdir(d.path) < 0 && errno != ENOENT)
+		ret = fail(err, errlen, -errno, "%s: %s", d.path, strerror(errno));
+out:
+	fwdir_close(&d);
+	return ret;
+}
+
 int firewall_get_state(const char *ifname, struct firewall_state *st, char *err, size_t errlen)
 {
 	struct pending p;

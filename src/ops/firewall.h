@@ -182,6 +182,12 @@ int firewall_rollback(const char *ifname, bool *had_window, char *err,
 int firewall_flush(const char *ifname, bool *had_window, char *err,
 		   size_t errlen) warn_unused;
 
+/* Removes IF's state directory (snapshot, outcome, lock): what `rampart
+ * down` does after deleting the table, so that nothing of the interface
+ * is left.  -EBUSY while a confirm window is open; a directory that does
+ * not exist is no error. */
+int firewall_forget(const char *ifname, char *err, size_t errlen) warn_unused;
+
 /* For `rampart firewall show`: read without the lock, never changed. */
 struct firewall_state {
 	bool pending;            /* a confirm window is open */

@@ -509,6 +509,8 @@ int fwapply_remove(const char *ifname, bool quiet, char *err, size_t errlen)
 	if (firewall_table_name(table, ifname))
 		return 0; /* no table can exist for such a name */
 	ret = firewall_flush(ifname, &had_window, err, errlen);
+	if (!ret)
+		ret = firewall_forget(ifname, err, errlen);
 	if (ret)
 		return ret;
 	say(quiet, "nft delete table inet %s", table);
