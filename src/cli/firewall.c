@@ -104,12 +104,11 @@ static int fw_apply_main(int argc, char *argv[])
 	ret = fwapply_apply(ifname, conf, path, &o, &kept, err, sizeof(err));
 	conf_free(conf);
 	if (ret) {
-		fprintf(stderr, "%s firewall apply: %s; nothing changed\n", prog_name, err);
+		fprintf(stderr, "%s firewall apply: %s\n", prog_name, err);
 		return EXIT_FAIL;
 	}
 	if (!kept) {
-		fprintf(stderr, "%s firewall apply: %s; the previous firewall is back\n", prog_name,
-			err);
+		fprintf(stderr, "%s firewall apply: not kept: %s\n", prog_name, err);
 		return EXIT_FAIL;
 	}
 	return 0;

@@ -496,11 +496,18 @@ out:
 	return ret;
 }
 
-/* Every change under one flock; the file is never removed, so the lock
- * always lives on the inode that the next locker opens. */
+/* Every change under one flock.  Only firewall_forget (rampart down)
+ * removes the lock file, with the directory, while holding it; a locker
+ * that was waiting then holds a lock nobody else will see, so it checks
+ * that the file it locked is still the one at the path: -ESTALE if not
+ * (open the directory again). */
 static int fwdir_lock(struct fwdir *d, char *err, size_t errlen)
 {
+	struct stat a, b;
+
 	d->lockfd = openat(d->dirfd, FW_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (d->lockfd < 0 && errno == ENOENT)
+		goto stale; /* the directory itself is gone */
 	if (d->lockfd < 0)
 		return fail(err, errlen, -errno, "%s/" FW_LOCK ": %s", d->path, strerror(errno));
 	while (flock(d->lockfd, LOCK_EX) < 0) {
@@ -513,7 +520,13 @@ static int fwdir_lock(struct fwdir *d, char *err, size_t errlen)
 				    strerror(e));
 		}
 	}
-	return 0;
+	if (!fstat(d->lockfd, &a) && !fstatat(d->dirfd, FW_LOCK, &b, AT_SYMLINK_NOFOLLOW) &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return 0;
+	close(d->lockfd);
+	d->lockfd = -1;
+stale:
+	return fail(err, errlen, -ESTALE, "%s was removed meanwhile (rampart down?)", d->path);
 }
 
 static void fwdir_unlock(struct fwdir *d)
@@ -521,6 +534,25 @@ static void fwdir_unlock(struct fwdir *d)
 	if (d->lockfd >= 0)
 		close(d->lockfd);
 	d->lockfd = -1;
+}
+
+/* Opens (creating it if create) and locks IF's state: 1 locked, 0 there
+ * is none (!create), -errno. */
+static int open_locked(struct fwdir *d, const char *ifname, bool create, char *err,
+		       size_t errlen)
+{
+	int ret = -ESTALE;
+
+	for (int tries = 0; tries < 5 && ret == -ESTALE; tries++) {
+		ret = fwdir_open(d, ifname, create, err, errlen);
+		if (ret == -ENOENT && !create)
+			return 0;
+		if (!ret)
+			ret = fwdir_lock(d, err, errlen);
+		if (ret == -ESTALE)
+			fwdir_close(d);
+	}
+	return ret ? ret : 1;
 }
 
 /* A whole state file: -ENOENT if absent, -EPERM if not ours or writable
@@ -1177,6 +1209,16 @@ static int wait_window(struct fwdir *d, const struct pending *mine,
 		}
 
 		ret = fwdir_lock(d, err, errlen);
+		if (ret == -ESTALE) {
+			/* firewall_forget removes the state only once no window
+			 * is open: ours was closed, and the interface taken
+			 * down. */
+			*kept = false;
+			ret = 0;
+			fail(err, errlen, 0, "the window was closed and the firewall state of %s "
+			     "removed (rampart down)", d->ifname);
+			break;
+		}
 		if (ret)
 			break;
 		r = pending_read(d->dirfd, &p);
@@ -1254,18 +1296,13 @@ int firewall_apply(const char *ifname, const char *batch, const struct firewall_
 	ret = check_scope(batch, table, err, errlen);
 	if (ret)
 		return ret;
-	ret = fwdir_open(&d, ifname, true, err, errlen);
-	if (ret)
-		goto out;
-	textbuf_printf(&full, "add table inet %s\ndelete table inet %s\n%s", d.table, d.table,
-		       batch);
+	textbuf_printf(&full, "add table inet %s\ndelete table inet %s\n%s", table, table, batch);
 	if (full.err) {
-		ret = fail(err, errlen, full.err, "%s", strerror(-full.err));
-		goto out;
+		textbuf_wipe(&full);
+		return fail(err, errlen, full.err, "%s", strerror(-full.err));
 	}
-
-	ret = fwdir_lock(&d, err, errlen);
-	if (ret)
+	ret = open_locked(&d, ifname, true, err, errlen);
+	if (ret < 0)
 		goto out;
 	ret = window_live(&d, &live, err, errlen);
 	if (ret == 1) {
@@ -1281,7 +1318,7 @@ int firewall_apply(const char *ifname, const char *batch, const struct firewall_
 
 	ret = nft_exec(full.buf, true, 0, NULL, prefix_lines, e, sizeof(e));
 	if (ret) {
-		ret = fail(err, errlen, ret, "nft refused the batch; nothing changed:\n%s", e);
+		ret = fail(err, errlen, ret, "nft refused the batch:\n%s", e);
 		goto out;
 	}
 	ret = snapshot_take(d.table, &snap, err, errlen);
@@ -1314,7 +1351,7 @@ int firewall_apply(const char *ifname, const char *batch, const struct firewall_
 	if (ret) {
 		if (opts->confirm_secs)
 			unlinkat(d.dirfd, FW_PENDING, 0); /* the guard sees it and exits */
-		ret = fail(err, errlen, ret, "nft refused the batch; nothing changed:\n%s", e);
+		ret = fail(err, errlen, ret, "nft refused the batch:\n%s", e);
 		goto out;
 	}
 	if (!opts->confirm_secs) {
@@ -1346,18 +1383,6 @@ out:
 
 /* --- confirm, rollback, flush, show ---------------------------------------------- */
 
-/* Opens and locks IF's state, if there is any: 1 locked, 0 none, -errno. */
-static int open_locked(struct fwdir *d, const char *ifname, char *err, size_t errlen)
-{
-	int ret = fwdir_open(d, ifname, false, err, errlen);
-
-	if (ret == -ENOENT)
-		return 0;
-	if (!ret)
-		ret = fwdir_lock(d, err, errlen);
-	return ret ? ret : 1;
-}
-
 int firewall_confirm(const char *ifname, char *err, size_t errlen)
 {
 	char reason[REASON_STRLEN];
@@ -1366,7 +1391,7 @@ int firewall_confirm(const char *ifname, char *err, size_t errlen)
 	enum outcome o;
 	int ret;
 
-	ret = open_locked(&d, ifname, err, errlen);
+	ret = open_locked(&d, ifname, false, err, errlen);
 	if (ret <= 0) {
 		fwdir_close(&d);
 		return ret ? ret : fail(err, errlen, -ENOENT, "no change on %s is waiting for "
@@ -1412,7 +1437,7 @@ int firewall_rollback(const char *ifname, bool *had_window, char *err, size_t er
 
 	if (had_window)
 		*had_window = false;
-	ret = open_locked(&d, ifname, err, errlen);
+	ret = open_locked(&d, ifname, false, err, errlen);
 	if (ret <= 0) {
 		fwdir_close(&d);
 		return ret ? ret : fail(err, errlen, -ENOENT, "nothing to roll back on %s: no "
@@ -1463,7 +1488,7 @@ int firewall_flush(const char *ifname, bool *had_window, char *err, size_t errle
 	if (firewall_table_name(table, ifname))
 		return fail(err, errlen, -EINVAL, "\"%s\" is not an interface name Rampart can make "
 			    "a firewall table for", ifname);
-	ret = open_locked(&d, ifname, err, errlen);
+	ret = open_locked(&d, ifname, false, err, errlen);
 	if (ret < 0)
 		goto out;
 	if (ret == 1) {
@@ -1496,7 +1521,7 @@ int firewall_forget(const char *ifname, char *err, size_t errlen)
 	int ret;
 
 	fwdir_init(&d);
-	ret = open_locked(&d, ifname, err, errlen);
+	ret = open_locked(&d, ifname, false, err, errlen);
 	if (ret <= 0)
 		goto out;
 	ret = 0;

@@ -17,7 +17,8 @@
  * State, per interface, in FIREWALL_STATE_DIR/IF.fw/ (0700, root's):
  *   lock          flock(2): every change of the table and of the files
  *                 below happens under it (apply, confirm, rollback,
- *                 flush, the guard's restore); never removed
+ *                 flush, the guard's restore); removed only by
+ *                 firewall_forget, with the directory, while held
  *   snapshot.nft  the table as it was before the last apply, as an nft
  *                 batch that restores it (`nft -f snapshot.nft` works by
  *                 hand too); kept after the apply so that rollback works

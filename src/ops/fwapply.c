@@ -292,6 +292,7 @@ static int plan_sysctls(const char *ifname, const struct conf *conf, const struc
 			const char *wan, struct sysctls_plan *plan, char *err, size_t errlen)
 {
 	struct sysctls_input in = { .ifname = ifname, .wan = wan };
+	int ret;
 
 	in.role = pol->role == CONF_ROLE_HUB ? SYSCTLS_ROLE_HUB :
 		  pol->role == CONF_ROLE_SITE ? SYSCTLS_ROLE_SITE : SYSCTLS_ROLE_CLIENT;
@@ -310,7 +311,37 @@ static int plan_sysctls(const char *ifname, const struct conf *conf, const struc
 			else
 				in.ipv6 = true;
 		}
-	return sysctls_plan(&in, plan, err, errlen);
+	ret = sysctls_plan(&in, plan, err, errlen);
+	if (ret)
+		return ret;
+	/* The policy may be applied before the interface exists (`rampart
+	 * firewall apply` ahead of `up`): its own keys appear with it, and
+	 * `up` sets them then. */
+	for (int f = 0; f < 2; f++) {
+		char path[128], key[64];
+
+		snprintf(path, sizeof(path), "%s/net/%s/conf/%s", SYSCTLS_PROC_ROOT,
+			 f ? "ipv6" : "ipv4", ifname);
+		if (!access(path, F_OK))
+			continue;
+		snprintf(key, sizeof(key), "net.%s.conf.", f ? "ipv6" : "ipv4");
+		for (size_t i = 0; i < plan->n; i++) {
+			const char *k = plan->s[i].key;
+			size_t kl = strlen(key), il = strlen(ifname);
+
+			/* net.ipvN.conf.IFNAME.x, with '.' in IFNAME written '/'. */
+			if (!strncmp(k, key, kl) && strlen(k) > kl + il && k[kl + il] == '.') {
+				bool same = true;
+
+				for (size_t j = 0; j < il; j++)
+					if (k[kl + j] != (ifname[j] == '.' ? '/' : ifname[j]))
+						same = false;
+				if (same)
+					plan->s[i].optional = true;
+			}
+		}
+	}
+	return 0;
 }
 
 static void record_name(char *buf, size_t size, const char *ifname)
@@ -493,6 +524,13 @@ int fwapply_apply(const char *ifname, const struct conf *conf, const char *filen
 		ret = sysctls_persist(SYSCTLS_CONF_DIR, &plan, err, errlen);
 		if (!ret && !sysctls_persist_path(path, sizeof(path), SYSCTLS_CONF_DIR, ifname))
 			say(opts->quiet, "wrote %s", path);
+	}
+	if (ret) {
+		char why[FWAPPLY_ERROR_STRLEN / 2];
+
+		snprintf(why, sizeof(why), "%s", err);
+		fail(err, errlen, ret, "table inet %s is applied, but the sysctls are not: %s",
+		     table, why);
 	}
 out:
 	textbuf_wipe(&batch);
