@@ -4,6 +4,7 @@
 
 #include "quick.h"
 
+#include "common/errbuf.h"
 #include "common/fileio.h"
 #include "common/netaddr.h"
 #include "common/textbuf.h"
@@ -43,20 +44,6 @@ enum {
 	REASON_STRLEN = 256,
 };
 
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 /* CLOCK_BOOTTIME: keeps counting while the machine is suspended, so a
  * window does not stretch over a suspend. */
@@ -176,10 +163,10 @@ static int nft_exec(const char *text, bool dry, unsigned flags, struct textbuf *
 
 	nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!nft)
-		return fail(err, errlen, -ENOMEM, "cannot create an nftables context");
+		return errbuf_fail(err, errlen, -ENOMEM, "cannot create an nftables context");
 	if (nft_ctx_buffer_output(nft) || nft_ctx_buffer_error(nft)) {
 		nft_ctx_free(nft);
-		return fail(err, errlen, -ENOMEM, "cannot buffer nftables output");
+		return errbuf_fail(err, errlen, -ENOMEM, "cannot buffer nftables output");
 	}
 	nft_ctx_set_dry_run(nft, dry);
 	nft_ctx_output_set_flags(nft, flags);
@@ -207,7 +194,7 @@ static int nft_exec(const char *text, bool dry, unsigned flags, struct textbuf *
 		if (o)
 			textbuf_append(out, o, strlen(o));
 		if (out->err)
-			ret = fail(err, errlen, out->err, "%s", strerror(-out->err));
+			ret = errbuf_fail(err, errlen, out->err, "%s", strerror(-out->err));
 	}
 	if (fd >= 0)
 		close(fd);
@@ -252,7 +239,7 @@ int firewall_list_table(const char *name, bool stateless, struct textbuf *out, b
 
 	*exists = false;
 	if (!valid_table_name(name))
-		return fail(err, errlen, -EINVAL, "\"%s\" is not a table name", name);
+		return errbuf_fail(err, errlen, -EINVAL, "\"%s\" is not a table name", name);
 	snprintf(cmd, sizeof(cmd), "list table inet %s\n", name);
 	ret = nft_exec(cmd, false, stateless ? NFT_CTX_OUTPUT_STATELESS : 0, out, 0, first,
 		       sizeof(first));
@@ -268,7 +255,7 @@ int firewall_list_table(const char *name, bool stateless, struct textbuf *out, b
 		return 0;
 	}
 	textbuf_wipe(&tables);
-	return fail(err, errlen, ret, "%s", first);
+	return errbuf_fail(err, errlen, ret, "%s", first);
 }
 
 int firewall_list_ruleset(struct textbuf *out, char *err, size_t errlen)
@@ -327,15 +314,15 @@ static int check_statement(char w[][32], size_t n, unsigned line, const char *ta
 	if (obj && n > at + 1 && !strcmp(w[at], "inet") && !strcmp(w[at + 1], table))
 		return 0;
 	if (obj && n > at + 1 && is_family(w[at]))
-		return fail(err, errlen, -EINVAL,
+		return errbuf_fail(err, errlen, -EINVAL,
 			    "line %u: \"%s %s\" is not table inet %s; a Rampart batch touches no "
 			    "other table", line, w[at], w[at + 1], table);
 	if (obj)
-		return fail(err, errlen, -EINVAL,
+		return errbuf_fail(err, errlen, -EINVAL,
 			    "line %u: \"%s%s%s\" names no family: write \"inet %s\" (a Rampart "
 			    "batch touches no other table)", line, w[0], at > 1 ? " " : "",
 			    at > 1 ? w[at - 1] : "", table);
-	return fail(err, errlen, -EINVAL,
+	return errbuf_fail(err, errlen, -EINVAL,
 		    "line %u: \"%s%s%s\" is not confined to table inet %s; a Rampart batch "
 		    "touches no other table", line, w[0], n > 1 ? " " : "", n > 1 ? w[1] : "", table);
 }
@@ -362,14 +349,14 @@ static int check_scope(const char *batch, const char *table, char *err, size_t e
 			size_t len = strcspn(p + 1, "\"\n");
 
 			if (p[1 + len] != '"')
-				return fail(err, errlen, -EINVAL, "line %u: unterminated string", line);
+				return errbuf_fail(err, errlen, -EINVAL, "line %u: unterminated string", line);
 			p += len + 2;
 			words = false;
 			continue;
 		}
 		if (c == '{' || c == '}') {
 			if (c == '}' && !depth)
-				return fail(err, errlen, -EINVAL, "line %u: unbalanced '}'", line);
+				return errbuf_fail(err, errlen, -EINVAL, "line %u: unbalanced '}'", line);
 			depth += c == '{' ? 1 : -1;
 			words = false;
 			p++;
@@ -403,7 +390,7 @@ static int check_scope(const char *batch, const char *table, char *err, size_t e
 		p += len;
 	}
 	if (depth)
-		return fail(err, errlen, -EINVAL, "unbalanced '{': the batch ends inside a block");
+		return errbuf_fail(err, errlen, -EINVAL, "unbalanced '{': the batch ends inside a block");
 	return 0;
 }
 
@@ -440,9 +427,9 @@ static int check_dir(int fd, const char *path, mode_t mask, char *err, size_t er
 	struct stat st;
 
 	if (fstat(fd, &st) < 0)
-		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+		return errbuf_fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & mask))
-		return fail(err, errlen, -EPERM,
+		return errbuf_fail(err, errlen, -EPERM,
 			    "%s must be a directory of uid %u that no one else can write; refusing "
 			    "to trust it", path, (unsigned)geteuid());
 	return 0;
@@ -458,31 +445,31 @@ static int fwdir_open(struct fwdir *d, const char *ifname, bool create, char *er
 
 	fwdir_init(d);
 	if (firewall_table_name(d->table, ifname))
-		return fail(err, errlen, -EINVAL, "\"%s\" is not an interface name Rampart can "
+		return errbuf_fail(err, errlen, -EINVAL, "\"%s\" is not an interface name Rampart can "
 			    "make a firewall table for", ifname);
 	snprintf(d->ifname, sizeof(d->ifname), "%s", ifname);
 	snprintf(name, sizeof(name), "%s.fw", ifname);
 	snprintf(d->path, sizeof(d->path), FIREWALL_STATE_DIR "/%s", name);
 
 	if (create && mkdir(FIREWALL_STATE_DIR, 0700) < 0 && errno != EEXIST)
-		return fail(err, errlen, -errno, "cannot create %s: %s", FIREWALL_STATE_DIR,
+		return errbuf_fail(err, errlen, -errno, "cannot create %s: %s", FIREWALL_STATE_DIR,
 			    strerror(errno));
 	top = open(FIREWALL_STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (top < 0 && errno == ENOENT && !create)
 		return -ENOENT;
 	if (top < 0)
-		return fail(err, errlen, -errno, "%s: %s", FIREWALL_STATE_DIR, strerror(errno));
+		return errbuf_fail(err, errlen, -errno, "%s: %s", FIREWALL_STATE_DIR, strerror(errno));
 	ret = check_dir(top, FIREWALL_STATE_DIR, 022, err, errlen);
 	if (ret)
 		goto out;
 	if (create && mkdirat(top, name, 0700) < 0 && errno != EEXIST) {
-		ret = fail(err, errlen, -errno, "cannot create %s: %s", d->path, strerror(errno));
+		ret = errbuf_fail(err, errlen, -errno, "cannot create %s: %s", d->path, strerror(errno));
 		goto out;
 	}
 	d->dirfd = openat(top, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (d->dirfd < 0) {
 		ret = errno == ENOENT && !create ? -ENOENT :
-		      fail(err, errlen, -errno, "%s: %s", d->path, strerror(errno));
+		      errbuf_fail(err, errlen, -errno, "%s: %s", d->path, strerror(errno));
 		goto out;
 	}
 	/* mkdir's mode went through the umask: make it exactly 0700. */
@@ -509,14 +496,14 @@ static int fwdir_lock(struct fwdir *d, char *err, size_t errlen)
 	if (d->lockfd < 0 && errno == ENOENT)
 		goto stale; /* the directory itself is gone */
 	if (d->lockfd < 0)
-		return fail(err, errlen, -errno, "%s/" FW_LOCK ": %s", d->path, strerror(errno));
+		return errbuf_fail(err, errlen, -errno, "%s/" FW_LOCK ": %s", d->path, strerror(errno));
 	while (flock(d->lockfd, LOCK_EX) < 0) {
 		if (errno != EINTR) {
 			int e = errno;
 
 			close(d->lockfd);
 			d->lockfd = -1;
-			return fail(err, errlen, -e, "cannot lock %s/" FW_LOCK ": %s", d->path,
+			return errbuf_fail(err, errlen, -e, "cannot lock %s/" FW_LOCK ": %s", d->path,
 				    strerror(e));
 		}
 	}
@@ -526,7 +513,7 @@ static int fwdir_lock(struct fwdir *d, char *err, size_t errlen)
 	close(d->lockfd);
 	d->lockfd = -1;
 stale:
-	return fail(err, errlen, -ESTALE, "%s was removed meanwhile (rampart down?)", d->path);
+	return errbuf_fail(err, errlen, -ESTALE, "%s was removed meanwhile (rampart down?)", d->path);
 }
 
 static void fwdir_unlock(struct fwdir *d)
@@ -584,37 +571,6 @@ static int read_file(int dirfd, const char *name, char **text, size_t *len)
 	return ret;
 }
 
-/* Replaces dir/name with text: a new 0600 file next to it, synced, then
- * renamed over it. */
-static int write_file(int dirfd, const char *name, const char *text, size_t len)
-{
-	static unsigned counter;
-	char tmp[96];
-	int fd, ret = 0;
-
-	do {
-		snprintf(tmp, sizeof(tmp), ".%s.%ld.%u.tmp", name, (long)getpid(), counter++);
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	} while (fd < 0 && errno == EEXIST && counter < 1000);
-	if (fd < 0)
-		return -errno;
-	if (fchmod(fd, 0600) < 0)
-		ret = -errno;
-	if (!ret)
-		ret = fileio_write_all(fd, text, len);
-	if (!ret && fsync(fd) < 0)
-		ret = -errno;
-	if (close(fd) < 0 && !ret)
-		ret = -errno;
-	if (!ret && renameat(dirfd, tmp, dirfd, name) < 0)
-		ret = -errno;
-	if (ret)
-		unlinkat(dirfd, tmp, 0);
-	else
-		fsync(dirfd);
-	return ret;
-}
-
 /* --- the pending record and the outcome --------------------------------------- */
 
 struct pending {
@@ -642,7 +598,7 @@ static int pending_write(struct fwdir *d, const struct pending *p, const char *r
 	textbuf_printf(&t, FW_PENDING_MAGIC "\nid %s\ndeadline %llu\nwindow %u\napplied %lld\n"
 		       "guard %ld\n" FW_RESTORE_MARK "%s", p->id, (unsigned long long)p->deadline,
 		       p->secs, p->applied, p->guard, restore);
-	ret = t.err ? t.err : write_file(d->dirfd, FW_PENDING, t.buf, t.len);
+	ret = t.err ? t.err : fileio_write_atomic(d->dirfd, FW_PENDING, t.buf, t.len, 0600);
 	textbuf_wipe(&t);
 	return ret;
 }
@@ -730,7 +686,9 @@ static void outcome_write(struct fwdir *d, const char *id, enum outcome o, const
 	n = snprintf(buf, sizeof(buf), "id %s\nresult %s\nreason %s\n", id, outcome_words[o],
 		     reason);
 	if (n > 0 && (size_t)n < sizeof(buf))
-		(void)write_file(d->dirfd, FW_OUTCOME, buf, (size_t)n);
+		if (fileio_write_atomic(d->dirfd, FW_OUTCOME, buf, (size_t)n, 0600)) {
+			/* best effort: the outcome only informs a waiting command */
+		}
 }
 
 /* The outcome of window id: 0 and *o, *reason; -ENOENT if the file is
@@ -880,7 +838,7 @@ static int snapshot_take(const char *table, struct textbuf *s, char *err, size_t
 	ret = firewall_list_table(table, true, &listing, &exists, e, sizeof(e));
 	if (ret) {
 		textbuf_wipe(&listing);
-		return fail(err, errlen, ret, "cannot list table inet %s for the snapshot: %s",
+		return errbuf_fail(err, errlen, ret, "cannot list table inet %s for the snapshot: %s",
 			    table, e);
 	}
 	snapshot_compose(s, table, listing.buf ? listing.buf : "", exists);
@@ -897,7 +855,7 @@ static int snapshot_take(const char *table, struct textbuf *s, char *err, size_t
 	textbuf_wipe(&listing);
 	textbuf_wipe(&stripped);
 	if (ret)
-		return fail(err, errlen, ret, "nft cannot re-load its own listing of table inet %s, "
+		return errbuf_fail(err, errlen, ret, "nft cannot re-load its own listing of table inet %s, "
 			    "so a change could not be rolled back; nothing applied: %s", table, e);
 	return 0;
 }
@@ -936,14 +894,16 @@ static int settle(struct fwdir *d, const struct pending *p, enum outcome how,
 			if (*c == '\n')
 				*c = ' ';
 		outcome_write(d, p->id, OUTCOME_FAILED, why);
-		return fail(err, errlen, -EIO, "%s; %s table inet %s failed (%s/" FW_PENDING
+		return errbuf_fail(err, errlen, -EIO, "%s; %s table inet %s failed (%s/" FW_PENDING
 			    " is kept for another try): %s", reason, verb, d->table, d->path, e);
 	}
 	/* Best effort: apply wrote the same snapshot already. */
-	(void)write_file(d->dirfd, FW_SNAPSHOT, p->restore, strlen(p->restore));
+	if (fileio_write_atomic(d->dirfd, FW_SNAPSHOT, p->restore, strlen(p->restore), 0600)) {
+		/* best effort, as before the window */
+	}
 	outcome_write(d, p->id, how, reason);
 	if (unlinkat(d->dirfd, FW_PENDING, 0) < 0 && errno != ENOENT)
-		return fail(err, errlen, -errno, "%s/" FW_PENDING ": %s", d->path, strerror(errno));
+		return errbuf_fail(err, errlen, -errno, "%s/" FW_PENDING ": %s", d->path, strerror(errno));
 	return 0;
 }
 
@@ -959,7 +919,7 @@ static int window_live(struct fwdir *d, struct pending *p, char *err, size_t err
 	if (ret == -ENOENT)
 		return 0;
 	if (ret)
-		return fail(err, errlen, ret, "%s/" FW_PENDING ": %s", d->path,
+		return errbuf_fail(err, errlen, ret, "%s/" FW_PENDING ": %s", d->path,
 			    ret == -EBADMSG ? "not a pending record" : strerror(-ret));
 	if (boottime_ns() < p->deadline)
 		return 1;
@@ -1090,7 +1050,7 @@ static int guard_start(struct fwdir *d, const char *id, uint64_t deadline, pid_t
 	ssize_t n;
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return fail(err, errlen, -errno, "pipe: %s", strerror(errno));
+		return errbuf_fail(err, errlen, -errno, "pipe: %s", strerror(errno));
 	fflush(NULL); /* no stdio buffer is written twice */
 	child = fork();
 	if (child < 0) {
@@ -1098,7 +1058,7 @@ static int guard_start(struct fwdir *d, const char *id, uint64_t deadline, pid_t
 
 		close(pipefd[0]);
 		close(pipefd[1]);
-		return fail(err, errlen, -e, "cannot start the rollback guard: fork: %s",
+		return errbuf_fail(err, errlen, -e, "cannot start the rollback guard: fork: %s",
 			    strerror(e));
 	}
 	if (!child) {
@@ -1125,7 +1085,7 @@ static int guard_start(struct fwdir *d, const char *id, uint64_t deadline, pid_t
 	while (n < 0 && errno == EINTR);
 	close(pipefd[0]);
 	if (n != sizeof(*guard))
-		return fail(err, errlen, -ECHILD, "the rollback guard did not start; nothing applied");
+		return errbuf_fail(err, errlen, -ECHILD, "the rollback guard did not start; nothing applied");
 	return 0;
 }
 
@@ -1215,7 +1175,7 @@ static int wait_window(struct fwdir *d, const struct pending *mine,
 			 * down. */
 			*kept = false;
 			ret = 0;
-			fail(err, errlen, 0, "the window was closed and the firewall state of %s "
+			errbuf_fail(err, errlen, 0, "the window was closed and the firewall state of %s "
 			     "removed (rampart down)", d->ifname);
 			break;
 		}
@@ -1237,7 +1197,7 @@ static int wait_window(struct fwdir *d, const struct pending *mine,
 						 p.secs);
 				ret = settle(d, &p, OUTCOME_ROLLED_BACK, reason, err, errlen);
 				if (!ret)
-					fail(err, errlen, 0, "%s", reason);
+					errbuf_fail(err, errlen, 0, "%s", reason);
 				*kept = false;
 			}
 			pending_free(&p);
@@ -1256,13 +1216,13 @@ static int wait_window(struct fwdir *d, const struct pending *mine,
 		if (outcome_read(d->dirfd, mine->id, &o, reason, sizeof(reason)) == 0) {
 			*kept = o == OUTCOME_KEPT;
 			if (o == OUTCOME_FAILED)
-				ret = fail(err, errlen, -EIO, "%s", reason);
+				ret = errbuf_fail(err, errlen, -EIO, "%s", reason);
 			else if (!*kept)
-				fail(err, errlen, 0, "%s", o == OUTCOME_FLUSHED ?
+				errbuf_fail(err, errlen, 0, "%s", o == OUTCOME_FLUSHED ?
 				     "the table was flushed (rampart firewall flush)" : reason);
 		} else {
 			*kept = false;
-			ret = fail(err, errlen, -EIO, "the confirm window on %s ended and left no "
+			ret = errbuf_fail(err, errlen, -EIO, "the confirm window on %s ended and left no "
 				   "outcome; see `rampart firewall show %s`", d->ifname, d->ifname);
 		}
 		fwdir_unlock(d);
@@ -1287,11 +1247,11 @@ int firewall_apply(const char *ifname, const char *batch, const struct firewall_
 
 	*kept = false;
 	if (opts->confirm_secs > FIREWALL_CONFIRM_MAX_SECS)
-		return fail(err, errlen, -EINVAL, "a confirm window of %u s is longer than %u s",
+		return errbuf_fail(err, errlen, -EINVAL, "a confirm window of %u s is longer than %u s",
 			    opts->confirm_secs, (unsigned)FIREWALL_CONFIRM_MAX_SECS);
 	/* The batch first: a refused one leaves no state directory. */
 	if (firewall_table_name(table, ifname))
-		return fail(err, errlen, -EINVAL, "\"%s\" is not an interface name Rampart can "
+		return errbuf_fail(err, errlen, -EINVAL, "\"%s\" is not an interface name Rampart can "
 			    "make a firewall table for", ifname);
 	ret = check_scope(batch, table, err, errlen);
 	if (ret)
@@ -1299,7 +1259,7 @@ int firewall_apply(const char *ifname, const char *batch, const struct firewall_
 	textbuf_printf(&full, "add table inet %s\ndelete table inet %s\n%s", table, table, batch);
 	if (full.err) {
 		textbuf_wipe(&full);
-		return fail(err, errlen, full.err, "%s", strerror(-full.err));
+		return errbuf_fail(err, errlen, full.err, "%s", strerror(-full.err));
 	}
 	ret = open_locked(&d, ifname, true, err, errlen);
 	if (ret < 0)
@@ -1309,7 +1269,7 @@ int firewall_apply(const char *ifname, const char *batch, const struct firewall_
 		long long left = (long long)(live.deadline - boottime_ns()) / NS_PER_SEC + 1;
 
 		pending_free(&live);
-		ret = fail(err, errlen, -EBUSY, "a change on %s is waiting for confirmation (%lld s "
+		ret = errbuf_fail(err, errlen, -EBUSY, "a change on %s is waiting for confirmation (%lld s "
 			   "left): run `rampart confirm %s` or `rampart firewall rollback %s` first",
 			   ifname, left, ifname, ifname);
 	}
@@ -1318,7 +1278,7 @@ int firewall_apply(const char *ifname, const char *batch, const struct firewall_
 
 	ret = nft_exec(full.buf, true, 0, NULL, prefix_lines, e, sizeof(e));
 	if (ret) {
-		ret = fail(err, errlen, ret, "nft refused the batch:\n%s", e);
+		ret = errbuf_fail(err, errlen, ret, "nft refused the batch:\n%s", e);
 		goto out;
 	}
 	ret = snapshot_take(d.table, &snap, err, errlen);
@@ -1333,7 +1293,7 @@ int firewall_apply(const char *ifname, const char *batch, const struct firewall_
 		mine.deadline = boottime_ns() + (uint64_t)opts->confirm_secs * NS_PER_SEC;
 		ret = pending_write(&d, &mine, snap.buf);
 		if (ret) {
-			ret = fail(err, errlen, ret, "%s/" FW_PENDING ": %s; nothing applied", d.path,
+			ret = errbuf_fail(err, errlen, ret, "%s/" FW_PENDING ": %s; nothing applied", d.path,
 				   strerror(-ret));
 			goto out;
 		}
@@ -1351,17 +1311,17 @@ int firewall_apply(const char *ifname, const char *batch, const struct firewall_
 	if (ret) {
 		if (opts->confirm_secs)
 			unlinkat(d.dirfd, FW_PENDING, 0); /* the guard sees it and exits */
-		ret = fail(err, errlen, ret, "nft refused the batch:\n%s", e);
+		ret = errbuf_fail(err, errlen, ret, "nft refused the batch:\n%s", e);
 		goto out;
 	}
 	if (!opts->confirm_secs) {
-		ret = write_file(d.dirfd, FW_SNAPSHOT, snap.buf, snap.len);
+		ret = fileio_write_atomic(d.dirfd, FW_SNAPSHOT, snap.buf, snap.len, 0600);
 		if (ret) {
 			/* Without its snapshot the change could not be rolled
 			 * back later: take it back now. */
 			int r = firewall_run(snap.buf, e, sizeof(e));
 
-			ret = fail(err, errlen, r ? -EIO : ret, "cannot save %s/" FW_SNAPSHOT ": %s; "
+			ret = errbuf_fail(err, errlen, r ? -EIO : ret, "cannot save %s/" FW_SNAPSHOT ": %s; "
 				   "%s", d.path, strerror(-ret), r ? "and restoring the table failed"
 				   : "the change was taken back");
 			goto out;
@@ -1371,7 +1331,9 @@ int firewall_apply(const char *ifname, const char *batch, const struct firewall_
 	}
 	/* The window's snapshot is also the last snapshot from now on;
 	 * settle() writes it again when the window ends. */
-	(void)write_file(d.dirfd, FW_SNAPSHOT, snap.buf, snap.len);
+	if (fileio_write_atomic(d.dirfd, FW_SNAPSHOT, snap.buf, snap.len, 0600)) {
+		/* best effort: the pending record holds it too */
+	}
 	fwdir_unlock(&d);
 	ret = wait_window(&d, &mine, opts, kept, err, errlen);
 out:
@@ -1394,19 +1356,19 @@ int firewall_confirm(const char *ifname, char *err, size_t errlen)
 	ret = open_locked(&d, ifname, false, err, errlen);
 	if (ret <= 0) {
 		fwdir_close(&d);
-		return ret ? ret : fail(err, errlen, -ENOENT, "no change on %s is waiting for "
+		return ret ? ret : errbuf_fail(err, errlen, -ENOENT, "no change on %s is waiting for "
 					"confirmation", ifname);
 	}
 	ret = pending_read(d.dirfd, &p);
 	if (ret == -ENOENT) {
 		if (outcome_read(d.dirfd, NULL, &o, reason, sizeof(reason)) == 0 && o != OUTCOME_KEPT)
-			ret = fail(err, errlen, -ENOENT, "no change on %s is waiting for confirmation; "
+			ret = errbuf_fail(err, errlen, -ENOENT, "no change on %s is waiting for confirmation; "
 				   "the last one ended: %s (%s)", ifname, outcome_words[o], reason);
 		else
-			ret = fail(err, errlen, -ENOENT, "no change on %s is waiting for confirmation",
+			ret = errbuf_fail(err, errlen, -ENOENT, "no change on %s is waiting for confirmation",
 				   ifname);
 	} else if (ret) {
-		ret = fail(err, errlen, ret, "%s/" FW_PENDING ": %s", d.path,
+		ret = errbuf_fail(err, errlen, ret, "%s/" FW_PENDING ": %s", d.path,
 			   ret == -EBADMSG ? "not a pending record" : strerror(-ret));
 	} else if (boottime_ns() >= p.deadline) {
 		long long late = (long long)(boottime_ns() - p.deadline) / NS_PER_MS;
@@ -1414,7 +1376,7 @@ int firewall_confirm(const char *ifname, char *err, size_t errlen)
 		snprintf(reason, sizeof(reason), "not confirmed within %u s", p.secs);
 		ret = settle(&d, &p, OUTCOME_ROLLED_BACK, reason, err, errlen);
 		if (!ret)
-			ret = fail(err, errlen, -ETIME, "too late: the window on %s closed %lld.%03lld s "
+			ret = errbuf_fail(err, errlen, -ETIME, "too late: the window on %s closed %lld.%03lld s "
 				   "ago and the change was rolled back", ifname, late / 1000,
 				   late % 1000);
 		pending_free(&p);
@@ -1440,7 +1402,7 @@ int firewall_rollback(const char *ifname, bool *had_window, char *err, size_t er
 	ret = open_locked(&d, ifname, false, err, errlen);
 	if (ret <= 0) {
 		fwdir_close(&d);
-		return ret ? ret : fail(err, errlen, -ENOENT, "nothing to roll back on %s: no "
+		return ret ? ret : errbuf_fail(err, errlen, -ENOENT, "nothing to roll back on %s: no "
 					"snapshot (nothing applied since boot)", ifname);
 	}
 	ret = pending_read(d.dirfd, &p);
@@ -1453,23 +1415,23 @@ int firewall_rollback(const char *ifname, bool *had_window, char *err, size_t er
 		goto out;
 	}
 	if (ret != -ENOENT) {
-		ret = fail(err, errlen, ret, "%s/" FW_PENDING ": %s", d.path,
+		ret = errbuf_fail(err, errlen, ret, "%s/" FW_PENDING ": %s", d.path,
 			   ret == -EBADMSG ? "not a pending record" : strerror(-ret));
 		goto out;
 	}
 	ret = read_file(d.dirfd, FW_SNAPSHOT, &text, &len);
 	if (ret == -ENOENT) {
-		ret = fail(err, errlen, -ENOENT, "nothing to roll back on %s: no snapshot (nothing "
+		ret = errbuf_fail(err, errlen, -ENOENT, "nothing to roll back on %s: no snapshot (nothing "
 			   "applied since boot)", ifname);
 		goto out;
 	}
 	if (ret) {
-		ret = fail(err, errlen, ret, "%s/" FW_SNAPSHOT ": %s", d.path, strerror(-ret));
+		ret = errbuf_fail(err, errlen, ret, "%s/" FW_SNAPSHOT ": %s", d.path, strerror(-ret));
 		goto out;
 	}
 	ret = firewall_run(text, e, sizeof(e));
 	if (ret)
-		ret = fail(err, errlen, ret, "restoring %s/" FW_SNAPSHOT " failed:\n%s", d.path, e);
+		ret = errbuf_fail(err, errlen, ret, "restoring %s/" FW_SNAPSHOT " failed:\n%s", d.path, e);
 	textbuf_free_text(text, len);
 out:
 	fwdir_close(&d);
@@ -1486,7 +1448,7 @@ int firewall_flush(const char *ifname, bool *had_window, char *err, size_t errle
 	if (had_window)
 		*had_window = false;
 	if (firewall_table_name(table, ifname))
-		return fail(err, errlen, -EINVAL, "\"%s\" is not an interface name Rampart can make "
+		return errbuf_fail(err, errlen, -EINVAL, "\"%s\" is not an interface name Rampart can make "
 			    "a firewall table for", ifname);
 	ret = open_locked(&d, ifname, false, err, errlen);
 	if (ret < 0)
@@ -1508,7 +1470,7 @@ int firewall_flush(const char *ifname, bool *had_window, char *err, size_t errle
 	}
 	ret = delete_table(table, e, sizeof(e));
 	if (ret)
-		ret = fail(err, errlen, ret, "cannot delete table inet %s:\n%s", table, e);
+		ret = errbuf_fail(err, errlen, ret, "cannot delete table inet %s:\n%s", table, e);
 out:
 	fwdir_close(&d);
 	return ret;
@@ -1526,16 +1488,16 @@ int firewall_forget(const char *ifname, char *err, size_t errlen)
 		goto out;
 	ret = 0;
 	if (!faccessat(d.dirfd, FW_PENDING, F_OK, AT_SYMLINK_NOFOLLOW)) {
-		ret = fail(err, errlen, -EBUSY, "a confirm window is open on %s", ifname);
+		ret = errbuf_fail(err, errlen, -EBUSY, "a confirm window is open on %s", ifname);
 		goto out;
 	}
 	/* The lock file goes last, while we still hold it: a command that
 	 * opens the directory after this finds nothing and starts afresh. */
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
 		if (unlinkat(d.dirfd, files[i], 0) < 0 && errno != ENOENT && !ret)
-			ret = fail(err, errlen, -errno, "%s/%s: %s", d.path, files[i], strerror(errno));
+			ret = errbuf_fail(err, errlen, -errno, "%s/%s: %s", d.path, files[i], strerror(errno));
 	if (!ret && rmdir(d.path) < 0 && errno != ENOENT)
-		ret = fail(err, errlen, -errno, "%s: %s", d.path, strerror(errno));
+		ret = errbuf_fail(err, errlen, -errno, "%s: %s", d.path, strerror(errno));
 out:
 	fwdir_close(&d);
 	return ret;
@@ -1566,7 +1528,7 @@ int firewall_get_state(const char *ifname, struct firewall_state *st, char *err,
 		st->guard_alive = p.guard > 0 && (kill((pid_t)p.guard, 0) == 0 || errno == EPERM);
 		pending_free(&p);
 	} else if (ret != -ENOENT) {
-		ret = fail(err, errlen, ret, "%s/" FW_PENDING ": %s", d.path,
+		ret = errbuf_fail(err, errlen, ret, "%s/" FW_PENDING ": %s", d.path,
 			   ret == -EBADMSG ? "not a pending record" : strerror(-ret));
 		goto out;
 	}
@@ -1597,7 +1559,7 @@ int firewall_get_state(const char *ifname, struct firewall_state *st, char *err,
 			st->snapshot_time = (time_t)strtoll(t + 9, NULL, 10);
 		textbuf_free_text(text, len);
 	} else if (ret != -ENOENT) {
-		ret = fail(err, errlen, ret, "%s/" FW_SNAPSHOT ": %s", d.path, strerror(-ret));
+		ret = errbuf_fail(err, errlen, ret, "%s/" FW_SNAPSHOT ": %s", d.path, strerror(-ret));
 		goto out;
 	}
 	ret = 0;
@@ -1755,11 +1717,11 @@ int firewall_panic_on(const struct firewall_panic *p, char *err, size_t errlen)
 
 	firewall_panic_render(&b, p);
 	if (b.err) {
-		ret = fail(err, errlen, b.err, "%s", strerror(-b.err));
+		ret = errbuf_fail(err, errlen, b.err, "%s", strerror(-b.err));
 	} else {
 		ret = firewall_run(b.buf, e, sizeof(e));
 		if (ret)
-			fail(err, errlen, ret, "nft refused the panic table; nothing changed:\n%s", e);
+			errbuf_fail(err, errlen, ret, "nft refused the panic table; nothing changed:\n%s", e);
 	}
 	textbuf_wipe(&b);
 	return ret;
@@ -1790,6 +1752,6 @@ int firewall_panic_off(bool *was_on, char *err, size_t errlen)
 		*was_on = on;
 	ret = delete_table(FIREWALL_PANIC_TABLE, e, sizeof(e));
 	if (ret)
-		fail(err, errlen, ret, "cannot delete table inet " FIREWALL_PANIC_TABLE ":\n%s", e);
+		errbuf_fail(err, errlen, ret, "cannot delete table inet " FIREWALL_PANIC_TABLE ":\n%s", e);
 	return ret;
 }

@@ -9,6 +9,7 @@
 #include "wgconf.h"
 #include "wgctl.h"
 
+#include "common/errbuf.h"
 #include "common/config.h"
 #include "common/fileio.h"
 #include "common/textbuf.h"
@@ -44,17 +45,6 @@ static void __attribute__((format(printf, 2, 3))) say(bool quiet, const char *fm
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-static int __attribute__((format(printf, 4, 5)))
-fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
 }
 
 /* --- facts ------------------------------------------------------------------ */
@@ -130,13 +120,13 @@ static int resolve_endpoints(struct facts *x, const struct conf *conf, char *err
 		if (e->literal) {
 			ret = add_endpoint(x, &e->addr, e->port);
 			if (ret)
-				return fail(err, errlen, ret, "kill switch: %s", strerror(-ret));
+				return errbuf_fail(err, errlen, ret, "kill switch: %s", strerror(-ret));
 			continue;
 		}
 		snprintf(port, sizeof(port), "%u", e->port);
 		g = getaddrinfo(e->host, port, &hints, &res);
 		if (g)
-			return fail(err, errlen, -EHOSTUNREACH,
+			return errbuf_fail(err, errlen, -EHOSTUNREACH,
 				    "kill switch: cannot resolve the endpoint `%s:%u' of peer %zu "
 				    "(line %u): %s; the tunnel could not get out",
 				    e->host, e->port, i + 1, conf->peers[i].endpoint_line,
@@ -153,7 +143,7 @@ static int resolve_endpoints(struct facts *x, const struct conf *conf, char *err
 			ret = add_endpoint(x, &a, e->port);
 			if (ret) {
 				freeaddrinfo(res);
-				return fail(err, errlen, ret, "kill switch: %s", strerror(-ret));
+				return errbuf_fail(err, errlen, ret, "kill switch: %s", strerror(-ret));
 			}
 		}
 		freeaddrinfo(res);
@@ -198,7 +188,7 @@ static int gather(struct facts *x, const char *ifname, const struct conf *conf,
 	x->f.wan = x->wan;
 	if (pol->any_egress && pol->forwards && !x->wan[0]) {
 		netlink_close(nl);
-		return fail(err, errlen, -EINVAL,
+		return errbuf_fail(err, errlen, -EINVAL,
 			    "a peer has Egress = on, but this host has no default route to find the "
 			    "WAN interface by: set WANInterface in [Policy]");
 	}
@@ -246,7 +236,7 @@ static int resolve(const struct conf *conf, const char *filename, struct policy 
 		char msg[WGCONF_ERROR_STRLEN];
 
 		wgconf_error_format(msg, sizeof(msg), &werr);
-		return fail(err, errlen, ret, "%s", msg);
+		return errbuf_fail(err, errlen, ret, "%s", msg);
 	}
 	return 0;
 }
@@ -257,7 +247,7 @@ static int render(const char *ifname, const struct conf *conf, const struct poli
 	int ret;
 
 	if (!firewall_valid_ifname(ifname))
-		return fail(err, errlen, -EINVAL,
+		return errbuf_fail(err, errlen, -EINVAL,
 			    "`%s' cannot name an nftables table: use letters, digits, '_', '-' and '.'",
 			    ifname);
 	if (!pol->enabled) {
@@ -269,7 +259,7 @@ static int render(const char *ifname, const struct conf *conf, const struct poli
 		return ret;
 	nftpolicy_render(out, conf, pol, &x->f);
 	if (out->err)
-		return fail(err, errlen, out->err, "%s", strerror(-out->err));
+		return errbuf_fail(err, errlen, out->err, "%s", strerror(-out->err));
 	return 0;
 }
 
@@ -354,10 +344,10 @@ static int state_dir(char *err, size_t errlen)
 	int fd;
 
 	if (mkdir(FIREWALL_STATE_DIR, 0755) < 0 && errno != EEXIST)
-		return fail(err, errlen, -errno, "%s: %s", FIREWALL_STATE_DIR, strerror(errno));
+		return errbuf_fail(err, errlen, -errno, "%s: %s", FIREWALL_STATE_DIR, strerror(errno));
 	fd = open(FIREWALL_STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "%s: %s", FIREWALL_STATE_DIR, strerror(errno));
+		return errbuf_fail(err, errlen, -errno, "%s: %s", FIREWALL_STATE_DIR, strerror(errno));
 	return fd;
 }
 
@@ -373,7 +363,7 @@ static int record_load(int dirfd, const char *ifname, struct sysctls_applied *re
 	record_name(name, sizeof(name), ifname);
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : fail(err, errlen, -errno, "%s/%s: %s",
+		return errno == ENOENT ? 0 : errbuf_fail(err, errlen, -errno, "%s/%s: %s",
 						  FIREWALL_STATE_DIR, name, strerror(errno));
 	ret = fileio_read_bounded(fd, RECORD_FILE_MAX, &text, &len);
 	close(fd);
@@ -382,7 +372,7 @@ static int record_load(int dirfd, const char *ifname, struct sysctls_applied *re
 	if (!ret)
 		ret = sysctls_applied_parse(text, len, rec, err, errlen);
 	else
-		fail(err, errlen, ret, "%s/%s: %s", FIREWALL_STATE_DIR, name, strerror(-ret));
+		errbuf_fail(err, errlen, ret, "%s/%s: %s", FIREWALL_STATE_DIR, name, strerror(-ret));
 	textbuf_free_text(text, len);
 	return ret;
 }
@@ -397,7 +387,7 @@ static int record_save(int dirfd, const char *ifname, const struct sysctls_appli
 	record_name(name, sizeof(name), ifname);
 	if (!rec->n) {
 		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
-			return fail(err, errlen, -errno, "%s/%s: %s", FIREWALL_STATE_DIR, name,
+			return errbuf_fail(err, errlen, -errno, "%s/%s: %s", FIREWALL_STATE_DIR, name,
 				    strerror(errno));
 		return 0;
 	}
@@ -406,7 +396,7 @@ static int record_save(int dirfd, const char *ifname, const struct sysctls_appli
 	ret = t.err ? t.err : fileio_write_atomic(dirfd, name, t.buf, t.len, 0600);
 	textbuf_wipe(&t);
 	if (ret)
-		return fail(err, errlen, ret, "%s/%s: %s", FIREWALL_STATE_DIR, name, strerror(-ret));
+		return errbuf_fail(err, errlen, ret, "%s/%s: %s", FIREWALL_STATE_DIR, name, strerror(-ret));
 	return 0;
 }
 
@@ -487,7 +477,7 @@ int fwapply_apply(const char *ifname, const struct conf *conf, const char *filen
 	if (ret)
 		goto out;
 	if (firewall_table_name(table, ifname)) {
-		ret = fail(err, errlen, -EINVAL, "invalid interface name `%s'", ifname);
+		ret = errbuf_fail(err, errlen, -EINVAL, "invalid interface name `%s'", ifname);
 		goto out;
 	}
 	if (!pol.enabled) {
@@ -529,7 +519,7 @@ int fwapply_apply(const char *ifname, const struct conf *conf, const char *filen
 		char why[FWAPPLY_ERROR_STRLEN / 2];
 
 		snprintf(why, sizeof(why), "%s", err);
-		fail(err, errlen, ret, "table inet %s is applied, but the sysctls are not: %s",
+		errbuf_fail(err, errlen, ret, "table inet %s is applied, but the sysctls are not: %s",
 		     table, why);
 	}
 out:

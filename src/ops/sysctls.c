@@ -21,6 +21,7 @@
 #define _GNU_SOURCE /* mkostemp */
 #include "sysctls.h"
 
+#include "common/errbuf.h"
 #include "common/fileio.h"
 #include "common/textbuf.h"
 
@@ -32,19 +33,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int __attribute__((format(printf, 4, 5)))
-fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 const char *sysctls_role_name(enum sysctls_role role)
 {
@@ -144,13 +132,13 @@ int sysctls_plan(const struct sysctls_input *in, struct sysctls_plan *out,
 	case SYSCTLS_ROLE_CLIENT:
 		break;
 	default:
-		return fail(err, errlen, -EINVAL, "unknown role %d", (int)in->role);
+		return errbuf_fail(err, errlen, -EINVAL, "unknown role %d", (int)in->role);
 	}
 	if (!in->ifname || !valid_ifname(in->ifname))
-		return fail(err, errlen, -EINVAL, "invalid tunnel interface name \"%s\"",
+		return errbuf_fail(err, errlen, -EINVAL, "invalid tunnel interface name \"%s\"",
 			    in->ifname ? in->ifname : "");
 	if (*wan_name && !valid_ifname(wan_name))
-		return fail(err, errlen, -EINVAL, "invalid WAN interface name \"%s\"", wan_name);
+		return errbuf_fail(err, errlen, -EINVAL, "invalid WAN interface name \"%s\"", wan_name);
 	out->role = in->role;
 	snprintf(out->ifname, sizeof(out->ifname), "%s", in->ifname);
 	key_component(tun, in->ifname);
@@ -302,9 +290,9 @@ static int path_of(char *buf, size_t size, const char *root, const char *key,
 	int ret = sysctls_key_path(buf, size, root, key);
 
 	if (ret == -EINVAL)
-		return fail(err, errlen, ret, "invalid sysctl key \"%s\"", key);
+		return errbuf_fail(err, errlen, ret, "invalid sysctl key \"%s\"", key);
 	if (ret)
-		return fail(err, errlen, ret, "%s: path too long under %s", key, root);
+		return errbuf_fail(err, errlen, ret, "%s: path too long under %s", key, root);
 	return 0;
 }
 
@@ -321,7 +309,7 @@ int sysctls_read(const char *root, const char *key, char value[SYSCTLS_VALUE_MAX
 		return ret;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "%s: %s: %s", key, path, strerror(errno));
+		return errbuf_fail(err, errlen, -errno, "%s: %s: %s", key, path, strerror(errno));
 	for (;;) {
 		ssize_t r = read(fd, buf + len, sizeof(buf) - len);
 
@@ -330,7 +318,7 @@ int sysctls_read(const char *root, const char *key, char value[SYSCTLS_VALUE_MAX
 		if (r < 0) {
 			ret = -errno;
 			close(fd);
-			return fail(err, errlen, ret, "%s: %s: %s", key, path, strerror(-ret));
+			return errbuf_fail(err, errlen, ret, "%s: %s: %s", key, path, strerror(-ret));
 		}
 		if (!r)
 			break;
@@ -342,7 +330,7 @@ int sysctls_read(const char *root, const char *key, char value[SYSCTLS_VALUE_MAX
 	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' ' || buf[len - 1] == '\t'))
 		len--;
 	if (len >= SYSCTLS_VALUE_MAX)
-		return fail(err, errlen, -EOVERFLOW, "%s: %s: value longer than %d bytes", key,
+		return errbuf_fail(err, errlen, -EOVERFLOW, "%s: %s: value longer than %d bytes", key,
 			    path, SYSCTLS_VALUE_MAX - 1);
 	memcpy(value, buf, len);
 	value[len] = '\0';
@@ -359,18 +347,18 @@ int sysctls_write(const char *root, const char *key, const char *value,
 	if (ret)
 		return ret;
 	if (snprintf(line, sizeof(line), "%s\n", value) >= (int)sizeof(line))
-		return fail(err, errlen, -EOVERFLOW, "%s: value too long", key);
+		return errbuf_fail(err, errlen, -EOVERFLOW, "%s: value too long", key);
 	/* No O_CREAT: a key that does not exist is an error, as in
 	 * /proc/sys.  O_TRUNC is what a shell's "echo 1 >" does; /proc/sys
 	 * takes it, and a plain file in the tests needs it. */
 	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "%s: %s: %s", key, path, strerror(errno));
+		return errbuf_fail(err, errlen, -errno, "%s: %s: %s", key, path, strerror(errno));
 	ret = fileio_write_all(fd, line, strlen(line));
 	if (close(fd) && !ret)
 		ret = -errno;
 	if (ret)
-		return fail(err, errlen, ret, "%s: writing %s to %s: %s", key, value, path,
+		return errbuf_fail(err, errlen, ret, "%s: writing %s to %s: %s", key, value, path,
 			    strerror(-ret));
 	return 0;
 }
@@ -535,27 +523,27 @@ int sysctls_applied_parse(const char *buf, size_t len, struct sysctls_applied *o
 		for (int i = 0; i < 3; i++) {
 			tab = i < 2 ? memchr(p, '\t', (size_t)(eol - p)) : NULL;
 			if (i < 2 && !tab)
-				return fail(err, errlen, -EINVAL,
+				return errbuf_fail(err, errlen, -EINVAL,
 					    "line %u: expected KEY<TAB>PREV<TAB>SET", line);
 			f[i] = p;
 			flen[i] = (size_t)((i < 2 ? tab : eol) - p);
 			p = i < 2 ? tab + 1 : eol;
 		}
 		if (memchr(f[2], '\t', flen[2]))
-			return fail(err, errlen, -EINVAL, "line %u: more than three fields", line);
+			return errbuf_fail(err, errlen, -EINVAL, "line %u: more than three fields", line);
 		if (out->n == SYSCTLS_PLAN_MAX)
-			return fail(err, errlen, -EINVAL, "line %u: more than %d changes", line,
+			return errbuf_fail(err, errlen, -EINVAL, "line %u: more than %d changes", line,
 				    SYSCTLS_PLAN_MAX);
 		c = &out->c[out->n];
 		if (flen[0] >= sizeof(c->key))
-			return fail(err, errlen, -EINVAL, "line %u: key too long", line);
+			return errbuf_fail(err, errlen, -EINVAL, "line %u: key too long", line);
 		memcpy(c->key, f[0], flen[0]);
 		c->key[flen[0]] = '\0';
 		if (!valid_key(c->key))
-			return fail(err, errlen, -EINVAL, "line %u: invalid key \"%s\"", line,
+			return errbuf_fail(err, errlen, -EINVAL, "line %u: invalid key \"%s\"", line,
 				    c->key);
 		if (!valid_value(f[1], flen[1]) || !valid_value(f[2], flen[2]))
-			return fail(err, errlen, -EINVAL, "line %u: %s: invalid value", line,
+			return errbuf_fail(err, errlen, -EINVAL, "line %u: %s: invalid value", line,
 				    c->key);
 		memcpy(c->prev, f[1], flen[1]);
 		c->prev[flen[1]] = '\0';
@@ -688,19 +676,19 @@ int sysctls_persist(const char *dir, const struct sysctls_plan *plan,
 	int fd = -1, dfd, ret;
 
 	if (!valid_ifname(plan->ifname))
-		return fail(err, errlen, -EINVAL, "invalid interface name \"%s\"", plan->ifname);
+		return errbuf_fail(err, errlen, -EINVAL, "invalid interface name \"%s\"", plan->ifname);
 	if (sysctls_persist_path(path, sizeof(path), dir, plan->ifname))
-		return fail(err, errlen, -ENAMETOOLONG, "%s: path too long", dir);
+		return errbuf_fail(err, errlen, -ENAMETOOLONG, "%s: path too long", dir);
 	/* A name that does not end in .conf: never read as a setting file
 	 * if we die before the rename. */
 	snprintf(base, sizeof(base), ".90-rampart-%s.conf.XXXXXX", plan->ifname);
 	if (snprintf(tmp, sizeof(tmp), "%s/%s", dir, base) >= (int)sizeof(tmp))
-		return fail(err, errlen, -ENAMETOOLONG, "%s: path too long", dir);
+		return errbuf_fail(err, errlen, -ENAMETOOLONG, "%s: path too long", dir);
 
 	ret = sysctls_render(&t, plan);
 	if (ret == -EINVAL) {
 		textbuf_wipe(&t);
-		return fail(err, errlen, ret,
+		return errbuf_fail(err, errlen, ret,
 			    "%s: the interface name \"%s\" has a '=', which a sysctl.d file "
 			    "cannot hold", path, plan->ifname);
 	}
@@ -709,31 +697,31 @@ int sysctls_persist(const char *dir, const struct sysctls_plan *plan,
 
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		ret = fail(err, errlen, -errno, "%s: creating a temporary file: %s", dir,
+		ret = errbuf_fail(err, errlen, -errno, "%s: creating a temporary file: %s", dir,
 			   strerror(errno));
 		goto out_render;
 	}
 	if (fchmod(fd, 0644)) {
-		ret = fail(err, errlen, -errno, "%s: %s", tmp, strerror(errno));
+		ret = errbuf_fail(err, errlen, -errno, "%s: %s", tmp, strerror(errno));
 		goto out_tmp;
 	}
 	ret = fileio_write_all(fd, t.buf, t.len);
 	if (ret) {
-		fail(err, errlen, ret, "%s: %s", tmp, strerror(-ret));
+		errbuf_fail(err, errlen, ret, "%s: %s", tmp, strerror(-ret));
 		goto out_tmp;
 	}
 	if (fsync(fd)) {
-		ret = fail(err, errlen, -errno, "%s: %s", tmp, strerror(errno));
+		ret = errbuf_fail(err, errlen, -errno, "%s: %s", tmp, strerror(errno));
 		goto out_tmp;
 	}
 	ret = close(fd) ? -errno : 0;
 	fd = -1;
 	if (ret) {
-		fail(err, errlen, ret, "%s: %s", tmp, strerror(-ret));
+		errbuf_fail(err, errlen, ret, "%s: %s", tmp, strerror(-ret));
 		goto out_tmp;
 	}
 	if (rename(tmp, path)) {
-		ret = fail(err, errlen, -errno, "renaming %s to %s: %s", tmp, path,
+		ret = errbuf_fail(err, errlen, -errno, "renaming %s to %s: %s", tmp, path,
 			   strerror(errno));
 		goto out_tmp;
 	}
@@ -741,7 +729,7 @@ int sysctls_persist(const char *dir, const struct sysctls_plan *plan,
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
 		if (fsync(dfd))
-			ret = fail(err, errlen, -errno, "%s: %s", dir, strerror(errno));
+			ret = errbuf_fail(err, errlen, -errno, "%s: %s", dir, strerror(errno));
 		close(dfd);
 	}
 	textbuf_wipe(&t);
@@ -753,7 +741,7 @@ out_tmp:
 	unlink(tmp);
 out_render:
 	if (ret == -ENOMEM)
-		fail(err, errlen, ret, "%s: %s", path, strerror(ENOMEM));
+		errbuf_fail(err, errlen, ret, "%s: %s", path, strerror(ENOMEM));
 	textbuf_wipe(&t);
 	return ret;
 }
@@ -763,10 +751,10 @@ int sysctls_unpersist(const char *dir, const char *ifname, char *err, size_t err
 	char path[4096];
 
 	if (!valid_ifname(ifname))
-		return fail(err, errlen, -EINVAL, "invalid interface name \"%s\"", ifname);
+		return errbuf_fail(err, errlen, -EINVAL, "invalid interface name \"%s\"", ifname);
 	if (sysctls_persist_path(path, sizeof(path), dir, ifname))
-		return fail(err, errlen, -ENAMETOOLONG, "%s: path too long", dir);
+		return errbuf_fail(err, errlen, -ENAMETOOLONG, "%s: path too long", dir);
 	if (unlink(path) && errno != ENOENT)
-		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+		return errbuf_fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
 	return 0;
 }

@@ -2,6 +2,7 @@
 
 #include "wgconf.h"
 
+#include "common/errbuf.h"
 #include "common/array.h"
 #include "common/config.h"
 #include "common/encoding.h"
@@ -36,19 +37,6 @@ enum {
 	QUOTED_MAX = 160,
 	QUOTED_STRLEN = 4 * QUOTED_MAX + 8,
 };
-
-static int __attribute__((format(printf, 4, 5)))
-fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 /* Anything with a run of 32 or more key-alphabet characters might be a
  * key (hex or base64) and is never shown. */
@@ -561,7 +549,7 @@ static int parse_reply(enum wgctl_reply_kind kind, const void *buf, size_t len,
 	if (ret >= 0)
 		ret = wgctl_reader_take(&r, out);
 	if (ret)
-		fail(err, errlen, ret, "%s", r.msg);
+		errbuf_fail(err, errlen, ret, "%s", r.msg);
 	wgctl_reader_uninit(&r);
 	return ret;
 }
@@ -782,14 +770,14 @@ int wgctl_read_key_file(const char *path, uint8_t key[KEY_LEN], bool *exposed,
 	shown(name, sizeof(name), path);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "Unable to open key file `%s': %s", name,
+		return errbuf_fail(err, errlen, -errno, "Unable to open key file `%s': %s", name,
 			    strerror(errno));
 	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (st.st_mode & (S_IRGRP | S_IROTH)))
 		*exposed = true;
 	ret = fileio_read_bounded(fd, KEY_FILE_MAX, &buf, &len);
 	close(fd);
 	if (ret)
-		return fail(err, errlen, ret, "Unable to read key file `%s': %s", name,
+		return errbuf_fail(err, errlen, ret, "Unable to read key file `%s': %s", name,
 			    strerror(-ret));
 	if (!len) {
 		/* /dev/null or an empty file: zeros, which remove the key. */
@@ -797,17 +785,17 @@ int wgctl_read_key_file(const char *path, uint8_t key[KEY_LEN], bool *exposed,
 		goto out;
 	}
 	if (len > KEY_FILE_MAX) {
-		ret = fail(err, errlen, -EINVAL, "Key file `%s' is longer than %u bytes",
+		ret = errbuf_fail(err, errlen, -EINVAL, "Key file `%s' is longer than %u bytes",
 			   name, (unsigned)KEY_FILE_MAX);
 		goto out;
 	}
 	if (len < KEY_B64_LEN) {
-		ret = fail(err, errlen, -EINVAL, "Invalid length key in key file `%s'", name);
+		ret = errbuf_fail(err, errlen, -EINVAL, "Invalid length key in key file `%s'", name);
 		goto out;
 	}
 	for (size_t i = KEY_B64_LEN; i < len; i++) {
 		if (!strchr(spaces, buf[i]) || !buf[i]) {
-			ret = fail(err, errlen, -EINVAL,
+			ret = errbuf_fail(err, errlen, -EINVAL,
 				   "Found trailing characters after the key in key file `%s'",
 				   name);
 			goto out;
@@ -816,7 +804,7 @@ int wgctl_read_key_file(const char *path, uint8_t key[KEY_LEN], bool *exposed,
 	memcpy(b64, buf, KEY_B64_LEN);
 	b64[KEY_B64_LEN] = '\0';
 	if (!encoding_key_from_base64(key, b64))
-		ret = fail(err, errlen, -EINVAL,
+		ret = errbuf_fail(err, errlen, -EINVAL,
 			   "Key in key file `%s' is not the correct length or format", name);
 out:
 	explicit_bzero(b64, sizeof(b64));
@@ -855,7 +843,7 @@ static int parse_allowed_ips(struct wgctl_peer_change *p, const char *arg,
 	int ret = 0;
 
 	if (!copy)
-		return fail(err, errlen, -ENOMEM, "%s", strerror(ENOMEM));
+		return errbuf_fail(err, errlen, -ENOMEM, "%s", strerror(ENOMEM));
 	for (const char *s = arg; *s; s++)
 		if (!strchr(spaces, *s))
 			copy[n++] = *s;
@@ -874,11 +862,11 @@ static int parse_allowed_ips(struct wgctl_peer_change *p, const char *arg,
 		}
 		if (!netaddr_parse_prefix(&prefix, item, &why)) {
 			if (strstr(why, "prefix"))
-				ret = fail(err, errlen, -EINVAL,
+				ret = errbuf_fail(err, errlen, -EINVAL,
 					   "AllowedIP is not in the correct format: `%s' (%s)",
 					   shown(name, sizeof(name), item), why);
 			else
-				ret = fail(err, errlen, -EINVAL,
+				ret = errbuf_fail(err, errlen, -EINVAL,
 					   "Unable to parse IP address: `%s' (%s)",
 					   shown(name, sizeof(name), item), why);
 			break;
@@ -887,7 +875,7 @@ static int parse_allowed_ips(struct wgctl_peer_change *p, const char *arg,
 			warn_host_bits(warnings, &prefix);
 		ret = wgctl_peer_add_allowed_ip(p, &prefix, remove);
 		if (ret) {
-			ret = fail(err, errlen, -EINVAL, "Too many allowed IPs for one peer");
+			ret = errbuf_fail(err, errlen, -EINVAL, "Too many allowed IPs for one peer");
 			break;
 		}
 	}
@@ -919,21 +907,21 @@ int wgctl_parse_set_args(int argc, char *const argv[], struct wgctl_change **out
 
 	*out = NULL;
 	if (!c)
-		return fail(err, errlen, -ENOMEM, "%s", strerror(ENOMEM));
+		return errbuf_fail(err, errlen, -ENOMEM, "%s", strerror(ENOMEM));
 	while (argc > 0) {
 		const char *a = argv[0], *v = argc >= 2 ? argv[1] : NULL;
 		int used = 2;
 
 		if (!strcmp(a, "listen-port") && v && !peer) {
 			if (!netaddr_parse_port(&c->listen_port, v, &why)) {
-				ret = fail(err, errlen, -EINVAL, "Invalid listen port: `%s' (%s)",
+				ret = errbuf_fail(err, errlen, -EINVAL, "Invalid listen port: `%s' (%s)",
 					   shown(name, sizeof(name), v), why);
 				break;
 			}
 			c->has_listen_port = true;
 		} else if (!strcmp(a, "fwmark") && v && !peer) {
 			if (!netaddr_parse_fwmark(&c->fwmark, v, &why)) {
-				ret = fail(err, errlen, -EINVAL,
+				ret = errbuf_fail(err, errlen, -EINVAL,
 					   "Fwmark is neither 0/off nor 0-0xffffffff: `%s'",
 					   shown(name, sizeof(name), v));
 				break;
@@ -948,14 +936,14 @@ int wgctl_parse_set_args(int argc, char *const argv[], struct wgctl_change **out
 			uint8_t key[KEY_LEN];
 
 			if (!encoding_key_from_base64(key, v)) {
-				ret = fail(err, errlen, -EINVAL,
+				ret = errbuf_fail(err, errlen, -EINVAL,
 					   "Key is not the correct length or format: `%s'",
 					   shown(name, sizeof(name), v));
 				break;
 			}
 			peer = wgctl_change_add_peer(c, key);
 			if (!peer) {
-				ret = fail(err, errlen, -errno, "%s", strerror(errno));
+				ret = errbuf_fail(err, errlen, -errno, "%s", strerror(errno));
 				break;
 			}
 		} else if (!strcmp(a, "remove") && peer) {
@@ -963,7 +951,7 @@ int wgctl_parse_set_args(int argc, char *const argv[], struct wgctl_change **out
 			used = 1;
 		} else if (!strcmp(a, "endpoint") && v && peer) {
 			if (!netaddr_parse_endpoint(&peer->endpoint, v, &why)) {
-				ret = fail(err, errlen, -EINVAL, "Unable to parse endpoint: `%s' (%s)",
+				ret = errbuf_fail(err, errlen, -EINVAL, "Unable to parse endpoint: `%s' (%s)",
 					   shown(name, sizeof(name), v), why);
 				break;
 			}
@@ -974,7 +962,7 @@ int wgctl_parse_set_args(int argc, char *const argv[], struct wgctl_change **out
 				break;
 		} else if (!strcmp(a, "persistent-keepalive") && v && peer) {
 			if (!netaddr_parse_keepalive(&peer->keepalive, v, &why)) {
-				ret = fail(err, errlen, -EINVAL,
+				ret = errbuf_fail(err, errlen, -EINVAL,
 					   "Persistent keepalive interval is neither 0/off nor 1-65535: `%s'",
 					   shown(name, sizeof(name), v));
 				break;
@@ -986,7 +974,7 @@ int wgctl_parse_set_args(int argc, char *const argv[], struct wgctl_change **out
 				break;
 			peer->has_preshared_key = true;
 		} else {
-			ret = fail(err, errlen, -EINVAL, "Invalid argument: %s",
+			ret = errbuf_fail(err, errlen, -EINVAL, "Invalid argument: %s",
 				   shown(name, sizeof(name), a));
 			break;
 		}
@@ -1039,7 +1027,7 @@ int wgctl_format_set(struct textbuf *o, const struct wgctl_change *c, char *err,
 			print_hex(o, "preshared_key", p->preshared_key);
 		if (p->has_endpoint) {
 			if (!p->endpoint.literal)
-				return fail(err, errlen, -EINVAL,
+				return errbuf_fail(err, errlen, -EINVAL,
 					    "endpoint `%s' is not resolved",
 					    netaddr_format_endpoint(buf, &p->endpoint));
 			textbuf_printf(o, "endpoint=%s\n",
@@ -1055,7 +1043,7 @@ int wgctl_format_set(struct textbuf *o, const struct wgctl_change *c, char *err,
 	}
 	textbuf_printf(o, "\n");
 	if (o->err)
-		return fail(err, errlen, o->err, "%s", strerror(-o->err));
+		return errbuf_fail(err, errlen, o->err, "%s", strerror(-o->err));
 	return 0;
 }
 
@@ -1077,7 +1065,7 @@ static int resolution_retries(int *out, char *err, size_t errlen)
 		return 0;
 	}
 	if (!netaddr_parse_u32(&v, s, INT_MAX, &why))
-		return fail(err, errlen, -EINVAL,
+		return errbuf_fail(err, errlen, -EINVAL,
 			    "Unable to parse WG_ENDPOINT_RESOLUTION_RETRIES: `%s'",
 			    shown(name, sizeof(name), s));
 	*out = (int)v;
@@ -1134,7 +1122,7 @@ static int resolve_endpoint(struct netaddr_endpoint *ep, int retries, char *err,
 		    ret == EAI_NODATA ||
 #endif
 		    ep->literal || (retries >= 0 && !retries--))
-			return fail(err, errlen, -EHOSTUNREACH, "%s: `%s'",
+			return errbuf_fail(err, errlen, -EHOSTUNREACH, "%s: `%s'",
 				    ret == EAI_SYSTEM ? strerror(errno) : gai_strerror(ret),
 				    name);
 		log_warn("%s: `%s'. Trying again in %.2f seconds...",
@@ -1146,17 +1134,17 @@ static int resolve_endpoint(struct netaddr_endpoint *ep, int retries, char *err,
 	if (!((res->ai_family == AF_INET && res->ai_addrlen == sizeof(struct sockaddr_in)) ||
 	      (res->ai_family == AF_INET6 && res->ai_addrlen == sizeof(struct sockaddr_in6)))) {
 		freeaddrinfo(res);
-		return fail(err, errlen, -EAFNOSUPPORT,
+		return errbuf_fail(err, errlen, -EAFNOSUPPORT,
 			    "Neither IPv4 nor IPv6 address found: `%s'", name);
 	}
 	ret = getnameinfo(res->ai_addr, res->ai_addrlen, nhost, sizeof(nhost), nserv,
 			  sizeof(nserv), NI_DGRAM | NI_NUMERICSERV | NI_NUMERICHOST);
 	freeaddrinfo(res);
 	if (ret)
-		return fail(err, errlen, -EHOSTUNREACH, "%s: `%s'", gai_strerror(ret), name);
+		return errbuf_fail(err, errlen, -EHOSTUNREACH, "%s: `%s'", gai_strerror(ret), name);
 	snprintf(text, sizeof(text), strchr(nhost, ':') ? "[%s]:%s" : "%s:%s", nhost, nserv);
 	if (!netaddr_parse_endpoint(&out, text, &why) || !out.literal)
-		return fail(err, errlen, -EHOSTUNREACH, "Unusable address `%s' for `%s'",
+		return errbuf_fail(err, errlen, -EHOSTUNREACH, "Unusable address `%s' for `%s'",
 			    shown(host, sizeof(host), text), name);
 	*ep = out;
 	return 0;
@@ -1195,17 +1183,17 @@ int wgctl_load_conf(const char *path, struct conf **out, char *err, size_t errle
 	shown(name, sizeof(name), path);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "Unable to open `%s': %s", name,
+		return errbuf_fail(err, errlen, -errno, "Unable to open `%s': %s", name,
 			    strerror(errno));
 	/* One byte more than the parser takes, so that it names the excess. */
 	ret = fileio_read_bounded(fd, WGCONF_FILE_MAX, &buf, &len);
 	close(fd);
 	if (ret)
-		return fail(err, errlen, ret, "Unable to read `%s': %s", name, strerror(-ret));
+		return errbuf_fail(err, errlen, ret, "Unable to read `%s': %s", name, strerror(-ret));
 	ret = wgconf_parse(buf, len, name, out, &perr);
 	if (ret) {
 		wgconf_error_format(msg, sizeof(msg), &perr);
-		fail(err, errlen, ret, "%s", msg);
+		errbuf_fail(err, errlen, ret, "%s", msg);
 	}
 	if (buf)
 		textbuf_free_text(buf, len);
@@ -1250,7 +1238,7 @@ int wgctl_conf_check_wg_only(const struct conf *conf, const char *filename, char
 	}
 	if (!first)
 		return 0;
-	return fail(err, errlen, -EINVAL,
+	return errbuf_fail(err, errlen, -EINVAL,
 		    "%s:%u: %s: a wg-quick key, which setconf does not take "
 		    "(`rampart strip' prints the part it takes)",
 		    shown(name, sizeof(name), filename ? filename : "(input)"), first, key);
@@ -1307,12 +1295,12 @@ static int socket_path(struct sockaddr_un *addr, const char *ifname, char *err,
 	memset(addr, 0, sizeof(*addr));
 	addr->sun_family = AF_UNIX;
 	if (!valid_ifname(ifname))
-		return fail(err, errlen, -EINVAL,
+		return errbuf_fail(err, errlen, -EINVAL,
 			    "Invalid argument (`%s' is not an interface name: 1 to 15 bytes, no '/')",
 			    shown(name, sizeof(name), ifname));
 	if ((size_t)snprintf(addr->sun_path, sizeof(addr->sun_path), "%s/%s.sock", socket_dir,
 			     ifname) >= sizeof(addr->sun_path))
-		return fail(err, errlen, -ENAMETOOLONG, "%s (socket path under %s)",
+		return errbuf_fail(err, errlen, -ENAMETOOLONG, "%s (socket path under %s)",
 			    strerror(ENAMETOOLONG), socket_dir);
 	return 0;
 }
@@ -1358,26 +1346,26 @@ static int open_socket(const char *ifname, int *fdp, char *err, size_t errlen)
 		return ret;
 	if (stat(addr.sun_path, &st) < 0) {
 		if (errno == ENOENT)
-			return fail(err, errlen, -ENODEV, "%s (%s: %s)", strerror(ENODEV),
+			return errbuf_fail(err, errlen, -ENODEV, "%s (%s: %s)", strerror(ENODEV),
 				    addr.sun_path, strerror(ENOENT));
-		return fail(err, errlen, -errno, "%s (%s)", strerror(errno), addr.sun_path);
+		return errbuf_fail(err, errlen, -errno, "%s (%s)", strerror(errno), addr.sun_path);
 	}
 	if (!S_ISSOCK(st.st_mode))
-		return fail(err, errlen, -ENOTSOCK, "%s (%s is not a socket)",
+		return errbuf_fail(err, errlen, -ENOTSOCK, "%s (%s is not a socket)",
 			    strerror(ENOTSOCK), addr.sun_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "%s", strerror(errno));
+		return errbuf_fail(err, errlen, -errno, "%s", strerror(errno));
 	ret = connect_path(fd, &addr, now_ms() + timeout_ms());
 	if (ret) {
 		close(fd);
 		if (ret == -ECONNREFUSED)
-			return fail(err, errlen, ret, "%s (%s: no daemon is listening)",
+			return errbuf_fail(err, errlen, ret, "%s (%s: no daemon is listening)",
 				    strerror(-ret), addr.sun_path);
 		if (ret == -ETIMEDOUT)
-			return fail(err, errlen, ret, "%s (%s: the daemon accepts no connection)",
+			return errbuf_fail(err, errlen, ret, "%s (%s: the daemon accepts no connection)",
 				    strerror(-ret), addr.sun_path);
-		return fail(err, errlen, ret, "%s (%s)", strerror(-ret), addr.sun_path);
+		return errbuf_fail(err, errlen, ret, "%s (%s)", strerror(-ret), addr.sun_path);
 	}
 	*fdp = fd;
 	return 0;
@@ -1406,11 +1394,11 @@ static int transact(const char *ifname, const char *req, size_t req_len,
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			ret = fail(err, errlen, -errno, "%s", strerror(errno));
+			ret = errbuf_fail(err, errlen, -errno, "%s", strerror(errno));
 			break;
 		}
 		if (!n) {
-			ret = fail(err, errlen, -ETIMEDOUT,
+			ret = errbuf_fail(err, errlen, -ETIMEDOUT,
 				   "%s (%s: no answer from the daemon in %d ms)",
 				   strerror(ETIMEDOUT), ifname, wait);
 			break;
@@ -1423,7 +1411,7 @@ static int transact(const char *ifname, const char *req, size_t req_len,
 				write_err = errno; /* its reply may still be there */
 				sent = req_len;
 			} else if (errno != EAGAIN && errno != EINTR) {
-				ret = fail(err, errlen, -errno, "%s", strerror(errno));
+				ret = errbuf_fail(err, errlen, -errno, "%s", strerror(errno));
 				break;
 			}
 		}
@@ -1434,22 +1422,22 @@ static int transact(const char *ifname, const char *req, size_t req_len,
 			continue;
 		if (n <= 0) {
 			if (n < 0 && errno != ECONNRESET) {
-				ret = fail(err, errlen, -errno, "%s", strerror(errno));
+				ret = errbuf_fail(err, errlen, -errno, "%s", strerror(errno));
 				break;
 			}
 			ret = wgctl_reader_finish(r);
 			if (ret && write_err)
-				ret = fail(err, errlen, -write_err,
+				ret = errbuf_fail(err, errlen, -write_err,
 					   "%s (%s: the daemon closed the connection during the request)",
 					   strerror(write_err), ifname);
 			else if (ret)
-				ret = fail(err, errlen, ret, "%s (%s)", strerror(-ret), r->msg);
+				ret = errbuf_fail(err, errlen, ret, "%s (%s)", strerror(-ret), r->msg);
 			break;
 		}
 		ret = wgctl_reader_feed(r, buf, (size_t)n, &used);
 		explicit_bzero(buf, (size_t)n);
 		if (ret < 0) {
-			ret = fail(err, errlen, ret, "%s (%s)", strerror(-ret), r->msg);
+			ret = errbuf_fail(err, errlen, ret, "%s (%s)", strerror(-ret), r->msg);
 			break;
 		}
 		if (ret == 1) {
@@ -1474,7 +1462,7 @@ int wgctl_get_device(const char *ifname, struct wgctl_device **out, char *err,
 	if (!ret) {
 		ret = wgctl_reader_take(&r, out);
 		if (ret)
-			fail(err, errlen, ret, "%s", r.msg);
+			errbuf_fail(err, errlen, ret, "%s", r.msg);
 		else
 			snprintf((*out)->name, sizeof((*out)->name), "%s", ifname);
 	}
@@ -1497,7 +1485,7 @@ int wgctl_set_device(const char *ifname, const struct wgctl_change *c, char *err
 	if (!ret) {
 		ret = wgctl_reader_take(&r, NULL);
 		if (ret)
-			fail(err, errlen, ret, "%s", r.msg);
+			errbuf_fail(err, errlen, ret, "%s", r.msg);
 	}
 	wgctl_reader_uninit(&r);
 out:
@@ -1550,7 +1538,7 @@ int wgctl_list_interfaces(char ***out, size_t *n_out, char *err, size_t errlen)
 	dir = opendir(socket_dir);
 	if (!dir) {
 		if (errno != ENOENT)
-			return fail(err, errlen, -errno, "%s (%s)", strerror(errno), socket_dir);
+			return errbuf_fail(err, errlen, -errno, "%s (%s)", strerror(errno), socket_dir);
 	} else {
 		while ((ent = readdir(dir))) {
 			size_t len = strlen(ent->d_name);
@@ -1591,7 +1579,7 @@ int wgctl_list_interfaces(char ***out, size_t *n_out, char *err, size_t errlen)
 		if (list)
 			list[n] = NULL;
 		wgctl_list_free(list);
-		return fail(err, errlen, ret, "%s", strerror(-ret));
+		return errbuf_fail(err, errlen, ret, "%s", strerror(-ret));
 	}
 	*out = list;
 	*n_out = n;
@@ -1608,20 +1596,20 @@ int wgctl_apply_conf(const char *ifname, const struct conf *conf, enum wgctl_mod
 
 	ret = wgctl_change_from_conf(conf, mode, &c);
 	if (ret)
-		return fail(err, errlen, ret, "%s", strerror(-ret));
+		return errbuf_fail(err, errlen, ret, "%s", strerror(-ret));
 	ret = wgctl_change_resolve(c, err, errlen);
 	if (ret)
 		goto out;
 	if (mode == WGCTL_SYNCCONF && c->n_peers) {
 		ret = wgctl_get_device(ifname, &running, msg, sizeof(msg));
 		if (ret) {
-			fail(err, errlen, ret, "Unable to retrieve current interface configuration: %s",
+			errbuf_fail(err, errlen, ret, "Unable to retrieve current interface configuration: %s",
 			     msg);
 			goto out;
 		}
 		ret = wgctl_change_sync(c, running);
 		if (ret) {
-			fail(err, errlen, ret, "%s", strerror(-ret));
+			errbuf_fail(err, errlen, ret, "%s", strerror(-ret));
 			goto out;
 		}
 	}
