@@ -27,6 +27,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: %s firewall { show | confirm | rollback | flush } INTERFACE\n"
+		"       %s firewall show CONFIG_FILE\n"
 		"       %s firewall apply [--confirm-timeout SECS | --no-confirm] "
 		"[--persist-sysctls] CONFIG_FILE | INTERFACE\n"
 		"       %s firewall render CONFIG_FILE | INTERFACE\n"
@@ -48,7 +49,7 @@ static void usage(FILE *f)
 		"  A CONFIG_FILE is named INTERFACE.conf; an INTERFACE alone means\n"
 		"  /etc/wireguard/INTERFACE.conf. docs/firewall.md explains every rule.\n"
 		"  State is kept in " FIREWALL_STATE_DIR "/INTERFACE.fw/.\n",
-		prog_name, prog_name, prog_name, prog_name);
+		prog_name, prog_name, prog_name, prog_name, prog_name);
 }
 
 /* CONFIG_FILE | INTERFACE as `rampart up` reads it: the path, the
@@ -142,14 +143,14 @@ static int fw_render_main(int argc, char *argv[])
 
 /* The role's sysctls, if the interface's config can be read: the role
  * comes from it. */
-static void print_sysctls(const char *ifname)
+static void print_sysctls(const char *ifname, const char *config)
 {
 	char path[QUICK_PATH_MAX], err[FWAPPLY_ERROR_STRLEN];
 	struct textbuf out = { 0 };
 	struct conf *conf = NULL;
 	bool ok;
 
-	if (quick_config_path(ifname, path, sizeof(path)) ||
+	if (quick_config_path(config, path, sizeof(path)) ||
 	    wgctl_load_conf(path, &conf, err, sizeof(err))) {
 		printf("sysctls: unknown (no readable %s to take the role from)\n", path);
 		return;
@@ -225,10 +226,25 @@ static void print_snapshot(const struct firewall_state *st)
 static int fw_show_main(int argc, char *argv[])
 {
 	char err[FIREWALL_ERROR_STRLEN], table[FIREWALL_TABLE_STRLEN];
+	char ifname[QUICK_IFNAME_MAX + 1];
+	const char *config = argc == 2 ? argv[1] : NULL;
 	struct firewall_state st;
 	struct textbuf list = { 0 };
 	bool exists, panic;
-	int ret = one_ifname(argc, argv, "firewall show");
+	int ret;
+
+	/* A path NAME.conf stands for interface NAME, its config read for
+	 * the sysctl report (an interface name alone means
+	 * /etc/wireguard/NAME.conf). */
+	if (config && strchr(config, '/')) {
+		if (!quick_ifname_from_path(config, ifname)) {
+			fprintf(stderr, "%s firewall show: `%s': the config file must be a valid "
+				"interface name, followed by .conf\n", prog_name, config);
+			return EXIT_USAGE;
+		}
+		argv[1] = ifname;
+	}
+	ret = one_ifname(argc, argv, "firewall show");
 
 	if (ret)
 		return ret < 0 ? 0 : ret;
@@ -259,7 +275,7 @@ static int fw_show_main(int argc, char *argv[])
 	printf("panic: %s\n", panic ? "ON (table inet " FIREWALL_PANIC_TABLE " drops everything "
 	       "but loopback and SSH; `rampart panic off' ends it)" : "off");
 
-	print_sysctls(argv[1]);
+	print_sysctls(argv[1], config);
 
 	return fflush(stdout) ? EXIT_FAIL : 0;
 }
