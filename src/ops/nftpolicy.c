@@ -41,6 +41,7 @@ void nftpolicy_table_name(char *buf, size_t size, const char *ifname)
 struct plist {
 	struct textbuf t; /* "a, b, c" */
 	size_t n;
+	bool all;         /* a /0 was among them: every address of the family */
 };
 
 static void plist_add(struct plist *l, const struct netaddr_prefix *p, int family)
@@ -97,19 +98,14 @@ static void emit_match(struct textbuf *o, const char *what, struct plist *l)
 		textbuf_printf(o, "%s { %s }", what, plist_str(l));
 }
 
-static void plist_uninit(struct plist *l)
-{
-	if (l->t.err)
-		l->n = 0;
-	textbuf_wipe(&l->t);
-	l->n = 0;
-}
-
-/* Copies an element list's error into the output. */
-static void plist_check(struct textbuf *o, const struct plist *l)
+/* Copies the list's error into the output and empties the list. */
+static void plist_done(struct textbuf *o, struct plist *l)
 {
 	if (l->t.err)
 		textbuf_fail(o, l->t.err);
+	textbuf_wipe(&l->t);
+	l->n = 0;
+	l->all = false;
 }
 
 /* "tcp dport 53", "udp dport 8000-8080", "meta l4proto tcp", "". */
@@ -137,6 +133,25 @@ struct render {
 	const char *ifname;
 	char table[NFTPOLICY_TABLE_MAX];
 };
+
+/* One rule per family that v has prefixes of: "HEAD ip DIR { ... }TAIL". */
+static void emit_list_rules(struct render *r, const char *head, const char *dir,
+			    const struct conf_prefix *v, size_t n, const char *tail)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(families); i++) {
+		struct plist l = { 0 };
+		char what[16];
+
+		plist_add_all(&l, v, n, families[i]);
+		if (l.n) {
+			snprintf(what, sizeof(what), "%s %s", ipkw(families[i]), dir);
+			textbuf_printf(r->o, "\t\t%s", head);
+			emit_match(r->o, what, &l);
+			textbuf_printf(r->o, "%s\n", tail);
+		}
+		plist_done(r->o, &l);
+	}
+}
 
 static void emit_log(struct render *r, const char *chain)
 {
@@ -221,6 +236,7 @@ static void emit_ssh(struct render *r)
 {
 	const struct policy *pol = r->pol;
 	unsigned port = pol->ssh_port;
+	char tail[96];
 
 	if (pol->ssh_limit.count) {
 		/* Seed 001: "recent --hitcount 10 --seconds 60" against brute
@@ -239,18 +255,8 @@ static void emit_ssh(struct render *r)
 	if (pol->ssh_tunnel)
 		textbuf_printf(r->o, "\t\tiifname \"%s\" tcp dport %u accept comment \"SSH over the tunnel\"\n",
 			       r->ifname, port);
-	for (size_t i = 0; i < ARRAY_SIZE(families); i++) {
-		struct plist l = { 0 };
-
-		plist_add_all(&l, pol->ssh_from, pol->n_ssh_from, families[i]);
-		if (l.n) {
-			textbuf_printf(r->o, "\t\t");
-			emit_match(r->o, families[i] == AF_INET ? "ip saddr" : "ip6 saddr", &l);
-			textbuf_printf(r->o, " tcp dport %u accept comment \"SSH from management\"\n", port);
-		}
-		plist_check(r->o, &l);
-		plist_uninit(&l);
-	}
+	snprintf(tail, sizeof(tail), " tcp dport %u accept comment \"SSH from management\"", port);
+	emit_list_rules(r, "", "saddr", pol->ssh_from, pol->n_ssh_from, tail);
 	if (r->f->has_ssh_session) {
 		char buf[NETADDR_IP_STRLEN];
 
@@ -317,17 +323,15 @@ static void peer_sources(struct plist *l, const struct conf_peer *peer, int fami
 		/* A /0 peer's sources are everything: the tunnel enforces
 		 * them (cryptokey routing), so "iifname" is enough. */
 		if (peer->allowed_ips[j].prefix.cidr == 0 &&
-		    peer->allowed_ips[j].prefix.addr.family == family) {
-			l->n = (size_t)-1;
-			return;
-		}
+		    peer->allowed_ips[j].prefix.addr.family == family)
+			l->all = true;
 		plist_add(l, &peer->allowed_ips[j].prefix, family);
 	}
 }
 
 static void emit_sources(struct render *r, struct plist *src, int family)
 {
-	if (src->n == (size_t)-1)
+	if (src->all)
 		textbuf_printf(r->o, " meta nfproto %s", family == AF_INET ? "ipv4" : "ipv6");
 	else {
 		textbuf_printf(r->o, " ");
@@ -342,7 +346,7 @@ static void emit_peer_forwards(struct render *r, const struct conf_peer *peer)
 		struct plist src = { 0 };
 
 		peer_sources(&src, peer, fam);
-		if (src.n) {
+		if (src.n || src.all) {
 			for (size_t k = 0; k < peer->forwards.n; k++) {
 				const struct conf_forward *fw = &peer->forwards.v[k];
 				struct plist dst = { 0 };
@@ -356,8 +360,7 @@ static void emit_peer_forwards(struct render *r, const struct conf_peer *peer)
 				emit_match(r->o, fam == AF_INET ? "ip daddr" : "ip6 daddr", &dst);
 				emit_ports(r->o, &fw->ports);
 				textbuf_printf(r->o, " accept comment \"Forward\"\n");
-				plist_check(r->o, &dst);
-				plist_uninit(&dst);
+				plist_done(r->o, &dst);
 			}
 			if (peer->egress.set && peer->egress.on && r->f->wan && r->f->wan[0]) {
 				textbuf_printf(r->o, "\t\tiifname \"%s\" oifname \"%s\"", r->ifname, r->f->wan);
@@ -365,10 +368,7 @@ static void emit_peer_forwards(struct render *r, const struct conf_peer *peer)
 				textbuf_printf(r->o, " accept comment \"Egress\"\n");
 			}
 		}
-		if (src.n != (size_t)-1)
-			plist_check(r->o, &src);
-		src.n = 0;
-		plist_uninit(&src);
+		plist_done(r->o, &src);
 	}
 }
 
@@ -418,19 +418,12 @@ static void emit_forward(struct render *r)
 			textbuf_printf(r->o,
 				       "\t\tiifname \"%s\" oifname \"%s\" accept comment \"peer to peer\"\n",
 				       r->ifname, r->ifname);
-		for (size_t i = 0; i < ARRAY_SIZE(families); i++) {
-			struct plist l = { 0 };
+		char head[64];
 
-			plist_add_all(&l, pol->local_networks, pol->n_local_networks, families[i]);
-			if (l.n) {
-				textbuf_printf(r->o, "\t\tiifname != \"%s\" oifname \"%s\" ", r->ifname,
-					       r->ifname);
-				emit_match(r->o, families[i] == AF_INET ? "ip saddr" : "ip6 saddr", &l);
-				textbuf_printf(r->o, " accept comment \"LocalNetworks\"\n");
-			}
-			plist_check(r->o, &l);
-			plist_uninit(&l);
-		}
+		snprintf(head, sizeof(head), "iifname != \"%s\" oifname \"%s\" ", r->ifname,
+			 r->ifname);
+		emit_list_rules(r, head, "saddr", pol->local_networks, pol->n_local_networks,
+				" accept comment \"LocalNetworks\"");
 	}
 	emit_log(r, "forward");
 	textbuf_printf(r->o, "\t\tcounter comment \"dropped\"\n\t}\n\n");
@@ -447,24 +440,15 @@ static void emit_postrouting(struct render *r)
 	for (size_t i = 0; i < ARRAY_SIZE(families); i++) {
 		int fam = families[i];
 		struct plist l = { 0 };
-		bool all = false;
 
 		for (size_t p = 0; p < r->conf->n_peers; p++) {
 			const struct conf_peer *peer = &r->conf->peers[p];
-			struct plist src = { 0 };
 
-			if (!peer->egress.set || !peer->egress.on)
-				continue;
-			peer_sources(&src, peer, fam);
-			if (src.n == (size_t)-1)
-				all = true;
-			else
-				plist_add_all(&l, peer->allowed_ips, peer->n_allowed_ips, fam);
-			src.n = 0;
-			plist_uninit(&src);
+			if (peer->egress.set && peer->egress.on)
+				peer_sources(&l, peer, fam);
 		}
-		if (!l.n && !all) {
-			plist_uninit(&l);
+		if (!l.n && !l.all) {
+			plist_done(r->o, &l);
 			continue;
 		}
 		if (!any)
@@ -473,15 +457,9 @@ static void emit_postrouting(struct render *r)
 				       "\t\ttype nat hook postrouting priority srcnat; policy accept;\n");
 		any = true;
 		textbuf_printf(r->o, "\t\tiifname \"%s\" oifname \"%s\"", r->ifname, r->f->wan);
-		if (all)
-			textbuf_printf(r->o, " meta nfproto %s", fam == AF_INET ? "ipv4" : "ipv6");
-		else {
-			textbuf_printf(r->o, " ");
-			emit_match(r->o, fam == AF_INET ? "ip saddr" : "ip6 saddr", &l);
-		}
+		emit_sources(r, &l, fam);
 		textbuf_printf(r->o, " masquerade comment \"Egress\"\n");
-		plist_check(r->o, &l);
-		plist_uninit(&l);
+		plist_done(r->o, &l);
 	}
 	if (any)
 		textbuf_printf(r->o, "\t}\n\n");
@@ -524,18 +502,8 @@ static void emit_output(struct render *r)
 			       "\t\ttcp sport %u ct state established accept "
 			       "comment \"the SSH session rampart ran in\"\n",
 			       r->f->ssh_server_port);
-	for (size_t i = 0; i < ARRAY_SIZE(families); i++) {
-		struct plist l = { 0 };
-
-		plist_add_all(&l, pol->kill_switch_allow, pol->n_kill_switch_allow, families[i]);
-		if (l.n) {
-			textbuf_printf(r->o, "\t\t");
-			emit_match(r->o, families[i] == AF_INET ? "ip daddr" : "ip6 daddr", &l);
-			textbuf_printf(r->o, " accept comment \"KillSwitchAllow\"\n");
-		}
-		plist_check(r->o, &l);
-		plist_uninit(&l);
-	}
+	emit_list_rules(r, "", "daddr", pol->kill_switch_allow, pol->n_kill_switch_allow,
+			" accept comment \"KillSwitchAllow\"");
 	emit_log(r, "output");
 	textbuf_printf(r->o, "\t\tcounter comment \"kill switch\"\n\t}\n\n");
 }

@@ -18,7 +18,6 @@
  * IPv6 decides accept_redirects on the interface's own key
  * (rt6_do_redirect), so there too the plan sets it per interface; for
  * accept_source_route it takes the smaller of all and the interface. */
-#define _GNU_SOURCE /* mkostemp */
 #include "sysctls.h"
 
 #include "common/errbuf.h"
@@ -671,18 +670,13 @@ int sysctls_persist_path(char *buf, size_t size, const char *dir, const char *if
 int sysctls_persist(const char *dir, const struct sysctls_plan *plan,
 		    char *err, size_t errlen)
 {
-	char path[4096], tmp[4096], base[64];
+	char path[4096];
 	struct textbuf t = { 0 };
-	int fd = -1, dfd, ret;
+	int dfd, ret;
 
 	if (!valid_ifname(plan->ifname))
 		return errbuf_fail(err, errlen, -EINVAL, "invalid interface name \"%s\"", plan->ifname);
 	if (sysctls_persist_path(path, sizeof(path), dir, plan->ifname))
-		return errbuf_fail(err, errlen, -ENAMETOOLONG, "%s: path too long", dir);
-	/* A name that does not end in .conf: never read as a setting file
-	 * if we die before the rename. */
-	snprintf(base, sizeof(base), ".90-rampart-%s.conf.XXXXXX", plan->ifname);
-	if (snprintf(tmp, sizeof(tmp), "%s/%s", dir, base) >= (int)sizeof(tmp))
 		return errbuf_fail(err, errlen, -ENAMETOOLONG, "%s: path too long", dir);
 
 	ret = sysctls_render(&t, plan);
@@ -692,56 +686,22 @@ int sysctls_persist(const char *dir, const struct sysctls_plan *plan,
 			    "%s: the interface name \"%s\" has a '=', which a sysctl.d file "
 			    "cannot hold", path, plan->ifname);
 	}
-	if (ret)
-		goto out_render;
-
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		ret = errbuf_fail(err, errlen, -errno, "%s: creating a temporary file: %s", dir,
-			   strerror(errno));
-		goto out_render;
-	}
-	if (fchmod(fd, 0644)) {
-		ret = errbuf_fail(err, errlen, -errno, "%s: %s", tmp, strerror(errno));
-		goto out_tmp;
-	}
-	ret = fileio_write_all(fd, t.buf, t.len);
 	if (ret) {
-		errbuf_fail(err, errlen, ret, "%s: %s", tmp, strerror(-ret));
-		goto out_tmp;
+		textbuf_wipe(&t);
+		return errbuf_fail(err, errlen, ret, "%s: %s", path, strerror(-ret));
 	}
-	if (fsync(fd)) {
-		ret = errbuf_fail(err, errlen, -errno, "%s: %s", tmp, strerror(errno));
-		goto out_tmp;
-	}
-	ret = close(fd) ? -errno : 0;
-	fd = -1;
-	if (ret) {
-		errbuf_fail(err, errlen, ret, "%s: %s", tmp, strerror(-ret));
-		goto out_tmp;
-	}
-	if (rename(tmp, path)) {
-		ret = errbuf_fail(err, errlen, -errno, "renaming %s to %s: %s", tmp, path,
-			   strerror(errno));
-		goto out_tmp;
-	}
-	/* The rename itself is durable once the directory is synced. */
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		if (fsync(dfd))
-			ret = errbuf_fail(err, errlen, -errno, "%s: %s", dir, strerror(errno));
+	if (dfd < 0) {
+		ret = errbuf_fail(err, errlen, -errno, "%s: creating a temporary file: %s", dir,
+				  strerror(errno));
+	} else {
+		/* The temporary name does not end in .conf: never read as a
+		 * settings file if we die before the rename. */
+		ret = fileio_write_atomic(dfd, strrchr(path, '/') + 1, t.buf, t.len, 0644);
+		if (ret)
+			errbuf_fail(err, errlen, ret, "%s: %s", path, strerror(-ret));
 		close(dfd);
 	}
-	textbuf_wipe(&t);
-	return ret;
-
-out_tmp:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-out_render:
-	if (ret == -ENOMEM)
-		errbuf_fail(err, errlen, ret, "%s: %s", path, strerror(ENOMEM));
 	textbuf_wipe(&t);
 	return ret;
 }
