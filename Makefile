@@ -46,9 +46,9 @@ REL_LDFLAGS := $(LDHARDEN) $(LDFLAGS)
 SAN_CFLAGS  := $(BASE_CFLAGS) -O1 -g $(SANITIZE) -DRAMPART_DEBUG -fPIE $(CFLAGS)
 SAN_LDFLAGS := $(SANITIZE) -pie $(LDFLAGS)
 
-# Layers, lowest first (docs/design.md).  A seam's backend file
+# The rooms under the CLI, lowest rank first (scripts/layers.sh, docs/design.md).
 # (src/**/*_backend.c) is #included by its seam, never compiled alone.
-LAYERS   := common crypto proto daemon ops
+LAYERS   := common crypto proto conf sys uapi daemon ctl firewall quick
 # rampartd's main() is the one file of src/daemon outside the library.
 DAEMON_MAIN := src/daemon/main.c
 LIB_SRC  := $(filter-out %_backend.c $(DAEMON_MAIN),$(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))

@@ -7,12 +7,12 @@
  * 2 usage error. */
 #include "cli.h"
 
-#include "common/config.h"
+#include "conf/config.h"
 #include "common/textbuf.h"
-#include "ops/firewall.h"
-#include "ops/fwapply.h"
-#include "ops/quick.h"
-#include "ops/wgctl.h"
+#include "firewall/firewall.h"
+#include "firewall/fwapply.h"
+#include "quick/quick.h"
+#include "ctl/wgctl.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -55,16 +55,16 @@ static void usage(FILE *f)
 /* CONFIG_FILE | INTERFACE as `rampart up` reads it: the path, the
  * interface and the parsed file.  0, or the exit status after saying
  * why. */
-static int load(const char *arg, const char *who, char path[QUICK_PATH_MAX],
-		char ifname[QUICK_IFNAME_MAX + 1], struct conf **conf)
+static int load(const char *arg, const char *who, char path[CONF_PATH_MAX],
+		char ifname[CONF_IFNAME_MAX + 1], struct conf **conf)
 {
 	char err[FWAPPLY_ERROR_STRLEN];
 
-	if (quick_config_path(arg, path, QUICK_PATH_MAX)) {
+	if (conf_config_path(arg, path, CONF_PATH_MAX)) {
 		fprintf(stderr, "%s %s: `%s': path too long\n", prog_name, who, arg);
 		return EXIT_USAGE;
 	}
-	if (!quick_ifname_from_path(path, ifname)) {
+	if (!conf_ifname_from_path(path, ifname)) {
 		fprintf(stderr, "%s %s: `%s': the config file must be a valid interface name, "
 			"followed by .conf\n", prog_name, who, path);
 		return EXIT_USAGE;
@@ -78,7 +78,7 @@ static int load(const char *arg, const char *who, char path[QUICK_PATH_MAX],
 
 static int fw_apply_main(int argc, char *argv[])
 {
-	char path[QUICK_PATH_MAX], ifname[QUICK_IFNAME_MAX + 1], err[FWAPPLY_ERROR_STRLEN];
+	char path[CONF_PATH_MAX], ifname[CONF_IFNAME_MAX + 1], err[FWAPPLY_ERROR_STRLEN];
 	struct fwapply_opts o;
 	struct conf *conf = NULL;
 	bool kept = false;
@@ -117,7 +117,7 @@ static int fw_apply_main(int argc, char *argv[])
 
 static int fw_render_main(int argc, char *argv[])
 {
-	char path[QUICK_PATH_MAX], ifname[QUICK_IFNAME_MAX + 1], err[FWAPPLY_ERROR_STRLEN];
+	char path[CONF_PATH_MAX], ifname[CONF_IFNAME_MAX + 1], err[FWAPPLY_ERROR_STRLEN];
 	struct textbuf out = { 0 };
 	struct conf *conf = NULL;
 	int ret;
@@ -145,12 +145,12 @@ static int fw_render_main(int argc, char *argv[])
  * comes from it. */
 static void print_sysctls(const char *ifname, const char *config)
 {
-	char path[QUICK_PATH_MAX], err[FWAPPLY_ERROR_STRLEN];
+	char path[CONF_PATH_MAX], err[FWAPPLY_ERROR_STRLEN];
 	struct textbuf out = { 0 };
 	struct conf *conf = NULL;
 	bool ok;
 
-	if (quick_config_path(config, path, sizeof(path)) ||
+	if (conf_config_path(config, path, sizeof(path)) ||
 	    wgctl_load_conf(path, &conf, err, sizeof(err))) {
 		printf("sysctls: unknown (no readable %s to take the role from)\n", path);
 		return;
@@ -226,7 +226,7 @@ static void print_snapshot(const struct firewall_state *st)
 static int fw_show_main(int argc, char *argv[])
 {
 	char err[FIREWALL_ERROR_STRLEN], table[FIREWALL_TABLE_STRLEN];
-	char ifname[QUICK_IFNAME_MAX + 1];
+	char ifname[CONF_IFNAME_MAX + 1];
 	const char *config = argc == 2 ? argv[1] : NULL;
 	struct firewall_state st;
 	struct textbuf list = { 0 };
@@ -237,7 +237,7 @@ static int fw_show_main(int argc, char *argv[])
 	 * the sysctl report (an interface name alone means
 	 * /etc/wireguard/NAME.conf). */
 	if (config && strchr(config, '/')) {
-		if (!quick_ifname_from_path(config, ifname)) {
+		if (!conf_ifname_from_path(config, ifname)) {
 			fprintf(stderr, "%s firewall show: `%s': the config file must be a valid "
 				"interface name, followed by .conf\n", prog_name, config);
 			return EXIT_USAGE;

@@ -10,7 +10,7 @@
 #include "cli.h"
 
 #include "common/netaddr.h"
-#include "ops/firewall.h"
+#include "firewall/firewall.h"
 
 #include <stdbool.h>
 #include <stdio.h>

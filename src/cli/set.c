@@ -6,7 +6,7 @@
 #include "cli.h"
 
 #include "common/textbuf.h"
-#include "ops/wgctl.h"
+#include "ctl/wgctl.h"
 
 #include <stdio.h>
 

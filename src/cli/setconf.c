@@ -13,8 +13,8 @@
  * contacted: a bad file changes nothing. */
 #include "cli.h"
 
-#include "common/config.h"
-#include "ops/wgctl.h"
+#include "conf/config.h"
+#include "ctl/wgctl.h"
 
 #include <errno.h>
 #include <stdio.h>

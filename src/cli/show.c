@@ -12,7 +12,7 @@
 #include "common/fileio.h"
 #include "common/textbuf.h"
 #include "crypto/crypto.h"
-#include "ops/wgctl.h"
+#include "ctl/wgctl.h"
 
 #include <errno.h>
 #include <stdbool.h>

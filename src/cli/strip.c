@@ -9,7 +9,7 @@
 
 #include "common/fileio.h"
 
-#include "ops/wgconf.h"
+#include "conf/wgconf.h"
 
 #include <errno.h>
 #include <fcntl.h>

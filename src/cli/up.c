@@ -3,9 +3,9 @@
  * command line. */
 #include "cli.h"
 
-#include "ops/firewall.h"
-#include "ops/fwapply.h"
-#include "ops/updown.h"
+#include "firewall/firewall.h"
+#include "firewall/fwapply.h"
+#include "quick/updown.h"
 
 #include "common/netaddr.h"
 

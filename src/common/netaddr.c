@@ -456,3 +456,48 @@ bool netaddr_endpoint_equal(const struct netaddr_endpoint *a,
 		return !strcasecmp(a->host, b->host);
 	return netaddr_equal(&a->addr, &b->addr) && !strcmp(a->zone, b->zone);
 }
+
+/* --- prefix arithmetic ---------------------------------------------------- */
+
+static size_t addr_bytes(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+static uint8_t *addr_ptr(struct netaddr *a)
+{
+	return a->family == AF_INET ? (uint8_t *)&a->in4 : (uint8_t *)&a->in6;
+}
+
+static const uint8_t *addr_cptr(const struct netaddr *a)
+{
+	return a->family == AF_INET ? (const uint8_t *)&a->in4 : (const uint8_t *)&a->in6;
+}
+
+static void mask_bytes(uint8_t *b, size_t len, unsigned cidr)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned bits = cidr > i * 8 ? cidr - (unsigned)i * 8 : 0;
+
+		if (bits < 8)
+			b[i] &= (uint8_t)(0xff00u >> bits);
+	}
+}
+
+void netaddr_prefix_mask(struct netaddr_prefix *p)
+{
+	mask_bytes(addr_ptr(&p->addr), addr_bytes(p->addr.family), p->cidr);
+}
+
+bool netaddr_prefix_contains(const struct netaddr_prefix *outer,
+			   const struct netaddr_prefix *inner)
+{
+	struct netaddr_prefix a = *outer, b = *inner;
+
+	if (a.addr.family != b.addr.family || a.cidr > b.cidr)
+		return false;
+	b.cidr = a.cidr;
+	netaddr_prefix_mask(&a);
+	netaddr_prefix_mask(&b);
+	return !memcmp(addr_cptr(&a.addr), addr_cptr(&b.addr), addr_bytes(a.addr.family));
+}

@@ -102,4 +102,11 @@ bool netaddr_prefix_equal(const struct netaddr_prefix *a,
 bool netaddr_endpoint_equal(const struct netaddr_endpoint *a,
 			    const struct netaddr_endpoint *b) warn_unused;
 
+/* Host bits cleared. */
+void netaddr_prefix_mask(struct netaddr_prefix *p);
+/* outer contains inner (same family, outer no longer, same network):
+ * what `ip route show match INNER` selects. */
+bool netaddr_prefix_contains(const struct netaddr_prefix *outer,
+			   const struct netaddr_prefix *inner) warn_unused;
+
 #endif

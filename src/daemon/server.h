@@ -10,7 +10,7 @@
 #ifndef RAMPART_DAEMON_SERVER_H
 #define RAMPART_DAEMON_SERVER_H
 
-#include "uapi.h"
+#include "uapi/uapi.h"
 
 #include "common/compiler.h"
 

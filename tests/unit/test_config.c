@@ -3,10 +3,10 @@
  * and every malformed input is refused with one exact message. */
 #include "harness.h"
 
-#include "common/config.h"
+#include "conf/config.h"
 #include "common/encoding.h"
 #include "common/netaddr.h"
-#include "ops/wgconf.h"
+#include "conf/wgconf.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -12,11 +12,11 @@
  *    kill switch render what they must and nothing else. */
 #include "harness.h"
 
-#include "ops/nftpolicy.h"
-#include "ops/policy.h"
-#include "ops/wgconf.h"
+#include "firewall/nftpolicy.h"
+#include "firewall/policy.h"
+#include "conf/wgconf.h"
 
-#include "common/config.h"
+#include "conf/config.h"
 #include "common/textbuf.h"
 
 #include <arpa/inet.h>

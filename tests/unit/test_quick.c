@@ -5,12 +5,12 @@
  * text. */
 #include "harness.h"
 
-#include "common/config.h"
+#include "conf/config.h"
 #include "common/netaddr.h"
 #include "common/textbuf.h"
-#include "ops/netlink.h"
-#include "ops/quick.h"
-#include "ops/wgconf.h"
+#include "sys/netlink.h"
+#include "quick/quick.h"
+#include "conf/wgconf.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -57,39 +57,39 @@ static struct netaddr ip(const char *s)
 
 static void test_names(void)
 {
-	char path[64], name[QUICK_IFNAME_MAX + 1];
+	char path[64], name[CONF_IFNAME_MAX + 1];
 
-	CHECK(quick_valid_ifname("wg0"));
-	CHECK(quick_valid_ifname("a_b=c+d.e-f"));
-	CHECK(quick_valid_ifname("123456789012345"));
-	CHECK(!quick_valid_ifname("1234567890123456"));
-	CHECK(!quick_valid_ifname(""));
-	CHECK(!quick_valid_ifname("wg 0"));
-	CHECK(!quick_valid_ifname("wg/0"));
-	CHECK(!quick_valid_ifname("wg:0"));
+	CHECK(conf_valid_ifname("wg0"));
+	CHECK(conf_valid_ifname("a_b=c+d.e-f"));
+	CHECK(conf_valid_ifname("123456789012345"));
+	CHECK(!conf_valid_ifname("1234567890123456"));
+	CHECK(!conf_valid_ifname(""));
+	CHECK(!conf_valid_ifname("wg 0"));
+	CHECK(!conf_valid_ifname("wg/0"));
+	CHECK(!conf_valid_ifname("wg:0"));
 
-	CHECK(quick_config_path("wg0", path, sizeof(path)) == 0);
+	CHECK(conf_config_path("wg0", path, sizeof(path)) == 0);
 	CHECK_STR(path, "/etc/wireguard/wg0.conf");
 	/* wg-quick's quirk: a bare "wg0.conf" is a valid name too. */
-	CHECK(quick_config_path("wg0.conf", path, sizeof(path)) == 0);
+	CHECK(conf_config_path("wg0.conf", path, sizeof(path)) == 0);
 	CHECK_STR(path, "/etc/wireguard/wg0.conf.conf");
-	CHECK(quick_config_path("./wg0.conf", path, sizeof(path)) == 0);
+	CHECK(conf_config_path("./wg0.conf", path, sizeof(path)) == 0);
 	CHECK_STR(path, "./wg0.conf");
-	CHECK(quick_config_path("/a/very/long/path/that/does/not/fit/in/the/buffer/wg0.conf",
+	CHECK(conf_config_path("/a/very/long/path/that/does/not/fit/in/the/buffer/wg0.conf",
 				path, 32) == -ENAMETOOLONG);
 
-	CHECK(quick_ifname_from_path("/etc/wireguard/wg0.conf", name));
+	CHECK(conf_ifname_from_path("/etc/wireguard/wg0.conf", name));
 	CHECK_STR(name, "wg0");
-	CHECK(quick_ifname_from_path("wg1.conf", name));
+	CHECK(conf_ifname_from_path("wg1.conf", name));
 	CHECK_STR(name, "wg1");
-	CHECK(quick_ifname_from_path("/x/123456789012345.conf", name));
+	CHECK(conf_ifname_from_path("/x/123456789012345.conf", name));
 	CHECK_STR(name, "123456789012345");
-	CHECK(!quick_ifname_from_path("/x/1234567890123456.conf", name));
-	CHECK(!quick_ifname_from_path("/x/.conf", name));
-	CHECK(!quick_ifname_from_path("/x/wg0.cnf", name));
-	CHECK(!quick_ifname_from_path("/x/wg 0.conf", name));
-	CHECK(!quick_ifname_from_path("/x/wg0.conf/", name));
-	CHECK(quick_ifname_from_path("/etc/wireguard/wg0.conf.conf", name));
+	CHECK(!conf_ifname_from_path("/x/1234567890123456.conf", name));
+	CHECK(!conf_ifname_from_path("/x/.conf", name));
+	CHECK(!conf_ifname_from_path("/x/wg0.cnf", name));
+	CHECK(!conf_ifname_from_path("/x/wg 0.conf", name));
+	CHECK(!conf_ifname_from_path("/x/wg0.conf/", name));
+	CHECK(conf_ifname_from_path("/etc/wireguard/wg0.conf.conf", name));
 	CHECK_STR(name, "wg0.conf");
 }
 
@@ -191,39 +191,39 @@ static void test_prefixes(void)
 {
 	struct netaddr_prefix a = pfx("10.1.2.3/12"), b;
 
-	quick_prefix_mask(&a);
+	netaddr_prefix_mask(&a);
 	b = pfx("10.0.0.0/12");
 	CHECK(netaddr_prefix_equal(&a, &b));
 	a = pfx("fd00:1:2:3:4:5:6:7/65");
-	quick_prefix_mask(&a);
+	netaddr_prefix_mask(&a);
 	b = pfx("fd00:1:2:3::/65");
 	CHECK(netaddr_prefix_equal(&a, &b));
 	a = pfx("1.2.3.4/0");
-	quick_prefix_mask(&a);
+	netaddr_prefix_mask(&a);
 	b = pfx("0.0.0.0/0");
 	CHECK(netaddr_prefix_equal(&a, &b));
 
 	a = pfx("10.0.0.0/24");
 	b = pfx("10.0.0.7/32");
-	CHECK(quick_prefix_contains(&a, &b));
-	CHECK(!quick_prefix_contains(&b, &a));
-	CHECK(quick_prefix_contains(&a, &a));
+	CHECK(netaddr_prefix_contains(&a, &b));
+	CHECK(!netaddr_prefix_contains(&b, &a));
+	CHECK(netaddr_prefix_contains(&a, &a));
 	b = pfx("10.0.1.0/32");
-	CHECK(!quick_prefix_contains(&a, &b));
+	CHECK(!netaddr_prefix_contains(&a, &b));
 	b = pfx("10.0.0.0/23");
-	CHECK(!quick_prefix_contains(&a, &b));
+	CHECK(!netaddr_prefix_contains(&a, &b));
 	a = pfx("::/0");
 	b = pfx("fd00::1/128");
-	CHECK(quick_prefix_contains(&a, &b));
+	CHECK(netaddr_prefix_contains(&a, &b));
 	b = pfx("10.0.0.1/32");
-	CHECK(!quick_prefix_contains(&a, &b)); /* families differ */
+	CHECK(!netaddr_prefix_contains(&a, &b)); /* families differ */
 	a = pfx("0.0.0.0/0");
-	CHECK(quick_prefix_contains(&a, &b));
+	CHECK(netaddr_prefix_contains(&a, &b));
 	a = pfx("fd00::/64");
 	b = pfx("fd00::1:2/127");
-	CHECK(quick_prefix_contains(&a, &b));
+	CHECK(netaddr_prefix_contains(&a, &b));
 	b = pfx("fd00:0:0:1::/64");
-	CHECK(!quick_prefix_contains(&a, &b));
+	CHECK(!netaddr_prefix_contains(&a, &b));
 }
 
 static void test_tables_and_rules(void)

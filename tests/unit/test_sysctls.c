@@ -10,7 +10,7 @@
 #include "harness.h"
 
 #include "common/textbuf.h"
-#include "ops/sysctls.h"
+#include "firewall/sysctls.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,7 +7,7 @@
 
 #include "common/encoding.h"
 #include "common/netaddr.h"
-#include "daemon/uapi.h"
+#include "uapi/uapi.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -8,12 +8,12 @@
 #include "harness.h"
 #include "wg_captures.h"
 
-#include "common/config.h"
+#include "conf/config.h"
 #include "common/encoding.h"
 #include "common/netaddr.h"
 #include "common/textbuf.h"
-#include "ops/wgconf.h"
-#include "ops/wgctl.h"
+#include "conf/wgconf.h"
+#include "ctl/wgctl.h"
 
 #include <dirent.h>
 #include <errno.h>

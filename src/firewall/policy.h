@@ -9,11 +9,11 @@
  * interface, the SSH session, the peers' resolved endpoints) are gathered
  * by the caller and handed to the renderer (nftpolicy.h) separately.
  * docs/firewall.md describes every key and every rule. */
-#ifndef RAMPART_OPS_POLICY_H
-#define RAMPART_OPS_POLICY_H
+#ifndef RAMPART_FIREWALL_POLICY_H
+#define RAMPART_FIREWALL_POLICY_H
 
 #include "common/compiler.h"
-#include "common/config.h"
+#include "conf/config.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -9,8 +9,8 @@
  *
  * Progress goes to stderr as "[#] ..." lines, like `rampart up`'s, unless
  * quiet; errors go to the caller's buffer. */
-#ifndef RAMPART_OPS_FWAPPLY_H
-#define RAMPART_OPS_FWAPPLY_H
+#ifndef RAMPART_FIREWALL_FWAPPLY_H
+#define RAMPART_FIREWALL_FWAPPLY_H
 
 #include "common/compiler.h"
 

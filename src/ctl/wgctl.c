@@ -1,10 +1,10 @@
 #include "wgctl.h"
 
-#include "wgconf.h"
+#include "conf/wgconf.h"
 
 #include "common/errbuf.h"
 #include "common/array.h"
-#include "common/config.h"
+#include "conf/config.h"
 #include "common/encoding.h"
 #include "common/fileio.h"
 #include "common/log.h"

@@ -16,8 +16,8 @@
  * Adding a Rampart-only section or key is one entry there (plus its setter
  * and printer); strip output and the strip printer leave out everything
  * that wg(8) would reject. */
-#ifndef RAMPART_OPS_WGCONF_H
-#define RAMPART_OPS_WGCONF_H
+#ifndef RAMPART_CONF_WGCONF_H
+#define RAMPART_CONF_WGCONF_H
 
 #include "common/compiler.h"
 

@@ -10,12 +10,12 @@
  *
  * Lists keep the order in which they were written.  Private and preshared
  * keys are wiped when a conf or a peer array is freed or moved. */
-#ifndef RAMPART_COMMON_CONFIG_H
-#define RAMPART_COMMON_CONFIG_H
+#ifndef RAMPART_CONF_CONFIG_H
+#define RAMPART_CONF_CONFIG_H
 
-#include "compiler.h"
-#include "encoding.h"
-#include "netaddr.h"
+#include "common/compiler.h"
+#include "common/encoding.h"
+#include "common/netaddr.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -289,5 +289,29 @@ struct conf_peer *conf_add_peer(struct conf *conf, unsigned line);
 /* Same settings, ignoring source lines and list capacities; keys are
  * compared in constant time. */
 bool conf_equal(const struct conf *a, const struct conf *b) warn_unused;
+
+enum {
+	CONF_IFNAME_MAX = 15, /* IFNAMSIZ - 1 */
+	CONF_PATH_MAX = 4096,
+};
+
+/* --- interface names and config paths --------------------------------------------------------------- */
+
+/* A character wg-quick allows in an interface name: [a-zA-Z0-9_=+.-]. */
+bool conf_ifname_char(char c) warn_unused;
+
+/* wg-quick: ^[a-zA-Z0-9_=+.-]{1,15}$ */
+bool conf_valid_ifname(const char *s) warn_unused;
+
+/* The file an argument of `up`/`down` names: a valid interface name means
+ * /etc/wireguard/NAME.conf, anything else is a path.  As in wg-quick,
+ * "wg0.conf" is itself a valid name and so means
+ * /etc/wireguard/wg0.conf.conf; write ./wg0.conf for a file in the
+ * current directory.  0, or -ENAMETOOLONG. */
+int conf_config_path(const char *arg, char *path, size_t size) warn_unused;
+
+/* The interface a config path stands for: its last component must be
+ * NAME.conf with NAME a valid interface name.  false otherwise. */
+bool conf_ifname_from_path(const char *path, char ifname[CONF_IFNAME_MAX + 1]) warn_unused;
 
 #endif

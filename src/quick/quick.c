@@ -1,6 +1,6 @@
 #include "quick.h"
 
-#include "common/config.h"
+#include "conf/config.h"
 #include "common/netaddr.h"
 #include "common/textbuf.h"
 
@@ -11,102 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-/* --- naming --------------------------------------------------------------- */
-
-static bool ifname_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || (c && strchr("_=+.-", c));
-}
-
-static bool valid_ifname_n(const char *s, size_t n)
-{
-	if (!n || n > QUICK_IFNAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!ifname_char(s[i]))
-			return false;
-	return true;
-}
-
-bool quick_valid_ifname(const char *s)
-{
-	return valid_ifname_n(s, strlen(s));
-}
-
-int quick_config_path(const char *arg, char *path, size_t size)
-{
-	int n;
-
-	if (quick_valid_ifname(arg))
-		n = snprintf(path, size, "/etc/wireguard/%s.conf", arg);
-	else
-		n = snprintf(path, size, "%s", arg);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
-/* wg-quick: (^|/)([a-zA-Z0-9_=+.-]{1,15})\.conf$ */
-bool quick_ifname_from_path(const char *path, char ifname[QUICK_IFNAME_MAX + 1])
-{
-	const char *base = strrchr(path, '/');
-	size_t n;
-
-	base = base ? base + 1 : path;
-	n = strlen(base);
-	if (n < 5 || strcmp(base + n - 5, ".conf"))
-		return false;
-	n -= 5;
-	if (!valid_ifname_n(base, n))
-		return false;
-	memcpy(ifname, base, n);
-	ifname[n] = '\0';
-	return true;
-}
-
 /* --- routes --------------------------------------------------------------- */
-
-static size_t addr_bytes(int family)
-{
-	return family == AF_INET ? 4 : 16;
-}
-
-static uint8_t *addr_ptr(struct netaddr *a)
-{
-	return a->family == AF_INET ? (uint8_t *)&a->in4 : (uint8_t *)&a->in6;
-}
-
-static const uint8_t *addr_cptr(const struct netaddr *a)
-{
-	return a->family == AF_INET ? (const uint8_t *)&a->in4 : (const uint8_t *)&a->in6;
-}
-
-static void mask_bytes(uint8_t *b, size_t len, unsigned cidr)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned bits = cidr > i * 8 ? cidr - (unsigned)i * 8 : 0;
-
-		if (bits < 8)
-			b[i] &= (uint8_t)(0xff00u >> bits);
-	}
-}
-
-void quick_prefix_mask(struct netaddr_prefix *p)
-{
-	mask_bytes(addr_ptr(&p->addr), addr_bytes(p->addr.family), p->cidr);
-}
-
-bool quick_prefix_contains(const struct netaddr_prefix *outer,
-			   const struct netaddr_prefix *inner)
-{
-	struct netaddr_prefix a = *outer, b = *inner;
-
-	if (a.addr.family != b.addr.family || a.cidr > b.cidr)
-		return false;
-	b.cidr = a.cidr;
-	quick_prefix_mask(&a);
-	quick_prefix_mask(&b);
-	return !memcmp(addr_cptr(&a.addr), addr_cptr(&b.addr), addr_bytes(a.addr.family));
-}
 
 struct sort_entry {
 	struct quick_route r;
@@ -151,7 +56,7 @@ int quick_plan_routes(const struct conf *conf, const struct conf *file,
 		for (size_t j = 0; j < peer->n_allowed_ips; j++) {
 			struct netaddr_prefix p = peer->allowed_ips[j].prefix;
 
-			quick_prefix_mask(&p);
+			netaddr_prefix_mask(&p);
 			v[total].r.prefix = p;
 			if (own_table)
 				v[total].r.kind = QUICK_ROUTE_TABLE;
@@ -377,7 +282,7 @@ void quick_nft_render(struct textbuf *o, int family, const char *ifname, uint32_
 		      const struct netaddr *addrs, size_t n)
 {
 	const char *pf = nft_family(family);
-	char t[QUICK_IFNAME_MAX + 16], ip[NETADDR_IP_STRLEN];
+	char t[CONF_IFNAME_MAX + 16], ip[NETADDR_IP_STRLEN];
 
 	quick_nft_table_name(t, sizeof(t), ifname);
 	textbuf_printf(o, "create table %s %s\n", pf, t);
@@ -397,7 +302,7 @@ void quick_nft_render(struct textbuf *o, int family, const char *ifname, uint32_
 
 void quick_nft_render_delete(struct textbuf *o, int family, const char *ifname)
 {
-	char t[QUICK_IFNAME_MAX + 16];
+	char t[CONF_IFNAME_MAX + 16];
 
 	quick_nft_table_name(t, sizeof(t), ifname);
 	textbuf_printf(o, "add table %s %s\ndelete table %s %s\n", nft_family(family), t,
@@ -406,7 +311,7 @@ void quick_nft_render_delete(struct textbuf *o, int family, const char *ifname)
 
 void quick_nft_parse_tables(const char *list, const char *ifname, bool found[2])
 {
-	char want[2][QUICK_IFNAME_MAX + 32], t[QUICK_IFNAME_MAX + 16];
+	char want[2][CONF_IFNAME_MAX + 32], t[CONF_IFNAME_MAX + 16];
 	const char *line = list;
 
 	found[0] = found[1] = false;
@@ -564,7 +469,7 @@ static bool dns_name_ok(const char *s)
 	if (!n || n >= QUICK_DNS_IFACE_MAX)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!ifname_char(s[i]))
+		if (!conf_ifname_char(s[i]))
 			return false;
 	return true;
 }
@@ -574,7 +479,7 @@ char *quick_state_format(const struct quick_state *s, size_t *len)
 	struct textbuf o = { 0 };
 	char buf[NETADDR_PREFIX_STRLEN];
 
-	if (!quick_valid_ifname(s->ifname) || strchr(s->config, '\n') ||
+	if (!conf_valid_ifname(s->ifname) || strchr(s->config, '\n') ||
 	    (s->dns[0] && !dns_name_ok(s->dns))) {
 		errno = EINVAL;
 		return NULL;
@@ -716,7 +621,7 @@ static int parse_state_line(struct sparse *p, char *line, const char *raw,
 		return 0;
 	}
 	if (!strcmp(w[0], "interface") && n == 3) {
-		if (!quick_valid_ifname(w[1]))
+		if (!conf_valid_ifname(w[1]))
 			return sfail(p, "interface: bad name");
 		if (!u32_word(w[2], &v))
 			return sfail(p, "interface: bad index \"%s\"", w[2]);
@@ -779,7 +684,7 @@ int quick_state_parse(const char *buf, size_t len, struct quick_state *s,
 {
 	struct sparse p = { 0, err, errlen };
 	bool seen_version = false, seen_iface = false;
-	char line[QUICK_PATH_MAX + 64], raw[QUICK_PATH_MAX + 64];
+	char line[CONF_PATH_MAX + 64], raw[CONF_PATH_MAX + 64];
 	size_t pos = 0;
 	int ret = 0;
 

@@ -40,8 +40,8 @@
  * least FIREWALL_ERROR_STRLEN is enough for nft's messages) says why, with
  * what nft said where nft refused.  Nothing here prints, except
  * firewall_apply while it waits in a confirm window (stated there). */
-#ifndef RAMPART_OPS_FIREWALL_H
-#define RAMPART_OPS_FIREWALL_H
+#ifndef RAMPART_FIREWALL_FIREWALL_H
+#define RAMPART_FIREWALL_FIREWALL_H
 
 #include "common/compiler.h"
 #include "common/netaddr.h"

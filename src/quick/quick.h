@@ -9,10 +9,11 @@
  * no netlink.  src/ops/updown.c runs the plan and keeps the state.  The
  * behaviour follows wireguard-tools' wg-quick (linux.bash) as of 1.0.20210914;
  * where Rampart differs on purpose, the function's comment says so. */
-#ifndef RAMPART_OPS_QUICK_H
-#define RAMPART_OPS_QUICK_H
+#ifndef RAMPART_QUICK_QUICK_H
+#define RAMPART_QUICK_QUICK_H
 
-#include "netlink.h"
+#include "conf/config.h"
+#include "sys/netlink.h"
 
 #include "common/compiler.h"
 #include "common/netaddr.h"
@@ -25,8 +26,6 @@ struct conf;
 struct textbuf;
 
 enum {
-	QUICK_IFNAME_MAX = 15, /* IFNAMSIZ - 1 */
-	QUICK_PATH_MAX = 4096,
 	/* wg-quick's first routing table (and fwmark) for a full tunnel. */
 	QUICK_TABLE_FIRST = 51820,
 	/* IPv6 (40) + UDP (8) + WireGuard (32) headers: wg-quick subtracts
@@ -44,22 +43,6 @@ enum {
 	QUICK_STATE_FILE_MAX = 64 << 20,
 	QUICK_STATE_VERSION = 1,
 };
-
-/* --- naming --------------------------------------------------------------- */
-
-/* wg-quick: ^[a-zA-Z0-9_=+.-]{1,15}$ */
-bool quick_valid_ifname(const char *s) warn_unused;
-
-/* The file an argument of `up`/`down` names: a valid interface name means
- * /etc/wireguard/NAME.conf, anything else is a path.  As in wg-quick,
- * "wg0.conf" is itself a valid name and so means
- * /etc/wireguard/wg0.conf.conf; write ./wg0.conf for a file in the
- * current directory.  0, or -ENAMETOOLONG. */
-int quick_config_path(const char *arg, char *path, size_t size) warn_unused;
-
-/* The interface a config path stands for: its last component must be
- * NAME.conf with NAME a valid interface name.  false otherwise. */
-bool quick_ifname_from_path(const char *path, char ifname[QUICK_IFNAME_MAX + 1]) warn_unused;
 
 /* --- routes --------------------------------------------------------------- */
 
@@ -89,12 +72,6 @@ struct quick_route {
 int quick_plan_routes(const struct conf *running, const struct conf *file,
 		      struct quick_route **out, size_t *n) warn_unused;
 
-/* Host bits cleared. */
-void quick_prefix_mask(struct netaddr_prefix *p);
-/* outer contains inner (same family, outer no longer, same network):
- * what `ip route show match INNER` selects. */
-bool quick_prefix_contains(const struct netaddr_prefix *outer,
-			   const struct netaddr_prefix *inner) warn_unused;
 
 /* The first table at or after QUICK_TABLE_FIRST that holds no route, given
  * the tables that do (any order, repeats allowed). */
@@ -186,9 +163,9 @@ struct quick_state_route {
 /* What `rampart up` did, in the order it did it.  Addresses and routes
  * are kept for the record: they go with the interface. */
 struct quick_state {
-	char ifname[QUICK_IFNAME_MAX + 1];
+	char ifname[CONF_IFNAME_MAX + 1];
 	unsigned ifindex;          /* the interface up created; 0: none */
-	char config[QUICK_PATH_MAX];
+	char config[CONF_PATH_MAX];
 	uint32_t fwmark;           /* the fwmark up chose for a full tunnel; 0: none */
 	struct netaddr_prefix *addresses;
 	size_t n_addresses;

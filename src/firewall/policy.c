@@ -1,6 +1,6 @@
 #include "policy.h"
 
-#include "wgconf.h"
+#include "conf/wgconf.h"
 
 #include "common/netaddr.h"
 

@@ -1,8 +1,9 @@
 #include "config.h"
 
-#include "array.h"
+#include "common/array.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -314,4 +315,56 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 		if (!peer_equal(&a->peers[i], &b->peers[i]))
 			return false;
 	return policy_equal(&a->policy, &b->policy);
+}
+
+/* --- interface names and config paths --------------------------------------------------------------- */
+
+bool conf_ifname_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || (c && strchr("_=+.-", c));
+}
+
+static bool valid_ifname_n(const char *s, size_t n)
+{
+	if (!n || n > CONF_IFNAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!conf_ifname_char(s[i]))
+			return false;
+	return true;
+}
+
+bool conf_valid_ifname(const char *s)
+{
+	return valid_ifname_n(s, strlen(s));
+}
+
+int conf_config_path(const char *arg, char *path, size_t size)
+{
+	int n;
+
+	if (conf_valid_ifname(arg))
+		n = snprintf(path, size, "/etc/wireguard/%s.conf", arg);
+	else
+		n = snprintf(path, size, "%s", arg);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* wg-quick: (^|/)([a-zA-Z0-9_=+.-]{1,15})\.conf$ */
+bool conf_ifname_from_path(const char *path, char ifname[CONF_IFNAME_MAX + 1])
+{
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	if (n < 5 || strcmp(base + n - 5, ".conf"))
+		return false;
+	n -= 5;
+	if (!valid_ifname_n(base, n))
+		return false;
+	memcpy(ifname, base, n);
+	ifname[n] = '\0';
+	return true;
 }

@@ -1,8 +1,8 @@
 #include "wgconf.h"
 
-#include "policy.h"
+#include "firewall/policy.h"
 
-#include "common/config.h"
+#include "config.h"
 #include "common/encoding.h"
 #include "common/netaddr.h"
 #include "common/textbuf.h"

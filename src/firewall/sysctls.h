@@ -15,8 +15,8 @@
  * namespace hardens that namespace only.  Functions return 0 or -errno
  * and, on failure, write a message naming the key and path into err;
  * nothing here prints. */
-#ifndef RAMPART_OPS_SYSCTLS_H
-#define RAMPART_OPS_SYSCTLS_H
+#ifndef RAMPART_FIREWALL_SYSCTLS_H
+#define RAMPART_FIREWALL_SYSCTLS_H
 
 #include "common/compiler.h"
 

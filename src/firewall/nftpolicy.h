@@ -11,8 +11,8 @@
  *
  * No I/O: the caller (src/ops/fwapply.c) gathers the facts, and
  * firewall.c applies the text. */
-#ifndef RAMPART_OPS_NFTPOLICY_H
-#define RAMPART_OPS_NFTPOLICY_H
+#ifndef RAMPART_FIREWALL_NFTPOLICY_H
+#define RAMPART_FIREWALL_NFTPOLICY_H
 
 #include "common/compiler.h"
 #include "common/netaddr.h"

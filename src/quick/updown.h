@@ -26,8 +26,8 @@
  * WG_QUICK_USERSPACE_IMPLEMENTATION is deliberately not read: it tells
  * wg-quick which implementation to use, and a global setting meant for
  * wg-quick should not silently swap the daemon under rampart. */
-#ifndef RAMPART_OPS_UPDOWN_H
-#define RAMPART_OPS_UPDOWN_H
+#ifndef RAMPART_QUICK_UPDOWN_H
+#define RAMPART_QUICK_UPDOWN_H
 
 #include "common/compiler.h"
 

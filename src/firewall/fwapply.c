@@ -1,16 +1,15 @@
 #include "fwapply.h"
 
 #include "firewall.h"
-#include "netlink.h"
+#include "sys/netlink.h"
 #include "nftpolicy.h"
 #include "policy.h"
-#include "quick.h"
 #include "sysctls.h"
-#include "wgconf.h"
-#include "wgctl.h"
+#include "conf/wgconf.h"
+#include "ctl/wgctl.h"
 
 #include "common/errbuf.h"
-#include "common/config.h"
+#include "conf/config.h"
 #include "common/fileio.h"
 #include "common/textbuf.h"
 
@@ -163,8 +162,8 @@ static bool session_covered(const struct policy *pol, const struct facts *x)
 	for (size_t i = 0; i < pol->n_ssh_from; i++) {
 		struct netaddr_prefix p = pol->ssh_from[i].prefix;
 
-		quick_prefix_mask(&p);
-		if (quick_prefix_contains(&p, &host))
+		netaddr_prefix_mask(&p);
+		if (netaddr_prefix_contains(&p, &host))
 			return true;
 	}
 	return false;

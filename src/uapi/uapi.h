@@ -31,8 +31,8 @@
  * Secrets: the line buffer is wiped after every line, plans and replies
  * are wiped when freed, and no error ever quotes a private or preshared
  * key (nor anything that looks like a key). */
-#ifndef RAMPART_DAEMON_UAPI_H
-#define RAMPART_DAEMON_UAPI_H
+#ifndef RAMPART_UAPI_UAPI_H
+#define RAMPART_UAPI_UAPI_H
 
 #include "common/compiler.h"
 #include "common/encoding.h"

@@ -2,8 +2,8 @@
 #define _GNU_SOURCE
 #include "firewall.h"
 
-#include "quick.h"
 
+#include "conf/config.h"
 #include "common/errbuf.h"
 #include "common/fileio.h"
 #include "common/netaddr.h"
@@ -59,7 +59,7 @@ static uint64_t boottime_ns(void)
 
 bool firewall_valid_ifname(const char *ifname)
 {
-	if (!quick_valid_ifname(ifname) || !strcmp(ifname, "panic"))
+	if (!conf_valid_ifname(ifname) || !strcmp(ifname, "panic"))
 		return false;
 	return !strpbrk(ifname, "=+");
 }
@@ -399,7 +399,7 @@ static int check_scope(const char *batch, const char *table, char *err, size_t e
 struct fwdir {
 	int dirfd;
 	int lockfd;
-	char ifname[QUICK_IFNAME_MAX + 1];
+	char ifname[CONF_IFNAME_MAX + 1];
 	char table[FIREWALL_TABLE_STRLEN];
 	char path[64]; /* FIREWALL_STATE_DIR/IF.fw */
 };
@@ -440,7 +440,7 @@ static int check_dir(int fd, const char *path, mode_t mask, char *err, size_t er
 static int fwdir_open(struct fwdir *d, const char *ifname, bool create, char *err,
 		      size_t errlen)
 {
-	char name[QUICK_IFNAME_MAX + 8];
+	char name[CONF_IFNAME_MAX + 8];
 	int top, ret;
 
 	fwdir_init(d);

@@ -23,11 +23,11 @@
  * Secrets: devices and changes are wiped when freed; line buffers are
  * wiped after every line; requests and receive buffers are wiped after
  * use. */
-#ifndef RAMPART_OPS_WGCTL_H
-#define RAMPART_OPS_WGCTL_H
+#ifndef RAMPART_CTL_WGCTL_H
+#define RAMPART_CTL_WGCTL_H
 
 #include "common/compiler.h"
-#include "common/config.h"
+#include "conf/config.h"
 #include "common/encoding.h"
 #include "common/netaddr.h"
 

@@ -10,8 +10,8 @@
  *
  * Lists come back through callbacks or arrays the caller frees; nothing
  * here prints, and nothing here knows about WireGuard. */
-#ifndef RAMPART_OPS_NETLINK_H
-#define RAMPART_OPS_NETLINK_H
+#ifndef RAMPART_SYS_NETLINK_H
+#define RAMPART_SYS_NETLINK_H
 
 #include "common/compiler.h"
 #include "common/netaddr.h"

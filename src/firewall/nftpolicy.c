@@ -2,7 +2,7 @@
 
 #include "policy.h"
 
-#include "common/config.h"
+#include "conf/config.h"
 #include "common/textbuf.h"
 
 #include <netinet/in.h>

@@ -2,13 +2,13 @@
 #define _GNU_SOURCE
 #include "updown.h"
 
-#include "fwapply.h"
-#include "netlink.h"
+#include "firewall/fwapply.h"
+#include "sys/netlink.h"
 #include "quick.h"
-#include "wgconf.h"
-#include "wgctl.h"
+#include "conf/wgconf.h"
+#include "ctl/wgctl.h"
 
-#include "common/config.h"
+#include "conf/config.h"
 #include "common/fileio.h"
 #include "common/netaddr.h"
 #include "common/textbuf.h"
@@ -48,8 +48,8 @@ enum {
 
 struct ctx {
 	const char *who;
-	char ifname[QUICK_IFNAME_MAX + 1];
-	char given[QUICK_PATH_MAX];  /* the path as named, for messages */
+	char ifname[CONF_IFNAME_MAX + 1];
+	char given[CONF_PATH_MAX];  /* the path as named, for messages */
 	char path[PATH_MAX];         /* the same, links resolved: SaveConfig writes here */
 	struct conf *conf;           /* the file */
 	struct netlink *nl;
@@ -149,7 +149,7 @@ static int read_small(const char *path, struct textbuf *out)
 
 static bool is_socket(const char *ifname)
 {
-	char path[sizeof(SOCKET_DIR) + QUICK_IFNAME_MAX + 8];
+	char path[sizeof(SOCKET_DIR) + CONF_IFNAME_MAX + 8];
 	struct stat st;
 
 	snprintf(path, sizeof(path), SOCKET_DIR "/%s.sock", ifname);
@@ -211,7 +211,7 @@ static int state_dir_open(struct ctx *c)
  * was removed (or replaced) while it waited starts again. */
 static int lock_iface(struct ctx *c)
 {
-	char name[QUICK_IFNAME_MAX + 16];
+	char name[CONF_IFNAME_MAX + 16];
 	struct stat a, b;
 
 	snprintf(name, sizeof(name), "%s.lock", c->ifname);
@@ -235,7 +235,7 @@ static int lock_iface(struct ctx *c)
 /* 1 and *st filled in if there is a state file, 0 if there is none. */
 static int state_load(struct ctx *c, struct quick_state *st)
 {
-	char name[QUICK_IFNAME_MAX + 16], err[256];
+	char name[CONF_IFNAME_MAX + 16], err[256];
 	struct textbuf t = { 0 };
 	struct stat sb;
 	int fd, ret;
@@ -276,7 +276,7 @@ static int state_load(struct ctx *c, struct quick_state *st)
 
 static int state_save(struct ctx *c)
 {
-	char name[QUICK_IFNAME_MAX + 16];
+	char name[CONF_IFNAME_MAX + 16];
 	size_t len;
 	char *text = quick_state_format(&c->st, &len);
 	int ret;
@@ -295,7 +295,7 @@ static int state_save(struct ctx *c)
 
 static void state_remove(struct ctx *c)
 {
-	char name[QUICK_IFNAME_MAX + 16];
+	char name[CONF_IFNAME_MAX + 16];
 
 	state_name(c, name, sizeof(name));
 	if (unlinkat(c->dirfd, name, 0) < 0 && errno != ENOENT)
@@ -307,7 +307,7 @@ static void state_remove(struct ctx *c)
  * is down stays in /run/rampart. */
 static void unlock_iface(struct ctx *c)
 {
-	char name[QUICK_IFNAME_MAX + 16];
+	char name[CONF_IFNAME_MAX + 16];
 	struct stat st;
 
 	if (c->lockfd < 0)
@@ -482,16 +482,16 @@ static int get_running(const struct ctx *c, struct conf **out)
 static int load_config(struct ctx *c, const char *arg)
 {
 	struct wgconf_error werr;
-	char msg[QUICK_PATH_MAX + WGCONF_ERROR_STRLEN], dir[PATH_MAX];
+	char msg[CONF_PATH_MAX + WGCONF_ERROR_STRLEN], dir[PATH_MAX];
 	struct textbuf t = { 0 };
 	struct stat fst, dst;
 	int fd, ret;
 
-	if (quick_config_path(arg, c->given, sizeof(c->given)))
+	if (conf_config_path(arg, c->given, sizeof(c->given)))
 		return fail(c, -ENAMETOOLONG, "`%s': path too long", arg);
 	if (access(c->given, F_OK) < 0)
 		return fail(c, -ENOENT, "`%s' does not exist", c->given);
-	if (!quick_ifname_from_path(c->given, c->ifname))
+	if (!conf_ifname_from_path(c->given, c->ifname))
 		return fail(c, -EINVAL, "The config file must be a valid interface name, "
 			    "followed by .conf");
 	if (!realpath(c->given, c->path))
@@ -933,7 +933,7 @@ static int set_mtu_up(struct ctx *c, const struct conf *running)
 
 static int set_dns(struct ctx *c)
 {
-	char prefix[QUICK_DNS_IFACE_MAX], name[QUICK_DNS_IFACE_MAX + QUICK_IFNAME_MAX + 1];
+	char prefix[QUICK_DNS_IFACE_MAX], name[QUICK_DNS_IFACE_MAX + CONF_IFNAME_MAX + 1];
 	char *argv[] = { "resolvconf", "-a", name, "-m", "0", "-x", NULL };
 	struct textbuf in = { 0 }, order = { 0 };
 	int ret;
@@ -1004,7 +1004,7 @@ static int on_main_route(const struct netlink_route *r, void *arg)
 static bool main_routes_cover(const struct main_routes *m, const struct netaddr_prefix *p)
 {
 	for (size_t i = 0; i < m->n; i++)
-		if (quick_prefix_contains(&m->v[i], p))
+		if (netaddr_prefix_contains(&m->v[i], p))
 			return true;
 	return false;
 }
@@ -1168,7 +1168,7 @@ static int add_default(struct ctx *c, const struct conf *running, const struct n
 	ret = run_checked(c, argv, t.buf, t.len, NULL);
 	textbuf_wipe(&t);
 	if (ret) {
-		char name[QUICK_IFNAME_MAX + 16];
+		char name[CONF_IFNAME_MAX + 16];
 
 		quick_nft_table_name(name, sizeof(name), c->ifname);
 		return fail(c, ret, "nft refused table %s %s (does it exist already? `nft list "
