@@ -2,6 +2,7 @@
  * subcommand. */
 #include "cli.h"
 
+#include "common/error.h"
 #include "common/log.h"
 
 #include <stdio.h>
@@ -12,6 +13,14 @@
 #endif
 
 const char *prog_name = "rampart";
+
+int cli_error(const struct error *e)
+{
+	char buf[ERROR_STRLEN];
+
+	fprintf(stderr, "%s: %s\n", prog_name, error_format(e, buf, sizeof(buf)));
+	return 1;
+}
 
 static const struct command {
 	const char *name;

@@ -4,12 +4,11 @@
 
 
 #include "conf/config.h"
+#include "sys/nftables.h"
 #include "common/errbuf.h"
 #include "common/fileio.h"
 #include "common/netaddr.h"
 #include "common/textbuf.h"
-
-#include <nftables/libnftables.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -92,124 +91,14 @@ static bool valid_table_name(const char *s)
 
 /* --- talking to nftables ---------------------------------------------------- */
 
-/* Copies nft's error text into err, naming batch lines: libnftables
- * reports a buffer's errors against its first line (1.0.6), so batches are
- * handed over as a memfd whose "/proc/self/fd/N:LINE:COLS:" prefixes we
- * turn into "line LINE:COLS:", minus the offset lines we put in front
- * (which are called what they are).  A refusal by the kernel repeats for
- * every command of the batch: the first NFT_ERRORS_SHOWN messages are
- * kept and the rest counted. */
-enum { NFT_ERRORS_SHOWN = 3 };
-
-static void copy_nft_error(char *err, size_t errlen, const char *msg, const char *path,
-			   unsigned offset)
-{
-	size_t plen = path ? strlen(path) : 0, o = 0;
-	unsigned shown = 0, more = 0;
-	struct textbuf t = { 0 };
-
-	if (!err || !errlen)
-		return;
-	for (const char *l = msg; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n')) {
-		size_t len = strcspn(l, "\n");
-		bool start = !strncmp(l, "Error:", 6);
-		unsigned long line = 0;
-		char *end = NULL;
-
-		if (plen && !strncmp(l, path, plen) && l[plen] == ':') {
-			line = strtoul(l + plen + 1, &end, 10);
-			start = end != l + plen + 1 && *end == ':';
-		}
-		if (start && ++shown > NFT_ERRORS_SHOWN) {
-			more++;
-			continue;
-		}
-		if (shown > NFT_ERRORS_SHOWN || !len)
-			continue;
-		if (end && start) {
-			if (line > offset)
-				textbuf_printf(&t, "line %lu", line - offset);
-			else
-				textbuf_printf(&t, "(the add + delete table put before the batch) "
-					       "line %lu", line);
-			textbuf_append(&t, end, len - (size_t)(end - l));
-		} else {
-			textbuf_append(&t, l, len);
-		}
-		textbuf_append(&t, "\n", 1);
-	}
-	if (more)
-		textbuf_printf(&t, "(and %u more like these)\n", more);
-	if (t.err || !t.buf) {
-		snprintf(err, errlen, "%s", t.err ? strerror(-t.err) : "nft failed and said nothing");
-	} else {
-		o = t.len;
-		while (o && t.buf[o - 1] == '\n')
-			o--;
-		snprintf(err, errlen, "%.*s", (int)o, t.buf);
-	}
-	textbuf_wipe(&t);
-}
-
-/* Runs text through libnftables: a dry run or for real, with output
- * flags, nft's output appended to out (if not NULL).  offset: lines put
- * in front of the caller's batch, taken off the line numbers of errors. */
-static int nft_exec(const char *text, bool dry, unsigned flags, struct textbuf *out,
-		    unsigned offset, char *err, size_t errlen)
-{
-	char path[32] = "";
-	struct nft_ctx *nft;
-	int fd, r, ret = 0;
-
-	nft = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (!nft)
-		return errbuf_fail(err, errlen, -ENOMEM, "cannot create an nftables context");
-	if (nft_ctx_buffer_output(nft) || nft_ctx_buffer_error(nft)) {
-		nft_ctx_free(nft);
-		return errbuf_fail(err, errlen, -ENOMEM, "cannot buffer nftables output");
-	}
-	nft_ctx_set_dry_run(nft, dry);
-	nft_ctx_output_set_flags(nft, flags);
-
-	fd = memfd_create("rampart-nft", MFD_CLOEXEC);
-	if (fd >= 0 && fileio_write_all(fd, text, strlen(text)) == 0) {
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		r = nft_run_cmd_from_filename(nft, path);
-	} else {
-		/* No memfd (seccomp, old kernel): errors then name the
-		 * statement, not its line. */
-		path[0] = '\0';
-		r = nft_run_cmd_from_buffer(nft, text);
-	}
-	if (r) {
-		const char *msg = nft_ctx_get_error_buffer(nft);
-
-		if (!msg || !*msg)
-			msg = "nft failed and said nothing";
-		ret = strstr(msg, "Operation not permitted") ? -EPERM : -EINVAL;
-		copy_nft_error(err, errlen, msg, path[0] ? path : NULL, offset);
-	} else if (out) {
-		const char *o = nft_ctx_get_output_buffer(nft);
-
-		if (o)
-			textbuf_append(out, o, strlen(o));
-		if (out->err)
-			ret = errbuf_fail(err, errlen, out->err, "%s", strerror(-out->err));
-	}
-	if (fd >= 0)
-		close(fd);
-	nft_ctx_free(nft);
-	return ret;
-}
-
 int firewall_check(const char *batch, char *err, size_t errlen)
 {
-	return nft_exec(batch, true, 0, NULL, 0, err, errlen);
+	return nftables_exec(batch, true, 0, NULL, 0, err, errlen);
 }
 
 int firewall_run(const char *batch, char *err, size_t errlen)
 {
-	return nft_exec(batch, false, 0, NULL, 0, err, errlen);
+	return nftables_exec(batch, false, 0, NULL, 0, err, errlen);
 }
 
 /* Whether `list` (nft's "list tables" output) has "table FAMILY NAME". */
@@ -241,7 +130,7 @@ int firewall_list_table(const char *name, bool stateless, struct textbuf *out, b
 	if (!valid_table_name(name))
 		return errbuf_fail(err, errlen, -EINVAL, "\"%s\" is not a table name", name);
 	snprintf(cmd, sizeof(cmd), "list table inet %s\n", name);
-	ret = nft_exec(cmd, false, stateless ? NFT_CTX_OUTPUT_STATELESS : 0, out, 0, first,
+	ret = nftables_exec(cmd, false, stateless ? NFTABLES_OUTPUT_STATELESS : 0, out, 0, first,
 		       sizeof(first));
 	if (!ret) {
 		*exists = true;
@@ -249,7 +138,7 @@ int firewall_list_table(const char *name, bool stateless, struct textbuf *out, b
 	}
 	/* nft says "No such file or directory" for a missing table, and for
 	 * other things too: ask for the list of tables to be sure. */
-	if (nft_exec("list tables inet\n", false, 0, &tables, 0, err, errlen) == 0 &&
+	if (nftables_exec("list tables inet\n", false, 0, &tables, 0, err, errlen) == 0 &&
 	    !has_table_line(tables.buf, "inet", name)) {
 		textbuf_wipe(&tables);
 		return 0;
@@ -260,7 +149,7 @@ int firewall_list_table(const char *name, bool stateless, struct textbuf *out, b
 
 int firewall_list_ruleset(struct textbuf *out, char *err, size_t errlen)
 {
-	return nft_exec("list ruleset\n", false, 0, out, 0, err, errlen);
+	return nftables_exec("list ruleset\n", false, 0, out, 0, err, errlen);
 }
 
 /* --- the batch stays in our table -------------------------------------------- */
@@ -1276,7 +1165,7 @@ int firewall_apply(const char *ifname, const char *batch, const struct firewall_
 	if (ret)
 		goto out;
 
-	ret = nft_exec(full.buf, true, 0, NULL, prefix_lines, e, sizeof(e));
+	ret = nftables_exec(full.buf, true, 0, NULL, prefix_lines, e, sizeof(e));
 	if (ret) {
 		ret = errbuf_fail(err, errlen, ret, "nft refused the batch:\n%s", e);
 		goto out;
@@ -1307,7 +1196,7 @@ int firewall_apply(const char *ifname, const char *batch, const struct firewall_
 		(void)pending_write(&d, &mine, snap.buf);
 	}
 
-	ret = nft_exec(full.buf, false, 0, NULL, prefix_lines, e, sizeof(e));
+	ret = nftables_exec(full.buf, false, 0, NULL, prefix_lines, e, sizeof(e));
 	if (ret) {
 		if (opts->confirm_secs)
 			unlinkat(d.dirfd, FW_PENDING, 0); /* the guard sees it and exits */
@@ -1733,7 +1622,7 @@ int firewall_panic_active(bool *on, char *err, size_t errlen)
 	int ret;
 
 	*on = false;
-	ret = nft_exec("list tables inet\n", false, 0, &t, 0, err, errlen);
+	ret = nftables_exec("list tables inet\n", false, 0, &t, 0, err, errlen);
 	if (!ret)
 		*on = has_table_line(t.buf ? t.buf : "", "inet", FIREWALL_PANIC_TABLE);
 	textbuf_wipe(&t);

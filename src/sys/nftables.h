@@ -1,0 +1,27 @@
+/* The one way Rampart talks to nftables: libnftables, in-process.  The
+ * firewall policy and wg-quick's full-tunnel table both go through here;
+ * no code spawns nft(8). */
+#ifndef RAMPART_SYS_NFTABLES_H
+#define RAMPART_SYS_NFTABLES_H
+
+#include "common/compiler.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct textbuf;
+
+/* NFTABLES_OUTPUT_STATELESS: leave counters and set elements' state out of
+ * listings (libnftables' NFT_CTX_OUTPUT_STATELESS). */
+enum { NFTABLES_OUTPUT_STATELESS = 1u << 0 };
+
+/* Runs a batch of nft commands: a dry run (dry: parsed and checked by the
+ * kernel, nothing changes) or for real.  flags: NFTABLES_OUTPUT_*.  nft's
+ * output is appended to out (NULL: dropped).  offset: how many lines the
+ * caller put in front of its own batch; error messages name batch lines
+ * without them.  0, -EPERM (not allowed), -EINVAL (nft refused the batch:
+ * its messages, with line numbers, in err[errlen]) or -ENOMEM. */
+int nftables_exec(const char *text, bool dry, unsigned flags, struct textbuf *out,
+		  unsigned offset, char *err, size_t errlen) warn_unused;
+
+#endif
