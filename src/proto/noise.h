@@ -11,8 +11,9 @@
  *
  * Concurrency: none inside, and no per-peer lock: the caller serializes
  * every call that touches a struct noise_remote's handshake and keypair
- * slots (the daemon holds its one dev_lock around all of them).  The macs are not touched here:
- * cookie.c adds and checks them around these calls. */
+ * slots (the daemon holds its one dev_lock around all of them).
+ * The macs are not touched here: cookie.c adds and checks them around
+ * these calls. */
 #ifndef RAMPART_PROTO_NOISE_H
 #define RAMPART_PROTO_NOISE_H
 
