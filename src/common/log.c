@@ -5,10 +5,13 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 
 static enum log_level current = LOG_LEVEL_WARN;
 static const char *prefix = "rampart";
+static bool to_syslog, to_stderr = true;
+static void (*syslog_hook)(int priority, const char *line);
 
 void log_set_level(enum log_level level) { current = level; }
 enum log_level log_get_level(void) { return current; }
@@ -30,10 +33,49 @@ bool log_parse_level(const char *w, enum log_level *level)
 	return false;
 }
 
+void log_open_syslog(bool keep_stderr)
+{
+	if (!syslog_hook)
+		openlog(prefix, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	to_syslog = true;
+	to_stderr = keep_stderr;
+}
+
+void log_set_syslog_hook(void (*hook)(int priority, const char *line))
+{
+	syslog_hook = hook;
+}
+
 static const char *const names[] = { "", "error", "warning", "info", "debug" };
+static const int priorities[] = { LOG_ERR, LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+
+/* One syslog record per line; a longer message is cut, not split. */
+static void vlog_syslog(enum log_level level, unsigned long suppressed, const char *fmt, va_list ap)
+{
+	char line[1024];
+	int n;
+
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n >= 0 && suppressed && (size_t)n < sizeof(line))
+		snprintf(line + n, sizeof(line) - (size_t)n,
+			 " (%lu similar messages suppressed)", suppressed);
+	if (syslog_hook)
+		syslog_hook(priorities[level], line);
+	else
+		syslog(priorities[level], "%s", line);
+}
 
 static void vlog(enum log_level level, unsigned long suppressed, const char *fmt, va_list ap)
 {
+	if (to_syslog) {
+		va_list copy;
+
+		va_copy(copy, ap);
+		vlog_syslog(level, suppressed, fmt, copy);
+		va_end(copy);
+	}
+	if (!to_stderr)
+		return;
 	/* One locked stream for the whole line: threads never interleave. */
 	flockfile(stderr);
 	fprintf(stderr, "%s: %s: ", prefix, names[level]);

@@ -21,6 +21,15 @@ enum log_level log_get_level(void);
 bool log_parse_level(const char *word, enum log_level *level);
 /* Prefix for every line, e.g. the program name; not copied. */
 void log_set_prefix(const char *prefix);
+/* Once the daemon has detached: every line goes to syslog(3) under the
+ * prefix as ident, with the pid, facility LOG_DAEMON (the journal reads
+ * syslog), and to stderr as well only if keep_stderr.  Opens the
+ * connection at once (LOG_NDELAY), before any sandbox.  Call it before
+ * other threads log. */
+void log_open_syslog(bool keep_stderr);
+/* For tests: receives each syslog line (priority, text) in place of
+ * syslog(3); NULL restores syslog(3). */
+void log_set_syslog_hook(void (*hook)(int priority, const char *line));
 
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -5,6 +5,7 @@
  * EVP_CIPHER_CTX keeps its ChaCha20 key and takes a new nonce per packet;
  * the per-thread scratch contexts serve the one-shot calls. */
 #include "crypto.h"
+#include "hchacha20.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -318,6 +319,7 @@ static bool xaead(bool seal, uint8_t *dst, const uint8_t *src, size_t len,
 	uint8_t subkey[CRYPTO_KEY_LEN], n12[CRYPTO_AEAD_NONCE_LEN];
 	bool ok;
 
+	_Static_assert((int)HCHACHA20_KEY_LEN == (int)CRYPTO_KEY_LEN, "one key size");
 	crypto_hchacha20(subkey, key, nonce);
 	memset(n12, 0, 4);
 	memcpy(n12 + 4, nonce + 16, 8);

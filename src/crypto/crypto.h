@@ -22,7 +22,6 @@ enum {
 	CRYPTO_AEAD_TAG_LEN = 16,    /* Poly1305 */
 	CRYPTO_AEAD_NONCE_LEN = 12,  /* RFC 8439 */
 	CRYPTO_XAEAD_NONCE_LEN = 24, /* draft-irtf-cfrg-xchacha */
-	CRYPTO_HCHACHA_NONCE_LEN = 16,
 	CRYPTO_HASH_LEN = 32,        /* BLAKE2s-256 */
 	CRYPTO_BLAKE2S_BLOCK_LEN = 64,
 	CRYPTO_MAC_LEN = 16,         /* WireGuard's keyed BLAKE2s MAC */
@@ -87,9 +86,7 @@ bool crypto_xaead_open(uint8_t *dst, const uint8_t *src, size_t len,
 		       const uint8_t *ad, size_t ad_len,
 		       const uint8_t nonce[CRYPTO_XAEAD_NONCE_LEN],
 		       const uint8_t key[CRYPTO_KEY_LEN]) warn_unused;
-/* HChaCha20 (draft §2.2): the subkey derivation, exposed for its vectors. */
-void crypto_hchacha20(uint8_t out[CRYPTO_KEY_LEN], const uint8_t key[CRYPTO_KEY_LEN],
-		      const uint8_t nonce[CRYPTO_HCHACHA_NONCE_LEN]);
+/* HChaCha20 itself, the subkey derivation, is in hchacha20.h. */
 
 /* --- X25519 (RFC 7748) ------------------------------------------------ */
 

@@ -4,9 +4,11 @@
  * the ChaCha20 block function's 20 rounds over (constants, key, nonce),
  * without the final addition of the input, keeping state words 0-3 and
  * 12-15.  Checked against the draft's §2.2.1 vector in test_crypto. */
-#include "crypto.h"
+#include "hchacha20.h"
 
-#include <string.h>
+#include "common/compiler.h"
+
+#include <stdint.h>
 
 static inline uint32_t rotl(uint32_t v, int c)
 {
@@ -36,8 +38,8 @@ static inline void store32(uint8_t *p, uint32_t v)
 		c += d; b ^= c; b = rotl(b, 7);                            \
 	} while (0)
 
-void crypto_hchacha20(uint8_t out[CRYPTO_KEY_LEN], const uint8_t key[CRYPTO_KEY_LEN],
-		      const uint8_t nonce[CRYPTO_HCHACHA_NONCE_LEN])
+void crypto_hchacha20(uint8_t out[HCHACHA20_KEY_LEN], const uint8_t key[HCHACHA20_KEY_LEN],
+		      const uint8_t nonce[HCHACHA20_NONCE_LEN])
 {
 	uint32_t x[16];
 	int i;
@@ -69,5 +71,5 @@ void crypto_hchacha20(uint8_t out[CRYPTO_KEY_LEN], const uint8_t key[CRYPTO_KEY_
 		store32(out + 4 * i, x[i]);
 		store32(out + 16 + 4 * i, x[12 + i]);
 	}
-	crypto_wipe(x, sizeof(x));
+	wipe(x, sizeof(x));
 }

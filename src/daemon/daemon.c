@@ -89,16 +89,17 @@ static bool table_lock_held(void *arg, bool write)
 	struct daemon *d = arg;
 
 	(void)write;
-	return atomic_load(&d->dev_locked) &&
-	       pthread_equal(atomic_load(&d->dev_lock_owner), pthread_self());
+	return daemon_lock_held(d);
 }
 #endif
 
 void daemon_rearm_timer(struct daemon *d)
 {
-	uint64_t next = device_next_deadline(&d->dev);
 	struct itimerspec its = { 0 };
+	uint64_t next;
 
+	daemon_assert_locked(d);
+	next = device_next_deadline(&d->dev);
 	if (!next || (d->timer_armed && d->timer_armed <= next))
 		return;
 	its.it_value.tv_sec = (time_t)(next / 1000000000ULL);
@@ -156,6 +157,7 @@ static int op_send(void *arg, const struct endpoint *ep, const uint8_t *buf, siz
 	struct worker *w = current_worker;
 	unsigned slot;
 
+	daemon_assert_locked(d);
 	if (!w || len > TX_SLOT)
 		return udp_send(&d->udp.pairs[w ? w->id : 0], ep, buf, len);
 	if (w->tx.n == UDP_BATCH)
@@ -192,6 +194,7 @@ static void op_deliver(void *arg, struct peer *peer, struct packet *p)
 	struct daemon *d = arg;
 	struct worker *w = current_worker;
 
+	daemon_assert_locked(d);
 	(void)peer;
 	if (w && w->n_deliver < UDP_BATCH)
 		w->deliver[w->n_deliver++] = p;

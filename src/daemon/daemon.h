@@ -25,6 +25,7 @@
 #include "tun.h"
 #include "udp.h"
 
+#include "common/compiler.h"
 #include "proto/device.h"
 
 #include <pthread.h>
@@ -93,12 +94,14 @@ struct daemon {
 
 	pthread_mutex_t dev_lock;   /* protects dev, timer_armed */
 #ifdef RAMPART_DEBUG
+	/* Debug builds: who holds dev_lock, set and cleared by
+	 * daemon_lock_device/daemon_unlock_device under it. */
 	_Atomic(pthread_t) dev_lock_owner;
 	atomic_bool dev_locked;
 #endif
 	struct device dev;
 	bool dev_ready, pool_ready;
-	uint64_t timer_armed;       /* monotonic ns the timerfd is set to; 0 = none */
+	uint64_t timer_armed;       /* CLOCK_BOOTTIME ns the timerfd is set to; 0 = none */
 
 	struct pool pool;
 	struct hsq hsq;
@@ -106,7 +109,7 @@ struct daemon {
 	pthread_t hs_thread;
 	bool hs_started;
 
-	int timer_fd;  /* CLOCK_MONOTONIC timerfd for the device's deadline */
+	int timer_fd;  /* CLOCK_BOOTTIME timerfd for the device's deadline */
 	int signal_fd;
 	int wake_fd;   /* eventfd: a data thread asks the control thread to stop */
 	int ctl_epfd;
@@ -127,13 +130,29 @@ int daemon_run(struct daemon *d);
 /* Tears down everything (removes the socket, deletes the TUN device). */
 void daemon_uninit(struct daemon *d);
 
-/* Monotonic and wall clocks, ns. */
+/* CLOCK_BOOTTIME, ns: the `now` of every call into the core (it keeps
+ * counting through suspend).  The wall clock is the core's wall_clock op. */
 uint64_t daemon_now(void);
 
 void daemon_lock_device(struct daemon *d);
 void daemon_unlock_device(struct daemon *d);
+
+/* "Must hold dev_lock": aborts in debug builds (RAMPART_DEBUG) unless the
+ * calling thread took dev_lock through daemon_lock_device(); nothing in
+ * release builds. */
+#ifdef RAMPART_DEBUG
+static inline bool daemon_lock_held(struct daemon *d)
+{
+	return atomic_load(&d->dev_locked) &&
+	       pthread_equal(atomic_load(&d->dev_lock_owner), pthread_self());
+}
+#define daemon_assert_locked(d) debug_assert(daemon_lock_held(d))
+#else
+#define daemon_assert_locked(d) ((void)(d))
+#endif
+
 /* After anything that may have moved the device's next deadline
- * earlier; dev_lock held. */
+ * earlier; must hold dev_lock. */
 void daemon_rearm_timer(struct daemon *d);
 
 /* Wakes every data thread to look at the socket set again. */

@@ -7,8 +7,9 @@
  * /var/run/wireguard/IFNAME.sock, then (without -f) detaches, so that the
  * command returns once both exist.  LOG_LEVEL=error|verbose|debug (as
  * wireguard-go; also silent, warn, info) sets the log level; when it is
- * set, a detached daemon keeps logging to the inherited stderr, otherwise
- * its output goes to /dev/null.  RAMPART_THREADS sets the number of data
+ * set, a detached daemon keeps logging to the inherited stderr too.  A
+ * detached daemon logs to syslog (LOG_DAEMON, with its pid); stdin, stdout
+ * and (unless kept) stderr go to /dev/null.  RAMPART_THREADS sets the number of data
  * threads (default: one per CPU, at most 8). */
 #define _GNU_SOURCE
 #include "daemon.h"
@@ -79,6 +80,7 @@ static void detach(bool keep_stderr)
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}
+	log_open_syslog(keep_stderr);
 }
 
 int main(int argc, char *argv[])

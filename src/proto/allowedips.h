@@ -21,13 +21,14 @@
  * allowedips_remove_by_peer() before the memory of a peer is freed.
  *
  * Concurrency: the table takes no lock (the protocol core has no threads).
- * Its owner (the daemon's device) guards it with one pthread rwlock:
+ * Its owner guards it; the check callback is told which access is made:
  *   - allowedips_lookup(), allowedips_walk_peer() and allowedips_measure()
- *     only read, so data-path threads run them together under the read
- *     side;
- *   - every other function changes the table or a peer list and needs the
- *     write side, taken by the control thread, which mutates rarely.
- * Debug builds assert this through allowedips_set_lock_check().  Mutations
+ *     only read (write = false), so an owner with an rwlock may run them
+ *     together under the read side;
+ *   - every other function changes the table or a peer list (write =
+ *     true) and needs exclusive access.
+ * The daemon holds its one dev_lock (a mutex) for both.  Debug builds
+ * assert this through allowedips_set_lock_check().  Mutations
  * reach the trie through single stores of fully built nodes, so a later
  * move to RCU-style lookups needs release stores and deferred frees, not a
  * new structure. */

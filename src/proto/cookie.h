@@ -8,9 +8,9 @@
  * minutes; a sender without one gets a 64-byte cookie reply instead of DH
  * work.
  *
- * A checker belongs to the device, a maker to each peer.  Neither locks:
- * the device serializes access (the handshake worker owns the checker; a
- * maker is used under its peer's handshake lock). */
+ * A checker belongs to the device, a maker to each peer.  Neither locks,
+ * and there are no per-peer locks: the caller serializes every call into
+ * the device, and so on both (the daemon holds its one dev_lock). */
 #ifndef RAMPART_PROTO_COOKIE_H
 #define RAMPART_PROTO_COOKIE_H
 

@@ -9,11 +9,13 @@
  * Outputs go through struct device_ops: datagrams to send, IP packets to
  * deliver, packets to give back.  Every dropped packet is counted under a
  * reason.  No clock is read here: `now` is the caller's monotonic clock in
- * ns, and the wall clock (for handshake timestamps) comes from an op.
+ * ns (the daemon's is CLOCK_BOOTTIME), and the wall clock (for handshake
+ * timestamps) comes from an op.
  *
- * Concurrency: the core is single-threaded per device.  The daemon
- * serializes calls into one device (its threading model, with the lock
- * order, is in docs/design.md). */
+ * Concurrency: the core takes no lock and is single-threaded per device.
+ * The caller serializes every call into one device and the ops it makes
+ * (the daemon under its dev_lock; its threads and lock order are in
+ * src/daemon/daemon.h and docs/design.md). */
 #ifndef RAMPART_PROTO_DEVICE_H
 #define RAMPART_PROTO_DEVICE_H
 

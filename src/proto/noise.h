@@ -9,10 +9,11 @@
  * turns a finished handshake into a keypair with the previous / current /
  * next rotation and key confirmation of the kernel and wireguard-go.
  *
- * Concurrency: a struct noise_remote's handshake and keypair slots are
- * changed only by the thread that holds the owning peer's handshake lock
- * (the daemon's; the core takes none).  The macs are not touched here:
- * cookie.c adds and checks them around these calls. */
+ * Concurrency: none inside, and no per-peer lock: the caller serializes
+ * every call that touches a struct noise_remote's handshake and keypair
+ * slots (the daemon holds its one dev_lock around all of them).
+ * The macs are not touched here: cookie.c adds and checks them around
+ * these calls. */
 #ifndef RAMPART_PROTO_NOISE_H
 #define RAMPART_PROTO_NOISE_H
 
@@ -44,8 +45,8 @@ struct noise_upcall {
 	/* The remote whose static public key is pub, or NULL. */
 	struct noise_remote *(*remote_get)(void *arg, const uint8_t pub[NOISE_PUBLIC_KEY_LEN]);
 	/* A fresh random local index, unique in the device, now naming the
-	 * remote; 0 is never returned by the device's allocator's callers'
-	 * expectations (any value is valid on the wire). */
+	 * remote.  Never 0, though 0 is valid on the wire: the device's
+	 * allocator skips it so that 0 can mean "no index". */
 	uint32_t (*index_set)(void *arg, struct noise_remote *r);
 	/* The index no longer names anything. */
 	void (*index_drop)(void *arg, uint32_t index);

@@ -13,9 +13,10 @@
  * cost bounded.  Buckets are chosen by SipHash-2-4 under a key drawn at
  * init, so a remote party cannot aim many sources at one chain.
  *
- * Concurrency: none inside.  The daemon's single handshake worker owns a
- * ratelimiter and is the only caller of allow and gc; any other use must
- * serialize every call on one struct. */
+ * Concurrency: none inside; the caller serializes every call on one
+ * struct.  The device owns one: allow runs on the handshake path, gc from
+ * device_run_timers() (the daemon's control thread), both under the
+ * daemon's dev_lock. */
 #ifndef RAMPART_PROTO_RATELIMITER_H
 #define RAMPART_PROTO_RATELIMITER_H
 

@@ -12,8 +12,9 @@
  * Concurrency: none inside.  One struct belongs to one receiving keypair;
  * the caller serializes replay_check() calls on it (the kernel does so
  * under a per-counter spinlock after parallel decryption; the daemon does
- * it on the peer's in-order receive path).  Run the check only after the
- * packet has authenticated, or a forged counter would move the window. */
+ * it under its one dev_lock, which serializes the whole core).
+ * Run the check only after the packet has authenticated, or a forged
+ * counter would move the window. */
 #ifndef RAMPART_PROTO_REPLAY_H
 #define RAMPART_PROTO_REPLAY_H
 

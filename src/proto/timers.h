@@ -42,8 +42,9 @@
  * from timers_run() has already passed it.
  *
  * Concurrency: none inside.  A struct timers belongs to one peer, and the
- * caller serializes every call on it (the daemon does them on the thread
- * that owns the peer, under the peer's lock where one is held). */
+ * caller serializes every call on it (there is no per-peer lock: the
+ * daemon makes them all under its one dev_lock, from whichever thread
+ * called into the device). */
 #ifndef RAMPART_PROTO_TIMERS_H
 #define RAMPART_PROTO_TIMERS_H
 

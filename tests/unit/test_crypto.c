@@ -3,6 +3,7 @@
 #include "harness.h"
 
 #include "crypto/crypto.h"
+#include "crypto/hchacha20.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -5,6 +5,7 @@
 #include "harness.h"
 
 #include "crypto/crypto.h"
+#include "daemon/daemon.h"
 #include "proto/device.h"
 
 #include <arpa/inet.h>
@@ -14,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define S(x) ((uint64_t)(x) * NSEC_PER_SEC)
 #define MS(x) ((uint64_t)(x) * NSEC_PER_MSEC)
@@ -790,7 +793,39 @@ static void test_uninit(void)
 	crypto_uninit();
 }
 
+/* The daemon's "must hold dev_lock" check (daemon_assert_locked): true
+ * only on the thread that took the lock, and a function that requires it
+ * aborts when called without (in a child, which must die of SIGABRT). */
+static void test_dev_lock_assert(void)
+{
+	static struct daemon d;
+	int status = 0;
+	pid_t pid;
+
+	pthread_mutex_init(&d.dev_lock, NULL);
+	CHECK(!daemon_lock_held(&d));
+	daemon_lock_device(&d);
+	CHECK(daemon_lock_held(&d));
+	daemon_unlock_device(&d);
+	CHECK(!daemon_lock_held(&d));
+
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		/* The assert's message on stderr is expected: keep it quiet. */
+		if (!freopen("/dev/null", "w", stderr))
+			_exit(2);
+		daemon_rearm_timer(&d); /* must hold dev_lock */
+		_exit(0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK_MSG(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
+		  "unlocked daemon_rearm_timer: status 0x%x", status);
+	pthread_mutex_destroy(&d.dev_lock);
+}
+
 static const struct harness_case cases[] = {
+	{ "device/daemon_lock_assert", test_dev_lock_assert },
 	{ "device/padding_and_mtu", test_padding_and_mtu },
 	{ "device/ten_pings_accounting", test_ten_pings_accounting },
 	{ "device/timers_virtual_minutes", test_timers_virtual_minutes },
