@@ -11,6 +11,7 @@
  * logged as an error. */
 #define _GNU_SOURCE
 #include "daemon.h"
+#include "control.h"
 
 #include "common/encoding.h"
 #include "common/log.h"
@@ -149,7 +150,7 @@ unlock:
 			const char *name;
 			unsigned long long value;
 		} own[] = {
-			{ "handshake_queue_full", d->hsq.dropped },
+			{ "handshake_queue_full", daemon_handshakes_dropped(d) },
 			{ "datagram_truncated", atomic_load(&d->stats.rx_truncated) },
 			{ "datagram_send_failed", atomic_load(&d->stats.tx_failed) },
 			{ "tun_write_failed", atomic_load(&d->stats.tun_write_failed) },

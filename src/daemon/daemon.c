@@ -2,6 +2,7 @@
  * (daemon.h has the threads and the lock order). */
 #define _GNU_SOURCE
 #include "daemon.h"
+#include "control.h"
 
 #include "monitor.h"
 
@@ -828,4 +829,16 @@ void daemon_uninit(struct daemon *d)
 			close(*fds[i]);
 	pthread_mutex_destroy(&d->dev_lock);
 	pthread_rwlock_destroy(&d->sock_lock);
+}
+
+/* ---- the control interface (control.h) ----------------------------------- */
+
+unsigned long long daemon_handshakes_dropped(struct daemon *d)
+{
+	unsigned long long n;
+
+	pthread_mutex_lock(&d->hsq.lock);
+	n = d->hsq.dropped;
+	pthread_mutex_unlock(&d->hsq.lock);
+	return n;
 }
