@@ -1,6 +1,6 @@
 #include "wgconf.h"
 
-#include "firewall/policy.h"
+#include "policykeys.h"
 
 #include "config.h"
 #include "common/encoding.h"
@@ -548,7 +548,7 @@ static int set_policy_flag(struct parse *p, const struct key_def *k, char *value
 	const char *why;
 	bool on;
 
-	if (!policy_parse_bool(&on, value, &why))
+	if (!policykeys_parse_bool(&on, value, &why))
 		return fail_value(p, "switch", value, QUOTE_AUTO, why);
 	f->set = true;
 	f->on = on;
@@ -562,7 +562,7 @@ static int set_policy_rate(struct parse *p, const struct key_def *k, char *value
 	struct conf_rate rate;
 	const char *why;
 
-	if (!policy_parse_rate(&rate, value, &why))
+	if (!policykeys_parse_rate(&rate, value, &why))
 		return fail_value(p, "rate", value, QUOTE_AUTO, why);
 	r->set = true;
 	r->rate = rate;
@@ -631,7 +631,7 @@ static int set_role(struct parse *p, const struct key_def *k, char *value)
 	const char *why;
 
 	(void)k;
-	if (!policy_parse_role(&p->conf->policy.role, value, &why))
+	if (!policykeys_parse_role(&p->conf->policy.role, value, &why))
 		return fail_value(p, "role", value, QUOTE_AUTO, why);
 	p->conf->policy.role_line = p->line;
 	return 0;
@@ -687,7 +687,7 @@ static int set_services(struct parse *p, const struct key_def *k, char *value)
 
 	(void)k;
 	while ((w = next_word(&value))) {
-		if (!policy_parse_ports(&ports, w, &why))
+		if (!policykeys_parse_ports(&ports, w, &why))
 			return fail_value(p, "service", w, QUOTE_AUTO, why);
 		ret = conf_add_service(p->conf, &ports, p->line);
 		if (ret)
@@ -704,7 +704,7 @@ static int set_wan(struct parse *p, const struct key_def *k, char *value)
 	(void)k;
 	if (!strcasecmp(value, "auto"))
 		pol->wan[0] = '\0';
-	else if (!policy_parse_ifname(pol->wan, value, &why))
+	else if (!policykeys_parse_ifname(pol->wan, value, &why))
 		return fail_value(p, "interface", value, QUOTE_AUTO, why);
 	pol->has_wan = true;
 	pol->wan_line = p->line;
@@ -740,7 +740,7 @@ static int set_forward(struct parse *p, const struct key_def *k, char *value)
 		if (!netaddr_parse_prefix(&dst, dst_s, &why))
 			return fail_value(p, "destination", dst_s, QUOTE_AUTO, why);
 		memset(&ports, 0, sizeof(ports));
-		if (*ports_s && !policy_parse_ports(&ports, ports_s, &why))
+		if (*ports_s && !policykeys_parse_ports(&ports, ports_s, &why))
 			return fail_value(p, "ports", ports_s, QUOTE_AUTO, why);
 		ret = conf_peer_add_forward(peer, &dst, &ports, p->line);
 		if (ret)
@@ -756,7 +756,7 @@ static int set_egress(struct parse *p, const struct key_def *k, char *value)
 	bool on;
 
 	(void)k;
-	if (!policy_parse_bool(&on, value, &why))
+	if (!policykeys_parse_bool(&on, value, &why))
 		return fail_value(p, "switch", value, QUOTE_AUTO, why);
 	peer->egress.set = true;
 	peer->egress.on = on;
@@ -967,7 +967,7 @@ static void print_policy_rate(struct textbuf *o, const struct key_def *k,
 	(void)idx;
 	if (!r->set)
 		return;
-	policy_format_rate(buf, sizeof(buf), &r->rate);
+	policykeys_format_rate(buf, sizeof(buf), &r->rate);
 	textbuf_printf(o, "%s = %s\n", k->name, buf);
 }
 
@@ -995,7 +995,7 @@ static void print_role(struct textbuf *o, const struct key_def *k,
 {
 	(void)idx;
 	if (c->policy.role != CONF_ROLE_AUTO)
-		textbuf_printf(o, "%s = %s\n", k->name, policy_role_name(c->policy.role));
+		textbuf_printf(o, "%s = %s\n", k->name, policykeys_role_name(c->policy.role));
 }
 
 static void print_ssh_from(struct textbuf *o, const struct key_def *k,
@@ -1034,7 +1034,7 @@ static void print_services(struct textbuf *o, const struct key_def *k,
 		return;
 	textbuf_printf(o, "%s = ", k->name);
 	for (size_t i = 0; i < c->policy.services.n; i++) {
-		policy_format_ports(buf, sizeof(buf), &c->policy.services.v[i].ports);
+		policykeys_format_ports(buf, sizeof(buf), &c->policy.services.v[i].ports);
 		textbuf_printf(o, "%s%s", i ? ", " : "", buf);
 	}
 	textbuf_printf(o, "\n");
@@ -1058,7 +1058,7 @@ static void print_forward(struct textbuf *o, const struct key_def *k,
 		return;
 	textbuf_printf(o, "%s = ", k->name);
 	for (size_t i = 0; i < peer->forwards.n; i++) {
-		policy_format_ports(ports, sizeof(ports), &peer->forwards.v[i].ports);
+		policykeys_format_ports(ports, sizeof(ports), &peer->forwards.v[i].ports);
 		textbuf_printf(o, "%s%s%s%s", i ? ", " : "",
 			       netaddr_format_prefix(dst, &peer->forwards.v[i].dst),
 			       ports[0] ? " " : "", ports);

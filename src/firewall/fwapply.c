@@ -493,7 +493,7 @@ int fwapply_apply(const char *ifname, const struct conf *conf, const char *filen
 	if (ret)
 		goto out;
 
-	say(opts->quiet, "nft: table inet %s, role %s (%s)", table, policy_role_name(pol.role),
+	say(opts->quiet, "nft: table inet %s, role %s (%s)", table, policykeys_role_name(pol.role),
 	    pol.role_reason);
 	if (x.session_note) {
 		char ip[NETADDR_IP_STRLEN];
@@ -573,7 +573,7 @@ int fwapply_report_sysctls(const char *ifname, const struct conf *conf, const ch
 		ret = sysctls_report(SYSCTLS_PROC_ROOT, &plan, &rep, err, errlen);
 	if (ret)
 		return ret;
-	textbuf_printf(out, "sysctls (role %s):\n", policy_role_name(pol.role));
+	textbuf_printf(out, "sysctls (role %s):\n", policykeys_role_name(pol.role));
 	for (size_t i = 0; i < rep.n; i++)
 		textbuf_printf(out, "  %-45s want %-3s is %-3s %s\n", rep.c[i].setting->key,
 			       rep.c[i].setting->value, rep.c[i].actual[0] ? rep.c[i].actual : "-",

@@ -525,7 +525,7 @@ void nftpolicy_render(struct textbuf *out, const struct conf *conf, const struct
 	textbuf_printf(out,
 		       "# Rampart's hardening policy for %s: role %s (%s).\n"
 		       "# Written by rampart; the next apply replaces this table as a whole.\n",
-		       r.ifname, policy_role_name(pol->role), pol->role_reason);
+		       r.ifname, policykeys_role_name(pol->role), pol->role_reason);
 	nftpolicy_render_delete(out, r.ifname);
 	textbuf_printf(out, "table inet %s {\n", r.table);
 	emit_sets(&r);

@@ -14,6 +14,7 @@
 
 #include "common/compiler.h"
 #include "conf/config.h"
+#include "conf/policykeys.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -32,36 +33,9 @@ enum {
 	 * for both and still cuts a flood to a trickle. */
 	POLICY_HANDSHAKE_LIMIT_DEFAULT = 20,
 	POLICY_HANDSHAKE_BURST_DEFAULT = 40,
-	POLICY_HANDSHAKE_BURST_MAX = 1000000,
 	/* Drop log lines per minute (seed 001: "--limit 5/min"). */
 	POLICY_LOG_RATE_DEFAULT = 5,
-	/* Rates above this are typos: nft's limit takes a 32-bit count. */
-	POLICY_RATE_MAX = 1000000,
 };
-
-/* "hub", "client", "site"; "auto" for CONF_ROLE_AUTO. */
-const char *policy_role_name(enum conf_role role);
-
-/* --- field parsers (config files and argv) ---------------------------------- */
-
-/* "on"/"off" (also "true"/"false", "yes"/"no"), any case. */
-bool policy_parse_bool(bool *out, const char *s, const char **why) warn_unused;
-/* "hub", "client", "site", any case. */
-bool policy_parse_role(enum conf_role *out, const char *s, const char **why) warn_unused;
-/* "N/second", "N/minute", "N/hour", "N/day" with N in 1..POLICY_RATE_MAX,
- * or "off" (count 0). */
-bool policy_parse_rate(struct conf_rate *out, const char *s, const char **why) warn_unused;
-/* "tcp/22", "udp/8000-8100" or "tcp" (every port).  Port 0 and reversed
- * ranges are refused. */
-bool policy_parse_ports(struct conf_ports *out, const char *s, const char **why) warn_unused;
-/* An interface name as the kernel takes it: 1..15 bytes, no '/', no
- * whitespace, not "." or "..". */
-bool policy_parse_ifname(char out[16], const char *s, const char **why) warn_unused;
-
-/* Canonical text, the inverse of the parsers: "20/second", "off",
- * "tcp/53", "udp/8000-8100", "tcp"; "" for proto 0. */
-void policy_format_rate(char *buf, size_t size, const struct conf_rate *r);
-void policy_format_ports(char *buf, size_t size, const struct conf_ports *p);
 
 /* --- the resolved policy -------------------------------------------------- */
 
