@@ -218,7 +218,7 @@ static int check_statement(char w[][32], size_t n, unsigned line, const char *ta
 
 /* Every top-level statement (ended by a newline or ';' outside braces;
  * quoted strings and comments skipped) must name table inet `table`. */
-static int check_scope(const char *batch, const char *table, char *err, size_t errlen)
+int firewall_check_scope(const char *batch, const char *table, char *err, size_t errlen)
 {
 	char w[6][32];
 	size_t n = 0;
@@ -1142,7 +1142,7 @@ int firewall_apply(const char *ifname, const char *batch, const struct firewall_
 	if (firewall_table_name(table, ifname))
 		return errbuf_fail(err, errlen, -EINVAL, "\"%s\" is not an interface name Rampart can "
 			    "make a firewall table for", ifname);
-	ret = check_scope(batch, table, err, errlen);
+	ret = firewall_check_scope(batch, table, err, errlen);
 	if (ret)
 		return ret;
 	textbuf_printf(&full, "add table inet %s\ndelete table inet %s\n%s", table, table, batch);
