@@ -112,6 +112,13 @@ int firewall_list_table(const char *name, bool stateless, struct textbuf *out,
 /* `nft list ruleset` appended to out. */
 int firewall_list_ruleset(struct textbuf *out, char *err, size_t errlen) warn_unused;
 
+/* Pure: 0 if every top-level statement of batch (ended by a newline or
+ * ';' outside braces; strings and comments skipped) stays in table inet
+ * `table` ("define" and friends allowed); else -EINVAL with the first
+ * offending line, quoted, in err.  What firewall_apply checks first. */
+int firewall_check_scope(const char *batch, const char *table, char *err,
+			 size_t errlen) warn_unused;
+
 /* --- safe apply -------------------------------------------------------------- */
 
 struct firewall_apply_opts {
