@@ -24,7 +24,7 @@ ns_exec box sh -e -c '
 	ip link set lo up' || { not_ok "a private /dev in the namespace"; finish; exit 1; }
 
 # listen OUT: prints every datagram sent to /dev/log (one per line) until
-# killed; touches OUT.ready once bound.
+# killed; touches OUT.ready once bound.  Its pid is in LISTENER.
 listen() {
 	ns_exec box python3 -u -c '
 import socket, sys
@@ -33,9 +33,10 @@ s.bind("/dev/log")
 open(sys.argv[1] + ".ready", "w").close()
 while True:
     print(s.recv(65536).decode(errors="replace").rstrip("\n"), flush=True)' "$1" > "$1" &
+	LISTENER=$!
 	wait_for 5 test -e "$1.ready"
 }
-lines() { grep -c "rampartd\[[0-9]*\]: $2" "$1"; }
+stop_listener() { kill "$LISTENER" 2>/dev/null; wait "$LISTENER" 2>/dev/null; rm -f /proc/"${NS_HOLDER[box]}"/root/dev/log; }
 
 listen "$tmp/detached" || { not_ok "a /dev/log listener"; finish; exit 1; }
 LOG_LEVEL=verbose ns_exec box "$D" rsl0 2>"$tmp/stderr" || not_ok "rampartd rsl0 detaches"
@@ -46,7 +47,7 @@ ns_exec box ip link del rsl0
 wait_for 5 sh -c "[ \$(grep -c 'rampartd\[' '$tmp/detached') -ge 2 ]"
 check "deleting the interface logs the stop through syslog too" \
 	[ "$(grep -c 'rampartd\[' "$tmp/detached")" -ge 2 ]
-kill %1 2>/dev/null; wait 2>/dev/null
+stop_listener
 
 rm -f "$tmp/fg.ready"
 listen "$tmp/fg" || { not_ok "a second /dev/log listener"; finish; exit 1; }
@@ -57,5 +58,5 @@ check "a foreground daemon logs to stderr" grep -q "interface rsl1 is up" "$tmp/
 check "and nothing to /dev/log" [ ! -s "$tmp/fg" ]
 ns_exec box ip link del rsl1
 wait "$fgpid" 2>/dev/null
-kill %1 2>/dev/null; wait 2>/dev/null
+stop_listener
 finish
