@@ -38,7 +38,6 @@
 # the two programs straddled a second.
 set -u
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib.sh"
 
 : "${WGD:=$RAMPARTD}"
 case $RAMPART in /*) ;; *) RAMPART=$RAMPART_TOP/$RAMPART ;; esac
