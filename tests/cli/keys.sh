@@ -3,11 +3,10 @@
 # keys must be interchangeable with wg's, byte for byte.
 set -u
 . "$(dirname "$0")/../lib.sh"
-tmp=$(mktemp -d)
+tmp=$NS_TMP # removed by the library on exit
 # Prints the first few problems of a loop, not a thousand.
 notes=0
 note() { notes=$((notes + 1)); [ "$notes" -le 3 ] && echo "  $*" >&2; return 0; }
-trap 'rm -rf "$tmp"' EXIT
 b64re='^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$'
 
 # 1. Format: 44 base64 characters and a newline, a clamped scalar.

@@ -8,34 +8,26 @@
 #                   rampart strip output --> wg setconf <absent ifname>
 #                   ("Configuration parsing error" means wg refused it)
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-RAMPART=${RAMPART:-$top/build/san/rampart}
+. "$(dirname "$0")/../lib.sh"
+top=$RAMPART_TOP
 case $RAMPART in /*) ;; *) RAMPART=$top/$RAMPART ;; esac
-
-n=0 pass=0 fail=0
-ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n $*"; }
-not_ok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n $*"; }
-check() { # name, command...
-	local name=$1; shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/rampart-strip.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
+# wg and wg-quick come with wireguard-tools, which scripts/deps.sh
+# installs: missing, they are a failure, not a skip.
+need_tool wg wg-quick
+tmp=$NS_TMP
 umask 077
 
 have_wgquick=0
-if command -v wg-quick >/dev/null && [ "$(id -u)" = 0 ]; then
+if [ "$(id -u)" = 0 ]; then
 	have_wgquick=1 # wg-quick re-executes itself with sudo otherwise
 fi
-have_wg=0
-command -v wg >/dev/null && have_wg=1
+have_wg=1
 
 # An interface name that does not exist, so that "wg setconf" parses the
 # file and then fails to find the device, changing nothing.
 absent=rpstrip$$
 absent=${absent:0:15}
-[ -e "/sys/class/net/$absent" ] && have_wg=0
+[ -e "/sys/class/net/$absent" ] && have_wg=0 # a real skip, counted as one
 
 # wg(8) resolves endpoint names while parsing; the fixtures' names do not
 # resolve here, so give it a documentation address instead.  A name has a
@@ -72,13 +64,13 @@ for f in "$top"/tests/golden/conf/*.conf; do
 	if [ $have_wgquick = 1 ]; then
 		check "$name: same output as wg-quick strip" same_as_wgquick "$tmp/$name.conf"
 	else
-		ok "$name: same output as wg-quick strip # skip: needs wg-quick and root"
+		skip "$name: same output as wg-quick strip" "needs wg-quick and root"
 	fi
 	"$RAMPART" strip "$tmp/$name.conf" > "$tmp/$name.stripped" 2>/dev/null
 	if [ $have_wg = 1 ]; then
 		check "$name: wg setconf parses the output" wg_accepts "$tmp/$name.stripped"
 	else
-		ok "$name: wg setconf parses the output # skip: no wg"
+		skip "$name: wg setconf parses the output" "no wg"
 	fi
 done
 
@@ -90,13 +82,13 @@ printf '  # lead\n[interface]  \n\tPrivateKey = %s  # k\r\nADDRESS = 10.0.0.1/24
 if [ $have_wgquick = 1 ]; then
 	check "layout: same output as wg-quick strip" same_as_wgquick "$tmp/layout.conf"
 else
-	ok "layout: same output as wg-quick strip # skip: needs wg-quick and root"
+	skip "layout: same output as wg-quick strip" "needs wg-quick and root"
 fi
 "$RAMPART" strip "$tmp/layout.conf" > "$tmp/layout.stripped" 2>/dev/null
 if [ $have_wg = 1 ]; then
 	check "layout: wg setconf parses the output" wg_accepts "$tmp/layout.stripped"
 else
-	ok "layout: wg setconf parses the output # skip: no wg"
+	skip "layout: wg setconf parses the output" "no wg"
 fi
 
 # An empty AllowedIPs line is dropped: wg(8) would refuse it.
@@ -127,7 +119,7 @@ if [ ! -e "/etc/wireguard/$name.conf" ]; then
 	check "interface name: looks in /etc/wireguard" test $rc = 1 -a "$(cat "$tmp/err")" = \
 		"rampart strip: /etc/wireguard/$name.conf: No such file or directory"
 else
-	ok "interface name: looks in /etc/wireguard # skip: $name.conf exists"
+	skip "interface name: looks in /etc/wireguard" "$name.conf exists"
 fi
 
 "$RAMPART" strip > /dev/null 2>&1
@@ -143,8 +135,7 @@ if [ $have_wg = 1 ]; then
 	check "control: wg setconf refuses an unstripped file" \
 		eval '! wg_accepts "$top/tests/golden/conf/s2-server.conf" 2>/dev/null'
 else
-	ok "control: wg setconf refuses an unstripped file # skip: no wg"
+	skip "control: wg setconf refuses an unstripped file" "no wg"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -21,7 +21,6 @@
 # counters are checked, so with DUT=wireguard-go this validates the test
 # on the reference.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib.sh"
 
 ns_require
 impl_require "$DUT" "$PEER_IMPL"

@@ -5,7 +5,6 @@
 # never applied), sockets that follow a listen-port and fwmark change,
 # replies from the address the peer wrote to, and exit conditions.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib.sh"
 
 D=${DUT:-$RAMPARTD}
 umask 077

@@ -26,7 +26,6 @@
 # default) or 1 (iperf3 there too), UDP_MAX_LOSS (percent, default 50:
 # "sane", a userspace tunnel on two cores loses some at 200 Mbit/s).
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib.sh"
 
 ns_require
 impl_require "$DUT" "$PEER_IMPL"

@@ -24,7 +24,6 @@
 #   datagrams sent, less any the kernel dropped for a full receive
 #   buffer (UDP RcvbufErrors in a).  Skipped for other implementations.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib.sh"
 
 ns_require
 impl_require "$DUT" "$PEER_IMPL"

@@ -28,7 +28,6 @@
 # through the NAT).  Round B: client = DUT, hub = $PEER_IMPL (the DUT's
 # own persistent keepalive keeps the mapping).
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib.sh"
 
 ns_require
 impl_require "$DUT" "$PEER_IMPL"

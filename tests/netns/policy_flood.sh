@@ -27,7 +27,6 @@
 #    seen by rampartd = sent; rampartd saw at least the burst and at most
 #    burst + 20/s * seconds (+ 5).  IPv6: the same for a 1-second flood.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../tools/policy.sh"
 
 ns_require

@@ -37,7 +37,6 @@
 #   B -> inet:80         open           filtered   filtered        filtered
 #   MSS of A's SYN       1460           1340       1460            1340
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../tools/policy.sh"
 
 ns_require

@@ -8,7 +8,6 @@
 #
 #   ns g: no links but lo; nft -c / nft -f of each file
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib.sh"
 
 ns_require
 ns_watchdog 60

@@ -40,7 +40,6 @@
 #    connects are not, and the anti-spoof counters in prerouting count
 #    exactly the packets sent.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../tools/policy.sh"
 
 ns_require

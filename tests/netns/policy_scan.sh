@@ -28,7 +28,6 @@
 #    same address, 22 filtered.
 # 5. `rampart down`: the table is gone and the canaries answer scan again.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../tools/policy.sh"
 
 ns_require

@@ -18,7 +18,6 @@
 #    the table and puts every value back.
 # 4. A client config (a /0 peer): no forwarding set, loose rp_filter.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../tools/policy.sh"
 
 ns_require

@@ -26,7 +26,6 @@
 #    sent later from c is authentic and new: it does move the endpoint
 #    to c, and B's next packet brings it back.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib.sh"
 
 ns_require
 impl_require "$DUT" "$PEER_IMPL"

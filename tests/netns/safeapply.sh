@@ -41,7 +41,6 @@
 #  8. rollback of an apply made over no table deletes the table; the
 #     foreign table survived every step; usage errors exit 2
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib.sh"
 
 ns_require
 impl_require nft "$PYTHON"

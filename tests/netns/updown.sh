@@ -37,7 +37,6 @@
 #  9. hub down with SaveConfig: a peer added with `wg set` is written back,
 #     wg-quick keys kept, 0600, readable by rampart and wg-quick
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib.sh"
 
 RAMPARTD=${RAMPARTD_UNDER_TEST:-$RAMPARTD}
 export RAMPARTD

@@ -38,7 +38,6 @@
 # the two programs straddled a second.
 set -u
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib.sh"
 
 : "${WGD:=$RAMPARTD}"
 case $RAMPART in /*) ;; *) RAMPART=$RAMPART_TOP/$RAMPART ;; esac
@@ -556,9 +555,11 @@ check "set: allowed-ips +P,+Q adds without replacing" \
 # the line (EINVAL) and applies nothing after it.
 R c set wg0 peer "$(pub n3)" allowed-ips -10.3.0.0/16 2>"$tmp/r.err"
 rc=$?
-if [ "$rc" = 1 ] && [ "$(cat "$tmp/r.err")" = "Unable to modify interface: Invalid argument" ]; then
-	T_N=$((T_N + 1))
-	echo "ok $T_N set: allowed-ips -P removes one prefix # skip $WGD does not take allowed_ip=-P/L"
+# Against rampartd this is a test like any other; only another daemon
+# that refuses the line is a (counted) skip.
+if ! impl_is_rampartd "$WGD" && [ "$rc" = 1 ] &&
+	[ "$(cat "$tmp/r.err")" = "Unable to modify interface: Invalid argument" ]; then
+	skip "set: allowed-ips -P removes one prefix" "$WGD does not take allowed_ip=-P/L"
 else
 	check "set: allowed-ips -P removes one prefix" \
 		wc_cond '[ $rc = 0 ] && [ "$(wc_ips "$(pub n3)")" = "10.9.0.0/24 fd09::/64 " ]'
@@ -661,8 +662,9 @@ check "  ... as wg reports it" [ "$(cat "$tmp/w.err")" = "Unable to modify inter
 hs1=$(W a show wg0 latest-handshakes | awk -v k="$(pub b)" '$1 == k { print $2 }')
 { cat "$tmp/a.conf"; printf '\n[Peer]\nPublicKey = %s\nAllowedIPs = 10.77.9.0/24\n' "$(pub n6)"; } >"$tmp/a2.conf"
 R a syncconf wg0 "$tmp/a2.conf"
-check "syncconf adds a peer to the live interface" \
-	wc_cond '[ $? = 0 ] && W a show wg0 peers | grep -qx "$(pub n6)"'
+rc=$?
+check "syncconf adds a peer to the live interface (status $rc)" \
+	wc_cond '[ "$rc" = 0 ] && W a show wg0 peers | grep -qx "$(pub n6)"'
 hs2=$(W a show wg0 latest-handshakes | awk -v k="$(pub b)" '$1 == k { print $2 }')
 check "  ... and the session with b survives (handshake $hs1 -> $hs2)" \
 	wc_cond '[ "${hs1:-0}" -gt 0 ] && [ "$hs2" = "$hs1" ]'

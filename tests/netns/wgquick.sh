@@ -19,7 +19,6 @@
 #    second daemon for a name already served fails and the first keeps
 #    working.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib.sh"
 
 ns_require
 impl_require "$DUT" "$PEER_IMPL" wg-quick

@@ -27,7 +27,6 @@
 # rampartd-only (skipped for other implementations, which apply a set
 # line by line and unbind on a failed rebind): 6b, 6c, 7c.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib.sh"
 
 ns_require
 impl_require "$DUT" "$PEER_IMPL"

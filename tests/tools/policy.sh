@@ -1,5 +1,5 @@
 # Helpers for the hardening-policy namespace tests (tests/netns/policy_*.sh).
-# Source after tests/lib.sh and tests/netns/lib.sh.  Every helper that
+# Source after tests/lib.sh.  Every helper that
 # changes something or probes says what it runs, as a TAP comment
 # ("# [NS] command"), so a failing run reads like a transcript.
 #
