@@ -5,7 +5,6 @@
 # with LOG_DAEMON priorities and its pid.  A foreground daemon (-f) keeps
 # stderr and sends nothing to /dev/log (the negative control).
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib.sh"
 
 D=${DUT:-$RAMPARTD}
 ns_require
@@ -21,7 +20,7 @@ ns_exec box sh -e -c '
 	mkdir -p "$d/net"
 	for f in null urandom random net/tun; do touch "$d/$f"; mount --bind "/dev/$f" "$d/$f"; done
 	mount --rbind "$d" /dev
-	ip link set lo up' || { not_ok "a private /dev in the namespace"; finish; exit 1; }
+	ip link set lo up' || bail "setup failed: a private /dev in the namespace"
 
 # listen OUT: prints every datagram sent to /dev/log (one per line) until
 # killed; touches OUT.ready once bound.  Its pid is in LISTENER.
@@ -38,8 +37,8 @@ while True:
 }
 stop_listener() { kill "$LISTENER" 2>/dev/null; wait "$LISTENER" 2>/dev/null; rm -f /proc/"${NS_HOLDER[box]}"/root/dev/log; }
 
-listen "$tmp/detached" || { not_ok "a /dev/log listener"; finish; exit 1; }
-LOG_LEVEL=verbose ns_exec box "$D" rsl0 2>"$tmp/stderr" || not_ok "rampartd rsl0 detaches"
+setup "a /dev/log listener" listen "$tmp/detached"
+LOG_LEVEL=verbose ns_exec box "$D" rsl0 2>"$tmp/stderr" || bail "setup failed: rampartd rsl0 detaches"
 wait_for 5 grep -q "interface rsl0 is up" "$tmp/detached"
 check "the start line reaches /dev/log as LOG_DAEMON|LOG_INFO (<30>) with the daemon's pid" \
 	grep -q "^<30>.*rampartd\[[0-9]*\]: interface rsl0 is up" "$tmp/detached"
@@ -50,7 +49,7 @@ check "deleting the interface logs the stop through syslog too" \
 stop_listener
 
 rm -f "$tmp/fg.ready"
-listen "$tmp/fg" || { not_ok "a second /dev/log listener"; finish; exit 1; }
+setup "a second /dev/log listener" listen "$tmp/fg"
 LOG_LEVEL=verbose ns_exec box "$D" -f rsl1 2>"$tmp/fg.stderr" &
 fgpid=$!
 wait_for 5 grep -q "interface rsl1 is up" "$tmp/fg.stderr"
