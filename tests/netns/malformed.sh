@@ -52,7 +52,7 @@ if ns_add a && ns_add b && ns_add c &&
    wg_if_up a wg0 10.70.0.1/24 && wg_if_up b wg0 10.70.0.2/24; then
 	ok "topology: DUT in a, $(impl_name "$PEER_IMPL") in b, sender c"
 else
-	not_ok "topology"; finish; exit 1
+	bail "setup failed: topology"
 fi
 check "session: ping b -> a, 0% loss" ns_ping b -c 3 -i 0.2 -w 8 10.70.0.1
 HS=$(wg_handshake a wg0 "$PUB_B")

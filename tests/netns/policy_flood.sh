@@ -42,7 +42,7 @@ if keys hub pe && ns_add fl && ns_add hub && ns_add pe &&
    wg_peer pe "$PEER_IMPL" wg0 51845 pe && wg_if_up pe wg0 10.44.0.2/24; then
 	ok "topology: flooder, hub, $(impl_name "$PEER_IMPL") peer"
 else
-	not_ok "topology"; finish; exit 1
+	bail "setup failed: topology"
 fi
 
 # hub_conf POLICY_LINES
@@ -117,9 +117,9 @@ check_limited() {
 # ---- R1: control: HandshakeLimit = off ----------------------------------------------
 hub_conf "HandshakeLimit = off"
 if rp hub up-R1 up "$NS_TMP/hub/wg0.conf"; then
-	ok "R1: rampart up"
+	echo "# setup: R1: rampart up"
 else
-	not_ok "R1: rampart up"; show_log up-R1
+	show_log up-R1; bail "setup failed: R1: rampart up"
 fi
 check "R1: table inet rampart-wg0" fw_exists hub wg0
 expect "R1: no meter rule" "$(meter_rules)" 0
@@ -140,9 +140,9 @@ rp hub down-R1 down "$NS_TMP/hub/wg0.conf" || { not_ok "R1: rampart down"; show_
 hub_conf "HandshakeLimit = 20/second
 HandshakeBurst = 40"
 if rp hub up-R2 up "$NS_TMP/hub/wg0.conf"; then
-	ok "R2: rampart up"
+	echo "# setup: R2: rampart up"
 else
-	not_ok "R2: rampart up"; show_log up-R2
+	show_log up-R2; bail "setup failed: R2: rampart up"
 fi
 expect "R2: two meter rules (IPv4, IPv6) commented \"handshake flood\"" "$(meter_rules)" 2
 d0=$(meter_drops); s0=$(seen)

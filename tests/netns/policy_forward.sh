@@ -70,7 +70,7 @@ if keys hub a b && ns_add a && ns_add b && ns_add inet && ns_add hub && ns_add l
    canary inet inet --tcp 80 --bind 198.51.100.80; then
 	ok "topology: a, b, inet, hub, lan; $(impl_name "$PEER_IMPL") in a and b; canaries"
 else
-	not_ok "topology"; finish; exit 1
+	bail "setup failed: topology"
 fi
 
 # hub_conf INTERFACE_EXTRA POLICY_LINES A_FORWARD_EXTRA: the hub's file.

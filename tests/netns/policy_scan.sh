@@ -45,9 +45,9 @@ if keys hub s4 s6 && ns_add scan && ns_add hub && ns_add mgmt &&
    ip netns exec "$HN" sysctl -q -w net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0 \
 	net.ipv4.icmp_msgs_per_sec=10000000 net.ipv4.icmp_msgs_burst=10000000 &&
    canary hub canary --tcp 22,80,443,8080 --udp 53,123,5000; then
-	ok "topology: scan, hub, mgmt; canaries on the hub"
+	echo "# setup: topology: scan, hub, mgmt; canaries on the hub"
 else
-	not_ok "topology"; finish; exit 1
+	bail "setup failed: topology"
 fi
 
 mkdir -p "$NS_TMP/hub" && cat > "$NS_TMP/hub/wg0.conf" <<EOF
@@ -94,9 +94,9 @@ expect_scan "control: scan reaches 192.168.89.1:22" c-ssh \
 
 # ---- 2. rampart up with the policy; WireGuard works ------------------------------
 if rp hub up up "$NS_TMP/hub/wg0.conf"; then
-	ok "hub: rampart up"
+	echo "# setup: hub: rampart up"
 else
-	not_ok "hub: rampart up"; show_log up
+	show_log up; bail "setup failed: hub: rampart up"
 fi
 if fw_exists hub wg0; then
 	ok "hub: table inet rampart-wg0 is there"

@@ -31,9 +31,9 @@ if ns_add hub && ns_add mgmt &&
    ip -n "$HN" tuntap add dev wg0 mode tun &&
    ns_exec hub mount -t tmpfs -o mode=0755 tmpfs /etc/sysctl.d &&
    canary hub ssh --tcp 22; then
-	ok "topology"
+	echo "# setup: topology"
 else
-	not_ok "topology"; finish; exit 1
+	bail "setup failed: topology"
 fi
 
 KEY=$("$RAMPART" genkey)

@@ -47,7 +47,7 @@ if ns_add a && ns_add b && ns_add c &&
    wg_if_up a wg0 10.50.0.1/24 && wg_if_up b wg0 10.50.0.2/24; then
 	ok "topology: DUT in a, $(impl_name "$PEER_IMPL") in b, attacker c"
 else
-	not_ok "topology"; finish; exit 1
+	bail "setup failed: topology"
 fi
 
 # The sniffer: WireGuard messages to PORT seen on IFNAME, one hex line
