@@ -26,7 +26,6 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 export RAMPART_TOP=$top
 . "$top/tests/lib.sh"
-. "$top/tests/netns/lib.sh"
 
 : "${BENCH_TIME:=5}"
 ns_require

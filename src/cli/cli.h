@@ -7,13 +7,6 @@
 
 extern const char *prog_name;
 
-struct error;
-
-/* Prints an error of the library in the one shape: "rampart: FILE:LINE:
- * KEY: MESSAGE" on stderr, the parts that are set.  Returns 1, the exit
- * status of a failed command. */
-int cli_error(const struct error *e);
-
 struct fwapply_opts;
 
 /* The flags of the commands that apply the hardening policy (up, firewall

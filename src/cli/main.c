@@ -2,7 +2,6 @@
  * subcommand. */
 #include "cli.h"
 
-#include "common/error.h"
 #include "common/log.h"
 
 #include <stdio.h>
@@ -13,14 +12,6 @@
 #endif
 
 const char *prog_name = "rampart";
-
-int cli_error(const struct error *e)
-{
-	char buf[ERROR_STRLEN];
-
-	fprintf(stderr, "%s: %s\n", prog_name, error_format(e, buf, sizeof(buf)));
-	return 1;
-}
 
 static const struct command {
 	const char *name;

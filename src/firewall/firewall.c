@@ -1469,12 +1469,10 @@ static char *format_network(char buf[NETADDR_PREFIX_STRLEN], const struct netadd
 {
 	struct netaddr_prefix n = *p;
 	unsigned bits = n.addr.family == AF_INET ? 32 : 128;
-	uint8_t *b = n.addr.family == AF_INET ? (uint8_t *)&n.addr.in4 : n.addr.in6.s6_addr;
 
 	if (n.cidr > bits)
 		n.cidr = (uint8_t)bits;
-	for (unsigned i = n.cidr; i < bits; i++)
-		b[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+	netaddr_prefix_mask(&n);
 	return netaddr_format_prefix(buf, &n);
 }
 

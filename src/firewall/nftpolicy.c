@@ -53,19 +53,7 @@ static void plist_add(struct plist *l, const struct netaddr_prefix *p, int famil
 		return;
 	/* nft refuses host bits under an interval ("10.0.0.1/24"): mask
 	 * them, as the kernel does for AllowedIPs. */
-	if (family == AF_INET) {
-		uint32_t a = ntohl(q.addr.in4.s_addr);
-
-		a = q.cidr ? a & ~((q.cidr == 32 ? 0u : 0xffffffffu >> q.cidr)) : 0;
-		q.addr.in4.s_addr = htonl(a);
-	} else {
-		for (unsigned i = 0; i < 16; i++) {
-			unsigned bits = q.cidr > i * 8 ? q.cidr - i * 8 : 0;
-
-			if (bits < 8)
-				q.addr.in6.s6_addr[i] &= (uint8_t)(0xff << (8 - bits));
-		}
-	}
+	netaddr_prefix_mask(&q);
 	netaddr_format_prefix(buf, &q);
 	/* A full-length prefix is written as the bare address. */
 	if (q.cidr == (family == AF_INET ? 32 : 128))
