@@ -1,0 +1,79 @@
+#include "device.h"
+
+#include "common/array.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct uapi_device *uapi_device_alloc(void)
+{
+	return calloc(1, sizeof(struct uapi_device));
+}
+
+void uapi_device_free(struct uapi_device *dev)
+{
+	size_t i;
+
+	if (!dev)
+		return;
+	for (i = 0; i < dev->n_peers; i++)
+		free(dev->peers[i].allowed_ips);
+	if (dev->peers)
+		explicit_bzero(dev->peers, dev->cap_peers * sizeof(*dev->peers));
+	free(dev->peers);
+	free(dev->counters);
+	explicit_bzero(dev, sizeof(*dev));
+	free(dev);
+}
+
+struct uapi_peer *uapi_device_add_peer(struct uapi_device *dev, const uint8_t key[KEY_LEN])
+{
+	struct uapi_peer *p;
+	int r;
+
+	r = array_grow((void **)&dev->peers, &dev->cap_peers, dev->n_peers, sizeof(*dev->peers),
+		       UAPI_PEERS_MAX);
+	if (r < 0) {
+		errno = -r;
+		return NULL;
+	}
+	p = &dev->peers[dev->n_peers++];
+	memset(p, 0, sizeof(*p));
+	memcpy(p->public_key, key, KEY_LEN);
+	return p;
+}
+
+int uapi_peer_add_allowed_ip(struct uapi_peer *peer, const struct netaddr_prefix *prefix,
+			     enum uapi_allowed_ip_action action)
+{
+	struct uapi_allowed_ip *a;
+	int r;
+
+	r = array_grow((void **)&peer->allowed_ips, &peer->cap_allowed_ips, peer->n_allowed_ips,
+		       sizeof(*peer->allowed_ips), UAPI_ALLOWED_IPS_MAX);
+	if (r < 0)
+		return r;
+	a = &peer->allowed_ips[peer->n_allowed_ips++];
+	memset(a, 0, sizeof(*a));
+	if (prefix)
+		a->prefix = *prefix;
+	a->action = (uint8_t)action;
+	return 0;
+}
+
+int uapi_device_add_counter(struct uapi_device *dev, const char *name, uint64_t value)
+{
+	struct uapi_counter *c;
+	int r;
+
+	r = array_grow((void **)&dev->counters, &dev->cap_counters, dev->n_counters,
+		       sizeof(*dev->counters), UAPI_COUNTERS_MAX);
+	if (r < 0)
+		return r;
+	c = &dev->counters[dev->n_counters++];
+	memset(c, 0, sizeof(*c));
+	strncpy(c->name, name, UAPI_COUNTER_NAME_MAX);
+	c->value = value;
+	return 0;
+}
