@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include "common/log.h"
+#include "firewall/policykeys.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -46,6 +47,12 @@ static void usage(FILE *f)
 int main(int argc, char *argv[])
 {
 	log_set_prefix(prog_name);
+	/* Before any config is read: the parser knows the firewall's keys
+	 * only once they are registered. */
+	if (policykeys_register()) {
+		fprintf(stderr, "%s: cannot register the policy keys\n", prog_name);
+		return 1;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return 1;

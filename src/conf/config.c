@@ -9,15 +9,96 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+/* Written at start-up only (conf_register_ext), read afterwards. */
+static const struct conf_ext_ops *ext_ops[CONF_EXT_MAX];
+static int n_ext;
+
+int conf_register_ext(const struct conf_ext_ops *ops)
+{
+	for (int i = 0; i < n_ext; i++)
+		if (ext_ops[i] == ops)
+			return i;
+	if (n_ext == CONF_EXT_MAX)
+		return -ENOSPC;
+	ext_ops[n_ext] = ops;
+	return n_ext++;
+}
+
+void *conf_ext(const struct conf *conf, int slot)
+{
+	return slot >= 0 && slot < CONF_EXT_MAX ? conf->ext[slot] : NULL;
+}
+
+void *conf_peer_ext(const struct conf_peer *peer, int slot)
+{
+	return slot >= 0 && slot < CONF_EXT_MAX ? peer->ext[slot] : NULL;
+}
+
+/* Frees the blocks of ext (conf's or a peer's), peer choosing which. */
+static void ext_free(void *ext[CONF_EXT_MAX], bool peer)
+{
+	for (int i = 0; i < n_ext; i++) {
+		void (*uninit)(void *) = peer ? ext_ops[i]->peer_uninit : ext_ops[i]->uninit;
+		size_t size = peer ? ext_ops[i]->peer_size : ext_ops[i]->size;
+
+		if (!ext[i])
+			continue;
+		if (uninit)
+			uninit(ext[i]);
+		explicit_bzero(ext[i], size);
+		free(ext[i]);
+		ext[i] = NULL;
+	}
+}
+
+/* Allocates the zeroed blocks every registered slot asks for: 0 or -ENOMEM
+ * (with what was allocated freed again). */
+static int ext_alloc(void *ext[CONF_EXT_MAX], bool peer)
+{
+	for (int i = 0; i < n_ext; i++) {
+		size_t size = peer ? ext_ops[i]->peer_size : ext_ops[i]->size;
+
+		if (!size)
+			continue;
+		ext[i] = calloc(1, size);
+		if (!ext[i]) {
+			ext_free(ext, peer);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static bool ext_equal(void *const a[CONF_EXT_MAX], void *const b[CONF_EXT_MAX], bool peer)
+{
+	for (int i = 0; i < n_ext; i++) {
+		bool (*equal)(const void *, const void *) =
+			peer ? ext_ops[i]->peer_equal : ext_ops[i]->equal;
+
+		if (!a[i] != !b[i])
+			return false;
+		if (a[i] && equal && !equal(a[i], b[i]))
+			return false;
+	}
+	return true;
+}
+
 struct conf *conf_alloc(void)
 {
-	return calloc(1, sizeof(struct conf));
+	struct conf *conf = calloc(1, sizeof(struct conf));
+
+	if (conf && ext_alloc(conf->ext, false)) {
+		free(conf);
+		conf = NULL;
+		errno = ENOMEM;
+	}
+	return conf;
 }
 
 static void peer_uninit(struct conf_peer *peer)
 {
 	free(peer->allowed_ips);
-	free(peer->forwards.v);
+	ext_free(peer->ext, true);
 	explicit_bzero(peer, sizeof(*peer));
 }
 
@@ -35,10 +116,7 @@ void conf_free(struct conf *conf)
 	}
 	free(conf->addresses);
 	free(conf->dns);
-	free(conf->policy.ssh_from.v);
-	free(conf->policy.services.v);
-	free(conf->policy.kill_switch_allow.v);
-	free(conf->policy.local_networks.v);
+	ext_free(conf->ext, false);
 	explicit_bzero(conf, sizeof(*conf));
 	free(conf);
 }
@@ -99,45 +177,6 @@ int conf_peer_add_allowed_ip(struct conf_peer *peer, const struct netaddr_prefix
 	return 0;
 }
 
-int conf_prefix_list_add(struct conf_prefix_list *l, const struct netaddr_prefix *p,
-			 unsigned line)
-{
-	int ret = array_grow((void **)&l->v, &l->cap, l->n, sizeof(*l->v), CONF_LIST_MAX);
-
-	if (ret)
-		return ret;
-	l->v[l->n].prefix = *p;
-	l->v[l->n++].line = line;
-	return 0;
-}
-
-int conf_add_service(struct conf *conf, const struct conf_ports *ports, unsigned line)
-{
-	struct conf_policy *pol = &conf->policy;
-	int ret = array_grow((void **)&pol->services.v, &pol->services.cap, pol->services.n,
-			     sizeof(*pol->services.v), CONF_LIST_MAX);
-
-	if (ret)
-		return ret;
-	pol->services.v[pol->services.n].ports = *ports;
-	pol->services.v[pol->services.n++].line = line;
-	return 0;
-}
-
-int conf_peer_add_forward(struct conf_peer *peer, const struct netaddr_prefix *dst,
-			  const struct conf_ports *ports, unsigned line)
-{
-	int ret = array_grow((void **)&peer->forwards.v, &peer->forwards.cap,
-			     peer->forwards.n, sizeof(*peer->forwards.v), CONF_LIST_MAX);
-
-	if (ret)
-		return ret;
-	peer->forwards.v[peer->forwards.n].dst = *dst;
-	peer->forwards.v[peer->forwards.n].ports = *ports;
-	peer->forwards.v[peer->forwards.n++].line = line;
-	return 0;
-}
-
 struct conf_peer *conf_add_peer(struct conf *conf, unsigned line)
 {
 	struct conf_peer *peer;
@@ -148,8 +187,14 @@ struct conf_peer *conf_add_peer(struct conf *conf, unsigned line)
 		errno = -ret;
 		return NULL;
 	}
-	peer = &conf->peers[conf->n_peers++];
+	peer = &conf->peers[conf->n_peers];
 	memset(peer, 0, sizeof(*peer));
+	ret = ext_alloc(peer->ext, true);
+	if (ret) {
+		errno = -ret;
+		return NULL;
+	}
+	conf->n_peers++;
 	peer->line = line;
 	return peer;
 }
@@ -196,61 +241,6 @@ static bool table_equal(const struct conf_table *a, const struct conf_table *b)
 	return true;
 }
 
-static bool flag_equal(const struct conf_flag *a, const struct conf_flag *b)
-{
-	return a->set == b->set && (!a->set || a->on == b->on);
-}
-
-static bool number_equal(const struct conf_number *a, const struct conf_number *b)
-{
-	return a->set == b->set && (!a->set || a->value == b->value);
-}
-
-static bool rate_equal(const struct conf_rate_setting *a, const struct conf_rate_setting *b)
-{
-	return a->set == b->set &&
-	       (!a->set || (a->rate.count == b->rate.count &&
-			    (!a->rate.count || a->rate.unit == b->rate.unit)));
-}
-
-static bool ports_equal(const struct conf_ports *a, const struct conf_ports *b)
-{
-	return a->proto == b->proto && a->lo == b->lo && a->hi == b->hi;
-}
-
-static bool list_equal(const struct conf_prefix_list *a, const struct conf_prefix_list *b)
-{
-	return prefixes_equal(a->v, a->n, b->v, b->n);
-}
-
-static bool policy_equal(const struct conf_policy *a, const struct conf_policy *b)
-{
-	if (!flag_equal(&a->enabled, &b->enabled) || a->role != b->role ||
-	    !number_equal(&a->ssh_port, &b->ssh_port))
-		return false;
-	if (a->has_ssh_from != b->has_ssh_from ||
-	    (a->has_ssh_from && (a->ssh_from_tunnel != b->ssh_from_tunnel ||
-				 a->ssh_from_any != b->ssh_from_any ||
-				 !list_equal(&a->ssh_from, &b->ssh_from))))
-		return false;
-	if (!rate_equal(&a->ssh_limit, &b->ssh_limit) || a->services.n != b->services.n)
-		return false;
-	for (size_t i = 0; i < a->services.n; i++)
-		if (!ports_equal(&a->services.v[i].ports, &b->services.v[i].ports))
-			return false;
-	if (!flag_equal(&a->isolation, &b->isolation) || a->has_wan != b->has_wan ||
-	    (a->has_wan && strcmp(a->wan, b->wan)))
-		return false;
-	return rate_equal(&a->handshake_limit, &b->handshake_limit) &&
-	       number_equal(&a->handshake_burst, &b->handshake_burst) &&
-	       flag_equal(&a->log_drops, &b->log_drops) &&
-	       rate_equal(&a->log_rate, &b->log_rate) &&
-	       flag_equal(&a->kill_switch, &b->kill_switch) &&
-	       list_equal(&a->kill_switch_allow, &b->kill_switch_allow) &&
-	       list_equal(&a->local_networks, &b->local_networks) &&
-	       flag_equal(&a->mss_clamp, &b->mss_clamp);
-}
-
 static bool peer_equal(const struct conf_peer *a, const struct conf_peer *b)
 {
 	if (a->has_public_key != b->has_public_key ||
@@ -268,13 +258,7 @@ static bool peer_equal(const struct conf_peer *a, const struct conf_peer *b)
 	if (a->has_keepalive != b->has_keepalive ||
 	    (a->has_keepalive && a->keepalive != b->keepalive))
 		return false;
-	if (a->forwards.n != b->forwards.n || !flag_equal(&a->egress, &b->egress))
-		return false;
-	for (size_t i = 0; i < a->forwards.n; i++)
-		if (!netaddr_prefix_equal(&a->forwards.v[i].dst, &b->forwards.v[i].dst) ||
-		    !ports_equal(&a->forwards.v[i].ports, &b->forwards.v[i].ports))
-			return false;
-	return true;
+	return ext_equal(a->ext, b->ext, true);
 }
 
 bool conf_equal(const struct conf *a, const struct conf *b)
@@ -314,7 +298,7 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 	for (size_t i = 0; i < a->n_peers; i++)
 		if (!peer_equal(&a->peers[i], &b->peers[i]))
 			return false;
-	return policy_equal(&a->policy, &b->policy);
+	return ext_equal(a->ext, b->ext, false);
 }
 
 /* --- interface names and config paths --------------------------------------------------------------- */

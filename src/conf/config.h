@@ -1,7 +1,7 @@
 /* The configuration model: what a wg-quick style file says about one
  * interface and its peers, independent of how it was written down.
- * src/ops/wgconf.c fills it from text and prints it back; the daemon and
- * the control socket will fill it from their own inputs.
+ * conf/wgconf.c fills it from text and prints it back; ctl fills it from
+ * a running device for showconf and SaveConfig.
  *
  * Every optional scalar has a has_* flag, so "ListenPort = 0" and no
  * ListenPort at all stay distinguishable.  Every field and peer remembers
@@ -29,6 +29,8 @@ enum {
 	CONF_LIST_MAX = 1 << 20,
 	/* Longest routing table name accepted for Table. */
 	CONF_TABLE_NAME_MAX = 63,
+	/* Rooms above conf that may hang their own data on a conf. */
+	CONF_EXT_MAX = 4,
 };
 
 /* wg-quick's Table: "off" (no routes), "auto" (the default), a number or a
@@ -80,110 +82,6 @@ struct conf_hook {
 	unsigned line;
 };
 
-/* --- the hardening policy (Rampart-only keys) ------------------------------
- *
- * Read by src/ops/policy.c (defaults, role inference, checks) and rendered
- * into nftables by src/ops/nftpolicy.c; docs/firewall.md says what each
- * key does.  The parser only records what the file says: has_* flags stay
- * false for keys it does not set, so defaults live in one place
- * (policy.c). */
-
-enum conf_role {
-	CONF_ROLE_AUTO,   /* not written: inferred from the peers */
-	CONF_ROLE_HUB,    /* road-warrior server */
-	CONF_ROLE_CLIENT, /* road warrior */
-	CONF_ROLE_SITE,   /* site-to-site gateway */
-};
-
-enum conf_rate_unit {
-	CONF_RATE_SECOND,
-	CONF_RATE_MINUTE,
-	CONF_RATE_HOUR,
-	CONF_RATE_DAY,
-};
-
-/* "20/second"; count 0 is "off". */
-struct conf_rate {
-	uint32_t count;
-	enum conf_rate_unit unit;
-};
-
-/* A protocol and a port range: "tcp/22", "udp/8000-8100", "tcp" (every
- * TCP port).  proto 0 means every protocol (Forward without a protocol);
- * lo = hi = 0 means every port of proto. */
-struct conf_ports {
-	uint8_t proto; /* 0, IPPROTO_TCP or IPPROTO_UDP */
-	uint16_t lo, hi;
-};
-
-struct conf_service {
-	struct conf_ports ports;
-	unsigned line;
-};
-
-/* Forward = PREFIX [PROTO[/PORTS]]: where a peer may go through this host. */
-struct conf_forward {
-	struct netaddr_prefix dst;
-	struct conf_ports ports;
-	unsigned line;
-};
-
-struct conf_prefix_list {
-	struct conf_prefix *v;
-	size_t n, cap;
-};
-
-/* One optional on/off, number, rate or name setting. */
-struct conf_flag {
-	bool set, on;
-	unsigned line;
-};
-
-struct conf_number {
-	bool set;
-	uint32_t value;
-	unsigned line;
-};
-
-struct conf_rate_setting {
-	bool set;
-	struct conf_rate rate;
-	unsigned line;
-};
-
-struct conf_policy {
-	unsigned line;            /* of the first [Policy] header; 0 if none */
-	struct conf_flag enabled; /* [Interface] Policy = on|off */
-
-	enum conf_role role;      /* CONF_ROLE_AUTO unless Role is written */
-	unsigned role_line;
-
-	struct conf_number ssh_port;
-	/* SSHFrom: "tunnel", "any", prefixes, or "none" (set, nothing else). */
-	bool has_ssh_from, ssh_from_tunnel, ssh_from_any;
-	unsigned ssh_from_line;
-	struct conf_prefix_list ssh_from;
-	struct conf_rate_setting ssh_limit;
-
-	struct {
-		struct conf_service *v;
-		size_t n, cap;
-	} services;
-	struct conf_flag isolation;
-	/* WANInterface: set with name "" means "auto". */
-	bool has_wan;
-	char wan[16];             /* IFNAMSIZ */
-	unsigned wan_line;
-	struct conf_rate_setting handshake_limit;
-	struct conf_number handshake_burst;
-	struct conf_flag log_drops;
-	struct conf_rate_setting log_rate;
-	struct conf_flag kill_switch;
-	struct conf_prefix_list kill_switch_allow;
-	struct conf_prefix_list local_networks;
-	struct conf_flag mss_clamp;
-};
-
 struct conf_peer {
 	unsigned line; /* of the [Peer] header */
 
@@ -206,12 +104,9 @@ struct conf_peer {
 	bool has_keepalive;
 	unsigned keepalive_line;
 
-	/* Rampart's policy for this peer. */
-	struct {
-		struct conf_forward *v;
-		size_t n, cap;
-	} forwards;
-	struct conf_flag egress;
+	/* What the keys of a higher room's registration say about this
+	 * peer (conf_peer_ext()). */
+	void *ext[CONF_EXT_MAX];
 };
 
 struct conf {
@@ -257,8 +152,9 @@ struct conf {
 	struct conf_peer *peers;
 	size_t n_peers, cap_peers;
 
-	/* Read by Rampart alone. */
-	struct conf_policy policy;
+	/* Read by Rampart alone: the data of the keys higher rooms
+	 * registered (conf_ext()). */
+	void *ext[CONF_EXT_MAX];
 };
 
 /* A zeroed conf with nothing set; NULL with errno on failure. */
@@ -275,16 +171,38 @@ int conf_add_hook(struct conf *conf, enum conf_hook_kind kind, const char *cmd,
 		  unsigned line) warn_unused;
 int conf_peer_add_allowed_ip(struct conf_peer *peer, const struct netaddr_prefix *p,
 			     unsigned line) warn_unused;
-int conf_prefix_list_add(struct conf_prefix_list *l, const struct netaddr_prefix *p,
-			 unsigned line) warn_unused;
-int conf_add_service(struct conf *conf, const struct conf_ports *ports,
-		     unsigned line) warn_unused;
-int conf_peer_add_forward(struct conf_peer *peer, const struct netaddr_prefix *dst,
-			  const struct conf_ports *ports, unsigned line) warn_unused;
 /* Appends a zeroed peer and returns it, or NULL with errno (ENOMEM,
  * E2BIG).  The pointer is valid until the next conf_add_peer(): the
  * array may move. */
 struct conf_peer *conf_add_peer(struct conf *conf, unsigned line);
+
+/* --- data of keys owned by higher rooms -------------------------------------
+ *
+ * The file carries keys that rooms above conf own (the firewall's
+ * [Policy] section, [Interface] Policy, [Peer] Forward and Egress).  Such
+ * a room registers its data once, before any conf is allocated, and gets a
+ * slot: every conf allocated afterwards carries a zeroed block of
+ * ops->size bytes in that slot, every peer one of ops->peer_size bytes,
+ * freed, compared and wiped with the conf.  conf itself never looks
+ * inside.  Registration is not thread-safe: do it at start-up. */
+struct conf_ext_ops {
+	size_t size;      /* of the block per conf; 0: none */
+	size_t peer_size; /* of the block per peer; 0: none */
+	/* Free what a block points to (not the block itself); may be NULL. */
+	void (*uninit)(void *data);
+	void (*peer_uninit)(void *data);
+	/* Same settings, ignoring source lines; may be NULL (always equal). */
+	bool (*equal)(const void *a, const void *b);
+	bool (*peer_equal)(const void *a, const void *b);
+};
+
+/* The slot (0..CONF_EXT_MAX-1) for ops; the same ops registered again get
+ * the same slot.  -ENOSPC when every slot is taken. */
+int conf_register_ext(const struct conf_ext_ops *ops) warn_unused;
+/* The slot's block, or NULL for a conf allocated before the slot was
+ * registered (or slot < 0). */
+void *conf_ext(const struct conf *conf, int slot) warn_unused;
+void *conf_peer_ext(const struct conf_peer *peer, int slot) warn_unused;
 
 /* Same settings, ignoring source lines and list capacities; keys are
  * compared in constant time. */

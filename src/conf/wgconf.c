@@ -1,7 +1,5 @@
 #include "wgconf.h"
 
-#include "policykeys.h"
-
 #include "config.h"
 #include "common/encoding.h"
 #include "common/netaddr.h"
@@ -18,59 +16,12 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-/* Who reads a section or key.  Strip output keeps only OWNER_WG. */
-enum owner {
-	OWNER_WG,      /* wg(8) setconf */
-	OWNER_WGQUICK, /* wg-quick's own keys */
-	OWNER_RAMPART, /* Rampart alone; wg and wg-quick reject it */
-};
-
-enum section_id {
-	SEC_INTERFACE,
-	SEC_PEER,
-	SEC_POLICY,
-	SEC_COUNT,
-};
-
-enum key_flags {
-	/* "Key =" is meaningful.  Every other key needs a value, as in wg(8),
-	 * whose key matcher never matches "Key=" alone. */
-	KEY_EMPTY_OK = 1 << 0,
-};
-
-struct parse;
-struct key_def;
-
-struct section_def {
-	const char *name;
-	enum owner owner;
-	/* Called at the header; may create the instance. */
-	int (*begin)(struct parse *p);
-	/* Called at the next header or at the end of the file. */
-	int (*end)(struct parse *p);
-	/* How many instances the printer writes. */
-	size_t (*instances)(const struct conf *conf);
-};
-
-struct key_def {
-	enum section_id sec;
-	const char *name; /* canonical spelling, matched case-insensitively */
-	enum owner owner;
-	unsigned flags;
-	int arg; /* for setters shared by several keys */
-	/* value is trimmed, NUL-terminated and may be modified. */
-	int (*set)(struct parse *p, const struct key_def *k, char *value);
-	/* Writes zero or more "Key = value" lines for instance idx. */
-	void (*print)(struct textbuf *o, const struct key_def *k,
-		      const struct conf *conf, size_t idx);
-};
-
-struct parse {
+struct wgconf_ctx {
 	struct conf *conf;
-	const struct section_def *sec; /* NULL before the first header */
+	const struct wgconf_section *sec; /* NULL before the first header */
 	unsigned sec_line;             /* line of that header */
 	unsigned line;                 /* line being parsed */
-	const struct key_def *key;     /* key being set, for messages */
+	const struct wgconf_key *key;     /* key being set, for messages */
 	struct wgconf_error *err;
 	struct textbuf *strip;             /* non-NULL: collect wg(8) lines */
 };
@@ -145,7 +96,7 @@ static void quote(char *dst, size_t size, const char *s, enum quote_mode mode)
 
 /* An error about the line as a whole. */
 static int __attribute__((format(printf, 3, 4)))
-fail_line(struct parse *p, int ret, const char *fmt, ...)
+fail_line(struct wgconf_ctx *p, int ret, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -158,7 +109,7 @@ fail_line(struct parse *p, int ret, const char *fmt, ...)
 }
 
 /* An error about the key being set, e.g. "missing value". */
-static int fail_key(struct parse *p, const char *msg)
+static int fail_key(struct wgconf_ctx *p, const char *msg)
 {
 	p->err->line = p->line;
 	snprintf(p->err->key, sizeof(p->err->key), "%s", p->key->name);
@@ -168,7 +119,7 @@ static int fail_key(struct parse *p, const char *msg)
 
 /* "invalid WHAT "VALUE": WHY" for the key being set, the value already
  * quoted into p->err->value. */
-static int fail_quoted(struct parse *p, const char *what, const char *why)
+static int fail_quoted(struct wgconf_ctx *p, const char *what, const char *why)
 {
 	p->err->line = p->line;
 	snprintf(p->err->key, sizeof(p->err->key), "%s", p->key->name);
@@ -177,19 +128,45 @@ static int fail_quoted(struct parse *p, const char *what, const char *why)
 	return -EINVAL;
 }
 
-static int fail_value(struct parse *p, const char *what, const char *value,
+static int fail_value(struct wgconf_ctx *p, const char *what, const char *value,
 		      enum quote_mode mode, const char *why)
 {
 	quote(p->err->value, sizeof(p->err->value), value, mode);
 	return fail_quoted(p, what, why);
 }
 
-static int fail_errno(struct parse *p, int ret)
+static int fail_errno(struct wgconf_ctx *p, int ret)
 {
 	if (ret == -E2BIG)
 		return fail_line(p, -EINVAL, "more than %u entries in one list",
 				 (unsigned)CONF_LIST_MAX);
 	return fail_line(p, ret, "%s", strerror(-ret));
+}
+
+struct conf *wgconf_ctx_conf(const struct wgconf_ctx *p)
+{
+	return p->conf;
+}
+
+struct conf_peer *wgconf_ctx_peer(const struct wgconf_ctx *p)
+{
+	return p->conf->n_peers ? &p->conf->peers[p->conf->n_peers - 1] : NULL;
+}
+
+unsigned wgconf_ctx_line(const struct wgconf_ctx *p)
+{
+	return p->line;
+}
+
+int wgconf_fail_value(struct wgconf_ctx *p, const char *what, const char *value,
+		      const char *why)
+{
+	return fail_value(p, what, value, QUOTE_AUTO, why);
+}
+
+int wgconf_fail_errno(struct wgconf_ctx *p, int ret)
+{
+	return fail_errno(p, ret);
 }
 
 int wgconf_error_format(char *buf, size_t size, const struct wgconf_error *err)
@@ -205,7 +182,7 @@ int wgconf_error_format(char *buf, size_t size, const struct wgconf_error *err)
 
 /* --- field setters ----------------------------------------------------- */
 
-static char *trim(char *s)
+char *wgconf_trim(char *s)
 {
 	char *e;
 
@@ -216,7 +193,7 @@ static char *trim(char *s)
 	return s;
 }
 
-static struct conf_peer *cur_peer(struct parse *p)
+static struct conf_peer *cur_peer(struct wgconf_ctx *p)
 {
 	return &p->conf->peers[p->conf->n_peers - 1];
 }
@@ -235,7 +212,7 @@ static const char *key_reason(const char *s)
 	return "not canonical base64 (unused bits set in the last character)";
 }
 
-static int set_key(struct parse *p, uint8_t key[KEY_LEN], const char *value,
+static int set_key(struct wgconf_ctx *p, uint8_t key[KEY_LEN], const char *value,
 		   bool secret)
 {
 	/* Same acceptance as wg(8)'s key_from_base64(). */
@@ -245,7 +222,7 @@ static int set_key(struct parse *p, uint8_t key[KEY_LEN], const char *value,
 			  key_reason(value));
 }
 
-static int set_private_key(struct parse *p, const struct key_def *k, char *value)
+static int set_private_key(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
 	struct conf *c = p->conf;
 	int ret = set_key(p, c->private_key, value, true);
@@ -261,7 +238,7 @@ static int set_private_key(struct parse *p, const struct key_def *k, char *value
 /* wg(8) reads ListenPort with getaddrinfo(), which also takes service
  * names ("domain") and truncates numbers past 65535; Rampart takes
  * 0..65535 only. */
-static int set_listen_port(struct parse *p, const struct key_def *k, char *value)
+static int set_listen_port(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
 	const char *why;
 
@@ -273,7 +250,7 @@ static int set_listen_port(struct parse *p, const struct key_def *k, char *value
 	return 0;
 }
 
-static int set_fwmark(struct parse *p, const struct key_def *k, char *value)
+static int set_fwmark(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
 	const char *why;
 
@@ -287,7 +264,7 @@ static int set_fwmark(struct parse *p, const struct key_def *k, char *value)
 
 /* wg-quick splits Address and DNS with ${value//,/ } and word splitting:
  * commas and whitespace both separate, and empty items vanish. */
-static char *next_word(char **cursor)
+char *wgconf_next_word(char **cursor)
 {
 	char *s = *cursor + strspn(*cursor, ", \t\n\v\f\r"), *e;
 
@@ -299,7 +276,7 @@ static char *next_word(char **cursor)
 	return s;
 }
 
-static int set_address(struct parse *p, const struct key_def *k, char *value)
+static int set_address(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
 	struct netaddr_prefix pfx;
 	const char *why;
@@ -307,7 +284,7 @@ static int set_address(struct parse *p, const struct key_def *k, char *value)
 	int ret;
 
 	(void)k;
-	while ((w = next_word(&value))) {
+	while ((w = wgconf_next_word(&value))) {
 		if (!netaddr_parse_prefix(&pfx, w, &why))
 			return fail_value(p, "address", w, QUOTE_AUTO, why);
 		ret = conf_add_address(p->conf, &pfx, p->line);
@@ -321,7 +298,7 @@ static int set_address(struct parse *p, const struct key_def *k, char *value)
  * anything else a search domain.  Rampart also checks that servers are
  * addresses and domains are RFC 1123 names; wg-quick passes both on to
  * resolvconf unchecked. */
-static int set_dns(struct parse *p, const struct key_def *k, char *value)
+static int set_dns(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
 	struct conf_dns d;
 	const char *why;
@@ -329,7 +306,7 @@ static int set_dns(struct parse *p, const struct key_def *k, char *value)
 	int ret;
 
 	(void)k;
-	while ((w = next_word(&value))) {
+	while ((w = wgconf_next_word(&value))) {
 		memset(&d, 0, sizeof(d));
 		d.line = p->line;
 		if (strchr(w, ':') || strspn(w, "0123456789.") == strlen(w)) {
@@ -351,7 +328,7 @@ static int set_dns(struct parse *p, const struct key_def *k, char *value)
 
 /* wg-quick passes MTU to "ip link set mtu"; "MTU =" means automatic, as
  * it does for wg-quick, and undoes an earlier MTU line. */
-static int set_mtu(struct parse *p, const struct key_def *k, char *value)
+static int set_mtu(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
 	const char *why;
 
@@ -379,7 +356,7 @@ static bool table_name_char(char c)
  * anything else to ip(8).  Rampart accepts a decimal table id or an
  * rt_tables style name, and refuses "Off" or "AUTO", which wg-quick would
  * silently take for table names. */
-static int set_table(struct parse *p, const struct key_def *k, char *value)
+static int set_table(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
 	struct conf_table t = { 0 };
 	const char *why;
@@ -424,7 +401,7 @@ static int set_table(struct parse *p, const struct key_def *k, char *value)
 
 /* Kept verbatim (internal whitespace included) and in order; running them
  * is the operations layer's business. */
-static int set_hook(struct parse *p, const struct key_def *k, char *value)
+static int set_hook(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
 	int ret = conf_add_hook(p->conf, (enum conf_hook_kind)k->arg, value, p->line);
 
@@ -432,7 +409,7 @@ static int set_hook(struct parse *p, const struct key_def *k, char *value)
 }
 
 /* wg-quick's read_bool runs under nocasematch, so "True" is fine too. */
-static int set_save_config(struct parse *p, const struct key_def *k, char *value)
+static int set_save_config(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
 	(void)k;
 	if (!strcasecmp(value, "true"))
@@ -446,7 +423,7 @@ static int set_save_config(struct parse *p, const struct key_def *k, char *value
 	return 0;
 }
 
-static int set_public_key(struct parse *p, const struct key_def *k, char *value)
+static int set_public_key(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
 	struct conf_peer *peer = cur_peer(p);
 	int ret = set_key(p, peer->public_key, value, false);
@@ -459,7 +436,7 @@ static int set_public_key(struct parse *p, const struct key_def *k, char *value)
 	return 0;
 }
 
-static int set_preshared_key(struct parse *p, const struct key_def *k, char *value)
+static int set_preshared_key(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
 	struct conf_peer *peer = cur_peer(p);
 	int ret = set_key(p, peer->preshared_key, value, true);
@@ -475,7 +452,7 @@ static int set_preshared_key(struct parse *p, const struct key_def *k, char *val
 /* Comma-separated as in wg(8): an empty item ("a,,b", "a,") is an error,
  * but an empty value adds nothing (wg(8) rejects "AllowedIPs =" in a file;
  * strip drops such a line).  Host bits are kept as written. */
-static int set_allowed_ips(struct parse *p, const struct key_def *k, char *value)
+static int set_allowed_ips(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
 	struct conf_peer *peer = cur_peer(p);
 	struct netaddr_prefix pfx;
@@ -489,7 +466,7 @@ static int set_allowed_ips(struct parse *p, const struct key_def *k, char *value
 		return 0;
 	quote(whole, sizeof(whole), value, QUOTE_AUTO);
 	while ((item = strsep(&cursor, ","))) {
-		item = trim(item);
+		item = wgconf_trim(item);
 		if (!*item) {
 			memcpy(p->err->value, whole, sizeof(whole));
 			return fail_quoted(p, "list", "empty entry");
@@ -505,7 +482,7 @@ static int set_allowed_ips(struct parse *p, const struct key_def *k, char *value
 
 /* wg(8) resolves the name at once and accepts whatever getaddrinfo()
  * does; Rampart checks the syntax here and resolves later. */
-static int set_endpoint(struct parse *p, const struct key_def *k, char *value)
+static int set_endpoint(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
 	struct conf_peer *peer = cur_peer(p);
 	const char *why;
@@ -518,7 +495,7 @@ static int set_endpoint(struct parse *p, const struct key_def *k, char *value)
 	return 0;
 }
 
-static int set_keepalive(struct parse *p, const struct key_def *k, char *value)
+static int set_keepalive(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
 	struct conf_peer *peer = cur_peer(p);
 	const char *why;
@@ -532,238 +509,6 @@ static int set_keepalive(struct parse *p, const struct key_def *k, char *value)
 }
 
 
-/* --- the policy's setters ---------------------------------------------------
- *
- * Rampart-only keys (src/ops/policy.h; docs/firewall.md).  Scalar settings
- * are located by k->arg, their offset in struct conf_policy, so that one
- * setter and one printer serve every key of a kind.  Lists accumulate
- * over repeated lines, like AllowedIPs. */
-
-#define POLICY_FIELD(type, p, k) ((type *)((char *)&(p)->conf->policy + (k)->arg))
-#define POLICY_CFIELD(type, c, k) ((const type *)((const char *)&(c)->policy + (k)->arg))
-
-static int set_policy_flag(struct parse *p, const struct key_def *k, char *value)
-{
-	struct conf_flag *f = POLICY_FIELD(struct conf_flag, p, k);
-	const char *why;
-	bool on;
-
-	if (!policykeys_parse_bool(&on, value, &why))
-		return fail_value(p, "switch", value, QUOTE_AUTO, why);
-	f->set = true;
-	f->on = on;
-	f->line = p->line;
-	return 0;
-}
-
-static int set_policy_rate(struct parse *p, const struct key_def *k, char *value)
-{
-	struct conf_rate_setting *r = POLICY_FIELD(struct conf_rate_setting, p, k);
-	struct conf_rate rate;
-	const char *why;
-
-	if (!policykeys_parse_rate(&rate, value, &why))
-		return fail_value(p, "rate", value, QUOTE_AUTO, why);
-	r->set = true;
-	r->rate = rate;
-	r->line = p->line;
-	return 0;
-}
-
-static int set_policy_port(struct parse *p, const struct key_def *k, char *value)
-{
-	struct conf_number *n = POLICY_FIELD(struct conf_number, p, k);
-	uint16_t port;
-	const char *why;
-
-	if (!netaddr_parse_port(&port, value, &why))
-		return fail_value(p, "port", value, QUOTE_AUTO, why);
-	if (!port)
-		return fail_value(p, "port", value, QUOTE_AUTO, "port 0");
-	n->set = true;
-	n->value = port;
-	n->line = p->line;
-	return 0;
-}
-
-static int set_policy_burst(struct parse *p, const struct key_def *k, char *value)
-{
-	struct conf_number *n = POLICY_FIELD(struct conf_number, p, k);
-	uint32_t v;
-	const char *why;
-
-	if (!netaddr_parse_u32(&v, value, POLICY_HANDSHAKE_BURST_MAX, &why))
-		return fail_value(p, "burst", value, QUOTE_AUTO, why);
-	if (!v)
-		return fail_value(p, "burst", value, QUOTE_AUTO, "a burst of 0 packets");
-	n->set = true;
-	n->value = v;
-	n->line = p->line;
-	return 0;
-}
-
-static int set_policy_prefixes(struct parse *p, const struct key_def *k, char *value)
-{
-	struct conf_prefix_list *l = POLICY_FIELD(struct conf_prefix_list, p, k);
-	struct netaddr_prefix pfx;
-	const char *why;
-	char *w;
-	int ret;
-
-	while ((w = next_word(&value))) {
-		if (!netaddr_parse_prefix(&pfx, w, &why))
-			return fail_value(p, "prefix", w, QUOTE_AUTO, why);
-		ret = conf_prefix_list_add(l, &pfx, p->line);
-		if (ret)
-			return fail_errno(p, ret);
-	}
-	return 0;
-}
-
-/* [Interface] Policy = on|off. */
-static int set_policy_enabled(struct parse *p, const struct key_def *k, char *value)
-{
-	return set_policy_flag(p, k, value);
-}
-
-static int set_role(struct parse *p, const struct key_def *k, char *value)
-{
-	const char *why;
-
-	(void)k;
-	if (!policykeys_parse_role(&p->conf->policy.role, value, &why))
-		return fail_value(p, "role", value, QUOTE_AUTO, why);
-	p->conf->policy.role_line = p->line;
-	return 0;
-}
-
-/* SSHFrom = tunnel | any | none | PREFIX, ...: words and prefixes mix,
- * except "none", which stands alone. */
-static int set_ssh_from(struct parse *p, const struct key_def *k, char *value)
-{
-	struct conf_policy *pol = &p->conf->policy;
-	struct netaddr_prefix pfx;
-	char whole[sizeof(p->err->value)];
-	size_t words = 0;
-	bool none = false;
-	const char *why;
-	char *w;
-	int ret;
-
-	(void)k;
-	quote(whole, sizeof(whole), value, QUOTE_AUTO);
-	while ((w = next_word(&value))) {
-		words++;
-		if (!strcasecmp(w, "tunnel"))
-			pol->ssh_from_tunnel = true;
-		else if (!strcasecmp(w, "any"))
-			pol->ssh_from_any = true;
-		else if (!strcasecmp(w, "none"))
-			none = true;
-		else if (netaddr_parse_prefix(&pfx, w, &why)) {
-			ret = conf_prefix_list_add(&pol->ssh_from, &pfx, p->line);
-			if (ret)
-				return fail_errno(p, ret);
-		} else
-			return fail_value(p, "source", w, QUOTE_AUTO,
-					  "not tunnel, any, none or an address or prefix");
-	}
-	if (none && words > 1) {
-		memcpy(p->err->value, whole, sizeof(whole));
-		return fail_quoted(p, "list", "\"none\" cannot be combined with sources");
-	}
-	if (!pol->has_ssh_from)
-		pol->ssh_from_line = p->line;
-	pol->has_ssh_from = true;
-	return 0;
-}
-
-static int set_services(struct parse *p, const struct key_def *k, char *value)
-{
-	struct conf_ports ports;
-	const char *why;
-	char *w;
-	int ret;
-
-	(void)k;
-	while ((w = next_word(&value))) {
-		if (!policykeys_parse_ports(&ports, w, &why))
-			return fail_value(p, "service", w, QUOTE_AUTO, why);
-		ret = conf_add_service(p->conf, &ports, p->line);
-		if (ret)
-			return fail_errno(p, ret);
-	}
-	return 0;
-}
-
-static int set_wan(struct parse *p, const struct key_def *k, char *value)
-{
-	struct conf_policy *pol = &p->conf->policy;
-	const char *why;
-
-	(void)k;
-	if (!strcasecmp(value, "auto"))
-		pol->wan[0] = '\0';
-	else if (!policykeys_parse_ifname(pol->wan, value, &why))
-		return fail_value(p, "interface", value, QUOTE_AUTO, why);
-	pol->has_wan = true;
-	pol->wan_line = p->line;
-	return 0;
-}
-
-/* Forward = PREFIX [PROTO[/PORTS]], ...  Items are separated by commas;
- * within an item, the destination and the ports by spaces. */
-static int set_forward(struct parse *p, const struct key_def *k, char *value)
-{
-	struct conf_peer *peer = cur_peer(p);
-	struct netaddr_prefix dst;
-	struct conf_ports ports;
-	char *item, *cursor = value, *dst_s, *ports_s, *rest;
-	const char *why;
-	int ret;
-
-	(void)k;
-	while ((item = strsep(&cursor, ","))) {
-		item = trim(item);
-		if (!*item)
-			continue;
-		dst_s = item;
-		ports_s = item + strcspn(item, " \t");
-		if (*ports_s)
-			*ports_s++ = '\0';
-		ports_s = trim(ports_s);
-		rest = ports_s + strcspn(ports_s, " \t");
-		if (*rest)
-			return fail_value(p, "forward", trim(rest), QUOTE_AUTO,
-					  "one destination and at most one PROTO/PORTS per item; "
-					  "separate items with commas");
-		if (!netaddr_parse_prefix(&dst, dst_s, &why))
-			return fail_value(p, "destination", dst_s, QUOTE_AUTO, why);
-		memset(&ports, 0, sizeof(ports));
-		if (*ports_s && !policykeys_parse_ports(&ports, ports_s, &why))
-			return fail_value(p, "ports", ports_s, QUOTE_AUTO, why);
-		ret = conf_peer_add_forward(peer, &dst, &ports, p->line);
-		if (ret)
-			return fail_errno(p, ret);
-	}
-	return 0;
-}
-
-static int set_egress(struct parse *p, const struct key_def *k, char *value)
-{
-	struct conf_peer *peer = cur_peer(p);
-	const char *why;
-	bool on;
-
-	(void)k;
-	if (!policykeys_parse_bool(&on, value, &why))
-		return fail_value(p, "switch", value, QUOTE_AUTO, why);
-	peer->egress.set = true;
-	peer->egress.on = on;
-	peer->egress.line = p->line;
-	return 0;
-}
-
 /* --- field printers ---------------------------------------------------- */
 
 static void print_b64(struct textbuf *o, const char *name, const uint8_t key[KEY_LEN])
@@ -775,7 +520,7 @@ static void print_b64(struct textbuf *o, const char *name, const uint8_t key[KEY
 	explicit_bzero(b64, sizeof(b64));
 }
 
-static void print_private_key(struct textbuf *o, const struct key_def *k,
+static void print_private_key(struct textbuf *o, const struct wgconf_key *k,
 			      const struct conf *c, size_t idx)
 {
 	(void)idx;
@@ -783,7 +528,7 @@ static void print_private_key(struct textbuf *o, const struct key_def *k,
 		print_b64(o, k->name, c->private_key);
 }
 
-static void print_listen_port(struct textbuf *o, const struct key_def *k,
+static void print_listen_port(struct textbuf *o, const struct wgconf_key *k,
 			      const struct conf *c, size_t idx)
 {
 	(void)idx;
@@ -791,7 +536,7 @@ static void print_listen_port(struct textbuf *o, const struct key_def *k,
 		textbuf_printf(o, "%s = %u\n", k->name, c->listen_port);
 }
 
-static void print_fwmark(struct textbuf *o, const struct key_def *k,
+static void print_fwmark(struct textbuf *o, const struct wgconf_key *k,
 			 const struct conf *c, size_t idx)
 {
 	(void)idx;
@@ -803,8 +548,8 @@ static void print_fwmark(struct textbuf *o, const struct key_def *k,
 		textbuf_printf(o, "%s = off\n", k->name);
 }
 
-static void print_prefixes(struct textbuf *o, const char *name,
-			   const struct conf_prefix *v, size_t n)
+void wgconf_print_prefixes(struct textbuf *o, const char *name, const struct conf_prefix *v,
+			   size_t n)
 {
 	char buf[NETADDR_PREFIX_STRLEN];
 
@@ -816,14 +561,14 @@ static void print_prefixes(struct textbuf *o, const char *name,
 	textbuf_printf(o, "\n");
 }
 
-static void print_address(struct textbuf *o, const struct key_def *k,
+static void print_address(struct textbuf *o, const struct wgconf_key *k,
 			  const struct conf *c, size_t idx)
 {
 	(void)idx;
-	print_prefixes(o, k->name, c->addresses, c->n_addresses);
+	wgconf_print_prefixes(o, k->name, c->addresses, c->n_addresses);
 }
 
-static void print_dns(struct textbuf *o, const struct key_def *k,
+static void print_dns(struct textbuf *o, const struct wgconf_key *k,
 		      const struct conf *c, size_t idx)
 {
 	char buf[NETADDR_IP_STRLEN];
@@ -842,7 +587,7 @@ static void print_dns(struct textbuf *o, const struct key_def *k,
 	textbuf_printf(o, "\n");
 }
 
-static void print_mtu(struct textbuf *o, const struct key_def *k,
+static void print_mtu(struct textbuf *o, const struct wgconf_key *k,
 		      const struct conf *c, size_t idx)
 {
 	(void)idx;
@@ -850,7 +595,7 @@ static void print_mtu(struct textbuf *o, const struct key_def *k,
 		textbuf_printf(o, "%s = %u\n", k->name, c->mtu);
 }
 
-static void print_table(struct textbuf *o, const struct key_def *k,
+static void print_table(struct textbuf *o, const struct wgconf_key *k,
 			const struct conf *c, size_t idx)
 {
 	(void)idx;
@@ -872,7 +617,7 @@ static void print_table(struct textbuf *o, const struct key_def *k,
 	}
 }
 
-static void print_hook(struct textbuf *o, const struct key_def *k,
+static void print_hook(struct textbuf *o, const struct wgconf_key *k,
 		       const struct conf *c, size_t idx)
 {
 	(void)idx;
@@ -893,7 +638,7 @@ static void print_hook(struct textbuf *o, const struct key_def *k,
 	}
 }
 
-static void print_save_config(struct textbuf *o, const struct key_def *k,
+static void print_save_config(struct textbuf *o, const struct wgconf_key *k,
 			      const struct conf *c, size_t idx)
 {
 	(void)idx;
@@ -901,28 +646,28 @@ static void print_save_config(struct textbuf *o, const struct key_def *k,
 		textbuf_printf(o, "%s = %s\n", k->name, c->save_config ? "true" : "false");
 }
 
-static void print_public_key(struct textbuf *o, const struct key_def *k,
+static void print_public_key(struct textbuf *o, const struct wgconf_key *k,
 			     const struct conf *c, size_t idx)
 {
 	if (c->peers[idx].has_public_key)
 		print_b64(o, k->name, c->peers[idx].public_key);
 }
 
-static void print_preshared_key(struct textbuf *o, const struct key_def *k,
+static void print_preshared_key(struct textbuf *o, const struct wgconf_key *k,
 				const struct conf *c, size_t idx)
 {
 	if (c->peers[idx].has_preshared_key)
 		print_b64(o, k->name, c->peers[idx].preshared_key);
 }
 
-static void print_allowed_ips(struct textbuf *o, const struct key_def *k,
+static void print_allowed_ips(struct textbuf *o, const struct wgconf_key *k,
 			      const struct conf *c, size_t idx)
 {
-	print_prefixes(o, k->name, c->peers[idx].allowed_ips,
+	wgconf_print_prefixes(o, k->name, c->peers[idx].allowed_ips,
 		       c->peers[idx].n_allowed_ips);
 }
 
-static void print_endpoint(struct textbuf *o, const struct key_def *k,
+static void print_endpoint(struct textbuf *o, const struct wgconf_key *k,
 			   const struct conf *c, size_t idx)
 {
 	char buf[NETADDR_ENDPOINT_STRLEN];
@@ -932,7 +677,7 @@ static void print_endpoint(struct textbuf *o, const struct key_def *k,
 		     netaddr_format_endpoint(buf, &c->peers[idx].endpoint));
 }
 
-static void print_keepalive(struct textbuf *o, const struct key_def *k,
+static void print_keepalive(struct textbuf *o, const struct wgconf_key *k,
 			    const struct conf *c, size_t idx)
 {
 	const struct conf_peer *peer = &c->peers[idx];
@@ -946,138 +691,9 @@ static void print_keepalive(struct textbuf *o, const struct key_def *k,
 }
 
 
-/* --- the policy's printers ------------------------------------------------ */
-
-static void print_policy_flag(struct textbuf *o, const struct key_def *k,
-			      const struct conf *c, size_t idx)
-{
-	const struct conf_flag *f = POLICY_CFIELD(struct conf_flag, c, k);
-
-	(void)idx;
-	if (f->set)
-		textbuf_printf(o, "%s = %s\n", k->name, f->on ? "on" : "off");
-}
-
-static void print_policy_rate(struct textbuf *o, const struct key_def *k,
-			      const struct conf *c, size_t idx)
-{
-	const struct conf_rate_setting *r = POLICY_CFIELD(struct conf_rate_setting, c, k);
-	char buf[32];
-
-	(void)idx;
-	if (!r->set)
-		return;
-	policykeys_format_rate(buf, sizeof(buf), &r->rate);
-	textbuf_printf(o, "%s = %s\n", k->name, buf);
-}
-
-static void print_policy_number(struct textbuf *o, const struct key_def *k,
-				const struct conf *c, size_t idx)
-{
-	const struct conf_number *n = POLICY_CFIELD(struct conf_number, c, k);
-
-	(void)idx;
-	if (n->set)
-		textbuf_printf(o, "%s = %u\n", k->name, n->value);
-}
-
-static void print_policy_prefixes(struct textbuf *o, const struct key_def *k,
-				  const struct conf *c, size_t idx)
-{
-	const struct conf_prefix_list *l = POLICY_CFIELD(struct conf_prefix_list, c, k);
-
-	(void)idx;
-	print_prefixes(o, k->name, l->v, l->n);
-}
-
-static void print_role(struct textbuf *o, const struct key_def *k,
-		       const struct conf *c, size_t idx)
-{
-	(void)idx;
-	if (c->policy.role != CONF_ROLE_AUTO)
-		textbuf_printf(o, "%s = %s\n", k->name, policykeys_role_name(c->policy.role));
-}
-
-static void print_ssh_from(struct textbuf *o, const struct key_def *k,
-			   const struct conf *c, size_t idx)
-{
-	const struct conf_policy *pol = &c->policy;
-	char buf[NETADDR_PREFIX_STRLEN];
-	const char *sep = "";
-
-	(void)idx;
-	if (!pol->has_ssh_from)
-		return;
-	textbuf_printf(o, "%s = ", k->name);
-	if (pol->ssh_from_tunnel) {
-		textbuf_printf(o, "tunnel");
-		sep = ", ";
-	}
-	if (pol->ssh_from_any) {
-		textbuf_printf(o, "%sany", sep);
-		sep = ", ";
-	}
-	for (size_t i = 0; i < pol->ssh_from.n; i++) {
-		textbuf_printf(o, "%s%s", sep, netaddr_format_prefix(buf, &pol->ssh_from.v[i].prefix));
-		sep = ", ";
-	}
-	textbuf_printf(o, "%s\n", *sep ? "" : "none");
-}
-
-static void print_services(struct textbuf *o, const struct key_def *k,
-			   const struct conf *c, size_t idx)
-{
-	char buf[32];
-
-	(void)idx;
-	if (!c->policy.services.n)
-		return;
-	textbuf_printf(o, "%s = ", k->name);
-	for (size_t i = 0; i < c->policy.services.n; i++) {
-		policykeys_format_ports(buf, sizeof(buf), &c->policy.services.v[i].ports);
-		textbuf_printf(o, "%s%s", i ? ", " : "", buf);
-	}
-	textbuf_printf(o, "\n");
-}
-
-static void print_wan(struct textbuf *o, const struct key_def *k,
-		      const struct conf *c, size_t idx)
-{
-	(void)idx;
-	if (c->policy.has_wan)
-		textbuf_printf(o, "%s = %s\n", k->name, c->policy.wan[0] ? c->policy.wan : "auto");
-}
-
-static void print_forward(struct textbuf *o, const struct key_def *k,
-			  const struct conf *c, size_t idx)
-{
-	const struct conf_peer *peer = &c->peers[idx];
-	char dst[NETADDR_PREFIX_STRLEN], ports[32];
-
-	if (!peer->forwards.n)
-		return;
-	textbuf_printf(o, "%s = ", k->name);
-	for (size_t i = 0; i < peer->forwards.n; i++) {
-		policykeys_format_ports(ports, sizeof(ports), &peer->forwards.v[i].ports);
-		textbuf_printf(o, "%s%s%s%s", i ? ", " : "",
-			       netaddr_format_prefix(dst, &peer->forwards.v[i].dst),
-			       ports[0] ? " " : "", ports);
-	}
-	textbuf_printf(o, "\n");
-}
-
-static void print_egress(struct textbuf *o, const struct key_def *k,
-			 const struct conf *c, size_t idx)
-{
-	const struct conf_peer *peer = &c->peers[idx];
-
-	if (peer->egress.set)
-		textbuf_printf(o, "%s = %s\n", k->name, peer->egress.on ? "on" : "off");
-}
-
 /* --- sections ---------------------------------------------------------- */
 
-static int begin_interface(struct parse *p)
+static int begin_interface(struct wgconf_ctx *p)
 {
 	/* wg(8) merges repeated [Interface] sections; so do we. */
 	if (!p->conf->interface_line)
@@ -1085,7 +701,7 @@ static int begin_interface(struct parse *p)
 	return 0;
 }
 
-static int begin_peer(struct parse *p)
+static int begin_peer(struct wgconf_ctx *p)
 {
 	if (conf_add_peer(p->conf, p->line))
 		return 0;
@@ -1095,7 +711,7 @@ static int begin_peer(struct parse *p)
 	return fail_line(p, -ENOMEM, "%s", strerror(ENOMEM));
 }
 
-static int end_peer(struct parse *p)
+static int end_peer(struct wgconf_ctx *p)
 {
 	if (cur_peer(p)->has_public_key)
 		return 0;
@@ -1114,96 +730,110 @@ static size_t count_peers(const struct conf *conf)
 	return conf->n_peers;
 }
 
-static int begin_policy(struct parse *p)
+/* Print order is table order. */
+static const struct wgconf_section builtin_sections[] = {
+	{ "Interface", WGCONF_OWNER_WG, begin_interface, NULL, one_interface },
+	{ "Peer", WGCONF_OWNER_WG, begin_peer, end_peer, count_peers },
+};
+
+static const struct wgconf_key builtin_keys[] = {
+	{ "Interface", "PrivateKey", WGCONF_OWNER_WG, 0, 0, set_private_key, print_private_key },
+	{ "Interface", "ListenPort", WGCONF_OWNER_WG, 0, 0, set_listen_port, print_listen_port },
+	{ "Interface", "FwMark", WGCONF_OWNER_WG, 0, 0, set_fwmark, print_fwmark },
+	{ "Interface", "Address", WGCONF_OWNER_WGQUICK, WGCONF_KEY_EMPTY_OK, 0, set_address, print_address },
+	{ "Interface", "DNS", WGCONF_OWNER_WGQUICK, WGCONF_KEY_EMPTY_OK, 0, set_dns, print_dns },
+	{ "Interface", "MTU", WGCONF_OWNER_WGQUICK, WGCONF_KEY_EMPTY_OK, 0, set_mtu, print_mtu },
+	{ "Interface", "Table", WGCONF_OWNER_WGQUICK, WGCONF_KEY_EMPTY_OK, 0, set_table, print_table },
+	{ "Interface", "PreUp", WGCONF_OWNER_WGQUICK, WGCONF_KEY_EMPTY_OK, CONF_HOOK_PRE_UP, set_hook, print_hook },
+	{ "Interface", "PostUp", WGCONF_OWNER_WGQUICK, WGCONF_KEY_EMPTY_OK, CONF_HOOK_POST_UP, set_hook, print_hook },
+	{ "Interface", "PreDown", WGCONF_OWNER_WGQUICK, WGCONF_KEY_EMPTY_OK, CONF_HOOK_PRE_DOWN, set_hook, print_hook },
+	{ "Interface", "PostDown", WGCONF_OWNER_WGQUICK, WGCONF_KEY_EMPTY_OK, CONF_HOOK_POST_DOWN, set_hook, print_hook },
+	{ "Interface", "SaveConfig", WGCONF_OWNER_WGQUICK, 0, 0, set_save_config, print_save_config },
+	{ "Peer", "PublicKey", WGCONF_OWNER_WG, 0, 0, set_public_key, print_public_key },
+	{ "Peer", "PresharedKey", WGCONF_OWNER_WG, 0, 0, set_preshared_key, print_preshared_key },
+	{ "Peer", "AllowedIPs", WGCONF_OWNER_WG, WGCONF_KEY_EMPTY_OK, 0, set_allowed_ips, print_allowed_ips },
+	{ "Peer", "Endpoint", WGCONF_OWNER_WG, 0, 0, set_endpoint, print_endpoint },
+	{ "Peer", "PersistentKeepalive", WGCONF_OWNER_WG, 0, 0, set_keepalive, print_keepalive },
+};
+
+/* The keys and sections of higher rooms (wgconf_register), after the
+ * built-in ones in print order.  Written at start-up only. */
+enum { EXT_SECTIONS_MAX = 16, EXT_KEYS_MAX = 128 };
+static const struct wgconf_ext *exts[CONF_EXT_MAX];
+static const struct wgconf_section *ext_sections[EXT_SECTIONS_MAX];
+static const struct wgconf_key *ext_keys[EXT_KEYS_MAX];
+static size_t n_exts, n_ext_sections, n_ext_keys;
+
+int wgconf_register(const struct wgconf_ext *ext)
 {
-	/* Repeated [Policy] sections merge, like [Interface]. */
-	if (!p->conf->policy.line)
-		p->conf->policy.line = p->line;
+	for (size_t i = 0; i < n_exts; i++)
+		if (exts[i] == ext)
+			return 0;
+	for (size_t i = 0; i < ext->n_keys; i++)
+		if (ext->keys[i].owner != WGCONF_OWNER_RAMPART)
+			return -EINVAL;
+	for (size_t i = 0; i < ext->n_sections; i++)
+		if (ext->sections[i].owner != WGCONF_OWNER_RAMPART)
+			return -EINVAL;
+	if (n_exts == CONF_EXT_MAX || n_ext_keys + ext->n_keys > EXT_KEYS_MAX ||
+	    n_ext_sections + ext->n_sections > EXT_SECTIONS_MAX)
+		return -ENOSPC;
+	exts[n_exts++] = ext;
+	for (size_t i = 0; i < ext->n_sections; i++)
+		ext_sections[n_ext_sections++] = &ext->sections[i];
+	for (size_t i = 0; i < ext->n_keys; i++)
+		ext_keys[n_ext_keys++] = &ext->keys[i];
 	return 0;
 }
 
-/* The printer writes [Policy] when the file had one or sets any of its
- * keys (a conf built in code). */
-static size_t count_policy(const struct conf *conf)
+/* The i-th section or key in print order, or NULL past the last. */
+static const struct wgconf_section *section_at(size_t i)
 {
-	const struct conf_policy *pol = &conf->policy;
-
-	return pol->line || pol->role != CONF_ROLE_AUTO || pol->ssh_port.set ||
-	       pol->has_ssh_from || pol->ssh_limit.set || pol->services.n ||
-	       pol->isolation.set || pol->has_wan || pol->handshake_limit.set ||
-	       pol->handshake_burst.set || pol->log_drops.set || pol->log_rate.set ||
-	       pol->kill_switch.set || pol->kill_switch_allow.n ||
-	       pol->local_networks.n || pol->mss_clamp.set;
+	if (i < ARRAY_SIZE(builtin_sections))
+		return &builtin_sections[i];
+	i -= ARRAY_SIZE(builtin_sections);
+	return i < n_ext_sections ? ext_sections[i] : NULL;
 }
 
-/* Print order is table order. */
-static const struct section_def sections[SEC_COUNT] = {
-	[SEC_INTERFACE] = { "Interface", OWNER_WG, begin_interface, NULL, one_interface },
-	[SEC_PEER] = { "Peer", OWNER_WG, begin_peer, end_peer, count_peers },
-	[SEC_POLICY] = { "Policy", OWNER_RAMPART, begin_policy, NULL, count_policy },
-};
-
-#define POL(field) (int)offsetof(struct conf_policy, field)
-
-static const struct key_def keys[] = {
-	{ SEC_INTERFACE, "PrivateKey", OWNER_WG, 0, 0, set_private_key, print_private_key },
-	{ SEC_INTERFACE, "ListenPort", OWNER_WG, 0, 0, set_listen_port, print_listen_port },
-	{ SEC_INTERFACE, "FwMark", OWNER_WG, 0, 0, set_fwmark, print_fwmark },
-	{ SEC_INTERFACE, "Address", OWNER_WGQUICK, KEY_EMPTY_OK, 0, set_address, print_address },
-	{ SEC_INTERFACE, "DNS", OWNER_WGQUICK, KEY_EMPTY_OK, 0, set_dns, print_dns },
-	{ SEC_INTERFACE, "MTU", OWNER_WGQUICK, KEY_EMPTY_OK, 0, set_mtu, print_mtu },
-	{ SEC_INTERFACE, "Table", OWNER_WGQUICK, KEY_EMPTY_OK, 0, set_table, print_table },
-	{ SEC_INTERFACE, "PreUp", OWNER_WGQUICK, KEY_EMPTY_OK, CONF_HOOK_PRE_UP, set_hook, print_hook },
-	{ SEC_INTERFACE, "PostUp", OWNER_WGQUICK, KEY_EMPTY_OK, CONF_HOOK_POST_UP, set_hook, print_hook },
-	{ SEC_INTERFACE, "PreDown", OWNER_WGQUICK, KEY_EMPTY_OK, CONF_HOOK_PRE_DOWN, set_hook, print_hook },
-	{ SEC_INTERFACE, "PostDown", OWNER_WGQUICK, KEY_EMPTY_OK, CONF_HOOK_POST_DOWN, set_hook, print_hook },
-	{ SEC_INTERFACE, "SaveConfig", OWNER_WGQUICK, 0, 0, set_save_config, print_save_config },
-	{ SEC_INTERFACE, "Policy", OWNER_RAMPART, 0, POL(enabled), set_policy_enabled, print_policy_flag },
-	{ SEC_PEER, "PublicKey", OWNER_WG, 0, 0, set_public_key, print_public_key },
-	{ SEC_PEER, "PresharedKey", OWNER_WG, 0, 0, set_preshared_key, print_preshared_key },
-	{ SEC_PEER, "AllowedIPs", OWNER_WG, KEY_EMPTY_OK, 0, set_allowed_ips, print_allowed_ips },
-	{ SEC_PEER, "Endpoint", OWNER_WG, 0, 0, set_endpoint, print_endpoint },
-	{ SEC_PEER, "PersistentKeepalive", OWNER_WG, 0, 0, set_keepalive, print_keepalive },
-	{ SEC_PEER, "Forward", OWNER_RAMPART, 0, 0, set_forward, print_forward },
-	{ SEC_PEER, "Egress", OWNER_RAMPART, 0, 0, set_egress, print_egress },
-	{ SEC_POLICY, "Role", OWNER_RAMPART, 0, 0, set_role, print_role },
-	{ SEC_POLICY, "SSHPort", OWNER_RAMPART, 0, POL(ssh_port), set_policy_port, print_policy_number },
-	{ SEC_POLICY, "SSHFrom", OWNER_RAMPART, 0, 0, set_ssh_from, print_ssh_from },
-	{ SEC_POLICY, "SSHLimit", OWNER_RAMPART, 0, POL(ssh_limit), set_policy_rate, print_policy_rate },
-	{ SEC_POLICY, "Services", OWNER_RAMPART, 0, 0, set_services, print_services },
-	{ SEC_POLICY, "Isolation", OWNER_RAMPART, 0, POL(isolation), set_policy_flag, print_policy_flag },
-	{ SEC_POLICY, "WANInterface", OWNER_RAMPART, 0, 0, set_wan, print_wan },
-	{ SEC_POLICY, "HandshakeLimit", OWNER_RAMPART, 0, POL(handshake_limit), set_policy_rate, print_policy_rate },
-	{ SEC_POLICY, "HandshakeBurst", OWNER_RAMPART, 0, POL(handshake_burst), set_policy_burst, print_policy_number },
-	{ SEC_POLICY, "LogDrops", OWNER_RAMPART, 0, POL(log_drops), set_policy_flag, print_policy_flag },
-	{ SEC_POLICY, "LogRate", OWNER_RAMPART, 0, POL(log_rate), set_policy_rate, print_policy_rate },
-	{ SEC_POLICY, "KillSwitch", OWNER_RAMPART, 0, POL(kill_switch), set_policy_flag, print_policy_flag },
-	{ SEC_POLICY, "KillSwitchAllow", OWNER_RAMPART, 0, POL(kill_switch_allow), set_policy_prefixes, print_policy_prefixes },
-	{ SEC_POLICY, "LocalNetworks", OWNER_RAMPART, 0, POL(local_networks), set_policy_prefixes, print_policy_prefixes },
-	{ SEC_POLICY, "MSSClamp", OWNER_RAMPART, 0, POL(mss_clamp), set_policy_flag, print_policy_flag },
-};
-
-static const struct key_def *find_key(const struct section_def *sec, const char *name)
+static const struct wgconf_key *key_at(size_t i)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-		if ((!sec || &sections[keys[i].sec] == sec) &&
-		    !strcasecmp(keys[i].name, name))
-			return &keys[i];
+	if (i < ARRAY_SIZE(builtin_keys))
+		return &builtin_keys[i];
+	return i - ARRAY_SIZE(builtin_keys) < n_ext_keys ? ext_keys[i - ARRAY_SIZE(builtin_keys)] : NULL;
+}
+
+static const struct wgconf_section *find_section(const char *name)
+{
+	const struct wgconf_section *sec;
+
+	for (size_t i = 0; (sec = section_at(i)); i++)
+		if (!strcasecmp(sec->name, name))
+			return sec;
+	return NULL;
+}
+
+static const struct wgconf_key *find_key(const struct wgconf_section *sec, const char *name)
+{
+	const struct wgconf_key *k;
+
+	for (size_t i = 0; (k = key_at(i)); i++)
+		if ((!sec || !strcmp(k->section, sec->name)) && !strcasecmp(k->name, name))
+			return k;
 	return NULL;
 }
 
 /* --- lines ------------------------------------------------------------- */
 
-static int end_section(struct parse *p)
+static int end_section(struct wgconf_ctx *p)
 {
 	if (p->sec && p->sec->end)
 		return p->sec->end(p);
 	return 0;
 }
 
-static int parse_header(struct parse *p, char *s, bool *keep)
+static int parse_header(struct wgconf_ctx *p, char *s, bool *keep)
 {
-	const struct section_def *sec = NULL;
+	const struct wgconf_section *sec = NULL;
 	size_t n = strlen(s);
 	char *name;
 	int ret;
@@ -1213,10 +843,8 @@ static int parse_header(struct parse *p, char *s, bool *keep)
 		return fail_line(p, -EINVAL, "malformed section header %s", p->err->value);
 	}
 	s[n - 1] = '\0';
-	name = trim(s + 1);
-	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
-		if (!strcasecmp(sections[i].name, name))
-			sec = &sections[i];
+	name = wgconf_trim(s + 1);
+	sec = find_section(name);
 	if (!sec) {
 		quote(p->err->value, sizeof(p->err->value), name, QUOTE_AUTO);
 		return fail_line(p, -EINVAL, "unknown section %s", p->err->value);
@@ -1226,21 +854,21 @@ static int parse_header(struct parse *p, char *s, bool *keep)
 		return ret;
 	p->sec = sec;
 	p->sec_line = p->line;
-	*keep = sec->owner == OWNER_WG;
+	*keep = sec->owner == WGCONF_OWNER_WG;
 	return sec->begin ? sec->begin(p) : 0;
 }
 
 /* One line, without its newline.  *keep says whether wg(8) would take it. */
-static int parse_line(struct parse *p, char *line, bool *keep)
+static int parse_line(struct wgconf_ctx *p, char *line, bool *keep)
 {
-	const struct key_def *k;
+	const struct wgconf_key *k;
 	char *s, *eq, *key, *value;
 
 	*keep = true;
 	s = strchr(line, '#');
 	if (s)
 		*s = '\0';
-	s = trim(line);
+	s = wgconf_trim(line);
 	if (!*s)
 		return 0;
 	if (*s == '[')
@@ -1253,8 +881,8 @@ static int parse_line(struct parse *p, char *line, bool *keep)
 				 p->err->value);
 	}
 	*eq = '\0';
-	key = trim(s);
-	value = trim(eq + 1);
+	key = wgconf_trim(s);
+	value = wgconf_trim(eq + 1);
 	if (!p->sec) {
 		quote(p->err->value, sizeof(p->err->value), key, QUOTE_AUTO);
 		return fail_line(p, -EINVAL, "key %s before any [Interface] or [Peer] section",
@@ -1262,21 +890,21 @@ static int parse_line(struct parse *p, char *line, bool *keep)
 	}
 	k = find_key(p->sec, key);
 	if (!k) {
-		const struct key_def *other = find_key(NULL, key);
+		const struct wgconf_key *other = find_key(NULL, key);
 
 		quote(p->err->value, sizeof(p->err->value), key, QUOTE_AUTO);
 		if (other)
 			return fail_line(p, -EINVAL, "key %s belongs in [%s], not [%s]",
-					 p->err->value, sections[other->sec].name,
+					 p->err->value, other->section,
 					 p->sec->name);
 		return fail_line(p, -EINVAL, "unknown key %s in [%s] section",
 				 p->err->value, p->sec->name);
 	}
 	p->key = k;
-	if (!*value && !(k->flags & KEY_EMPTY_OK))
+	if (!*value && !(k->flags & WGCONF_KEY_EMPTY_OK))
 		return fail_key(p, "missing value");
 	/* wg(8) refuses every empty value, even for AllowedIPs. */
-	*keep = k->owner == OWNER_WG && p->sec->owner == OWNER_WG && *value;
+	*keep = k->owner == WGCONF_OWNER_WG && p->sec->owner == WGCONF_OWNER_WG && *value;
 	return k->set(p, k, value);
 }
 
@@ -1297,7 +925,7 @@ static void strip_emit(struct textbuf *o, const char *s, size_t n)
 static int parse_buffer(const char *buf, size_t len, struct conf *conf,
 			struct wgconf_error *err, struct textbuf *strip)
 {
-	struct parse p = { .conf = conf, .err = err, .strip = strip };
+	struct wgconf_ctx p = { .conf = conf, .err = err, .strip = strip };
 	size_t pos = 0;
 	char *line;
 	int ret = 0;
@@ -1412,21 +1040,23 @@ char *wgconf_format(const struct conf *conf, enum wgconf_mode mode, size_t *len)
 {
 	struct textbuf o = { 0 };
 
-	for (size_t s = 0; s < ARRAY_SIZE(sections); s++) {
-		const struct section_def *sec = &sections[s];
+	const struct wgconf_section *sec;
+	const struct wgconf_key *k;
+
+	for (size_t s = 0; (sec = section_at(s)); s++) {
 		size_t n;
 
-		if (mode == WGCONF_STRIP && sec->owner != OWNER_WG)
+		if (mode == WGCONF_STRIP && sec->owner != WGCONF_OWNER_WG)
 			continue;
 		n = sec->instances(conf);
 		for (size_t i = 0; i < n; i++) {
 			textbuf_printf(&o, "%s[%s]\n", o.len ? "\n" : "", sec->name);
-			for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
-				if (keys[k].sec != s)
+			for (size_t j = 0; (k = key_at(j)); j++) {
+				if (strcmp(k->section, sec->name))
 					continue;
-				if (mode == WGCONF_STRIP && keys[k].owner != OWNER_WG)
+				if (mode == WGCONF_STRIP && k->owner != WGCONF_OWNER_WG)
 					continue;
-				keys[k].print(&o, &keys[k], conf, i);
+				k->print(&o, k, conf, i);
 			}
 		}
 	}

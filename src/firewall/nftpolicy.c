@@ -329,14 +329,16 @@ static void emit_sources(struct render *r, struct plist *src, int family)
 
 static void emit_peer_forwards(struct render *r, const struct conf_peer *peer)
 {
+	const struct conf_peer_policy *pp = policykeys_peer(peer);
+
 	for (size_t i = 0; i < ARRAY_SIZE(families); i++) {
 		int fam = families[i];
 		struct plist src = { 0 };
 
 		peer_sources(&src, peer, fam);
 		if (src.n || src.all) {
-			for (size_t k = 0; k < peer->forwards.n; k++) {
-				const struct conf_forward *fw = &peer->forwards.v[k];
+			for (size_t k = 0; k < pp->forwards.n; k++) {
+				const struct conf_forward *fw = &pp->forwards.v[k];
 				struct plist dst = { 0 };
 
 				if (fw->dst.addr.family != fam)
@@ -350,7 +352,7 @@ static void emit_peer_forwards(struct render *r, const struct conf_peer *peer)
 				textbuf_printf(r->o, " accept comment \"Forward\"\n");
 				plist_done(r->o, &dst);
 			}
-			if (peer->egress.set && peer->egress.on && r->f->wan && r->f->wan[0]) {
+			if (pp->egress.set && pp->egress.on && r->f->wan && r->f->wan[0]) {
 				textbuf_printf(r->o, "\t\tiifname \"%s\" oifname \"%s\"", r->ifname, r->f->wan);
 				emit_sources(r, &src, fam);
 				textbuf_printf(r->o, " accept comment \"Egress\"\n");
@@ -431,8 +433,9 @@ static void emit_postrouting(struct render *r)
 
 		for (size_t p = 0; p < r->conf->n_peers; p++) {
 			const struct conf_peer *peer = &r->conf->peers[p];
+			const struct conf_peer_policy *pp = policykeys_peer(peer);
 
-			if (peer->egress.set && peer->egress.on)
+			if (pp->egress.set && pp->egress.on)
 				peer_sources(&l, peer, fam);
 		}
 		if (!l.n && !l.all) {

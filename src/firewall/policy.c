@@ -69,7 +69,7 @@ refuse(struct wgconf_error *err, unsigned line, const char *key, const char *val
 static int check_role(const struct conf *conf, const struct policy *pol,
 		      struct wgconf_error *err)
 {
-	const struct conf_policy *cp = &conf->policy;
+	const struct conf_policy *cp = policykeys_of(conf);
 	const char *role = policykeys_role_name(pol->role);
 	const char *how = pol->role_inferred ? " (inferred: set Role to change it)" : "";
 
@@ -82,7 +82,7 @@ static int check_role(const struct conf *conf, const struct policy *pol,
 			return refuse(err, cp->local_networks.v[0].line, "LocalNetworks", "",
 				      "a client does not route for other hosts%s", how);
 		for (size_t i = 0; i < conf->n_peers; i++) {
-			const struct conf_peer *peer = &conf->peers[i];
+			const struct conf_peer_policy *peer = policykeys_peer(&conf->peers[i]);
 
 			if (peer->egress.set && peer->egress.on)
 				return refuse(err, peer->egress.line, "Egress", "on",
@@ -102,7 +102,7 @@ static int check_role(const struct conf *conf, const struct policy *pol,
 int policy_resolve(const struct conf *conf, const char *filename, struct policy *out,
 		   struct wgconf_error *err)
 {
-	const struct conf_policy *cp = &conf->policy;
+	const struct conf_policy *cp = policykeys_of(conf);
 	struct policy *p = out;
 
 	memset(err, 0, sizeof(*err));
@@ -157,7 +157,7 @@ int policy_resolve(const struct conf *conf, const char *filename, struct policy 
 	for (size_t i = 0; i < conf->n_peers; i++) {
 		const struct conf_peer *peer = &conf->peers[i];
 
-		if (peer->egress.set && peer->egress.on)
+		if (policykeys_peer(peer)->egress.set && policykeys_peer(peer)->egress.on)
 			p->any_egress = true;
 		for (size_t j = 0; j < peer->n_allowed_ips; j++)
 			if (is_default_route(&peer->allowed_ips[j].prefix))

@@ -14,7 +14,7 @@
 
 #include "common/compiler.h"
 #include "conf/config.h"
-#include "conf/policykeys.h"
+#include "policykeys.h"
 
 #include <stdbool.h>
 #include <stddef.h>

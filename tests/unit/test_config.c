@@ -1,10 +1,12 @@
-/* The config model (conf/config): allocation, appending and comparison. */
+/* The config model (conf/config): allocation, appending and comparison,
+ * and the blocks higher rooms hang on it. */
 #include "harness.h"
 
 #include "conf/config.h"
 #include "common/netaddr.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 static void test_model(void)
 {
@@ -58,8 +60,92 @@ out:
 	conf_free(b);
 }
 
+/* A higher room's blocks: a list it owns (freed through uninit, or ASan
+ * reports a leak) and a number its equal() compares. */
+struct ext_block {
+	int *owned;
+	int value;
+};
+
+static unsigned uninits;
+
+static void block_uninit(void *data)
+{
+	struct ext_block *b = data;
+
+	free(b->owned);
+	uninits++;
+}
+
+static bool block_equal(const void *a, const void *b)
+{
+	return ((const struct ext_block *)a)->value == ((const struct ext_block *)b)->value;
+}
+
+static const struct conf_ext_ops block_ops = {
+	.size = sizeof(struct ext_block),
+	.peer_size = sizeof(struct ext_block),
+	.uninit = block_uninit,
+	.peer_uninit = block_uninit,
+	.equal = block_equal,
+	.peer_equal = block_equal,
+};
+
+static void test_ext_blocks(void)
+{
+	struct conf *before = conf_alloc(), *a = NULL, *b = NULL;
+	struct ext_block *ba, *bb, *pa, *pb;
+	int slot = conf_register_ext(&block_ops);
+
+	CHECK(slot >= 0 && slot < CONF_EXT_MAX);
+	CHECK(conf_register_ext(&block_ops) == slot); /* once per ops */
+	/* A conf from before the registration has no block. */
+	CHECK(before && conf_ext(before, slot) == NULL);
+	CHECK(conf_ext(before, -1) == NULL);
+	a = conf_alloc();
+	b = conf_alloc();
+	CHECK(a && b);
+	if (!a || !b)
+		goto out;
+	ba = conf_ext(a, slot);
+	bb = conf_ext(b, slot);
+	CHECK(ba && bb && ba != bb && ba->value == 0 && !ba->owned);
+	if (!ba || !bb)
+		goto out;
+	CHECK(conf_equal(a, b));
+	ba->value = 7;
+	CHECK(!conf_equal(a, b)); /* equal() is asked */
+	bb->value = 7;
+	CHECK(conf_equal(a, b));
+	ba->owned = calloc(4, sizeof(int));
+
+	/* Peers get their own zeroed blocks, which survive the array moving. */
+	for (unsigned i = 0; i < 20; i++)
+		CHECK(conf_add_peer(a, i + 1) && conf_add_peer(b, i + 1));
+	pa = conf_peer_ext(&a->peers[3], slot);
+	pb = conf_peer_ext(&b->peers[3], slot);
+	CHECK(pa && pb && pa->value == 0);
+	if (pa && pb) {
+		pa->value = 1;
+		pa->owned = calloc(2, sizeof(int));
+		CHECK(!conf_equal(a, b));
+		pb->value = 1;
+		CHECK(conf_equal(a, b));
+	}
+out:
+	uninits = 0;
+	if (a) {
+		conf_free(a);
+		/* One conf block and 20 peer blocks, each uninitialised once. */
+		CHECK(uninits == 21);
+	}
+	conf_free(b);
+	conf_free(before);
+}
+
 static const struct harness_case cases[] = {
 	{ "model: alloc, append, equal", test_model },
+	{ "blocks of higher rooms: allocated, compared, freed", test_ext_blocks },
 };
 
 HARNESS_MAIN(cases)

@@ -32,6 +32,8 @@ static struct conf *parse(const char *text)
 	struct conf *conf = NULL;
 	char msg[WGCONF_ERROR_STRLEN];
 
+	/* The firewall's keys reach the parser only registered. */
+	CHECK(policykeys_register() == 0);
 	if (wgconf_parse(text, strlen(text), "t.conf", &conf, &err)) {
 		wgconf_error_format(msg, sizeof(msg), &err);
 		harness_fail(__FILE__, __LINE__, "%s", msg);
@@ -92,6 +94,7 @@ static void check_golden(struct golden *g)
 	text = harness_slurp(path, &len);
 	if (!text)
 		return;
+	CHECK(policykeys_register() == 0);
 	if (wgconf_parse(text, len, path, &conf, &err) ||
 	    policy_resolve(conf, path, &pol, &err)) {
 		wgconf_error_format(msg, sizeof(msg), &err);
@@ -206,6 +209,7 @@ static const char all_keys[] =
 static void test_keys_round_trip(void)
 {
 	struct conf *a = parse(all_keys), *b = NULL;
+	const struct conf_policy *pa;
 	size_t len;
 	char *text;
 
@@ -224,14 +228,16 @@ static void test_keys_round_trip(void)
 		CHECK(b && conf_equal(a, b));
 		wgconf_text_free(text, len);
 	}
-	CHECK(a->policy.role == CONF_ROLE_HUB && a->policy.ssh_port.value == 2222);
-	CHECK(a->policy.services.n == 3 && a->policy.services.v[2].ports.lo == 8000 &&
-	      a->policy.services.v[2].ports.hi == 8080);
-	CHECK(a->peers[0].forwards.n == 4 && a->peers[0].forwards.v[3].ports.lo == 0);
-	CHECK(a->policy.handshake_limit.rate.count == 5 && a->policy.log_rate.rate.unit == CONF_RATE_HOUR);
+	pa = policykeys_of(a);
+	CHECK(pa->role == CONF_ROLE_HUB && pa->ssh_port.value == 2222);
+	CHECK(pa->services.n == 3 && pa->services.v[2].ports.lo == 8000 &&
+	      pa->services.v[2].ports.hi == 8080);
+	CHECK(policykeys_peer(&a->peers[0])->forwards.n == 4 &&
+	      policykeys_peer(&a->peers[0])->forwards.v[3].ports.lo == 0);
+	CHECK(pa->handshake_limit.rate.count == 5 && pa->log_rate.rate.unit == CONF_RATE_HOUR);
 	/* A changed policy value is a different config. */
 	if (b) {
-		b->policy.isolation.on = true;
+		policykeys_of_mut(b)->isolation.on = true;
 		CHECK(!conf_equal(a, b));
 	}
 	conf_free(a);

@@ -7,6 +7,7 @@
 #include "common/encoding.h"
 #include "common/netaddr.h"
 #include "conf/wgconf.h"
+#include "common/textbuf.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -753,6 +754,85 @@ static void test_strip_lines(void)
 }
 
 
+/* A higher room's keys: a section of its own and a key in [Peer], which
+ * the bare parser refuses and the registered one takes, prints after the
+ * built-in keys and strips. */
+static int set_note(struct wgconf_ctx *ctx, const struct wgconf_key *k, char *value)
+{
+	(void)k;
+	if (strcmp(value, "ok"))
+		return wgconf_fail_value(ctx, "note", value, "not \"ok\"");
+	return 0;
+}
+
+static void print_note(struct textbuf *o, const struct wgconf_key *k, const struct conf *conf,
+		       size_t idx)
+{
+	(void)conf;
+	textbuf_printf(o, "%s = ok%zu\n", k->name, idx);
+}
+
+static size_t one_note(const struct conf *conf)
+{
+	(void)conf;
+	return 1;
+}
+
+static const struct wgconf_key note_keys[] = {
+	{ "Peer", "Note", WGCONF_OWNER_RAMPART, 0, 0, set_note, print_note },
+	{ "Notes", "Note", WGCONF_OWNER_RAMPART, 0, 0, set_note, print_note },
+};
+static const struct wgconf_section note_sections[] = {
+	{ "Notes", WGCONF_OWNER_RAMPART, NULL, NULL, one_note },
+};
+static const struct wgconf_ext note_ext = { note_sections, 1, note_keys, 2 };
+static const struct wgconf_key wg_key[] = {
+	{ "Peer", "Sneaky", WGCONF_OWNER_WG, 0, 0, set_note, print_note },
+};
+static const struct wgconf_ext wg_ext = { NULL, 0, wg_key, 1 };
+
+static void test_registered_keys(void)
+{
+	const char *text = "[Interface]\nListenPort = 1\n[Peer]\nPublicKey = " PUB1
+			   "\nNote = ok\n[Notes]\nnote = ok\n";
+	struct wgconf_error err;
+	char msg[WGCONF_ERROR_STRLEN], *out = NULL;
+	struct conf *conf = NULL;
+	size_t len;
+
+	/* Before: unknown, as the key of any other program would be. */
+	CHECK(wgconf_parse(text, strlen(text), "t.conf", &conf, &err) == -EINVAL);
+	wgconf_error_format(msg, sizeof(msg), &err);
+	CHECK_STR(msg, "t.conf:5: unknown key \"Note\" in [Peer] section");
+	/* Only Rampart's own keys may be registered: strip relies on it. */
+	CHECK(wgconf_register(&wg_ext) == -EINVAL);
+	CHECK(wgconf_register(&note_ext) == 0);
+	CHECK(wgconf_register(&note_ext) == 0);
+
+	CHECK(wgconf_parse(text, strlen(text), "t.conf", &conf, &err) == 0);
+	if (conf) {
+		out = wgconf_format(conf, WGCONF_FULL, &len);
+		CHECK(out != NULL);
+		if (out)
+			CHECK_STR(out, "[Interface]\nListenPort = 1\n\n[Peer]\nPublicKey = " PUB1
+				  "\nNote = ok0\n\n[Notes]\nNote = ok0\n");
+		wgconf_text_free(out, len);
+		out = wgconf_format(conf, WGCONF_STRIP, &len);
+		if (out)
+			CHECK_STR(out, "[Interface]\nListenPort = 1\n\n[Peer]\nPublicKey = " PUB1 "\n");
+		wgconf_text_free(out, len);
+		conf_free(conf);
+	}
+	text = "[Peer]\nPublicKey = " PUB1 "\nNote = no\n";
+	CHECK(wgconf_parse(text, strlen(text), "t.conf", &conf, &err) == -EINVAL);
+	wgconf_error_format(msg, sizeof(msg), &err);
+	CHECK_STR(msg, "t.conf:3: Note: invalid note \"no\": not \"ok\"");
+	text = "[Interface]\nNote = ok\n";
+	CHECK(wgconf_parse(text, strlen(text), "t.conf", &conf, &err) == -EINVAL);
+	wgconf_error_format(msg, sizeof(msg), &err);
+	CHECK_STR(msg, "t.conf:2: key \"Note\" belongs in [Peer], not [Interface]");
+}
+
 static const struct harness_case cases[] = {
 	{ "fixtures parse", test_fixtures_parse },
 	{ "fixture values", test_fixture_values },
@@ -763,6 +843,7 @@ static const struct harness_case cases[] = {
 	{ "case, comments, repeats, lists", test_syntax_variants },
 	{ "IPv6 and hostname endpoints", test_endpoints },
 	{ "strip keeps the user's wg lines", test_strip_lines },
+	{ "keys registered by a higher room", test_registered_keys },
 };
 
 HARNESS_MAIN(cases)
