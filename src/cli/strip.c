@@ -47,8 +47,8 @@ static void usage(FILE *f)
 
 int strip_main(int argc, char *argv[])
 {
-	char path[4096], errbuf[sizeof(path) + WGCONF_ERROR_STRLEN];
-	struct wgconf_error err;
+	char path[4096], errbuf[sizeof(path) + ERROR_STRLEN];
+	struct error err;
 	char *text = NULL, *out = NULL;
 	size_t len = 0, out_len = 0;
 	struct stat st;
@@ -87,7 +87,7 @@ int strip_main(int argc, char *argv[])
 
 	r = wgconf_strip(text, len, path, &out, &out_len, &err);
 	if (r) {
-		wgconf_error_format(errbuf, sizeof(errbuf), &err);
+		error_format(&err, errbuf, sizeof(errbuf));
 		fprintf(stderr, "%s strip: %s\n", prog_name, errbuf);
 		goto out;
 	}

@@ -22,7 +22,7 @@ struct wgconf_ctx {
 	unsigned sec_line;             /* line of that header */
 	unsigned line;                 /* line being parsed */
 	const struct wgconf_key *key;     /* key being set, for messages */
-	struct wgconf_error *err;
+	struct error *err;
 	struct textbuf *strip;             /* non-NULL: collect wg(8) lines */
 };
 
@@ -169,16 +169,6 @@ int wgconf_fail_errno(struct wgconf_ctx *p, int ret)
 	return fail_errno(p, ret);
 }
 
-int wgconf_error_format(char *buf, size_t size, const struct wgconf_error *err)
-{
-	const char *file = err->file ? err->file : "(input)";
-	char where[32] = "";
-
-	if (err->line)
-		snprintf(where, sizeof(where), ":%u", err->line);
-	return snprintf(buf, size, "%s%s: %s%s%s", file, where, err->key,
-			err->key[0] ? ": " : "", err->msg);
-}
 
 /* --- field setters ----------------------------------------------------- */
 
@@ -923,7 +913,7 @@ static void strip_emit(struct textbuf *o, const char *s, size_t n)
 }
 
 static int parse_buffer(const char *buf, size_t len, struct conf *conf,
-			struct wgconf_error *err, struct textbuf *strip)
+			struct error *err, struct textbuf *strip)
 {
 	struct wgconf_ctx p = { .conf = conf, .err = err, .strip = strip };
 	size_t pos = 0;
@@ -969,16 +959,16 @@ static int parse_buffer(const char *buf, size_t len, struct conf *conf,
 	return ret;
 }
 
-static void error_init(struct wgconf_error *err, const char *filename)
+static void error_init(struct error *err, const char *filename)
 {
-	memset(err, 0, sizeof(*err));
-	err->file = filename;
+	error_clear(err);
+	snprintf(err->file, sizeof(err->file), "%s", filename ? filename : "(input)");
 }
 
 int wgconf_parse(const char *buf, size_t len, const char *filename,
-		 struct conf **out, struct wgconf_error *err)
+		 struct conf **out, struct error *err)
 {
-	struct wgconf_error dummy;
+	struct error dummy;
 	struct conf *conf;
 	int ret;
 
@@ -988,10 +978,10 @@ int wgconf_parse(const char *buf, size_t len, const char *filename,
 	*out = NULL;
 	conf = conf_alloc();
 	if (!conf) {
-		snprintf(err->msg, sizeof(err->msg), "%s", strerror(ENOMEM));
-		return -ENOMEM;
+		return error_fail_at(err, -ENOMEM, err->file, 0, NULL, "%s", strerror(ENOMEM));
 	}
 	ret = parse_buffer(buf, len, conf, err, NULL);
+	err->code = ret;
 	if (ret) {
 		conf_free(conf);
 		return ret;
@@ -1001,9 +991,9 @@ int wgconf_parse(const char *buf, size_t len, const char *filename,
 }
 
 int wgconf_strip(const char *buf, size_t len, const char *filename,
-		 char **out, size_t *out_len, struct wgconf_error *err)
+		 char **out, size_t *out_len, struct error *err)
 {
-	struct wgconf_error dummy;
+	struct error dummy;
 	struct textbuf o = { 0 };
 	struct conf *conf;
 	int ret;
@@ -1015,15 +1005,14 @@ int wgconf_strip(const char *buf, size_t len, const char *filename,
 	*out_len = 0;
 	conf = conf_alloc();
 	if (!conf) {
-		snprintf(err->msg, sizeof(err->msg), "%s", strerror(ENOMEM));
-		return -ENOMEM;
+		return error_fail_at(err, -ENOMEM, err->file, 0, NULL, "%s", strerror(ENOMEM));
 	}
 	textbuf_append(&o, "", 0); /* an empty file strips to "" */
 	ret = parse_buffer(buf, len, conf, err, &o);
+	err->code = ret;
 	conf_free(conf);
 	if (!ret && o.err) {
-		snprintf(err->msg, sizeof(err->msg), "%s", strerror(-o.err));
-		ret = o.err;
+		ret = error_fail_at(err, o.err, err->file, 0, NULL, "%s", strerror(-o.err));
 	}
 	if (ret) {
 		textbuf_wipe(&o);

@@ -22,6 +22,7 @@
 #define RAMPART_CONF_WGCONF_H
 
 #include "common/compiler.h"
+#include "common/error.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -37,22 +38,6 @@ enum {
 	/* Longest line, without its newline.  Long AllowedIPs lists can be
 	 * split over repeated AllowedIPs lines, as wg(8) allows. */
 	WGCONF_LINE_MAX = 16384,
-	/* Enough for any wgconf_error_format() output with a file name of
-	 * up to 1024 bytes. */
-	WGCONF_ERROR_STRLEN = 1536,
-};
-
-/* Where and why parsing stopped. */
-struct wgconf_error {
-	const char *file; /* the name given to the parser; not copied */
-	unsigned line;    /* 1-based; 0 if the error is about the whole file */
-	char key[32];     /* canonical spelling ("PublicKey"), or "" */
-	/* The offending token, quoted and escaped ("\"abc\""), shortened if
-	 * long; "(hidden)" for secrets; "" if no single token is at fault. */
-	char value[96];
-	/* The whole message after "FILE:LINE: KEY: ", e.g.
-	 * "invalid key \"abc\": not 44 characters of base64". */
-	char msg[256];
 };
 
 enum wgconf_mode {
@@ -62,9 +47,14 @@ enum wgconf_mode {
 
 /* Parses a whole file held in buf (which need not be NUL-terminated;
  * filename is only used in messages).  Returns 0 and a new conf in *out,
- * or -EINVAL with *err filled in, or -ENOMEM.  Never prints. */
+ * or -EINVAL with *err filled in, or -ENOMEM.  Never prints.  An error
+ * names the file ("(input)" for NULL), the line (0 when it is about the
+ * whole file), the key in its canonical spelling and the offending token
+ * in err->value (quoted, "(hidden)" for secrets; "" when no one token is
+ * at fault), with the message after "FILE:LINE: KEY: " in err->msg, e.g.
+ * "invalid key \"abc\": not 44 characters of base64". */
 int wgconf_parse(const char *buf, size_t len, const char *filename,
-		 struct conf **out, struct wgconf_error *err) warn_unused;
+		 struct conf **out, struct error *err) warn_unused;
 
 /* Validates buf exactly as wgconf_parse() does, then returns in *out a
  * copy of it without the lines that wg(8) would not accept: those that
@@ -75,11 +65,7 @@ int wgconf_parse(const char *buf, size_t len, const char *filename,
  * *out is NUL-terminated, *out_len excludes the NUL; it may hold the
  * private key, so release it with wgconf_text_free(). */
 int wgconf_strip(const char *buf, size_t len, const char *filename,
-		 char **out, size_t *out_len, struct wgconf_error *err) warn_unused;
-
-/* "FILE:LINE: KEY: MSG", leaving out the parts that are absent.  Returns
- * what snprintf() returns. */
-int wgconf_error_format(char *buf, size_t size, const struct wgconf_error *err);
+		 char **out, size_t *out_len, struct error *err) warn_unused;
 
 /* Renders conf in canonical form: [Interface] then each [Peer], keys in
  * the order of the key table, lists comma-joined on one line, hooks one

@@ -1173,8 +1173,8 @@ int wgctl_change_resolve(struct wgctl_change *c, char *err, size_t errlen)
 
 int wgctl_load_conf(const char *path, struct conf **out, char *err, size_t errlen)
 {
-	char name[QUOTED_STRLEN], msg[WGCONF_ERROR_STRLEN];
-	struct wgconf_error perr;
+	char name[QUOTED_STRLEN], msg[ERROR_STRLEN];
+	struct error perr;
 	char *buf = NULL;
 	size_t len = 0;
 	int fd, ret;
@@ -1192,7 +1192,7 @@ int wgctl_load_conf(const char *path, struct conf **out, char *err, size_t errle
 		return errbuf_fail(err, errlen, ret, "Unable to read `%s': %s", name, strerror(-ret));
 	ret = wgconf_parse(buf, len, name, out, &perr);
 	if (ret) {
-		wgconf_error_format(msg, sizeof(msg), &perr);
+		error_format(&perr, msg, sizeof(msg));
 		errbuf_fail(err, errlen, ret, "%s", msg);
 	}
 	if (buf)

@@ -228,13 +228,13 @@ static int gather(struct facts *x, const char *ifname, const struct conf *conf,
 static int resolve(const struct conf *conf, const char *filename, struct policy *pol,
 		   char *err, size_t errlen)
 {
-	struct wgconf_error werr;
+	struct error werr;
 	int ret = policy_resolve(conf, filename, pol, &werr);
 
 	if (ret) {
-		char msg[WGCONF_ERROR_STRLEN];
+		char msg[ERROR_STRLEN];
 
-		wgconf_error_format(msg, sizeof(msg), &werr);
+		error_format(&werr, msg, sizeof(msg));
 		return errbuf_fail(err, errlen, ret, "%s", msg);
 	}
 	return 0;

@@ -51,11 +51,12 @@ enum conf_role policy_infer_role(const struct conf *conf, const char **reason)
 }
 
 static int __attribute__((format(printf, 5, 6)))
-refuse(struct wgconf_error *err, unsigned line, const char *key, const char *value,
+refuse(struct error *err, unsigned line, const char *key, const char *value,
        const char *fmt, ...)
 {
 	va_list ap;
 
+	err->code = -EINVAL;
 	err->line = line;
 	snprintf(err->key, sizeof(err->key), "%s", key);
 	snprintf(err->value, sizeof(err->value), "\"%s\"", value);
@@ -67,7 +68,7 @@ refuse(struct wgconf_error *err, unsigned line, const char *key, const char *val
 
 /* Settings that only make sense for some roles. */
 static int check_role(const struct conf *conf, const struct policy *pol,
-		      struct wgconf_error *err)
+		      struct error *err)
 {
 	const struct conf_policy *cp = policykeys_of(conf);
 	const char *role = policykeys_role_name(pol->role);
@@ -100,13 +101,13 @@ static int check_role(const struct conf *conf, const struct policy *pol,
 }
 
 int policy_resolve(const struct conf *conf, const char *filename, struct policy *out,
-		   struct wgconf_error *err)
+		   struct error *err)
 {
 	const struct conf_policy *cp = policykeys_of(conf);
 	struct policy *p = out;
 
-	memset(err, 0, sizeof(*err));
-	err->file = filename;
+	error_clear(err);
+	snprintf(err->file, sizeof(err->file), "%s", filename ? filename : "(input)");
 	memset(p, 0, sizeof(*p));
 
 	p->enabled = !cp->enabled.set || cp->enabled.on;

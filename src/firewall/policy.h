@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct wgconf_error;
+struct error;
 
 enum {
 	POLICY_SSH_PORT_DEFAULT = 22,
@@ -91,6 +91,6 @@ enum conf_role policy_infer_role(const struct conf *conf, const char **reason);
  * switch on a hub, Egress on a client, ...).  err->file is set to
  * filename. */
 int policy_resolve(const struct conf *conf, const char *filename, struct policy *out,
-		   struct wgconf_error *err) warn_unused;
+		   struct error *err) warn_unused;
 
 #endif

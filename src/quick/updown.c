@@ -481,8 +481,8 @@ static int get_running(const struct ctx *c, struct conf **out)
 
 static int load_config(struct ctx *c, const char *arg)
 {
-	struct wgconf_error werr;
-	char msg[CONF_PATH_MAX + WGCONF_ERROR_STRLEN], dir[PATH_MAX];
+	struct error werr;
+	char msg[CONF_PATH_MAX + ERROR_STRLEN], dir[PATH_MAX];
 	struct textbuf t = { 0 };
 	struct stat fst, dst;
 	int fd, ret;
@@ -519,7 +519,7 @@ static int load_config(struct ctx *c, const char *arg)
 	ret = wgconf_parse(t.buf, t.len, c->given, &c->conf, &werr);
 	textbuf_wipe(&t);
 	if (ret) {
-		wgconf_error_format(msg, sizeof(msg), &werr);
+		error_format(&werr, msg, sizeof(msg));
 		return fail(c, ret, "%s", msg);
 	}
 	return 0;

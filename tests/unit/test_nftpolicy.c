@@ -28,14 +28,14 @@
 
 static struct conf *parse(const char *text)
 {
-	struct wgconf_error err;
+	struct error err;
 	struct conf *conf = NULL;
-	char msg[WGCONF_ERROR_STRLEN];
+	char msg[ERROR_STRLEN];
 
 	/* The firewall's keys reach the parser only registered. */
 	CHECK(policykeys_register() == 0);
 	if (wgconf_parse(text, strlen(text), "t.conf", &conf, &err)) {
-		wgconf_error_format(msg, sizeof(msg), &err);
+		error_format(&err, msg, sizeof(msg));
 		harness_fail(__FILE__, __LINE__, "%s", msg);
 		return NULL;
 	}
@@ -45,14 +45,14 @@ static struct conf *parse(const char *text)
 /* The message for text that must not parse. */
 static void parse_fails(const char *text, const char *want)
 {
-	struct wgconf_error err;
+	struct error err;
 	struct conf *conf = NULL;
-	char msg[WGCONF_ERROR_STRLEN];
+	char msg[ERROR_STRLEN];
 
 	CHECK_MSG(wgconf_parse(text, strlen(text), "t.conf", &conf, &err) == -EINVAL,
 		  "accepted: %s", text);
 	CHECK(conf == NULL);
-	wgconf_error_format(msg, sizeof(msg), &err);
+	error_format(&err, msg, sizeof(msg));
 	CHECK_STR(msg, want);
 	conf_free(conf);
 }
@@ -82,8 +82,8 @@ struct golden {
 
 static void check_golden(struct golden *g)
 {
-	char path[128], msg[WGCONF_ERROR_STRLEN];
-	struct wgconf_error err;
+	char path[128], msg[ERROR_STRLEN];
+	struct error err;
 	struct textbuf out = { 0 };
 	struct conf *conf = NULL;
 	struct policy pol;
@@ -97,7 +97,7 @@ static void check_golden(struct golden *g)
 	CHECK(policykeys_register() == 0);
 	if (wgconf_parse(text, len, path, &conf, &err) ||
 	    policy_resolve(conf, path, &pol, &err)) {
-		wgconf_error_format(msg, sizeof(msg), &err);
+		error_format(&err, msg, sizeof(msg));
 		harness_fail(__FILE__, __LINE__, "%s", msg);
 		goto out;
 	}
@@ -246,7 +246,7 @@ static void test_keys_round_trip(void)
 
 static void test_strip_removes_policy(void)
 {
-	struct wgconf_error err;
+	struct error err;
 	size_t len;
 	char *out = NULL;
 
@@ -317,15 +317,15 @@ static void test_bad_values(void)
 
 static void resolve_fails(const char *text, const char *want)
 {
-	struct wgconf_error err;
+	struct error err;
 	struct conf *conf = parse(text);
 	struct policy pol;
-	char msg[WGCONF_ERROR_STRLEN];
+	char msg[ERROR_STRLEN];
 
 	if (!conf)
 		return;
 	CHECK(policy_resolve(conf, "t.conf", &pol, &err) == -EINVAL);
-	wgconf_error_format(msg, sizeof(msg), &err);
+	error_format(&err, msg, sizeof(msg));
 	CHECK_STR(msg, want);
 	conf_free(conf);
 }
@@ -395,7 +395,7 @@ static void test_role_inference(void)
 /* Rendering that depends on settings, beyond the fixtures. */
 static char *render(const char *text, const struct nftpolicy_facts *f)
 {
-	struct wgconf_error err;
+	struct error err;
 	struct textbuf out = { 0 };
 	struct conf *conf = parse(text);
 	struct policy pol;

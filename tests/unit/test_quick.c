@@ -26,11 +26,11 @@
 static struct conf *parse(const char *text)
 {
 	struct conf *conf = NULL;
-	struct wgconf_error err;
-	char msg[WGCONF_ERROR_STRLEN];
+	struct error err;
+	char msg[ERROR_STRLEN];
 
 	if (wgconf_parse(text, strlen(text), "t.conf", &conf, &err)) {
-		wgconf_error_format(msg, sizeof(msg), &err);
+		error_format(&err, msg, sizeof(msg));
 		harness_fail(__FILE__, __LINE__, "parse: %s", msg);
 		return NULL;
 	}
@@ -405,7 +405,7 @@ static void test_save_merge(void)
 {
 	struct conf *file, *running, *back;
 	struct netaddr_prefix addrs[3];
-	struct wgconf_error err;
+	struct error err;
 	size_t len;
 	char *text;
 

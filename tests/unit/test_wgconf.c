@@ -31,16 +31,16 @@ static const char *const fixtures[] = {
 	"s3-p2p",     "s3-mtu",     "extra-full",
 };
 
-static struct conf *parse_str(const char *text, struct wgconf_error *err)
+static struct conf *parse_str(const char *text, struct error *err)
 {
 	struct conf *conf = NULL;
-	struct wgconf_error local;
+	struct error local;
 	int ret = wgconf_parse(text, strlen(text), "t.conf", &conf, err ? err : &local);
 
 	if (ret) {
-		char buf[WGCONF_ERROR_STRLEN];
+		char buf[ERROR_STRLEN];
 
-		wgconf_error_format(buf, sizeof(buf), err ? err : &local);
+		error_format(err ? err : &local, buf, sizeof(buf));
 		if (!err)
 			harness_fail(__FILE__, __LINE__, "unexpected error: %s", buf);
 		CHECK(conf == NULL);
@@ -51,8 +51,8 @@ static struct conf *parse_str(const char *text, struct wgconf_error *err)
 
 static struct conf *parse_fixture(const char *name, char **text, size_t *len)
 {
-	char path[256], msg[WGCONF_ERROR_STRLEN];
-	struct wgconf_error err;
+	char path[256], msg[ERROR_STRLEN];
+	struct error err;
 	struct conf *conf = NULL;
 
 	snprintf(path, sizeof(path), "tests/golden/conf/%s.conf", name);
@@ -60,7 +60,7 @@ static struct conf *parse_fixture(const char *name, char **text, size_t *len)
 	if (!*text)
 		return NULL;
 	if (wgconf_parse(*text, *len, path, &conf, &err)) {
-		wgconf_error_format(msg, sizeof(msg), &err);
+		error_format(&err, msg, sizeof(msg));
 		harness_fail(__FILE__, __LINE__, "%s", msg);
 		return NULL;
 	}
@@ -182,7 +182,7 @@ static void test_fixtures_round_trip(void)
 		size_t len, l1 = 0, l2 = 0, sl1 = 0, sl2 = 0;
 		struct conf *a = parse_fixture(fixtures[i], &text, &len);
 		struct conf *b = NULL, *s = NULL;
-		struct wgconf_error err;
+		struct error err;
 
 		if (!a)
 			goto next;
@@ -454,23 +454,23 @@ static const struct bad_case {
 
 static void test_bad_inputs(void)
 {
-	char buf[WGCONF_ERROR_STRLEN];
+	char buf[ERROR_STRLEN];
 
 	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
-		struct wgconf_error err;
+		struct error err;
 		struct conf *conf = (struct conf *)1;
 		int ret = wgconf_parse(bad_cases[i].in, strlen(bad_cases[i].in),
 				       "t.conf", &conf, &err);
 
 		CHECK_MSG(ret == -EINVAL, "case %zu: ret %d", i, ret);
 		CHECK(conf == NULL);
-		wgconf_error_format(buf, sizeof(buf), &err);
+		error_format(&err, buf, sizeof(buf));
 		CHECK_STR(buf, bad_cases[i].msg);
 	}
 	/* The error structure, field by field. */
 	{
 		const char *in = "[Peer]\nPublicKey = " PUB1 "\nEndpoint = [::1]\n";
-		struct wgconf_error err;
+		struct error err;
 		struct conf *conf;
 
 		CHECK(wgconf_parse(in, strlen(in), "wg0.conf", &conf, &err) == -EINVAL);
@@ -486,14 +486,14 @@ static void test_bad_inputs(void)
 static void test_bad_framing(void)
 {
 	static const char nul[] = "[Interface]\nListenPort = 1\0 2\n";
-	char buf[WGCONF_ERROR_STRLEN];
-	struct wgconf_error err;
+	char buf[ERROR_STRLEN];
+	struct error err;
 	struct conf *conf;
 	char *big;
 	size_t n;
 
 	CHECK(wgconf_parse(nul, sizeof(nul) - 1, "t.conf", &conf, &err) == -EINVAL);
-	wgconf_error_format(buf, sizeof(buf), &err);
+	error_format(&err, buf, sizeof(buf));
 	CHECK_STR(buf, "t.conf:2: NUL byte in line");
 
 	/* A line of exactly WGCONF_LINE_MAX bytes is fine, one more is not. */
@@ -509,7 +509,7 @@ static void test_bad_framing(void)
 	memset(big + 12, '#', WGCONF_LINE_MAX + 1);
 	big[n] = '\n';
 	CHECK(wgconf_parse(big, n + 1, "t.conf", &conf, &err) == -EINVAL);
-	wgconf_error_format(buf, sizeof(buf), &err);
+	error_format(&err, buf, sizeof(buf));
 	CHECK_STR(buf, "t.conf:2: line longer than 16384 bytes");
 	free(big);
 
@@ -519,7 +519,7 @@ static void test_bad_framing(void)
 		abort();
 	memset(big, '\n', n);
 	CHECK(wgconf_parse(big, n, "t.conf", &conf, &err) == -EINVAL);
-	wgconf_error_format(buf, sizeof(buf), &err);
+	error_format(&err, buf, sizeof(buf));
 	CHECK_STR(buf, "t.conf: larger than 16 MiB");
 	/* Exactly the limit parses (it is all blank lines). */
 	CHECK(wgconf_parse(big, n - 1, "t.conf", &conf, &err) == 0);
@@ -731,8 +731,8 @@ static void test_strip_lines(void)
 		"PublicKey = " PUB1 "\n"
 		"AllowedIPs = 10.0.0.2/32\r\n"
 		"Endpoint = vpn.example.com:51820\n";
-	struct wgconf_error err;
-	char *out = NULL, buf[WGCONF_ERROR_STRLEN];
+	struct error err;
+	char *out = NULL, buf[ERROR_STRLEN];
 	size_t len = 0;
 
 	CHECK(wgconf_strip(in, strlen(in), "t.conf", &out, &len, &err) == 0);
@@ -749,7 +749,7 @@ static void test_strip_lines(void)
 	out = (char *)1;
 	CHECK(wgconf_strip(in, strlen(in), "wg0.conf", &out, &len, &err) == -EINVAL);
 	CHECK(out == NULL && len == 0);
-	wgconf_error_format(buf, sizeof(buf), &err);
+	error_format(&err, buf, sizeof(buf));
 	CHECK_STR(buf, "wg0.conf:3: MTU: invalid MTU \"tall\": not a decimal number");
 }
 
@@ -795,14 +795,14 @@ static void test_registered_keys(void)
 {
 	const char *text = "[Interface]\nListenPort = 1\n[Peer]\nPublicKey = " PUB1
 			   "\nNote = ok\n[Notes]\nnote = ok\n";
-	struct wgconf_error err;
-	char msg[WGCONF_ERROR_STRLEN], *out = NULL;
+	struct error err;
+	char msg[ERROR_STRLEN], *out = NULL;
 	struct conf *conf = NULL;
 	size_t len;
 
 	/* Before: unknown, as the key of any other program would be. */
 	CHECK(wgconf_parse(text, strlen(text), "t.conf", &conf, &err) == -EINVAL);
-	wgconf_error_format(msg, sizeof(msg), &err);
+	error_format(&err, msg, sizeof(msg));
 	CHECK_STR(msg, "t.conf:5: unknown key \"Note\" in [Peer] section");
 	/* Only Rampart's own keys may be registered: strip relies on it. */
 	CHECK(wgconf_register(&wg_ext) == -EINVAL);
@@ -825,11 +825,11 @@ static void test_registered_keys(void)
 	}
 	text = "[Peer]\nPublicKey = " PUB1 "\nNote = no\n";
 	CHECK(wgconf_parse(text, strlen(text), "t.conf", &conf, &err) == -EINVAL);
-	wgconf_error_format(msg, sizeof(msg), &err);
+	error_format(&err, msg, sizeof(msg));
 	CHECK_STR(msg, "t.conf:3: Note: invalid note \"no\": not \"ok\"");
 	text = "[Interface]\nNote = ok\n";
 	CHECK(wgconf_parse(text, strlen(text), "t.conf", &conf, &err) == -EINVAL);
-	wgconf_error_format(msg, sizeof(msg), &err);
+	error_format(&err, msg, sizeof(msg));
 	CHECK_STR(msg, "t.conf:2: key \"Note\" belongs in [Peer], not [Interface]");
 }
 

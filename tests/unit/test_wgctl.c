@@ -221,7 +221,7 @@ static struct wgctl_device *sample_device(void)
 static struct conf *conf_from(const char *text)
 {
 	struct conf *conf = NULL;
-	struct wgconf_error e;
+	struct error e;
 
 	CHECK(wgconf_parse(text, strlen(text), "t.conf", &conf, &e) == 0);
 	return conf;
