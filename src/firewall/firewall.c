@@ -26,7 +26,6 @@
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <syslog.h>
-#include <termios.h>
 #include <unistd.h>
 
 #define FW_LOCK "lock"
@@ -989,74 +988,116 @@ static void on_wait_signal(int sig)
 
 enum wait_action { WAIT_NONE, WAIT_CONFIRM, WAIT_SIGNAL, WAIT_LOOK, WAIT_OVERDUE };
 
+/* One look, FIREWALL_POLL_MS long: has the operator confirmed, has a
+ * signal come, has the record changed or the guard missed its deadline? */
+static enum wait_action wait_look(struct fwdir *d, const struct pending *mine,
+				  const struct firewall_ui *ui)
+{
+	bool confirmed = false;
+
+	if (!wait_signal) {
+		if (ui && ui->confirmed)
+			confirmed = ui->confirmed(ui->arg, FIREWALL_POLL_MS);
+		else
+			poll(NULL, 0, FIREWALL_POLL_MS);
+	}
+	if (wait_signal)
+		return WAIT_SIGNAL;
+	if (confirmed)
+		return WAIT_CONFIRM;
+	if (!pending_is(d->dirfd, mine->id))
+		return WAIT_LOOK;
+	if (boottime_ns() >= mine->deadline + (uint64_t)FIREWALL_GUARD_GRACE_MS * NS_PER_MS)
+		return WAIT_OVERDUE; /* the guard is gone: do its work */
+	return WAIT_NONE;
+}
+
+/* Under the lock: ends our own window p as act says. */
+static int wait_settle(struct fwdir *d, const struct pending *p, enum wait_action act,
+		       bool *kept, char *err, size_t errlen)
+{
+	char reason[REASON_STRLEN];
+	int ret;
+
+	if (act == WAIT_CONFIRM && boottime_ns() < p->deadline) {
+		ret = settle(d, p, OUTCOME_KEPT, "confirmed on the terminal", err, errlen);
+		*kept = !ret;
+		return ret;
+	}
+	if (act == WAIT_SIGNAL)
+		snprintf(reason, sizeof(reason), "rolled back on SIG%s",
+			 sigabbrev_np(wait_signal) ? sigabbrev_np(wait_signal) : "?");
+	else
+		snprintf(reason, sizeof(reason), "not confirmed within %u s", p->secs);
+	ret = settle(d, p, OUTCOME_ROLLED_BACK, reason, err, errlen);
+	if (!ret)
+		errbuf_fail(err, errlen, 0, "%s", reason);
+	*kept = false;
+	return ret;
+}
+
+/* Under the lock: window `mine` was ended by someone else; its outcome. */
+static int wait_outcome(struct fwdir *d, const struct pending *mine, bool *kept, char *err,
+			size_t errlen)
+{
+	char reason[REASON_STRLEN];
+	enum outcome o;
+
+	if (outcome_read(d->dirfd, mine->id, &o, reason, sizeof(reason))) {
+		*kept = false;
+		return errbuf_fail(err, errlen, -EIO, "the confirm window on %s ended and left no "
+				   "outcome; see `rampart firewall show %s`", d->ifname, d->ifname);
+	}
+	*kept = o == OUTCOME_KEPT;
+	if (o == OUTCOME_FAILED)
+		return errbuf_fail(err, errlen, -EIO, "%s", reason);
+	if (!*kept)
+		errbuf_fail(err, errlen, 0, "%s", o == OUTCOME_FLUSHED ?
+			    "the table was flushed (rampart firewall flush)" : reason);
+	return 0;
+}
+
+/* Under the lock: acts on what the look saw.  1: the window is still
+ * open (the record was written again between two looks: the guard's
+ * pid); else how it ended. */
+static int wait_end(struct fwdir *d, const struct pending *mine, enum wait_action act,
+		    bool *kept, char *err, size_t errlen)
+{
+	struct pending p;
+	int ret;
+
+	if (pending_read(d->dirfd, &p))
+		return wait_outcome(d, mine, kept, err, errlen);
+	if (strcmp(p.id, mine->id)) {
+		pending_free(&p);
+		return wait_outcome(d, mine, kept, err, errlen);
+	}
+	ret = act == WAIT_LOOK ? 1 : wait_settle(d, &p, act, kept, err, errlen);
+	pending_free(&p);
+	return ret;
+}
+
 /* After the apply: waits for the end of window `mine`.  The lock is not
  * held while waiting, only to act. */
 static int wait_window(struct fwdir *d, const struct pending *mine,
-		       const struct firewall_apply_opts *opts, bool *kept, char *err, size_t errlen)
+		       const struct firewall_ui *ui, bool *kept, char *err, size_t errlen)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa = { .sa_handler = on_wait_signal }, old[ARRAY_SIZE(sigs)];
-	bool tty = !opts->quiet && isatty(STDIN_FILENO);
-	int ret = 0;
+	int ret;
 
-	/* Only an Enter typed after the prompt counts. */
-	if (tty)
-		tcflush(STDIN_FILENO, TCIFLUSH);
 	sigemptyset(&sa.sa_mask);
 	wait_signal = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &sa, &old[i]);
-
-	if (!opts->quiet) {
-		if (tty)
-			fprintf(stderr, "Firewall change on %s applied. Press Enter within %u s to keep "
-				"it (or run `rampart confirm %s`); Ctrl-C or no answer rolls it back.\n",
-				d->ifname, mine->secs, d->ifname);
-		else
-			fprintf(stderr, "Firewall change on %s applied. Run `rampart confirm %s` "
-				"within %u s to keep it, or it is rolled back.\n", d->ifname,
-				d->ifname, mine->secs);
-	}
+	if (ui && ui->window_open)
+		ui->window_open(ui->arg, d->ifname, mine->secs);
 
 	for (;;) {
-		enum wait_action act = WAIT_NONE;
-		struct pending p;
-		char reason[REASON_STRLEN];
-		enum outcome o;
-		int r;
+		enum wait_action act = wait_look(d, mine, ui);
 
-		/* A background job reading its terminal would be stopped
-		 * (SIGTTIN) until after its deadline: it only listens while in
-		 * the foreground. */
-		if (tty && !wait_signal && tcgetpgrp(STDIN_FILENO) == getpgrp()) {
-			struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-
-			r = poll(&pfd, 1, FIREWALL_POLL_MS);
-			if (r > 0 && (pfd.revents & POLLIN)) {
-				char buf[512];
-				ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
-
-				if (n > 0 && memchr(buf, '\n', (size_t)n))
-					act = WAIT_CONFIRM;
-				else if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
-					tty = false; /* end of input: only the other ways remain */
-			} else if (r > 0) {
-				tty = false; /* POLLHUP, POLLERR */
-			}
-		} else if (!wait_signal) {
-			poll(NULL, 0, FIREWALL_POLL_MS);
-		}
-		if (wait_signal)
-			act = WAIT_SIGNAL;
-		if (act == WAIT_NONE) {
-			if (!pending_is(d->dirfd, mine->id))
-				act = WAIT_LOOK;
-			else if (boottime_ns() >= mine->deadline + (uint64_t)FIREWALL_GUARD_GRACE_MS * NS_PER_MS)
-				act = WAIT_OVERDUE; /* the guard is gone: do its work */
-			else
-				continue;
-		}
-
+		if (act == WAIT_NONE)
+			continue;
 		ret = fwdir_lock(d, err, errlen);
 		if (ret == -ESTALE) {
 			/* firewall_forget removes the state only once no window
@@ -1065,57 +1106,15 @@ static int wait_window(struct fwdir *d, const struct pending *mine,
 			*kept = false;
 			ret = 0;
 			errbuf_fail(err, errlen, 0, "the window was closed and the firewall state of %s "
-			     "removed (rampart down)", d->ifname);
+				    "removed (rampart down)", d->ifname);
 			break;
 		}
 		if (ret)
 			break;
-		r = pending_read(d->dirfd, &p);
-		if (!r && !strcmp(p.id, mine->id) && act != WAIT_LOOK) {
-			bool late = boottime_ns() >= p.deadline;
-
-			if (act == WAIT_CONFIRM && !late) {
-				ret = settle(d, &p, OUTCOME_KEPT, "confirmed on the terminal", err, errlen);
-				*kept = !ret;
-			} else {
-				if (act == WAIT_SIGNAL)
-					snprintf(reason, sizeof(reason), "rolled back on SIG%s",
-						 sigabbrev_np(wait_signal) ? sigabbrev_np(wait_signal) : "?");
-				else
-					snprintf(reason, sizeof(reason), "not confirmed within %u s",
-						 p.secs);
-				ret = settle(d, &p, OUTCOME_ROLLED_BACK, reason, err, errlen);
-				if (!ret)
-					errbuf_fail(err, errlen, 0, "%s", reason);
-				*kept = false;
-			}
-			pending_free(&p);
-			fwdir_unlock(d);
-			break;
-		}
-		if (!r && act == WAIT_LOOK && !strcmp(p.id, mine->id)) {
-			/* Written again between our two looks (the guard's pid):
-			 * still open. */
-			pending_free(&p);
-			fwdir_unlock(d);
-			continue;
-		}
-		if (!r)
-			pending_free(&p);
-		if (outcome_read(d->dirfd, mine->id, &o, reason, sizeof(reason)) == 0) {
-			*kept = o == OUTCOME_KEPT;
-			if (o == OUTCOME_FAILED)
-				ret = errbuf_fail(err, errlen, -EIO, "%s", reason);
-			else if (!*kept)
-				errbuf_fail(err, errlen, 0, "%s", o == OUTCOME_FLUSHED ?
-				     "the table was flushed (rampart firewall flush)" : reason);
-		} else {
-			*kept = false;
-			ret = errbuf_fail(err, errlen, -EIO, "the confirm window on %s ended and left no "
-				   "outcome; see `rampart firewall show %s`", d->ifname, d->ifname);
-		}
+		ret = wait_end(d, mine, act, kept, err, errlen);
 		fwdir_unlock(d);
-		break;
+		if (ret != 1)
+			break;
 	}
 
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
@@ -1224,7 +1223,7 @@ int firewall_apply(const char *ifname, const char *batch, const struct firewall_
 		/* best effort: the pending record holds it too */
 	}
 	fwdir_unlock(&d);
-	ret = wait_window(&d, &mine, opts, kept, err, errlen);
+	ret = wait_window(&d, &mine, opts->ui, kept, err, errlen);
 out:
 	fwdir_close(&d);
 	textbuf_wipe(&full);

@@ -38,8 +38,9 @@
  *
  * Functions return 0 or -errno.  When they fail, err (errlen bytes, at
  * least FIREWALL_ERROR_STRLEN is enough for nft's messages) says why, with
- * what nft said where nft refused.  Nothing here prints, except
- * firewall_apply while it waits in a confirm window (stated there). */
+ * what nft said where nft refused.  Nothing here prints or reads a
+ * terminal: firewall_apply speaks to the operator through the caller's
+ * struct firewall_ui. */
 #ifndef RAMPART_FIREWALL_FIREWALL_H
 #define RAMPART_FIREWALL_FIREWALL_H
 
@@ -121,15 +122,34 @@ int firewall_check_scope(const char *batch, const char *table, char *err,
 
 /* --- safe apply -------------------------------------------------------------- */
 
+/* The operator's side of a confirm window and of fwapply's progress:
+ * the library never prints nor reads a terminal itself, the caller (the
+ * CLI) does it through these.  Every member may be NULL; without a ui at
+ * all the window ends only by firewall_confirm/firewall_rollback from
+ * another command, a signal, or the deadline.  All are called from the
+ * applying thread, never from the guard. */
+struct firewall_ui {
+	/* The change on ifname is applied and its window of secs seconds
+	 * runs: say how to confirm it. */
+	void (*window_open)(void *arg, const char *ifname, unsigned secs);
+	/* Polled while the window is open: waits up to wait_ms for the
+	 * operator (it must not return sooner unless interrupted by a
+	 * signal), true once they confirmed. */
+	bool (*confirmed)(void *arg, unsigned wait_ms);
+	/* One line of progress (fwapply.h: "nft: table inet ...", "sysctl
+	 * -w KEY=VALUE"), without its "[#] " and newline. */
+	void (*progress)(void *arg, const char *line);
+	void *arg;
+};
+
 struct firewall_apply_opts {
 	/* 0: apply at once, no window.  Otherwise the change is rolled
 	 * back unless confirmed within this many seconds
 	 * (1..FIREWALL_CONFIRM_MAX_SECS). */
 	unsigned confirm_secs;
-	/* Print nothing and never read stdin: the window then ends only by
-	 * firewall_confirm/firewall_rollback from another command, a
-	 * signal, or the deadline. */
-	bool quiet;
+	/* How the operator hears of the window and confirms it; NULL:
+	 * nobody is asked. */
+	const struct firewall_ui *ui;
 };
 
 /* Replaces table inet rampart-IF with what batch describes, in one
@@ -155,9 +175,10 @@ struct firewall_apply_opts {
  * so time suspended counts) and, unless the window was closed, restores
  * the snapshot in one transaction (our table deleted and re-created, or
  * just deleted if it was absent) and says so to syslog.  Meanwhile this
- * function waits, looking every FIREWALL_POLL_MS: unless opts->quiet it
- * prints to stderr how to confirm, and when stdin is a terminal a line
- * on it (Enter) confirms; SIGINT, SIGTERM or SIGHUP roll back at once
+ * function waits, looking every FIREWALL_POLL_MS: it tells opts->ui
+ * that the window is open and asks it each time whether the operator
+ * confirmed (the CLI prints how to, and takes an Enter on its terminal);
+ * SIGINT, SIGTERM or SIGHUP roll back at once
  * (the handlers are installed only for the wait, then the previous ones
  * come back).  firewall_confirm / firewall_rollback / firewall_flush from
  * another command end the window too.  *kept says how it ended; when
@@ -216,9 +237,6 @@ int firewall_get_state(const char *ifname, struct firewall_state *st, char *err,
 
 /* --- who is asking ------------------------------------------------------------ */
 
-/* stdin is a terminal or SSH_CONNECTION is set (and not empty): the
- * contract's condition for a confirm window by default. */
-bool firewall_interactive(void);
 /* SSH_CONNECTION as sshd sets it: "CLIENT_IP CLIENT_PORT SERVER_IP
  * SERVER_PORT", single spaces.  A zone on a link-local client ("%eth0")
  * is dropped and an IPv4-mapped IPv6 client becomes IPv4, since packets
