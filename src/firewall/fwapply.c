@@ -5,6 +5,7 @@
 #include "nftpolicy.h"
 #include "policy.h"
 #include "sysctls.h"
+#include "sys/sysctl.h"
 #include "conf/wgconf.h"
 #include "ctl/wgctl.h"
 
@@ -320,28 +321,19 @@ static int plan_sysctls(const char *ifname, const struct conf *conf, const struc
 	 * firewall apply` ahead of `up`): its own keys appear with it, and
 	 * `up` sets them then. */
 	for (int f = 0; f < 2; f++) {
-		char path[128], key[64];
+		char dir[64];
+		size_t n;
 
-		snprintf(path, sizeof(path), "%s/net/%s/conf/%s", SYSCTLS_PROC_ROOT,
-			 f ? "ipv6" : "ipv4", ifname);
-		if (!access(path, F_OK))
+		/* net.ipvN.conf.IFNAME, with '.' in IFNAME written '/'. */
+		n = (size_t)snprintf(dir, sizeof(dir), "net.%s.conf.", f ? "ipv6" : "ipv4");
+		for (size_t j = 0; ifname[j] && n + 1 < sizeof(dir); j++)
+			dir[n++] = ifname[j] == '.' ? '/' : ifname[j];
+		dir[n] = '\0';
+		if (sysctl_exists(SYSCTL_PROC_ROOT, dir))
 			continue;
-		snprintf(key, sizeof(key), "net.%s.conf.", f ? "ipv6" : "ipv4");
-		for (size_t i = 0; i < plan->n; i++) {
-			const char *k = plan->s[i].key;
-			size_t kl = strlen(key), il = strlen(ifname);
-
-			/* net.ipvN.conf.IFNAME.x, with '.' in IFNAME written '/'. */
-			if (!strncmp(k, key, kl) && strlen(k) > kl + il && k[kl + il] == '.') {
-				bool same = true;
-
-				for (size_t j = 0; j < il; j++)
-					if (k[kl + j] != (ifname[j] == '.' ? '/' : ifname[j]))
-						same = false;
-				if (same)
-					plan->s[i].optional = true;
-			}
-		}
+		for (size_t i = 0; i < plan->n; i++)
+			if (!strncmp(plan->s[i].key, dir, n) && plan->s[i].key[n] == '.')
+				plan->s[i].optional = true;
 	}
 	return 0;
 }
@@ -425,7 +417,7 @@ static int apply_sysctls(const char *ifname, const struct sysctls_plan *plan,
 		return dirfd;
 	ret = record_load(dirfd, ifname, &rec, err, errlen);
 	if (!ret)
-		ret = sysctls_apply(SYSCTLS_PROC_ROOT, plan, &done, err, errlen);
+		ret = sysctls_apply(SYSCTL_PROC_ROOT, plan, &done, err, errlen);
 	for (size_t i = 0; !ret && i < done.n; i++) {
 		bool known = false;
 
@@ -454,7 +446,7 @@ static int restore_sysctls(const char *ifname, const struct firewall_ui *ui, cha
 		return dirfd;
 	ret = record_load(dirfd, ifname, &rec, err, errlen);
 	if (!ret && rec.n) {
-		ret = sysctls_restore(SYSCTLS_PROC_ROOT, &rec, err, errlen);
+		ret = sysctls_restore(SYSCTL_PROC_ROOT, &rec, err, errlen);
 		for (size_t i = 0; i < rec.n; i++) {
 			if (rec.c[i].undo == SYSCTLS_UNDO_RESTORED)
 				say(ui, "sysctl -w %s=%s", rec.c[i].key, rec.c[i].prev);
@@ -525,8 +517,8 @@ int fwapply_apply(const char *ifname, const struct conf *conf, const char *filen
 	if (!ret && opts->persist_sysctls) {
 		char path[256];
 
-		ret = sysctls_persist(SYSCTLS_CONF_DIR, &plan, err, errlen);
-		if (!ret && !sysctls_persist_path(path, sizeof(path), SYSCTLS_CONF_DIR, ifname))
+		ret = sysctls_persist(SYSCTL_CONF_DIR, &plan, err, errlen);
+		if (!ret && !sysctl_persist_path(path, sizeof(path), SYSCTL_CONF_DIR, ifname))
 			say(opts->ui, "wrote %s", path);
 	}
 	if (ret) {
@@ -586,7 +578,7 @@ int fwapply_report_sysctls(const char *ifname, const struct conf *conf, const ch
 	}
 	ret = plan_sysctls(ifname, conf, &pol, wan, &plan, err, errlen);
 	if (!ret)
-		ret = sysctls_report(SYSCTLS_PROC_ROOT, &plan, &rep, err, errlen);
+		ret = sysctls_report(SYSCTL_PROC_ROOT, &plan, &rep, err, errlen);
 	if (ret)
 		return ret;
 	textbuf_printf(out, "sysctls (role %s):\n", policykeys_role_name(pol.role));
