@@ -84,7 +84,7 @@ enum {
 	FIREWALL_SSH_PORT_DEFAULT = 22,
 };
 
-/* --- names ----------------------------------------------------------------- */
+/* --- names (nft.c) ---------------------------------------------------------- */
 
 /* An interface name Rampart can make a table for: wg-quick's
  * ^[a-zA-Z0-9_=+.-]{1,15}$ without '=' and '+' (nft 1.0.6 takes no quoted
@@ -94,7 +94,7 @@ bool firewall_valid_ifname(const char *ifname) warn_unused;
 /* "rampart-IF" into buf; -EINVAL if !firewall_valid_ifname(ifname). */
 int firewall_table_name(char buf[FIREWALL_TABLE_STRLEN], const char *ifname) warn_unused;
 
-/* --- talking to nftables ---------------------------------------------------- */
+/* --- talking to nftables (nft.c; the scope check: scope.c) ------------------ */
 
 /* A dry run of the batch (nft -c): parsed, evaluated and sent to the
  * kernel, which checks it and commits nothing.  -EINVAL (or -EPERM when
@@ -120,7 +120,7 @@ int firewall_list_ruleset(struct textbuf *out, char *err, size_t errlen) warn_un
 int firewall_check_scope(const char *batch, const char *table, char *err,
 			 size_t errlen) warn_unused;
 
-/* --- safe apply -------------------------------------------------------------- */
+/* --- safe apply (firewall.c; its state: fwdir.c, snapshot.c, window.c) ------ */
 
 /* The operator's side of a confirm window and of fwapply's progress:
  * the library never prints nor reads a terminal itself, the caller (the
@@ -235,7 +235,7 @@ struct firewall_state {
 int firewall_get_state(const char *ifname, struct firewall_state *st, char *err,
 		       size_t errlen) warn_unused;
 
-/* --- who is asking ------------------------------------------------------------ */
+/* --- who is asking (session.c) ------------------------------------------------ */
 
 /* SSH_CONNECTION as sshd sets it: "CLIENT_IP CLIENT_PORT SERVER_IP
  * SERVER_PORT", single spaces.  A zone on a link-local client ("%eth0")
@@ -244,7 +244,7 @@ int firewall_get_state(const char *ifname, struct firewall_state *st, char *err,
 bool firewall_parse_ssh_connection(const char *s, struct netaddr *client,
 				   uint16_t *server_port) warn_unused;
 
-/* --- panic ------------------------------------------------------------------- */
+/* --- panic (panic.c) ----------------------------------------------------------- */
 
 struct firewall_panic {
 	/* Prefixes SSH may come from (host bits are ignored). */

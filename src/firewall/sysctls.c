@@ -93,22 +93,20 @@ static void add_conf(struct sysctls_plan *p, const char *family, const char *con
 	}
 }
 
-int sysctls_plan(const struct sysctls_input *in, struct sysctls_plan *out,
-		 char *err, size_t errlen)
+/* Why the role forwards (NULL: it does not); -EINVAL for an unknown
+ * role or an invalid interface name. */
+static int check_input(const struct sysctls_input *in, const char **fwd_reason, char *err,
+		       size_t errlen)
 {
-	char tun[SYSCTL_IFNAME_MAX + 1], wan[SYSCTL_IFNAME_MAX + 1];
-	const char *names[4] = { "all", "default", tun, wan };
 	const char *wan_name = in->wan ? in->wan : "";
-	const char *rpf_value, *rpf_reason, *fwd_reason = NULL;
-	size_t n_names = 3;
 
-	memset(out, 0, sizeof(*out));
+	*fwd_reason = NULL;
 	switch (in->role) {
 	case SYSCTLS_ROLE_HUB:
-		fwd_reason = "a hub relays packets between its peers";
+		*fwd_reason = "a hub relays packets between its peers";
 		break;
 	case SYSCTLS_ROLE_SITE:
-		fwd_reason = "a site gateway routes between the tunnel and its local networks";
+		*fwd_reason = "a site gateway routes between the tunnel and its local networks";
 		break;
 	case SYSCTLS_ROLE_CLIENT:
 		break;
@@ -120,14 +118,12 @@ int sysctls_plan(const struct sysctls_input *in, struct sysctls_plan *out,
 			    in->ifname ? in->ifname : "");
 	if (*wan_name && !sysctl_valid_ifname(wan_name))
 		return errbuf_fail(err, errlen, -EINVAL, "invalid WAN interface name \"%s\"", wan_name);
-	out->role = in->role;
-	snprintf(out->ifname, sizeof(out->ifname), "%s", in->ifname);
-	key_component(tun, in->ifname);
-	if (*wan_name && strcmp(wan_name, in->ifname)) {
-		key_component(wan, wan_name);
-		n_names = 4;
-	}
+	return 0;
+}
 
+static void plan_forwarding(struct sysctls_plan *out, const struct sysctls_input *in,
+			    const char *fwd_reason)
+{
 	/* Forwarding, only where the host routes for the tunnel, and per
 	 * family only if the interface carries that family.  A client's
 	 * forwarding is left as it is, not forced off: the host may route
@@ -141,6 +137,12 @@ int sysctls_plan(const struct sysctls_input *in, struct sysctls_plan *out,
 			add(out, "net.ipv6.conf.all.forwarding", "1", false, fwd_reason,
 			    SRC_FORWARD);
 	}
+}
+
+static void plan_rp_filter(struct sysctls_plan *out, const struct sysctls_input *in,
+			   const char *const *names, size_t n_names)
+{
+	const char *rpf_value, *rpf_reason;
 
 	/* Reverse-path filtering (RFC 3704): strict (1) accepts a packet
 	 * only if the route back to its source leaves through the interface
@@ -183,7 +185,11 @@ int sysctls_plan(const struct sysctls_input *in, struct sysctls_plan *out,
 	}
 	add_conf(out, "ipv4", names, n_names, "rp_filter", rpf_value, false, rpf_reason,
 		 SRC_RPF);
+}
 
+static void plan_redirects(struct sysctls_plan *out, const struct sysctls_input *in,
+			   const char *const *names, size_t n_names)
+{
 	/* ICMP redirects rewrite routes on the word of whoever is on the
 	 * path.  Both are an OR of "all" and the interface on a host that
 	 * does not forward, so the interfaces' own keys are set too.  A hub
@@ -198,7 +204,12 @@ int sysctls_plan(const struct sysctls_input *in, struct sysctls_plan *out,
 	 * host may have IPv6 disabled, and then net.ipv6 does not exist. */
 	add_conf(out, "ipv6", names, n_names, "accept_redirects", "0", !in->ipv6,
 		 "ignore ICMPv6 redirects: they rewrite routes unauthenticated", SRC_REDIRECTS);
+}
 
+/* What "all" settles: source routing, SYN cookies, martians. */
+static void plan_host(struct sysctls_plan *out, const struct sysctls_input *in,
+		      const char *const *names)
+{
 	/* Source routing: an AND (IPv4) or the smaller value (IPv6) of
 	 * "all" and the interface, so "all" settles it.  For IPv6, 0 still
 	 * accepts type 2 routing headers (Mobile IPv6); type 0 is gone from
@@ -216,6 +227,33 @@ int sysctls_plan(const struct sysctls_input *in, struct sysctls_plan *out,
 	 * rate-limits these messages. */
 	add_conf(out, "ipv4", names, 2, "log_martians", "1", false,
 		 "log packets with impossible addresses", SRC_MARTIANS);
+}
+
+int sysctls_plan(const struct sysctls_input *in, struct sysctls_plan *out,
+		 char *err, size_t errlen)
+{
+	char tun[SYSCTL_IFNAME_MAX + 1], wan[SYSCTL_IFNAME_MAX + 1];
+	const char *names[4] = { "all", "default", tun, wan };
+	const char *wan_name = in->wan ? in->wan : "";
+	const char *fwd_reason;
+	size_t n_names = 3;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = check_input(in, &fwd_reason, err, errlen);
+	if (ret)
+		return ret;
+	out->role = in->role;
+	snprintf(out->ifname, sizeof(out->ifname), "%s", in->ifname);
+	key_component(tun, in->ifname);
+	if (*wan_name && strcmp(wan_name, in->ifname)) {
+		key_component(wan, wan_name);
+		n_names = 4;
+	}
+	plan_forwarding(out, in, fwd_reason);
+	plan_rp_filter(out, in, names, n_names);
+	plan_redirects(out, in, names, n_names);
+	plan_host(out, in, names);
 	return 0;
 }
 
