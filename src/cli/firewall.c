@@ -1,7 +1,7 @@
 /* rampart firewall show | confirm | rollback | flush IF, and rampart
- * confirm IF: the commands around the safe apply of src/ops/firewall.c,
+ * confirm IF: the commands around the safe apply of src/firewall/firewall.c,
  * and rampart firewall apply | render CONFIG, which read a config and
- * hand its policy to src/ops/fwapply.c.
+ * hand its policy to src/firewall/fwapply.c.
  *
  * Exit status: 0 done, 1 failed (nothing to confirm, nft refused, ...),
  * 2 usage error. */

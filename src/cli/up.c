@@ -1,5 +1,5 @@
 /* rampart up | down CONFIG_FILE | INTERFACE: wg-quick up and down for
- * Rampart's daemon.  The work is in src/ops/updown.c; this file is the
+ * Rampart's daemon.  The work is in src/quick/updown.c; this file is the
  * command line. */
 #include "cli.h"
 
