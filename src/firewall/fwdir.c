@@ -222,7 +222,7 @@ int fwdir_pending_write(struct fwdir *d, const struct fwdir_pending *p, const ch
 	return ret;
 }
 
-/* 0 and *p (free with pending_free), -ENOENT, or -errno (-EBADMSG: not
+/* 0 and *p (free with fwdir_pending_free), -ENOENT, or -errno (-EBADMSG: not
  * a pending record). */
 int fwdir_pending_read(int dirfd, struct fwdir_pending *p)
 {

@@ -63,7 +63,7 @@ int window_settle(struct fwdir *d, const struct fwdir_pending *p, enum fwdir_out
 
 /* Under the lock: reads the open window into *p.  A window past its
  * deadline is rolled back here (its guard is late or gone) and counts as
- * none.  1: a live window in *p (free with pending_free); 0: none;
+ * none.  1: a live window in *p (free with fwdir_pending_free); 0: none;
  * -errno. */
 int window_live(struct fwdir *d, struct fwdir_pending *p, char *err, size_t errlen)
 {
