@@ -7,14 +7,22 @@
 
 extern const char *prog_name;
 
+struct firewall_ui;
 struct fwapply_opts;
+
+/* The operator's terminal for the firewall (firewall.h): "[#] ..."
+ * progress lines and the confirm window's prompt on stderr, and an Enter
+ * on stdin, when it is a terminal and we are in its foreground, confirms.
+ * In firewall.c. */
+extern const struct firewall_ui cli_firewall_ui;
 
 /* The flags of the commands that apply the hardening policy (up, firewall
  * apply): "--confirm-timeout SECS", "--no-confirm" and, with
  * allow_persist, "--persist-sysctls", taken from the front of argv
  * (argv[0] is the command).  Without a flag, the window is
  * FIREWALL_CONFIRM_DEFAULT_SECS when the command is interactive (a
- * terminal or an SSH session), none otherwise.  Returns how many
+ * terminal or an SSH session), none otherwise; progress and the prompt
+ * go to cli_firewall_ui.  Returns how many
  * arguments it consumed, or -1 after printing what is wrong. */
 int cli_apply_flags(int argc, char *argv[], bool allow_persist, struct fwapply_opts *o);
 

@@ -1,7 +1,7 @@
 /* rampart firewall show | confirm | rollback | flush IF, and rampart
- * confirm IF: the commands around the safe apply of src/ops/firewall.c,
+ * confirm IF: the commands around the safe apply of src/firewall/firewall.c,
  * and rampart firewall apply | render CONFIG, which read a config and
- * hand its policy to src/ops/fwapply.c.
+ * hand its policy to src/firewall/fwapply.c.
  *
  * Exit status: 0 done, 1 failed (nothing to confirm, nft refused, ...),
  * 2 usage error. */
@@ -14,14 +14,80 @@
 #include "quick/quick.h"
 #include "ctl/wgctl.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <termios.h>
 #include <time.h>
+#include <unistd.h>
 
 enum { EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* --- the operator's terminal (cli_firewall_ui) ------------------------------ */
+
+/* Whether stdin is a terminal we still listen to, for the open window. */
+static bool prompt_tty;
+
+static void prompt_open(void *arg, const char *ifname, unsigned secs)
+{
+	(void)arg;
+	prompt_tty = isatty(STDIN_FILENO);
+	if (prompt_tty) {
+		/* Only an Enter typed after the prompt counts. */
+		tcflush(STDIN_FILENO, TCIFLUSH);
+		fprintf(stderr, "Firewall change on %s applied. Press Enter within %u s to keep "
+			"it (or run `rampart confirm %s`); Ctrl-C or no answer rolls it back.\n",
+			ifname, secs, ifname);
+	} else {
+		fprintf(stderr, "Firewall change on %s applied. Run `rampart confirm %s` "
+			"within %u s to keep it, or it is rolled back.\n", ifname, ifname, secs);
+	}
+}
+
+static bool prompt_confirmed(void *arg, unsigned wait_ms)
+{
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	char buf[512];
+	ssize_t n;
+	int r;
+
+	(void)arg;
+	/* A background job reading its terminal would be stopped (SIGTTIN)
+	 * until after its deadline: it only listens while in the
+	 * foreground. */
+	if (!prompt_tty || tcgetpgrp(STDIN_FILENO) != getpgrp()) {
+		poll(NULL, 0, (int)wait_ms);
+		return false;
+	}
+	r = poll(&pfd, 1, (int)wait_ms);
+	if (r > 0 && !(pfd.revents & POLLIN)) {
+		prompt_tty = false; /* POLLHUP, POLLERR */
+		return false;
+	}
+	if (r <= 0)
+		return false;
+	n = read(STDIN_FILENO, buf, sizeof(buf));
+	if (n > 0 && memchr(buf, '\n', (size_t)n))
+		return true;
+	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+		prompt_tty = false; /* end of input: only the other ways remain */
+	return false;
+}
+
+static void progress_line(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "[#] %s\n", line);
+}
+
+const struct firewall_ui cli_firewall_ui = {
+	.window_open = prompt_open,
+	.confirmed = prompt_confirmed,
+	.progress = progress_line,
+};
 
 static void usage(FILE *f)
 {

@@ -1,5 +1,5 @@
 /* rampart up | down CONFIG_FILE | INTERFACE: wg-quick up and down for
- * Rampart's daemon.  The work is in src/ops/updown.c; this file is the
+ * Rampart's daemon.  The work is in src/quick/updown.c; this file is the
  * command line. */
 #include "cli.h"
 
@@ -13,6 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* stdin is a terminal or SSH_CONNECTION is set (and not empty): the
+ * contract's condition for a confirm window by default. */
+static bool interactive(void)
+{
+	const char *ssh = getenv("SSH_CONNECTION");
+
+	return isatty(STDIN_FILENO) || (ssh && *ssh);
+}
 
 int cli_apply_flags(int argc, char *argv[], bool allow_persist, struct fwapply_opts *o)
 {
@@ -20,6 +30,7 @@ int cli_apply_flags(int argc, char *argv[], bool allow_persist, struct fwapply_o
 	int i;
 
 	memset(o, 0, sizeof(*o));
+	o->ui = &cli_firewall_ui;
 	for (i = 1; i < argc && !strncmp(argv[i], "--", 2); i++) {
 		if (!strcmp(argv[i], "--no-confirm")) {
 			o->confirm_secs = 0;
@@ -49,7 +60,7 @@ int cli_apply_flags(int argc, char *argv[], bool allow_persist, struct fwapply_o
 			return -1;
 		}
 	}
-	if (!set && firewall_interactive())
+	if (!set && interactive())
 		o->confirm_secs = FIREWALL_CONFIRM_DEFAULT_SECS;
 	return i - 1;
 }

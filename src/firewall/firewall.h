@@ -38,8 +38,9 @@
  *
  * Functions return 0 or -errno.  When they fail, err (errlen bytes, at
  * least FIREWALL_ERROR_STRLEN is enough for nft's messages) says why, with
- * what nft said where nft refused.  Nothing here prints, except
- * firewall_apply while it waits in a confirm window (stated there). */
+ * what nft said where nft refused.  Nothing here prints or reads a
+ * terminal: firewall_apply speaks to the operator through the caller's
+ * struct firewall_ui. */
 #ifndef RAMPART_FIREWALL_FIREWALL_H
 #define RAMPART_FIREWALL_FIREWALL_H
 
@@ -83,7 +84,7 @@ enum {
 	FIREWALL_SSH_PORT_DEFAULT = 22,
 };
 
-/* --- names ----------------------------------------------------------------- */
+/* --- names (nft.c) ---------------------------------------------------------- */
 
 /* An interface name Rampart can make a table for: wg-quick's
  * ^[a-zA-Z0-9_=+.-]{1,15}$ without '=' and '+' (nft 1.0.6 takes no quoted
@@ -93,7 +94,7 @@ bool firewall_valid_ifname(const char *ifname) warn_unused;
 /* "rampart-IF" into buf; -EINVAL if !firewall_valid_ifname(ifname). */
 int firewall_table_name(char buf[FIREWALL_TABLE_STRLEN], const char *ifname) warn_unused;
 
-/* --- talking to nftables ---------------------------------------------------- */
+/* --- talking to nftables (nft.c; the scope check: scope.c) ------------------ */
 
 /* A dry run of the batch (nft -c): parsed, evaluated and sent to the
  * kernel, which checks it and commits nothing.  -EINVAL (or -EPERM when
@@ -119,17 +120,36 @@ int firewall_list_ruleset(struct textbuf *out, char *err, size_t errlen) warn_un
 int firewall_check_scope(const char *batch, const char *table, char *err,
 			 size_t errlen) warn_unused;
 
-/* --- safe apply -------------------------------------------------------------- */
+/* --- safe apply (firewall.c; its state: fwdir.c, snapshot.c, window.c) ------ */
+
+/* The operator's side of a confirm window and of fwapply's progress:
+ * the library never prints nor reads a terminal itself, the caller (the
+ * CLI) does it through these.  Every member may be NULL; without a ui at
+ * all the window ends only by firewall_confirm/firewall_rollback from
+ * another command, a signal, or the deadline.  All are called from the
+ * applying thread, never from the guard. */
+struct firewall_ui {
+	/* The change on ifname is applied and its window of secs seconds
+	 * runs: say how to confirm it. */
+	void (*window_open)(void *arg, const char *ifname, unsigned secs);
+	/* Polled while the window is open: waits up to wait_ms for the
+	 * operator (it must not return sooner unless interrupted by a
+	 * signal), true once they confirmed. */
+	bool (*confirmed)(void *arg, unsigned wait_ms);
+	/* One line of progress (fwapply.h: "nft: table inet ...", "sysctl
+	 * -w KEY=VALUE"), without its "[#] " and newline. */
+	void (*progress)(void *arg, const char *line);
+	void *arg;
+};
 
 struct firewall_apply_opts {
 	/* 0: apply at once, no window.  Otherwise the change is rolled
 	 * back unless confirmed within this many seconds
 	 * (1..FIREWALL_CONFIRM_MAX_SECS). */
 	unsigned confirm_secs;
-	/* Print nothing and never read stdin: the window then ends only by
-	 * firewall_confirm/firewall_rollback from another command, a
-	 * signal, or the deadline. */
-	bool quiet;
+	/* How the operator hears of the window and confirms it; NULL:
+	 * nobody is asked. */
+	const struct firewall_ui *ui;
 };
 
 /* Replaces table inet rampart-IF with what batch describes, in one
@@ -155,9 +175,10 @@ struct firewall_apply_opts {
  * so time suspended counts) and, unless the window was closed, restores
  * the snapshot in one transaction (our table deleted and re-created, or
  * just deleted if it was absent) and says so to syslog.  Meanwhile this
- * function waits, looking every FIREWALL_POLL_MS: unless opts->quiet it
- * prints to stderr how to confirm, and when stdin is a terminal a line
- * on it (Enter) confirms; SIGINT, SIGTERM or SIGHUP roll back at once
+ * function waits, looking every FIREWALL_POLL_MS: it tells opts->ui
+ * that the window is open and asks it each time whether the operator
+ * confirmed (the CLI prints how to, and takes an Enter on its terminal);
+ * SIGINT, SIGTERM or SIGHUP roll back at once
  * (the handlers are installed only for the wait, then the previous ones
  * come back).  firewall_confirm / firewall_rollback / firewall_flush from
  * another command end the window too.  *kept says how it ended; when
@@ -214,11 +235,8 @@ struct firewall_state {
 int firewall_get_state(const char *ifname, struct firewall_state *st, char *err,
 		       size_t errlen) warn_unused;
 
-/* --- who is asking ------------------------------------------------------------ */
+/* --- who is asking (session.c) ------------------------------------------------ */
 
-/* stdin is a terminal or SSH_CONNECTION is set (and not empty): the
- * contract's condition for a confirm window by default. */
-bool firewall_interactive(void);
 /* SSH_CONNECTION as sshd sets it: "CLIENT_IP CLIENT_PORT SERVER_IP
  * SERVER_PORT", single spaces.  A zone on a link-local client ("%eth0")
  * is dropped and an IPv4-mapped IPv6 client becomes IPv4, since packets
@@ -226,7 +244,7 @@ bool firewall_interactive(void);
 bool firewall_parse_ssh_connection(const char *s, struct netaddr *client,
 				   uint16_t *server_port) warn_unused;
 
-/* --- panic ------------------------------------------------------------------- */
+/* --- panic (panic.c) ----------------------------------------------------------- */
 
 struct firewall_panic {
 	/* Prefixes SSH may come from (host bits are ignored). */

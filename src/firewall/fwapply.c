@@ -5,6 +5,7 @@
 #include "nftpolicy.h"
 #include "policy.h"
 #include "sysctls.h"
+#include "sys/sysctl.h"
 #include "conf/wgconf.h"
 #include "ctl/wgctl.h"
 
@@ -33,18 +34,31 @@ enum {
 	RECORD_FILE_MAX = 64 << 10,
 };
 
-static void __attribute__((format(printf, 2, 3))) say(bool quiet, const char *fmt, ...)
+/* A progress line, to the caller's ui (firewall.h) if it takes them. */
+static void __attribute__((format(printf, 2, 3))) say(const struct firewall_ui *ui,
+						      const char *fmt, ...)
 {
+	char line[1024];
 	va_list ap;
 
-	if (quiet)
+	if (!ui || !ui->progress)
 		return;
-	fputs("[#] ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	ui->progress(ui->arg, line);
 }
+
+/* fwapply_remove's progress while its caller (src/quick, `rampart down`)
+ * still asks for it with a bool: the one place in this room that writes
+ * to stderr, until that caller passes a struct firewall_ui. */
+static void progress_stderr(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "[#] %s\n", line);
+}
+
+static const struct firewall_ui remove_ui = { .progress = progress_stderr };
 
 /* --- facts ------------------------------------------------------------------ */
 
@@ -307,28 +321,19 @@ static int plan_sysctls(const char *ifname, const struct conf *conf, const struc
 	 * firewall apply` ahead of `up`): its own keys appear with it, and
 	 * `up` sets them then. */
 	for (int f = 0; f < 2; f++) {
-		char path[128], key[64];
+		char dir[64];
+		size_t n;
 
-		snprintf(path, sizeof(path), "%s/net/%s/conf/%s", SYSCTLS_PROC_ROOT,
-			 f ? "ipv6" : "ipv4", ifname);
-		if (!access(path, F_OK))
+		/* net.ipvN.conf.IFNAME, with '.' in IFNAME written '/'. */
+		n = (size_t)snprintf(dir, sizeof(dir), "net.%s.conf.", f ? "ipv6" : "ipv4");
+		for (size_t j = 0; ifname[j] && n + 1 < sizeof(dir); j++)
+			dir[n++] = ifname[j] == '.' ? '/' : ifname[j];
+		dir[n] = '\0';
+		if (sysctl_exists(SYSCTL_PROC_ROOT, dir))
 			continue;
-		snprintf(key, sizeof(key), "net.%s.conf.", f ? "ipv6" : "ipv4");
-		for (size_t i = 0; i < plan->n; i++) {
-			const char *k = plan->s[i].key;
-			size_t kl = strlen(key), il = strlen(ifname);
-
-			/* net.ipvN.conf.IFNAME.x, with '.' in IFNAME written '/'. */
-			if (!strncmp(k, key, kl) && strlen(k) > kl + il && k[kl + il] == '.') {
-				bool same = true;
-
-				for (size_t j = 0; j < il; j++)
-					if (k[kl + j] != (ifname[j] == '.' ? '/' : ifname[j]))
-						same = false;
-				if (same)
-					plan->s[i].optional = true;
-			}
-		}
+		for (size_t i = 0; i < plan->n; i++)
+			if (!strncmp(plan->s[i].key, dir, n) && plan->s[i].key[n] == '.')
+				plan->s[i].optional = true;
 	}
 	return 0;
 }
@@ -401,7 +406,8 @@ static int record_save(int dirfd, const char *ifname, const struct sysctls_appli
 
 /* Applies the plan and adds what changed to the record; a key already in
  * the record keeps its first previous value (that is what down restores). */
-static int apply_sysctls(const char *ifname, const struct sysctls_plan *plan, bool quiet,
+static int apply_sysctls(const char *ifname, const struct sysctls_plan *plan,
+			 const struct firewall_ui *ui,
 			 char *err, size_t errlen)
 {
 	struct sysctls_applied rec, done;
@@ -411,11 +417,11 @@ static int apply_sysctls(const char *ifname, const struct sysctls_plan *plan, bo
 		return dirfd;
 	ret = record_load(dirfd, ifname, &rec, err, errlen);
 	if (!ret)
-		ret = sysctls_apply(SYSCTLS_PROC_ROOT, plan, &done, err, errlen);
+		ret = sysctls_apply(SYSCTL_PROC_ROOT, plan, &done, err, errlen);
 	for (size_t i = 0; !ret && i < done.n; i++) {
 		bool known = false;
 
-		say(quiet, "sysctl -w %s=%s", done.c[i].key, done.c[i].set);
+		say(ui, "sysctl -w %s=%s", done.c[i].key, done.c[i].set);
 		for (size_t j = 0; j < rec.n; j++)
 			if (!strcmp(rec.c[j].key, done.c[i].key)) {
 				snprintf(rec.c[j].set, sizeof(rec.c[j].set), "%s", done.c[i].set);
@@ -430,7 +436,8 @@ static int apply_sysctls(const char *ifname, const struct sysctls_plan *plan, bo
 	return ret;
 }
 
-static int restore_sysctls(const char *ifname, bool quiet, char *err, size_t errlen)
+static int restore_sysctls(const char *ifname, const struct firewall_ui *ui, char *err,
+			   size_t errlen)
 {
 	struct sysctls_applied rec;
 	int dirfd = state_dir(err, errlen), ret;
@@ -439,12 +446,12 @@ static int restore_sysctls(const char *ifname, bool quiet, char *err, size_t err
 		return dirfd;
 	ret = record_load(dirfd, ifname, &rec, err, errlen);
 	if (!ret && rec.n) {
-		ret = sysctls_restore(SYSCTLS_PROC_ROOT, &rec, err, errlen);
+		ret = sysctls_restore(SYSCTL_PROC_ROOT, &rec, err, errlen);
 		for (size_t i = 0; i < rec.n; i++) {
 			if (rec.c[i].undo == SYSCTLS_UNDO_RESTORED)
-				say(quiet, "sysctl -w %s=%s", rec.c[i].key, rec.c[i].prev);
+				say(ui, "sysctl -w %s=%s", rec.c[i].key, rec.c[i].prev);
 			else if (rec.c[i].undo == SYSCTLS_UNDO_KEPT)
-				say(quiet, "sysctl %s was changed since: left alone", rec.c[i].key);
+				say(ui, "sysctl %s was changed since: left alone", rec.c[i].key);
 		}
 		if (!ret) {
 			rec.n = 0;
@@ -460,7 +467,7 @@ static int restore_sysctls(const char *ifname, bool quiet, char *err, size_t err
 int fwapply_apply(const char *ifname, const struct conf *conf, const char *filename,
 		  const struct fwapply_opts *opts, bool *kept, char *err, size_t errlen)
 {
-	struct firewall_apply_opts fo = { .confirm_secs = opts->confirm_secs, .quiet = opts->quiet };
+	struct firewall_apply_opts fo = { .confirm_secs = opts->confirm_secs, .ui = opts->ui };
 	struct textbuf batch = { 0 };
 	struct sysctls_plan plan;
 	struct facts x = { 0 };
@@ -482,10 +489,10 @@ int fwapply_apply(const char *ifname, const struct conf *conf, const char *filen
 	if (!pol.enabled) {
 		bool had_window;
 
-		say(opts->quiet, "Policy = off: no table inet %s", table);
+		say(opts->ui, "Policy = off: no table inet %s", table);
 		ret = firewall_flush(ifname, &had_window, err, errlen);
 		if (!ret)
-			ret = restore_sysctls(ifname, opts->quiet, err, errlen);
+			ret = restore_sysctls(ifname, opts->ui, err, errlen);
 		*kept = !ret;
 		goto out;
 	}
@@ -493,12 +500,12 @@ int fwapply_apply(const char *ifname, const struct conf *conf, const char *filen
 	if (ret)
 		goto out;
 
-	say(opts->quiet, "nft: table inet %s, role %s (%s)", table, policykeys_role_name(pol.role),
+	say(opts->ui, "nft: table inet %s, role %s (%s)", table, policykeys_role_name(pol.role),
 	    pol.role_reason);
 	if (x.session_note) {
 		char ip[NETADDR_IP_STRLEN];
 
-		say(opts->quiet,
+		say(opts->ui,
 		    "keeping SSH from %s to port %u open: the policy would cut the session this "
 		    "command runs in (add it to SSHFrom to keep it for good)",
 		    netaddr_format_ip(ip, &x.f.ssh_client), x.f.ssh_server_port);
@@ -506,13 +513,13 @@ int fwapply_apply(const char *ifname, const struct conf *conf, const char *filen
 	ret = firewall_apply(ifname, batch.buf, &fo, kept, err, errlen);
 	if (ret || !*kept)
 		goto out;
-	ret = apply_sysctls(ifname, &plan, opts->quiet, err, errlen);
+	ret = apply_sysctls(ifname, &plan, opts->ui, err, errlen);
 	if (!ret && opts->persist_sysctls) {
 		char path[256];
 
-		ret = sysctls_persist(SYSCTLS_CONF_DIR, &plan, err, errlen);
-		if (!ret && !sysctls_persist_path(path, sizeof(path), SYSCTLS_CONF_DIR, ifname))
-			say(opts->quiet, "wrote %s", path);
+		ret = sysctls_persist(SYSCTL_CONF_DIR, &plan, err, errlen);
+		if (!ret && !sysctl_persist_path(path, sizeof(path), SYSCTL_CONF_DIR, ifname))
+			say(opts->ui, "wrote %s", path);
 	}
 	if (ret) {
 		char why[FWAPPLY_ERROR_STRLEN / 2];
@@ -531,6 +538,7 @@ int fwapply_remove(const char *ifname, bool quiet, char *err, size_t errlen)
 {
 	char table[FIREWALL_TABLE_STRLEN];
 	bool had_window = false;
+	const struct firewall_ui *ui = quiet ? NULL : &remove_ui;
 	int ret;
 
 	if (firewall_table_name(table, ifname))
@@ -540,8 +548,8 @@ int fwapply_remove(const char *ifname, bool quiet, char *err, size_t errlen)
 		ret = firewall_forget(ifname, err, errlen);
 	if (ret)
 		return ret;
-	say(quiet, "nft delete table inet %s", table);
-	return restore_sysctls(ifname, quiet, err, errlen);
+	say(ui, "nft delete table inet %s", table);
+	return restore_sysctls(ifname, ui, err, errlen);
 }
 
 int fwapply_report_sysctls(const char *ifname, const struct conf *conf, const char *filename,
@@ -570,7 +578,7 @@ int fwapply_report_sysctls(const char *ifname, const struct conf *conf, const ch
 	}
 	ret = plan_sysctls(ifname, conf, &pol, wan, &plan, err, errlen);
 	if (!ret)
-		ret = sysctls_report(SYSCTLS_PROC_ROOT, &plan, &rep, err, errlen);
+		ret = sysctls_report(SYSCTL_PROC_ROOT, &plan, &rep, err, errlen);
 	if (ret)
 		return ret;
 	textbuf_printf(out, "sysctls (role %s):\n", policykeys_role_name(pol.role));

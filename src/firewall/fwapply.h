@@ -7,8 +7,9 @@
  * apply (firewall.h) and sets the role's kernel settings (sysctls.h),
  * recording what they were so that `rampart down` puts them back.
  *
- * Progress goes to stderr as "[#] ..." lines, like `rampart up`'s, unless
- * quiet; errors go to the caller's buffer. */
+ * Progress goes to the caller's struct firewall_ui (firewall.h), which
+ * the CLI prints as "[#] ..." lines like `rampart up`'s; errors go to the
+ * caller's buffer. */
 #ifndef RAMPART_FIREWALL_FWAPPLY_H
 #define RAMPART_FIREWALL_FWAPPLY_H
 
@@ -18,6 +19,7 @@
 #include <stddef.h>
 
 struct conf;
+struct firewall_ui;
 struct textbuf;
 
 enum {
@@ -27,7 +29,9 @@ enum {
 struct fwapply_opts {
 	unsigned confirm_secs;  /* the confirm window; 0: none */
 	bool persist_sysctls;   /* also write /etc/sysctl.d/90-rampart-IF.conf */
-	bool quiet;             /* no progress lines, no prompt */
+	/* Progress lines and the confirm window's prompt (firewall.h);
+	 * NULL: none of either. */
+	const struct firewall_ui *ui;
 };
 
 /* The batch `apply` would apply for conf (read from filename, for
@@ -51,7 +55,9 @@ int fwapply_apply(const char *ifname, const struct conf *conf, const char *filen
 
 /* What `rampart down` does: deletes table inet rampart-IF (closing an
  * open window) and restores the sysctls that apply changed and nobody
- * changed since.  0 or -errno with a message. */
+ * changed since.  Unless quiet, its progress goes to stderr as "[#] ..."
+ * lines (the one exception to the ui above, kept for src/quick's call).
+ * 0 or -errno with a message. */
 int fwapply_remove(const char *ifname, bool quiet, char *err, size_t errlen) warn_unused;
 
 /* For `rampart firewall show`: the role's sysctls for conf, expected

@@ -9,7 +9,7 @@
  * docs/firewall.md explains each rule and the checklist item behind it;
  * tests/golden/policy/ holds the fixtures and their renderings.
  *
- * No I/O: the caller (src/ops/fwapply.c) gathers the facts, and
+ * No I/O: the caller (src/firewall/fwapply.c) gathers the facts, and
  * firewall.c applies the text. */
 #ifndef RAMPART_FIREWALL_NFTPOLICY_H
 #define RAMPART_FIREWALL_NFTPOLICY_H

@@ -1,21 +1,12 @@
-/* Who is asking for a change: a terminal or an SSH session (the
- * contract's condition for a confirm window), and the SSH session's
- * addresses, from SSH_CONNECTION. */
+/* Who is asking for a change: the SSH session's addresses, from
+ * SSH_CONNECTION (whether to open a confirm window at all is the CLI's
+ * question: it knows its terminal). */
 #include "firewall.h"
 
 #include "common/netaddr.h"
 
 #include <netinet/in.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-bool firewall_interactive(void)
-{
-	const char *ssh = getenv("SSH_CONNECTION");
-
-	return isatty(STDIN_FILENO) || (ssh && *ssh);
-}
 
 /* An address as SSH_CONNECTION writes it: zone dropped, v4-mapped made v4. */
 static bool parse_ssh_ip(struct netaddr *out, const char *s, size_t n)

@@ -1,6 +1,6 @@
 /* The kernel network settings of the hardening policy: the plan (pure),
- * then reading, applying, restoring, reporting and persisting it (files
- * under a root directory given by the caller).
+ * then applying, restoring, reporting and persisting it through the
+ * files of sys/sysctl.h, under a root directory given by the caller.
  *
  * How the kernel combines the "all" key of net.ipv4.conf with an
  * interface's own key decides which keys the plan must set
@@ -21,17 +21,14 @@
 #include "sysctls.h"
 
 #include "common/errbuf.h"
-#include "common/fileio.h"
 #include "common/textbuf.h"
+#include "sys/sysctl.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 const char *sysctls_role_name(enum sysctls_role role)
 {
@@ -57,27 +54,12 @@ const char *sysctls_role_name(enum sysctls_role role)
 #define SRC_SOURCE_ROUTE "issue 5: no source routing"
 #define SRC_MARTIANS "issue 5: log martians"
 
-/* An interface name as the kernel takes it (1..15 bytes, no '/', ':' or
- * whitespace, not "." or ".."), and printable ASCII only, since it ends
- * up in keys, reports and a file under /etc. */
-static bool valid_ifname(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (!n || n > SYSCTLS_IFNAME_MAX || !strcmp(s, ".") || !strcmp(s, ".."))
-		return false;
-	for (; *s; s++)
-		if (*s <= ' ' || *s > '~' || *s == '/' || *s == ':')
-			return false;
-	return true;
-}
-
 /* sysctl(8) writes a '.' inside a key component as '/'. */
-static void key_component(char out[SYSCTLS_IFNAME_MAX + 1], const char *ifname)
+static void key_component(char out[SYSCTL_IFNAME_MAX + 1], const char *ifname)
 {
 	size_t i;
 
-	for (i = 0; ifname[i] && i < SYSCTLS_IFNAME_MAX; i++)
+	for (i = 0; ifname[i] && i < SYSCTL_IFNAME_MAX; i++)
 		out[i] = ifname[i] == '.' ? '/' : ifname[i];
 	out[i] = '\0';
 }
@@ -103,7 +85,7 @@ static void add_conf(struct sysctls_plan *p, const char *family, const char *con
 		     size_t n, const char *leaf, const char *value, bool optional,
 		     const char *reason, const char *source)
 {
-	char key[SYSCTLS_KEY_MAX];
+	char key[SYSCTL_KEY_MAX];
 
 	for (size_t i = 0; i < n; i++) {
 		snprintf(key, sizeof(key), "net.%s.conf.%s.%s", family, names[i], leaf);
@@ -111,41 +93,37 @@ static void add_conf(struct sysctls_plan *p, const char *family, const char *con
 	}
 }
 
-int sysctls_plan(const struct sysctls_input *in, struct sysctls_plan *out,
-		 char *err, size_t errlen)
+/* Why the role forwards (NULL: it does not); -EINVAL for an unknown
+ * role or an invalid interface name. */
+static int check_input(const struct sysctls_input *in, const char **fwd_reason, char *err,
+		       size_t errlen)
 {
-	char tun[SYSCTLS_IFNAME_MAX + 1], wan[SYSCTLS_IFNAME_MAX + 1];
-	const char *names[4] = { "all", "default", tun, wan };
 	const char *wan_name = in->wan ? in->wan : "";
-	const char *rpf_value, *rpf_reason, *fwd_reason = NULL;
-	size_t n_names = 3;
 
-	memset(out, 0, sizeof(*out));
+	*fwd_reason = NULL;
 	switch (in->role) {
 	case SYSCTLS_ROLE_HUB:
-		fwd_reason = "a hub relays packets between its peers";
+		*fwd_reason = "a hub relays packets between its peers";
 		break;
 	case SYSCTLS_ROLE_SITE:
-		fwd_reason = "a site gateway routes between the tunnel and its local networks";
+		*fwd_reason = "a site gateway routes between the tunnel and its local networks";
 		break;
 	case SYSCTLS_ROLE_CLIENT:
 		break;
 	default:
 		return errbuf_fail(err, errlen, -EINVAL, "unknown role %d", (int)in->role);
 	}
-	if (!in->ifname || !valid_ifname(in->ifname))
+	if (!in->ifname || !sysctl_valid_ifname(in->ifname))
 		return errbuf_fail(err, errlen, -EINVAL, "invalid tunnel interface name \"%s\"",
 			    in->ifname ? in->ifname : "");
-	if (*wan_name && !valid_ifname(wan_name))
+	if (*wan_name && !sysctl_valid_ifname(wan_name))
 		return errbuf_fail(err, errlen, -EINVAL, "invalid WAN interface name \"%s\"", wan_name);
-	out->role = in->role;
-	snprintf(out->ifname, sizeof(out->ifname), "%s", in->ifname);
-	key_component(tun, in->ifname);
-	if (*wan_name && strcmp(wan_name, in->ifname)) {
-		key_component(wan, wan_name);
-		n_names = 4;
-	}
+	return 0;
+}
 
+static void plan_forwarding(struct sysctls_plan *out, const struct sysctls_input *in,
+			    const char *fwd_reason)
+{
 	/* Forwarding, only where the host routes for the tunnel, and per
 	 * family only if the interface carries that family.  A client's
 	 * forwarding is left as it is, not forced off: the host may route
@@ -159,6 +137,12 @@ int sysctls_plan(const struct sysctls_input *in, struct sysctls_plan *out,
 			add(out, "net.ipv6.conf.all.forwarding", "1", false, fwd_reason,
 			    SRC_FORWARD);
 	}
+}
+
+static void plan_rp_filter(struct sysctls_plan *out, const struct sysctls_input *in,
+			   const char *const *names, size_t n_names)
+{
+	const char *rpf_value, *rpf_reason;
 
 	/* Reverse-path filtering (RFC 3704): strict (1) accepts a packet
 	 * only if the route back to its source leaves through the interface
@@ -201,7 +185,11 @@ int sysctls_plan(const struct sysctls_input *in, struct sysctls_plan *out,
 	}
 	add_conf(out, "ipv4", names, n_names, "rp_filter", rpf_value, false, rpf_reason,
 		 SRC_RPF);
+}
 
+static void plan_redirects(struct sysctls_plan *out, const struct sysctls_input *in,
+			   const char *const *names, size_t n_names)
+{
 	/* ICMP redirects rewrite routes on the word of whoever is on the
 	 * path.  Both are an OR of "all" and the interface on a host that
 	 * does not forward, so the interfaces' own keys are set too.  A hub
@@ -216,7 +204,12 @@ int sysctls_plan(const struct sysctls_input *in, struct sysctls_plan *out,
 	 * host may have IPv6 disabled, and then net.ipv6 does not exist. */
 	add_conf(out, "ipv6", names, n_names, "accept_redirects", "0", !in->ipv6,
 		 "ignore ICMPv6 redirects: they rewrite routes unauthenticated", SRC_REDIRECTS);
+}
 
+/* What "all" settles: source routing, SYN cookies, martians. */
+static void plan_host(struct sysctls_plan *out, const struct sysctls_input *in,
+		      const char *const *names)
+{
 	/* Source routing: an AND (IPv4) or the smaller value (IPv6) of
 	 * "all" and the interface, so "all" settles it.  For IPv6, 0 still
 	 * accepts type 2 routing headers (Mobile IPv6); type 0 is gone from
@@ -234,131 +227,33 @@ int sysctls_plan(const struct sysctls_input *in, struct sysctls_plan *out,
 	 * rate-limits these messages. */
 	add_conf(out, "ipv4", names, 2, "log_martians", "1", false,
 		 "log packets with impossible addresses", SRC_MARTIANS);
-	return 0;
 }
 
-/* A key is dot-separated components, each non-empty; a component turns
- * into a path component with '/' and '.' swapped, which must not be "."
- * or "..". */
-static bool valid_key(const char *key)
-{
-	size_t len = 0;
-	bool only_slashes = true;
-
-	if (!*key || strlen(key) >= SYSCTLS_KEY_MAX)
-		return false;
-	for (const char *s = key;; s++) {
-		if (!*s || *s == '.') {
-			if (!len || (only_slashes && len <= 2))
-				return false;
-			if (!*s)
-				return true;
-			len = 0;
-			only_slashes = true;
-			continue;
-		}
-		if (*s <= ' ' || *s > '~')
-			return false;
-		if (*s != '/')
-			only_slashes = false;
-		len++;
-	}
-}
-
-int sysctls_key_path(char *buf, size_t size, const char *root, const char *key)
-{
-	size_t rlen = strlen(root), klen = strlen(key);
-
-	if (!valid_key(key))
-		return -EINVAL;
-	if (rlen + 1 + klen + 1 > size)
-		return -ENAMETOOLONG;
-	memcpy(buf, root, rlen);
-	buf[rlen] = '/';
-	for (size_t i = 0; i < klen; i++)
-		buf[rlen + 1 + i] = key[i] == '.' ? '/' : key[i] == '/' ? '.' : key[i];
-	buf[rlen + 1 + klen] = '\0';
-	return 0;
-}
-
-/* --- reading and writing ----------------------------------------------------- */
-
-static int path_of(char *buf, size_t size, const char *root, const char *key,
-		   char *err, size_t errlen)
-{
-	int ret = sysctls_key_path(buf, size, root, key);
-
-	if (ret == -EINVAL)
-		return errbuf_fail(err, errlen, ret, "invalid sysctl key \"%s\"", key);
-	if (ret)
-		return errbuf_fail(err, errlen, ret, "%s: path too long under %s", key, root);
-	return 0;
-}
-
-int sysctls_read(const char *root, const char *key, char value[SYSCTLS_VALUE_MAX],
+int sysctls_plan(const struct sysctls_input *in, struct sysctls_plan *out,
 		 char *err, size_t errlen)
 {
-	char path[4096], buf[SYSCTLS_VALUE_MAX + 1];
-	size_t len = 0;
-	int fd, ret;
+	char tun[SYSCTL_IFNAME_MAX + 1], wan[SYSCTL_IFNAME_MAX + 1];
+	const char *names[4] = { "all", "default", tun, wan };
+	const char *wan_name = in->wan ? in->wan : "";
+	const char *fwd_reason;
+	size_t n_names = 3;
+	int ret;
 
-	value[0] = '\0';
-	ret = path_of(path, sizeof(path), root, key, err, errlen);
+	memset(out, 0, sizeof(*out));
+	ret = check_input(in, &fwd_reason, err, errlen);
 	if (ret)
 		return ret;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errbuf_fail(err, errlen, -errno, "%s: %s: %s", key, path, strerror(errno));
-	for (;;) {
-		ssize_t r = read(fd, buf + len, sizeof(buf) - len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			ret = -errno;
-			close(fd);
-			return errbuf_fail(err, errlen, ret, "%s: %s: %s", key, path, strerror(-ret));
-		}
-		if (!r)
-			break;
-		len += (size_t)r;
-		if (len == sizeof(buf))
-			break;
+	out->role = in->role;
+	snprintf(out->ifname, sizeof(out->ifname), "%s", in->ifname);
+	key_component(tun, in->ifname);
+	if (*wan_name && strcmp(wan_name, in->ifname)) {
+		key_component(wan, wan_name);
+		n_names = 4;
 	}
-	close(fd);
-	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' ' || buf[len - 1] == '\t'))
-		len--;
-	if (len >= SYSCTLS_VALUE_MAX)
-		return errbuf_fail(err, errlen, -EOVERFLOW, "%s: %s: value longer than %d bytes", key,
-			    path, SYSCTLS_VALUE_MAX - 1);
-	memcpy(value, buf, len);
-	value[len] = '\0';
-	return 0;
-}
-
-int sysctls_write(const char *root, const char *key, const char *value,
-		  char *err, size_t errlen)
-{
-	char path[4096], line[SYSCTLS_VALUE_MAX + 1];
-	int fd, ret;
-
-	ret = path_of(path, sizeof(path), root, key, err, errlen);
-	if (ret)
-		return ret;
-	if (snprintf(line, sizeof(line), "%s\n", value) >= (int)sizeof(line))
-		return errbuf_fail(err, errlen, -EOVERFLOW, "%s: value too long", key);
-	/* No O_CREAT: a key that does not exist is an error, as in
-	 * /proc/sys.  O_TRUNC is what a shell's "echo 1 >" does; /proc/sys
-	 * takes it, and a plain file in the tests needs it. */
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return errbuf_fail(err, errlen, -errno, "%s: %s: %s", key, path, strerror(errno));
-	ret = fileio_write_all(fd, line, strlen(line));
-	if (close(fd) && !ret)
-		ret = -errno;
-	if (ret)
-		return errbuf_fail(err, errlen, ret, "%s: writing %s to %s: %s", key, value, path,
-			    strerror(-ret));
+	plan_forwarding(out, in, fwd_reason);
+	plan_rp_filter(out, in, names, n_names);
+	plan_redirects(out, in, names, n_names);
+	plan_host(out, in, names);
 	return 0;
 }
 
@@ -374,19 +269,19 @@ int sysctls_write(const char *root, const char *key, const char *value,
 static int write_key(const char *root, const char *key, const char *value,
 		     char *err, size_t errlen)
 {
-	char before[SYSCTLS_VALUE_MAX], after[SYSCTLS_VALUE_MAX];
+	char before[SYSCTL_VALUE_MAX], after[SYSCTL_VALUE_MAX];
 	bool keep;
 	int ret;
 
 	keep = !strcmp(key, KEY_IP_FORWARD) &&
-	       !sysctls_read(root, KEY_ALL_ACCEPT_REDIRECTS, before, NULL, 0);
-	ret = sysctls_write(root, key, value, err, errlen);
+	       !sysctl_read(root, KEY_ALL_ACCEPT_REDIRECTS, before, NULL, 0);
+	ret = sysctl_write(root, key, value, err, errlen);
 	if (ret || !keep)
 		return ret;
-	if (sysctls_read(root, KEY_ALL_ACCEPT_REDIRECTS, after, err, errlen) ||
+	if (sysctl_read(root, KEY_ALL_ACCEPT_REDIRECTS, after, err, errlen) ||
 	    !strcmp(before, after))
 		return 0;
-	return sysctls_write(root, KEY_ALL_ACCEPT_REDIRECTS, before, err, errlen);
+	return sysctl_write(root, KEY_ALL_ACCEPT_REDIRECTS, before, err, errlen);
 }
 
 /* --- apply and restore ------------------------------------------------------- */
@@ -399,7 +294,7 @@ static int undo_changes(const char *root, struct sysctls_applied *done,
 int sysctls_apply(const char *root, const struct sysctls_plan *plan,
 		  struct sysctls_applied *done, char *err, size_t errlen)
 {
-	char cur[SYSCTLS_VALUE_MAX];
+	char cur[SYSCTL_VALUE_MAX];
 	int ret = 0;
 
 	memset(done, 0, sizeof(*done));
@@ -407,7 +302,7 @@ int sysctls_apply(const char *root, const struct sysctls_plan *plan,
 		const struct sysctls_setting *s = &plan->s[i];
 		struct sysctls_change *c;
 
-		ret = sysctls_read(root, s->key, cur, err, errlen);
+		ret = sysctl_read(root, s->key, cur, err, errlen);
 		if (ret == -ENOENT && s->optional) {
 			ret = 0;
 			continue;
@@ -426,7 +321,7 @@ int sysctls_apply(const char *root, const struct sysctls_plan *plan,
 		c->undo = SYSCTLS_UNDO_NONE;
 		ret = write_key(root, s->key, s->value, err, errlen);
 		if (ret) {
-			if (sysctls_read(root, s->key, cur, NULL, 0) || strcmp(cur, s->value))
+			if (sysctl_read(root, s->key, cur, NULL, 0) || strcmp(cur, s->value))
 				done->n--; /* not written: nothing to undo */
 			goto undo;
 		}
@@ -451,7 +346,7 @@ int sysctls_restore(const char *root, struct sysctls_applied *done,
 static int undo_changes(const char *root, struct sysctls_applied *done,
 			char *err, size_t errlen)
 {
-	char cur[SYSCTLS_VALUE_MAX];
+	char cur[SYSCTL_VALUE_MAX];
 	int first = 0;
 
 	for (size_t i = done->n; i-- > 0;) {
@@ -460,7 +355,7 @@ static int undo_changes(const char *root, struct sysctls_applied *done,
 
 		if (c->undo != SYSCTLS_UNDO_NONE && c->undo != SYSCTLS_UNDO_FAILED)
 			continue; /* taken back by an earlier call */
-		ret = sysctls_read(root, c->key, cur, first ? NULL : err, errlen);
+		ret = sysctl_read(root, c->key, cur, first ? NULL : err, errlen);
 		if (ret == -ENOENT) {
 			c->undo = SYSCTLS_UNDO_GONE;
 			continue;
@@ -496,7 +391,7 @@ void sysctls_applied_format(struct textbuf *t, const struct sysctls_applied *don
 
 static bool valid_value(const char *s, size_t len)
 {
-	if (!len || len >= SYSCTLS_VALUE_MAX)
+	if (!len || len >= SYSCTL_VALUE_MAX)
 		return false;
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)s[i] < ' ' || s[i] == 0x7f)
@@ -538,7 +433,7 @@ int sysctls_applied_parse(const char *buf, size_t len, struct sysctls_applied *o
 			return errbuf_fail(err, errlen, -EINVAL, "line %u: key too long", line);
 		memcpy(c->key, f[0], flen[0]);
 		c->key[flen[0]] = '\0';
-		if (!valid_key(c->key))
+		if (!sysctl_valid_key(c->key))
 			return errbuf_fail(err, errlen, -EINVAL, "line %u: invalid key \"%s\"", line,
 				    c->key);
 		if (!valid_value(f[1], flen[1]) || !valid_value(f[2], flen[2]))
@@ -581,7 +476,7 @@ int sysctls_report(const char *root, const struct sysctls_plan *plan,
 		int ret;
 
 		c->setting = &plan->s[i];
-		ret = sysctls_read(root, c->setting->key, c->actual, err, errlen);
+		ret = sysctl_read(root, c->setting->key, c->actual, err, errlen);
 		if (ret == -ENOENT)
 			c->status = c->setting->optional ? SYSCTLS_ABSENT : SYSCTLS_MISSING;
 		else if (ret)
@@ -610,7 +505,7 @@ bool sysctls_report_ok(const struct sysctls_report *r)
 static bool tunnel_key(const struct sysctls_plan *plan, const char *key)
 {
 	static const char *const prefixes[] = { "net.ipv4.conf.", "net.ipv6.conf." };
-	char comp[SYSCTLS_IFNAME_MAX + 1];
+	char comp[SYSCTL_IFNAME_MAX + 1];
 	size_t n;
 
 	key_component(comp, plan->ifname);
@@ -660,61 +555,26 @@ int sysctls_render(struct textbuf *t, const struct sysctls_plan *plan)
 	return t->err;
 }
 
-int sysctls_persist_path(char *buf, size_t size, const char *dir, const char *ifname)
-{
-	int n = snprintf(buf, size, "%s/90-rampart-%s.conf", dir, ifname);
-
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
 int sysctls_persist(const char *dir, const struct sysctls_plan *plan,
 		    char *err, size_t errlen)
 {
 	char path[4096];
 	struct textbuf t = { 0 };
-	int dfd, ret;
+	int ret;
 
-	if (!valid_ifname(plan->ifname))
+	if (!sysctl_valid_ifname(plan->ifname))
 		return errbuf_fail(err, errlen, -EINVAL, "invalid interface name \"%s\"", plan->ifname);
-	if (sysctls_persist_path(path, sizeof(path), dir, plan->ifname))
+	if (sysctl_persist_path(path, sizeof(path), dir, plan->ifname))
 		return errbuf_fail(err, errlen, -ENAMETOOLONG, "%s: path too long", dir);
 
 	ret = sysctls_render(&t, plan);
-	if (ret == -EINVAL) {
-		textbuf_wipe(&t);
-		return errbuf_fail(err, errlen, ret,
-			    "%s: the interface name \"%s\" has a '=', which a sysctl.d file "
-			    "cannot hold", path, plan->ifname);
-	}
-	if (ret) {
-		textbuf_wipe(&t);
-		return errbuf_fail(err, errlen, ret, "%s: %s", path, strerror(-ret));
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
-		ret = errbuf_fail(err, errlen, -errno, "%s: creating a temporary file: %s", dir,
-				  strerror(errno));
-	} else {
-		/* The temporary name does not end in .conf: never read as a
-		 * settings file if we die before the rename. */
-		ret = fileio_write_atomic(dfd, strrchr(path, '/') + 1, t.buf, t.len, 0644);
-		if (ret)
-			errbuf_fail(err, errlen, ret, "%s: %s", path, strerror(-ret));
-		close(dfd);
-	}
+	if (ret == -EINVAL)
+		errbuf_fail(err, errlen, ret, "%s: the interface name \"%s\" has a '=', which a "
+			    "sysctl.d file cannot hold", path, plan->ifname);
+	else if (ret)
+		errbuf_fail(err, errlen, ret, "%s: %s", path, strerror(-ret));
+	else
+		ret = sysctl_persist(dir, plan->ifname, t.buf, t.len, err, errlen);
 	textbuf_wipe(&t);
 	return ret;
-}
-
-int sysctls_unpersist(const char *dir, const char *ifname, char *err, size_t errlen)
-{
-	char path[4096];
-
-	if (!valid_ifname(ifname))
-		return errbuf_fail(err, errlen, -EINVAL, "invalid interface name \"%s\"", ifname);
-	if (sysctls_persist_path(path, sizeof(path), dir, ifname))
-		return errbuf_fail(err, errlen, -ENAMETOOLONG, "%s: path too long", dir);
-	if (unlink(path) && errno != ENOENT)
-		return errbuf_fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
-	return 0;
 }

@@ -4,12 +4,12 @@
  *
  * Two halves.  sysctls_plan() and sysctls_render() are pure: from the
  * role and a few facts about the interface they decide which keys get
- * which values, and why.  The rest touches files, under a root directory
- * that the caller passes ("/proc/sys", SYSCTLS_PROC_ROOT, in production;
- * a temporary tree in the tests): read the current values, apply a plan
- * recording what was there before, restore exactly what was changed,
- * report expected against actual, and persist a plan to
- * /etc/sysctl.d/90-rampart-IFNAME.conf when asked.
+ * which values, and why.  The rest acts on the plan through the files of
+ * sys/sysctl.h, under a root directory that the caller passes
+ * ("/proc/sys", SYSCTL_PROC_ROOT, in production; a temporary tree in the
+ * tests): apply a plan recording what was there before, restore exactly
+ * what was changed, report expected against actual, and persist a plan
+ * to /etc/sysctl.d/90-rampart-IFNAME.conf when asked.
  *
  * Every key here exists once per network namespace, so a tunnel in a
  * namespace hardens that namespace only.  Functions return 0 or -errno
@@ -19,23 +19,16 @@
 #define RAMPART_FIREWALL_SYSCTLS_H
 
 #include "common/compiler.h"
+#include "sys/sysctl.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 
 struct textbuf;
 
-#define SYSCTLS_PROC_ROOT "/proc/sys"
-#define SYSCTLS_CONF_DIR "/etc/sysctl.d"
-
 enum {
-	/* "net.ipv6.conf." + 15-byte interface + ".accept_source_route" */
-	SYSCTLS_KEY_MAX = 64,
-	/* Longer values are refused when read; ours are single digits. */
-	SYSCTLS_VALUE_MAX = 64,
 	/* 25 settings at most today (see sysctls.c). */
 	SYSCTLS_PLAN_MAX = 32,
-	SYSCTLS_IFNAME_MAX = 15, /* IFNAMSIZ - 1 */
 	SYSCTLS_ERROR_STRLEN = 512,
 };
 
@@ -67,8 +60,8 @@ struct sysctls_setting {
 	/* sysctl(8)'s spelling: components separated by '.', a '.' inside
 	 * an interface name written as '/' (net.ipv4.conf.eth0/100.rp_filter
 	 * is /proc/sys/net/ipv4/conf/eth0.100/rp_filter). */
-	char key[SYSCTLS_KEY_MAX];
-	char value[SYSCTLS_VALUE_MAX];
+	char key[SYSCTL_KEY_MAX];
+	char value[SYSCTL_VALUE_MAX];
 	/* The key may be absent without that being an error: IPv6 keys when
 	 * the interface carries no IPv6 (the host may run without IPv6). */
 	bool optional;
@@ -78,7 +71,7 @@ struct sysctls_setting {
 
 struct sysctls_plan {
 	enum sysctls_role role;
-	char ifname[SYSCTLS_IFNAME_MAX + 1];
+	char ifname[SYSCTL_IFNAME_MAX + 1];
 	size_t n;
 	struct sysctls_setting s[SYSCTLS_PLAN_MAX]; /* in the order applied */
 };
@@ -89,22 +82,7 @@ struct sysctls_plan {
 int sysctls_plan(const struct sysctls_input *in, struct sysctls_plan *out,
 		 char *err, size_t errlen) warn_unused;
 
-/* The path of key under root: dots become slashes and slashes dots.
- * 0, -EINVAL for a key that is not a plain dotted name (an empty
- * component, or one that would be "." or ".." as a path component: a key
- * never leaves root), -ENAMETOOLONG. */
-int sysctls_key_path(char *buf, size_t size, const char *root, const char *key) warn_unused;
-
-/* --- reading and applying (side effects) ------------------------------------ */
-
-/* The value of key under root, trailing whitespace removed.  0, -ENOENT
- * if the key does not exist, -EOVERFLOW if the value does not fit in
- * SYSCTLS_VALUE_MAX, or another -errno. */
-int sysctls_read(const char *root, const char *key, char value[SYSCTLS_VALUE_MAX],
-		 char *err, size_t errlen) warn_unused;
-/* Writes value (and a newline) to key under root; the key must exist. */
-int sysctls_write(const char *root, const char *key, const char *value,
-		  char *err, size_t errlen) warn_unused;
+/* --- applying (side effects) ------------------------------------------------ */
 
 /* What became of a change when it was taken back. */
 enum sysctls_undo {
@@ -117,9 +95,9 @@ enum sysctls_undo {
 
 /* One value that apply changed. */
 struct sysctls_change {
-	char key[SYSCTLS_KEY_MAX];
-	char prev[SYSCTLS_VALUE_MAX]; /* before apply */
-	char set[SYSCTLS_VALUE_MAX];  /* what apply wrote */
+	char key[SYSCTL_KEY_MAX];
+	char prev[SYSCTL_VALUE_MAX]; /* before apply */
+	char set[SYSCTL_VALUE_MAX];  /* what apply wrote */
 	enum sysctls_undo undo;
 };
 
@@ -174,7 +152,7 @@ const char *sysctls_status_name(enum sysctls_status status);
 
 struct sysctls_check {
 	const struct sysctls_setting *setting; /* in the plan given */
-	char actual[SYSCTLS_VALUE_MAX];        /* "" when the key does not exist */
+	char actual[SYSCTL_VALUE_MAX];        /* "" when the key does not exist */
 	enum sysctls_status status;
 };
 
@@ -202,17 +180,9 @@ bool sysctls_report_ok(const struct sysctls_report *r) warn_unused;
  * recorded in t->err. */
 int sysctls_render(struct textbuf *t, const struct sysctls_plan *plan) warn_unused;
 
-/* dir/90-rampart-IFNAME.conf.  0 or -ENAMETOOLONG. */
-int sysctls_persist_path(char *buf, size_t size, const char *dir,
-			 const char *ifname) warn_unused;
-
 /* Writes sysctls_render()'s text to dir/90-rampart-IFNAME.conf
- * atomically: a temporary file in dir, mode 0644, synced, renamed over
- * the old file, and the directory synced. */
+ * (sysctl_persist; sysctl_unpersist removes it). */
 int sysctls_persist(const char *dir, const struct sysctls_plan *plan,
 		    char *err, size_t errlen) warn_unused;
-/* Removes that file; a file that does not exist is not an error. */
-int sysctls_unpersist(const char *dir, const char *ifname,
-		      char *err, size_t errlen) warn_unused;
 
 #endif

@@ -1,5 +1,5 @@
-/* The kernel settings of the hardening policy (src/ops/sysctls.c): the
- * plan of each role as an exact list, key paths, and apply, restore,
+/* The kernel settings of the hardening policy (src/firewall/sysctls.c):
+ * the plan of each role as an exact list, and apply, restore,
  * report and persist against a fake /proc/sys tree in a temporary
  * directory (a missing key, a read-only key, a value changed behind our
  * back, an interface deleted before the restore), the record's text, the
@@ -43,7 +43,7 @@ static struct sysctls_plan make_plan(enum sysctls_role role, bool v4, bool v6, b
  * optional key. */
 static void check_plan(const struct sysctls_plan *p, const char *const *want, size_t n)
 {
-	char got[SYSCTLS_KEY_MAX + SYSCTLS_VALUE_MAX + 4];
+	char got[SYSCTL_KEY_MAX + SYSCTL_VALUE_MAX + 4];
 
 	CHECK_MSG(p->n == n, "plan has %zu settings, want %zu", p->n, n);
 	for (size_t i = 0; i < p->n && i < n; i++) {
@@ -288,26 +288,6 @@ static void test_plan_errors(void)
 	CHECK_STR(sysctls_role_name(SYSCTLS_ROLE_CLIENT), "client");
 }
 
-static void test_key_path(void)
-{
-	char buf[128];
-
-	CHECK(sysctls_key_path(buf, sizeof(buf), "/proc/sys", "net.ipv4.ip_forward") == 0);
-	CHECK_STR(buf, "/proc/sys/net/ipv4/ip_forward");
-	CHECK(sysctls_key_path(buf, sizeof(buf), "/t", "net.ipv4.conf.eth0/100.rp_filter") == 0);
-	CHECK_STR(buf, "/t/net/ipv4/conf/eth0.100/rp_filter");
-	/* Nothing that could leave the root. */
-	static const char *const bad[] = {
-		"", ".", "net..ipv4", "net.", ".net", "net./.x", "net.//.x", "net.ipv4 x",
-		"net.\n.x",
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
-		CHECK_MSG(sysctls_key_path(buf, sizeof(buf), "/t", bad[i]) == -EINVAL, "%zu", i);
-	CHECK(sysctls_key_path(buf, sizeof(buf), "/t", "net.///.x") == 0);
-	CHECK_STR(buf, "/t/net/.../x");
-	CHECK(sysctls_key_path(buf, 16, "/proc/sys", "net.ipv4.ip_forward") == -ENAMETOOLONG);
-}
-
 /* --- a fake /proc/sys ------------------------------------------------------------- */
 
 static char root[256];
@@ -344,7 +324,7 @@ static void put(const char *key, const char *value)
 	char path[512];
 	FILE *f;
 
-	CHECK(sysctls_key_path(path, sizeof(path), root, key) == 0);
+	CHECK(sysctl_key_path(path, sizeof(path), root, key) == 0);
 	mkdirs(path);
 	f = fopen(path, "w");
 	CHECK_MSG(f != NULL, "%s: %s", path, strerror(errno));
@@ -358,14 +338,14 @@ static void unput(const char *key)
 {
 	char path[512];
 
-	CHECK(sysctls_key_path(path, sizeof(path), root, key) == 0);
+	CHECK(sysctl_key_path(path, sizeof(path), root, key) == 0);
 	CHECK_MSG(unlink(path) == 0, "%s: %s", path, strerror(errno));
 }
 
 static const char *get(const char *key)
 {
-	static char value[SYSCTLS_VALUE_MAX];
-	int ret = sysctls_read(root, key, value, errbuf, sizeof(errbuf));
+	static char value[SYSCTL_VALUE_MAX];
+	int ret = sysctl_read(root, key, value, errbuf, sizeof(errbuf));
 
 	return ret == -ENOENT ? "(none)" : ret ? "(error)" : value;
 }
@@ -404,7 +384,7 @@ static const char *const initial[] = {
 
 static void tree_create(void)
 {
-	char kv[SYSCTLS_KEY_MAX + SYSCTLS_VALUE_MAX];
+	char kv[SYSCTL_KEY_MAX + SYSCTL_VALUE_MAX];
 	const char *tmpdir = getenv("TMPDIR");
 
 	snprintf(root, sizeof(root), "%s/rampart-sysctls.XXXXXX", tmpdir ? tmpdir : "/tmp");
@@ -427,7 +407,7 @@ static void tree_create(void)
  * listed in except ("key=value" lines that hold instead). */
 static void check_tree(const char *const *except, size_t n_except)
 {
-	char kv[SYSCTLS_KEY_MAX + SYSCTLS_VALUE_MAX];
+	char kv[SYSCTL_KEY_MAX + SYSCTL_VALUE_MAX];
 
 	for (size_t i = 0; i < ARRAY_SIZE(initial); i++) {
 		const char *want = initial[i];
@@ -440,45 +420,6 @@ static void check_tree(const char *const *except, size_t n_except)
 			 get(strndupa(initial[i], klen)));
 		CHECK_STR(kv, want);
 	}
-}
-
-static void test_read_write(void)
-{
-	char value[SYSCTLS_VALUE_MAX];
-	char path[512];
-	FILE *f;
-
-	tree_create();
-	CHECK(sysctls_read(root, "net.ipv4.ip_forward", value, errbuf, sizeof(errbuf)) == 0);
-	CHECK_STR(value, "0");
-	CHECK(sysctls_write(root, "net.ipv4.ip_forward", "1", errbuf, sizeof(errbuf)) == 0);
-	CHECK(sysctls_read(root, "net.ipv4.ip_forward", value, errbuf, sizeof(errbuf)) == 0);
-	CHECK_STR(value, "1");
-
-	/* Missing: the message names the key and the path. */
-	CHECK(sysctls_read(root, "net.ipv4.nothing", value, errbuf, sizeof(errbuf)) == -ENOENT);
-	CHECK(strstr(errbuf, "net.ipv4.nothing: ") == errbuf);
-	CHECK(strstr(errbuf, "/net/ipv4/nothing: No such file or directory") != NULL);
-	CHECK(sysctls_write(root, "net.ipv4.nothing", "1", errbuf, sizeof(errbuf)) == -ENOENT);
-	CHECK(sysctls_read(root, "net.ipv4.nothing", value, errbuf, sizeof(errbuf)) == -ENOENT);
-
-	/* Multi-field values keep their inner tabs; too long is refused. */
-	put("net.ipv4.tcp_rmem", "4096\t131072\t6291456");
-	CHECK(sysctls_read(root, "net.ipv4.tcp_rmem", value, errbuf, sizeof(errbuf)) == 0);
-	CHECK_STR(value, "4096\t131072\t6291456");
-	CHECK(sysctls_key_path(path, sizeof(path), root, "net.ipv4.long") == 0);
-	f = fopen(path, "w");
-	if (f) {
-		for (int i = 0; i < SYSCTLS_VALUE_MAX; i++)
-			fputc('x', f);
-		fputc('\n', f);
-		fclose(f);
-	}
-	CHECK(sysctls_read(root, "net.ipv4.long", value, errbuf, sizeof(errbuf)) == -EOVERFLOW);
-	CHECK(strstr(errbuf, "net.ipv4.long: ") == errbuf);
-	CHECK(sysctls_read(root, "net..x", value, errbuf, sizeof(errbuf)) == -EINVAL);
-	CHECK_STR(errbuf, "invalid sysctl key \"net..x\"");
-	tree_remove();
 }
 
 /* Apply a hub's plan, then take it back after someone changed one value
@@ -564,9 +505,9 @@ static void test_apply_restore(void)
 
 	/* Meanwhile: someone makes rp_filter loose, the tunnel goes away. */
 	put("net.ipv4.conf.all.rp_filter", "2");
-	CHECK(sysctls_key_path(path, sizeof(path), root, "net.ipv4.conf.wg0") == 0);
+	CHECK(sysctl_key_path(path, sizeof(path), root, "net.ipv4.conf.wg0") == 0);
 	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	CHECK(sysctls_key_path(path, sizeof(path), root, "net.ipv6.conf.wg0") == 0);
+	CHECK(sysctl_key_path(path, sizeof(path), root, "net.ipv6.conf.wg0") == 0);
 	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 
 	CHECK(sysctls_restore(root, &done, errbuf, sizeof(errbuf)) == 0);
@@ -632,7 +573,7 @@ static void test_apply_read_only_key(void)
 	int ret;
 
 	tree_create();
-	CHECK(sysctls_key_path(path, sizeof(path), root, "net.ipv4.conf.eth0.send_redirects") == 0);
+	CHECK(sysctl_key_path(path, sizeof(path), root, "net.ipv4.conf.eth0.send_redirects") == 0);
 	CHECK(unlink(path) == 0);
 	CHECK(symlink("/proc/sys/kernel/osrelease", path) == 0);
 	ret = sysctls_apply(root, &p, &done, errbuf, sizeof(errbuf));
@@ -640,7 +581,7 @@ static void test_apply_read_only_key(void)
 	CHECK_MSG(strstr(errbuf, "net.ipv4.conf.eth0.send_redirects: ") == errbuf, "%s", errbuf);
 	{
 		/* Everything else as before. */
-		char want[SYSCTLS_KEY_MAX + SYSCTLS_VALUE_MAX];
+		char want[SYSCTL_KEY_MAX + SYSCTL_VALUE_MAX];
 		const char *except[] = { want };
 
 		snprintf(want, sizeof(want), "net.ipv4.conf.eth0.send_redirects=%s",
@@ -662,7 +603,7 @@ static void test_apply_without_ipv6(void)
 	char path[512];
 
 	tree_create();
-	CHECK(sysctls_key_path(path, sizeof(path), root, "net.ipv6") == 0);
+	CHECK(sysctl_key_path(path, sizeof(path), root, "net.ipv6") == 0);
 	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	CHECK(sysctls_apply(root, &p, &done, errbuf, sizeof(errbuf)) == 0);
 	CHECK_STR(errbuf, "");
@@ -860,10 +801,10 @@ static void test_persist(void)
 	tree_create();
 	snprintf(dir, sizeof(dir), "%s/sysctl.d", root);
 	CHECK(mkdir(dir, 0755) == 0);
-	CHECK(sysctls_persist_path(path, sizeof(path), dir, "wg0") == 0);
+	CHECK(sysctl_persist_path(path, sizeof(path), dir, "wg0") == 0);
 	CHECK(!strcmp(path + strlen(dir), "/90-rampart-wg0.conf"));
-	CHECK(sysctls_persist_path(path, 8, dir, "wg0") == -ENAMETOOLONG);
-	CHECK(sysctls_persist_path(path, sizeof(path), dir, "wg0") == 0);
+	CHECK(sysctl_persist_path(path, 8, dir, "wg0") == -ENAMETOOLONG);
+	CHECK(sysctl_persist_path(path, sizeof(path), dir, "wg0") == 0);
 
 	/* An older file is replaced whole; the umask does not matter. */
 	f = fopen(path, "w");
@@ -910,10 +851,10 @@ static void test_persist(void)
 	CHECK(sysctls_persist(path, &p, errbuf, sizeof(errbuf)) == -ENOENT);
 	CHECK(strstr(errbuf, "/nothing: creating a temporary file: ") != NULL);
 
-	CHECK(sysctls_unpersist(dir, "wg0", errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctl_unpersist(dir, "wg0", errbuf, sizeof(errbuf)) == 0);
 	CHECK(stat(old, &st) == -1 && errno == ENOENT);
-	CHECK(sysctls_unpersist(dir, "wg0", errbuf, sizeof(errbuf)) == 0);
-	CHECK(sysctls_unpersist(dir, "../x", errbuf, sizeof(errbuf)) == -EINVAL);
+	CHECK(sysctl_unpersist(dir, "wg0", errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctl_unpersist(dir, "../x", errbuf, sizeof(errbuf)) == -EINVAL);
 	tree_remove();
 }
 
@@ -929,21 +870,21 @@ static void netns_child(void)
 	struct sysctls_plan site = make_plan(SYSCTLS_ROLE_SITE, true, true, true, "lo", "");
 	struct sysctls_applied done;
 	struct sysctls_report before, r;
-	const char *proc = SYSCTLS_PROC_ROOT;
-	char v[SYSCTLS_VALUE_MAX];
+	const char *proc = SYSCTL_PROC_ROOT;
+	char v[SYSCTL_VALUE_MAX];
 
 	/* The kernel's side effect, without us in between. */
-	CHECK(sysctls_write(proc, "net.ipv4.conf.all.accept_redirects", "0", errbuf,
+	CHECK(sysctl_write(proc, "net.ipv4.conf.all.accept_redirects", "0", errbuf,
 			    sizeof(errbuf)) == 0);
-	CHECK(sysctls_write(proc, "net.ipv4.ip_forward", "0", errbuf, sizeof(errbuf)) == 0);
-	CHECK(sysctls_write(proc, "net.ipv4.ip_forward", "1", errbuf, sizeof(errbuf)) == 0);
-	CHECK(sysctls_write(proc, "net.ipv4.ip_forward", "0", errbuf, sizeof(errbuf)) == 0);
-	CHECK(sysctls_read(proc, "net.ipv4.conf.all.accept_redirects", v, errbuf,
+	CHECK(sysctl_write(proc, "net.ipv4.ip_forward", "0", errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctl_write(proc, "net.ipv4.ip_forward", "1", errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctl_write(proc, "net.ipv4.ip_forward", "0", errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctl_read(proc, "net.ipv4.conf.all.accept_redirects", v, errbuf,
 			   sizeof(errbuf)) == 0);
 	CHECK_STR(v, "1");
 
 	/* Now through apply and restore. */
-	CHECK(sysctls_write(proc, "net.ipv4.conf.all.accept_redirects", "0", errbuf,
+	CHECK(sysctl_write(proc, "net.ipv4.conf.all.accept_redirects", "0", errbuf,
 			    sizeof(errbuf)) == 0);
 	CHECK(sysctls_report(proc, &p, &before, errbuf, sizeof(errbuf)) == 0);
 	for (size_t i = 0; i < before.n; i++)
@@ -960,7 +901,7 @@ static void netns_child(void)
 	CHECK(sysctls_report(proc, &p, &r, errbuf, sizeof(errbuf)) == 0);
 	for (size_t i = 0; i < r.n; i++)
 		CHECK_STR(r.c[i].actual, before.c[i].actual);
-	CHECK(sysctls_read(proc, "net.ipv4.conf.all.accept_redirects", v, errbuf,
+	CHECK(sysctl_read(proc, "net.ipv4.conf.all.accept_redirects", v, errbuf,
 			   sizeof(errbuf)) == 0);
 	CHECK_STR(v, "0");
 
@@ -1004,8 +945,6 @@ static const struct harness_case cases[] = {
 	{ "plan_client_full_tunnel", test_plan_client_full_tunnel },
 	{ "plan_site", test_plan_site },
 	{ "plan_errors", test_plan_errors },
-	{ "key_path", test_key_path },
-	{ "read_write", test_read_write },
 	{ "apply_restore", test_apply_restore },
 	{ "apply_missing_key", test_apply_missing_key },
 	{ "apply_read_only_key", test_apply_read_only_key },

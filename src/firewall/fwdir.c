@@ -1,0 +1,344 @@
+/* The safe apply's state files (firewall.h says what each one is): the
+ * directory FIREWALL_STATE_DIR/IF.fw and its lock, the pending record of
+ * an open confirm window, and the outcome of the last window. */
+#include "fwdir.h"
+
+#include "common/errbuf.h"
+#include "common/fileio.h"
+#include "common/textbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FW_PENDING_MAGIC "rampart-firewall-pending 1"
+#define FW_RESTORE_MARK "restore:\n"
+
+/* CLOCK_BOOTTIME: keeps counting while the machine is suspended, so a
+ * window does not stretch over a suspend. */
+uint64_t fwdir_boottime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+/* --- state files ------------------------------------------------------------ */
+
+
+void fwdir_init(struct fwdir *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->dirfd = d->lockfd = -1;
+}
+
+void fwdir_close(struct fwdir *d)
+{
+	if (d->lockfd >= 0)
+		close(d->lockfd);
+	if (d->dirfd >= 0)
+		close(d->dirfd);
+	d->lockfd = d->dirfd = -1;
+}
+
+/* A state directory: ours and writable by no one else (group and other
+ * may not even read ours: mask 077; /run/rampart, shared with up/down,
+ * is held to up/down's rule: 022). */
+static int check_dir(int fd, const char *path, mode_t mask, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return errbuf_fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & mask))
+		return errbuf_fail(err, errlen, -EPERM,
+			    "%s must be a directory of uid %u that no one else can write; refusing "
+			    "to trust it", path, (unsigned)geteuid());
+	return 0;
+}
+
+/* Opens FIREWALL_STATE_DIR/IF.fw, creating it (0700) if create; -ENOENT
+ * (err untouched) if it is not there and !create. */
+int fwdir_open(struct fwdir *d, const char *ifname, bool create, char *err,
+		      size_t errlen)
+{
+	char name[CONF_IFNAME_MAX + 8];
+	int top, ret;
+
+	fwdir_init(d);
+	if (firewall_table_name(d->table, ifname))
+		return errbuf_fail(err, errlen, -EINVAL, "\"%s\" is not an interface name Rampart can "
+			    "make a firewall table for", ifname);
+	snprintf(d->ifname, sizeof(d->ifname), "%s", ifname);
+	snprintf(name, sizeof(name), "%s.fw", ifname);
+	snprintf(d->path, sizeof(d->path), FIREWALL_STATE_DIR "/%s", name);
+
+	if (create && mkdir(FIREWALL_STATE_DIR, 0700) < 0 && errno != EEXIST)
+		return errbuf_fail(err, errlen, -errno, "cannot create %s: %s", FIREWALL_STATE_DIR,
+			    strerror(errno));
+	top = open(FIREWALL_STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (top < 0 && errno == ENOENT && !create)
+		return -ENOENT;
+	if (top < 0)
+		return errbuf_fail(err, errlen, -errno, "%s: %s", FIREWALL_STATE_DIR, strerror(errno));
+	ret = check_dir(top, FIREWALL_STATE_DIR, 022, err, errlen);
+	if (ret)
+		goto out;
+	if (create && mkdirat(top, name, 0700) < 0 && errno != EEXIST) {
+		ret = errbuf_fail(err, errlen, -errno, "cannot create %s: %s", d->path, strerror(errno));
+		goto out;
+	}
+	d->dirfd = openat(top, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (d->dirfd < 0) {
+		ret = errno == ENOENT && !create ? -ENOENT :
+		      errbuf_fail(err, errlen, -errno, "%s: %s", d->path, strerror(errno));
+		goto out;
+	}
+	/* mkdir's mode went through the umask: make it exactly 0700. */
+	if (create)
+		fchmod(d->dirfd, 0700);
+	ret = check_dir(d->dirfd, d->path, 077, err, errlen);
+	if (ret)
+		fwdir_close(d);
+out:
+	close(top);
+	return ret;
+}
+
+/* Every change under one flock.  Only firewall_forget (rampart down)
+ * removes the lock file, with the directory, while holding it; a locker
+ * that was waiting then holds a lock nobody else will see, so it checks
+ * that the file it locked is still the one at the path: -ESTALE if not
+ * (open the directory again). */
+int fwdir_lock(struct fwdir *d, char *err, size_t errlen)
+{
+	struct stat a, b;
+
+	d->lockfd = openat(d->dirfd, FW_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (d->lockfd < 0 && errno == ENOENT)
+		goto stale; /* the directory itself is gone */
+	if (d->lockfd < 0)
+		return errbuf_fail(err, errlen, -errno, "%s/" FW_LOCK ": %s", d->path, strerror(errno));
+	while (flock(d->lockfd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			int e = errno;
+
+			close(d->lockfd);
+			d->lockfd = -1;
+			return errbuf_fail(err, errlen, -e, "cannot lock %s/" FW_LOCK ": %s", d->path,
+				    strerror(e));
+		}
+	}
+	if (!fstat(d->lockfd, &a) && !fstatat(d->dirfd, FW_LOCK, &b, AT_SYMLINK_NOFOLLOW) &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return 0;
+	close(d->lockfd);
+	d->lockfd = -1;
+stale:
+	return errbuf_fail(err, errlen, -ESTALE, "%s was removed meanwhile (rampart down?)", d->path);
+}
+
+void fwdir_unlock(struct fwdir *d)
+{
+	if (d->lockfd >= 0)
+		close(d->lockfd);
+	d->lockfd = -1;
+}
+
+/* Opens (creating it if create) and locks IF's state: 1 locked, 0 there
+ * is none (!create), -errno. */
+int fwdir_open_locked(struct fwdir *d, const char *ifname, bool create, char *err,
+		       size_t errlen)
+{
+	int ret = -ESTALE;
+
+	for (int tries = 0; tries < 5 && ret == -ESTALE; tries++) {
+		ret = fwdir_open(d, ifname, create, err, errlen);
+		if (ret == -ENOENT && !create)
+			return 0;
+		if (!ret)
+			ret = fwdir_lock(d, err, errlen);
+		if (ret == -ESTALE)
+			fwdir_close(d);
+	}
+	return ret ? ret : 1;
+}
+
+/* A whole state file: -ENOENT if absent, -EPERM if not ours or writable
+ * by others.  Free *text with textbuf_free_text(*text, *len). */
+int fwdir_read_file(int dirfd, const char *name, char **text, size_t *len)
+{
+	struct stat st;
+	int fd, ret;
+
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
+		close(fd);
+		return -EPERM;
+	}
+	ret = fileio_read_bounded(fd, FIREWALL_FILE_MAX, text, len);
+	close(fd);
+	if (!ret && *len > FIREWALL_FILE_MAX) {
+		textbuf_free_text(*text, *len);
+		*text = NULL;
+		ret = -EFBIG;
+	}
+	return ret;
+}
+
+/* --- the pending record and the outcome --------------------------------------- */
+
+
+void fwdir_pending_free(struct fwdir_pending *p)
+{
+	textbuf_free_text(p->text, p->len);
+	memset(p, 0, sizeof(*p));
+}
+
+int fwdir_pending_write(struct fwdir *d, const struct fwdir_pending *p, const char *restore)
+{
+	struct textbuf t = { 0 };
+	int ret;
+
+	textbuf_printf(&t, FW_PENDING_MAGIC "\nid %s\ndeadline %llu\nwindow %u\napplied %lld\n"
+		       "guard %ld\n" FW_RESTORE_MARK "%s", p->id, (unsigned long long)p->deadline,
+		       p->secs, p->applied, p->guard, restore);
+	ret = t.err ? t.err : fileio_write_atomic(d->dirfd, FW_PENDING, t.buf, t.len, 0600);
+	textbuf_wipe(&t);
+	return ret;
+}
+
+/* 0 and *p (free with fwdir_pending_free), -ENOENT, or -errno (-EBADMSG: not
+ * a pending record). */
+int fwdir_pending_read(int dirfd, struct fwdir_pending *p)
+{
+	char *line, *next, *mark;
+	unsigned long long deadline = 0;
+	int ret, seen = 0;
+
+	memset(p, 0, sizeof(*p));
+	ret = fwdir_read_file(dirfd, FW_PENDING, &p->text, &p->len);
+	if (ret)
+		return ret;
+	mark = strstr(p->text, "\n" FW_RESTORE_MARK);
+	if (strncmp(p->text, FW_PENDING_MAGIC "\n", strlen(FW_PENDING_MAGIC) + 1) || !mark)
+		goto bad;
+	p->restore = mark + 1 + strlen(FW_RESTORE_MARK);
+	mark[1] = '\0';
+	for (line = p->text + strlen(FW_PENDING_MAGIC) + 1; *line; line = next) {
+		char *end;
+
+		next = strchr(line, '\n');
+		if (!next)
+			goto bad;
+		*next++ = '\0';
+		if (!strncmp(line, "id ", 3) && strlen(line + 3) < sizeof(p->id) && line[3]) {
+			strcpy(p->id, line + 3);
+			seen |= 1;
+		} else if (!strncmp(line, "deadline ", 9)) {
+			deadline = strtoull(line + 9, &end, 10);
+			if (*end || end == line + 9)
+				goto bad;
+			p->deadline = deadline;
+			seen |= 2;
+		} else if (!strncmp(line, "window ", 7)) {
+			p->secs = (unsigned)strtoul(line + 7, &end, 10);
+			if (*end || end == line + 7)
+				goto bad;
+			seen |= 4;
+		} else if (!strncmp(line, "applied ", 8)) {
+			p->applied = strtoll(line + 8, &end, 10);
+			if (*end || end == line + 8)
+				goto bad;
+		} else if (!strncmp(line, "guard ", 6)) {
+			p->guard = strtol(line + 6, &end, 10);
+			if (*end || end == line + 6)
+				goto bad;
+		} else {
+			goto bad;
+		}
+	}
+	if (seen != 7)
+		goto bad;
+	return 0;
+bad:
+	fwdir_pending_free(p);
+	return -EBADMSG;
+}
+
+/* Whether the pending record is there and is window id (no lock: the
+ * file is replaced whole). */
+bool fwdir_pending_is(int dirfd, const char *id)
+{
+	struct fwdir_pending p;
+	bool same;
+
+	if (fwdir_pending_read(dirfd, &p))
+		return false;
+	same = !strcmp(p.id, id);
+	fwdir_pending_free(&p);
+	return same;
+}
+
+const char *const fwdir_outcome_words[] = { "kept", "rolled-back", "flushed", "failed" };
+
+void fwdir_outcome_write(struct fwdir *d, const char *id, enum fwdir_outcome o, const char *reason)
+{
+	char buf[FWDIR_ID_STRLEN + FWDIR_REASON_STRLEN + 64];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "id %s\nresult %s\nreason %s\n", id, fwdir_outcome_words[o],
+		     reason);
+	if (n > 0 && (size_t)n < sizeof(buf))
+		if (fileio_write_atomic(d->dirfd, FW_OUTCOME, buf, (size_t)n, 0600)) {
+			/* best effort: the outcome only informs a waiting command */
+		}
+}
+
+/* The outcome of window id: 0 and *o, *reason; -ENOENT if the file is
+ * absent or about another window. */
+int fwdir_outcome_read(int dirfd, const char *id, enum fwdir_outcome *o, char *reason, size_t rlen)
+{
+	char *text, *l;
+	size_t len;
+	bool ours = false, have = false;
+	int ret;
+
+	ret = fwdir_read_file(dirfd, FW_OUTCOME, &text, &len);
+	if (ret)
+		return ret;
+	reason[0] = '\0';
+	for (l = text; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
+		size_t n = strcspn(l, "\n");
+
+		if (n > 3 && !strncmp(l, "id ", 3))
+			ours = (!id || (n - 3 == strlen(id) && !strncmp(l + 3, id, n - 3)));
+		else if (n > 7 && !strncmp(l, "result ", 7)) {
+			for (size_t i = 0; i < ARRAY_SIZE(fwdir_outcome_words); i++) {
+				if (n - 7 == strlen(fwdir_outcome_words[i]) &&
+				    !strncmp(l + 7, fwdir_outcome_words[i], n - 7)) {
+					*o = (enum fwdir_outcome)i;
+					have = true;
+				}
+			}
+		} else if (n > 7 && !strncmp(l, "reason ", 7)) {
+			snprintf(reason, rlen, "%.*s", (int)(n - 7), l + 7);
+		}
+	}
+	textbuf_free_text(text, len);
+	return ours && have ? 0 : -ENOENT;
+}

@@ -1,0 +1,16 @@
+/* Helpers of nft.c for the rest of src/firewall (the public side of
+ * nft.c is in firewall.h). */
+#ifndef RAMPART_FIREWALL_NFT_H
+#define RAMPART_FIREWALL_NFT_H
+
+#include "common/compiler.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Whether list (nft's "list tables" output) has "table FAMILY NAME". */
+bool nft_has_table(const char *list, const char *family, const char *name) warn_unused;
+/* Deletes table inet `table` in one transaction; no error if absent. */
+int nft_delete_table(const char *table, char *err, size_t errlen) warn_unused;
+
+#endif

@@ -1,0 +1,148 @@
+/* The snapshot the safe apply restores: table inet rampart-IF as it is,
+ * as a batch that puts it back. */
+#define _GNU_SOURCE /* memmem */
+#include "snapshot.h"
+
+#include "firewall.h"
+#include "common/errbuf.h"
+#include "common/textbuf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* --- snapshots ---------------------------------------------------------------- */
+
+/* Counts braces on a line, outside quoted strings. */
+static int brace_delta(const char *l, size_t n)
+{
+	bool q = false;
+	int d = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (l[i] == '"')
+			q = !q;
+		else if (!q && l[i] == '{')
+			d++;
+		else if (!q && l[i] == '}')
+			d--;
+	}
+	return d;
+}
+
+static const char *skip_ws(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+/* Appends a set or map block, without its "elements = { ... }" if its
+ * flags say dynamic. */
+static void emit_set_block(struct textbuf *out, const char *b, size_t n)
+{
+	bool dynamic = false;
+	const char *l, *end = b + n;
+
+	for (l = b; l < end; l += strcspn(l, "\n") + 1) {
+		const char *s = skip_ws(l);
+		size_t len = strcspn(s, "\n");
+
+		if (!strncmp(s, "flags ", 6) && memmem(s, len, "dynamic", 7))
+			dynamic = true;
+	}
+	for (l = b; l < end;) {
+		size_t len = strcspn(l, "\n") + 1;
+
+		if (dynamic && !strncmp(skip_ws(l), "elements = {", 12)) {
+			int depth = 0;
+
+			/* Up to the line where its braces close. */
+			while (l < end) {
+				len = strcspn(l, "\n") + 1;
+				depth += brace_delta(l, len);
+				l += len;
+				if (depth <= 0)
+					break;
+			}
+			continue;
+		}
+		textbuf_append(out, l, len);
+		l += len;
+	}
+}
+
+/* The listing without the elements of its dynamic sets and maps. */
+static void strip_dynamic_elements(struct textbuf *out, const char *listing)
+{
+	const char *l = listing, *block = NULL;
+	int depth = 0, block_depth = 0;
+
+	while (*l) {
+		size_t len = strcspn(l, "\n");
+		const char *s = skip_ws(l);
+
+		if (l[len] == '\n')
+			len++;
+		if (!block && depth == 1 && (!strncmp(s, "set ", 4) || !strncmp(s, "map ", 4))) {
+			block = l;
+			block_depth = depth;
+		}
+		depth += brace_delta(l, len);
+		if (!block)
+			textbuf_append(out, l, len);
+		else if (depth <= block_depth) {
+			emit_set_block(out, block, (size_t)(l + len - block));
+			block = NULL;
+		}
+		l += len;
+	}
+	if (block)
+		textbuf_append(out, block, strlen(block));
+}
+
+static void snapshot_compose(struct textbuf *s, const char *table, const char *listing,
+			     bool exists)
+{
+	textbuf_printf(s, "# rampart: table inet %s as it was before an apply; `nft -f` this "
+		       "file to restore it\n# taken %lld\n# table %s\n", table,
+		       (long long)time(NULL), exists ? "present" : "absent");
+	textbuf_printf(s, "add table inet %s\ndelete table inet %s\n", table, table);
+	if (exists)
+		textbuf_append(s, listing, strlen(listing));
+}
+
+/* The batch that puts table inet `table` back as it is now, checked to
+ * re-load. */
+int snapshot_take(const char *table, struct textbuf *s, char *err, size_t errlen)
+{
+	char e[FIREWALL_ERROR_STRLEN];
+	struct textbuf listing = { 0 }, stripped = { 0 };
+	bool exists;
+	int ret;
+
+	ret = firewall_list_table(table, true, &listing, &exists, e, sizeof(e));
+	if (ret) {
+		textbuf_wipe(&listing);
+		return errbuf_fail(err, errlen, ret, "cannot list table inet %s for the snapshot: %s",
+			    table, e);
+	}
+	snapshot_compose(s, table, listing.buf ? listing.buf : "", exists);
+	ret = s->err ? s->err : firewall_check(s->buf, e, sizeof(e));
+	if (ret == -EINVAL && exists) {
+		/* Elements of dynamic sets (per-source limiters) may not
+		 * re-load as nft lists them; they are state traffic refills,
+		 * not policy. */
+		strip_dynamic_elements(&stripped, listing.buf);
+		textbuf_wipe(s);
+		snapshot_compose(s, table, stripped.buf ? stripped.buf : "", exists);
+		ret = s->err ? s->err : firewall_check(s->buf, e, sizeof(e));
+	}
+	textbuf_wipe(&listing);
+	textbuf_wipe(&stripped);
+	if (ret)
+		return errbuf_fail(err, errlen, ret, "nft cannot re-load its own listing of table inet %s, "
+			    "so a change could not be rolled back; nothing applied: %s", table, e);
+	return 0;
+}
