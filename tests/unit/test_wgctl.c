@@ -13,7 +13,12 @@
 #include "common/netaddr.h"
 #include "common/textbuf.h"
 #include "conf/wgconf.h"
+#include "ctl/setargs.h"
+#include "ctl/show.h"
+#include "ctl/socket.h"
 #include "ctl/wgctl.h"
+#include "uapi/client.h"
+#include "uapi/device.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -178,11 +183,11 @@ static void set_sun_path(struct sockaddr_un *addr, const char *path)
 	addr->sun_path[n] = '\0';
 }
 
-static struct wgctl_device *parse_ok(const char *text)
+static struct uapi_device *parse_ok(const char *text)
 {
-	struct wgctl_device *dev = NULL;
+	struct uapi_device *dev = NULL;
 	char err[WGCTL_ERROR_STRLEN] = "";
-	int ret = wgctl_parse_get(text, strlen(text), &dev, err, sizeof(err));
+	int ret = uapi_reply_parse_get(text, strlen(text), &dev, err, sizeof(err));
 
 	CHECK_MSG(ret == 0, "parse_get: %d %s", ret, err);
 	CHECK(ret != 0 || dev != NULL);
@@ -197,24 +202,62 @@ static void key_is(const uint8_t key[KEY_LEN], const char *b64)
 	CHECK_STR(got, b64);
 }
 
-static void prefix_is(const struct conf_prefix *p, const char *text)
+static void prefix_is(const struct uapi_allowed_ip *p, const char *text)
 {
 	char buf[NETADDR_PREFIX_STRLEN];
 
 	CHECK_STR(netaddr_format_prefix(buf, &p->prefix), text);
 }
 
+/* Two get replies read alike: configuration, statistics and counters
+ * (endpoints compared as text, for the padding of their struct). */
+static bool device_equal(const struct uapi_device *a, const struct uapi_device *b)
+{
+	char ea[NETADDR_ENDPOINT_STRLEN], eb[NETADDR_ENDPOINT_STRLEN];
+
+	if (a->flags != b->flags || memcmp(a->private_key, b->private_key, KEY_LEN) ||
+	    a->listen_port != b->listen_port || a->fwmark != b->fwmark ||
+	    a->n_peers != b->n_peers || a->n_counters != b->n_counters)
+		return false;
+	for (size_t i = 0; i < a->n_counters; i++)
+		if (strcmp(a->counters[i].name, b->counters[i].name) ||
+		    a->counters[i].value != b->counters[i].value)
+			return false;
+	for (size_t i = 0; i < a->n_peers; i++) {
+		const struct uapi_peer *p = &a->peers[i], *q = &b->peers[i];
+
+		if (p->flags != q->flags || memcmp(p->public_key, q->public_key, KEY_LEN) ||
+		    memcmp(p->preshared_key, q->preshared_key, KEY_LEN) ||
+		    p->keepalive != q->keepalive || p->rx_bytes != q->rx_bytes ||
+		    p->tx_bytes != q->tx_bytes || p->last_handshake_sec != q->last_handshake_sec ||
+		    p->last_handshake_nsec != q->last_handshake_nsec ||
+		    p->n_allowed_ips != q->n_allowed_ips)
+			return false;
+		if ((p->flags & UAPI_PEER_HAS_ENDPOINT) &&
+		    strcmp(netaddr_format_endpoint(ea, &p->endpoint),
+			   netaddr_format_endpoint(eb, &q->endpoint)))
+			return false;
+		for (size_t j = 0; j < p->n_allowed_ips; j++)
+			if (p->allowed_ips[j].action != q->allowed_ips[j].action ||
+			    p->allowed_ips[j].prefix.cidr != q->allowed_ips[j].prefix.cidr ||
+			    !netaddr_equal(&p->allowed_ips[j].prefix.addr,
+					   &q->allowed_ips[j].prefix.addr))
+				return false;
+	}
+	return true;
+}
+
 /* The sample device as the show command sees it: named wg0, with the
  * public key the CLI derives from PRIV. */
-static struct wgctl_device *sample_device(void)
+static struct uapi_device *sample_device(void)
 {
-	struct wgctl_device *dev = parse_ok(reply);
+	struct uapi_device *dev = parse_ok(reply);
 
 	if (!dev)
 		return NULL;
 	snprintf(dev->name, sizeof(dev->name), "wg0");
 	CHECK(encoding_key_from_base64(dev->public_key, PUB1));
-	dev->has_public_key = true;
+	dev->flags |= UAPI_DEVICE_HAS_PUBLIC_KEY;
 	return dev;
 }
 
@@ -228,11 +271,11 @@ static struct conf *conf_from(const char *text)
 }
 
 /* Formats change c and compares with want. */
-static void request_is(const struct wgctl_change *c, const char *want)
+static void request_is(const struct uapi_device *c, const char *want)
 {
 	struct textbuf o = { 0 };
 	char err[WGCTL_ERROR_STRLEN] = "";
-	int ret = wgctl_format_set(&o, c, err, sizeof(err));
+	int ret = uapi_format_set(&o, c, err, sizeof(err));
 
 	CHECK_MSG(ret == 0, "format_set: %s", err);
 	CHECK_STR(o.buf, want);
@@ -243,73 +286,76 @@ static void request_is(const struct wgctl_change *c, const char *want)
 
 static void test_get_good(void)
 {
-	struct wgctl_device *dev = parse_ok(reply);
-	const struct conf *c;
+	struct uapi_device *dev = parse_ok(reply);
+	const struct uapi_device *c;
 	char buf[NETADDR_ENDPOINT_STRLEN];
 
 	if (!dev)
 		return;
-	c = dev->conf;
-	CHECK(c->has_private_key);
+	c = dev;
+	CHECK(c->flags & UAPI_DEVICE_HAS_PRIVATE_KEY);
 	key_is(c->private_key, PRIV);
-	CHECK(c->has_listen_port && c->listen_port == 51820);
-	CHECK(c->has_fwmark && c->fwmark == 32);
-	CHECK(!dev->has_public_key); /* the caller's job */
-	CHECK(dev->n_drops == 2);
-	if (dev->n_drops == 2) {
-		CHECK_STR(dev->drops[0].reason, "invalid_mac1");
-		CHECK(dev->drops[0].count == 3);
-		CHECK_STR(dev->drops[1].reason, "replay");
-		CHECK(dev->drops[1].count == 0);
+	CHECK((c->flags & UAPI_DEVICE_HAS_LISTEN_PORT) && c->listen_port == 51820);
+	CHECK((c->flags & UAPI_DEVICE_HAS_FWMARK) && c->fwmark == 32);
+	CHECK(!(dev->flags & UAPI_DEVICE_HAS_PUBLIC_KEY)); /* the caller's job */
+	/* The drop counters, named as the daemon names them. */
+	CHECK(dev->n_counters == 2);
+	if (dev->n_counters == 2) {
+		CHECK_STR(dev->counters[0].name, "drop_" "invalid_mac1");
+		CHECK(dev->counters[0].value == 3);
+		CHECK_STR(dev->counters[1].name, "drop_" "replay");
+		CHECK(dev->counters[1].value == 0);
 	}
 	CHECK(c->n_peers == 3);
 	if (c->n_peers != 3)
 		goto out;
 	/* Reply order is kept. */
 	key_is(c->peers[0].public_key, PUB2);
-	CHECK(!c->peers[0].has_preshared_key); /* all zeros = none */
-	CHECK(c->peers[0].has_endpoint);
+	CHECK(!(c->peers[0].flags & UAPI_PEER_HAS_PRESHARED_KEY)); /* all zeros = none */
+	CHECK(c->peers[0].flags & UAPI_PEER_HAS_ENDPOINT);
 	CHECK_STR(netaddr_format_endpoint(buf, &c->peers[0].endpoint), "[fe80::1%lo]:51820");
-	CHECK(!c->peers[0].has_keepalive && c->peers[0].n_allowed_ips == 0);
-	CHECK(dev->stats[0].last_handshake_sec == 0 && dev->stats[0].rx_bytes == 0);
+	/* persistent_keepalive_interval=0: sent, and off. */
+	CHECK((c->peers[0].flags & UAPI_PEER_HAS_KEEPALIVE) && !c->peers[0].keepalive);
+	CHECK(c->peers[0].n_allowed_ips == 0);
+	CHECK(dev->peers[0].last_handshake_sec == 0 && dev->peers[0].rx_bytes == 0);
 
 	key_is(c->peers[1].public_key, PUB1);
-	CHECK(c->peers[1].has_preshared_key);
+	CHECK(c->peers[1].flags & UAPI_PEER_HAS_PRESHARED_KEY);
 	key_is(c->peers[1].preshared_key, PSK);
 	CHECK_STR(netaddr_format_endpoint(buf, &c->peers[1].endpoint), "192.0.2.1:51820");
-	CHECK(c->peers[1].has_keepalive && c->peers[1].keepalive == 25);
+	CHECK((c->peers[1].flags & UAPI_PEER_HAS_KEEPALIVE) && c->peers[1].keepalive == 25);
 	CHECK(c->peers[1].n_allowed_ips == 2);
 	if (c->peers[1].n_allowed_ips == 2) {
 		prefix_is(&c->peers[1].allowed_ips[0], "10.0.0.0/24");
 		prefix_is(&c->peers[1].allowed_ips[1], "fd00::/64");
 	}
-	CHECK(dev->stats[1].last_handshake_sec == 1699999935);
-	CHECK(dev->stats[1].last_handshake_nsec == 5);
-	CHECK(dev->stats[1].tx_bytes == 1424 && dev->stats[1].rx_bytes == 1500);
+	CHECK(dev->peers[1].last_handshake_sec == 1699999935);
+	CHECK(dev->peers[1].last_handshake_nsec == 5);
+	CHECK(dev->peers[1].tx_bytes == 1424 && dev->peers[1].rx_bytes == 1500);
 
 	key_is(c->peers[2].public_key, PUB3);
-	CHECK(!c->peers[2].has_endpoint);
+	CHECK(!(c->peers[2].flags & UAPI_PEER_HAS_ENDPOINT));
 	CHECK(c->peers[2].keepalive == 3661);
-	CHECK(dev->stats[2].rx_bytes == 2097152);
+	CHECK(dev->peers[2].rx_bytes == 2097152);
 out:
-	wgctl_device_free(dev);
+	uapi_device_free(dev);
 }
 
 static void test_get_minimal(void)
 {
-	struct wgctl_device *dev = parse_ok("errno=0\n\n");
+	struct uapi_device *dev = parse_ok("errno=0\n\n");
 
 	if (!dev)
 		return;
-	CHECK(!dev->conf->has_private_key && !dev->conf->listen_port && !dev->conf->fwmark);
-	CHECK(dev->conf->n_peers == 0 && dev->n_drops == 0);
-	wgctl_device_free(dev);
+	CHECK(!dev->flags && !dev->listen_port && !dev->fwmark);
+	CHECK(dev->n_peers == 0 && dev->n_counters == 0);
+	uapi_device_free(dev);
 
 	/* wireguard-go with nothing set but its port. */
 	dev = parse_ok("listen_port=46020\nerrno=0\n\n");
 	if (dev) {
-		CHECK(dev->conf->listen_port == 46020 && !dev->conf->has_private_key);
-		wgctl_device_free(dev);
+		CHECK(dev->listen_port == 46020 && !(dev->flags & UAPI_DEVICE_HAS_PRIVATE_KEY));
+		uapi_device_free(dev);
 	}
 	/* Extremes of every number. */
 	dev = parse_ok("listen_port=0\nfwmark=4294967295\npublic_key=" PUB1_HEX "\n"
@@ -318,12 +364,14 @@ static void test_get_minimal(void)
 		       "last_handshake_time_nsec=999999999\n"
 		       "persistent_keepalive_interval=65535\nallowed_ip=::/0\nerrno=-0\n\n");
 	if (dev) {
-		CHECK(!dev->conf->has_listen_port && dev->conf->fwmark == UINT32_MAX);
-		CHECK(dev->stats[0].rx_bytes == UINT64_MAX && dev->stats[0].tx_bytes == 0);
-		CHECK(dev->stats[0].last_handshake_sec == INT64_MAX);
-		CHECK(dev->stats[0].last_handshake_nsec == 999999999);
-		CHECK(dev->conf->peers[0].keepalive == 65535);
-		wgctl_device_free(dev);
+		/* listen_port=0: sent, and no port. */
+		CHECK((dev->flags & UAPI_DEVICE_HAS_LISTEN_PORT) && !dev->listen_port);
+		CHECK(dev->fwmark == UINT32_MAX);
+		CHECK(dev->peers[0].rx_bytes == UINT64_MAX && dev->peers[0].tx_bytes == 0);
+		CHECK(dev->peers[0].last_handshake_sec == INT64_MAX);
+		CHECK(dev->peers[0].last_handshake_nsec == 999999999);
+		CHECK(dev->peers[0].keepalive == 65535);
+		uapi_device_free(dev);
 	}
 }
 
@@ -332,7 +380,7 @@ static void test_get_minimal(void)
  * counters out of place. */
 static void test_get_ignored(void)
 {
-	struct wgctl_device *dev = parse_ok(
+	struct uapi_device *dev = parse_ok(
 		"endpoint=192.0.2.9:9\n"
 		"allowed_ip=10.9.9.9/32\n"
 		"x=\n"
@@ -349,16 +397,18 @@ static void test_get_ignored(void)
 
 	if (!dev)
 		return;
-	CHECK(dev->conf->listen_port == 1 && !dev->conf->has_private_key && !dev->conf->fwmark);
-	CHECK(dev->conf->n_peers == 1 && !dev->conf->peers[0].has_endpoint);
-	CHECK(dev->conf->peers[0].n_allowed_ips == 0 && dev->n_drops == 0);
-	wgctl_device_free(dev);
+	CHECK(dev->listen_port == 1 && !(dev->flags & UAPI_DEVICE_HAS_PRIVATE_KEY) &&
+	      !dev->fwmark);
+	CHECK(dev->n_peers == 1 && !(dev->peers[0].flags & UAPI_PEER_HAS_ENDPOINT));
+	CHECK(dev->peers[0].n_allowed_ips == 0 && dev->n_counters == 0);
+	uapi_device_free(dev);
 
 	/* A repeated counter keeps its last value and its first place. */
 	dev = parse_ok("rampart_drop_a=1\nrampart_drop_b=2\nrampart_drop_a=7\nerrno=0\n\n");
 	if (dev) {
-		CHECK(dev->n_drops == 2 && dev->drops[0].count == 7 && dev->drops[1].count == 2);
-		wgctl_device_free(dev);
+		CHECK(dev->n_counters == 2 && dev->counters[0].value == 7 &&
+		      dev->counters[1].value == 2);
+		uapi_device_free(dev);
 	}
 }
 
@@ -378,9 +428,9 @@ static void test_get_refused(void)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct wgctl_device *dev = (void *)1;
+		struct uapi_device *dev = (void *)1;
 		char err[WGCTL_ERROR_STRLEN] = "";
-		int ret = wgctl_parse_get(cases[i].text, strlen(cases[i].text), &dev, err,
+		int ret = uapi_reply_parse_get(cases[i].text, strlen(cases[i].text), &dev, err,
 					  sizeof(err));
 
 		CHECK_MSG(ret == cases[i].ret, "%zu: %d", i, ret);
@@ -467,9 +517,9 @@ static void test_get_malformed(void)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct wgctl_device *dev = (void *)1;
+		struct uapi_device *dev = (void *)1;
 		char err[WGCTL_ERROR_STRLEN] = "";
-		int ret = wgctl_parse_get(cases[i].text, strlen(cases[i].text), &dev, err,
+		int ret = uapi_reply_parse_get(cases[i].text, strlen(cases[i].text), &dev, err,
 					  sizeof(err));
 
 		CHECK_MSG(ret == -EPROTO, "case %zu (%s): %d", i, cases[i].msg, ret);
@@ -482,31 +532,31 @@ static void test_get_malformed(void)
 static void test_get_nul_and_lines(void)
 {
 	static const char nul[] = "listen_port=1\nfoo=a\0b\nerrno=0\n\n";
-	char *big = malloc(WGCTL_LINE_MAX + 64);
-	struct wgctl_device *dev = NULL;
+	char *big = malloc(UAPI_REPLY_LINE_MAX + 64);
+	struct uapi_device *dev = NULL;
 	char err[WGCTL_ERROR_STRLEN];
 	size_t n;
 
-	CHECK(wgctl_parse_get(nul, sizeof(nul) - 1, &dev, err, sizeof(err)) == -EPROTO);
+	CHECK(uapi_reply_parse_get(nul, sizeof(nul) - 1, &dev, err, sizeof(err)) == -EPROTO);
 	CHECK_STR(err, "reply line 2: NUL byte");
 	if (!big)
 		return;
-	/* A line of exactly WGCTL_LINE_MAX bytes is fine (and ignored)... */
-	memset(big, 'a', WGCTL_LINE_MAX);
+	/* A line of exactly UAPI_REPLY_LINE_MAX bytes is fine (and ignored)... */
+	memset(big, 'a', UAPI_REPLY_LINE_MAX);
 	big[0] = 'k';
 	big[1] = '=';
-	n = WGCTL_LINE_MAX;
+	n = UAPI_REPLY_LINE_MAX;
 	memcpy(big + n, "\nerrno=0\n\n", 10);
-	CHECK(wgctl_parse_get(big, n + 10, &dev, err, sizeof(err)) == 0);
-	wgctl_device_free(dev);
+	CHECK(uapi_reply_parse_get(big, n + 10, &dev, err, sizeof(err)) == 0);
+	uapi_device_free(dev);
 	dev = NULL;
 	/* ...one more byte is not. */
-	memset(big, 'a', WGCTL_LINE_MAX + 1);
+	memset(big, 'a', UAPI_REPLY_LINE_MAX + 1);
 	big[0] = 'k';
 	big[1] = '=';
-	n = WGCTL_LINE_MAX + 1;
+	n = UAPI_REPLY_LINE_MAX + 1;
 	memcpy(big + n, "\nerrno=0\n\n", 10);
-	CHECK(wgctl_parse_get(big, n + 10, &dev, err, sizeof(err)) == -EPROTO);
+	CHECK(uapi_reply_parse_get(big, n + 10, &dev, err, sizeof(err)) == -EPROTO);
 	CHECK_STR(err, "reply line 1 longer than 4096 bytes");
 	CHECK(dev == NULL);
 	free(big);
@@ -517,51 +567,49 @@ static void test_get_nul_and_lines(void)
 static void test_get_incremental(void)
 {
 	size_t len = strlen(reply);
-	struct wgctl_device *whole = parse_ok(reply);
+	struct uapi_device *whole = parse_ok(reply);
 
 	if (!whole)
 		return;
 	for (size_t split = 0; split <= len; split += (split < 40 ? 1 : 97)) {
-		struct wgctl_reader r;
-		struct wgctl_device *dev = NULL;
+		struct uapi_reply_reader r;
+		struct uapi_device *dev = NULL;
 		size_t used, at = 0;
 		int ret = 0;
 
-		wgctl_reader_init(&r, WGCTL_REPLY_GET);
+		uapi_reply_init(&r, UAPI_REPLY_GET);
 		if (split == 0) {
 			for (at = 0; at < len && ret == 0; at++) {
-				ret = wgctl_reader_feed(&r, reply + at, 1, &used);
+				ret = uapi_reply_feed(&r, reply + at, 1, &used);
 				CHECK(used == 1);
 			}
 		} else {
-			ret = wgctl_reader_feed(&r, reply, split, &used);
+			ret = uapi_reply_feed(&r, reply, split, &used);
 			CHECK(ret == (split == len) && used == split);
 			if (!ret)
-				ret = wgctl_reader_feed(&r, reply + split, len - split, &used);
+				ret = uapi_reply_feed(&r, reply + split, len - split, &used);
 		}
 		CHECK_MSG(ret == 1, "split %zu: %d %s", split, ret, r.msg);
-		CHECK(wgctl_reader_finish(&r) == 0);
-		CHECK(wgctl_reader_take(&r, &dev) == 0);
-		CHECK(dev && conf_equal(dev->conf, whole->conf));
-		CHECK(dev && dev->n_drops == whole->n_drops);
-		CHECK(dev && !memcmp(dev->stats, whole->stats,
-				     whole->conf->n_peers * sizeof(*whole->stats)));
-		wgctl_device_free(dev);
-		wgctl_reader_uninit(&r);
+		CHECK(uapi_reply_finish(&r) == 0);
+		CHECK(uapi_reply_take(&r, &dev) == 0);
+		CHECK(dev && device_equal(dev, whole));
+		CHECK(dev && dev->n_counters == whole->n_counters);
+		uapi_device_free(dev);
+		uapi_reply_uninit(&r);
 	}
-	wgctl_device_free(whole);
+	uapi_device_free(whole);
 
 	/* Bytes after the reply are left alone by the reader. */
 	{
 		static const char two[] = "errno=0\n\nnext";
-		struct wgctl_reader r;
+		struct uapi_reply_reader r;
 		size_t used;
 
-		wgctl_reader_init(&r, WGCTL_REPLY_SET);
-		CHECK(wgctl_reader_feed(&r, two, sizeof(two) - 1, &used) == 1);
+		uapi_reply_init(&r, UAPI_REPLY_SET);
+		CHECK(uapi_reply_feed(&r, two, sizeof(two) - 1, &used) == 1);
 		CHECK(used == 9);
-		CHECK(wgctl_reader_take(&r, NULL) == 0);
-		wgctl_reader_uninit(&r);
+		CHECK(uapi_reply_take(&r, NULL) == 0);
+		uapi_reply_uninit(&r);
 	}
 }
 
@@ -570,7 +618,7 @@ static void test_get_size_limit(void)
 {
 	enum { CHUNK = 1 << 20 };
 	char *chunk = malloc(CHUNK);
-	struct wgctl_reader r;
+	struct uapi_reply_reader r;
 	size_t used, fed = 0;
 	int ret = 0;
 
@@ -583,18 +631,18 @@ static void test_get_size_limit(void)
 		chunk[i + 1] = '=';
 		chunk[i + 4095] = '\n';
 	}
-	wgctl_reader_init(&r, WGCTL_REPLY_GET);
-	while (!ret && fed < (size_t)WGCTL_REPLY_MAX + CHUNK) {
-		ret = wgctl_reader_feed(&r, chunk, CHUNK, &used);
+	uapi_reply_init(&r, UAPI_REPLY_GET);
+	while (!ret && fed < (size_t)UAPI_REPLY_MAX + CHUNK) {
+		ret = uapi_reply_feed(&r, chunk, CHUNK, &used);
 		fed += used;
 	}
 	CHECK(ret == -EPROTO);
-	CHECK(fed == (size_t)WGCTL_REPLY_MAX);
+	CHECK(fed == (size_t)UAPI_REPLY_MAX);
 	CHECK_STR(r.msg, "reply larger than 256 MiB");
 	/* It stays failed. */
-	CHECK(wgctl_reader_feed(&r, "errno=0\n\n", 9, &used) == -EPROTO && used == 0);
-	CHECK(wgctl_reader_finish(&r) == -EPROTO);
-	wgctl_reader_uninit(&r);
+	CHECK(uapi_reply_feed(&r, "errno=0\n\n", 9, &used) == -EPROTO && used == 0);
+	CHECK(uapi_reply_finish(&r) == -EPROTO);
+	uapi_reply_uninit(&r);
 	free(chunk);
 }
 
@@ -609,9 +657,9 @@ static void test_get_garbage(void)
 	if (!buf)
 		return;
 	for (int iter = 0; iter < 3000; iter++) {
-		struct wgctl_device *a = NULL, *b = NULL;
+		struct uapi_device *a = NULL, *b = NULL;
 		char e1[WGCTL_ERROR_STRLEN];
-		struct wgctl_reader r;
+		struct uapi_reply_reader r;
 		size_t n = len, used, at = 0;
 		int ra, rb = 0;
 
@@ -622,27 +670,27 @@ static void test_get_garbage(void)
 		}
 		if (iter % 7 == 0)
 			n = (seed >> 4) % len;
-		ra = wgctl_parse_get(buf, n, &a, e1, sizeof(e1));
-		wgctl_reader_init(&r, WGCTL_REPLY_GET);
+		ra = uapi_reply_parse_get(buf, n, &a, e1, sizeof(e1));
+		uapi_reply_init(&r, UAPI_REPLY_GET);
 		while (at < n && rb == 0) {
 			size_t step = 1 + (at * 7) % 13;
 
 			if (step > n - at)
 				step = n - at;
-			rb = wgctl_reader_feed(&r, buf + at, step, &used);
+			rb = uapi_reply_feed(&r, buf + at, step, &used);
 			at += used;
 		}
 		if (rb == 0)
-			rb = wgctl_reader_finish(&r);
+			rb = uapi_reply_finish(&r);
 		if (rb == 1)
-			rb = at == n ? wgctl_reader_take(&r, &b) : -EPROTO;
+			rb = at == n ? uapi_reply_take(&r, &b) : -EPROTO;
 		CHECK_MSG(ra == rb, "iteration %d: %d vs %d (%s / %s)", iter, ra, rb, e1, r.msg);
 		CHECK((ra == 0) == (a != NULL));
 		if (a && b)
-			CHECK(conf_equal(a->conf, b->conf));
-		wgctl_device_free(a);
-		wgctl_device_free(b);
-		wgctl_reader_uninit(&r);
+			CHECK(device_equal(a, b));
+		uapi_device_free(a);
+		uapi_device_free(b);
+		uapi_reply_uninit(&r);
 	}
 	free(buf);
 }
@@ -651,15 +699,15 @@ static void test_set_reply(void)
 {
 	char err[WGCTL_ERROR_STRLEN];
 
-	CHECK(wgctl_parse_set_reply("errno=0\n\n", 9, err, sizeof(err)) == 0);
-	CHECK(wgctl_parse_set_reply("errno=-22\n\n", 11, err, sizeof(err)) == -EINVAL);
+	CHECK(uapi_reply_parse_set("errno=0\n\n", 9, err, sizeof(err)) == 0);
+	CHECK(uapi_reply_parse_set("errno=-22\n\n", 11, err, sizeof(err)) == -EINVAL);
 	CHECK_STR(err, "Invalid argument");
 	/* wg(8) reads only errno= from a set reply. */
-	CHECK(wgctl_parse_set_reply("private_key=zz\nerrno=0\n\n", 24, err, sizeof(err)) == 0);
-	CHECK(wgctl_parse_set_reply("\n", 1, err, sizeof(err)) == -EPROTO);
+	CHECK(uapi_reply_parse_set("private_key=zz\nerrno=0\n\n", 24, err, sizeof(err)) == 0);
+	CHECK(uapi_reply_parse_set("\n", 1, err, sizeof(err)) == -EPROTO);
 	CHECK_STR(err, "reply line 1: the reply ended without errno=");
-	CHECK(wgctl_parse_set_reply("errno=0\n", 8, err, sizeof(err)) == -EPROTO);
-	CHECK(wgctl_parse_set_reply("nothing", 7, err, sizeof(err)) == -EPROTO);
+	CHECK(uapi_reply_parse_set("errno=0\n", 8, err, sizeof(err)) == -EPROTO);
+	CHECK(uapi_reply_parse_set("nothing", 7, err, sizeof(err)) == -EPROTO);
 }
 
 /* --- requests ---------------------------------------------------------- */
@@ -667,18 +715,18 @@ static void test_set_reply(void)
 static void test_request_setconf_addconf(void)
 {
 	struct conf *conf = conf_from(conf_text);
-	struct wgctl_change *c = NULL;
+	struct uapi_device *c = NULL;
 
 	if (!conf)
 		return;
 	CHECK(wgctl_change_from_conf(conf, WGCTL_SETCONF, &c) == 0);
 	if (c)
 		request_is(c, wg_setconf);
-	wgctl_change_free(c);
+	uapi_device_free(c);
 	CHECK(wgctl_change_from_conf(conf, WGCTL_ADDCONF, &c) == 0);
 	if (c)
 		request_is(c, wg_addconf);
-	wgctl_change_free(c);
+	uapi_device_free(c);
 	conf_free(conf);
 
 	/* An empty file: setconf states an empty device... */
@@ -687,12 +735,12 @@ static void test_request_setconf_addconf(void)
 	if (c)
 		request_is(c, "set=1\nprivate_key=" ZERO_HEX "\nlisten_port=0\nfwmark=0\n"
 			      "replace_peers=true\n\n");
-	wgctl_change_free(c);
+	uapi_device_free(c);
 	/* ...addconf changes nothing. */
 	CHECK(wgctl_change_from_conf(conf, WGCTL_ADDCONF, &c) == 0);
 	if (c)
 		request_is(c, "set=1\n\n");
-	wgctl_change_free(c);
+	uapi_device_free(c);
 	conf_free(conf);
 
 	/* FwMark, PresharedKey, no AllowedIPs, and the wg-quick keys that
@@ -704,15 +752,15 @@ static void test_request_setconf_addconf(void)
 	if (c)
 		request_is(c, "set=1\nfwmark=32\npublic_key=" PUB2_HEX "\npreshared_key=" PSK_HEX
 			      "\npersistent_keepalive_interval=25\nreplace_allowed_ips=true\n\n");
-	wgctl_change_free(c);
+	uapi_device_free(c);
 	conf_free(conf);
 }
 
 static void test_request_syncconf(void)
 {
 	struct conf *conf = conf_from(conf_text);
-	struct wgctl_device *running;
-	struct wgctl_change *c = NULL;
+	struct uapi_device *running;
+	struct uapi_device *c = NULL;
 
 	if (!conf)
 		return;
@@ -726,8 +774,8 @@ static void test_request_syncconf(void)
 		CHECK(wgctl_change_sync(c, running) == 0);
 		request_is(c, wg_syncconf);
 	}
-	wgctl_change_free(c);
-	wgctl_device_free(running);
+	uapi_device_free(c);
+	uapi_device_free(running);
 
 	/* A device without peers: wg(8) keeps replace_peers. */
 	running = parse_ok("errno=0\n\n");
@@ -736,8 +784,8 @@ static void test_request_syncconf(void)
 		CHECK(wgctl_change_sync(c, running) == 0);
 		request_is(c, wg_setconf);
 	}
-	wgctl_change_free(c);
-	wgctl_device_free(running);
+	uapi_device_free(c);
+	uapi_device_free(running);
 
 	/* Every running peer in the file: nothing removed. */
 	running = parse_ok("public_key=" PUB2_HEX "\npublic_key=" PUB1_HEX "\nerrno=0\n\n");
@@ -747,8 +795,8 @@ static void test_request_syncconf(void)
 		request_is(c, "set=1\nprivate_key=" PRIV_HEX "\nlisten_port=51821\nfwmark=0\n"
 			      SETCONF_PEERS "\n");
 	}
-	wgctl_change_free(c);
-	wgctl_device_free(running);
+	uapi_device_free(c);
+	uapi_device_free(running);
 	conf_free(conf);
 
 	/* A file without peers: replace_peers, whatever runs. */
@@ -760,15 +808,15 @@ static void test_request_syncconf(void)
 		request_is(c, "set=1\nprivate_key=" ZERO_HEX "\nlisten_port=1\nfwmark=0\n"
 			      "replace_peers=true\n\n");
 	}
-	wgctl_change_free(c);
-	wgctl_device_free(running);
+	uapi_device_free(c);
+	uapi_device_free(running);
 	conf_free(conf);
 }
 
-static struct wgctl_change *set_args(const char *const *args, size_t n, char *err,
+static struct uapi_device *set_args(const char *const *args, size_t n, char *err,
 				     size_t errlen, struct textbuf *warn, int *ret)
 {
-	struct wgctl_change *c = NULL;
+	struct uapi_device *c = NULL;
 
 	*ret = wgctl_parse_set_args((int)n, (char *const *)args, &c, warn, err, errlen);
 	CHECK((*ret == 0) == (c != NULL));
@@ -779,7 +827,7 @@ static void test_set_args(void)
 {
 	char priv_path[128], psk_path[128], err[WGCTL_ERROR_STRLEN] = "";
 	struct textbuf warn = { 0 };
-	struct wgctl_change *c;
+	struct uapi_device *c;
 	int ret;
 
 	snprintf(priv_path, sizeof(priv_path), "%s", write_file("priv", PRIV "\n", 0600));
@@ -798,7 +846,7 @@ static void test_set_args(void)
 			request_is(c, wg_set);
 		}
 		CHECK(warn.len == 0);
-		wgctl_change_free(c);
+		uapi_device_free(c);
 	}
 	{
 		const char *args[] = { "peer", PUB1, "endpoint", "[fe80::1%lo]:1",
@@ -809,7 +857,7 @@ static void test_set_args(void)
 			CHECK(wgctl_change_resolve(c, err, sizeof(err)) == 0);
 			request_is(c, wg_set_scoped);
 		}
-		wgctl_change_free(c);
+		uapi_device_free(c);
 	}
 	{
 		/* A name: refused until resolved, then numeric. */
@@ -818,16 +866,16 @@ static void test_set_args(void)
 
 		c = set_args(args, ARRAY_SIZE(args), err, sizeof(err), &warn, &ret);
 		if (c) {
-			CHECK(wgctl_format_set(&o, c, err, sizeof(err)) == -EINVAL);
+			CHECK(uapi_format_set(&o, c, err, sizeof(err)) == -EINVAL);
 			CHECK_STR(err, "endpoint `localhost:51820' is not resolved");
 			textbuf_wipe(&o);
 			CHECK_MSG(wgctl_change_resolve(c, err, sizeof(err)) == 0, "%s", err);
-			CHECK(wgctl_format_set(&o, c, err, sizeof(err)) == 0);
+			CHECK(uapi_format_set(&o, c, err, sizeof(err)) == 0);
 			CHECK(o.buf && (strstr(o.buf, "\nendpoint=127.0.0.1:51820\n") ||
 					strstr(o.buf, "\nendpoint=[::1]:51820\n")));
 			textbuf_wipe(&o);
 		}
-		wgctl_change_free(c);
+		uapi_device_free(c);
 	}
 	{
 		/* Permanent resolution failures are reported at once. */
@@ -838,7 +886,7 @@ static void test_set_args(void)
 			CHECK(wgctl_change_resolve(c, err, sizeof(err)) == -EHOSTUNREACH);
 			CHECK(strstr(err, ": `no-such-host.invalid:1'") != NULL);
 		}
-		wgctl_change_free(c);
+		uapi_device_free(c);
 	}
 	{
 		/* Spaces anywhere in the list vanish, as in wg(8); "+" and "-"
@@ -852,7 +900,7 @@ static void test_set_args(void)
 			request_is(c, "set=1\npublic_key=" PUB1_HEX "\npreshared_key=" ZERO_HEX
 				      "\npersistent_keepalive_interval=0\nallowed_ip=10.0.0.1/32\n"
 				      "allowed_ip=-10.0.0.2/32\nallowed_ip=fd00::1/128\n\n");
-		wgctl_change_free(c);
+		uapi_device_free(c);
 	}
 	{
 		/* Removing the private key; a repeated peer is two entries. */
@@ -863,7 +911,7 @@ static void test_set_args(void)
 		if (c)
 			request_is(c, "set=1\nprivate_key=" ZERO_HEX "\nlisten_port=0\nfwmark=0\n"
 				      "public_key=" PUB1_HEX "\npublic_key=" PUB1_HEX "\n\n");
-		wgctl_change_free(c);
+		uapi_device_free(c);
 	}
 	{
 		/* Host bits: allowed, with wg(8)'s warning; so is a key file
@@ -879,7 +927,7 @@ static void test_set_args(void)
 			 "Warning: key file `%s' is readable by group or others\n"
 			 "Warning: AllowedIP has nonzero host part: 10.0.0.1/24\n", exposed);
 		CHECK_STR(warn.buf, want);
-		wgctl_change_free(c);
+		uapi_device_free(c);
 		textbuf_wipe(&warn);
 	}
 	unlink(priv_path);
@@ -932,7 +980,7 @@ static void test_set_args_errors(void)
 
 		while (n < ARRAY_SIZE(cases[i].args) && cases[i].args[n])
 			n++;
-		wgctl_change_free(set_args(cases[i].args, n, err, sizeof(err), NULL, &ret));
+		uapi_device_free(set_args(cases[i].args, n, err, sizeof(err), NULL, &ret));
 		CHECK_MSG(ret == cases[i].ret, "case %zu: %d", i, ret);
 		CHECK_STR(err, cases[i].msg);
 	}
@@ -1220,7 +1268,7 @@ static const char pretty_color[] =
 
 static void test_pretty(void)
 {
-	struct wgctl_device *dev = sample_device();
+	struct uapi_device *dev = sample_device();
 	struct textbuf o = { 0 };
 
 	if (!dev)
@@ -1236,7 +1284,7 @@ static void test_pretty(void)
 	CHECK(o.buf && strstr(o.buf, "  private key: " PRIV "\n"));
 	CHECK(o.buf && strstr(o.buf, "  preshared key: " PSK "\n"));
 	textbuf_wipe(&o);
-	wgctl_device_free(dev);
+	uapi_device_free(dev);
 
 	/* Ties keep reply order; a handshake "now"; no peers, no blank line;
 	 * an nsec-only handshake counts for sorting but is not printed. */
@@ -1254,7 +1302,7 @@ static void test_pretty(void)
 				 "peer: " PUB4 "\n  allowed ips: (none)\n\n"
 				 "peer: " PUB1 "\n  allowed ips: (none)\n");
 		textbuf_wipe(&o);
-		wgctl_device_free(dev);
+		uapi_device_free(dev);
 	}
 	dev = parse_ok("listen_port=5\nerrno=0\n\n");
 	if (dev) {
@@ -1262,11 +1310,11 @@ static void test_pretty(void)
 		wgctl_format_pretty(&o, dev, NOW, 0);
 		CHECK_STR(o.buf, "interface: wg9\n  listening port: 5\n");
 		textbuf_wipe(&o);
-		wgctl_device_free(dev);
+		uapi_device_free(dev);
 	}
 }
 
-static void field_is(const struct wgctl_device *dev, const char *field, bool with_ifname,
+static void field_is(const struct uapi_device *dev, const char *field, bool with_ifname,
 		     const char *want)
 {
 	struct textbuf o = { 0 };
@@ -1279,7 +1327,7 @@ static void field_is(const struct wgctl_device *dev, const char *field, bool wit
 
 static void test_fields(void)
 {
-	struct wgctl_device *dev = sample_device(), *empty;
+	struct uapi_device *dev = sample_device(), *empty;
 	struct textbuf o = { 0 };
 
 	if (!dev)
@@ -1323,7 +1371,7 @@ static void test_fields(void)
 	CHECK(o.len == 0);
 	CHECK(wgctl_valid_field("drops") && !wgctl_valid_field("interfaces"));
 	textbuf_wipe(&o);
-	wgctl_device_free(dev);
+	uapi_device_free(dev);
 
 	empty = parse_ok("errno=0\n\n");
 	if (empty) {
@@ -1336,13 +1384,13 @@ static void test_fields(void)
 		field_is(empty, "endpoints", true, "");
 		field_is(empty, "drops", false, "");
 		field_is(empty, "dump", true, "e\t(none)\t(none)\t0\toff\n");
-		wgctl_device_free(empty);
+		uapi_device_free(empty);
 	}
 }
 
 static void test_showconf(void)
 {
-	struct wgctl_device *dev = sample_device();
+	struct uapi_device *dev = sample_device();
 	struct textbuf o = { 0 };
 
 	if (!dev)
@@ -1369,13 +1417,13 @@ static void test_showconf(void)
 			 "AllowedIPs = 192.168.1.0/24\n"
 			 "PersistentKeepalive = 3661\n");
 	textbuf_wipe(&o);
-	wgctl_device_free(dev);
+	uapi_device_free(dev);
 	dev = parse_ok("errno=0\n\n");
 	if (dev) {
 		wgctl_format_showconf(&o, dev);
 		CHECK_STR(o.buf, "[Interface]\n\n");
 		textbuf_wipe(&o);
-		wgctl_device_free(dev);
+		uapi_device_free(dev);
 	}
 }
 
@@ -1476,8 +1524,8 @@ static void fake_stop(struct fake *f)
 static void test_socket_get_set(void)
 {
 	struct fake f = { .replies = { reply } };
-	struct wgctl_device *dev = NULL;
-	struct wgctl_change *c = NULL;
+	struct uapi_device *dev = NULL;
+	struct uapi_device *c = NULL;
 	char err[WGCTL_ERROR_STRLEN] = "";
 	struct conf *conf;
 
@@ -1490,9 +1538,9 @@ static void test_socket_get_set(void)
 	CHECK_STR(f.requests[0], "get=1\n\n");
 	if (dev) {
 		CHECK_STR(dev->name, "fk0");
-		CHECK(dev->conf->n_peers == 3 && dev->n_drops == 2);
+		CHECK(dev->n_peers == 3 && dev->n_counters == 2);
 	}
-	wgctl_device_free(dev);
+	uapi_device_free(dev);
 
 	/* set: the exact request, and the daemon's refusal as wg(8) says it. */
 	memset(&f, 0, sizeof(f));
@@ -1508,7 +1556,7 @@ static void test_socket_get_set(void)
 	fake_stop(&f);
 	CHECK_STR(f.requests[0], wg_setconf);
 	CHECK_STR(f.requests[1], wg_setconf);
-	wgctl_change_free(c);
+	uapi_device_free(c);
 
 	/* wgctl_apply_conf(SYNCCONF): a get, then the sync request. */
 	memset(&f, 0, sizeof(f));
@@ -1563,11 +1611,11 @@ static void test_socket_get_set(void)
 
 static void test_socket_failures(void)
 {
-	struct wgctl_device *dev = (void *)1;
+	struct uapi_device *dev = (void *)1;
 	struct fake f = { 0 };
 	char err[WGCTL_ERROR_STRLEN], want[256], path[128];
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	struct wgctl_change *c = wgctl_change_alloc();
+	struct uapi_device *c = uapi_device_alloc();
 	int fd;
 
 	make_tmpdir();
@@ -1638,17 +1686,17 @@ static void test_socket_failures(void)
 	 * bad line: its answer is heard although the request was not read. */
 	memset(&f, 0, sizeof(f));
 	if (fake_start(&f, "early0", FAKE_EARLY)) {
-		struct wgctl_peer_change *p;
+		struct uapi_peer *p;
 		uint8_t key[KEY_LEN] = { 1 };
 		struct netaddr_prefix pfx;
 		const char *why;
 		int ret = 0;
 
 		/* A request of some megabytes. */
-		p = wgctl_change_add_peer(c, key);
+		p = uapi_device_add_peer(c, key);
 		CHECK(p && netaddr_parse_prefix(&pfx, "10.0.0.0/8", &why));
 		for (int i = 0; p && i < 200000 && !ret; i++)
-			ret = wgctl_peer_add_allowed_ip(p, &pfx, false);
+			ret = uapi_peer_add_allowed_ip(p, &pfx, UAPI_ALLOWED_IP_ADD);
 		ret = wgctl_set_device("early0", c, err, sizeof(err));
 		CHECK_MSG(ret == -EINVAL || ret == -EPIPE, "%d %s", ret, err);
 		fake_stop(&f);
@@ -1662,7 +1710,7 @@ static void test_socket_failures(void)
 		CHECK_STR(err, "Protocol error (reply line 1: invalid listen_port \"x\": not a decimal number)");
 		fake_stop(&f);
 	}
-	wgctl_change_free(c);
+	uapi_device_free(c);
 	wgctl_set_socket_dir(NULL);
 	wgctl_set_timeout(0);
 }
