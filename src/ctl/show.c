@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 int wgctl_derive_public_key(struct uapi_device *dev)
 {
