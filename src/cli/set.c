@@ -6,7 +6,10 @@
 #include "cli.h"
 
 #include "common/textbuf.h"
+#include "ctl/setargs.h"
+#include "ctl/socket.h"
 #include "ctl/wgctl.h"
+#include "uapi/device.h"
 
 #include <stdio.h>
 
@@ -14,7 +17,7 @@ int set_main(int argc, char *argv[])
 {
 	char err[WGCTL_ERROR_STRLEN];
 	struct textbuf warnings = { 0 };
-	struct wgctl_change *c = NULL;
+	struct uapi_device *c = NULL;
 	int ret = 1;
 
 	if (argc < 3) {
@@ -45,6 +48,6 @@ int set_main(int argc, char *argv[])
 	ret = 0;
 out:
 	textbuf_wipe(&warnings);
-	wgctl_change_free(c);
+	uapi_device_free(c);
 	return ret;
 }

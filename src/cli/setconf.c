@@ -14,7 +14,9 @@
 #include "cli.h"
 
 #include "conf/config.h"
+#include "ctl/socket.h"
 #include "ctl/wgctl.h"
+#include "uapi/device.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,8 +24,7 @@
 static int conf_main(int argc, char *argv[], enum wgctl_mode mode)
 {
 	char err[WGCTL_ERROR_STRLEN];
-	struct wgctl_device *running = NULL;
-	struct wgctl_change *c = NULL;
+	struct uapi_device *running = NULL, *c = NULL;
 	struct conf *conf = NULL;
 	int ret = 1, r;
 
@@ -66,8 +67,8 @@ static int conf_main(int argc, char *argv[], enum wgctl_mode mode)
 	}
 	ret = 0;
 out:
-	wgctl_device_free(running);
-	wgctl_change_free(c);
+	uapi_device_free(running);
+	uapi_device_free(c);
 	conf_free(conf);
 	return ret;
 }

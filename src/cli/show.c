@@ -11,8 +11,10 @@
 
 #include "common/fileio.h"
 #include "common/textbuf.h"
-#include "crypto/crypto.h"
+#include "ctl/show.h"
+#include "ctl/socket.h"
 #include "ctl/wgctl.h"
+#include "uapi/device.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -42,30 +44,17 @@ static bool color_mode(void)
 	return isatty(STDOUT_FILENO);
 }
 
-/* wg(8) derives the public key from the private key it was given. */
-static int add_public_key(struct wgctl_device *dev)
-{
-	if (!dev->conf->has_private_key)
-		return 0;
-	if (crypto_init())
-		return -EIO;
-	if (!crypto_x25519_public(dev->public_key, dev->conf->private_key))
-		return -EINVAL;
-	dev->has_public_key = true;
-	return 0;
-}
-
-static int get_device(const char *ifname, struct wgctl_device **dev, char *err,
+static int get_device(const char *ifname, struct uapi_device **dev, char *err,
 		      size_t errlen)
 {
 	int ret = wgctl_get_device(ifname, dev, err, errlen);
 
 	if (ret)
 		return ret;
-	ret = add_public_key(*dev);
+	ret = wgctl_derive_public_key(*dev);
 	if (ret) {
 		snprintf(err, errlen, "%s (cannot derive the public key)", strerror(-ret));
-		wgctl_device_free(*dev);
+		uapi_device_free(*dev);
 		*dev = NULL;
 	}
 	return ret;
@@ -113,7 +102,7 @@ static int show_all(int argc, char *argv[])
 	/* wg(8): 1 if no interface could be shown; 0 for none at all. */
 	ret = n ? 1 : 0;
 	for (size_t i = 0; i < n; i++) {
-		struct wgctl_device *dev = NULL;
+		struct uapi_device *dev = NULL;
 
 		if (get_device(names[i], &dev, err, sizeof(err))) {
 			fprintf(stderr, "Unable to access interface %s: %s\n", names[i], err);
@@ -123,7 +112,7 @@ static int show_all(int argc, char *argv[])
 			if (wgctl_format_field(&o, dev, argv[2], true)) {
 				fprintf(stderr, "Invalid parameter: `%s'\n", argv[2]);
 				show_usage(argv[0]);
-				wgctl_device_free(dev);
+				uapi_device_free(dev);
 				ret = 1;
 				break;
 			}
@@ -132,7 +121,7 @@ static int show_all(int argc, char *argv[])
 			if (i + 1 < n)
 				textbuf_printf(&o, "\n");
 		}
-		wgctl_device_free(dev);
+		uapi_device_free(dev);
 		if (!flush(&o)) {
 			ret = 1;
 			break;
@@ -163,7 +152,7 @@ static int show_interfaces(void)
 int show_main(int argc, char *argv[])
 {
 	char err[WGCTL_ERROR_STRLEN];
-	struct wgctl_device *dev = NULL;
+	struct uapi_device *dev = NULL;
 	struct textbuf o = { 0 };
 	int ret = 0;
 
@@ -198,7 +187,7 @@ int show_main(int argc, char *argv[])
 	} else {
 		wgctl_format_pretty(&o, dev, (int64_t)time(NULL), show_flags());
 	}
-	wgctl_device_free(dev);
+	uapi_device_free(dev);
 	if (!flush(&o))
 		ret = 1;
 	return ret;
@@ -207,7 +196,7 @@ int show_main(int argc, char *argv[])
 int showconf_main(int argc, char *argv[])
 {
 	char err[WGCTL_ERROR_STRLEN];
-	struct wgctl_device *dev = NULL;
+	struct uapi_device *dev = NULL;
 	struct textbuf o = { 0 };
 
 	if (argc != 2) {
@@ -219,6 +208,6 @@ int showconf_main(int argc, char *argv[])
 		return 1;
 	}
 	wgctl_format_showconf(&o, dev);
-	wgctl_device_free(dev);
+	uapi_device_free(dev);
 	return flush(&o) ? 0 : 1;
 }

@@ -7,7 +7,8 @@
 #include "sysctls.h"
 #include "sys/sysctl.h"
 #include "conf/wgconf.h"
-#include "ctl/wgctl.h"
+#include "ctl/socket.h"
+#include "uapi/device.h"
 
 #include "common/errbuf.h"
 #include "conf/config.h"
@@ -210,13 +211,13 @@ static int gather(struct facts *x, const char *ifname, const struct conf *conf,
 	if (conf->has_listen_port) {
 		x->f.listen_port = conf->listen_port;
 	} else {
-		struct wgctl_device *dev = NULL;
+		struct uapi_device *dev = NULL;
 		char e[256];
 
 		if (!wgctl_get_device(ifname, &dev, e, sizeof(e))) {
-			if (dev->conf->has_listen_port)
-				x->f.listen_port = dev->conf->listen_port;
-			wgctl_device_free(dev);
+			if ((dev->flags & UAPI_DEVICE_HAS_LISTEN_PORT) && dev->listen_port)
+				x->f.listen_port = dev->listen_port;
+			uapi_device_free(dev);
 		}
 	}
 	if (conf->has_mtu)

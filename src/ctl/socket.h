@@ -1,0 +1,41 @@
+/* The socket edge of the wg(8) client: one connection per operation to
+ * SOCKET_DIR/IFNAME.sock, the request sent while the reply is read (a
+ * daemon may answer an error before reading everything), a bounded reply
+ * (uapi/client.h), and a timeout on every wait, so that a dead or stopped
+ * daemon never hangs the caller.  Errors as in wgctl.h. */
+#ifndef RAMPART_CTL_SOCKET_H
+#define RAMPART_CTL_SOCKET_H
+
+#include "common/compiler.h"
+
+#include <stddef.h>
+
+struct uapi_device;
+
+enum {
+	/* Default wait for any one step of an exchange (connect, send,
+	 * reply), in milliseconds; RAMPART_WGCTL_TIMEOUT_MS overrides it. */
+	WGCTL_TIMEOUT_MS = 15000,
+};
+
+/* Where the sockets live: /var/run/wireguard unless set (tests). */
+void wgctl_set_socket_dir(const char *dir);
+/* Per-step timeout in milliseconds (0 restores the default). */
+void wgctl_set_timeout(unsigned ms);
+
+/* The interfaces with a live socket, in directory order as wg(8) lists
+ * them (it does not sort): *out is a NULL-terminated array of names,
+ * released with wgctl_list_free().  A missing directory is an empty list.
+ * Sockets that refuse connections (stale) are skipped, not removed. */
+int wgctl_list_interfaces(char ***out, size_t *n, char *err, size_t errlen) warn_unused;
+void wgctl_list_free(char **list);
+
+/* One get=1: 0 and a new device named ifname (uapi_device_free()); its
+ * public key is not derived (wgctl_derive_public_key(), show.h). */
+int wgctl_get_device(const char *ifname, struct uapi_device **out, char *err,
+		     size_t errlen) warn_unused;
+/* One set=1 of c (endpoints resolved already). */
+int wgctl_set_device(const char *ifname, const struct uapi_device *c, char *err,
+		     size_t errlen) warn_unused;
+
+#endif
