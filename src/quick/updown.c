@@ -1,9 +1,10 @@
-/* memfd_create, pipe2 */
-#define _GNU_SOURCE
 #include "updown.h"
 
 #include "firewall/fwapply.h"
+#include "sys/hostfile.h"
 #include "sys/netlink.h"
+#include "sys/nftables.h"
+#include "sys/spawn.h"
 #include "quick.h"
 #include "conf/wgconf.h"
 #include "ctl/wgctl.h"
@@ -22,10 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,7 +41,7 @@ static const char *const rt_tables_files[] = {
 
 enum {
 	POLL_STEP_MS = 20,
-	SMALL_FILE_MAX = 1 << 20, /* resolvconf order, rt_tables, nft output */
+	SMALL_FILE_MAX = 1 << 20, /* resolvconf order, rt_tables */
 	ERRLEN = 1024,
 };
 
@@ -116,36 +115,6 @@ static const char *ipv(int family)
 }
 
 /* --- files ------------------------------------------------------------------ */
-
-/* Appends what fd holds to out: at most max bytes, -EFBIG for more. */
-static int read_fd(int fd, size_t max, struct textbuf *out)
-{
-	char *buf;
-	size_t len;
-	int ret = fileio_read_bounded(fd, max, &buf, &len);
-
-	if (ret)
-		return ret;
-	if (len > max)
-		ret = -EFBIG;
-	else
-		textbuf_append(out, buf, len);
-	textbuf_free_text(buf, len);
-	return ret ? ret : out->err;
-}
-
-/* A small text file; -ENOENT if it is not there. */
-static int read_small(const char *path, struct textbuf *out)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), ret;
-
-	if (fd < 0)
-		return -errno;
-	textbuf_append(out, "", 0);
-	ret = read_fd(fd, SMALL_FILE_MAX, out);
-	close(fd);
-	return ret ? ret : out->err;
-}
 
 static bool is_socket(const char *ifname)
 {
@@ -253,8 +222,7 @@ static int state_load(struct ctx *c, struct quick_state *st)
 			    "writable by others; refusing to act on it", STATE_DIR, name,
 			    (unsigned)geteuid());
 	}
-	textbuf_append(&t, "", 0);
-	ret = read_fd(fd, QUICK_STATE_FILE_MAX, &t);
+	ret = hostfile_read_fd(fd, QUICK_STATE_FILE_MAX, &t);
 	close(fd);
 	if (!ret)
 		ret = t.err;
@@ -323,112 +291,11 @@ static void unlock_iface(struct ctx *c)
 
 /* --- processes -------------------------------------------------------------- */
 
-/* PATH lookup as execvp() does it, to say "not found" before forking. */
-static bool find_program(const char *name, char *out, size_t size)
-{
-	const char *path = getenv("PATH"), *p, *end;
-
-	if (strchr(name, '/')) {
-		snprintf(out, size, "%s", name);
-		return !access(name, X_OK);
-	}
-	if (!path || !*path)
-		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	for (p = path; p; p = *end ? end + 1 : NULL) {
-		size_t n;
-
-		end = strchr(p, ':');
-		if (!end)
-			end = p + strlen(p);
-		n = (size_t)(end - p);
-		if ((int)n + (int)strlen(name) + 2 <= (int)size) {
-			snprintf(out, size, "%.*s/%s", (int)n, n ? p : ".", name);
-			if (!access(out, X_OK))
-				return true;
-		}
-		if (!*end)
-			break;
-	}
-	return false;
-}
-
-/* Runs argv (PATH searched), with in as its stdin when given and its
- * stdout collected into out when given.  Returns 0 with the exit status
- * in *status (128 + N for signal N), or -errno if it could not start.
- * The input goes through a memfd, so a large input never blocks against
- * unread output, and it is wiped before the memfd is closed. */
-static int run(char *const argv[], const char *in, size_t in_len, struct textbuf *out,
-	       int *status)
-{
-	int infd = -1, pipefd[2] = { -1, -1 }, ret = 0, wstatus;
-	pid_t pid;
-
-	if (in) {
-		infd = memfd_create("rampart-input", MFD_CLOEXEC);
-		if (infd < 0)
-			return -errno;
-		ret = fileio_write_all(infd, in, in_len);
-		if (!ret && lseek(infd, 0, SEEK_SET) < 0)
-			ret = -errno;
-		if (ret)
-			goto out;
-	}
-	if (out && pipe2(pipefd, O_CLOEXEC) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		ret = -errno;
-		goto out;
-	}
-	if (!pid) {
-		sigprocmask(SIG_SETMASK, &child_mask, NULL);
-		if (infd >= 0 && dup2(infd, STDIN_FILENO) < 0)
-			_exit(126);
-		if (pipefd[1] >= 0 && dup2(pipefd[1], STDOUT_FILENO) < 0)
-			_exit(126);
-		execvp(argv[0], argv);
-		dprintf(STDERR_FILENO, "cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	if (out) {
-		close(pipefd[1]);
-		pipefd[1] = -1;
-		textbuf_append(out, "", 0);
-		ret = read_fd(pipefd[0], SMALL_FILE_MAX * 16, out);
-		if (!ret)
-			ret = out->err;
-	}
-	while (waitpid(pid, &wstatus, 0) < 0) {
-		if (errno != EINTR) {
-			ret = -errno;
-			goto out;
-		}
-	}
-	if (WIFEXITED(wstatus))
-		*status = WEXITSTATUS(wstatus);
-	else
-		*status = 128 + (WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);
-out:
-	if (infd >= 0) {
-		if (in && ftruncate(infd, 0) < 0)
-			ret = ret ? ret : -errno;
-		close(infd);
-	}
-	if (pipefd[0] >= 0)
-		close(pipefd[0]);
-	if (pipefd[1] >= 0)
-		close(pipefd[1]);
-	return ret;
-}
-
 /* Runs a program and turns a failure into one message. */
 static int run_checked(const struct ctx *c, char *const argv[], const char *in, size_t in_len,
 		       struct textbuf *out)
 {
-	int status = 0, ret = run(argv, in, in_len, out, &status);
+	int status = 0, ret = spawn_run(argv, &child_mask, in, in_len, out, &status);
 
 	if (ret)
 		return fail(c, ret, "cannot run %s: %s", argv[0], strerror(-ret));
@@ -453,7 +320,7 @@ static int run_hooks(const struct ctx *c, enum conf_hook_kind kind)
 		if (!cmd)
 			return fail(c, -ENOMEM, "%s", strerror(ENOMEM));
 		say("%s", cmd);
-		ret = run(argv, NULL, 0, NULL, &status);
+		ret = spawn_run(argv, &child_mask, NULL, 0, NULL, &status);
 		free(cmd);
 		if (ret)
 			return fail(c, ret, "cannot run %s: %s", HOOK_SHELL, strerror(-ret));
@@ -505,8 +372,7 @@ static int load_config(struct ctx *c, const char *arg)
 	fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return fail(c, -errno, "%s: %s", c->given, strerror(errno));
-	textbuf_append(&t, "", 0);
-	ret = read_fd(fd, WGCONF_FILE_MAX, &t);
+	ret = hostfile_read_fd(fd, WGCONF_FILE_MAX, &t);
 	close(fd);
 	if (!ret)
 		ret = t.err;
@@ -540,7 +406,7 @@ static int resolve_table(struct ctx *c)
 		struct textbuf t = { 0 };
 		bool found = false;
 
-		if (!read_small(rt_tables_files[i], &t))
+		if (!hostfile_read(rt_tables_files[i], SMALL_FILE_MAX, &t))
 			found = quick_rt_table_lookup(t.buf, c->conf->table.name, &c->table);
 		else
 			found = quick_rt_table_lookup(NULL, c->conf->table.name, &c->table);
@@ -667,7 +533,7 @@ static int undo_dns(struct ctx *c)
 	say("resolvconf -d %s -f", c->st.dns);
 	/* wg-quick ignores a failure here ("unset_dns || true"); so do we,
 	 * aloud. */
-	ret = run(argv, NULL, 0, NULL, &status);
+	ret = spawn_run(argv, &child_mask, NULL, 0, NULL, &status);
 	if (ret || status)
 		warn(c, "resolvconf -d %s failed; remove the entry by hand", c->st.dns);
 	c->st.dns[0] = '\0';
@@ -676,7 +542,7 @@ static int undo_dns(struct ctx *c)
 
 static int undo_nft(struct ctx *c)
 {
-	char *argv[] = { "nft", "-f", "-", NULL };
+	char err[ERRLEN] = "";
 	struct textbuf t = { 0 };
 	int ret;
 
@@ -690,10 +556,10 @@ static int undo_nft(struct ctx *c)
 		return fail(c, -ENOMEM, "%s", strerror(ENOMEM));
 	}
 	say("nft -f -");
-	ret = run_checked(c, argv, t.buf, t.len, NULL);
+	ret = nftables_exec(t.buf, false, 0, NULL, 0, err, sizeof(err));
 	textbuf_wipe(&t);
 	if (ret)
-		return ret;
+		return fail(c, ret, "nft -f - failed: %s", err);
 	c->st.nft[0] = c->st.nft[1] = false;
 	return 0;
 }
@@ -792,7 +658,7 @@ static int start_daemon(struct ctx *c)
 	unsigned ms = 0;
 
 	say("%s %s", prog, c->ifname);
-	ret = run(argv, NULL, 0, NULL, &status);
+	ret = spawn_run(argv, &child_mask, NULL, 0, NULL, &status);
 	if (ret)
 		return fail(c, ret, "cannot run %s: %s", prog, strerror(-ret));
 	/* It daemonizes and returns once the interface and its socket exist;
@@ -949,7 +815,7 @@ static int set_dns(struct ctx *c)
 		textbuf_wipe(&in);
 		return fail(c, -ENOMEM, "%s", strerror(ENOMEM));
 	}
-	quick_resolvconf_prefix(read_small(RESOLVCONF_ORDER, &order) ? NULL : order.buf,
+	quick_resolvconf_prefix(hostfile_read(RESOLVCONF_ORDER, SMALL_FILE_MAX, &order) ? NULL : order.buf,
 				prefix, sizeof(prefix));
 	textbuf_wipe(&order);
 	snprintf(name, sizeof(name), "%s%s", prefix, c->ifname);
@@ -1083,12 +949,8 @@ static int choose_default_table(struct ctx *c, const struct conf *running)
 
 static int write_sysctl(struct ctx *c, const char *path, const char *value)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret;
+	int ret = hostfile_write(path, value);
 
-	if (fd < 0)
-		return fail(c, -errno, "%s: %s", path, strerror(errno));
-	ret = fileio_write_all(fd, value, strlen(value));
-	close(fd);
 	return ret ? fail(c, ret, "%s: %s", path, strerror(-ret)) : 0;
 }
 
@@ -1099,7 +961,7 @@ static int write_sysctl(struct ctx *c, const char *path, const char *value)
  * of the tunnel's UDP flows through conntrack. */
 static int add_default(struct ctx *c, const struct conf *running, const struct netaddr_prefix *p)
 {
-	char *argv[] = { "nft", "-f", "-", NULL };
+	char err[ERRLEN] = "";
 	struct netlink_rule rules[2];
 	struct netlink_addr *addrs = NULL;
 	struct netaddr *ips = NULL;
@@ -1165,11 +1027,12 @@ static int add_default(struct ctx *c, const struct conf *running, const struct n
 		}
 	}
 	say("nft -f -");
-	ret = run_checked(c, argv, t.buf, t.len, NULL);
+	ret = nftables_exec(t.buf, false, 0, NULL, 0, err, sizeof(err));
 	textbuf_wipe(&t);
 	if (ret) {
 		char name[CONF_IFNAME_MAX + 16];
 
+		fail(c, ret, "nft -f - failed: %s", err);
 		quick_nft_table_name(name, sizeof(name), c->ifname);
 		return fail(c, ret, "nft refused table %s %s (does it exist already? `nft list "
 			    "tables')", family == AF_INET ? "ip" : "ip6", name);
@@ -1240,25 +1103,17 @@ static int add_routes(struct ctx *c, const struct conf *running)
 static int preflight(struct ctx *c)
 {
 	char found[PATH_MAX];
-	bool full = false;
 	int ret = resolve_table(c);
 
 	if (ret)
 		return ret;
 	daemon_program(c->daemon, sizeof(c->daemon));
-	if (!find_program(c->daemon, found, sizeof(found)))
+	if (!spawn_find(c->daemon, found, sizeof(found)))
 		return fail(c, -ENOENT, "cannot find the daemon `%s' (build it with `make', or set "
 			    "RAMPARTD to the daemon to use)", c->daemon);
-	if (!c->conf->has_table || c->conf->table.kind == CONF_TABLE_AUTO)
-		for (size_t i = 0; i < c->conf->n_peers; i++)
-			for (size_t j = 0; j < c->conf->peers[i].n_allowed_ips; j++)
-				full = full || !c->conf->peers[i].allowed_ips[j].prefix.cidr;
-	if (full && !find_program("nft", found, sizeof(found)))
-		return fail(c, -ENOENT, "a peer has AllowedIPs /0 (full tunnel), which needs "
-			    "nft(8) from nftables; it is not in PATH");
 	for (size_t i = 0; i < c->conf->n_dns; i++)
 		if (c->conf->dns[i].kind == CONF_DNS_SERVER &&
-		    !find_program("resolvconf", found, sizeof(found)))
+		    !spawn_find("resolvconf", found, sizeof(found)))
 			return fail(c, -ENOENT, "%s:%u: DNS needs resolvconf(8), which is not in "
 				    "PATH (install openresolv or resolvconf, or remove DNS)",
 				    c->given, c->conf->dns[i].line);
@@ -1405,7 +1260,7 @@ static void derive_state(struct ctx *c, unsigned ifindex)
 	struct conf *running = NULL;
 	struct quick_route *routes = NULL;
 	struct textbuf in = { 0 }, order = { 0 }, list = { 0 };
-	char found[PATH_MAX], prefix[QUICK_DNS_IFACE_MAX];
+	char err[ERRLEN], prefix[QUICK_DNS_IFACE_MAX];
 	size_t n = 0;
 	int ret;
 
@@ -1442,17 +1297,13 @@ static void derive_state(struct ctx *c, unsigned ifindex)
 	conf_free(running);
 
 	/* wg-quick's remove_firewall: the tables it names after the
-	 * interface, whatever made them. */
-	if (find_program("nft", found, sizeof(found))) {
-		char *argv[] = { "nft", "list", "tables", NULL };
-		int status = 0;
-
-		if (!run(argv, NULL, 0, &list, &status) && !status)
-			quick_nft_parse_tables(list.buf, c->ifname, c->st.nft);
-		textbuf_wipe(&list);
-	}
+	 * interface, whatever made them.  A listing that fails finds none,
+	 * as wg-quick's does. */
+	if (!nftables_exec("list tables\n", false, 0, &list, 0, err, sizeof(err)))
+		quick_nft_parse_tables(list.buf, c->ifname, c->st.nft);
+	textbuf_wipe(&list);
 	if (quick_dns_input(c->conf, &in)) {
-		quick_resolvconf_prefix(read_small(RESOLVCONF_ORDER, &order) ? NULL : order.buf,
+		quick_resolvconf_prefix(hostfile_read(RESOLVCONF_ORDER, SMALL_FILE_MAX, &order) ? NULL : order.buf,
 					prefix, sizeof(prefix));
 		if (snprintf(c->st.dns, sizeof(c->st.dns), "%s%s", prefix, c->ifname) >=
 		    (int)sizeof(c->st.dns))

@@ -5,8 +5,9 @@
  *
  * The decisions come from quick.c; this module carries them out: it
  * starts the daemon, talks to it (wgctl), changes links, addresses,
- * routes and rules (netlink.c), runs resolvconf, nft and the hooks, and
- * keeps /run/rampart/IFNAME.state.  Progress goes to stderr as wg-quick
+ * routes and rules (sys/netlink.h), loads and deletes wg-quick's nftables
+ * tables through libnftables (sys/nftables.h), runs resolvconf and the
+ * hooks (sys/spawn.h), and keeps /run/rampart/IFNAME.state.  Progress goes to stderr as wg-quick
  * prints it: each netlink change as the ip(8) command that would make it
  * ("[#] ip -4 route add 10.0.0.0/24 dev wg0"), so that operators can see
  * and repeat what happened.
