@@ -4,7 +4,6 @@
 #include "hostfile.h"
 
 #include "common/fileio.h"
-#include "common/textbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
