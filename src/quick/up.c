@@ -79,29 +79,16 @@ static int apply_policy(struct updown_ctx *c)
 	return 0;
 }
 
+/* $RAMPARTD, else the rampartd next to us, else rampartd from PATH
+ * (updown.h says why WG_QUICK_USERSPACE_IMPLEMENTATION is not read). */
 static void daemon_program(char *out, size_t size)
 {
 	const char *env = getenv("RAMPARTD");
-	char self[PATH_MAX];
-	ssize_t n;
 
-	if (env && *env) {
+	if (env && *env)
 		snprintf(out, size, "%s", env);
-		return;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		char *slash;
-
-		self[n] = '\0';
-		slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			if (snprintf(out, size, "%s/rampartd", self) < (int)size && !access(out, X_OK))
-				return;
-		}
-	}
-	snprintf(out, size, "rampartd");
+	else if (!spawn_find_beside_self("rampartd", out, size))
+		snprintf(out, size, "rampartd");
 }
 
 static int start_daemon(struct updown_ctx *c)

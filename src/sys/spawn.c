@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,21 @@ bool spawn_find(const char *name, char *out, size_t size)
 			break;
 	}
 	return false;
+}
+
+bool spawn_find_beside_self(const char *name, char *out, size_t size)
+{
+	char self[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return false;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	return snprintf(out, size, "%s/%s", self, name) < (int)size && !access(out, X_OK);
 }
 
 /* The input may be secret (resolvconf's is not, but callers need not

@@ -29,6 +29,11 @@ enum {
  * "not found" before it forks.  The executable's path in out[size]. */
 bool spawn_find(const char *name, char *out, size_t size) warn_unused;
 
+/* The executable name in the directory of the running program
+ * (/proc/self/exe), in out[size]: how a tool finds its companion program
+ * in a build tree or an install prefix without PATH. */
+bool spawn_find_beside_self(const char *name, char *out, size_t size) warn_unused;
+
 /* Runs argv[0] (PATH searched) with argv and waits for it.
  *  mask: the signal mask the child starts with (NULL: the caller's), so
  *        that a caller blocking SIGINT for itself does not pass that on;

@@ -90,6 +90,23 @@ static void test_find(void)
 	remove_dir();
 }
 
+static void test_beside_self(void)
+{
+	char out[4096], want[4096];
+	ssize_t n = readlink("/proc/self/exe", want, sizeof(want) - 1);
+
+	CHECK(n > 0);
+	if (n <= 0)
+		return;
+	want[n] = '\0';
+	/* This test binary finds itself by its own name, and nothing that
+	 * is not there; a buffer too short is no answer either. */
+	CHECK(spawn_find_beside_self(strrchr(want, '/') + 1, out, sizeof(out)));
+	CHECK_STR(out, want);
+	CHECK(!spawn_find_beside_self("no-such-companion", out, sizeof(out)));
+	CHECK(!spawn_find_beside_self(strrchr(want, '/') + 1, out, (size_t)n));
+}
+
 static void test_status(void)
 {
 	char *ok[] = { "/bin/sh", "-c", "exit 0", NULL };
@@ -184,6 +201,7 @@ static void test_mask(void)
 
 static const struct harness_case cases[] = {
 	{ "PATH lookup as execvp", test_find },
+	{ "a companion beside the running program", test_beside_self },
 	{ "exit statuses and exec failure", test_status },
 	{ "stdin from a memfd, stdout collected", test_io },
 	{ "output bounded", test_too_much_output },
