@@ -13,6 +13,7 @@
 #include "ctl/wgctl.h"
 
 #include "conf/config.h"
+#include "common/fileio.h"
 #include "common/textbuf.h"
 
 #include <errno.h>
@@ -164,9 +165,9 @@ int updown_get_running(const struct updown_ctx *c, struct conf **out)
 int updown_load_config(struct updown_ctx *c, const char *arg)
 {
 	struct wgconf_error werr;
-	char msg[CONF_PATH_MAX + WGCONF_ERROR_STRLEN], dir[PATH_MAX];
-	struct textbuf t = { 0 };
+	char msg[CONF_PATH_MAX + WGCONF_ERROR_STRLEN], dir[PATH_MAX], *text;
 	struct stat fst, dst;
+	size_t len;
 	int fd, ret;
 
 	if (conf_config_path(arg, c->given, sizeof(c->given)))
@@ -187,18 +188,14 @@ int updown_load_config(struct updown_ctx *c, const char *arg)
 	fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return updown_fail(c, -errno, "%s: %s", c->given, strerror(errno));
-	ret = hostfile_read_fd(fd, WGCONF_FILE_MAX, &t);
+	/* A larger file comes back as WGCONF_FILE_MAX + 1 bytes, for the
+	 * parser to refuse by name ("larger than 16 MiB"). */
+	ret = fileio_read_bounded(fd, WGCONF_FILE_MAX, &text, &len);
 	close(fd);
-	if (!ret)
-		ret = t.err;
-	if (ret == -EFBIG)
-		ret = 0; /* the parser names the limit */
-	if (ret) {
-		textbuf_wipe(&t);
+	if (ret)
 		return updown_fail(c, ret, "%s: %s", c->given, strerror(-ret));
-	}
-	ret = wgconf_parse(t.buf, t.len, c->given, &c->conf, &werr);
-	textbuf_wipe(&t);
+	ret = wgconf_parse(text, len, c->given, &c->conf, &werr);
+	textbuf_free_text(text, len);
 	if (ret) {
 		wgconf_error_format(msg, sizeof(msg), &werr);
 		return updown_fail(c, ret, "%s", msg);
