@@ -50,17 +50,6 @@ static void __attribute__((format(printf, 2, 3))) say(const struct firewall_ui *
 	ui->progress(ui->arg, line);
 }
 
-/* fwapply_remove's progress while its caller (src/quick, `rampart down`)
- * still asks for it with a bool: the one place in this room that writes
- * to stderr, until that caller passes a struct firewall_ui. */
-static void progress_stderr(void *arg, const char *line)
-{
-	(void)arg;
-	fprintf(stderr, "[#] %s\n", line);
-}
-
-static const struct firewall_ui remove_ui = { .progress = progress_stderr };
-
 /* --- facts ------------------------------------------------------------------ */
 
 struct facts {
@@ -535,11 +524,10 @@ out:
 	return ret;
 }
 
-int fwapply_remove(const char *ifname, bool quiet, char *err, size_t errlen)
+int fwapply_remove(const char *ifname, const struct firewall_ui *ui, char *err, size_t errlen)
 {
 	char table[FIREWALL_TABLE_STRLEN];
 	bool had_window = false;
-	const struct firewall_ui *ui = quiet ? NULL : &remove_ui;
 	int ret;
 
 	if (firewall_table_name(table, ifname))

@@ -55,10 +55,10 @@ int fwapply_apply(const char *ifname, const struct conf *conf, const char *filen
 
 /* What `rampart down` does: deletes table inet rampart-IF (closing an
  * open window) and restores the sysctls that apply changed and nobody
- * changed since.  Unless quiet, its progress goes to stderr as "[#] ..."
- * lines (the one exception to the ui above, kept for src/quick's call).
- * 0 or -errno with a message. */
-int fwapply_remove(const char *ifname, bool quiet, char *err, size_t errlen) warn_unused;
+ * changed since.  Its progress goes to ui (NULL: nowhere).  0 or -errno
+ * with a message. */
+int fwapply_remove(const char *ifname, const struct firewall_ui *ui, char *err,
+		   size_t errlen) warn_unused;
 
 /* For `rampart firewall show`: the role's sysctls for conf, expected
  * against actual, one line each, into out. */

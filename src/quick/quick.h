@@ -6,9 +6,10 @@
  * down` undoes exactly that.
  *
  * Everything here is a function of its arguments: no I/O, no processes,
- * no netlink.  src/ops/updown.c runs the plan and keeps the state.  The
- * behaviour follows wireguard-tools' wg-quick (linux.bash) as of 1.0.20210914;
- * where Rampart differs on purpose, the function's comment says so. */
+ * no netlink.  updown.h (up.c, down.c, undo.c, state.c) runs the plan
+ * and keeps the state.  The behaviour follows wireguard-tools' wg-quick
+ * (linux.bash) as of 1.0.20210914; where Rampart differs on purpose, the
+ * function's comment says so. */
 #ifndef RAMPART_QUICK_QUICK_H
 #define RAMPART_QUICK_QUICK_H
 

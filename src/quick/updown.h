@@ -3,13 +3,16 @@
  * records what up did so that down undoes exactly that, and rollback of
  * everything done so far when up fails or is interrupted.
  *
- * The decisions come from quick.c; this module carries them out: it
+ * The decisions come from quick.c; this module (updown.c with up.c,
+ * down.c, undo.c and state.c, see updown_int.h) carries them out: it
  * starts the daemon, talks to it (wgctl), changes links, addresses,
- * routes and rules (netlink.c), runs resolvconf, nft and the hooks, and
- * keeps /run/rampart/IFNAME.state.  Progress goes to stderr as wg-quick
- * prints it: each netlink change as the ip(8) command that would make it
- * ("[#] ip -4 route add 10.0.0.0/24 dev wg0"), so that operators can see
- * and repeat what happened.
+ * routes and rules (sys/netlink.h), loads and deletes wg-quick's nftables
+ * tables through libnftables (sys/nftables.h), runs resolvconf and the
+ * hooks (sys/spawn.h), and keeps /run/rampart/IFNAME.state.  Progress
+ * goes to stderr as wg-quick prints it: each change as the command that
+ * would make it ("[#] ip -4 route add 10.0.0.0/24 dev wg0", "[#] nft -f
+ * -" for a batch that libnftables loads), so that operators can see and
+ * repeat what happened.
  *
  * Hooks run as `/bin/bash -e -o pipefail -c HOOK`, which is what
  * wg-quick's `(eval "$hook")` under its own `set -e -o pipefail` amounts
@@ -42,10 +45,11 @@ enum {
 /* arg is an interface name (/etc/wireguard/NAME.conf) or a path whose
  * last component is NAME.conf.  who prefixes error messages ("rampart
  * up").  up applies the hardening policy (fwapply.h) after the routes,
- * as fw says (a confirm window or not; NULL: none), and down removes it.
+ * as fw says (a confirm window or not; NULL: none), and down removes it
+ * (fw->ui carries its progress lines).
  * Both report on stderr and return 0 on success, or -errno after
  * having said why. */
 int updown_up(const char *arg, const char *who, const struct fwapply_opts *fw) warn_unused;
-int updown_down(const char *arg, const char *who) warn_unused;
+int updown_down(const char *arg, const char *who, const struct fwapply_opts *fw) warn_unused;
 
 #endif

@@ -1,4 +1,4 @@
-/* The pure half of rampart up/down (src/ops/quick.c): wg-quick's naming
+/* The pure half of rampart up/down (src/quick/quick.c): wg-quick's naming
  * rules, route plan and order, automatic MTU, hooks, resolvconf input,
  * the nftables batch, SaveConfig's merge, and the state file's format,
  * each against what wg-quick 1.0.20210914 does or an exact expected
