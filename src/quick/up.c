@@ -7,6 +7,7 @@
 
 #include "firewall/fwapply.h"
 #include "sys/hostfile.h"
+#include "sys/sysctl.h"
 #include "sys/netlink.h"
 #include "sys/nftables.h"
 #include "sys/spawn.h"
@@ -25,7 +26,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define SRC_VALID_MARK "/proc/sys/net/ipv4/conf/all/src_valid_mark"
+#define SRC_VALID_MARK "net.ipv4.conf.all.src_valid_mark"
 
 static const char *const rt_tables_files[] = {
 	"/etc/iproute2/rt_tables",
@@ -405,11 +406,12 @@ static int choose_default_table(struct updown_ctx *c, const struct conf *running
 	return updown_state_save(c);
 }
 
-static int write_sysctl(struct updown_ctx *c, const char *path, const char *value)
+static int write_sysctl(struct updown_ctx *c, const char *key, const char *value)
 {
-	int ret = hostfile_write(path, value);
+	char err[ERRLEN];
+	int ret = sysctl_write(SYSCTL_PROC_ROOT, key, value, err, sizeof(err));
 
-	return ret ? updown_fail(c, ret, "%s: %s", path, strerror(-ret)) : 0;
+	return ret ? updown_fail(c, ret, "%s", err) : 0;
 }
 
 /* wg-quick's add_default: every packet not marked by the tunnel's own
@@ -480,7 +482,7 @@ static int add_default(struct updown_ctx *c, const struct conf *running,
 	}
 	if (family == AF_INET) {
 		updown_say("sysctl -q net.ipv4.conf.all.src_valid_mark=1");
-		ret = write_sysctl(c, SRC_VALID_MARK, "1\n");
+		ret = write_sysctl(c, SRC_VALID_MARK, "1");
 		if (ret) {
 			textbuf_wipe(&t);
 			return ret;

@@ -36,14 +36,3 @@ int hostfile_read(const char *path, size_t max, struct textbuf *out)
 	close(fd);
 	return ret;
 }
-
-int hostfile_write(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = fileio_write_all(fd, value, strlen(value));
-	close(fd);
-	return ret;
-}

@@ -1,6 +1,6 @@
-/* The host's small files, read into text and written whole: rt_tables,
- * resolvconf's interface-order, a /proc/sys setting, a state file, a
- * child's output.  Bounded, because none of them is ours to trust with
+/* The host's small files, read into text: rt_tables, resolvconf's
+ * interface-order, a state file, a child's output (kernel settings are
+ * sys/sysctl's).  Bounded, because none of them is ours to trust with
  * our memory. */
 #ifndef RAMPART_SYS_HOSTFILE_H
 #define RAMPART_SYS_HOSTFILE_H
@@ -18,9 +18,5 @@ int hostfile_read_fd(int fd, size_t max, struct textbuf *out) warn_unused;
 
 /* The same for path, opened read-only; -ENOENT if it is not there. */
 int hostfile_read(const char *path, size_t max, struct textbuf *out) warn_unused;
-
-/* Writes value to path, which must exist (a /proc/sys setting): 0 or
- * -errno. */
-int hostfile_write(const char *path, const char *value) warn_unused;
 
 #endif

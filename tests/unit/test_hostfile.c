@@ -1,4 +1,4 @@
-/* sys/hostfile: bounded reads into text and whole writes, against files
+/* sys/hostfile: bounded reads into text, against files
  * in a throw-away directory. */
 #include "harness.h"
 
@@ -83,26 +83,9 @@ static void test_read_fd(void)
 	teardown();
 }
 
-static void test_write(void)
-{
-	struct textbuf t = { 0 };
-
-	setup();
-	/* A setting that is not there is not created. */
-	CHECK(hostfile_write(path, "1\n") == -ENOENT);
-	CHECK(access(path, F_OK) < 0);
-	put("0\n");
-	CHECK(hostfile_write(path, "1\n") == 0);
-	CHECK(hostfile_read(path, 16, &t) == 0);
-	CHECK_STR(t.buf, "1\n");
-	textbuf_wipe(&t);
-	teardown();
-}
-
 static const struct harness_case cases[] = {
 	{ "bounded reads into text", test_read },
 	{ "reads from an fd's position", test_read_fd },
-	{ "writes to an existing file only", test_write },
 };
 
 HARNESS_MAIN(cases)
