@@ -124,7 +124,7 @@ static void usage(FILE *f)
 static int load(const char *arg, const char *who, char path[CONF_PATH_MAX],
 		char ifname[CONF_IFNAME_MAX + 1], struct conf **conf)
 {
-	char err[FWAPPLY_ERROR_STRLEN];
+	struct error err = { 0 };
 
 	if (conf_config_path(arg, path, CONF_PATH_MAX)) {
 		fprintf(stderr, "%s %s: `%s': path too long\n", prog_name, who, arg);
@@ -135,8 +135,8 @@ static int load(const char *arg, const char *who, char path[CONF_PATH_MAX],
 			"followed by .conf\n", prog_name, who, path);
 		return EXIT_USAGE;
 	}
-	if (wgctl_load_conf(path, conf, err, sizeof(err))) {
-		fprintf(stderr, "%s %s: %s\n", prog_name, who, err);
+	if (wgctl_load_conf(path, conf, &err)) {
+		fprintf(stderr, "%s %s: %s\n", prog_name, who, err.msg);
 		return EXIT_FAIL;
 	}
 	return 0;
@@ -144,7 +144,8 @@ static int load(const char *arg, const char *who, char path[CONF_PATH_MAX],
 
 static int fw_apply_main(int argc, char *argv[])
 {
-	char path[CONF_PATH_MAX], ifname[CONF_IFNAME_MAX + 1], err[FWAPPLY_ERROR_STRLEN];
+	char path[CONF_PATH_MAX], ifname[CONF_IFNAME_MAX + 1];
+	struct error err;
 	struct fwapply_opts o;
 	struct conf *conf = NULL;
 	bool kept = false;
@@ -168,14 +169,14 @@ static int fw_apply_main(int argc, char *argv[])
 	ret = load(argv[n + 1], "firewall apply", path, ifname, &conf);
 	if (ret)
 		return ret;
-	ret = fwapply_apply(ifname, conf, path, &o, &kept, err, sizeof(err));
+	ret = fwapply_apply(ifname, conf, path, &o, &kept, &err);
 	conf_free(conf);
 	if (ret) {
-		fprintf(stderr, "%s firewall apply: %s\n", prog_name, err);
+		fprintf(stderr, "%s firewall apply: %s\n", prog_name, err.msg);
 		return EXIT_FAIL;
 	}
 	if (!kept) {
-		fprintf(stderr, "%s firewall apply: not kept: %s\n", prog_name, err);
+		fprintf(stderr, "%s firewall apply: not kept: %s\n", prog_name, err.msg);
 		return EXIT_FAIL;
 	}
 	return 0;
@@ -183,7 +184,8 @@ static int fw_apply_main(int argc, char *argv[])
 
 static int fw_render_main(int argc, char *argv[])
 {
-	char path[CONF_PATH_MAX], ifname[CONF_IFNAME_MAX + 1], err[FWAPPLY_ERROR_STRLEN];
+	char path[CONF_PATH_MAX], ifname[CONF_IFNAME_MAX + 1];
+	struct error err;
 	struct textbuf out = { 0 };
 	struct conf *conf = NULL;
 	int ret;
@@ -195,10 +197,10 @@ static int fw_render_main(int argc, char *argv[])
 	ret = load(argv[1], "firewall render", path, ifname, &conf);
 	if (ret)
 		return ret;
-	ret = fwapply_render(ifname, conf, path, &out, err, sizeof(err));
+	ret = fwapply_render(ifname, conf, path, &out, &err);
 	conf_free(conf);
 	if (ret) {
-		fprintf(stderr, "%s firewall render: %s\n", prog_name, err);
+		fprintf(stderr, "%s firewall render: %s\n", prog_name, err.msg);
 		textbuf_wipe(&out);
 		return EXIT_FAIL;
 	}
@@ -211,18 +213,19 @@ static int fw_render_main(int argc, char *argv[])
  * comes from it. */
 static void print_sysctls(const char *ifname, const char *config)
 {
-	char path[CONF_PATH_MAX], err[FWAPPLY_ERROR_STRLEN];
+	char path[CONF_PATH_MAX];
+	struct error err;
 	struct textbuf out = { 0 };
 	struct conf *conf = NULL;
 	bool ok;
 
 	if (conf_config_path(config, path, sizeof(path)) ||
-	    wgctl_load_conf(path, &conf, err, sizeof(err))) {
+	    wgctl_load_conf(path, &conf, &err)) {
 		printf("sysctls: unknown (no readable %s to take the role from)\n", path);
 		return;
 	}
-	if (fwapply_report_sysctls(ifname, conf, path, &out, &ok, err, sizeof(err)))
-		printf("sysctls: %s\n", err);
+	if (fwapply_report_sysctls(ifname, conf, path, &out, &ok, &err))
+		printf("sysctls: %s\n", err.msg);
 	else
 		fputs(out.buf, stdout);
 	textbuf_wipe(&out);
@@ -291,7 +294,8 @@ static void print_snapshot(const struct firewall_state *st)
 
 static int fw_show_main(int argc, char *argv[])
 {
-	char err[FIREWALL_ERROR_STRLEN], table[FIREWALL_TABLE_STRLEN];
+	struct error err = { 0 };
+	char table[FIREWALL_TABLE_STRLEN];
 	char ifname[CONF_IFNAME_MAX + 1];
 	const char *config = argc == 2 ? argv[1] : NULL;
 	struct firewall_state st;
@@ -316,8 +320,8 @@ static int fw_show_main(int argc, char *argv[])
 		return ret < 0 ? 0 : ret;
 	if (firewall_table_name(table, argv[1]))
 		return EXIT_USAGE;
-	if (firewall_list_table(table, false, &list, &exists, err, sizeof(err))) {
-		fprintf(stderr, "%s firewall show: %s\n", prog_name, err);
+	if (firewall_list_table(table, false, &list, &exists, &err)) {
+		fprintf(stderr, "%s firewall show: %s\n", prog_name, err.msg);
 		textbuf_wipe(&list);
 		return EXIT_FAIL;
 	}
@@ -327,15 +331,15 @@ static int fw_show_main(int argc, char *argv[])
 		printf("table inet %s: absent (no Rampart firewall on %s)\n", table, argv[1]);
 	textbuf_wipe(&list);
 
-	if (firewall_get_state(argv[1], &st, err, sizeof(err))) {
-		fprintf(stderr, "%s firewall show: %s\n", prog_name, err);
+	if (firewall_get_state(argv[1], &st, &err)) {
+		fprintf(stderr, "%s firewall show: %s\n", prog_name, err.msg);
 		return EXIT_FAIL;
 	}
 	print_window(&st, argv[1]);
 	print_snapshot(&st);
 
-	if (firewall_panic_active(&panic, err, sizeof(err))) {
-		fprintf(stderr, "%s firewall show: %s\n", prog_name, err);
+	if (firewall_panic_active(&panic, &err)) {
+		fprintf(stderr, "%s firewall show: %s\n", prog_name, err.msg);
 		return EXIT_FAIL;
 	}
 	printf("panic: %s\n", panic ? "ON (table inet " FIREWALL_PANIC_TABLE " drops everything "
@@ -349,13 +353,13 @@ static int fw_show_main(int argc, char *argv[])
 /* rampart confirm IF and rampart firewall confirm IF. */
 static int do_confirm(int argc, char *argv[], const char *who)
 {
-	char err[FIREWALL_ERROR_STRLEN];
+	struct error err = { 0 };
 	int ret = one_ifname(argc, argv, who);
 
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	if (firewall_confirm(argv[1], err, sizeof(err))) {
-		fprintf(stderr, "%s %s: %s\n", prog_name, who, err);
+	if (firewall_confirm(argv[1], &err)) {
+		fprintf(stderr, "%s %s: %s\n", prog_name, who, err.msg);
 		return EXIT_FAIL;
 	}
 	fprintf(stderr, "%s %s: the firewall change on %s is kept\n", prog_name, who, argv[1]);
@@ -374,7 +378,8 @@ int confirm_main(int argc, char *argv[])
 
 static int fw_rollback_main(int argc, char *argv[])
 {
-	char err[FIREWALL_ERROR_STRLEN], table[FIREWALL_TABLE_STRLEN];
+	struct error err = { 0 };
+	char table[FIREWALL_TABLE_STRLEN];
 	bool window;
 	int ret = one_ifname(argc, argv, "firewall rollback");
 
@@ -382,8 +387,8 @@ static int fw_rollback_main(int argc, char *argv[])
 		return ret < 0 ? 0 : ret;
 	if (firewall_table_name(table, argv[1]))
 		return EXIT_USAGE;
-	if (firewall_rollback(argv[1], &window, err, sizeof(err))) {
-		fprintf(stderr, "%s firewall rollback: %s\n", prog_name, err);
+	if (firewall_rollback(argv[1], &window, &err)) {
+		fprintf(stderr, "%s firewall rollback: %s\n", prog_name, err.msg);
 		return EXIT_FAIL;
 	}
 	fprintf(stderr, "%s firewall rollback: table inet %s is back as it was before the last "
@@ -393,7 +398,8 @@ static int fw_rollback_main(int argc, char *argv[])
 
 static int fw_flush_main(int argc, char *argv[])
 {
-	char err[FIREWALL_ERROR_STRLEN], table[FIREWALL_TABLE_STRLEN];
+	struct error err = { 0 };
+	char table[FIREWALL_TABLE_STRLEN];
 	bool window;
 	int ret = one_ifname(argc, argv, "firewall flush");
 
@@ -401,8 +407,8 @@ static int fw_flush_main(int argc, char *argv[])
 		return ret < 0 ? 0 : ret;
 	if (firewall_table_name(table, argv[1]))
 		return EXIT_USAGE;
-	if (firewall_flush(argv[1], &window, err, sizeof(err))) {
-		fprintf(stderr, "%s firewall flush: %s\n", prog_name, err);
+	if (firewall_flush(argv[1], &window, &err)) {
+		fprintf(stderr, "%s firewall flush: %s\n", prog_name, err.msg);
 		return EXIT_FAIL;
 	}
 	fprintf(stderr, "%s firewall flush: table inet %s is gone%s\n", prog_name, table,

@@ -38,7 +38,8 @@ static void usage(FILE *f)
 static int panic_on(int argc, char *argv[])
 {
 	struct netaddr_prefix from[FIREWALL_PANIC_MAX_FROM];
-	char err[FIREWALL_ERROR_STRLEN], buf[NETADDR_PREFIX_STRLEN], ip[NETADDR_IP_STRLEN];
+	struct error err = { 0 };
+	char buf[NETADDR_PREFIX_STRLEN], ip[NETADDR_IP_STRLEN];
 	struct firewall_panic p = { .ssh_from = from };
 	const char *ssh = getenv("SSH_CONNECTION"), *why;
 	bool port_set = false;
@@ -96,8 +97,8 @@ static int panic_on(int argc, char *argv[])
 	if (!port_set)
 		p.ssh_port = p.session ? p.session_port : FIREWALL_SSH_PORT_DEFAULT;
 
-	if (firewall_panic_on(&p, err, sizeof(err))) {
-		fprintf(stderr, "%s panic on: %s\n", prog_name, err);
+	if (firewall_panic_on(&p, &err)) {
+		fprintf(stderr, "%s panic on: %s\n", prog_name, err.msg);
 		return EXIT_FAIL;
 	}
 
@@ -127,7 +128,7 @@ static int panic_on(int argc, char *argv[])
 
 int panic_main(int argc, char *argv[])
 {
-	char err[FIREWALL_ERROR_STRLEN];
+	struct error err = { 0 };
 	bool on;
 
 	if (argc < 2) {
@@ -148,9 +149,9 @@ int panic_main(int argc, char *argv[])
 				argv[2]);
 			return EXIT_USAGE;
 		}
-		if (off ? firewall_panic_off(&on, err, sizeof(err)) :
-			  firewall_panic_active(&on, err, sizeof(err))) {
-			fprintf(stderr, "%s panic %s: %s\n", prog_name, argv[1], err);
+		if (off ? firewall_panic_off(&on, &err) :
+			  firewall_panic_active(&on, &err)) {
+			fprintf(stderr, "%s panic %s: %s\n", prog_name, argv[1], err.msg);
 			return EXIT_FAIL;
 		}
 		if (off)

@@ -15,7 +15,7 @@
 
 int set_main(int argc, char *argv[])
 {
-	char err[WGCTL_ERROR_STRLEN];
+	struct error err = { 0 };
 	struct textbuf warnings = { 0 };
 	struct uapi_device *c = NULL;
 	int ret = 1;
@@ -29,20 +29,20 @@ int set_main(int argc, char *argv[])
 			prog_name, argv[0]);
 		return 1;
 	}
-	if (wgctl_parse_set_args(argc - 2, argv + 2, &c, &warnings, err, sizeof(err))) {
+	if (wgctl_parse_set_args(argc - 2, argv + 2, &c, &warnings, &err)) {
 		if (warnings.len)
 			fputs(warnings.buf, stderr);
-		fprintf(stderr, "%s\n", err);
+		fprintf(stderr, "%s\n", err.msg);
 		goto out;
 	}
 	if (warnings.len)
 		fputs(warnings.buf, stderr);
-	if (wgctl_change_resolve(c, err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
+	if (wgctl_change_resolve(c, &err)) {
+		fprintf(stderr, "%s\n", err.msg);
 		goto out;
 	}
-	if (wgctl_set_device(argv[1], c, err, sizeof(err))) {
-		fprintf(stderr, "Unable to modify interface: %s\n", err);
+	if (wgctl_set_device(argv[1], c, &err)) {
+		fprintf(stderr, "Unable to modify interface: %s\n", err.msg);
 		goto out;
 	}
 	ret = 0;

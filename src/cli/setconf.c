@@ -23,7 +23,7 @@
 
 static int conf_main(int argc, char *argv[], enum wgctl_mode mode)
 {
-	char err[WGCTL_ERROR_STRLEN];
+	struct error err = { 0 };
 	struct uapi_device *running = NULL, *c = NULL;
 	struct conf *conf = NULL;
 	int ret = 1, r;
@@ -33,11 +33,11 @@ static int conf_main(int argc, char *argv[], enum wgctl_mode mode)
 			prog_name, argv[0]);
 		return 1;
 	}
-	r = wgctl_load_conf(argv[2], &conf, err, sizeof(err));
+	r = wgctl_load_conf(argv[2], &conf, &err);
 	if (!r)
-		r = wgctl_conf_check_wg_only(conf, argv[2], err, sizeof(err));
+		r = wgctl_conf_check_wg_only(conf, argv[2], &err);
 	if (r) {
-		fprintf(stderr, "%s\n", err);
+		fprintf(stderr, "%s\n", err.msg);
 		if (r == -EINVAL)
 			fprintf(stderr, "Configuration parsing error\n");
 		goto out;
@@ -46,14 +46,14 @@ static int conf_main(int argc, char *argv[], enum wgctl_mode mode)
 		fprintf(stderr, "%s: %s: out of memory\n", prog_name, argv[0]);
 		goto out;
 	}
-	if (wgctl_change_resolve(c, err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
+	if (wgctl_change_resolve(c, &err)) {
+		fprintf(stderr, "%s\n", err.msg);
 		goto out;
 	}
 	if (mode == WGCTL_SYNCCONF && c->n_peers) {
-		if (wgctl_get_device(argv[1], &running, err, sizeof(err))) {
+		if (wgctl_get_device(argv[1], &running, &err)) {
 			fprintf(stderr, "Unable to retrieve current interface configuration: %s\n",
-				err);
+				err.msg);
 			goto out;
 		}
 		if (wgctl_change_sync(c, running)) {
@@ -61,8 +61,8 @@ static int conf_main(int argc, char *argv[], enum wgctl_mode mode)
 			goto out;
 		}
 	}
-	if (wgctl_set_device(argv[1], c, err, sizeof(err))) {
-		fprintf(stderr, "Unable to modify interface: %s\n", err);
+	if (wgctl_set_device(argv[1], c, &err)) {
+		fprintf(stderr, "Unable to modify interface: %s\n", err.msg);
 		goto out;
 	}
 	ret = 0;

@@ -44,16 +44,15 @@ static bool color_mode(void)
 	return isatty(STDOUT_FILENO);
 }
 
-static int get_device(const char *ifname, struct uapi_device **dev, char *err,
-		      size_t errlen)
+static int get_device(const char *ifname, struct uapi_device **dev, struct error *err)
 {
-	int ret = wgctl_get_device(ifname, dev, err, errlen);
+	int ret = wgctl_get_device(ifname, dev, err);
 
 	if (ret)
 		return ret;
 	ret = wgctl_derive_public_key(*dev);
 	if (ret) {
-		snprintf(err, errlen, "%s (cannot derive the public key)", strerror(-ret));
+		error_fail(err, ret, "%s (cannot derive the public key)", strerror(-ret));
 		uapi_device_free(*dev);
 		*dev = NULL;
 	}
@@ -90,13 +89,14 @@ static unsigned show_flags(void)
 
 static int show_all(int argc, char *argv[])
 {
-	char err[WGCTL_ERROR_STRLEN], **names;
+	struct error err = { 0 };
+	char **names;
 	struct textbuf o = { 0 };
 	size_t n;
 	int ret;
 
-	if (wgctl_list_interfaces(&names, &n, err, sizeof(err))) {
-		fprintf(stderr, "Unable to list interfaces: %s\n", err);
+	if (wgctl_list_interfaces(&names, &n, &err)) {
+		fprintf(stderr, "Unable to list interfaces: %s\n", err.msg);
 		return 1;
 	}
 	/* wg(8): 1 if no interface could be shown; 0 for none at all. */
@@ -104,8 +104,8 @@ static int show_all(int argc, char *argv[])
 	for (size_t i = 0; i < n; i++) {
 		struct uapi_device *dev = NULL;
 
-		if (get_device(names[i], &dev, err, sizeof(err))) {
-			fprintf(stderr, "Unable to access interface %s: %s\n", names[i], err);
+		if (get_device(names[i], &dev, &err)) {
+			fprintf(stderr, "Unable to access interface %s: %s\n", names[i], err.msg);
 			continue;
 		}
 		if (argc == 3) {
@@ -135,12 +135,13 @@ static int show_all(int argc, char *argv[])
 
 static int show_interfaces(void)
 {
-	char err[WGCTL_ERROR_STRLEN], **names;
+	struct error err = { 0 };
+	char **names;
 	struct textbuf o = { 0 };
 	size_t n;
 
-	if (wgctl_list_interfaces(&names, &n, err, sizeof(err))) {
-		fprintf(stderr, "Unable to list interfaces: %s\n", err);
+	if (wgctl_list_interfaces(&names, &n, &err)) {
+		fprintf(stderr, "Unable to list interfaces: %s\n", err.msg);
 		return 1;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -151,7 +152,7 @@ static int show_interfaces(void)
 
 int show_main(int argc, char *argv[])
 {
-	char err[WGCTL_ERROR_STRLEN];
+	struct error err = { 0 };
 	struct uapi_device *dev = NULL;
 	struct textbuf o = { 0 };
 	int ret = 0;
@@ -174,8 +175,8 @@ int show_main(int argc, char *argv[])
 		show_usage(argv[0]);
 		return 0;
 	}
-	if (get_device(argv[1], &dev, err, sizeof(err))) {
-		fprintf(stderr, "Unable to access interface: %s\n", err);
+	if (get_device(argv[1], &dev, &err)) {
+		fprintf(stderr, "Unable to access interface: %s\n", err.msg);
 		return 1;
 	}
 	if (argc == 3) {
@@ -195,7 +196,7 @@ int show_main(int argc, char *argv[])
 
 int showconf_main(int argc, char *argv[])
 {
-	char err[WGCTL_ERROR_STRLEN];
+	struct error err = { 0 };
 	struct uapi_device *dev = NULL;
 	struct textbuf o = { 0 };
 
@@ -203,8 +204,8 @@ int showconf_main(int argc, char *argv[])
 		fprintf(stderr, "Usage: %s %s <interface>\n", prog_name, argv[0]);
 		return 1;
 	}
-	if (wgctl_get_device(argv[1], &dev, err, sizeof(err))) {
-		fprintf(stderr, "Unable to access interface: %s\n", err);
+	if (wgctl_get_device(argv[1], &dev, &err)) {
+		fprintf(stderr, "Unable to access interface: %s\n", err.msg);
 		return 1;
 	}
 	wgctl_format_showconf(&o, dev);

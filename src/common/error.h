@@ -16,7 +16,8 @@ enum {
 	ERROR_FILE_MAX = 1024,
 	ERROR_KEY_MAX = 32,
 	ERROR_VALUE_MAX = 96,
-	ERROR_MSG_MAX = 1024,
+	/* nft's messages for a refused batch run to a few KiB. */
+	ERROR_MSG_MAX = 4096,
 	/* Enough for any error_format() output. */
 	ERROR_STRLEN = ERROR_FILE_MAX + 16 + ERROR_KEY_MAX + ERROR_MSG_MAX,
 };

@@ -3,7 +3,7 @@
 #include "uapi/client.h"
 #include "uapi/device.h"
 
-#include "common/errbuf.h"
+#include "common/error.h"
 #include "common/encoding.h"
 #include "common/fileio.h"
 #include "common/netaddr.h"
@@ -30,7 +30,7 @@ static const char spaces[] = " \t\n\v\f\r"; /* wg(8)'s char_is_space() */
 
 
 int wgctl_read_key_file(const char *path, uint8_t key[KEY_LEN], bool *exposed,
-			char *err, size_t errlen)
+			struct error *err)
 {
 	/* Enough for a key and any sane amount of whitespace after it. */
 	enum { KEY_FILE_MAX = 4096 };
@@ -44,14 +44,14 @@ int wgctl_read_key_file(const char *path, uint8_t key[KEY_LEN], bool *exposed,
 	shown(name, sizeof(name), path);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return errbuf_fail(err, errlen, -errno, "Unable to open key file `%s': %s", name,
+		return error_fail(err, -errno, "Unable to open key file `%s': %s", name,
 			    strerror(errno));
 	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (st.st_mode & (S_IRGRP | S_IROTH)))
 		*exposed = true;
 	ret = fileio_read_bounded(fd, KEY_FILE_MAX, &buf, &len);
 	close(fd);
 	if (ret)
-		return errbuf_fail(err, errlen, ret, "Unable to read key file `%s': %s", name,
+		return error_fail(err, ret, "Unable to read key file `%s': %s", name,
 			    strerror(-ret));
 	if (!len) {
 		/* /dev/null or an empty file: zeros, which remove the key. */
@@ -59,17 +59,17 @@ int wgctl_read_key_file(const char *path, uint8_t key[KEY_LEN], bool *exposed,
 		goto out;
 	}
 	if (len > KEY_FILE_MAX) {
-		ret = errbuf_fail(err, errlen, -EINVAL, "Key file `%s' is longer than %u bytes",
+		ret = error_fail(err, -EINVAL, "Key file `%s' is longer than %u bytes",
 			   name, (unsigned)KEY_FILE_MAX);
 		goto out;
 	}
 	if (len < KEY_B64_LEN) {
-		ret = errbuf_fail(err, errlen, -EINVAL, "Invalid length key in key file `%s'", name);
+		ret = error_fail(err, -EINVAL, "Invalid length key in key file `%s'", name);
 		goto out;
 	}
 	for (size_t i = KEY_B64_LEN; i < len; i++) {
 		if (!strchr(spaces, buf[i]) || !buf[i]) {
-			ret = errbuf_fail(err, errlen, -EINVAL,
+			ret = error_fail(err, -EINVAL,
 				   "Found trailing characters after the key in key file `%s'",
 				   name);
 			goto out;
@@ -78,7 +78,7 @@ int wgctl_read_key_file(const char *path, uint8_t key[KEY_LEN], bool *exposed,
 	memcpy(b64, buf, KEY_B64_LEN);
 	b64[KEY_B64_LEN] = '\0';
 	if (!encoding_key_from_base64(key, b64))
-		ret = errbuf_fail(err, errlen, -EINVAL,
+		ret = error_fail(err, -EINVAL,
 			   "Key in key file `%s' is not the correct length or format", name);
 out:
 	explicit_bzero(b64, sizeof(b64));
@@ -107,7 +107,7 @@ static void warn_host_bits(struct textbuf *w, const struct netaddr_prefix *p)
 
 /* The last `allowed-ips` of a peer decides whether its steps start with
  * a REPLACE (wg(8) keeps one flag per peer and writes it first). */
-static int set_replace(struct uapi_peer *p, bool replace, char *err, size_t errlen)
+static int set_replace(struct uapi_peer *p, bool replace, struct error *err)
 {
 	bool have = p->n_allowed_ips && p->allowed_ips[0].action == UAPI_ALLOWED_IP_REPLACE;
 	struct uapi_allowed_ip step;
@@ -120,7 +120,7 @@ static int set_replace(struct uapi_peer *p, bool replace, char *err, size_t errl
 		return 0;
 	}
 	if (uapi_peer_add_allowed_ip(p, NULL, UAPI_ALLOWED_IP_REPLACE))
-		return errbuf_fail(err, errlen, -EINVAL, "Too many allowed IPs for one peer");
+		return error_fail(err, -EINVAL, "Too many allowed IPs for one peer");
 	step = p->allowed_ips[p->n_allowed_ips - 1];
 	memmove(p->allowed_ips + 1, p->allowed_ips,
 		(p->n_allowed_ips - 1) * sizeof(*p->allowed_ips));
@@ -131,7 +131,7 @@ static int set_replace(struct uapi_peer *p, bool replace, char *err, size_t errl
 /* One `allowed-ips` argument: whitespace anywhere is dropped, as wg(8)
  * does; "" replaces with nothing. */
 static int parse_allowed_ips(struct uapi_peer *p, const char *arg,
-			     struct textbuf *warnings, char *err, size_t errlen)
+			     struct textbuf *warnings, struct error *err)
 {
 	char *copy = malloc(strlen(arg) + 1), *cursor, *item, name[UAPI_QUOTED_STRLEN];
 	struct netaddr_prefix prefix;
@@ -141,7 +141,7 @@ static int parse_allowed_ips(struct uapi_peer *p, const char *arg,
 	int ret = 0;
 
 	if (!copy)
-		return errbuf_fail(err, errlen, -ENOMEM, "%s", strerror(ENOMEM));
+		return error_fail(err, -ENOMEM, "%s", strerror(ENOMEM));
 	for (const char *s = arg; *s; s++)
 		if (!strchr(spaces, *s))
 			copy[n++] = *s;
@@ -159,11 +159,11 @@ static int parse_allowed_ips(struct uapi_peer *p, const char *arg,
 		}
 		if (!netaddr_parse_prefix(&prefix, item, &why)) {
 			if (strstr(why, "prefix"))
-				ret = errbuf_fail(err, errlen, -EINVAL,
+				ret = error_fail(err, -EINVAL,
 					   "AllowedIP is not in the correct format: `%s' (%s)",
 					   shown(name, sizeof(name), item), why);
 			else
-				ret = errbuf_fail(err, errlen, -EINVAL,
+				ret = error_fail(err, -EINVAL,
 					   "Unable to parse IP address: `%s' (%s)",
 					   shown(name, sizeof(name), item), why);
 			break;
@@ -173,22 +173,22 @@ static int parse_allowed_ips(struct uapi_peer *p, const char *arg,
 		ret = uapi_peer_add_allowed_ip(p, &prefix, remove ? UAPI_ALLOWED_IP_REMOVE :
 								      UAPI_ALLOWED_IP_ADD);
 		if (ret) {
-			ret = errbuf_fail(err, errlen, -EINVAL, "Too many allowed IPs for one peer");
+			ret = error_fail(err, -EINVAL, "Too many allowed IPs for one peer");
 			break;
 		}
 	}
 	free(copy);
 	if (!ret)
-		ret = set_replace(p, replace, err, errlen);
+		ret = set_replace(p, replace, err);
 	return ret;
 }
 
 static int parse_keyfile_arg(const char *path, uint8_t key[KEY_LEN],
-			     struct textbuf *warnings, char *err, size_t errlen)
+			     struct textbuf *warnings, struct error *err)
 {
 	char name[UAPI_QUOTED_STRLEN];
 	bool exposed;
-	int ret = wgctl_read_key_file(path, key, &exposed, err, errlen);
+	int ret = wgctl_read_key_file(path, key, &exposed, err);
 
 	if (!ret && exposed && warnings)
 		textbuf_printf(warnings, "Warning: key file `%s' is readable by group or others\n",
@@ -197,7 +197,7 @@ static int parse_keyfile_arg(const char *path, uint8_t key[KEY_LEN],
 }
 
 int wgctl_parse_set_args(int argc, char *const argv[], struct uapi_device **out,
-			 struct textbuf *warnings, char *err, size_t errlen)
+			 struct textbuf *warnings, struct error *err)
 {
 	struct uapi_device *c = uapi_device_alloc();
 	struct uapi_peer *peer = NULL;
@@ -207,28 +207,28 @@ int wgctl_parse_set_args(int argc, char *const argv[], struct uapi_device **out,
 
 	*out = NULL;
 	if (!c)
-		return errbuf_fail(err, errlen, -ENOMEM, "%s", strerror(ENOMEM));
+		return error_fail(err, -ENOMEM, "%s", strerror(ENOMEM));
 	while (argc > 0) {
 		const char *a = argv[0], *v = argc >= 2 ? argv[1] : NULL;
 		int used = 2;
 
 		if (!strcmp(a, "listen-port") && v && !peer) {
 			if (!netaddr_parse_port(&c->listen_port, v, &why)) {
-				ret = errbuf_fail(err, errlen, -EINVAL, "Invalid listen port: `%s' (%s)",
+				ret = error_fail(err, -EINVAL, "Invalid listen port: `%s' (%s)",
 					   shown(name, sizeof(name), v), why);
 				break;
 			}
 			c->flags |= UAPI_DEVICE_HAS_LISTEN_PORT;
 		} else if (!strcmp(a, "fwmark") && v && !peer) {
 			if (!netaddr_parse_fwmark(&c->fwmark, v, &why)) {
-				ret = errbuf_fail(err, errlen, -EINVAL,
+				ret = error_fail(err, -EINVAL,
 					   "Fwmark is neither 0/off nor 0-0xffffffff: `%s'",
 					   shown(name, sizeof(name), v));
 				break;
 			}
 			c->flags |= UAPI_DEVICE_HAS_FWMARK;
 		} else if (!strcmp(a, "private-key") && v && !peer) {
-			ret = parse_keyfile_arg(v, c->private_key, warnings, err, errlen);
+			ret = parse_keyfile_arg(v, c->private_key, warnings, err);
 			if (ret)
 				break;
 			c->flags |= UAPI_DEVICE_HAS_PRIVATE_KEY;
@@ -236,14 +236,14 @@ int wgctl_parse_set_args(int argc, char *const argv[], struct uapi_device **out,
 			uint8_t key[KEY_LEN];
 
 			if (!encoding_key_from_base64(key, v)) {
-				ret = errbuf_fail(err, errlen, -EINVAL,
+				ret = error_fail(err, -EINVAL,
 					   "Key is not the correct length or format: `%s'",
 					   shown(name, sizeof(name), v));
 				break;
 			}
 			peer = uapi_device_add_peer(c, key);
 			if (!peer) {
-				ret = errbuf_fail(err, errlen, -errno, "%s", strerror(errno));
+				ret = error_fail(err, -errno, "%s", strerror(errno));
 				break;
 			}
 		} else if (!strcmp(a, "remove") && peer) {
@@ -251,30 +251,30 @@ int wgctl_parse_set_args(int argc, char *const argv[], struct uapi_device **out,
 			used = 1;
 		} else if (!strcmp(a, "endpoint") && v && peer) {
 			if (!netaddr_parse_endpoint(&peer->endpoint, v, &why)) {
-				ret = errbuf_fail(err, errlen, -EINVAL, "Unable to parse endpoint: `%s' (%s)",
+				ret = error_fail(err, -EINVAL, "Unable to parse endpoint: `%s' (%s)",
 					   shown(name, sizeof(name), v), why);
 				break;
 			}
 			peer->flags |= UAPI_PEER_HAS_ENDPOINT;
 		} else if (!strcmp(a, "allowed-ips") && v && peer) {
-			ret = parse_allowed_ips(peer, v, warnings, err, errlen);
+			ret = parse_allowed_ips(peer, v, warnings, err);
 			if (ret)
 				break;
 		} else if (!strcmp(a, "persistent-keepalive") && v && peer) {
 			if (!netaddr_parse_keepalive(&peer->keepalive, v, &why)) {
-				ret = errbuf_fail(err, errlen, -EINVAL,
+				ret = error_fail(err, -EINVAL,
 					   "Persistent keepalive interval is neither 0/off nor 1-65535: `%s'",
 					   shown(name, sizeof(name), v));
 				break;
 			}
 			peer->flags |= UAPI_PEER_HAS_KEEPALIVE;
 		} else if (!strcmp(a, "preshared-key") && v && peer) {
-			ret = parse_keyfile_arg(v, peer->preshared_key, warnings, err, errlen);
+			ret = parse_keyfile_arg(v, peer->preshared_key, warnings, err);
 			if (ret)
 				break;
 			peer->flags |= UAPI_PEER_HAS_PRESHARED_KEY;
 		} else {
-			ret = errbuf_fail(err, errlen, -EINVAL, "Invalid argument: %s",
+			ret = error_fail(err, -EINVAL, "Invalid argument: %s",
 				   shown(name, sizeof(name), a));
 			break;
 		}

@@ -4,6 +4,7 @@
 #define RAMPART_CTL_SETARGS_H
 
 #include "common/compiler.h"
+#include "common/error.h"
 #include "common/encoding.h"
 
 #include <stdbool.h>
@@ -26,12 +27,12 @@ struct uapi_device;
  * is non-NULL.  0 and a new device, or -EINVAL / -errno with the message
  * in err. */
 int wgctl_parse_set_args(int argc, char *const argv[], struct uapi_device **out,
-			 struct textbuf *warnings, char *err, size_t errlen) warn_unused;
+			 struct textbuf *warnings, struct error *err) warn_unused;
 
 /* Reads a key file as wg(8) does: 44 base64 characters, then nothing but
  * whitespace; an empty file gives zeros.  *exposed says whether the file
  * is a regular file readable by group or others. */
 int wgctl_read_key_file(const char *path, uint8_t key[KEY_LEN], bool *exposed,
-			char *err, size_t errlen) warn_unused;
+			struct error *err) warn_unused;
 
 #endif

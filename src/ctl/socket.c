@@ -3,7 +3,7 @@
 #include "uapi/client.h"
 #include "uapi/device.h"
 
-#include "common/errbuf.h"
+#include "common/error.h"
 #include "common/netaddr.h"
 #include "common/textbuf.h"
 
@@ -63,20 +63,19 @@ static bool valid_ifname(const char *s)
 	       strcmp(s, "..");
 }
 
-static int socket_path(struct sockaddr_un *addr, const char *ifname, char *err,
-		       size_t errlen)
+static int socket_path(struct sockaddr_un *addr, const char *ifname, struct error *err)
 {
 	char name[UAPI_QUOTED_STRLEN];
 
 	memset(addr, 0, sizeof(*addr));
 	addr->sun_family = AF_UNIX;
 	if (!valid_ifname(ifname))
-		return errbuf_fail(err, errlen, -EINVAL,
+		return error_fail(err, -EINVAL,
 			    "Invalid argument (`%s' is not an interface name: 1 to 15 bytes, no '/')",
 			    uapi_client_quote(name, sizeof(name), ifname, false));
 	if ((size_t)snprintf(addr->sun_path, sizeof(addr->sun_path), "%s/%s.sock", socket_dir,
 			     ifname) >= sizeof(addr->sun_path))
-		return errbuf_fail(err, errlen, -ENAMETOOLONG, "%s (socket path under %s)",
+		return error_fail(err, -ENAMETOOLONG, "%s (socket path under %s)",
 			    strerror(ENAMETOOLONG), socket_dir);
 	return 0;
 }
@@ -110,38 +109,38 @@ static int connect_path(int fd, const struct sockaddr_un *addr, int64_t deadline
 	}
 }
 
-static int open_socket(const char *ifname, int *fdp, char *err, size_t errlen)
+static int open_socket(const char *ifname, int *fdp, struct error *err)
 {
 	struct sockaddr_un addr;
 	struct stat st;
 	int fd, ret;
 
 	*fdp = -1;
-	ret = socket_path(&addr, ifname, err, errlen);
+	ret = socket_path(&addr, ifname, err);
 	if (ret)
 		return ret;
 	if (stat(addr.sun_path, &st) < 0) {
 		if (errno == ENOENT)
-			return errbuf_fail(err, errlen, -ENODEV, "%s (%s: %s)", strerror(ENODEV),
+			return error_fail(err, -ENODEV, "%s (%s: %s)", strerror(ENODEV),
 				    addr.sun_path, strerror(ENOENT));
-		return errbuf_fail(err, errlen, -errno, "%s (%s)", strerror(errno), addr.sun_path);
+		return error_fail(err, -errno, "%s (%s)", strerror(errno), addr.sun_path);
 	}
 	if (!S_ISSOCK(st.st_mode))
-		return errbuf_fail(err, errlen, -ENOTSOCK, "%s (%s is not a socket)",
+		return error_fail(err, -ENOTSOCK, "%s (%s is not a socket)",
 			    strerror(ENOTSOCK), addr.sun_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return errbuf_fail(err, errlen, -errno, "%s", strerror(errno));
+		return error_fail(err, -errno, "%s", strerror(errno));
 	ret = connect_path(fd, &addr, now_ms() + timeout_ms());
 	if (ret) {
 		close(fd);
 		if (ret == -ECONNREFUSED)
-			return errbuf_fail(err, errlen, ret, "%s (%s: no daemon is listening)",
+			return error_fail(err, ret, "%s (%s: no daemon is listening)",
 				    strerror(-ret), addr.sun_path);
 		if (ret == -ETIMEDOUT)
-			return errbuf_fail(err, errlen, ret, "%s (%s: the daemon accepts no connection)",
+			return error_fail(err, ret, "%s (%s: the daemon accepts no connection)",
 				    strerror(-ret), addr.sun_path);
-		return errbuf_fail(err, errlen, ret, "%s (%s)", strerror(-ret), addr.sun_path);
+		return error_fail(err, ret, "%s (%s)", strerror(-ret), addr.sun_path);
 	}
 	*fdp = fd;
 	return 0;
@@ -151,13 +150,13 @@ static int open_socket(const char *ifname, int *fdp, char *err, size_t errlen)
  * that answers an error before reading everything (wireguard-go stops at
  * the first bad line) is heard rather than met with EPIPE. */
 static int transact(const char *ifname, const char *req, size_t req_len,
-		    struct uapi_reply_reader *r, char *err, size_t errlen)
+		    struct uapi_reply_reader *r, struct error *err)
 {
 	char buf[16384];
 	size_t sent = 0, used;
 	int fd, ret, wait = timeout_ms(), write_err = 0;
 
-	ret = open_socket(ifname, &fd, err, errlen);
+	ret = open_socket(ifname, &fd, err);
 	if (ret)
 		return ret;
 	for (;;) {
@@ -170,11 +169,11 @@ static int transact(const char *ifname, const char *req, size_t req_len,
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			ret = errbuf_fail(err, errlen, -errno, "%s", strerror(errno));
+			ret = error_fail(err, -errno, "%s", strerror(errno));
 			break;
 		}
 		if (!n) {
-			ret = errbuf_fail(err, errlen, -ETIMEDOUT,
+			ret = error_fail(err, -ETIMEDOUT,
 				   "%s (%s: no answer from the daemon in %d ms)",
 				   strerror(ETIMEDOUT), ifname, wait);
 			break;
@@ -187,7 +186,7 @@ static int transact(const char *ifname, const char *req, size_t req_len,
 				write_err = errno; /* its reply may still be there */
 				sent = req_len;
 			} else if (errno != EAGAIN && errno != EINTR) {
-				ret = errbuf_fail(err, errlen, -errno, "%s", strerror(errno));
+				ret = error_fail(err, -errno, "%s", strerror(errno));
 				break;
 			}
 		}
@@ -198,22 +197,22 @@ static int transact(const char *ifname, const char *req, size_t req_len,
 			continue;
 		if (n <= 0) {
 			if (n < 0 && errno != ECONNRESET) {
-				ret = errbuf_fail(err, errlen, -errno, "%s", strerror(errno));
+				ret = error_fail(err, -errno, "%s", strerror(errno));
 				break;
 			}
 			ret = uapi_reply_finish(r);
 			if (ret && write_err)
-				ret = errbuf_fail(err, errlen, -write_err,
+				ret = error_fail(err, -write_err,
 					   "%s (%s: the daemon closed the connection during the request)",
 					   strerror(write_err), ifname);
 			else if (ret)
-				ret = errbuf_fail(err, errlen, ret, "%s (%s)", strerror(-ret), uapi_reply_message(r));
+				ret = error_fail(err, ret, "%s (%s)", strerror(-ret), uapi_reply_error(r)->msg);
 			break;
 		}
 		ret = uapi_reply_feed(r, buf, (size_t)n, &used);
 		explicit_bzero(buf, (size_t)n);
 		if (ret < 0) {
-			ret = errbuf_fail(err, errlen, ret, "%s (%s)", strerror(-ret), uapi_reply_message(r));
+			ret = error_fail(err, ret, "%s (%s)", strerror(-ret), uapi_reply_error(r)->msg);
 			break;
 		}
 		if (ret == 1) {
@@ -225,8 +224,7 @@ static int transact(const char *ifname, const char *req, size_t req_len,
 	return ret;
 }
 
-int wgctl_get_device(const char *ifname, struct uapi_device **out, char *err,
-		     size_t errlen)
+int wgctl_get_device(const char *ifname, struct uapi_device **out, struct error *err)
 {
 	static const char req[] = "get=1\n\n";
 	struct uapi_reply_reader r;
@@ -234,11 +232,11 @@ int wgctl_get_device(const char *ifname, struct uapi_device **out, char *err,
 
 	*out = NULL;
 	uapi_reply_init(&r, UAPI_REPLY_GET);
-	ret = transact(ifname, req, sizeof(req) - 1, &r, err, errlen);
+	ret = transact(ifname, req, sizeof(req) - 1, &r, err);
 	if (!ret) {
 		ret = uapi_reply_take(&r, out);
 		if (ret)
-			errbuf_fail(err, errlen, ret, "%s", uapi_reply_message(&r));
+			error_fail(err, ret, "%s", uapi_reply_error(&r)->msg);
 		else
 			snprintf((*out)->name, sizeof((*out)->name), "%s", ifname);
 	}
@@ -246,22 +244,21 @@ int wgctl_get_device(const char *ifname, struct uapi_device **out, char *err,
 	return ret;
 }
 
-int wgctl_set_device(const char *ifname, const struct uapi_device *c, char *err,
-		     size_t errlen)
+int wgctl_set_device(const char *ifname, const struct uapi_device *c, struct error *err)
 {
 	struct textbuf req = { 0 };
 	struct uapi_reply_reader r;
 	int ret;
 
-	ret = uapi_format_set(&req, c, err, errlen);
+	ret = uapi_format_set(&req, c, err);
 	if (ret)
 		goto out;
 	uapi_reply_init(&r, UAPI_REPLY_SET);
-	ret = transact(ifname, req.buf, req.len, &r, err, errlen);
+	ret = transact(ifname, req.buf, req.len, &r, err);
 	if (!ret) {
 		ret = uapi_reply_take(&r, NULL);
 		if (ret)
-			errbuf_fail(err, errlen, ret, "%s", uapi_reply_message(&r));
+			error_fail(err, ret, "%s", uapi_reply_error(&r)->msg);
 	}
 	uapi_reply_uninit(&r);
 out:
@@ -278,7 +275,7 @@ static bool live_socket(const char *ifname)
 	struct stat st;
 	int fd, ret;
 
-	if (socket_path(&addr, ifname, NULL, 0))
+	if (socket_path(&addr, ifname, NULL))
 		return false;
 	if (stat(addr.sun_path, &st) < 0 || !S_ISSOCK(st.st_mode))
 		return false;
@@ -301,7 +298,7 @@ void wgctl_list_free(char **list)
 	free(list);
 }
 
-int wgctl_list_interfaces(char ***out, size_t *n_out, char *err, size_t errlen)
+int wgctl_list_interfaces(char ***out, size_t *n_out, struct error *err)
 {
 	char **list = NULL, name[UAPI_IFNAME_MAX + 1];
 	size_t n = 0, cap = 0;
@@ -314,7 +311,7 @@ int wgctl_list_interfaces(char ***out, size_t *n_out, char *err, size_t errlen)
 	dir = opendir(socket_dir);
 	if (!dir) {
 		if (errno != ENOENT)
-			return errbuf_fail(err, errlen, -errno, "%s (%s)", strerror(errno), socket_dir);
+			return error_fail(err, -errno, "%s (%s)", strerror(errno), socket_dir);
 	} else {
 		while ((ent = readdir(dir))) {
 			size_t len = strlen(ent->d_name);
@@ -355,7 +352,7 @@ int wgctl_list_interfaces(char ***out, size_t *n_out, char *err, size_t errlen)
 		if (list)
 			list[n] = NULL;
 		wgctl_list_free(list);
-		return errbuf_fail(err, errlen, ret, "%s", strerror(-ret));
+		return error_fail(err, ret, "%s", strerror(-ret));
 	}
 	*out = list;
 	*n_out = n;

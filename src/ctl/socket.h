@@ -7,6 +7,7 @@
 #define RAMPART_CTL_SOCKET_H
 
 #include "common/compiler.h"
+#include "common/error.h"
 
 #include <stddef.h>
 
@@ -27,15 +28,13 @@ void wgctl_set_timeout(unsigned ms);
  * them (it does not sort): *out is a NULL-terminated array of names,
  * released with wgctl_list_free().  A missing directory is an empty list.
  * Sockets that refuse connections (stale) are skipped, not removed. */
-int wgctl_list_interfaces(char ***out, size_t *n, char *err, size_t errlen) warn_unused;
+int wgctl_list_interfaces(char ***out, size_t *n, struct error *err) warn_unused;
 void wgctl_list_free(char **list);
 
 /* One get=1: 0 and a new device named ifname (uapi_device_free()); its
  * public key is not derived (wgctl_derive_public_key(), show.h). */
-int wgctl_get_device(const char *ifname, struct uapi_device **out, char *err,
-		     size_t errlen) warn_unused;
+int wgctl_get_device(const char *ifname, struct uapi_device **out, struct error *err) warn_unused;
 /* One set=1 of c (endpoints resolved already). */
-int wgctl_set_device(const char *ifname, const struct uapi_device *c, char *err,
-		     size_t errlen) warn_unused;
+int wgctl_set_device(const char *ifname, const struct uapi_device *c, struct error *err) warn_unused;
 
 #endif

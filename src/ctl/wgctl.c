@@ -8,7 +8,7 @@
 #include "conf/config.h"
 #include "conf/wgconf.h"
 
-#include "common/errbuf.h"
+#include "common/error.h"
 #include "common/encoding.h"
 #include "common/fileio.h"
 #include "common/log.h"
@@ -208,7 +208,7 @@ fail:
 
 /* --- resolving endpoints ----------------------------------------------- */
 
-static int resolution_retries(int *out, char *err, size_t errlen)
+static int resolution_retries(int *out, struct error *err)
 {
 	const char *s = getenv("WG_ENDPOINT_RESOLUTION_RETRIES");
 	const char *why;
@@ -224,7 +224,7 @@ static int resolution_retries(int *out, char *err, size_t errlen)
 		return 0;
 	}
 	if (!netaddr_parse_u32(&v, s, INT_MAX, &why))
-		return errbuf_fail(err, errlen, -EINVAL,
+		return error_fail(err, -EINVAL,
 			    "Unable to parse WG_ENDPOINT_RESOLUTION_RETRIES: `%s'",
 			    shown(name, sizeof(name), s));
 	*out = (int)v;
@@ -242,8 +242,7 @@ static void sleep_us(unsigned long us)
 
 /* getaddrinfo() as wg(8) calls it, then the first answer written back as
  * getnameinfo(NI_NUMERICHOST) writes it: the same text wg(8) sends. */
-static int resolve_endpoint(struct netaddr_endpoint *ep, int retries, char *err,
-			    size_t errlen)
+static int resolve_endpoint(struct netaddr_endpoint *ep, int retries, struct error *err)
 {
 	char host[NETADDR_HOST_MAX + NETADDR_ZONE_MAX + 2], port[8];
 	char what[NETADDR_ENDPOINT_STRLEN], name[UAPI_QUOTED_STRLEN];
@@ -281,7 +280,7 @@ static int resolve_endpoint(struct netaddr_endpoint *ep, int retries, char *err,
 		    ret == EAI_NODATA ||
 #endif
 		    ep->literal || (retries >= 0 && !retries--))
-			return errbuf_fail(err, errlen, -EHOSTUNREACH, "%s: `%s'",
+			return error_fail(err, -EHOSTUNREACH, "%s: `%s'",
 				    ret == EAI_SYSTEM ? strerror(errno) : gai_strerror(ret),
 				    name);
 		log_warn("%s: `%s'. Trying again in %.2f seconds...",
@@ -293,27 +292,27 @@ static int resolve_endpoint(struct netaddr_endpoint *ep, int retries, char *err,
 	if (!((res->ai_family == AF_INET && res->ai_addrlen == sizeof(struct sockaddr_in)) ||
 	      (res->ai_family == AF_INET6 && res->ai_addrlen == sizeof(struct sockaddr_in6)))) {
 		freeaddrinfo(res);
-		return errbuf_fail(err, errlen, -EAFNOSUPPORT,
+		return error_fail(err, -EAFNOSUPPORT,
 			    "Neither IPv4 nor IPv6 address found: `%s'", name);
 	}
 	ret = getnameinfo(res->ai_addr, res->ai_addrlen, nhost, sizeof(nhost), nserv,
 			  sizeof(nserv), NI_DGRAM | NI_NUMERICSERV | NI_NUMERICHOST);
 	freeaddrinfo(res);
 	if (ret)
-		return errbuf_fail(err, errlen, -EHOSTUNREACH, "%s: `%s'", gai_strerror(ret), name);
+		return error_fail(err, -EHOSTUNREACH, "%s: `%s'", gai_strerror(ret), name);
 	snprintf(text, sizeof(text), strchr(nhost, ':') ? "[%s]:%s" : "%s:%s", nhost, nserv);
 	if (!netaddr_parse_endpoint(&out, text, &why) || !out.literal)
-		return errbuf_fail(err, errlen, -EHOSTUNREACH, "Unusable address `%s' for `%s'",
+		return error_fail(err, -EHOSTUNREACH, "Unusable address `%s' for `%s'",
 			    shown(host, sizeof(host), text), name);
 	*ep = out;
 	return 0;
 }
 
-int wgctl_change_resolve(struct uapi_device *c, char *err, size_t errlen)
+int wgctl_change_resolve(struct uapi_device *c, struct error *err)
 {
 	int retries = 15, ret;
 
-	ret = resolution_retries(&retries, err, errlen);
+	ret = resolution_retries(&retries, err);
 	if (ret)
 		return ret;
 	for (size_t i = 0; i < c->n_peers; i++) {
@@ -321,7 +320,7 @@ int wgctl_change_resolve(struct uapi_device *c, char *err, size_t errlen)
 
 		if (!(p->flags & UAPI_PEER_HAS_ENDPOINT) || (p->flags & UAPI_PEER_REMOVE))
 			continue;
-		ret = resolve_endpoint(&p->endpoint, retries, err, errlen);
+		ret = resolve_endpoint(&p->endpoint, retries, err);
 		if (ret)
 			return ret;
 	}
@@ -330,7 +329,7 @@ int wgctl_change_resolve(struct uapi_device *c, char *err, size_t errlen)
 
 /* --- configuration files ----------------------------------------------- */
 
-int wgctl_load_conf(const char *path, struct conf **out, char *err, size_t errlen)
+int wgctl_load_conf(const char *path, struct conf **out, struct error *err)
 {
 	char name[UAPI_QUOTED_STRLEN], msg[ERROR_STRLEN];
 	struct error perr;
@@ -342,25 +341,24 @@ int wgctl_load_conf(const char *path, struct conf **out, char *err, size_t errle
 	shown(name, sizeof(name), path);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return errbuf_fail(err, errlen, -errno, "Unable to open `%s': %s", name,
+		return error_fail(err, -errno, "Unable to open `%s': %s", name,
 			    strerror(errno));
 	/* One byte more than the parser takes, so that it names the excess. */
 	ret = fileio_read_bounded(fd, WGCONF_FILE_MAX, &buf, &len);
 	close(fd);
 	if (ret)
-		return errbuf_fail(err, errlen, ret, "Unable to read `%s': %s", name, strerror(-ret));
+		return error_fail(err, ret, "Unable to read `%s': %s", name, strerror(-ret));
 	ret = wgconf_parse(buf, len, name, out, &perr);
 	if (ret) {
 		error_format(&perr, msg, sizeof(msg));
-		errbuf_fail(err, errlen, ret, "%s", msg);
+		error_fail(err, ret, "%s", msg);
 	}
 	if (buf)
 		textbuf_free_text(buf, len);
 	return ret;
 }
 
-int wgctl_conf_check_wg_only(const struct conf *conf, const char *filename, char *err,
-			     size_t errlen)
+int wgctl_conf_check_wg_only(const struct conf *conf, const char *filename, struct error *err)
 {
 	static const char *const hooks[CONF_HOOK_COUNT] = {
 		[CONF_HOOK_PRE_UP] = "PreUp", [CONF_HOOK_POST_UP] = "PostUp",
@@ -397,7 +395,7 @@ int wgctl_conf_check_wg_only(const struct conf *conf, const char *filename, char
 	}
 	if (!first)
 		return 0;
-	return errbuf_fail(err, errlen, -EINVAL,
+	return error_fail(err, -EINVAL,
 		    "%s:%u: %s: a wg-quick key, which setconf does not take "
 		    "(`rampart strip' prints the part it takes)",
 		    shown(name, sizeof(name), filename ? filename : "(input)"), first, key);
@@ -406,42 +404,42 @@ int wgctl_conf_check_wg_only(const struct conf *conf, const char *filename, char
 /* --- the whole operations ---------------------------------------------- */
 
 int wgctl_apply_conf(const char *ifname, const struct conf *conf, enum wgctl_mode mode,
-		     char *err, size_t errlen)
+		     struct error *err)
 {
 	struct uapi_device *running = NULL, *c = NULL;
-	char msg[WGCTL_ERROR_STRLEN];
+	struct error sub;
 	int ret;
 
 	ret = wgctl_change_from_conf(conf, mode, &c);
 	if (ret)
-		return errbuf_fail(err, errlen, ret, "%s", strerror(-ret));
-	ret = wgctl_change_resolve(c, err, errlen);
+		return error_fail(err, ret, "%s", strerror(-ret));
+	ret = wgctl_change_resolve(c, err);
 	if (ret)
 		goto out;
 	if (mode == WGCTL_SYNCCONF && c->n_peers) {
-		ret = wgctl_get_device(ifname, &running, msg, sizeof(msg));
+		ret = wgctl_get_device(ifname, &running, &sub);
 		if (ret) {
-			errbuf_fail(err, errlen, ret, "Unable to retrieve current interface configuration: %s",
-			     msg);
+			error_fail(err, ret, "Unable to retrieve current interface configuration: %s",
+				   sub.msg);
 			goto out;
 		}
 		ret = wgctl_change_sync(c, running);
 		if (ret) {
-			errbuf_fail(err, errlen, ret, "%s", strerror(-ret));
+			error_fail(err, ret, "%s", strerror(-ret));
 			goto out;
 		}
 	}
-	ret = wgctl_set_device(ifname, c, err, errlen);
+	ret = wgctl_set_device(ifname, c, err);
 out:
 	uapi_device_free(running);
 	uapi_device_free(c);
 	return ret;
 }
 
-int wgctl_get_conf(const char *ifname, struct conf **out, char *err, size_t errlen)
+int wgctl_get_conf(const char *ifname, struct conf **out, struct error *err)
 {
 	struct uapi_device *dev;
-	int ret = wgctl_get_device(ifname, &dev, err, errlen);
+	int ret = wgctl_get_device(ifname, &dev, err);
 
 	*out = NULL;
 	if (ret)
@@ -449,6 +447,6 @@ int wgctl_get_conf(const char *ifname, struct conf **out, char *err, size_t errl
 	ret = wgctl_conf_from_device(dev, out);
 	uapi_device_free(dev);
 	if (ret)
-		return errbuf_fail(err, errlen, ret, "%s", strerror(-ret));
+		return error_fail(err, ret, "%s", strerror(-ret));
 	return 0;
 }

@@ -17,8 +17,8 @@
  *  - show.h: the show/showconf formatters, which reproduce wireguard-tools
  *    v1.0.20210914 byte for byte.
  *
- * Errors: functions return 0 or -errno and write a message into the
- * caller's err buffer.  When the daemon itself refused (errno=-N in its
+ * Errors: functions return 0 or -errno and fill the caller's struct
+ * error.  When the daemon itself refused (errno=-N in its
  * reply) the message is exactly strerror(N), so that the CLI's
  * "Unable to modify interface: %s" matches wg(8); local failures (no
  * socket, timeout, malformed reply) add what and where.  No message ever
@@ -30,6 +30,7 @@
 #define RAMPART_CTL_WGCTL_H
 
 #include "common/compiler.h"
+#include "common/error.h"
 #include "uapi/client.h"
 
 #include <stddef.h>
@@ -40,8 +41,6 @@ struct uapi_device;
 enum {
 	/* Interface names are IFNAMSIZ - 1 bytes at most. */
 	WGCTL_IFNAME_MAX = UAPI_IFNAME_MAX,
-	/* Enough for any message written into err. */
-	WGCTL_ERROR_STRLEN = UAPI_CLIENT_ERROR_STRLEN,
 };
 
 enum wgctl_mode { WGCTL_SETCONF, WGCTL_ADDCONF, WGCTL_SYNCCONF };
@@ -65,7 +64,7 @@ int wgctl_change_sync(struct uapi_device *c, const struct uapi_device *running) 
  * names are retried on temporary failures per WG_ENDPOINT_RESOLUTION_RETRIES
  * (default 15, "infinity"), with a warning before each wait.  Message:
  * "<gai error>: `host:port'".  Peers with UAPI_PEER_REMOVE are skipped. */
-int wgctl_change_resolve(struct uapi_device *c, char *err, size_t errlen) warn_unused;
+int wgctl_change_resolve(struct uapi_device *c, struct error *err) warn_unused;
 
 /* The configuration of a get reply as a new struct conf, as `wg showconf`
  * would write it: has_listen_port and has_fwmark only when non-zero, a
@@ -78,24 +77,22 @@ int wgctl_conf_from_device(const struct uapi_device *dev, struct conf **out) war
 /* Reads (at most WGCONF_FILE_MAX bytes) and parses a wg-quick style file:
  * 0 and a new conf; -EINVAL with "FILE:LINE: KEY: why" for a bad file;
  * -errno with "Unable to open `FILE': why" when it cannot be read. */
-int wgctl_load_conf(const char *path, struct conf **out, char *err,
-		    size_t errlen) warn_unused;
+int wgctl_load_conf(const char *path, struct conf **out, struct error *err) warn_unused;
 /* wg setconf refuses wg-quick's keys; so does this: 0, or -EINVAL naming
  * the first such line ("FILE:3: Address: wg-quick key ..."). */
 int wgctl_conf_check_wg_only(const struct conf *conf, const char *filename,
-			     char *err, size_t errlen) warn_unused;
+			     struct error *err) warn_unused;
 
 /* --- the whole operations ---------------------------------------------- */
 
 /* Loads conf (its wg(8) part) into the running interface IFNAME: 0, or
  * -errno with a message in err. */
 int wgctl_apply_conf(const char *ifname, const struct conf *conf,
-		     enum wgctl_mode mode, char *err, size_t errlen) warn_unused;
+		     enum wgctl_mode mode, struct error *err) warn_unused;
 /* The running configuration as a new struct conf (private key, listen
  * port, fwmark, peers with public key, preshared key, endpoint, keepalive,
  * allowed IPs): 0, or -errno with a message in err.  Used by showconf and
  * SaveConfig. */
-int wgctl_get_conf(const char *ifname, struct conf **out, char *err,
-		   size_t errlen) warn_unused;
+int wgctl_get_conf(const char *ifname, struct conf **out, struct error *err) warn_unused;
 
 #endif

@@ -9,7 +9,7 @@
 #include "snapshot.h"
 #include "window.h"
 #include "sys/nftables.h"
-#include "common/errbuf.h"
+#include "common/error.h"
 #include "common/fileio.h"
 #include "common/textbuf.h"
 
@@ -31,39 +31,39 @@ enum { PREFIX_LINES = 2 };
  * front, so that it describes the whole new table.  Nothing is touched
  * yet: a refused batch leaves no state directory. */
 static int compose(const char *ifname, const char *batch, const struct firewall_apply_opts *opts,
-		   struct textbuf *full, char *err, size_t errlen)
+		   struct textbuf *full, struct error *err)
 {
 	char table[FIREWALL_TABLE_STRLEN];
 	int ret;
 
 	if (opts->confirm_secs > FIREWALL_CONFIRM_MAX_SECS)
-		return errbuf_fail(err, errlen, -EINVAL, "a confirm window of %u s is longer than %u s",
+		return error_fail(err, -EINVAL, "a confirm window of %u s is longer than %u s",
 			    opts->confirm_secs, (unsigned)FIREWALL_CONFIRM_MAX_SECS);
 	if (firewall_table_name(table, ifname))
-		return errbuf_fail(err, errlen, -EINVAL, "\"%s\" is not an interface name Rampart can "
+		return error_fail(err, -EINVAL, "\"%s\" is not an interface name Rampart can "
 			    "make a firewall table for", ifname);
-	ret = firewall_check_scope(batch, table, err, errlen);
+	ret = firewall_check_scope(batch, table, err);
 	if (ret)
 		return ret;
 	textbuf_printf(full, "add table inet %s\ndelete table inet %s\n%s", table, table, batch);
 	if (full->err)
-		return errbuf_fail(err, errlen, full->err, "%s", strerror(-full->err));
+		return error_fail(err, full->err, "%s", strerror(-full->err));
 	return 0;
 }
 
 /* Under the lock: -EBUSY while a window is open on IF (one past its
  * deadline is rolled back first). */
-static int refuse_live_window(struct fwdir *d, const char *ifname, char *err, size_t errlen)
+static int refuse_live_window(struct fwdir *d, const char *ifname, struct error *err)
 {
 	struct fwdir_pending live;
 	long long left;
-	int ret = window_live(d, &live, err, errlen);
+	int ret = window_live(d, &live, err);
 
 	if (ret != 1)
 		return ret;
 	left = (long long)(live.deadline - fwdir_boottime_ns()) / NS_PER_SEC + 1;
 	fwdir_pending_free(&live);
-	return errbuf_fail(err, errlen, -EBUSY, "a change on %s is waiting for confirmation (%lld s "
+	return error_fail(err, -EBUSY, "a change on %s is waiting for confirmation (%lld s "
 		    "left): run `rampart confirm %s` or `rampart firewall rollback %s` first",
 		    ifname, left, ifname, ifname);
 }
@@ -71,7 +71,7 @@ static int refuse_live_window(struct fwdir *d, const char *ifname, char *err, si
 /* Under the lock, before the batch runs: the pending record of a window
  * of secs seconds restoring snap, then its guard. */
 static int open_window(struct fwdir *d, struct fwdir_pending *mine, unsigned secs,
-		       const char *snap, char *err, size_t errlen)
+		       const char *snap, struct error *err)
 {
 	pid_t guard;
 	int ret;
@@ -83,9 +83,9 @@ static int open_window(struct fwdir *d, struct fwdir_pending *mine, unsigned sec
 	mine->deadline = fwdir_boottime_ns() + (uint64_t)secs * NS_PER_SEC;
 	ret = fwdir_pending_write(d, mine, snap);
 	if (ret)
-		return errbuf_fail(err, errlen, ret, "%s/" FW_PENDING ": %s; nothing applied", d->path,
+		return error_fail(err, ret, "%s/" FW_PENDING ": %s; nothing applied", d->path,
 			    strerror(-ret));
-	ret = window_guard_start(d, mine->id, mine->deadline, &guard, err, errlen);
+	ret = window_guard_start(d, mine->id, mine->deadline, &guard, err);
 	if (ret) {
 		unlinkat(d->dirfd, FW_PENDING, 0);
 		return ret;
@@ -100,23 +100,23 @@ static int open_window(struct fwdir *d, struct fwdir_pending *mine, unsigned sec
 
 /* Without a window, once the batch ran: the snapshot is saved, or else
  * the change taken back (it could not be rolled back later). */
-static int save_snapshot(struct fwdir *d, const struct textbuf *snap, char *err, size_t errlen)
+static int save_snapshot(struct fwdir *d, const struct textbuf *snap, struct error *err)
 {
-	char e[FIREWALL_ERROR_STRLEN];
+	struct error e;
 	int ret = fileio_write_atomic(d->dirfd, FW_SNAPSHOT, snap->buf, snap->len, 0600), r;
 
 	if (!ret)
 		return 0;
-	r = firewall_run(snap->buf, e, sizeof(e));
-	return errbuf_fail(err, errlen, r ? -EIO : ret, "cannot save %s/" FW_SNAPSHOT ": %s; "
+	r = firewall_run(snap->buf, &e);
+	return error_fail(err, r ? -EIO : ret, "cannot save %s/" FW_SNAPSHOT ": %s; "
 		    "%s", d->path, strerror(-ret), r ? "and restoring the table failed"
 		    : "the change was taken back");
 }
 
 int firewall_apply(const char *ifname, const char *batch, const struct firewall_apply_opts *opts,
-		   bool *kept, char *err, size_t errlen)
+		   bool *kept, struct error *err)
 {
-	char e[FIREWALL_ERROR_STRLEN];
+	struct error e;
 	struct textbuf full = { 0 }, snap = { 0 };
 	struct fwdir_pending mine = { 0 };
 	struct fwdir d;
@@ -124,35 +124,35 @@ int firewall_apply(const char *ifname, const char *batch, const struct firewall_
 
 	*kept = false;
 	fwdir_init(&d);
-	ret = compose(ifname, batch, opts, &full, err, errlen);
+	ret = compose(ifname, batch, opts, &full, err);
 	if (ret)
 		goto out;
-	ret = fwdir_open_locked(&d, ifname, true, err, errlen);
+	ret = fwdir_open_locked(&d, ifname, true, err);
 	if (ret < 0)
 		goto out;
-	ret = refuse_live_window(&d, ifname, err, errlen);
+	ret = refuse_live_window(&d, ifname, err);
 	if (ret)
 		goto out;
-	ret = nftables_exec(full.buf, true, 0, NULL, PREFIX_LINES, e, sizeof(e));
+	ret = nftables_exec(full.buf, true, 0, NULL, PREFIX_LINES, &e);
 	if (ret) {
-		ret = errbuf_fail(err, errlen, ret, "nft refused the batch:\n%s", e);
+		ret = error_fail(err, ret, "nft refused the batch:\n%s", e.msg);
 		goto out;
 	}
-	ret = snapshot_take(d.table, &snap, err, errlen);
+	ret = snapshot_take(d.table, &snap, err);
 	if (!ret && opts->confirm_secs)
-		ret = open_window(&d, &mine, opts->confirm_secs, snap.buf, err, errlen);
+		ret = open_window(&d, &mine, opts->confirm_secs, snap.buf, err);
 	if (ret)
 		goto out;
 
-	ret = nftables_exec(full.buf, false, 0, NULL, PREFIX_LINES, e, sizeof(e));
+	ret = nftables_exec(full.buf, false, 0, NULL, PREFIX_LINES, &e);
 	if (ret) {
 		if (opts->confirm_secs)
 			unlinkat(d.dirfd, FW_PENDING, 0); /* the guard sees it and exits */
-		ret = errbuf_fail(err, errlen, ret, "nft refused the batch:\n%s", e);
+		ret = error_fail(err, ret, "nft refused the batch:\n%s", e.msg);
 		goto out;
 	}
 	if (!opts->confirm_secs) {
-		ret = save_snapshot(&d, &snap, err, errlen);
+		ret = save_snapshot(&d, &snap, err);
 		*kept = !ret;
 		goto out;
 	}
@@ -162,7 +162,7 @@ int firewall_apply(const char *ifname, const char *batch, const struct firewall_
 		/* best effort: the pending record holds it too */
 	}
 	fwdir_unlock(&d);
-	ret = window_wait(&d, &mine, opts->ui, kept, err, errlen);
+	ret = window_wait(&d, &mine, opts->ui, kept, err);
 out:
 	fwdir_close(&d);
 	textbuf_wipe(&full);
@@ -172,7 +172,7 @@ out:
 
 /* --- confirm, rollback, flush, show ---------------------------------------------- */
 
-int firewall_confirm(const char *ifname, char *err, size_t errlen)
+int firewall_confirm(const char *ifname, struct error *err)
 {
 	char reason[FWDIR_REASON_STRLEN];
 	struct fwdir_pending p;
@@ -180,44 +180,44 @@ int firewall_confirm(const char *ifname, char *err, size_t errlen)
 	enum fwdir_outcome o;
 	int ret;
 
-	ret = fwdir_open_locked(&d, ifname, false, err, errlen);
+	ret = fwdir_open_locked(&d, ifname, false, err);
 	if (ret <= 0) {
 		fwdir_close(&d);
-		return ret ? ret : errbuf_fail(err, errlen, -ENOENT, "no change on %s is waiting for "
+		return ret ? ret : error_fail(err, -ENOENT, "no change on %s is waiting for "
 					"confirmation", ifname);
 	}
 	ret = fwdir_pending_read(d.dirfd, &p);
 	if (ret == -ENOENT) {
 		if (fwdir_outcome_read(d.dirfd, NULL, &o, reason, sizeof(reason)) == 0 && o != FWDIR_KEPT)
-			ret = errbuf_fail(err, errlen, -ENOENT, "no change on %s is waiting for confirmation; "
+			ret = error_fail(err, -ENOENT, "no change on %s is waiting for confirmation; "
 				   "the last one ended: %s (%s)", ifname, fwdir_outcome_words[o], reason);
 		else
-			ret = errbuf_fail(err, errlen, -ENOENT, "no change on %s is waiting for confirmation",
+			ret = error_fail(err, -ENOENT, "no change on %s is waiting for confirmation",
 				   ifname);
 	} else if (ret) {
-		ret = errbuf_fail(err, errlen, ret, "%s/" FW_PENDING ": %s", d.path,
+		ret = error_fail(err, ret, "%s/" FW_PENDING ": %s", d.path,
 			   ret == -EBADMSG ? "not a pending record" : strerror(-ret));
 	} else if (fwdir_boottime_ns() >= p.deadline) {
 		long long late = (long long)(fwdir_boottime_ns() - p.deadline) / NS_PER_MS;
 
 		snprintf(reason, sizeof(reason), "not confirmed within %u s", p.secs);
-		ret = window_settle(&d, &p, FWDIR_ROLLED_BACK, reason, err, errlen);
+		ret = window_settle(&d, &p, FWDIR_ROLLED_BACK, reason, err);
 		if (!ret)
-			ret = errbuf_fail(err, errlen, -ETIME, "too late: the window on %s closed %lld.%03lld s "
+			ret = error_fail(err, -ETIME, "too late: the window on %s closed %lld.%03lld s "
 				   "ago and the change was rolled back", ifname, late / 1000,
 				   late % 1000);
 		fwdir_pending_free(&p);
 	} else {
-		ret = window_settle(&d, &p, FWDIR_KEPT, "confirmed by `rampart confirm`", err, errlen);
+		ret = window_settle(&d, &p, FWDIR_KEPT, "confirmed by `rampart confirm`", err);
 		fwdir_pending_free(&p);
 	}
 	fwdir_close(&d);
 	return ret;
 }
 
-int firewall_rollback(const char *ifname, bool *had_window, char *err, size_t errlen)
+int firewall_rollback(const char *ifname, bool *had_window, struct error *err)
 {
-	char e[FIREWALL_ERROR_STRLEN];
+	struct error e;
 	struct fwdir_pending p;
 	struct fwdir d;
 	char *text = NULL;
@@ -226,10 +226,10 @@ int firewall_rollback(const char *ifname, bool *had_window, char *err, size_t er
 
 	if (had_window)
 		*had_window = false;
-	ret = fwdir_open_locked(&d, ifname, false, err, errlen);
+	ret = fwdir_open_locked(&d, ifname, false, err);
 	if (ret <= 0) {
 		fwdir_close(&d);
-		return ret ? ret : errbuf_fail(err, errlen, -ENOENT, "nothing to roll back on %s: no "
+		return ret ? ret : error_fail(err, -ENOENT, "nothing to roll back on %s: no "
 					"snapshot (nothing applied since boot)", ifname);
 	}
 	ret = fwdir_pending_read(d.dirfd, &p);
@@ -237,37 +237,38 @@ int firewall_rollback(const char *ifname, bool *had_window, char *err, size_t er
 		if (had_window)
 			*had_window = true;
 		ret = window_settle(&d, &p, FWDIR_ROLLED_BACK, "rolled back by `rampart firewall rollback`",
-			     err, errlen);
+			     err);
 		fwdir_pending_free(&p);
 		goto out;
 	}
 	if (ret != -ENOENT) {
-		ret = errbuf_fail(err, errlen, ret, "%s/" FW_PENDING ": %s", d.path,
+		ret = error_fail(err, ret, "%s/" FW_PENDING ": %s", d.path,
 			   ret == -EBADMSG ? "not a pending record" : strerror(-ret));
 		goto out;
 	}
 	ret = fwdir_read_file(d.dirfd, FW_SNAPSHOT, &text, &len);
 	if (ret == -ENOENT) {
-		ret = errbuf_fail(err, errlen, -ENOENT, "nothing to roll back on %s: no snapshot (nothing "
+		ret = error_fail(err, -ENOENT, "nothing to roll back on %s: no snapshot (nothing "
 			   "applied since boot)", ifname);
 		goto out;
 	}
 	if (ret) {
-		ret = errbuf_fail(err, errlen, ret, "%s/" FW_SNAPSHOT ": %s", d.path, strerror(-ret));
+		ret = error_fail(err, ret, "%s/" FW_SNAPSHOT ": %s", d.path, strerror(-ret));
 		goto out;
 	}
-	ret = firewall_run(text, e, sizeof(e));
+	ret = firewall_run(text, &e);
 	if (ret)
-		ret = errbuf_fail(err, errlen, ret, "restoring %s/" FW_SNAPSHOT " failed:\n%s", d.path, e);
+		ret = error_fail(err, ret, "restoring %s/" FW_SNAPSHOT " failed:\n%s", d.path, e.msg);
 	textbuf_free_text(text, len);
 out:
 	fwdir_close(&d);
 	return ret;
 }
 
-int firewall_flush(const char *ifname, bool *had_window, char *err, size_t errlen)
+int firewall_flush(const char *ifname, bool *had_window, struct error *err)
 {
-	char table[FIREWALL_TABLE_STRLEN], e[FIREWALL_ERROR_STRLEN];
+	char table[FIREWALL_TABLE_STRLEN];
+	struct error e;
 	struct fwdir_pending p;
 	struct fwdir d;
 	int ret;
@@ -275,9 +276,9 @@ int firewall_flush(const char *ifname, bool *had_window, char *err, size_t errle
 	if (had_window)
 		*had_window = false;
 	if (firewall_table_name(table, ifname))
-		return errbuf_fail(err, errlen, -EINVAL, "\"%s\" is not an interface name Rampart can make "
+		return error_fail(err, -EINVAL, "\"%s\" is not an interface name Rampart can make "
 			    "a firewall table for", ifname);
-	ret = fwdir_open_locked(&d, ifname, false, err, errlen);
+	ret = fwdir_open_locked(&d, ifname, false, err);
 	if (ret < 0)
 		goto out;
 	if (ret == 1) {
@@ -286,7 +287,7 @@ int firewall_flush(const char *ifname, bool *had_window, char *err, size_t errle
 			if (had_window)
 				*had_window = true;
 			ret = window_settle(&d, &p, FWDIR_FLUSHED, "flushed by `rampart firewall flush`",
-				     err, errlen);
+				     err);
 			fwdir_pending_free(&p);
 			goto out;
 		}
@@ -295,42 +296,42 @@ int firewall_flush(const char *ifname, bool *had_window, char *err, size_t errle
 		if (ret != -ENOENT)
 			unlinkat(d.dirfd, FW_PENDING, 0);
 	}
-	ret = nft_delete_table(table, e, sizeof(e));
+	ret = nft_delete_table(table, &e);
 	if (ret)
-		ret = errbuf_fail(err, errlen, ret, "cannot delete table inet %s:\n%s", table, e);
+		ret = error_fail(err, ret, "cannot delete table inet %s:\n%s", table, e.msg);
 out:
 	fwdir_close(&d);
 	return ret;
 }
 
-int firewall_forget(const char *ifname, char *err, size_t errlen)
+int firewall_forget(const char *ifname, struct error *err)
 {
 	static const char *const files[] = { FW_PENDING, FW_OUTCOME, FW_SNAPSHOT, FW_LOCK };
 	struct fwdir d;
 	int ret;
 
 	fwdir_init(&d);
-	ret = fwdir_open_locked(&d, ifname, false, err, errlen);
+	ret = fwdir_open_locked(&d, ifname, false, err);
 	if (ret <= 0)
 		goto out;
 	ret = 0;
 	if (!faccessat(d.dirfd, FW_PENDING, F_OK, AT_SYMLINK_NOFOLLOW)) {
-		ret = errbuf_fail(err, errlen, -EBUSY, "a confirm window is open on %s", ifname);
+		ret = error_fail(err, -EBUSY, "a confirm window is open on %s", ifname);
 		goto out;
 	}
 	/* The lock file goes last, while we still hold it: a command that
 	 * opens the directory after this finds nothing and starts afresh. */
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
 		if (unlinkat(d.dirfd, files[i], 0) < 0 && errno != ENOENT && !ret)
-			ret = errbuf_fail(err, errlen, -errno, "%s/%s: %s", d.path, files[i], strerror(errno));
+			ret = error_fail(err, -errno, "%s/%s: %s", d.path, files[i], strerror(errno));
 	if (!ret && rmdir(d.path) < 0 && errno != ENOENT)
-		ret = errbuf_fail(err, errlen, -errno, "%s: %s", d.path, strerror(errno));
+		ret = error_fail(err, -errno, "%s: %s", d.path, strerror(errno));
 out:
 	fwdir_close(&d);
 	return ret;
 }
 
-int firewall_get_state(const char *ifname, struct firewall_state *st, char *err, size_t errlen)
+int firewall_get_state(const char *ifname, struct firewall_state *st, struct error *err)
 {
 	struct fwdir_pending p;
 	struct fwdir d;
@@ -339,7 +340,7 @@ int firewall_get_state(const char *ifname, struct firewall_state *st, char *err,
 	int ret;
 
 	memset(st, 0, sizeof(*st));
-	ret = fwdir_open(&d, ifname, false, err, errlen);
+	ret = fwdir_open(&d, ifname, false, err);
 	snprintf(st->snapshot_path, sizeof(st->snapshot_path), "%s/" FW_SNAPSHOT,
 		 d.path[0] ? d.path : FIREWALL_STATE_DIR);
 	if (ret == -ENOENT)
@@ -355,7 +356,7 @@ int firewall_get_state(const char *ifname, struct firewall_state *st, char *err,
 		st->guard_alive = p.guard > 0 && (kill((pid_t)p.guard, 0) == 0 || errno == EPERM);
 		fwdir_pending_free(&p);
 	} else if (ret != -ENOENT) {
-		ret = errbuf_fail(err, errlen, ret, "%s/" FW_PENDING ": %s", d.path,
+		ret = error_fail(err, ret, "%s/" FW_PENDING ": %s", d.path,
 			   ret == -EBADMSG ? "not a pending record" : strerror(-ret));
 		goto out;
 	}
@@ -386,7 +387,7 @@ int firewall_get_state(const char *ifname, struct firewall_state *st, char *err,
 			st->snapshot_time = (time_t)strtoll(t + 9, NULL, 10);
 		textbuf_free_text(text, len);
 	} else if (ret != -ENOENT) {
-		ret = errbuf_fail(err, errlen, ret, "%s/" FW_SNAPSHOT ": %s", d.path, strerror(-ret));
+		ret = error_fail(err, ret, "%s/" FW_SNAPSHOT ": %s", d.path, strerror(-ret));
 		goto out;
 	}
 	ret = 0;

@@ -36,15 +36,15 @@
  * are not root's (the caller's euid), or are writable by anyone else, are
  * refused.
  *
- * Functions return 0 or -errno.  When they fail, err (errlen bytes, at
- * least FIREWALL_ERROR_STRLEN is enough for nft's messages) says why, with
- * what nft said where nft refused.  Nothing here prints or reads a
+ * Functions return 0 or -errno.  When they fail, err (common/error.h)
+ * says why, with what nft said where nft refused.  Nothing here prints or reads a
  * terminal: firewall_apply speaks to the operator through the caller's
  * struct firewall_ui. */
 #ifndef RAMPART_FIREWALL_FIREWALL_H
 #define RAMPART_FIREWALL_FIREWALL_H
 
 #include "common/compiler.h"
+#include "common/error.h"
 #include "common/netaddr.h"
 
 #include <stdbool.h>
@@ -60,7 +60,6 @@ struct textbuf;
 #define FIREWALL_PANIC_TABLE "rampart-panic"
 
 enum {
-	FIREWALL_ERROR_STRLEN = 4096,
 	/* "rampart-" + an interface name (15) + NUL */
 	FIREWALL_TABLE_STRLEN = 8 + 15 + 1,
 	/* The window when the caller asks for one without a length
@@ -100,25 +99,24 @@ int firewall_table_name(char buf[FIREWALL_TABLE_STRLEN], const char *ifname) war
  * kernel, which checks it and commits nothing.  -EINVAL (or -EPERM when
  * the kernel said "Operation not permitted") with nft's messages in err,
  * each starting "line N:COLUMNS:" for the batch line it complained about. */
-int firewall_check(const char *batch, char *err, size_t errlen) warn_unused;
+int firewall_check(const char *batch, struct error *err) warn_unused;
 /* The batch as one transaction: all of it or, on error, nothing.  Errors
  * as for firewall_check. */
-int firewall_run(const char *batch, char *err, size_t errlen) warn_unused;
+int firewall_run(const char *batch, struct error *err) warn_unused;
 /* `nft [-s] list table inet NAME` appended to out.  stateless (-s) leaves
  * out counter values, quota usage and the like: the form the snapshot
  * uses.  A table that does not exist is no error: *exists false, nothing
  * appended. */
 int firewall_list_table(const char *name, bool stateless, struct textbuf *out,
-			bool *exists, char *err, size_t errlen) warn_unused;
+			bool *exists, struct error *err) warn_unused;
 /* `nft list ruleset` appended to out. */
-int firewall_list_ruleset(struct textbuf *out, char *err, size_t errlen) warn_unused;
+int firewall_list_ruleset(struct textbuf *out, struct error *err) warn_unused;
 
 /* Pure: 0 if every top-level statement of batch (ended by a newline or
  * ';' outside braces; strings and comments skipped) stays in table inet
  * `table` ("define" and friends allowed); else -EINVAL with the first
  * offending line, quoted, in err.  What firewall_apply checks first. */
-int firewall_check_scope(const char *batch, const char *table, char *err,
-			 size_t errlen) warn_unused;
+int firewall_check_scope(const char *batch, const char *table, struct error *err) warn_unused;
 
 /* --- safe apply (firewall.c; its state: fwdir.c, snapshot.c, window.c) ------ */
 
@@ -191,31 +189,29 @@ struct firewall_apply_opts {
  * tries again). */
 int firewall_apply(const char *ifname, const char *batch,
 		   const struct firewall_apply_opts *opts, bool *kept,
-		   char *err, size_t errlen) warn_unused;
+		   struct error *err) warn_unused;
 
 /* Keeps the change of the open window on IF: the guard exits, the
  * waiting apply returns kept.  -ENOENT if no window is open (err says
  * whether the last one was rolled back), -ETIME if its deadline has
  * passed (it is then rolled back here, if the guard has not done so). */
-int firewall_confirm(const char *ifname, char *err, size_t errlen) warn_unused;
+int firewall_confirm(const char *ifname, struct error *err) warn_unused;
 /* Restores table inet rampart-IF as it was before the last apply: an open
  * window is closed (the waiting apply returns not kept) and its snapshot
  * restored; otherwise snapshot.nft.  -ENOENT if nothing was ever applied
  * (since boot: /run is a tmpfs).  *had_window (may be NULL) says whether
  * a window was open. */
-int firewall_rollback(const char *ifname, bool *had_window, char *err,
-		      size_t errlen) warn_unused;
+int firewall_rollback(const char *ifname, bool *had_window, struct error *err) warn_unused;
 /* Deletes table inet rampart-IF; no error if it is absent.  An open
  * window is closed (the waiting apply returns not kept, its guard exits)
  * so that nothing brings the table back.  snapshot.nft stays. */
-int firewall_flush(const char *ifname, bool *had_window, char *err,
-		   size_t errlen) warn_unused;
+int firewall_flush(const char *ifname, bool *had_window, struct error *err) warn_unused;
 
 /* Removes IF's state directory (snapshot, outcome, lock): what `rampart
  * down` does after deleting the table, so that nothing of the interface
  * is left.  -EBUSY while a confirm window is open; a directory that does
  * not exist is no error. */
-int firewall_forget(const char *ifname, char *err, size_t errlen) warn_unused;
+int firewall_forget(const char *ifname, struct error *err) warn_unused;
 
 /* For `rampart firewall show`: read without the lock, never changed. */
 struct firewall_state {
@@ -232,8 +228,7 @@ struct firewall_state {
 	 * confirmed within 60 s)", ...; "" if none since boot. */
 	char last_window[300];
 };
-int firewall_get_state(const char *ifname, struct firewall_state *st, char *err,
-		       size_t errlen) warn_unused;
+int firewall_get_state(const char *ifname, struct firewall_state *st, struct error *err) warn_unused;
 
 /* --- who is asking (session.c) ------------------------------------------------ */
 
@@ -270,10 +265,10 @@ struct firewall_panic {
 void firewall_panic_render(struct textbuf *out, const struct firewall_panic *p);
 /* Renders and applies it in one transaction (replacing an earlier panic
  * table); immediate, no window.  The interface tables are left alone. */
-int firewall_panic_on(const struct firewall_panic *p, char *err, size_t errlen) warn_unused;
+int firewall_panic_on(const struct firewall_panic *p, struct error *err) warn_unused;
 /* Deletes table inet rampart-panic; no error if absent.  *was_on (may be
  * NULL) says whether it existed. */
-int firewall_panic_off(bool *was_on, char *err, size_t errlen) warn_unused;
-int firewall_panic_active(bool *on, char *err, size_t errlen) warn_unused;
+int firewall_panic_off(bool *was_on, struct error *err) warn_unused;
+int firewall_panic_active(bool *on, struct error *err) warn_unused;
 
 #endif

@@ -10,7 +10,7 @@
 #include "ctl/socket.h"
 #include "uapi/device.h"
 
-#include "common/errbuf.h"
+#include "common/error.h"
 #include "conf/config.h"
 #include "common/fileio.h"
 #include "common/textbuf.h"
@@ -110,7 +110,7 @@ static int add_endpoint(struct facts *x, const struct netaddr *a, uint16_t port)
 
 /* Every address a peer's endpoint stands for: a kill switch must let the
  * tunnel reach whichever one the daemon picks (and roams to). */
-static int resolve_endpoints(struct facts *x, const struct conf *conf, char *err, size_t errlen)
+static int resolve_endpoints(struct facts *x, const struct conf *conf, struct error *err)
 {
 	for (size_t i = 0; i < conf->n_peers; i++) {
 		const struct netaddr_endpoint *e = &conf->peers[i].endpoint;
@@ -123,13 +123,13 @@ static int resolve_endpoints(struct facts *x, const struct conf *conf, char *err
 		if (e->literal) {
 			ret = add_endpoint(x, &e->addr, e->port);
 			if (ret)
-				return errbuf_fail(err, errlen, ret, "kill switch: %s", strerror(-ret));
+				return error_fail(err, ret, "kill switch: %s", strerror(-ret));
 			continue;
 		}
 		snprintf(port, sizeof(port), "%u", e->port);
 		g = getaddrinfo(e->host, port, &hints, &res);
 		if (g)
-			return errbuf_fail(err, errlen, -EHOSTUNREACH,
+			return error_fail(err, -EHOSTUNREACH,
 				    "kill switch: cannot resolve the endpoint `%s:%u' of peer %zu "
 				    "(line %u): %s; the tunnel could not get out",
 				    e->host, e->port, i + 1, conf->peers[i].endpoint_line,
@@ -146,7 +146,7 @@ static int resolve_endpoints(struct facts *x, const struct conf *conf, char *err
 			ret = add_endpoint(x, &a, e->port);
 			if (ret) {
 				freeaddrinfo(res);
-				return errbuf_fail(err, errlen, ret, "kill switch: %s", strerror(-ret));
+				return error_fail(err, ret, "kill switch: %s", strerror(-ret));
 			}
 		}
 		freeaddrinfo(res);
@@ -175,7 +175,7 @@ static bool session_covered(const struct policy *pol, const struct facts *x)
 
 /* Everything the renderer needs to know about this host. */
 static int gather(struct facts *x, const char *ifname, const struct conf *conf,
-		  const struct policy *pol, char *err, size_t errlen)
+		  const struct policy *pol, struct error *err)
 {
 	const char *ssh = getenv("SSH_CONNECTION");
 	struct netlink *nl = netlink_open();
@@ -191,7 +191,7 @@ static int gather(struct facts *x, const char *ifname, const struct conf *conf,
 	x->f.wan = x->wan;
 	if (pol->any_egress && pol->forwards && !x->wan[0]) {
 		netlink_close(nl);
-		return errbuf_fail(err, errlen, -EINVAL,
+		return error_fail(err, -EINVAL,
 			    "a peer has Egress = on, but this host has no default route to find the "
 			    "WAN interface by: set WANInterface in [Policy]");
 	}
@@ -201,9 +201,9 @@ static int gather(struct facts *x, const char *ifname, const struct conf *conf,
 		x->f.listen_port = conf->listen_port;
 	} else {
 		struct uapi_device *dev = NULL;
-		char e[256];
+		struct error e;
 
-		if (!wgctl_get_device(ifname, &dev, e, sizeof(e))) {
+		if (!wgctl_get_device(ifname, &dev, &e)) {
 			if ((dev->flags & UAPI_DEVICE_HAS_LISTEN_PORT) && dev->listen_port)
 				x->f.listen_port = dev->listen_port;
 			uapi_device_free(dev);
@@ -220,7 +220,7 @@ static int gather(struct facts *x, const char *ifname, const struct conf *conf,
 		x->session_note = !session_covered(pol, x);
 	}
 	if (pol->kill_switch) {
-		ret = resolve_endpoints(x, conf, err, errlen);
+		ret = resolve_endpoints(x, conf, err);
 		if (ret)
 			return ret;
 		x->f.endpoints = x->eps;
@@ -230,7 +230,7 @@ static int gather(struct facts *x, const char *ifname, const struct conf *conf,
 }
 
 static int resolve(const struct conf *conf, const char *filename, struct policy *pol,
-		   char *err, size_t errlen)
+		   struct error *err)
 {
 	struct error werr;
 	int ret = policy_resolve(conf, filename, pol, &werr);
@@ -239,42 +239,42 @@ static int resolve(const struct conf *conf, const char *filename, struct policy 
 		char msg[ERROR_STRLEN];
 
 		error_format(&werr, msg, sizeof(msg));
-		return errbuf_fail(err, errlen, ret, "%s", msg);
+		return error_fail(err, ret, "%s", msg);
 	}
 	return 0;
 }
 
 static int render(const char *ifname, const struct conf *conf, const struct policy *pol,
-		  struct facts *x, struct textbuf *out, char *err, size_t errlen)
+		  struct facts *x, struct textbuf *out, struct error *err)
 {
 	int ret;
 
 	if (!firewall_valid_ifname(ifname))
-		return errbuf_fail(err, errlen, -EINVAL,
+		return error_fail(err, -EINVAL,
 			    "`%s' cannot name an nftables table: use letters, digits, '_', '-' and '.'",
 			    ifname);
 	if (!pol->enabled) {
 		nftpolicy_render_delete(out, ifname);
 		return out->err;
 	}
-	ret = gather(x, ifname, conf, pol, err, errlen);
+	ret = gather(x, ifname, conf, pol, err);
 	if (ret)
 		return ret;
 	nftpolicy_render(out, conf, pol, &x->f);
 	if (out->err)
-		return errbuf_fail(err, errlen, out->err, "%s", strerror(-out->err));
+		return error_fail(err, out->err, "%s", strerror(-out->err));
 	return 0;
 }
 
 int fwapply_render(const char *ifname, const struct conf *conf, const char *filename,
-		   struct textbuf *out, char *err, size_t errlen)
+		   struct textbuf *out, struct error *err)
 {
 	struct policy pol;
 	struct facts x = { 0 };
-	int ret = resolve(conf, filename, &pol, err, errlen);
+	int ret = resolve(conf, filename, &pol, err);
 
 	if (!ret)
-		ret = render(ifname, conf, &pol, &x, out, err, errlen);
+		ret = render(ifname, conf, &pol, &x, out, err);
 	facts_uninit(&x);
 	return ret;
 }
@@ -282,7 +282,7 @@ int fwapply_render(const char *ifname, const struct conf *conf, const char *file
 /* --- sysctls ---------------------------------------------------------------- */
 
 static int plan_sysctls(const char *ifname, const struct conf *conf, const struct policy *pol,
-			const char *wan, struct sysctls_plan *plan, char *err, size_t errlen)
+			const char *wan, struct sysctls_plan *plan, struct error *err)
 {
 	struct sysctls_input in = { .ifname = ifname, .wan = wan };
 	int ret;
@@ -304,7 +304,7 @@ static int plan_sysctls(const char *ifname, const struct conf *conf, const struc
 			else
 				in.ipv6 = true;
 		}
-	ret = sysctls_plan(&in, plan, err, errlen);
+	ret = sysctls_plan(&in, plan, err);
 	if (ret)
 		return ret;
 	/* The policy may be applied before the interface exists (`rampart
@@ -333,21 +333,21 @@ static void record_name(char *buf, size_t size, const char *ifname)
 	snprintf(buf, size, "%s%s", ifname, SYSCTLS_RECORD_SUFFIX);
 }
 
-static int state_dir(char *err, size_t errlen)
+static int state_dir(struct error *err)
 {
 	int fd;
 
 	if (mkdir(FIREWALL_STATE_DIR, 0755) < 0 && errno != EEXIST)
-		return errbuf_fail(err, errlen, -errno, "%s: %s", FIREWALL_STATE_DIR, strerror(errno));
+		return error_fail(err, -errno, "%s: %s", FIREWALL_STATE_DIR, strerror(errno));
 	fd = open(FIREWALL_STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return errbuf_fail(err, errlen, -errno, "%s: %s", FIREWALL_STATE_DIR, strerror(errno));
+		return error_fail(err, -errno, "%s: %s", FIREWALL_STATE_DIR, strerror(errno));
 	return fd;
 }
 
 /* The record of earlier applies; empty if none. */
 static int record_load(int dirfd, const char *ifname, struct sysctls_applied *rec,
-		       char *err, size_t errlen)
+		       struct error *err)
 {
 	char name[64], *text = NULL;
 	size_t len = 0;
@@ -357,22 +357,22 @@ static int record_load(int dirfd, const char *ifname, struct sysctls_applied *re
 	record_name(name, sizeof(name), ifname);
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : errbuf_fail(err, errlen, -errno, "%s/%s: %s",
+		return errno == ENOENT ? 0 : error_fail(err, -errno, "%s/%s: %s",
 						  FIREWALL_STATE_DIR, name, strerror(errno));
 	ret = fileio_read_bounded(fd, RECORD_FILE_MAX, &text, &len);
 	close(fd);
 	if (!ret && len > RECORD_FILE_MAX)
 		ret = -EFBIG;
 	if (!ret)
-		ret = sysctls_applied_parse(text, len, rec, err, errlen);
+		ret = sysctls_applied_parse(text, len, rec, err);
 	else
-		errbuf_fail(err, errlen, ret, "%s/%s: %s", FIREWALL_STATE_DIR, name, strerror(-ret));
+		error_fail(err, ret, "%s/%s: %s", FIREWALL_STATE_DIR, name, strerror(-ret));
 	textbuf_free_text(text, len);
 	return ret;
 }
 
 static int record_save(int dirfd, const char *ifname, const struct sysctls_applied *rec,
-		       char *err, size_t errlen)
+		       struct error *err)
 {
 	struct textbuf t = { 0 };
 	char name[64];
@@ -381,7 +381,7 @@ static int record_save(int dirfd, const char *ifname, const struct sysctls_appli
 	record_name(name, sizeof(name), ifname);
 	if (!rec->n) {
 		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
-			return errbuf_fail(err, errlen, -errno, "%s/%s: %s", FIREWALL_STATE_DIR, name,
+			return error_fail(err, -errno, "%s/%s: %s", FIREWALL_STATE_DIR, name,
 				    strerror(errno));
 		return 0;
 	}
@@ -390,7 +390,7 @@ static int record_save(int dirfd, const char *ifname, const struct sysctls_appli
 	ret = t.err ? t.err : fileio_write_atomic(dirfd, name, t.buf, t.len, 0600);
 	textbuf_wipe(&t);
 	if (ret)
-		return errbuf_fail(err, errlen, ret, "%s/%s: %s", FIREWALL_STATE_DIR, name, strerror(-ret));
+		return error_fail(err, ret, "%s/%s: %s", FIREWALL_STATE_DIR, name, strerror(-ret));
 	return 0;
 }
 
@@ -398,16 +398,16 @@ static int record_save(int dirfd, const char *ifname, const struct sysctls_appli
  * the record keeps its first previous value (that is what down restores). */
 static int apply_sysctls(const char *ifname, const struct sysctls_plan *plan,
 			 const struct firewall_ui *ui,
-			 char *err, size_t errlen)
+			 struct error *err)
 {
 	struct sysctls_applied rec, done;
-	int dirfd = state_dir(err, errlen), ret;
+	int dirfd = state_dir(err), ret;
 
 	if (dirfd < 0)
 		return dirfd;
-	ret = record_load(dirfd, ifname, &rec, err, errlen);
+	ret = record_load(dirfd, ifname, &rec, err);
 	if (!ret)
-		ret = sysctls_apply(SYSCTL_PROC_ROOT, plan, &done, err, errlen);
+		ret = sysctls_apply(SYSCTL_PROC_ROOT, plan, &done, err);
 	for (size_t i = 0; !ret && i < done.n; i++) {
 		bool known = false;
 
@@ -421,22 +421,21 @@ static int apply_sysctls(const char *ifname, const struct sysctls_plan *plan,
 			rec.c[rec.n++] = done.c[i];
 	}
 	if (!ret)
-		ret = record_save(dirfd, ifname, &rec, err, errlen);
+		ret = record_save(dirfd, ifname, &rec, err);
 	close(dirfd);
 	return ret;
 }
 
-static int restore_sysctls(const char *ifname, const struct firewall_ui *ui, char *err,
-			   size_t errlen)
+static int restore_sysctls(const char *ifname, const struct firewall_ui *ui, struct error *err)
 {
 	struct sysctls_applied rec;
-	int dirfd = state_dir(err, errlen), ret;
+	int dirfd = state_dir(err), ret;
 
 	if (dirfd < 0)
 		return dirfd;
-	ret = record_load(dirfd, ifname, &rec, err, errlen);
+	ret = record_load(dirfd, ifname, &rec, err);
 	if (!ret && rec.n) {
-		ret = sysctls_restore(SYSCTL_PROC_ROOT, &rec, err, errlen);
+		ret = sysctls_restore(SYSCTL_PROC_ROOT, &rec, err);
 		for (size_t i = 0; i < rec.n; i++) {
 			if (rec.c[i].undo == SYSCTLS_UNDO_RESTORED)
 				say(ui, "sysctl -w %s=%s", rec.c[i].key, rec.c[i].prev);
@@ -445,7 +444,7 @@ static int restore_sysctls(const char *ifname, const struct firewall_ui *ui, cha
 		}
 		if (!ret) {
 			rec.n = 0;
-			ret = record_save(dirfd, ifname, &rec, err, errlen);
+			ret = record_save(dirfd, ifname, &rec, err);
 		}
 	}
 	close(dirfd);
@@ -455,7 +454,7 @@ static int restore_sysctls(const char *ifname, const struct firewall_ui *ui, cha
 /* --- apply --------------------------------------------------------------------- */
 
 int fwapply_apply(const char *ifname, const struct conf *conf, const char *filename,
-		  const struct fwapply_opts *opts, bool *kept, char *err, size_t errlen)
+		  const struct fwapply_opts *opts, bool *kept, struct error *err)
 {
 	struct firewall_apply_opts fo = { .confirm_secs = opts->confirm_secs, .ui = opts->ui };
 	struct textbuf batch = { 0 };
@@ -466,27 +465,27 @@ int fwapply_apply(const char *ifname, const struct conf *conf, const char *filen
 	int ret;
 
 	*kept = false;
-	ret = resolve(conf, filename, &pol, err, errlen);
+	ret = resolve(conf, filename, &pol, err);
 	if (ret)
 		return ret;
-	ret = render(ifname, conf, &pol, &x, &batch, err, errlen);
+	ret = render(ifname, conf, &pol, &x, &batch, err);
 	if (ret)
 		goto out;
 	if (firewall_table_name(table, ifname)) {
-		ret = errbuf_fail(err, errlen, -EINVAL, "invalid interface name `%s'", ifname);
+		ret = error_fail(err, -EINVAL, "invalid interface name `%s'", ifname);
 		goto out;
 	}
 	if (!pol.enabled) {
 		bool had_window;
 
 		say(opts->ui, "Policy = off: no table inet %s", table);
-		ret = firewall_flush(ifname, &had_window, err, errlen);
+		ret = firewall_flush(ifname, &had_window, err);
 		if (!ret)
-			ret = restore_sysctls(ifname, opts->ui, err, errlen);
+			ret = restore_sysctls(ifname, opts->ui, err);
 		*kept = !ret;
 		goto out;
 	}
-	ret = plan_sysctls(ifname, conf, &pol, x.wan, &plan, err, errlen);
+	ret = plan_sysctls(ifname, conf, &pol, x.wan, &plan, err);
 	if (ret)
 		goto out;
 
@@ -500,31 +499,26 @@ int fwapply_apply(const char *ifname, const struct conf *conf, const char *filen
 		    "command runs in (add it to SSHFrom to keep it for good)",
 		    netaddr_format_ip(ip, &x.f.ssh_client), x.f.ssh_server_port);
 	}
-	ret = firewall_apply(ifname, batch.buf, &fo, kept, err, errlen);
+	ret = firewall_apply(ifname, batch.buf, &fo, kept, err);
 	if (ret || !*kept)
 		goto out;
-	ret = apply_sysctls(ifname, &plan, opts->ui, err, errlen);
+	ret = apply_sysctls(ifname, &plan, opts->ui, err);
 	if (!ret && opts->persist_sysctls) {
 		char path[256];
 
-		ret = sysctls_persist(SYSCTL_CONF_DIR, &plan, err, errlen);
+		ret = sysctls_persist(SYSCTL_CONF_DIR, &plan, err);
 		if (!ret && !sysctl_persist_path(path, sizeof(path), SYSCTL_CONF_DIR, ifname))
 			say(opts->ui, "wrote %s", path);
 	}
-	if (ret) {
-		char why[FWAPPLY_ERROR_STRLEN / 2];
-
-		snprintf(why, sizeof(why), "%s", err);
-		errbuf_fail(err, errlen, ret, "table inet %s is applied, but the sysctls are not: %s",
-		     table, why);
-	}
+	if (ret)
+		error_prefix(err, "table inet %s is applied, but the sysctls are not", table);
 out:
 	textbuf_wipe(&batch);
 	facts_uninit(&x);
 	return ret;
 }
 
-int fwapply_remove(const char *ifname, const struct firewall_ui *ui, char *err, size_t errlen)
+int fwapply_remove(const char *ifname, const struct firewall_ui *ui, struct error *err)
 {
 	char table[FIREWALL_TABLE_STRLEN];
 	bool had_window = false;
@@ -532,17 +526,17 @@ int fwapply_remove(const char *ifname, const struct firewall_ui *ui, char *err, 
 
 	if (firewall_table_name(table, ifname))
 		return 0; /* no table can exist for such a name */
-	ret = firewall_flush(ifname, &had_window, err, errlen);
+	ret = firewall_flush(ifname, &had_window, err);
 	if (!ret)
-		ret = firewall_forget(ifname, err, errlen);
+		ret = firewall_forget(ifname, err);
 	if (ret)
 		return ret;
 	say(ui, "nft delete table inet %s", table);
-	return restore_sysctls(ifname, ui, err, errlen);
+	return restore_sysctls(ifname, ui, err);
 }
 
 int fwapply_report_sysctls(const char *ifname, const struct conf *conf, const char *filename,
-			   struct textbuf *out, bool *all_ok, char *err, size_t errlen)
+			   struct textbuf *out, bool *all_ok, struct error *err)
 {
 	struct sysctls_report rep;
 	struct sysctls_plan plan;
@@ -552,7 +546,7 @@ int fwapply_report_sysctls(const char *ifname, const struct conf *conf, const ch
 	int ret;
 
 	*all_ok = true;
-	ret = resolve(conf, filename, &pol, err, errlen);
+	ret = resolve(conf, filename, &pol, err);
 	if (ret)
 		return ret;
 	if (!pol.enabled) {
@@ -565,9 +559,9 @@ int fwapply_report_sysctls(const char *ifname, const struct conf *conf, const ch
 		detect_wan(nl, wan);
 		netlink_close(nl);
 	}
-	ret = plan_sysctls(ifname, conf, &pol, wan, &plan, err, errlen);
+	ret = plan_sysctls(ifname, conf, &pol, wan, &plan, err);
 	if (!ret)
-		ret = sysctls_report(SYSCTL_PROC_ROOT, &plan, &rep, err, errlen);
+		ret = sysctls_report(SYSCTL_PROC_ROOT, &plan, &rep, err);
 	if (ret)
 		return ret;
 	textbuf_printf(out, "sysctls (role %s):\n", policykeys_role_name(pol.role));

@@ -14,6 +14,7 @@
 #define RAMPART_FIREWALL_FWAPPLY_H
 
 #include "common/compiler.h"
+#include "common/error.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,10 +22,6 @@
 struct conf;
 struct firewall_ui;
 struct textbuf;
-
-enum {
-	FWAPPLY_ERROR_STRLEN = 4096,
-};
 
 struct fwapply_opts {
 	unsigned confirm_secs;  /* the confirm window; 0: none */
@@ -41,7 +38,7 @@ struct fwapply_opts {
  * the policy, with file and line; no WAN interface for Egress; an
  * endpoint that does not resolve while the kill switch needs it). */
 int fwapply_render(const char *ifname, const struct conf *conf, const char *filename,
-		   struct textbuf *out, char *err, size_t errlen) warn_unused;
+		   struct textbuf *out, struct error *err) warn_unused;
 
 /* Renders and applies the policy of conf on ifname, then the role's
  * sysctls (not when the change was rolled back, and not for Policy =
@@ -50,20 +47,17 @@ int fwapply_render(const char *ifname, const struct conf *conf, const char *file
  * previous table is back; the return value is still 0).  -errno with a
  * message when nothing was applied. */
 int fwapply_apply(const char *ifname, const struct conf *conf, const char *filename,
-		  const struct fwapply_opts *opts, bool *kept, char *err,
-		  size_t errlen) warn_unused;
+		  const struct fwapply_opts *opts, bool *kept, struct error *err) warn_unused;
 
 /* What `rampart down` does: deletes table inet rampart-IF (closing an
  * open window) and restores the sysctls that apply changed and nobody
  * changed since.  Its progress goes to ui (NULL: nowhere).  0 or -errno
  * with a message. */
-int fwapply_remove(const char *ifname, const struct firewall_ui *ui, char *err,
-		   size_t errlen) warn_unused;
+int fwapply_remove(const char *ifname, const struct firewall_ui *ui, struct error *err) warn_unused;
 
 /* For `rampart firewall show`: the role's sysctls for conf, expected
  * against actual, one line each, into out. */
 int fwapply_report_sysctls(const char *ifname, const struct conf *conf, const char *filename,
-			   struct textbuf *out, bool *all_ok, char *err,
-			   size_t errlen) warn_unused;
+			   struct textbuf *out, bool *all_ok, struct error *err) warn_unused;
 
 #endif

@@ -3,7 +3,7 @@
  * an open confirm window, and the outcome of the last window. */
 #include "fwdir.h"
 
-#include "common/errbuf.h"
+#include "common/error.h"
 #include "common/fileio.h"
 #include "common/textbuf.h"
 
@@ -51,14 +51,14 @@ void fwdir_close(struct fwdir *d)
 /* A state directory: ours and writable by no one else (group and other
  * may not even read ours: mask 077; /run/rampart, shared with up/down,
  * is held to up/down's rule: 022). */
-static int check_dir(int fd, const char *path, mode_t mask, char *err, size_t errlen)
+static int check_dir(int fd, const char *path, mode_t mask, struct error *err)
 {
 	struct stat st;
 
 	if (fstat(fd, &st) < 0)
-		return errbuf_fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+		return error_fail(err, -errno, "%s: %s", path, strerror(errno));
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & mask))
-		return errbuf_fail(err, errlen, -EPERM,
+		return error_fail(err, -EPERM,
 			    "%s must be a directory of uid %u that no one else can write; refusing "
 			    "to trust it", path, (unsigned)geteuid());
 	return 0;
@@ -66,45 +66,44 @@ static int check_dir(int fd, const char *path, mode_t mask, char *err, size_t er
 
 /* Opens FIREWALL_STATE_DIR/IF.fw, creating it (0700) if create; -ENOENT
  * (err untouched) if it is not there and !create. */
-int fwdir_open(struct fwdir *d, const char *ifname, bool create, char *err,
-		      size_t errlen)
+int fwdir_open(struct fwdir *d, const char *ifname, bool create, struct error *err)
 {
 	char name[CONF_IFNAME_MAX + 8];
 	int top, ret;
 
 	fwdir_init(d);
 	if (firewall_table_name(d->table, ifname))
-		return errbuf_fail(err, errlen, -EINVAL, "\"%s\" is not an interface name Rampart can "
+		return error_fail(err, -EINVAL, "\"%s\" is not an interface name Rampart can "
 			    "make a firewall table for", ifname);
 	snprintf(d->ifname, sizeof(d->ifname), "%s", ifname);
 	snprintf(name, sizeof(name), "%s.fw", ifname);
 	snprintf(d->path, sizeof(d->path), FIREWALL_STATE_DIR "/%s", name);
 
 	if (create && mkdir(FIREWALL_STATE_DIR, 0700) < 0 && errno != EEXIST)
-		return errbuf_fail(err, errlen, -errno, "cannot create %s: %s", FIREWALL_STATE_DIR,
+		return error_fail(err, -errno, "cannot create %s: %s", FIREWALL_STATE_DIR,
 			    strerror(errno));
 	top = open(FIREWALL_STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (top < 0 && errno == ENOENT && !create)
 		return -ENOENT;
 	if (top < 0)
-		return errbuf_fail(err, errlen, -errno, "%s: %s", FIREWALL_STATE_DIR, strerror(errno));
-	ret = check_dir(top, FIREWALL_STATE_DIR, 022, err, errlen);
+		return error_fail(err, -errno, "%s: %s", FIREWALL_STATE_DIR, strerror(errno));
+	ret = check_dir(top, FIREWALL_STATE_DIR, 022, err);
 	if (ret)
 		goto out;
 	if (create && mkdirat(top, name, 0700) < 0 && errno != EEXIST) {
-		ret = errbuf_fail(err, errlen, -errno, "cannot create %s: %s", d->path, strerror(errno));
+		ret = error_fail(err, -errno, "cannot create %s: %s", d->path, strerror(errno));
 		goto out;
 	}
 	d->dirfd = openat(top, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (d->dirfd < 0) {
 		ret = errno == ENOENT && !create ? -ENOENT :
-		      errbuf_fail(err, errlen, -errno, "%s: %s", d->path, strerror(errno));
+		      error_fail(err, -errno, "%s: %s", d->path, strerror(errno));
 		goto out;
 	}
 	/* mkdir's mode went through the umask: make it exactly 0700. */
 	if (create)
 		fchmod(d->dirfd, 0700);
-	ret = check_dir(d->dirfd, d->path, 077, err, errlen);
+	ret = check_dir(d->dirfd, d->path, 077, err);
 	if (ret)
 		fwdir_close(d);
 out:
@@ -117,7 +116,7 @@ out:
  * that was waiting then holds a lock nobody else will see, so it checks
  * that the file it locked is still the one at the path: -ESTALE if not
  * (open the directory again). */
-int fwdir_lock(struct fwdir *d, char *err, size_t errlen)
+int fwdir_lock(struct fwdir *d, struct error *err)
 {
 	struct stat a, b;
 
@@ -125,14 +124,14 @@ int fwdir_lock(struct fwdir *d, char *err, size_t errlen)
 	if (d->lockfd < 0 && errno == ENOENT)
 		goto stale; /* the directory itself is gone */
 	if (d->lockfd < 0)
-		return errbuf_fail(err, errlen, -errno, "%s/" FW_LOCK ": %s", d->path, strerror(errno));
+		return error_fail(err, -errno, "%s/" FW_LOCK ": %s", d->path, strerror(errno));
 	while (flock(d->lockfd, LOCK_EX) < 0) {
 		if (errno != EINTR) {
 			int e = errno;
 
 			close(d->lockfd);
 			d->lockfd = -1;
-			return errbuf_fail(err, errlen, -e, "cannot lock %s/" FW_LOCK ": %s", d->path,
+			return error_fail(err, -e, "cannot lock %s/" FW_LOCK ": %s", d->path,
 				    strerror(e));
 		}
 	}
@@ -142,7 +141,7 @@ int fwdir_lock(struct fwdir *d, char *err, size_t errlen)
 	close(d->lockfd);
 	d->lockfd = -1;
 stale:
-	return errbuf_fail(err, errlen, -ESTALE, "%s was removed meanwhile (rampart down?)", d->path);
+	return error_fail(err, -ESTALE, "%s was removed meanwhile (rampart down?)", d->path);
 }
 
 void fwdir_unlock(struct fwdir *d)
@@ -154,17 +153,16 @@ void fwdir_unlock(struct fwdir *d)
 
 /* Opens (creating it if create) and locks IF's state: 1 locked, 0 there
  * is none (!create), -errno. */
-int fwdir_open_locked(struct fwdir *d, const char *ifname, bool create, char *err,
-		       size_t errlen)
+int fwdir_open_locked(struct fwdir *d, const char *ifname, bool create, struct error *err)
 {
 	int ret = -ESTALE;
 
 	for (int tries = 0; tries < 5 && ret == -ESTALE; tries++) {
-		ret = fwdir_open(d, ifname, create, err, errlen);
+		ret = fwdir_open(d, ifname, create, err);
 		if (ret == -ENOENT && !create)
 			return 0;
 		if (!ret)
-			ret = fwdir_lock(d, err, errlen);
+			ret = fwdir_lock(d, err);
 		if (ret == -ESTALE)
 			fwdir_close(d);
 	}

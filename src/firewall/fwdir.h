@@ -43,14 +43,12 @@ void fwdir_init(struct fwdir *d);
 void fwdir_close(struct fwdir *d);
 /* Opens FIREWALL_STATE_DIR/IF.fw, creating it (0700) if create; -ENOENT
  * (err untouched) if it is not there and !create. */
-int fwdir_open(struct fwdir *d, const char *ifname, bool create, char *err,
-	       size_t errlen) warn_unused;
+int fwdir_open(struct fwdir *d, const char *ifname, bool create, struct error *err) warn_unused;
 /* Takes the lock; -ESTALE if the directory was removed meanwhile. */
-int fwdir_lock(struct fwdir *d, char *err, size_t errlen) warn_unused;
+int fwdir_lock(struct fwdir *d, struct error *err) warn_unused;
 void fwdir_unlock(struct fwdir *d);
 /* fwdir_open and fwdir_lock: 1 locked, 0 there is none (!create), -errno. */
-int fwdir_open_locked(struct fwdir *d, const char *ifname, bool create, char *err,
-		      size_t errlen) warn_unused;
+int fwdir_open_locked(struct fwdir *d, const char *ifname, bool create, struct error *err) warn_unused;
 /* A whole state file: -ENOENT if absent, -EPERM if not ours or writable
  * by others.  Free *text with textbuf_free_text(*text, *len). */
 int fwdir_read_file(int dirfd, const char *name, char **text, size_t *len) warn_unused;

@@ -5,7 +5,7 @@
 
 #include "conf/config.h"
 #include "sys/nftables.h"
-#include "common/errbuf.h"
+#include "common/error.h"
 #include "common/textbuf.h"
 
 #include <errno.h>
@@ -49,14 +49,14 @@ static bool valid_table_name(const char *s)
 
 /* --- talking to nftables ---------------------------------------------------- */
 
-int firewall_check(const char *batch, char *err, size_t errlen)
+int firewall_check(const char *batch, struct error *err)
 {
-	return nftables_exec(batch, true, 0, NULL, 0, err, errlen);
+	return nftables_exec(batch, true, 0, NULL, 0, err);
 }
 
-int firewall_run(const char *batch, char *err, size_t errlen)
+int firewall_run(const char *batch, struct error *err)
 {
-	return nftables_exec(batch, false, 0, NULL, 0, err, errlen);
+	return nftables_exec(batch, false, 0, NULL, 0, err);
 }
 
 /* Whether `list` (nft's "list tables" output) has "table FAMILY NAME". */
@@ -78,42 +78,42 @@ bool nft_has_table(const char *list, const char *family, const char *name)
 }
 
 int firewall_list_table(const char *name, bool stateless, struct textbuf *out, bool *exists,
-			char *err, size_t errlen)
+			struct error *err)
 {
-	char cmd[128], first[FIREWALL_ERROR_STRLEN];
+	char cmd[128];
+	struct error first;
 	struct textbuf tables = { 0 };
 	int ret;
 
 	*exists = false;
 	if (!valid_table_name(name))
-		return errbuf_fail(err, errlen, -EINVAL, "\"%s\" is not a table name", name);
+		return error_fail(err, -EINVAL, "\"%s\" is not a table name", name);
 	snprintf(cmd, sizeof(cmd), "list table inet %s\n", name);
-	ret = nftables_exec(cmd, false, stateless ? NFTABLES_OUTPUT_STATELESS : 0, out, 0, first,
-		       sizeof(first));
+	ret = nftables_exec(cmd, false, stateless ? NFTABLES_OUTPUT_STATELESS : 0, out, 0, &first);
 	if (!ret) {
 		*exists = true;
 		return 0;
 	}
 	/* nft says "No such file or directory" for a missing table, and for
 	 * other things too: ask for the list of tables to be sure. */
-	if (nftables_exec("list tables inet\n", false, 0, &tables, 0, err, errlen) == 0 &&
+	if (nftables_exec("list tables inet\n", false, 0, &tables, 0, err) == 0 &&
 	    !nft_has_table(tables.buf, "inet", name)) {
 		textbuf_wipe(&tables);
 		return 0;
 	}
 	textbuf_wipe(&tables);
-	return errbuf_fail(err, errlen, ret, "%s", first);
+	return error_fail(err, ret, "%s", first.msg);
 }
 
-int firewall_list_ruleset(struct textbuf *out, char *err, size_t errlen)
+int firewall_list_ruleset(struct textbuf *out, struct error *err)
 {
-	return nftables_exec("list ruleset\n", false, 0, out, 0, err, errlen);
+	return nftables_exec("list ruleset\n", false, 0, out, 0, err);
 }
 
-int nft_delete_table(const char *table, char *err, size_t errlen)
+int nft_delete_table(const char *table, struct error *err)
 {
 	char cmd[128];
 
 	snprintf(cmd, sizeof(cmd), "add table inet %s\ndelete table inet %s\n", table, table);
-	return firewall_run(cmd, err, errlen);
+	return firewall_run(cmd, err);
 }

@@ -4,6 +4,7 @@
 #define RAMPART_FIREWALL_NFT_H
 
 #include "common/compiler.h"
+#include "common/error.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -11,6 +12,6 @@
 /* Whether list (nft's "list tables" output) has "table FAMILY NAME". */
 bool nft_has_table(const char *list, const char *family, const char *name) warn_unused;
 /* Deletes table inet `table` in one transaction; no error if absent. */
-int nft_delete_table(const char *table, char *err, size_t errlen) warn_unused;
+int nft_delete_table(const char *table, struct error *err) warn_unused;
 
 #endif

@@ -4,7 +4,7 @@
 #include "nft.h"
 
 #include "sys/nftables.h"
-#include "common/errbuf.h"
+#include "common/error.h"
 #include "common/netaddr.h"
 #include "common/textbuf.h"
 
@@ -70,50 +70,50 @@ void firewall_panic_render(struct textbuf *o, const struct firewall_panic *p)
 	textbuf_printf(o, "}\n");
 }
 
-int firewall_panic_on(const struct firewall_panic *p, char *err, size_t errlen)
+int firewall_panic_on(const struct firewall_panic *p, struct error *err)
 {
-	char e[FIREWALL_ERROR_STRLEN];
+	struct error e;
 	struct textbuf b = { 0 };
 	int ret;
 
 	firewall_panic_render(&b, p);
 	if (b.err) {
-		ret = errbuf_fail(err, errlen, b.err, "%s", strerror(-b.err));
+		ret = error_fail(err, b.err, "%s", strerror(-b.err));
 	} else {
-		ret = firewall_run(b.buf, e, sizeof(e));
+		ret = firewall_run(b.buf, &e);
 		if (ret)
-			errbuf_fail(err, errlen, ret, "nft refused the panic table; nothing changed:\n%s", e);
+			error_fail(err, ret, "nft refused the panic table; nothing changed:\n%s", e.msg);
 	}
 	textbuf_wipe(&b);
 	return ret;
 }
 
-int firewall_panic_active(bool *on, char *err, size_t errlen)
+int firewall_panic_active(bool *on, struct error *err)
 {
 	struct textbuf t = { 0 };
 	int ret;
 
 	*on = false;
-	ret = nftables_exec("list tables inet\n", false, 0, &t, 0, err, errlen);
+	ret = nftables_exec("list tables inet\n", false, 0, &t, 0, err);
 	if (!ret)
 		*on = nft_has_table(t.buf ? t.buf : "", "inet", FIREWALL_PANIC_TABLE);
 	textbuf_wipe(&t);
 	return ret;
 }
 
-int firewall_panic_off(bool *was_on, char *err, size_t errlen)
+int firewall_panic_off(bool *was_on, struct error *err)
 {
-	char e[FIREWALL_ERROR_STRLEN];
+	struct error e;
 	bool on = false;
 	int ret;
 
-	if (firewall_panic_active(&on, e, sizeof(e)))
+	if (firewall_panic_active(&on, &e))
 		on = false; /* not known: deleting says more */
 	if (was_on)
 		*was_on = on;
-	ret = nft_delete_table(FIREWALL_PANIC_TABLE, e, sizeof(e));
+	ret = nft_delete_table(FIREWALL_PANIC_TABLE, &e);
 	if (ret)
-		errbuf_fail(err, errlen, ret, "cannot delete table inet " FIREWALL_PANIC_TABLE ":\n%s", e);
+		error_fail(err, ret, "cannot delete table inet " FIREWALL_PANIC_TABLE ":\n%s", e.msg);
 	return ret;
 }
 

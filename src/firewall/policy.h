@@ -13,6 +13,7 @@
 #define RAMPART_FIREWALL_POLICY_H
 
 #include "common/compiler.h"
+#include "common/error.h"
 #include "conf/config.h"
 #include "policykeys.h"
 

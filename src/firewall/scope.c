@@ -1,7 +1,7 @@
 /* firewall_check_scope: a Rampart batch stays in its own table.  Pure. */
 #include "firewall.h"
 
-#include "common/errbuf.h"
+#include "common/error.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -21,8 +21,7 @@ static bool is_family(const char *w)
 
 /* One top-level statement's leading words (w[0..n)); line is where it
  * starts.  0 if it stays in table inet `table`. */
-static int check_statement(char w[][32], size_t n, unsigned line, const char *table, char *err,
-			   size_t errlen)
+static int check_statement(char w[][32], size_t n, unsigned line, const char *table, struct error *err)
 {
 	static const char *const verbs[] = { "add", "create", "delete", "destroy", "flush",
 					     "insert", "replace", "reset" };
@@ -58,22 +57,22 @@ static int check_statement(char w[][32], size_t n, unsigned line, const char *ta
 	if (obj && n > at + 1 && !strcmp(w[at], "inet") && !strcmp(w[at + 1], table))
 		return 0;
 	if (obj && n > at + 1 && is_family(w[at]))
-		return errbuf_fail(err, errlen, -EINVAL,
+		return error_fail(err, -EINVAL,
 			    "line %u: \"%s %s\" is not table inet %s; a Rampart batch touches no "
 			    "other table", line, w[at], w[at + 1], table);
 	if (obj)
-		return errbuf_fail(err, errlen, -EINVAL,
+		return error_fail(err, -EINVAL,
 			    "line %u: \"%s%s%s\" names no family: write \"inet %s\" (a Rampart "
 			    "batch touches no other table)", line, w[0], at > 1 ? " " : "",
 			    at > 1 ? w[at - 1] : "", table);
-	return errbuf_fail(err, errlen, -EINVAL,
+	return error_fail(err, -EINVAL,
 		    "line %u: \"%s%s%s\" is not confined to table inet %s; a Rampart batch "
 		    "touches no other table", line, w[0], n > 1 ? " " : "", n > 1 ? w[1] : "", table);
 }
 
 /* Every top-level statement (ended by a newline or ';' outside braces;
  * quoted strings and comments skipped) must name table inet `table`. */
-int firewall_check_scope(const char *batch, const char *table, char *err, size_t errlen)
+int firewall_check_scope(const char *batch, const char *table, struct error *err)
 {
 	char w[6][32];
 	size_t n = 0;
@@ -93,14 +92,14 @@ int firewall_check_scope(const char *batch, const char *table, char *err, size_t
 			size_t len = strcspn(p + 1, "\"\n");
 
 			if (p[1 + len] != '"')
-				return errbuf_fail(err, errlen, -EINVAL, "line %u: unterminated string", line);
+				return error_fail(err, -EINVAL, "line %u: unterminated string", line);
 			p += len + 2;
 			words = false;
 			continue;
 		}
 		if (c == '{' || c == '}') {
 			if (c == '}' && !depth)
-				return errbuf_fail(err, errlen, -EINVAL, "line %u: unbalanced '}'", line);
+				return error_fail(err, -EINVAL, "line %u: unbalanced '}'", line);
 			depth += c == '{' ? 1 : -1;
 			words = false;
 			p++;
@@ -108,7 +107,7 @@ int firewall_check_scope(const char *batch, const char *table, char *err, size_t
 		}
 		if (!c || ((c == '\n' || c == ';') && !depth)) {
 			if (n) {
-				ret = check_statement(w, n, start, table, err, errlen);
+				ret = check_statement(w, n, start, table, err);
 				if (ret)
 					return ret;
 			}
@@ -134,6 +133,6 @@ int firewall_check_scope(const char *batch, const char *table, char *err, size_t
 		p += len;
 	}
 	if (depth)
-		return errbuf_fail(err, errlen, -EINVAL, "unbalanced '{': the batch ends inside a block");
+		return error_fail(err, -EINVAL, "unbalanced '{': the batch ends inside a block");
 	return 0;
 }

@@ -4,7 +4,7 @@
 #include "snapshot.h"
 
 #include "firewall.h"
-#include "common/errbuf.h"
+#include "common/error.h"
 #include "common/textbuf.h"
 
 #include <errno.h>
@@ -115,21 +115,21 @@ static void snapshot_compose(struct textbuf *s, const char *table, const char *l
 
 /* The batch that puts table inet `table` back as it is now, checked to
  * re-load. */
-int snapshot_take(const char *table, struct textbuf *s, char *err, size_t errlen)
+int snapshot_take(const char *table, struct textbuf *s, struct error *err)
 {
-	char e[FIREWALL_ERROR_STRLEN];
+	struct error e;
 	struct textbuf listing = { 0 }, stripped = { 0 };
 	bool exists;
 	int ret;
 
-	ret = firewall_list_table(table, true, &listing, &exists, e, sizeof(e));
+	ret = firewall_list_table(table, true, &listing, &exists, &e);
 	if (ret) {
 		textbuf_wipe(&listing);
-		return errbuf_fail(err, errlen, ret, "cannot list table inet %s for the snapshot: %s",
-			    table, e);
+		return error_fail(err, ret, "cannot list table inet %s for the snapshot: %s",
+			    table, e.msg);
 	}
 	snapshot_compose(s, table, listing.buf ? listing.buf : "", exists);
-	ret = s->err ? s->err : firewall_check(s->buf, e, sizeof(e));
+	ret = s->err ? s->err : firewall_check(s->buf, &e);
 	if (ret == -EINVAL && exists) {
 		/* Elements of dynamic sets (per-source limiters) may not
 		 * re-load as nft lists them; they are state traffic refills,
@@ -137,12 +137,12 @@ int snapshot_take(const char *table, struct textbuf *s, char *err, size_t errlen
 		strip_dynamic_elements(&stripped, listing.buf);
 		textbuf_wipe(s);
 		snapshot_compose(s, table, stripped.buf ? stripped.buf : "", exists);
-		ret = s->err ? s->err : firewall_check(s->buf, e, sizeof(e));
+		ret = s->err ? s->err : firewall_check(s->buf, &e);
 	}
 	textbuf_wipe(&listing);
 	textbuf_wipe(&stripped);
 	if (ret)
-		return errbuf_fail(err, errlen, ret, "nft cannot re-load its own listing of table inet %s, "
-			    "so a change could not be rolled back; nothing applied: %s", table, e);
+		return error_fail(err, ret, "nft cannot re-load its own listing of table inet %s, "
+			    "so a change could not be rolled back; nothing applied: %s", table, e.msg);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #define RAMPART_FIREWALL_SNAPSHOT_H
 
 #include "common/compiler.h"
+#include "common/error.h"
 
 #include <stddef.h>
 
@@ -15,6 +16,6 @@ struct textbuf;
 /* Appends the snapshot of table inet `table` to s, checked to re-load
  * (dynamic sets' elements are left out if they keep it from
  * re-loading).  0, or -errno with a message in err. */
-int snapshot_take(const char *table, struct textbuf *s, char *err, size_t errlen) warn_unused;
+int snapshot_take(const char *table, struct textbuf *s, struct error *err) warn_unused;
 
 #endif

@@ -20,7 +20,7 @@
  * accept_source_route it takes the smaller of all and the interface. */
 #include "sysctls.h"
 
-#include "common/errbuf.h"
+#include "common/error.h"
 #include "common/textbuf.h"
 #include "sys/sysctl.h"
 
@@ -95,8 +95,7 @@ static void add_conf(struct sysctls_plan *p, const char *family, const char *con
 
 /* Why the role forwards (NULL: it does not); -EINVAL for an unknown
  * role or an invalid interface name. */
-static int check_input(const struct sysctls_input *in, const char **fwd_reason, char *err,
-		       size_t errlen)
+static int check_input(const struct sysctls_input *in, const char **fwd_reason, struct error *err)
 {
 	const char *wan_name = in->wan ? in->wan : "";
 
@@ -111,13 +110,13 @@ static int check_input(const struct sysctls_input *in, const char **fwd_reason, 
 	case SYSCTLS_ROLE_CLIENT:
 		break;
 	default:
-		return errbuf_fail(err, errlen, -EINVAL, "unknown role %d", (int)in->role);
+		return error_fail(err, -EINVAL, "unknown role %d", (int)in->role);
 	}
 	if (!in->ifname || !sysctl_valid_ifname(in->ifname))
-		return errbuf_fail(err, errlen, -EINVAL, "invalid tunnel interface name \"%s\"",
+		return error_fail(err, -EINVAL, "invalid tunnel interface name \"%s\"",
 			    in->ifname ? in->ifname : "");
 	if (*wan_name && !sysctl_valid_ifname(wan_name))
-		return errbuf_fail(err, errlen, -EINVAL, "invalid WAN interface name \"%s\"", wan_name);
+		return error_fail(err, -EINVAL, "invalid WAN interface name \"%s\"", wan_name);
 	return 0;
 }
 
@@ -230,7 +229,7 @@ static void plan_host(struct sysctls_plan *out, const struct sysctls_input *in,
 }
 
 int sysctls_plan(const struct sysctls_input *in, struct sysctls_plan *out,
-		 char *err, size_t errlen)
+		 struct error *err)
 {
 	char tun[SYSCTL_IFNAME_MAX + 1], wan[SYSCTL_IFNAME_MAX + 1];
 	const char *names[4] = { "all", "default", tun, wan };
@@ -240,7 +239,7 @@ int sysctls_plan(const struct sysctls_input *in, struct sysctls_plan *out,
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = check_input(in, &fwd_reason, err, errlen);
+	ret = check_input(in, &fwd_reason, err);
 	if (ret)
 		return ret;
 	out->role = in->role;
@@ -267,21 +266,21 @@ int sysctls_plan(const struct sysctls_input *in, struct sysctls_plan *out,
 #define KEY_ALL_ACCEPT_REDIRECTS "net.ipv4.conf.all.accept_redirects"
 
 static int write_key(const char *root, const char *key, const char *value,
-		     char *err, size_t errlen)
+		     struct error *err)
 {
 	char before[SYSCTL_VALUE_MAX], after[SYSCTL_VALUE_MAX];
 	bool keep;
 	int ret;
 
 	keep = !strcmp(key, KEY_IP_FORWARD) &&
-	       !sysctl_read(root, KEY_ALL_ACCEPT_REDIRECTS, before, NULL, 0);
-	ret = sysctl_write(root, key, value, err, errlen);
+	       !sysctl_read(root, KEY_ALL_ACCEPT_REDIRECTS, before, NULL);
+	ret = sysctl_write(root, key, value, err);
 	if (ret || !keep)
 		return ret;
-	if (sysctl_read(root, KEY_ALL_ACCEPT_REDIRECTS, after, err, errlen) ||
+	if (sysctl_read(root, KEY_ALL_ACCEPT_REDIRECTS, after, err) ||
 	    !strcmp(before, after))
 		return 0;
-	return sysctl_write(root, KEY_ALL_ACCEPT_REDIRECTS, before, err, errlen);
+	return sysctl_write(root, KEY_ALL_ACCEPT_REDIRECTS, before, err);
 }
 
 /* --- apply and restore ------------------------------------------------------- */
@@ -289,10 +288,10 @@ static int write_key(const char *root, const char *key, const char *value,
 /* sysctls_restore(), which apply also uses to take back a partial apply
  * (the error that stopped it is the one that counts). */
 static int undo_changes(const char *root, struct sysctls_applied *done,
-			char *err, size_t errlen);
+			struct error *err);
 
 int sysctls_apply(const char *root, const struct sysctls_plan *plan,
-		  struct sysctls_applied *done, char *err, size_t errlen)
+		  struct sysctls_applied *done, struct error *err)
 {
 	char cur[SYSCTL_VALUE_MAX];
 	int ret = 0;
@@ -302,7 +301,7 @@ int sysctls_apply(const char *root, const struct sysctls_plan *plan,
 		const struct sysctls_setting *s = &plan->s[i];
 		struct sysctls_change *c;
 
-		ret = sysctl_read(root, s->key, cur, err, errlen);
+		ret = sysctl_read(root, s->key, cur, err);
 		if (ret == -ENOENT && s->optional) {
 			ret = 0;
 			continue;
@@ -319,32 +318,32 @@ int sysctls_apply(const char *root, const struct sysctls_plan *plan,
 		snprintf(c->prev, sizeof(c->prev), "%s", cur);
 		snprintf(c->set, sizeof(c->set), "%s", s->value);
 		c->undo = SYSCTLS_UNDO_NONE;
-		ret = write_key(root, s->key, s->value, err, errlen);
+		ret = write_key(root, s->key, s->value, err);
 		if (ret) {
-			if (sysctl_read(root, s->key, cur, NULL, 0) || strcmp(cur, s->value))
+			if (sysctl_read(root, s->key, cur, NULL) || strcmp(cur, s->value))
 				done->n--; /* not written: nothing to undo */
 			goto undo;
 		}
 	}
-	if (err && errlen)
-		err[0] = '\0'; /* an optional key's absence is no error */
+	if (err)
+		error_clear(err); /* an optional key's absence is no error */
 	return 0;
 
 undo:
 	/* The message names the key that failed; taking back the others is
 	 * best effort, reported in each entry's undo field. */
-	undo_changes(root, done, NULL, 0);
+	undo_changes(root, done, NULL);
 	return ret;
 }
 
 int sysctls_restore(const char *root, struct sysctls_applied *done,
-		    char *err, size_t errlen)
+		    struct error *err)
 {
-	return undo_changes(root, done, err, errlen);
+	return undo_changes(root, done, err);
 }
 
 static int undo_changes(const char *root, struct sysctls_applied *done,
-			char *err, size_t errlen)
+			struct error *err)
 {
 	char cur[SYSCTL_VALUE_MAX];
 	int first = 0;
@@ -355,7 +354,7 @@ static int undo_changes(const char *root, struct sysctls_applied *done,
 
 		if (c->undo != SYSCTLS_UNDO_NONE && c->undo != SYSCTLS_UNDO_FAILED)
 			continue; /* taken back by an earlier call */
-		ret = sysctl_read(root, c->key, cur, first ? NULL : err, errlen);
+		ret = sysctl_read(root, c->key, cur, first ? NULL : err);
 		if (ret == -ENOENT) {
 			c->undo = SYSCTLS_UNDO_GONE;
 			continue;
@@ -365,7 +364,7 @@ static int undo_changes(const char *root, struct sysctls_applied *done,
 			continue;
 		}
 		if (!ret)
-			ret = write_key(root, c->key, c->prev, first ? NULL : err, errlen);
+			ret = write_key(root, c->key, c->prev, first ? NULL : err);
 		if (ret) {
 			c->undo = SYSCTLS_UNDO_FAILED;
 			if (!first)
@@ -374,8 +373,8 @@ static int undo_changes(const char *root, struct sysctls_applied *done,
 		}
 		c->undo = SYSCTLS_UNDO_RESTORED;
 	}
-	if (!first && err && errlen)
-		err[0] = '\0'; /* a vanished key is no error */
+	if (!first && err)
+		error_clear(err); /* a vanished key is no error */
 	return first;
 }
 
@@ -400,7 +399,7 @@ static bool valid_value(const char *s, size_t len)
 }
 
 int sysctls_applied_parse(const char *buf, size_t len, struct sysctls_applied *out,
-			  char *err, size_t errlen)
+			  struct error *err)
 {
 	const char *p = buf, *end = buf + len;
 	unsigned line = 0;
@@ -417,27 +416,27 @@ int sysctls_applied_parse(const char *buf, size_t len, struct sysctls_applied *o
 		for (int i = 0; i < 3; i++) {
 			tab = i < 2 ? memchr(p, '\t', (size_t)(eol - p)) : NULL;
 			if (i < 2 && !tab)
-				return errbuf_fail(err, errlen, -EINVAL,
+				return error_fail(err, -EINVAL,
 					    "line %u: expected KEY<TAB>PREV<TAB>SET", line);
 			f[i] = p;
 			flen[i] = (size_t)((i < 2 ? tab : eol) - p);
 			p = i < 2 ? tab + 1 : eol;
 		}
 		if (memchr(f[2], '\t', flen[2]))
-			return errbuf_fail(err, errlen, -EINVAL, "line %u: more than three fields", line);
+			return error_fail(err, -EINVAL, "line %u: more than three fields", line);
 		if (out->n == SYSCTLS_PLAN_MAX)
-			return errbuf_fail(err, errlen, -EINVAL, "line %u: more than %d changes", line,
+			return error_fail(err, -EINVAL, "line %u: more than %d changes", line,
 				    SYSCTLS_PLAN_MAX);
 		c = &out->c[out->n];
 		if (flen[0] >= sizeof(c->key))
-			return errbuf_fail(err, errlen, -EINVAL, "line %u: key too long", line);
+			return error_fail(err, -EINVAL, "line %u: key too long", line);
 		memcpy(c->key, f[0], flen[0]);
 		c->key[flen[0]] = '\0';
 		if (!sysctl_valid_key(c->key))
-			return errbuf_fail(err, errlen, -EINVAL, "line %u: invalid key \"%s\"", line,
+			return error_fail(err, -EINVAL, "line %u: invalid key \"%s\"", line,
 				    c->key);
 		if (!valid_value(f[1], flen[1]) || !valid_value(f[2], flen[2]))
-			return errbuf_fail(err, errlen, -EINVAL, "line %u: %s: invalid value", line,
+			return error_fail(err, -EINVAL, "line %u: %s: invalid value", line,
 				    c->key);
 		memcpy(c->prev, f[1], flen[1]);
 		c->prev[flen[1]] = '\0';
@@ -468,7 +467,7 @@ const char *sysctls_status_name(enum sysctls_status status)
 }
 
 int sysctls_report(const char *root, const struct sysctls_plan *plan,
-		   struct sysctls_report *out, char *err, size_t errlen)
+		   struct sysctls_report *out, struct error *err)
 {
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < plan->n; i++) {
@@ -476,7 +475,7 @@ int sysctls_report(const char *root, const struct sysctls_plan *plan,
 		int ret;
 
 		c->setting = &plan->s[i];
-		ret = sysctl_read(root, c->setting->key, c->actual, err, errlen);
+		ret = sysctl_read(root, c->setting->key, c->actual, err);
 		if (ret == -ENOENT)
 			c->status = c->setting->optional ? SYSCTLS_ABSENT : SYSCTLS_MISSING;
 		else if (ret)
@@ -486,8 +485,8 @@ int sysctls_report(const char *root, const struct sysctls_plan *plan,
 									 : SYSCTLS_OK;
 		out->n++;
 	}
-	if (err && errlen)
-		err[0] = '\0';
+	if (err)
+		error_clear(err);
 	return 0;
 }
 
@@ -556,25 +555,25 @@ int sysctls_render(struct textbuf *t, const struct sysctls_plan *plan)
 }
 
 int sysctls_persist(const char *dir, const struct sysctls_plan *plan,
-		    char *err, size_t errlen)
+		    struct error *err)
 {
 	char path[4096];
 	struct textbuf t = { 0 };
 	int ret;
 
 	if (!sysctl_valid_ifname(plan->ifname))
-		return errbuf_fail(err, errlen, -EINVAL, "invalid interface name \"%s\"", plan->ifname);
+		return error_fail(err, -EINVAL, "invalid interface name \"%s\"", plan->ifname);
 	if (sysctl_persist_path(path, sizeof(path), dir, plan->ifname))
-		return errbuf_fail(err, errlen, -ENAMETOOLONG, "%s: path too long", dir);
+		return error_fail(err, -ENAMETOOLONG, "%s: path too long", dir);
 
 	ret = sysctls_render(&t, plan);
 	if (ret == -EINVAL)
-		errbuf_fail(err, errlen, ret, "%s: the interface name \"%s\" has a '=', which a "
+		error_fail(err, ret, "%s: the interface name \"%s\" has a '=', which a "
 			    "sysctl.d file cannot hold", path, plan->ifname);
 	else if (ret)
-		errbuf_fail(err, errlen, ret, "%s: %s", path, strerror(-ret));
+		error_fail(err, ret, "%s: %s", path, strerror(-ret));
 	else
-		ret = sysctl_persist(dir, plan->ifname, t.buf, t.len, err, errlen);
+		ret = sysctl_persist(dir, plan->ifname, t.buf, t.len, err);
 	textbuf_wipe(&t);
 	return ret;
 }

@@ -19,6 +19,7 @@
 #define RAMPART_FIREWALL_SYSCTLS_H
 
 #include "common/compiler.h"
+#include "common/error.h"
 #include "sys/sysctl.h"
 
 #include <stdbool.h>
@@ -29,7 +30,6 @@ struct textbuf;
 enum {
 	/* 25 settings at most today (see sysctls.c). */
 	SYSCTLS_PLAN_MAX = 32,
-	SYSCTLS_ERROR_STRLEN = 512,
 };
 
 /* The roles that matter to the kernel settings; the policy's role maps
@@ -80,7 +80,7 @@ struct sysctls_plan {
  * -EINVAL (an unknown role, a missing or invalid interface name) with a
  * message in err. */
 int sysctls_plan(const struct sysctls_input *in, struct sysctls_plan *out,
-		 char *err, size_t errlen) warn_unused;
+		 struct error *err) warn_unused;
 
 /* --- applying (side effects) ------------------------------------------------ */
 
@@ -117,7 +117,7 @@ struct sysctls_applied {
  * undo field of each entry in *done then says how taking it back went
  * (SYSCTLS_UNDO_FAILED: still changed). */
 int sysctls_apply(const char *root, const struct sysctls_plan *plan,
-		  struct sysctls_applied *done, char *err, size_t errlen) warn_unused;
+		  struct sysctls_applied *done, struct error *err) warn_unused;
 
 /* Takes back the changes in *done, last first (forwarding last: turning
  * IPv4 forwarding off also turns all.accept_redirects back on, and that
@@ -128,7 +128,7 @@ int sysctls_apply(const char *root, const struct sysctls_plan *plan,
  * which.  0, or the first write error (every other entry is still tried)
  * with its key in err. */
 int sysctls_restore(const char *root, struct sysctls_applied *done,
-		    char *err, size_t errlen) warn_unused;
+		    struct error *err) warn_unused;
 
 /* The record of an apply as text for a state file: one line per change,
  * "KEY<TAB>PREV<TAB>SET\n"; the empty string for no changes. */
@@ -136,7 +136,7 @@ void sysctls_applied_format(struct textbuf *t, const struct sysctls_applied *don
 /* The inverse.  0, or -EINVAL with "line N: ..." in err (a malformed
  * line, an invalid key, more than SYSCTLS_PLAN_MAX lines). */
 int sysctls_applied_parse(const char *buf, size_t len, struct sysctls_applied *out,
-			  char *err, size_t errlen) warn_unused;
+			  struct error *err) warn_unused;
 
 /* --- reporting (`rampart firewall show`) ------------------------------------ */
 
@@ -165,7 +165,7 @@ struct sysctls_report {
  * failed for another reason than the key's absence, naming the key.  The
  * report points into plan, which must outlive it. */
 int sysctls_report(const char *root, const struct sysctls_plan *plan,
-		   struct sysctls_report *out, char *err, size_t errlen) warn_unused;
+		   struct sysctls_report *out, struct error *err) warn_unused;
 /* Every key OK or ABSENT. */
 bool sysctls_report_ok(const struct sysctls_report *r) warn_unused;
 
@@ -183,6 +183,6 @@ int sysctls_render(struct textbuf *t, const struct sysctls_plan *plan) warn_unus
 /* Writes sysctls_render()'s text to dir/90-rampart-IFNAME.conf
  * (sysctl_persist; sysctl_unpersist removes it). */
 int sysctls_persist(const char *dir, const struct sysctls_plan *plan,
-		    char *err, size_t errlen) warn_unused;
+		    struct error *err) warn_unused;
 
 #endif

@@ -6,7 +6,7 @@
 
 #include "fwdir.h"
 #include "nft.h"
-#include "common/errbuf.h"
+#include "common/error.h"
 #include "common/fileio.h"
 
 #include <errno.h>
@@ -31,25 +31,26 @@
  * written (before the record goes, so a waiter that sees the record gone
  * finds it), and the record is removed. */
 int window_settle(struct fwdir *d, const struct fwdir_pending *p, enum fwdir_outcome how,
-		  const char *reason, char *err, size_t errlen)
+		  const char *reason, struct error *err)
 {
 	const char *verb = how == FWDIR_FLUSHED ? "deleting" : "restoring";
-	char e[FIREWALL_ERROR_STRLEN], why[FWDIR_REASON_STRLEN];
+	struct error e;
+	char why[FWDIR_REASON_STRLEN];
 	int ret = 0;
 
 	if (how == FWDIR_ROLLED_BACK)
-		ret = firewall_run(p->restore, e, sizeof(e));
+		ret = firewall_run(p->restore, &e);
 	else if (how == FWDIR_FLUSHED)
-		ret = nft_delete_table(d->table, e, sizeof(e));
+		ret = nft_delete_table(d->table, &e);
 	if (ret) {
 		snprintf(why, sizeof(why), "%s, but %s table inet %s failed: %.*s", reason, verb,
-			 d->table, 120, e);
+			 d->table, 120, e.msg);
 		for (char *c = why; *c; c++)
 			if (*c == '\n')
 				*c = ' ';
 		fwdir_outcome_write(d, p->id, FWDIR_FAILED, why);
-		return errbuf_fail(err, errlen, -EIO, "%s; %s table inet %s failed (%s/" FW_PENDING
-			    " is kept for another try): %s", reason, verb, d->table, d->path, e);
+		return error_fail(err, -EIO, "%s; %s table inet %s failed (%s/" FW_PENDING
+			    " is kept for another try): %s", reason, verb, d->table, d->path, e.msg);
 	}
 	/* Best effort: apply wrote the same snapshot already. */
 	if (fileio_write_atomic(d->dirfd, FW_SNAPSHOT, p->restore, strlen(p->restore), 0600)) {
@@ -57,7 +58,7 @@ int window_settle(struct fwdir *d, const struct fwdir_pending *p, enum fwdir_out
 	}
 	fwdir_outcome_write(d, p->id, how, reason);
 	if (unlinkat(d->dirfd, FW_PENDING, 0) < 0 && errno != ENOENT)
-		return errbuf_fail(err, errlen, -errno, "%s/" FW_PENDING ": %s", d->path, strerror(errno));
+		return error_fail(err, -errno, "%s/" FW_PENDING ": %s", d->path, strerror(errno));
 	return 0;
 }
 
@@ -65,7 +66,7 @@ int window_settle(struct fwdir *d, const struct fwdir_pending *p, enum fwdir_out
  * deadline is rolled back here (its guard is late or gone) and counts as
  * none.  1: a live window in *p (free with fwdir_pending_free); 0: none;
  * -errno. */
-int window_live(struct fwdir *d, struct fwdir_pending *p, char *err, size_t errlen)
+int window_live(struct fwdir *d, struct fwdir_pending *p, struct error *err)
 {
 	char reason[FWDIR_REASON_STRLEN];
 	int ret = fwdir_pending_read(d->dirfd, p);
@@ -73,12 +74,12 @@ int window_live(struct fwdir *d, struct fwdir_pending *p, char *err, size_t errl
 	if (ret == -ENOENT)
 		return 0;
 	if (ret)
-		return errbuf_fail(err, errlen, ret, "%s/" FW_PENDING ": %s", d->path,
+		return error_fail(err, ret, "%s/" FW_PENDING ": %s", d->path,
 			    ret == -EBADMSG ? "not a pending record" : strerror(-ret));
 	if (fwdir_boottime_ns() < p->deadline)
 		return 1;
 	snprintf(reason, sizeof(reason), "not confirmed within %u s", p->secs);
-	ret = window_settle(d, p, FWDIR_ROLLED_BACK, reason, err, errlen);
+	ret = window_settle(d, p, FWDIR_ROLLED_BACK, reason, err);
 	fwdir_pending_free(p);
 	return ret;
 }
@@ -117,7 +118,8 @@ static __attribute__((noreturn)) void guard_main(struct fwdir *d, int ready, con
 				       SIGTTOU, SIGUSR1, SIGUSR2 };
 	struct itimerspec its = { 0 };
 	struct fwdir_pending p;
-	char watch[48], reason[FWDIR_REASON_STRLEN], e[FIREWALL_ERROR_STRLEN];
+	char watch[48], reason[FWDIR_REASON_STRLEN];
+	struct error e;
 	sigset_t none;
 	pid_t self = getpid();
 	int tfd, ino, devnull;
@@ -176,14 +178,14 @@ static __attribute__((noreturn)) void guard_main(struct fwdir *d, int ready, con
 			_exit(0);
 	}
 
-	if (fwdir_lock(d, e, sizeof(e)))
+	if (fwdir_lock(d, &e))
 		_exit(1);
 	if (!fwdir_pending_read(d->dirfd, &p)) {
 		if (!strcmp(p.id, id)) {
 			openlog("rampart", LOG_PID, LOG_DAEMON);
 			snprintf(reason, sizeof(reason), "not confirmed within %u s", p.secs);
-			if (window_settle(d, &p, FWDIR_ROLLED_BACK, reason, e, sizeof(e)))
-				syslog(LOG_ERR, "firewall change on %s %s", d->ifname, e);
+			if (window_settle(d, &p, FWDIR_ROLLED_BACK, reason, &e))
+				syslog(LOG_ERR, "firewall change on %s %s", d->ifname, e.msg);
 			else
 				syslog(LOG_WARNING, "firewall change on %s not confirmed within %u s: "
 				       "table inet %s rolled back", d->ifname, p.secs, d->table);
@@ -197,14 +199,14 @@ static __attribute__((noreturn)) void guard_main(struct fwdir *d, int ready, con
 /* Starts the guard for window id and waits until it runs: 0 and its pid,
  * or -errno. */
 int window_guard_start(struct fwdir *d, const char *id, uint64_t deadline, pid_t *guard,
-		       char *err, size_t errlen)
+		       struct error *err)
 {
 	int pipefd[2], status;
 	pid_t child;
 	ssize_t n;
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return errbuf_fail(err, errlen, -errno, "pipe: %s", strerror(errno));
+		return error_fail(err, -errno, "pipe: %s", strerror(errno));
 	fflush(NULL); /* no stdio buffer is written twice */
 	child = fork();
 	if (child < 0) {
@@ -212,7 +214,7 @@ int window_guard_start(struct fwdir *d, const char *id, uint64_t deadline, pid_t
 
 		close(pipefd[0]);
 		close(pipefd[1]);
-		return errbuf_fail(err, errlen, -e, "cannot start the rollback guard: fork: %s",
+		return error_fail(err, -e, "cannot start the rollback guard: fork: %s",
 			    strerror(e));
 	}
 	if (!child) {
@@ -239,7 +241,7 @@ int window_guard_start(struct fwdir *d, const char *id, uint64_t deadline, pid_t
 	while (n < 0 && errno == EINTR);
 	close(pipefd[0]);
 	if (n != sizeof(*guard))
-		return errbuf_fail(err, errlen, -ECHILD, "the rollback guard did not start; nothing applied");
+		return error_fail(err, -ECHILD, "the rollback guard did not start; nothing applied");
 	return 0;
 }
 
@@ -280,13 +282,13 @@ static enum wait_action wait_look(struct fwdir *d, const struct fwdir_pending *m
 
 /* Under the lock: ends our own window p as act says. */
 static int wait_settle(struct fwdir *d, const struct fwdir_pending *p, enum wait_action act,
-		       bool *kept, char *err, size_t errlen)
+		       bool *kept, struct error *err)
 {
 	char reason[FWDIR_REASON_STRLEN];
 	int ret;
 
 	if (act == WAIT_CONFIRM && fwdir_boottime_ns() < p->deadline) {
-		ret = window_settle(d, p, FWDIR_KEPT, "confirmed on the terminal", err, errlen);
+		ret = window_settle(d, p, FWDIR_KEPT, "confirmed on the terminal", err);
 		*kept = !ret;
 		return ret;
 	}
@@ -295,30 +297,29 @@ static int wait_settle(struct fwdir *d, const struct fwdir_pending *p, enum wait
 			 sigabbrev_np(wait_signal) ? sigabbrev_np(wait_signal) : "?");
 	else
 		snprintf(reason, sizeof(reason), "not confirmed within %u s", p->secs);
-	ret = window_settle(d, p, FWDIR_ROLLED_BACK, reason, err, errlen);
+	ret = window_settle(d, p, FWDIR_ROLLED_BACK, reason, err);
 	if (!ret)
-		errbuf_fail(err, errlen, 0, "%s", reason);
+		error_fail(err, 0, "%s", reason);
 	*kept = false;
 	return ret;
 }
 
 /* Under the lock: window `mine` was ended by someone else; its outcome. */
-static int wait_outcome(struct fwdir *d, const struct fwdir_pending *mine, bool *kept, char *err,
-			size_t errlen)
+static int wait_outcome(struct fwdir *d, const struct fwdir_pending *mine, bool *kept, struct error *err)
 {
 	char reason[FWDIR_REASON_STRLEN];
 	enum fwdir_outcome o;
 
 	if (fwdir_outcome_read(d->dirfd, mine->id, &o, reason, sizeof(reason))) {
 		*kept = false;
-		return errbuf_fail(err, errlen, -EIO, "the confirm window on %s ended and left no "
+		return error_fail(err, -EIO, "the confirm window on %s ended and left no "
 				   "outcome; see `rampart firewall show %s`", d->ifname, d->ifname);
 	}
 	*kept = o == FWDIR_KEPT;
 	if (o == FWDIR_FAILED)
-		return errbuf_fail(err, errlen, -EIO, "%s", reason);
+		return error_fail(err, -EIO, "%s", reason);
 	if (!*kept)
-		errbuf_fail(err, errlen, 0, "%s", o == FWDIR_FLUSHED ?
+		error_fail(err, 0, "%s", o == FWDIR_FLUSHED ?
 			    "the table was flushed (rampart firewall flush)" : reason);
 	return 0;
 }
@@ -327,18 +328,18 @@ static int wait_outcome(struct fwdir *d, const struct fwdir_pending *mine, bool 
  * open (the record was written again between two looks: the guard's
  * pid); else how it ended. */
 static int wait_end(struct fwdir *d, const struct fwdir_pending *mine, enum wait_action act,
-		    bool *kept, char *err, size_t errlen)
+		    bool *kept, struct error *err)
 {
 	struct fwdir_pending p;
 	int ret;
 
 	if (fwdir_pending_read(d->dirfd, &p))
-		return wait_outcome(d, mine, kept, err, errlen);
+		return wait_outcome(d, mine, kept, err);
 	if (strcmp(p.id, mine->id)) {
 		fwdir_pending_free(&p);
-		return wait_outcome(d, mine, kept, err, errlen);
+		return wait_outcome(d, mine, kept, err);
 	}
-	ret = act == WAIT_LOOK ? 1 : wait_settle(d, &p, act, kept, err, errlen);
+	ret = act == WAIT_LOOK ? 1 : wait_settle(d, &p, act, kept, err);
 	fwdir_pending_free(&p);
 	return ret;
 }
@@ -346,7 +347,7 @@ static int wait_end(struct fwdir *d, const struct fwdir_pending *mine, enum wait
 /* After the apply: waits for the end of window `mine`.  The lock is not
  * held while waiting, only to act. */
 int window_wait(struct fwdir *d, const struct fwdir_pending *mine,
-		       const struct firewall_ui *ui, bool *kept, char *err, size_t errlen)
+		       const struct firewall_ui *ui, bool *kept, struct error *err)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa = { .sa_handler = on_wait_signal }, old[ARRAY_SIZE(sigs)];
@@ -364,20 +365,20 @@ int window_wait(struct fwdir *d, const struct fwdir_pending *mine,
 
 		if (act == WAIT_NONE)
 			continue;
-		ret = fwdir_lock(d, err, errlen);
+		ret = fwdir_lock(d, err);
 		if (ret == -ESTALE) {
 			/* firewall_forget removes the state only once no window
 			 * is open: ours was closed, and the interface taken
 			 * down. */
 			*kept = false;
 			ret = 0;
-			errbuf_fail(err, errlen, 0, "the window was closed and the firewall state of %s "
+			error_fail(err, 0, "the window was closed and the firewall state of %s "
 				    "removed (rampart down)", d->ifname);
 			break;
 		}
 		if (ret)
 			break;
-		ret = wait_end(d, mine, act, kept, err, errlen);
+		ret = wait_end(d, mine, act, kept, err);
 		fwdir_unlock(d);
 		if (ret != 1)
 			break;

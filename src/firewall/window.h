@@ -18,17 +18,17 @@ struct firewall_ui;
  * outcome; -EIO, with the record kept for another try, when restoring
  * or deleting the table failed. */
 int window_settle(struct fwdir *d, const struct fwdir_pending *p, enum fwdir_outcome how,
-		  const char *reason, char *err, size_t errlen) warn_unused;
+		  const char *reason, struct error *err) warn_unused;
 /* Reads the open window into *p; one past its deadline is rolled back
  * and counts as none.  1: live (free *p), 0: none, -errno. */
-int window_live(struct fwdir *d, struct fwdir_pending *p, char *err, size_t errlen) warn_unused;
+int window_live(struct fwdir *d, struct fwdir_pending *p, struct error *err) warn_unused;
 /* Starts the guard of window id (deadline: CLOCK_BOOTTIME, ns) and
  * waits until it runs: 0 and its pid, or -errno. */
 int window_guard_start(struct fwdir *d, const char *id, uint64_t deadline, pid_t *guard,
-		       char *err, size_t errlen) warn_unused;
+		       struct error *err) warn_unused;
 /* Without the lock: waits for the end of window mine, asking ui (may be
  * NULL) about the operator; *kept says how it ended. */
 int window_wait(struct fwdir *d, const struct fwdir_pending *mine,
-		const struct firewall_ui *ui, bool *kept, char *err, size_t errlen) warn_unused;
+		const struct firewall_ui *ui, bool *kept, struct error *err) warn_unused;
 
 #endif

@@ -54,7 +54,8 @@ static void derive_state(struct updown_ctx *c, unsigned ifindex)
 	struct conf *running = NULL;
 	struct quick_route *routes = NULL;
 	struct textbuf in = { 0 }, list = { 0 };
-	char err[ERRLEN], prefix[QUICK_DNS_IFACE_MAX];
+	struct error err = { 0 };
+	char prefix[QUICK_DNS_IFACE_MAX];
 	size_t n = 0;
 	int ret;
 
@@ -93,7 +94,7 @@ static void derive_state(struct updown_ctx *c, unsigned ifindex)
 	/* wg-quick's remove_firewall: the tables it names after the
 	 * interface, whatever made them.  A listing that fails finds none,
 	 * as wg-quick's does. */
-	if (!nftables_exec("list tables\n", false, 0, &list, 0, err, sizeof(err)))
+	if (!nftables_exec("list tables\n", false, 0, &list, 0, &err))
 		quick_nft_parse_tables(list.buf, c->ifname, c->st.nft);
 	textbuf_wipe(&list);
 	if (quick_dns_input(c->conf, &in)) {

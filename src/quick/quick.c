@@ -527,8 +527,7 @@ char *quick_state_format(const struct quick_state *s, size_t *len)
 
 struct sparse {
 	unsigned line;
-	char *err;
-	size_t errlen;
+	struct error *err;
 };
 
 static int __attribute__((format(printf, 2, 3)))
@@ -540,8 +539,7 @@ sfail(struct sparse *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(p->err, p->errlen, "line %u: %s", p->line, msg);
-	return -EINVAL;
+	return error_fail(p->err, -EINVAL, "line %u: %s", p->line, msg);
 }
 
 static bool u32_word(const char *w, uint32_t *out)
@@ -680,17 +678,17 @@ static int parse_state_line(struct sparse *p, char *line, const char *raw,
 }
 
 int quick_state_parse(const char *buf, size_t len, struct quick_state *s,
-		      char *err, size_t errlen)
+		      struct error *err)
 {
-	struct sparse p = { 0, err, errlen };
+	struct sparse p = { 0, err };
 	bool seen_version = false, seen_iface = false;
 	char line[CONF_PATH_MAX + 64], raw[CONF_PATH_MAX + 64];
 	size_t pos = 0;
 	int ret = 0;
 
 	memset(s, 0, sizeof(*s));
-	if (errlen)
-		err[0] = '\0';
+	if (err)
+		error_clear(err);
 	if (len > QUICK_STATE_FILE_MAX)
 		return sfail(&p, "larger than %d bytes", QUICK_STATE_FILE_MAX);
 	while (pos < len && !ret) {
@@ -719,7 +717,7 @@ int quick_state_parse(const char *buf, size_t len, struct quick_state *s,
 	if (!ret && !seen_iface)
 		ret = sfail(&p, "no \"interface\" line");
 	if (ret == -ENOMEM || ret == -E2BIG)
-		snprintf(err, errlen, "line %u: %s", p.line, strerror(-ret));
+		error_fail(err, ret, "line %u: %s", p.line, strerror(-ret));
 	if (ret)
 		quick_state_uninit(s);
 	return ret;

@@ -17,6 +17,7 @@
 #include "sys/netlink.h"
 
 #include "common/compiler.h"
+#include "common/error.h"
 #include "common/netaddr.h"
 
 #include <stdbool.h>
@@ -195,6 +196,6 @@ char *quick_state_format(const struct quick_state *s, size_t *len);
 /* Parses a state file into *s (initialized here).  0, or -EINVAL with a
  * message "line N: ..." in err; -ENOMEM.  Unknown versions are refused. */
 int quick_state_parse(const char *buf, size_t len, struct quick_state *s,
-		      char *err, size_t errlen) warn_unused;
+		      struct error *err) warn_unused;
 
 #endif

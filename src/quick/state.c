@@ -76,7 +76,8 @@ int updown_lock(struct updown_ctx *c)
 /* 1 and *st filled in if there is a state file, 0 if there is none. */
 int updown_state_load(struct updown_ctx *c, struct quick_state *st)
 {
-	char name[CONF_IFNAME_MAX + 16], err[256];
+	char name[CONF_IFNAME_MAX + 16];
+	struct error err;
 	struct textbuf t = { 0 };
 	struct stat sb;
 	int fd, ret;
@@ -102,11 +103,11 @@ int updown_state_load(struct updown_ctx *c, struct quick_state *st)
 		textbuf_wipe(&t);
 		return updown_fail(c, ret, "%s/%s: %s", STATE_DIR, name, strerror(-ret));
 	}
-	ret = quick_state_parse(t.buf, t.len, st, err, sizeof(err));
+	ret = quick_state_parse(t.buf, t.len, st, &err);
 	textbuf_wipe(&t);
 	if (ret)
 		return updown_fail(c, ret, "%s/%s: %s", STATE_DIR, name,
-				   err[0] ? err : strerror(-ret));
+				   err.msg[0] ? err.msg : strerror(-ret));
 	if (strcmp(st->ifname, c->ifname)) {
 		quick_state_uninit(st);
 		return updown_fail(c, -EINVAL, "%s/%s is about interface `%s', not `%s'", STATE_DIR,

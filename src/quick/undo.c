@@ -97,7 +97,7 @@ static int undo_dns(struct updown_ctx *c)
 
 static int undo_nft(struct updown_ctx *c)
 {
-	char err[ERRLEN] = "";
+	struct error err = { 0 };
 	struct textbuf t = { 0 };
 	int ret;
 
@@ -111,10 +111,10 @@ static int undo_nft(struct updown_ctx *c)
 		return updown_fail(c, -ENOMEM, "%s", strerror(ENOMEM));
 	}
 	updown_say("nft -f -");
-	ret = nftables_exec(t.buf, false, 0, NULL, 0, err, sizeof(err));
+	ret = nftables_exec(t.buf, false, 0, NULL, 0, &err);
 	textbuf_wipe(&t);
 	if (ret)
-		return updown_fail(c, ret, "nft -f - failed: %s", err);
+		return updown_fail(c, ret, "nft -f - failed: %s", err.msg);
 	c->st.nft[0] = c->st.nft[1] = false;
 	return 0;
 }
@@ -124,10 +124,10 @@ static int undo_nft(struct updown_ctx *c)
  * Nothing to do is no error. */
 static int undo_policy(struct updown_ctx *c)
 {
-	char err[FWAPPLY_ERROR_STRLEN];
-	int ret = fwapply_remove(c->ifname, c->fw ? c->fw->ui : NULL, err, sizeof(err));
+	struct error err = { 0 };
+	int ret = fwapply_remove(c->ifname, c->fw ? c->fw->ui : NULL, &err);
 
-	return ret ? updown_fail(c, ret, "%s", err) : 0;
+	return ret ? updown_fail(c, ret, "%s", err.msg) : 0;
 }
 
 /* Undoes what c->st records, in wg-quick's order for down: rules, the

@@ -67,16 +67,15 @@ static int resolve_table(struct updown_ctx *c)
 static int apply_policy(struct updown_ctx *c)
 {
 	struct fwapply_opts none = { 0 };
-	char err[FWAPPLY_ERROR_STRLEN];
+	struct error err = { 0 };
 	bool kept = false;
 	int ret;
 
-	ret = fwapply_apply(c->ifname, c->conf, c->given, c->fw ? c->fw : &none, &kept, err,
-			    sizeof(err));
+	ret = fwapply_apply(c->ifname, c->conf, c->given, c->fw ? c->fw : &none, &kept, &err);
 	if (ret)
-		return updown_fail(c, ret, "%s", err);
+		return updown_fail(c, ret, "%s", err.msg);
 	if (!kept)
-		return updown_fail(c, -ECANCELED, "%s; the previous firewall is back", err);
+		return updown_fail(c, -ECANCELED, "%s; the previous firewall is back", err.msg);
 	return 0;
 }
 
@@ -137,14 +136,14 @@ static int start_daemon(struct updown_ctx *c)
 
 static int apply_conf(struct updown_ctx *c)
 {
-	char err[ERRLEN] = "";
+	struct error err = { 0 };
 	int ret;
 
 	updown_say("wg setconf %s <(rampart strip %s)", c->ifname, c->path);
-	ret = wgctl_apply_conf(c->ifname, c->conf, WGCTL_SETCONF, err, sizeof(err));
+	ret = wgctl_apply_conf(c->ifname, c->conf, WGCTL_SETCONF, &err);
 	if (ret)
 		return updown_fail(c, ret, "loading %s into %s: %s", c->given, c->ifname,
-				   err[0] ? err : strerror(-ret));
+				   err.msg[0] ? err.msg : strerror(-ret));
 	return 0;
 }
 
@@ -160,7 +159,7 @@ static int add_addresses(struct updown_ctx *c)
 			   netaddr_format_prefix(buf, p), c->ifname);
 		ret = netlink_addr_add(c->nl, c->st.ifindex, p);
 		if (ret)
-			return updown_fail(c, ret, "%s (Address at %s:%u)", netlink_error(c->nl),
+			return updown_fail(c, ret, "%s (Address at %s:%u)", netlink_error(c->nl)->msg,
 					   c->given, c->conf->addresses[i].line);
 		ret = quick_state_add_address(&c->st, p);
 		if (ret)
@@ -236,7 +235,7 @@ static int set_mtu_up(struct updown_ctx *c, const struct conf *running)
 	updown_say("ip link set mtu %u up dev %s", mtu, c->ifname);
 	ret = netlink_link_set(c->nl, c->st.ifindex, mtu, true);
 	if (ret && c->conf->has_mtu)
-		return updown_fail(c, ret, "%s (MTU at %s:%u)", netlink_error(c->nl), c->given,
+		return updown_fail(c, ret, "%s (MTU at %s:%u)", netlink_error(c->nl)->msg, c->given,
 				   c->conf->mtu_line);
 	return ret ? updown_nl_fail(c, ret) : 0;
 }
@@ -368,7 +367,7 @@ static int choose_default_table(struct updown_ctx *c, const struct conf *running
 {
 	struct used_tables u = { 0 };
 	struct conf *fw;
-	char err[ERRLEN] = "";
+	struct error err = { 0 };
 	int ret;
 
 	if (c->default_table)
@@ -395,12 +394,12 @@ static int choose_default_table(struct updown_ctx *c, const struct conf *running
 	fw->has_fwmark = true;
 	fw->fwmark = c->default_table;
 	updown_say("wg set %s fwmark %u", c->ifname, c->default_table);
-	ret = wgctl_apply_conf(c->ifname, fw, WGCTL_ADDCONF, err, sizeof(err));
+	ret = wgctl_apply_conf(c->ifname, fw, WGCTL_ADDCONF, &err);
 	conf_free(fw);
 	if (ret) {
 		c->default_table = 0;
 		return updown_fail(c, ret, "setting the fwmark of %s: %s", c->ifname,
-				   err[0] ? err : strerror(-ret));
+				   err.msg[0] ? err.msg : strerror(-ret));
 	}
 	c->st.fwmark = c->default_table;
 	return updown_state_save(c);
@@ -408,10 +407,10 @@ static int choose_default_table(struct updown_ctx *c, const struct conf *running
 
 static int write_sysctl(struct updown_ctx *c, const char *key, const char *value)
 {
-	char err[ERRLEN];
-	int ret = sysctl_write(SYSCTL_PROC_ROOT, key, value, err, sizeof(err));
+	struct error err = { 0 };
+	int ret = sysctl_write(SYSCTL_PROC_ROOT, key, value, &err);
 
-	return ret ? updown_fail(c, ret, "%s", err) : 0;
+	return ret ? updown_fail(c, ret, "%s", err.msg) : 0;
 }
 
 /* wg-quick's add_default: every packet not marked by the tunnel's own
@@ -422,7 +421,7 @@ static int write_sysctl(struct updown_ctx *c, const char *key, const char *value
 static int add_default(struct updown_ctx *c, const struct conf *running,
 		       const struct netaddr_prefix *p)
 {
-	char err[ERRLEN] = "";
+	struct error err = { 0 };
 	struct netlink_rule rules[2];
 	struct netlink_addr *addrs = NULL;
 	struct netaddr *ips = NULL;
@@ -489,12 +488,12 @@ static int add_default(struct updown_ctx *c, const struct conf *running,
 		}
 	}
 	updown_say("nft -f -");
-	ret = nftables_exec(t.buf, false, 0, NULL, 0, err, sizeof(err));
+	ret = nftables_exec(t.buf, false, 0, NULL, 0, &err);
 	textbuf_wipe(&t);
 	if (ret) {
 		char name[CONF_IFNAME_MAX + 16];
 
-		updown_fail(c, ret, "nft -f - failed: %s", err);
+		updown_fail(c, ret, "nft -f - failed: %s", err.msg);
 		quick_nft_table_name(name, sizeof(name), c->ifname);
 		return updown_fail(c, ret, "nft refused table %s %s (does it exist already? `nft "
 				   "list tables')", family == AF_INET ? "ip" : "ip6", name);

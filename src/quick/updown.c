@@ -68,7 +68,7 @@ void updown_warn(const struct updown_ctx *c, const char *fmt, ...)
 
 int updown_nl_fail(const struct updown_ctx *c, int ret)
 {
-	return updown_fail(c, ret, "%s", netlink_error(c->nl));
+	return updown_fail(c, ret, "%s", netlink_error(c->nl)->msg);
 }
 
 const char *updown_ipv(int family)
@@ -151,12 +151,12 @@ int updown_run_hooks(const struct updown_ctx *c, enum conf_hook_kind kind)
 
 int updown_get_running(const struct updown_ctx *c, struct conf **out)
 {
-	char err[ERRLEN] = "";
-	int ret = wgctl_get_conf(c->ifname, out, err, sizeof(err));
+	struct error err = { 0 };
+	int ret = wgctl_get_conf(c->ifname, out, &err);
 
 	if (ret)
 		return updown_fail(c, ret, "reading the configuration of %s from its daemon: %s",
-				   c->ifname, err[0] ? err : strerror(-ret));
+				   c->ifname, err.msg[0] ? err.msg : strerror(-ret));
 	return 0;
 }
 

@@ -35,7 +35,6 @@ enum {
 	/* How often up and down look again for the daemon's socket. */
 	POLL_STEP_MS = 20,
 	SMALL_FILE_MAX = 1 << 20, /* resolvconf order, rt_tables */
-	ERRLEN = 1024,
 };
 
 struct updown_ctx {

@@ -28,7 +28,7 @@ struct netlink {
 	bool dump;     /* the request being built is a dump */
 	char buf[NL_BUFLEN] __attribute__((aligned(NLMSG_ALIGNTO)));
 	char extack[NL_EXTACK_STRLEN]; /* the kernel's message for the last error */
-	char err[NETLINK_ERROR_STRLEN];
+	struct error err; /* the last failure */
 };
 
 struct netlink *netlink_open(void)
@@ -69,9 +69,9 @@ void netlink_close(struct netlink *nl)
 	free(nl);
 }
 
-const char *netlink_error(const struct netlink *nl)
+const struct error *netlink_error(const struct netlink *nl)
 {
-	return nl->err;
+	return &nl->err;
 }
 
 /* --- messages and errors ------------------------------------------------ */
@@ -98,11 +98,8 @@ fail(struct netlink *nl, int ret, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	if (nl->extack[0])
-		snprintf(nl->err, sizeof(nl->err), "%s: %s (%s)", what, strerror(-ret),
-			 nl->extack);
-	else
-		snprintf(nl->err, sizeof(nl->err), "%s: %s", what, strerror(-ret));
-	return ret;
+		return error_fail(&nl->err, ret, "%s: %s (%s)", what, strerror(-ret), nl->extack);
+	return error_fail(&nl->err, ret, "%s: %s", what, strerror(-ret));
 }
 
 static int extack_attr(const struct nlattr *attr, void *data)
@@ -178,7 +175,7 @@ static int talk(struct netlink *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *arg
 	int ret;
 
 	nl->extack[0] = '\0';
-	nl->err[0] = '\0';
+	error_clear(&nl->err);
 	nlh->nlmsg_seq = ++nl->seq;
 	/* NLM_F_DUMP shares bits with NLM_F_EXCL: ask the request. */
 	if (!nl->dump)

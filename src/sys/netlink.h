@@ -4,7 +4,7 @@
  *
  * One request at a time on one socket, each acknowledged by the kernel
  * before the call returns.  Every action returns 0 or -errno and, on
- * failure, leaves in netlink_error() a message naming the object and the
+ * failure, leaves in netlink_error() an error whose message names the object and the
  * kernel's own explanation when it gives one (extended ACK), e.g.
  * "adding route 10.0.0.0/24 dev wg0 table 51820: File exists".
  *
@@ -14,6 +14,7 @@
 #define RAMPART_SYS_NETLINK_H
 
 #include "common/compiler.h"
+#include "common/error.h"
 #include "common/netaddr.h"
 
 #include <net/if.h>
@@ -22,7 +23,6 @@
 #include <stdint.h>
 
 enum {
-	NETLINK_ERROR_STRLEN = 640,
 	/* Kernel's RT_TABLE_MAIN: "table main". */
 	NETLINK_TABLE_MAIN = 254,
 };
@@ -33,8 +33,9 @@ struct netlink;
 struct netlink *netlink_open(void);
 /* netlink_close(NULL) is a no-op. */
 void netlink_close(struct netlink *nl);
-/* The message of the last failure, "" if none. */
-const char *netlink_error(const struct netlink *nl);
+/* The last failure (code 0, message "" if none); valid until the next
+ * call on nl. */
+const struct error *netlink_error(const struct netlink *nl);
 
 struct netlink_link {
 	unsigned index;

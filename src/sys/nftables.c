@@ -1,7 +1,7 @@
 #define _GNU_SOURCE /* memfd_create */
 #include "nftables.h"
 
-#include "common/errbuf.h"
+#include "common/error.h"
 #include "common/fileio.h"
 #include "common/textbuf.h"
 
@@ -23,15 +23,16 @@
  * kept and the rest counted. */
 enum { NFT_ERRORS_SHOWN = 3 };
 
-static void copy_nft_error(char *err, size_t errlen, const char *msg, const char *path,
+static void copy_nft_error(struct error *err, const char *msg, const char *path,
 			   unsigned offset)
 {
 	size_t plen = path ? strlen(path) : 0, o = 0;
 	unsigned shown = 0, more = 0;
 	struct textbuf t = { 0 };
 
-	if (!err || !errlen)
+	if (!err)
 		return;
+	error_clear(err);
 	for (const char *l = msg; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n')) {
 		size_t len = strcspn(l, "\n");
 		bool start = !strncmp(l, "Error:", 6);
@@ -63,12 +64,13 @@ static void copy_nft_error(char *err, size_t errlen, const char *msg, const char
 	if (more)
 		textbuf_printf(&t, "(and %u more like these)\n", more);
 	if (t.err || !t.buf) {
-		snprintf(err, errlen, "%s", t.err ? strerror(-t.err) : "nft failed and said nothing");
+		snprintf(err->msg, sizeof(err->msg), "%s",
+			 t.err ? strerror(-t.err) : "nft failed and said nothing");
 	} else {
 		o = t.len;
 		while (o && t.buf[o - 1] == '\n')
 			o--;
-		snprintf(err, errlen, "%.*s", (int)o, t.buf);
+		snprintf(err->msg, sizeof(err->msg), "%.*s", (int)o, t.buf);
 	}
 	textbuf_wipe(&t);
 }
@@ -77,7 +79,7 @@ static void copy_nft_error(char *err, size_t errlen, const char *msg, const char
  * flags, nft's output appended to out (if not NULL).  offset: lines put
  * in front of the caller's batch, taken off the line numbers of errors. */
 int nftables_exec(const char *text, bool dry, unsigned flags, struct textbuf *out,
-		    unsigned offset, char *err, size_t errlen)
+		    unsigned offset, struct error *err)
 {
 	char path[32] = "";
 	struct nft_ctx *nft;
@@ -85,10 +87,10 @@ int nftables_exec(const char *text, bool dry, unsigned flags, struct textbuf *ou
 
 	nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!nft)
-		return errbuf_fail(err, errlen, -ENOMEM, "cannot create an nftables context");
+		return error_fail(err, -ENOMEM, "cannot create an nftables context");
 	if (nft_ctx_buffer_output(nft) || nft_ctx_buffer_error(nft)) {
 		nft_ctx_free(nft);
-		return errbuf_fail(err, errlen, -ENOMEM, "cannot buffer nftables output");
+		return error_fail(err, -ENOMEM, "cannot buffer nftables output");
 	}
 	nft_ctx_set_dry_run(nft, dry);
 	nft_ctx_output_set_flags(nft, flags & NFTABLES_OUTPUT_STATELESS ? NFT_CTX_OUTPUT_STATELESS : 0);
@@ -109,14 +111,16 @@ int nftables_exec(const char *text, bool dry, unsigned flags, struct textbuf *ou
 		if (!msg || !*msg)
 			msg = "nft failed and said nothing";
 		ret = strstr(msg, "Operation not permitted") ? -EPERM : -EINVAL;
-		copy_nft_error(err, errlen, msg, path[0] ? path : NULL, offset);
+		copy_nft_error(err, msg, path[0] ? path : NULL, offset);
+		if (err)
+			err->code = ret;
 	} else if (out) {
 		const char *o = nft_ctx_get_output_buffer(nft);
 
 		if (o)
 			textbuf_append(out, o, strlen(o));
 		if (out->err)
-			ret = errbuf_fail(err, errlen, out->err, "%s", strerror(-out->err));
+			ret = error_fail(err, out->err, "%s", strerror(-out->err));
 	}
 	if (fd >= 0)
 		close(fd);

@@ -5,6 +5,7 @@
 #define RAMPART_SYS_NFTABLES_H
 
 #include "common/compiler.h"
+#include "common/error.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,8 +21,8 @@ enum { NFTABLES_OUTPUT_STATELESS = 1u << 0 };
  * output is appended to out (NULL: dropped).  offset: how many lines the
  * caller put in front of its own batch; error messages name batch lines
  * without them.  0, -EPERM (not allowed), -EINVAL (nft refused the batch:
- * its messages, with line numbers, in err[errlen]) or -ENOMEM. */
+ * its messages, with line numbers, in err->msg) or -ENOMEM. */
 int nftables_exec(const char *text, bool dry, unsigned flags, struct textbuf *out,
-		  unsigned offset, char *err, size_t errlen) warn_unused;
+		  unsigned offset, struct error *err) warn_unused;
 
 #endif

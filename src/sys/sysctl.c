@@ -1,7 +1,7 @@
 /* Kernel settings as files under a root directory, and sysctl.d files. */
 #include "sysctl.h"
 
-#include "common/errbuf.h"
+#include "common/error.h"
 #include "common/fileio.h"
 
 #include <errno.h>
@@ -64,14 +64,14 @@ int sysctl_key_path(char *buf, size_t size, const char *root, const char *key)
 }
 
 static int path_of(char *buf, size_t size, const char *root, const char *key,
-		   char *err, size_t errlen)
+		   struct error *err)
 {
 	int ret = sysctl_key_path(buf, size, root, key);
 
 	if (ret == -EINVAL)
-		return errbuf_fail(err, errlen, ret, "invalid sysctl key \"%s\"", key);
+		return error_fail(err, ret, "invalid sysctl key \"%s\"", key);
 	if (ret)
-		return errbuf_fail(err, errlen, ret, "%s: path too long under %s", key, root);
+		return error_fail(err, ret, "%s: path too long under %s", key, root);
 	return 0;
 }
 
@@ -83,19 +83,19 @@ bool sysctl_exists(const char *root, const char *key)
 }
 
 int sysctl_read(const char *root, const char *key, char value[SYSCTL_VALUE_MAX],
-		char *err, size_t errlen)
+		struct error *err)
 {
 	char path[4096], buf[SYSCTL_VALUE_MAX + 1];
 	size_t len = 0;
 	int fd, ret;
 
 	value[0] = '\0';
-	ret = path_of(path, sizeof(path), root, key, err, errlen);
+	ret = path_of(path, sizeof(path), root, key, err);
 	if (ret)
 		return ret;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return errbuf_fail(err, errlen, -errno, "%s: %s: %s", key, path, strerror(errno));
+		return error_fail(err, -errno, "%s: %s: %s", key, path, strerror(errno));
 	for (;;) {
 		ssize_t r = read(fd, buf + len, sizeof(buf) - len);
 
@@ -104,7 +104,7 @@ int sysctl_read(const char *root, const char *key, char value[SYSCTL_VALUE_MAX],
 		if (r < 0) {
 			ret = -errno;
 			close(fd);
-			return errbuf_fail(err, errlen, ret, "%s: %s: %s", key, path, strerror(-ret));
+			return error_fail(err, ret, "%s: %s: %s", key, path, strerror(-ret));
 		}
 		if (!r)
 			break;
@@ -116,7 +116,7 @@ int sysctl_read(const char *root, const char *key, char value[SYSCTL_VALUE_MAX],
 	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' ' || buf[len - 1] == '\t'))
 		len--;
 	if (len >= SYSCTL_VALUE_MAX)
-		return errbuf_fail(err, errlen, -EOVERFLOW, "%s: %s: value longer than %d bytes", key,
+		return error_fail(err, -EOVERFLOW, "%s: %s: value longer than %d bytes", key,
 			    path, SYSCTL_VALUE_MAX - 1);
 	memcpy(value, buf, len);
 	value[len] = '\0';
@@ -124,27 +124,27 @@ int sysctl_read(const char *root, const char *key, char value[SYSCTL_VALUE_MAX],
 }
 
 int sysctl_write(const char *root, const char *key, const char *value,
-		 char *err, size_t errlen)
+		 struct error *err)
 {
 	char path[4096], line[SYSCTL_VALUE_MAX + 1];
 	int fd, ret;
 
-	ret = path_of(path, sizeof(path), root, key, err, errlen);
+	ret = path_of(path, sizeof(path), root, key, err);
 	if (ret)
 		return ret;
 	if (snprintf(line, sizeof(line), "%s\n", value) >= (int)sizeof(line))
-		return errbuf_fail(err, errlen, -EOVERFLOW, "%s: value too long", key);
+		return error_fail(err, -EOVERFLOW, "%s: value too long", key);
 	/* No O_CREAT: a key that does not exist is an error, as in
 	 * /proc/sys.  O_TRUNC is what a shell's "echo 1 >" does; /proc/sys
 	 * takes it, and a plain file in the tests needs it. */
 	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0)
-		return errbuf_fail(err, errlen, -errno, "%s: %s: %s", key, path, strerror(errno));
+		return error_fail(err, -errno, "%s: %s: %s", key, path, strerror(errno));
 	ret = fileio_write_all(fd, line, strlen(line));
 	if (close(fd) && !ret)
 		ret = -errno;
 	if (ret)
-		return errbuf_fail(err, errlen, ret, "%s: writing %s to %s: %s", key, value, path,
+		return error_fail(err, ret, "%s: writing %s to %s: %s", key, value, path,
 			    strerror(-ret));
 	return 0;
 }
@@ -160,45 +160,45 @@ int sysctl_persist_path(char *buf, size_t size, const char *dir, const char *ifn
 
 /* dir/90-rampart-IFNAME.conf for a name that may be in a file name. */
 static int persist_path_of(char *buf, size_t size, const char *dir, const char *ifname,
-			   char *err, size_t errlen)
+			   struct error *err)
 {
 	if (!sysctl_valid_ifname(ifname))
-		return errbuf_fail(err, errlen, -EINVAL, "invalid interface name \"%s\"", ifname);
+		return error_fail(err, -EINVAL, "invalid interface name \"%s\"", ifname);
 	if (sysctl_persist_path(buf, size, dir, ifname))
-		return errbuf_fail(err, errlen, -ENAMETOOLONG, "%s: path too long", dir);
+		return error_fail(err, -ENAMETOOLONG, "%s: path too long", dir);
 	return 0;
 }
 
 int sysctl_persist(const char *dir, const char *ifname, const char *text, size_t len,
-		   char *err, size_t errlen)
+		   struct error *err)
 {
 	char path[4096];
 	int dfd, ret;
 
-	ret = persist_path_of(path, sizeof(path), dir, ifname, err, errlen);
+	ret = persist_path_of(path, sizeof(path), dir, ifname, err);
 	if (ret)
 		return ret;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
-		return errbuf_fail(err, errlen, -errno, "%s: creating a temporary file: %s", dir,
+		return error_fail(err, -errno, "%s: creating a temporary file: %s", dir,
 				   strerror(errno));
 	/* The temporary name does not end in .conf: never read as a
 	 * settings file if we die before the rename. */
 	ret = fileio_write_atomic(dfd, strrchr(path, '/') + 1, text, len, 0644);
 	if (ret)
-		errbuf_fail(err, errlen, ret, "%s: %s", path, strerror(-ret));
+		error_fail(err, ret, "%s: %s", path, strerror(-ret));
 	close(dfd);
 	return ret;
 }
 
-int sysctl_unpersist(const char *dir, const char *ifname, char *err, size_t errlen)
+int sysctl_unpersist(const char *dir, const char *ifname, struct error *err)
 {
 	char path[4096];
-	int ret = persist_path_of(path, sizeof(path), dir, ifname, err, errlen);
+	int ret = persist_path_of(path, sizeof(path), dir, ifname, err);
 
 	if (ret)
 		return ret;
 	if (unlink(path) && errno != ENOENT)
-		return errbuf_fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+		return error_fail(err, -errno, "%s: %s", path, strerror(errno));
 	return 0;
 }

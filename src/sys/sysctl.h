@@ -4,13 +4,14 @@
  * firewall's plan (firewall/sysctls.h); this is only the reading and
  * writing.
  *
- * Functions return 0 or -errno and, on failure, write a message naming
- * the key and path into err (NULL or errlen 0: no message); nothing here
+ * Functions return 0 or -errno and, on failure, fill err (NULL: not
+ * recorded) with a message naming the key and path; nothing here
  * prints. */
 #ifndef RAMPART_SYS_SYSCTL_H
 #define RAMPART_SYS_SYSCTL_H
 
 #include "common/compiler.h"
+#include "common/error.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -49,10 +50,10 @@ bool sysctl_exists(const char *root, const char *key) warn_unused;
  * if the key does not exist, -EOVERFLOW if the value does not fit in
  * SYSCTL_VALUE_MAX, or another -errno. */
 int sysctl_read(const char *root, const char *key, char value[SYSCTL_VALUE_MAX],
-		char *err, size_t errlen) warn_unused;
+		struct error *err) warn_unused;
 /* Writes value (and a newline) to key under root; the key must exist. */
 int sysctl_write(const char *root, const char *key, const char *value,
-		 char *err, size_t errlen) warn_unused;
+		 struct error *err) warn_unused;
 
 /* --- sysctl.d files ------------------------------------------------------------ */
 
@@ -63,9 +64,9 @@ int sysctl_persist_path(char *buf, size_t size, const char *dir,
  * in dir (whose name does not end in .conf), mode 0644, synced, renamed
  * over the old file, and the directory synced. */
 int sysctl_persist(const char *dir, const char *ifname, const char *text, size_t len,
-		   char *err, size_t errlen) warn_unused;
+		   struct error *err) warn_unused;
 /* Removes that file; a file that does not exist is not an error. */
 int sysctl_unpersist(const char *dir, const char *ifname,
-		     char *err, size_t errlen) warn_unused;
+		     struct error *err) warn_unused;
 
 #endif

@@ -1,6 +1,6 @@
 #include "client.h"
 
-#include "common/errbuf.h"
+#include "common/error.h"
 #include "common/encoding.h"
 #include "common/netaddr.h"
 #include "common/textbuf.h"
@@ -130,8 +130,9 @@ reader_fail(struct uapi_reply_reader *r, int ret, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	vsnprintf(r->error.msg, sizeof(r->error.msg), fmt, ap);
 	va_end(ap);
+	r->error.code = ret;
 	r->err = ret;
 	r->state = R_FAILED;
 	return ret;
@@ -440,9 +441,9 @@ int uapi_reply_finish(struct uapi_reply_reader *r)
 	return reader_fail(r, -EPROTO, "the reply was cut short after %zu bytes", r->bytes);
 }
 
-const char *uapi_reply_message(const struct uapi_reply_reader *r)
+const struct error *uapi_reply_error(const struct uapi_reply_reader *r)
 {
-	return r->msg;
+	return &r->error;
 }
 
 int uapi_reply_take(struct uapi_reply_reader *r, struct uapi_device **out)
@@ -454,7 +455,7 @@ int uapi_reply_take(struct uapi_reply_reader *r, struct uapi_device **out)
 	if (r->state != R_DONE)
 		return reader_fail(r, -EPROTO, "the reply is not complete");
 	if (r->daemon_err) {
-		snprintf(r->msg, sizeof(r->msg), "%s", strerror(-r->daemon_err));
+		error_fail(&r->error, r->daemon_err, "%s", strerror(-r->daemon_err));
 		return r->daemon_err;
 	}
 	if (r->kind == UAPI_REPLY_GET && out) {
@@ -470,7 +471,7 @@ int uapi_reply_take(struct uapi_reply_reader *r, struct uapi_device **out)
 }
 
 static int parse_reply(enum uapi_reply_kind kind, const void *buf, size_t len,
-		       struct uapi_device **out, char *err, size_t errlen)
+		       struct uapi_device **out, struct error *err)
 {
 	struct uapi_reply_reader r;
 	size_t used = 0;
@@ -486,21 +487,20 @@ static int parse_reply(enum uapi_reply_kind kind, const void *buf, size_t len,
 	if (ret >= 0)
 		ret = uapi_reply_take(&r, out);
 	if (ret)
-		errbuf_fail(err, errlen, ret, "%s", r.msg);
+		error_fail(err, ret, "%s", r.error.msg);
 	uapi_reply_uninit(&r);
 	return ret;
 }
 
-int uapi_reply_parse_get(const void *buf, size_t len, struct uapi_device **out, char *err,
-		    size_t errlen)
+int uapi_reply_parse_get(const void *buf, size_t len, struct uapi_device **out, struct error *err)
 {
 	*out = NULL;
-	return parse_reply(UAPI_REPLY_GET, buf, len, out, err, errlen);
+	return parse_reply(UAPI_REPLY_GET, buf, len, out, err);
 }
 
-int uapi_reply_parse_set(const void *buf, size_t len, char *err, size_t errlen)
+int uapi_reply_parse_set(const void *buf, size_t len, struct error *err)
 {
-	return parse_reply(UAPI_REPLY_SET, buf, len, NULL, err, errlen);
+	return parse_reply(UAPI_REPLY_SET, buf, len, NULL, err);
 }
 
 /* --- requests ---------------------------------------------------------- */
@@ -530,7 +530,7 @@ static void print_allowed_ips(struct textbuf *o, const struct uapi_peer *p)
 	}
 }
 
-int uapi_format_set(struct textbuf *o, const struct uapi_device *dev, char *err, size_t errlen)
+int uapi_format_set(struct textbuf *o, const struct uapi_device *dev, struct error *err)
 {
 	char buf[NETADDR_ENDPOINT_STRLEN];
 
@@ -558,7 +558,7 @@ int uapi_format_set(struct textbuf *o, const struct uapi_device *dev, char *err,
 			print_hex(o, "preshared_key", p->preshared_key);
 		if (p->flags & UAPI_PEER_HAS_ENDPOINT) {
 			if (!p->endpoint.literal)
-				return errbuf_fail(err, errlen, -EINVAL,
+				return error_fail(err, -EINVAL,
 						   "endpoint `%s' is not resolved",
 						   netaddr_format_endpoint(buf, &p->endpoint));
 			textbuf_printf(o, "endpoint=%s\n",
@@ -570,6 +570,6 @@ int uapi_format_set(struct textbuf *o, const struct uapi_device *dev, char *err,
 	}
 	textbuf_printf(o, "\n");
 	if (o->err)
-		return errbuf_fail(err, errlen, o->err, "%s", strerror(-o->err));
+		return error_fail(err, o->err, "%s", strerror(-o->err));
 	return 0;
 }

@@ -24,6 +24,7 @@
 #include "uapi/device.h"
 
 #include "common/compiler.h"
+#include "common/error.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -37,9 +38,6 @@ enum {
 	/* Largest reply accepted.  A device with the kernel's maximum of
 	 * 2^20 peers, each with a few allowed IPs, stays well below. */
 	UAPI_REPLY_MAX = 256 << 20,
-	/* Enough for any message of this module or of src/ctl (names and
-	 * paths in it are cut past 160 characters). */
-	UAPI_CLIENT_ERROR_STRLEN = 2048,
 	/* Characters of a drop reason: the counter name less "drop_". */
 	UAPI_DROP_REASON_MAX = UAPI_COUNTER_NAME_MAX - 5,
 };
@@ -71,7 +69,7 @@ struct uapi_reply_reader {
 	bool in_peer;
 	struct uapi_device *dev;  /* get: being built */
 	int err;
-	char msg[UAPI_CLIENT_ERROR_STRLEN];
+	struct error error;       /* why, once err is set */
 	size_t line_len;
 	char line_buf[UAPI_REPLY_LINE_MAX + 1];
 };
@@ -82,7 +80,7 @@ void uapi_reply_uninit(struct uapi_reply_reader *r);
 /* Consumes bytes (any bytes) up to the end of the reply.  Returns 0 when
  * it used them all and wants more, 1 when the reply is complete (*consumed
  * says how many bytes it took; the rest is not its business), or -errno
- * (-EPROTO, -ENOMEM) with the reason in msg.  After an error or the end,
+ * (-EPROTO, -ENOMEM) with the reason in error.  After an error or the end,
  * it keeps returning the same. */
 int uapi_reply_feed(struct uapi_reply_reader *r, const void *buf, size_t len,
 		    size_t *consumed) warn_unused;
@@ -92,18 +90,17 @@ int uapi_reply_finish(struct uapi_reply_reader *r) warn_unused;
  * For a successful get, *out receives the device (the caller frees it
  * with uapi_device_free()); out may be NULL for set replies. */
 int uapi_reply_take(struct uapi_reply_reader *r, struct uapi_device **out) warn_unused;
-/* The message of the last failure of r. */
-const char *uapi_reply_message(const struct uapi_reply_reader *r);
+/* The last failure of r. */
+const struct error *uapi_reply_error(const struct uapi_reply_reader *r);
 
 /* The whole reply to get=1 in buf: 0 and a new device in *out; the
  * daemon's -N with strerror(N) in err; or -EPROTO / -ENOMEM with the
  * reason ("reply line 3: invalid listen_port \"x\": not a decimal
  * number").  Bytes after the terminating empty line are a protocol
  * error. */
-int uapi_reply_parse_get(const void *buf, size_t len, struct uapi_device **out, char *err,
-			 size_t errlen) warn_unused;
+int uapi_reply_parse_get(const void *buf, size_t len, struct uapi_device **out, struct error *err) warn_unused;
 /* The same for the reply to set=1: 0, -N, or -EPROTO. */
-int uapi_reply_parse_set(const void *buf, size_t len, char *err, size_t errlen) warn_unused;
+int uapi_reply_parse_set(const void *buf, size_t len, struct error *err) warn_unused;
 
 /* The exact set=1 request wg(8)'s userspace_set_device() writes for dev,
  * ending with its empty line: private_key, listen_port, fwmark and
@@ -113,8 +110,7 @@ int uapi_reply_parse_set(const void *buf, size_t len, char *err, size_t errlen) 
  * in their order (replace_allowed_ips=true where a REPLACE step stands,
  * allowed_ip=-P/L for a REMOVE).  Endpoints must be numeric (-EINVAL
  * otherwise: resolve first); the statistics and counters are ignored. */
-int uapi_format_set(struct textbuf *out, const struct uapi_device *dev, char *err,
-		    size_t errlen) warn_unused;
+int uapi_format_set(struct textbuf *out, const struct uapi_device *dev, struct error *err) warn_unused;
 
 /* s for a message: printable ASCII kept, quotes, backslashes and the rest
  * escaped, shortened past 160 bytes; with hide, "(hidden)" if it holds a

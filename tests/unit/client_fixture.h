@@ -156,10 +156,10 @@ static __attribute__((unused)) const char *write_file(const char *name, const ch
 static __attribute__((unused)) struct uapi_device *parse_ok(const char *text)
 {
 	struct uapi_device *dev = NULL;
-	char err[UAPI_CLIENT_ERROR_STRLEN] = "";
-	int ret = uapi_reply_parse_get(text, strlen(text), &dev, err, sizeof(err));
+	struct error err = { 0 };
+	int ret = uapi_reply_parse_get(text, strlen(text), &dev, &err);
 
-	CHECK_MSG(ret == 0, "parse_get: %d %s", ret, err);
+	CHECK_MSG(ret == 0, "parse_get: %d %s", ret, err.msg);
 	CHECK(ret != 0 || dev != NULL);
 	return dev;
 }
@@ -192,10 +192,10 @@ static __attribute__((unused)) struct conf *conf_from(const char *text)
 static __attribute__((unused)) void request_is(const struct uapi_device *c, const char *want)
 {
 	struct textbuf o = { 0 };
-	char err[UAPI_CLIENT_ERROR_STRLEN] = "";
-	int ret = uapi_format_set(&o, c, err, sizeof(err));
+	struct error err = { 0 };
+	int ret = uapi_format_set(&o, c, &err);
 
-	CHECK_MSG(ret == 0, "format_set: %s", err);
+	CHECK_MSG(ret == 0, "format_set: %s", err.msg);
 	CHECK_STR(o.buf, want);
 	textbuf_wipe(&o);
 }

@@ -501,7 +501,7 @@ static void test_state_round_trip(void)
 {
 	static const char minimal[] = "version 1\ninterface wg1 0\n";
 	struct quick_state s, back;
-	char err[256];
+	struct error err;
 	size_t len = 0;
 	char *text;
 
@@ -513,8 +513,8 @@ static void test_state_round_trip(void)
 		goto out;
 	CHECK_STR(text, state_text);
 	CHECK(len == strlen(state_text));
-	CHECK(quick_state_parse(text, len, &back, err, sizeof(err)) == 0);
-	CHECK_STR(err, "");
+	CHECK(quick_state_parse(text, len, &back, &err) == 0);
+	CHECK_STR(err.msg, "");
 	CHECK_STR(back.ifname, "wg0");
 	CHECK(back.ifindex == 7 && back.fwmark == 51820);
 	CHECK_STR(back.config, "/etc/wire guard/wg0.conf");
@@ -548,7 +548,7 @@ static void test_state_round_trip(void)
 	free(text);
 
 	/* A minimal one. */
-	CHECK(quick_state_parse(minimal, strlen(minimal), &back, err, sizeof(err)) == 0);
+	CHECK(quick_state_parse(minimal, strlen(minimal), &back, &err) == 0);
 	CHECK(quick_state_empty(&back));
 	quick_state_uninit(&back);
 out:
@@ -586,18 +586,18 @@ static void test_state_refused(void)
 		{ "version 1\ninterface wg0 1\nfwmark -1\n", "line 3: fwmark: bad value \"-1\"" },
 	};
 	struct quick_state s;
-	char err[256];
+	struct error err;
 
 	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
-		int ret = quick_state_parse(v[i].text, strlen(v[i].text), &s, err, sizeof(err));
+		int ret = quick_state_parse(v[i].text, strlen(v[i].text), &s, &err);
 
 		CHECK_MSG(ret == -EINVAL, "case %zu: %d", i, ret);
-		CHECK_STR(err, v[i].msg);
+		CHECK_STR(err.msg, v[i].msg);
 		CHECK(s.n_addresses == 0 && !s.addresses);
 	}
-	CHECK(quick_state_parse("version 1\ninterface wg0 1\0\n", 27, &s, err, sizeof(err)) ==
+	CHECK(quick_state_parse("version 1\ninterface wg0 1\0\n", 27, &s, &err) ==
 	      -EINVAL);
-	CHECK_STR(err, "line 2: NUL byte");
+	CHECK_STR(err.msg, "line 2: NUL byte");
 
 	/* The formatter refuses what the parser could not read back. */
 	memset(&s, 0, sizeof(s));

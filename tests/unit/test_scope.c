@@ -16,11 +16,11 @@ static void test_scope_ok(void)
 		"define X = 1\nadd rule inet rampart-wg0 input accept; flush chain inet rampart-wg0 in\n",
 		"# table ip nat\nadd ct helper inet rampart-wg0 h { type \"ftp\" protocol tcp; }\n",
 	};
-	char err[FIREWALL_ERROR_STRLEN];
+	struct error err = { 0 };
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
-		CHECK_MSG(firewall_check_scope(ok[i], "rampart-wg0", err, sizeof(err)) == 0,
-			  "refused %zu: %s", i, err);
+		CHECK_MSG(firewall_check_scope(ok[i], "rampart-wg0", &err) == 0,
+			  "refused %zu: %s", i, err.msg);
 }
 
 static void test_scope_bad(void)
@@ -42,12 +42,12 @@ static void test_scope_bad(void)
 		  "line 1: \"inet rampart-wg1\" is not table inet rampart-wg0; a Rampart batch "
 		  "touches no other table" },
 	};
-	char err[FIREWALL_ERROR_STRLEN];
+	struct error err = { 0 };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		err[0] = '\0';
-		CHECK(firewall_check_scope(bad[i].batch, "rampart-wg0", err, sizeof(err)) == -EINVAL);
-		CHECK_STR(err, bad[i].msg);
+		error_clear(&err);
+		CHECK(firewall_check_scope(bad[i].batch, "rampart-wg0", &err) == -EINVAL);
+		CHECK_STR(err.msg, bad[i].msg);
 	}
 }
 

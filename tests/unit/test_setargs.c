@@ -5,19 +5,19 @@
 #include "ctl/setargs.h"
 #include "ctl/wgctl.h"
 
-static struct uapi_device *set_args(const char *const *args, size_t n, char *err,
-				     size_t errlen, struct textbuf *warn, int *ret)
+static struct uapi_device *set_args(const char *const *args, size_t n, struct error *err, struct textbuf *warn, int *ret)
 {
 	struct uapi_device *c = NULL;
 
-	*ret = wgctl_parse_set_args((int)n, (char *const *)args, &c, warn, err, errlen);
+	*ret = wgctl_parse_set_args((int)n, (char *const *)args, &c, warn, err);
 	CHECK((*ret == 0) == (c != NULL));
 	return c;
 }
 
 static void test_set_args(void)
 {
-	char priv_path[128], psk_path[128], err[WGCTL_ERROR_STRLEN] = "";
+	char priv_path[128], psk_path[128];
+	struct error err;
 	struct textbuf warn = { 0 };
 	struct uapi_device *c;
 	int ret;
@@ -31,10 +31,10 @@ static void test_set_args(void)
 				       "persistent-keepalive", "25", "allowed-ips",
 				       "10.0.0.0/24,fd00::/64", "peer", PUB2, "remove" };
 
-		c = set_args(args, ARRAY_SIZE(args), err, sizeof(err), &warn, &ret);
-		CHECK_MSG(ret == 0, "%s", err);
+		c = set_args(args, ARRAY_SIZE(args), &err, &warn, &ret);
+		CHECK_MSG(ret == 0, "%s", err.msg);
 		if (c) {
-			CHECK(wgctl_change_resolve(c, err, sizeof(err)) == 0);
+			CHECK(wgctl_change_resolve(c, &err) == 0);
 			request_is(c, wg_set);
 		}
 		CHECK(warn.len == 0);
@@ -44,9 +44,9 @@ static void test_set_args(void)
 		const char *args[] = { "peer", PUB1, "endpoint", "[fe80::1%lo]:1",
 				       "allowed-ips", "" };
 
-		c = set_args(args, ARRAY_SIZE(args), err, sizeof(err), &warn, &ret);
+		c = set_args(args, ARRAY_SIZE(args), &err, &warn, &ret);
 		if (c) {
-			CHECK(wgctl_change_resolve(c, err, sizeof(err)) == 0);
+			CHECK(wgctl_change_resolve(c, &err) == 0);
 			request_is(c, wg_set_scoped);
 		}
 		uapi_device_free(c);
@@ -56,13 +56,13 @@ static void test_set_args(void)
 		const char *args[] = { "peer", PUB1, "endpoint", "localhost:51820" };
 		struct textbuf o = { 0 };
 
-		c = set_args(args, ARRAY_SIZE(args), err, sizeof(err), &warn, &ret);
+		c = set_args(args, ARRAY_SIZE(args), &err, &warn, &ret);
 		if (c) {
-			CHECK(uapi_format_set(&o, c, err, sizeof(err)) == -EINVAL);
-			CHECK_STR(err, "endpoint `localhost:51820' is not resolved");
+			CHECK(uapi_format_set(&o, c, &err) == -EINVAL);
+			CHECK_STR(err.msg, "endpoint `localhost:51820' is not resolved");
 			textbuf_wipe(&o);
-			CHECK_MSG(wgctl_change_resolve(c, err, sizeof(err)) == 0, "%s", err);
-			CHECK(uapi_format_set(&o, c, err, sizeof(err)) == 0);
+			CHECK_MSG(wgctl_change_resolve(c, &err) == 0, "%s", err.msg);
+			CHECK(uapi_format_set(&o, c, &err) == 0);
 			CHECK(o.buf && (strstr(o.buf, "\nendpoint=127.0.0.1:51820\n") ||
 					strstr(o.buf, "\nendpoint=[::1]:51820\n")));
 			textbuf_wipe(&o);
@@ -73,10 +73,10 @@ static void test_set_args(void)
 		/* Permanent resolution failures are reported at once. */
 		const char *args[] = { "peer", PUB1, "endpoint", "no-such-host.invalid:1" };
 
-		c = set_args(args, ARRAY_SIZE(args), err, sizeof(err), &warn, &ret);
+		c = set_args(args, ARRAY_SIZE(args), &err, &warn, &ret);
 		if (c) {
-			CHECK(wgctl_change_resolve(c, err, sizeof(err)) == -EHOSTUNREACH);
-			CHECK(strstr(err, ": `no-such-host.invalid:1'") != NULL);
+			CHECK(wgctl_change_resolve(c, &err) == -EHOSTUNREACH);
+			CHECK(strstr(err.msg, ": `no-such-host.invalid:1'") != NULL);
 		}
 		uapi_device_free(c);
 	}
@@ -87,7 +87,7 @@ static void test_set_args(void)
 				       "allowed-ips", "+fd00::1", "persistent-keepalive", "off",
 				       "preshared-key", "/dev/null" };
 
-		c = set_args(args, ARRAY_SIZE(args), err, sizeof(err), &warn, &ret);
+		c = set_args(args, ARRAY_SIZE(args), &err, &warn, &ret);
 		if (c)
 			request_is(c, "set=1\npublic_key=" PUB1_HEX "\npreshared_key=" ZERO_HEX
 				      "\npersistent_keepalive_interval=0\nallowed_ip=10.0.0.1/32\n"
@@ -99,7 +99,7 @@ static void test_set_args(void)
 		const char *args[] = { "private-key", "/dev/null", "listen-port", "0",
 				       "fwmark", "off", "peer", PUB1, "peer", PUB1 };
 
-		c = set_args(args, ARRAY_SIZE(args), err, sizeof(err), &warn, &ret);
+		c = set_args(args, ARRAY_SIZE(args), &err, &warn, &ret);
 		if (c)
 			request_is(c, "set=1\nprivate_key=" ZERO_HEX "\nlisten_port=0\nfwmark=0\n"
 				      "public_key=" PUB1_HEX "\npublic_key=" PUB1_HEX "\n\n");
@@ -113,7 +113,7 @@ static void test_set_args(void)
 				       "10.0.0.1/24" };
 		char want[256];
 
-		c = set_args(args, ARRAY_SIZE(args), err, sizeof(err), &warn, &ret);
+		c = set_args(args, ARRAY_SIZE(args), &err, &warn, &ret);
 		CHECK(c != NULL);
 		snprintf(want, sizeof(want),
 			 "Warning: key file `%s' is readable by group or others\n"
@@ -166,15 +166,15 @@ static void test_set_args_errors(void)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		char err[WGCTL_ERROR_STRLEN] = "";
+		struct error err = { 0 };
 		size_t n = 0;
 		int ret;
 
 		while (n < ARRAY_SIZE(cases[i].args) && cases[i].args[n])
 			n++;
-		uapi_device_free(set_args(cases[i].args, n, err, sizeof(err), NULL, &ret));
+		uapi_device_free(set_args(cases[i].args, n, &err, NULL, &ret));
 		CHECK_MSG(ret == cases[i].ret, "case %zu: %d", i, ret);
-		CHECK_STR(err, cases[i].msg);
+		CHECK_STR(err.msg, cases[i].msg);
 	}
 }
 
@@ -200,7 +200,8 @@ static void test_key_files(void)
 		{ "8MgXEFvbqpbnkj9odG/n0vEmPMh1eCr7Jv7QLtDIUHl=", -EINVAL,
 		  "Key in key file `%s' is not the correct length or format" },
 	};
-	char err[WGCTL_ERROR_STRLEN], want[256];
+	struct error err = { 0 };
+	char want[256];
 	uint8_t key[KEY_LEN];
 	bool exposed;
 
@@ -209,7 +210,7 @@ static void test_key_files(void)
 		int ret;
 
 		memset(key, 0xaa, sizeof(key));
-		ret = wgctl_read_key_file(path, key, &exposed, err, sizeof(err));
+		ret = wgctl_read_key_file(path, key, &exposed, &err);
 		CHECK_MSG(ret == cases[i].ret, "case %zu: %d", i, ret);
 		CHECK(!exposed);
 		if (cases[i].msg) {
@@ -217,8 +218,8 @@ static void test_key_files(void)
 
 			snprintf(want, sizeof(want), "%.*s%s%s", (int)(at - cases[i].msg),
 				 cases[i].msg, path, at + 2);
-			CHECK_STR(err, want);
-			CHECK(!strstr(err, "8MgX"));
+			CHECK_STR(err.msg, want);
+			CHECK(!strstr(err.msg, "8MgX"));
 		} else if (cases[i].text[0]) {
 			key_is(key, PRIV);
 		} else {
@@ -234,21 +235,20 @@ static void test_key_files(void)
 		memset(big + KEY_B64_LEN, ' ', 4096 - KEY_B64_LEN);
 		big[4096] = '\0';
 		path = write_file("key", big, 0600);
-		CHECK(wgctl_read_key_file(path, key, &exposed, err, sizeof(err)) == 0);
+		CHECK(wgctl_read_key_file(path, key, &exposed, &err) == 0);
 		big[4096] = ' ';
 		big[4097] = '\0';
 		path = write_file("key", big, 0600);
-		CHECK(wgctl_read_key_file(path, key, &exposed, err, sizeof(err)) == -EINVAL);
+		CHECK(wgctl_read_key_file(path, key, &exposed, &err) == -EINVAL);
 		snprintf(want, sizeof(want), "Key file `%s' is longer than 4096 bytes", path);
-		CHECK_STR(err, want);
+		CHECK_STR(err.msg, want);
 		free(big);
 	}
-	CHECK(wgctl_read_key_file("/dev/null", key, &exposed, err, sizeof(err)) == 0);
+	CHECK(wgctl_read_key_file("/dev/null", key, &exposed, &err) == 0);
 	CHECK(encoding_key_is_zero(key) && !exposed);
-	CHECK(wgctl_read_key_file(write_file("key", PRIV, 0640), key, &exposed, err,
-				  sizeof(err)) == 0);
+	CHECK(wgctl_read_key_file(write_file("key", PRIV, 0640), key, &exposed, &err) == 0);
 	CHECK(exposed);
-	CHECK(wgctl_read_key_file(tmpdir, key, &exposed, err, sizeof(err)) == -EISDIR);
+	CHECK(wgctl_read_key_file(tmpdir, key, &exposed, &err) == -EISDIR);
 	unlink(write_file("key", "", 0600));
 }
 
@@ -261,16 +261,16 @@ static void test_set_args_replace(void)
 						 "allowed-ips", "+10.0.0.2/32" };
 	static const char *const plain_last[] = { "peer", PUB1, "allowed-ips", "+10.0.0.1/32",
 						  "allowed-ips", "10.0.0.2/32" };
-	char err[WGCTL_ERROR_STRLEN] = "";
+	struct error err = { 0 };
 	struct uapi_device *c;
 	int ret;
 
-	c = set_args(plus_last, ARRAY_SIZE(plus_last), err, sizeof(err), NULL, &ret);
+	c = set_args(plus_last, ARRAY_SIZE(plus_last), &err, NULL, &ret);
 	if (c)
 		request_is(c, "set=1\npublic_key=" PUB1_HEX "\nallowed_ip=10.0.0.1/32\n"
 			      "allowed_ip=10.0.0.2/32\n\n");
 	uapi_device_free(c);
-	c = set_args(plain_last, ARRAY_SIZE(plain_last), err, sizeof(err), NULL, &ret);
+	c = set_args(plain_last, ARRAY_SIZE(plain_last), &err, NULL, &ret);
 	if (c)
 		request_is(c, "set=1\npublic_key=" PUB1_HEX "\nreplace_allowed_ips=true\n"
 			      "allowed_ip=10.0.0.1/32\nallowed_ip=10.0.0.2/32\n\n");

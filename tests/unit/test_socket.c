@@ -122,14 +122,14 @@ static void test_socket_get_set(void)
 	struct fake f = { .replies = { reply } };
 	struct uapi_device *dev = NULL;
 	struct uapi_device *c = NULL;
-	char err[WGCTL_ERROR_STRLEN] = "";
+	struct error err = { 0 };
 	struct conf *conf;
 
 	make_tmpdir();
 	wgctl_set_timeout(2000);
 	if (!fake_start(&f, "fk0", FAKE_REPLY))
 		return;
-	CHECK_MSG(wgctl_get_device("fk0", &dev, err, sizeof(err)) == 0, "%s", err);
+	CHECK_MSG(wgctl_get_device("fk0", &dev, &err) == 0, "%s", err.msg);
 	fake_stop(&f);
 	CHECK_STR(f.requests[0], "get=1\n\n");
 	if (dev) {
@@ -146,9 +146,9 @@ static void test_socket_get_set(void)
 		return;
 	conf = conf_from(conf_text);
 	CHECK(conf && wgctl_change_from_conf(conf, WGCTL_SETCONF, &c) == 0);
-	CHECK(c && wgctl_set_device("fk0", c, err, sizeof(err)) == 0);
-	CHECK(c && wgctl_set_device("fk0", c, err, sizeof(err)) == -EADDRINUSE);
-	CHECK_STR(err, "Address already in use");
+	CHECK(c && wgctl_set_device("fk0", c, &err) == 0);
+	CHECK(c && wgctl_set_device("fk0", c, &err) == -EADDRINUSE);
+	CHECK_STR(err.msg, "Address already in use");
 	fake_stop(&f);
 	CHECK_STR(f.requests[0], wg_setconf);
 	CHECK_STR(f.requests[1], wg_setconf);
@@ -161,7 +161,7 @@ static void test_socket_get_set(void)
 	f.replies[1] = "errno=0\n\n";
 	if (!fake_start(&f, "fk0", FAKE_REPLY))
 		return;
-	CHECK_MSG(wgctl_apply_conf("fk0", conf, WGCTL_SYNCCONF, err, sizeof(err)) == 0, "%s", err);
+	CHECK_MSG(wgctl_apply_conf("fk0", conf, WGCTL_SYNCCONF, &err) == 0, "%s", err.msg);
 	fake_stop(&f);
 	CHECK_STR(f.requests[0], "get=1\n\n");
 	CHECK_STR(f.requests[1], wg_syncconf);
@@ -172,8 +172,8 @@ static void test_socket_get_set(void)
 	f.replies[1] = "errno=0\n\n";
 	if (!fake_start(&f, "fk0", FAKE_REPLY))
 		return;
-	CHECK(wgctl_apply_conf("fk0", conf, WGCTL_SETCONF, err, sizeof(err)) == 0);
-	CHECK(wgctl_apply_conf("fk0", conf, WGCTL_ADDCONF, err, sizeof(err)) == 0);
+	CHECK(wgctl_apply_conf("fk0", conf, WGCTL_SETCONF, &err) == 0);
+	CHECK(wgctl_apply_conf("fk0", conf, WGCTL_ADDCONF, &err) == 0);
 	fake_stop(&f);
 	CHECK_STR(f.requests[0], wg_setconf);
 	CHECK_STR(f.requests[1], wg_addconf);
@@ -185,7 +185,7 @@ static void test_socket_get_set(void)
 	if (!fake_start(&f, "fk0", FAKE_REPLY))
 		return;
 	conf = NULL;
-	CHECK(wgctl_get_conf("fk0", &conf, err, sizeof(err)) == 0);
+	CHECK(wgctl_get_conf("fk0", &conf, &err) == 0);
 	fake_stop(&f);
 	if (conf) {
 		char *text = wgconf_format(conf, WGCONF_STRIP, NULL);
@@ -209,7 +209,8 @@ static void test_socket_failures(void)
 {
 	struct uapi_device *dev = (void *)1;
 	struct fake f = { 0 };
-	char err[WGCTL_ERROR_STRLEN], want[256], path[128];
+	struct error err = { 0 };
+	char want[256], path[128];
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct uapi_device *c = uapi_device_alloc();
 	int fd;
@@ -219,26 +220,26 @@ static void test_socket_failures(void)
 	wgctl_set_timeout(300);
 
 	/* No socket at all. */
-	CHECK(wgctl_get_device("nope0", &dev, err, sizeof(err)) == -ENODEV);
+	CHECK(wgctl_get_device("nope0", &dev, &err) == -ENODEV);
 	CHECK(dev == NULL);
 	snprintf(want, sizeof(want), "No such device (%s/nope0.sock: No such file or directory)",
 		 tmpdir);
-	CHECK_STR(err, want);
-	CHECK(c && wgctl_set_device("nope0", c, err, sizeof(err)) == -ENODEV);
+	CHECK_STR(err.msg, want);
+	CHECK(c && wgctl_set_device("nope0", c, &err) == -ENODEV);
 
 	/* Bad interface names never reach the file system. */
-	CHECK(wgctl_get_device("a/b", &dev, err, sizeof(err)) == -EINVAL);
-	CHECK_STR(err, "Invalid argument (`a/b' is not an interface name: 1 to 15 bytes, no '/')");
-	CHECK(wgctl_get_device("0123456789abcdef", &dev, err, sizeof(err)) == -EINVAL);
-	CHECK(wgctl_get_device("", &dev, err, sizeof(err)) == -EINVAL);
-	CHECK(wgctl_get_device("..", &dev, err, sizeof(err)) == -EINVAL);
+	CHECK(wgctl_get_device("a/b", &dev, &err) == -EINVAL);
+	CHECK_STR(err.msg, "Invalid argument (`a/b' is not an interface name: 1 to 15 bytes, no '/')");
+	CHECK(wgctl_get_device("0123456789abcdef", &dev, &err) == -EINVAL);
+	CHECK(wgctl_get_device("", &dev, &err) == -EINVAL);
+	CHECK(wgctl_get_device("..", &dev, &err) == -EINVAL);
 
 	/* A regular file where the socket should be. */
 	write_file("file0.sock", "", 0600);
-	CHECK(wgctl_get_device("file0", &dev, err, sizeof(err)) == -ENOTSOCK);
+	CHECK(wgctl_get_device("file0", &dev, &err) == -ENOTSOCK);
 	snprintf(want, sizeof(want), "%s (%s/file0.sock is not a socket)", strerror(ENOTSOCK),
 		 tmpdir);
-	CHECK_STR(err, want);
+	CHECK_STR(err.msg, want);
 
 	/* A stale socket: bound, nobody listening. */
 	tmp_path(path, sizeof(path), "stale0.sock");
@@ -246,9 +247,9 @@ static void test_socket_failures(void)
 	unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0);
-	CHECK(wgctl_get_device("stale0", &dev, err, sizeof(err)) == -ECONNREFUSED);
+	CHECK(wgctl_get_device("stale0", &dev, &err) == -ECONNREFUSED);
 	snprintf(want, sizeof(want), "Connection refused (%s: no daemon is listening)", path);
-	CHECK_STR(err, want);
+	CHECK_STR(err.msg, want);
 	close(fd);
 	unlink(path);
 
@@ -258,14 +259,14 @@ static void test_socket_failures(void)
 	unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 && listen(fd, 1) == 0);
-	CHECK(wgctl_get_device("mute0", &dev, err, sizeof(err)) == -ETIMEDOUT);
-	CHECK_STR(err, "Connection timed out (mute0: no answer from the daemon in 300 ms)");
+	CHECK(wgctl_get_device("mute0", &dev, &err) == -ETIMEDOUT);
+	CHECK_STR(err.msg, "Connection timed out (mute0: no answer from the daemon in 300 ms)");
 	close(fd);
 	unlink(path);
 
 	/* One that reads and stalls. */
 	if (fake_start(&f, "stall0", FAKE_STALL)) {
-		CHECK(c && wgctl_set_device("stall0", c, err, sizeof(err)) == -ETIMEDOUT);
+		CHECK(c && wgctl_set_device("stall0", c, &err) == -ETIMEDOUT);
 		fake_stop(&f);
 		CHECK_STR(f.requests[0], "set=1\n\n");
 	}
@@ -273,8 +274,8 @@ static void test_socket_failures(void)
 	/* One that hangs up without a word. */
 	memset(&f, 0, sizeof(f));
 	if (fake_start(&f, "close0", FAKE_CLOSE)) {
-		CHECK(wgctl_get_device("close0", &dev, err, sizeof(err)) == -EPROTO);
-		CHECK_STR(err, "Protocol error (the daemon closed the connection without a reply)");
+		CHECK(wgctl_get_device("close0", &dev, &err) == -EPROTO);
+		CHECK_STR(err.msg, "Protocol error (the daemon closed the connection without a reply)");
 		fake_stop(&f);
 	}
 
@@ -293,8 +294,8 @@ static void test_socket_failures(void)
 		CHECK(p && netaddr_parse_prefix(&pfx, "10.0.0.0/8", &why));
 		for (int i = 0; p && i < 200000 && !ret; i++)
 			ret = uapi_peer_add_allowed_ip(p, &pfx, UAPI_ALLOWED_IP_ADD);
-		ret = wgctl_set_device("early0", c, err, sizeof(err));
-		CHECK_MSG(ret == -EINVAL || ret == -EPIPE, "%d %s", ret, err);
+		ret = wgctl_set_device("early0", c, &err);
+		CHECK_MSG(ret == -EINVAL || ret == -EPIPE, "%d %s", ret, err.msg);
 		fake_stop(&f);
 	}
 
@@ -302,8 +303,8 @@ static void test_socket_failures(void)
 	memset(&f, 0, sizeof(f));
 	f.replies[0] = "listen_port=x\nerrno=0\n\n";
 	if (fake_start(&f, "bad0", FAKE_REPLY)) {
-		CHECK(wgctl_get_device("bad0", &dev, err, sizeof(err)) == -EPROTO);
-		CHECK_STR(err, "Protocol error (reply line 1: invalid listen_port \"x\": not a decimal number)");
+		CHECK(wgctl_get_device("bad0", &dev, &err) == -EPROTO);
+		CHECK_STR(err.msg, "Protocol error (reply line 1: invalid listen_port \"x\": not a decimal number)");
 		fake_stop(&f);
 	}
 	uapi_device_free(c);
@@ -314,7 +315,8 @@ static void test_socket_failures(void)
 static void test_list_interfaces(void)
 {
 	struct fake a = { 0 }, b = { 0 };
-	char err[WGCTL_ERROR_STRLEN], **names = NULL, path[128], want[256] = "", got[256] = "";
+	struct error err = { 0 };
+	char **names = NULL, path[128], want[256] = "", got[256] = "";
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct dirent *ent;
 	size_t n;
@@ -324,7 +326,7 @@ static void test_list_interfaces(void)
 	make_tmpdir();
 	/* A directory that does not exist is an empty list. */
 	wgctl_set_socket_dir("/nonexistent-rampart-dir");
-	CHECK(wgctl_list_interfaces(&names, &n, err, sizeof(err)) == 0);
+	CHECK(wgctl_list_interfaces(&names, &n, &err) == 0);
 	CHECK(n == 0 && names && !names[0]);
 	wgctl_list_free(names);
 
@@ -351,7 +353,7 @@ static void test_list_interfaces(void)
 	if (dir)
 		closedir(dir);
 	wgctl_set_socket_dir(tmpdir);
-	CHECK(wgctl_list_interfaces(&names, &n, err, sizeof(err)) == 0);
+	CHECK(wgctl_list_interfaces(&names, &n, &err) == 0);
 	CHECK(n == 2);
 	for (size_t i = 0; names && names[i]; i++) {
 		strcat(got, names[i]);

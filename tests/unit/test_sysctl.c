@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char errbuf[512];
+static struct error errbuf;
 
 static void test_key_path(void)
 {
@@ -90,22 +90,22 @@ static void test_read_write(void)
 	FILE *f;
 
 	tree_create();
-	CHECK(sysctl_read(root, "net.ipv4.ip_forward", value, errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctl_read(root, "net.ipv4.ip_forward", value, &errbuf) == 0);
 	CHECK_STR(value, "0");
-	CHECK(sysctl_write(root, "net.ipv4.ip_forward", "1", errbuf, sizeof(errbuf)) == 0);
-	CHECK(sysctl_read(root, "net.ipv4.ip_forward", value, errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctl_write(root, "net.ipv4.ip_forward", "1", &errbuf) == 0);
+	CHECK(sysctl_read(root, "net.ipv4.ip_forward", value, &errbuf) == 0);
 	CHECK_STR(value, "1");
 
 	/* Missing: the message names the key and the path. */
-	CHECK(sysctl_read(root, "net.ipv4.nothing", value, errbuf, sizeof(errbuf)) == -ENOENT);
-	CHECK(strstr(errbuf, "net.ipv4.nothing: ") == errbuf);
-	CHECK(strstr(errbuf, "/net/ipv4/nothing: No such file or directory") != NULL);
-	CHECK(sysctl_write(root, "net.ipv4.nothing", "1", errbuf, sizeof(errbuf)) == -ENOENT);
-	CHECK(sysctl_read(root, "net.ipv4.nothing", value, errbuf, sizeof(errbuf)) == -ENOENT);
+	CHECK(sysctl_read(root, "net.ipv4.nothing", value, &errbuf) == -ENOENT);
+	CHECK(strstr(errbuf.msg, "net.ipv4.nothing: ") == errbuf.msg);
+	CHECK(strstr(errbuf.msg, "/net/ipv4/nothing: No such file or directory") != NULL);
+	CHECK(sysctl_write(root, "net.ipv4.nothing", "1", &errbuf) == -ENOENT);
+	CHECK(sysctl_read(root, "net.ipv4.nothing", value, &errbuf) == -ENOENT);
 
 	/* Multi-field values keep their inner tabs; too long is refused. */
 	put("net.ipv4.tcp_rmem", "4096\t131072\t6291456");
-	CHECK(sysctl_read(root, "net.ipv4.tcp_rmem", value, errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctl_read(root, "net.ipv4.tcp_rmem", value, &errbuf) == 0);
 	CHECK_STR(value, "4096\t131072\t6291456");
 	CHECK(sysctl_key_path(path, sizeof(path), root, "net.ipv4.long") == 0);
 	f = fopen(path, "w");
@@ -115,10 +115,10 @@ static void test_read_write(void)
 		fputc('\n', f);
 		fclose(f);
 	}
-	CHECK(sysctl_read(root, "net.ipv4.long", value, errbuf, sizeof(errbuf)) == -EOVERFLOW);
-	CHECK(strstr(errbuf, "net.ipv4.long: ") == errbuf);
-	CHECK(sysctl_read(root, "net..x", value, errbuf, sizeof(errbuf)) == -EINVAL);
-	CHECK_STR(errbuf, "invalid sysctl key \"net..x\"");
+	CHECK(sysctl_read(root, "net.ipv4.long", value, &errbuf) == -EOVERFLOW);
+	CHECK(strstr(errbuf.msg, "net.ipv4.long: ") == errbuf.msg);
+	CHECK(sysctl_read(root, "net..x", value, &errbuf) == -EINVAL);
+	CHECK_STR(errbuf.msg, "invalid sysctl key \"net..x\"");
 	tree_remove();
 }
 

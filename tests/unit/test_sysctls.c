@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char errbuf[SYSCTLS_ERROR_STRLEN];
+static struct error errbuf;
 
 static struct sysctls_plan make_plan(enum sysctls_role role, bool v4, bool v6, bool full,
 				     const char *ifname, const char *wan)
@@ -33,9 +33,9 @@ static struct sysctls_plan make_plan(enum sysctls_role role, bool v4, bool v6, b
 		.ifname = ifname, .wan = wan,
 	};
 	struct sysctls_plan p;
-	int ret = sysctls_plan(&in, &p, errbuf, sizeof(errbuf));
+	int ret = sysctls_plan(&in, &p, &errbuf);
 
-	CHECK_MSG(ret == 0, "sysctls_plan: %d %s", ret, errbuf);
+	CHECK_MSG(ret == 0, "sysctls_plan: %d %s", ret, errbuf.msg);
 	return p;
 }
 
@@ -259,31 +259,31 @@ static void test_plan_errors(void)
 
 	/* A WAN that is the tunnel itself adds nothing twice. */
 	in.wan = "wg0";
-	CHECK(sysctls_plan(&in, &p, errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctls_plan(&in, &p, &errbuf) == 0);
 	CHECK(p.n == 20);
 
 	in.wan = "eth 0";
-	CHECK(sysctls_plan(&in, &p, errbuf, sizeof(errbuf)) == -EINVAL);
-	CHECK_STR(errbuf, "invalid WAN interface name \"eth 0\"");
+	CHECK(sysctls_plan(&in, &p, &errbuf) == -EINVAL);
+	CHECK_STR(errbuf.msg, "invalid WAN interface name \"eth 0\"");
 	in.wan = "";
 	static const char *const bad[] = {
 		"", ".", "..", "a/b", "a:b", "1234567890123456", "tab\tx", "\x7f",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		in.ifname = bad[i];
-		CHECK_MSG(sysctls_plan(&in, &p, errbuf, sizeof(errbuf)) == -EINVAL, "%zu", i);
+		CHECK_MSG(sysctls_plan(&in, &p, &errbuf) == -EINVAL, "%zu", i);
 	}
 	in.ifname = NULL;
-	CHECK(sysctls_plan(&in, &p, errbuf, sizeof(errbuf)) == -EINVAL);
+	CHECK(sysctls_plan(&in, &p, &errbuf) == -EINVAL);
 	in.ifname = "123456789012345";
-	CHECK(sysctls_plan(&in, &p, errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctls_plan(&in, &p, &errbuf) == 0);
 	in.ifname = "a_b=c+d.e-f";
-	CHECK(sysctls_plan(&in, &p, errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctls_plan(&in, &p, &errbuf) == 0);
 	CHECK_STR(p.s[3].key, "net.ipv4.conf.a_b=c+d/e-f.rp_filter");
 
 	in.role = (enum sysctls_role)7;
-	CHECK(sysctls_plan(&in, &p, errbuf, sizeof(errbuf)) == -EINVAL);
-	CHECK_STR(errbuf, "unknown role 7");
+	CHECK(sysctls_plan(&in, &p, &errbuf) == -EINVAL);
+	CHECK_STR(errbuf.msg, "unknown role 7");
 	CHECK_STR(sysctls_role_name(SYSCTLS_ROLE_SITE), "site");
 	CHECK_STR(sysctls_role_name(SYSCTLS_ROLE_CLIENT), "client");
 }
@@ -345,7 +345,7 @@ static void unput(const char *key)
 static const char *get(const char *key)
 {
 	static char value[SYSCTL_VALUE_MAX];
-	int ret = sysctl_read(root, key, value, errbuf, sizeof(errbuf));
+	int ret = sysctl_read(root, key, value, &errbuf);
 
 	return ret == -ENOENT ? "(none)" : ret ? "(error)" : value;
 }
@@ -455,8 +455,8 @@ static void test_apply_restore(void)
 	char path[512];
 
 	tree_create();
-	CHECK(sysctls_apply(root, &p, &done, errbuf, sizeof(errbuf)) == 0);
-	CHECK_STR(errbuf, "");
+	CHECK(sysctls_apply(root, &p, &done, &errbuf) == 0);
+	CHECK_STR(errbuf.msg, "");
 	check_tree(applied, ARRAY_SIZE(applied));
 	/* Only what changed is recorded, with the value it had. */
 	CHECK(done.n == ARRAY_SIZE(applied));
@@ -489,7 +489,7 @@ static void test_apply_restore(void)
 	{
 		struct sysctls_applied back;
 
-		CHECK(sysctls_applied_parse(t.buf, t.len, &back, errbuf, sizeof(errbuf)) == 0);
+		CHECK(sysctls_applied_parse(t.buf, t.len, &back, &errbuf) == 0);
 		CHECK(back.n == done.n);
 		CHECK(!memcmp(&back, &done, sizeof(back)));
 	}
@@ -499,7 +499,7 @@ static void test_apply_restore(void)
 	{
 		struct sysctls_applied again;
 
-		CHECK(sysctls_apply(root, &p, &again, errbuf, sizeof(errbuf)) == 0);
+		CHECK(sysctls_apply(root, &p, &again, &errbuf) == 0);
 		CHECK(again.n == 0);
 	}
 
@@ -510,8 +510,8 @@ static void test_apply_restore(void)
 	CHECK(sysctl_key_path(path, sizeof(path), root, "net.ipv6.conf.wg0") == 0);
 	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 
-	CHECK(sysctls_restore(root, &done, errbuf, sizeof(errbuf)) == 0);
-	CHECK_STR(errbuf, "");
+	CHECK(sysctls_restore(root, &done, &errbuf) == 0);
+	CHECK_STR(errbuf.msg, "");
 	{
 		static const char *const left[] = {
 			"net.ipv4.conf.all.rp_filter=2",
@@ -535,7 +535,7 @@ static void test_apply_restore(void)
 
 	/* A second restore does nothing more. */
 	put("net.ipv4.ip_forward", "1");
-	CHECK(sysctls_restore(root, &done, errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctls_restore(root, &done, &errbuf) == 0);
 	CHECK_STR(get("net.ipv4.ip_forward"), "1");
 	tree_remove();
 }
@@ -549,9 +549,9 @@ static void test_apply_missing_key(void)
 
 	tree_create();
 	unput("net.ipv4.tcp_syncookies");
-	CHECK(sysctls_apply(root, &p, &done, errbuf, sizeof(errbuf)) == -ENOENT);
-	CHECK(strstr(errbuf, "net.ipv4.tcp_syncookies: ") == errbuf);
-	CHECK(strstr(errbuf, "/net/ipv4/tcp_syncookies: No such file or directory") != NULL);
+	CHECK(sysctls_apply(root, &p, &done, &errbuf) == -ENOENT);
+	CHECK(strstr(errbuf.msg, "net.ipv4.tcp_syncookies: ") == errbuf.msg);
+	CHECK(strstr(errbuf.msg, "/net/ipv4/tcp_syncookies: No such file or directory") != NULL);
 	{
 		static const char *const gone[] = { "net.ipv4.tcp_syncookies=(none)" };
 		check_tree(gone, ARRAY_SIZE(gone));
@@ -576,9 +576,9 @@ static void test_apply_read_only_key(void)
 	CHECK(sysctl_key_path(path, sizeof(path), root, "net.ipv4.conf.eth0.send_redirects") == 0);
 	CHECK(unlink(path) == 0);
 	CHECK(symlink("/proc/sys/kernel/osrelease", path) == 0);
-	ret = sysctls_apply(root, &p, &done, errbuf, sizeof(errbuf));
-	CHECK_MSG(ret == -EACCES || ret == -EPERM || ret == -EROFS, "ret %d: %s", ret, errbuf);
-	CHECK_MSG(strstr(errbuf, "net.ipv4.conf.eth0.send_redirects: ") == errbuf, "%s", errbuf);
+	ret = sysctls_apply(root, &p, &done, &errbuf);
+	CHECK_MSG(ret == -EACCES || ret == -EPERM || ret == -EROFS, "ret %d: %s", ret, errbuf.msg);
+	CHECK_MSG(strstr(errbuf.msg, "net.ipv4.conf.eth0.send_redirects: ") == errbuf.msg, "%s", errbuf.msg);
 	{
 		/* Everything else as before. */
 		char want[SYSCTL_KEY_MAX + SYSCTL_VALUE_MAX];
@@ -605,10 +605,10 @@ static void test_apply_without_ipv6(void)
 	tree_create();
 	CHECK(sysctl_key_path(path, sizeof(path), root, "net.ipv6") == 0);
 	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	CHECK(sysctls_apply(root, &p, &done, errbuf, sizeof(errbuf)) == 0);
-	CHECK_STR(errbuf, "");
+	CHECK(sysctls_apply(root, &p, &done, &errbuf) == 0);
+	CHECK_STR(errbuf.msg, "");
 	CHECK(done.n == 16);
-	CHECK(sysctls_report(root, &p, &r, errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctls_report(root, &p, &r, &errbuf) == 0);
 	CHECK(sysctls_report_ok(&r));
 	for (size_t i = 0; i < r.n; i++)
 		CHECK(r.c[i].status == (strncmp(r.c[i].setting->key, "net.ipv6.", 9)
@@ -616,8 +616,8 @@ static void test_apply_without_ipv6(void)
 
 	/* The same plan for a config with IPv6 needs them. */
 	p = make_plan(SYSCTLS_ROLE_HUB, true, true, false, "wg0", "eth0");
-	CHECK(sysctls_apply(root, &p, &done, errbuf, sizeof(errbuf)) == -ENOENT);
-	CHECK(strstr(errbuf, "net.ipv6.conf.all.forwarding: ") == errbuf);
+	CHECK(sysctls_apply(root, &p, &done, &errbuf) == -ENOENT);
+	CHECK(strstr(errbuf.msg, "net.ipv6.conf.all.forwarding: ") == errbuf.msg);
 	tree_remove();
 }
 
@@ -628,7 +628,7 @@ static void test_report(void)
 	struct sysctls_report r;
 
 	tree_create();
-	CHECK(sysctls_report(root, &p, &r, errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctls_report(root, &p, &r, &errbuf) == 0);
 	CHECK(r.n == p.n);
 	CHECK(!sysctls_report_ok(&r));
 	CHECK(r.c[0].setting == &p.s[0]);
@@ -639,8 +639,8 @@ static void test_report(void)
 	CHECK(r.c[1].status == SYSCTLS_OK);
 	CHECK(r.c[20].status == SYSCTLS_OK); /* tcp_syncookies */
 
-	CHECK(sysctls_apply(root, &p, &done, errbuf, sizeof(errbuf)) == 0);
-	CHECK(sysctls_report(root, &p, &r, errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctls_apply(root, &p, &done, &errbuf) == 0);
+	CHECK(sysctls_report(root, &p, &r, &errbuf) == 0);
 	CHECK(sysctls_report_ok(&r));
 	for (size_t i = 0; i < r.n; i++)
 		CHECK_MSG(r.c[i].status == SYSCTLS_OK, "%s %s", r.c[i].setting->key,
@@ -650,7 +650,7 @@ static void test_report(void)
 	unput("net.ipv4.conf.wg0.rp_filter");
 	put("net.ipv4.conf.eth0.accept_redirects", "1");
 	unput("net.ipv6.conf.eth0.accept_redirects");
-	CHECK(sysctls_report(root, &p, &r, errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctls_report(root, &p, &r, &errbuf) == 0);
 	CHECK(!sysctls_report_ok(&r));
 	CHECK_STR(r.c[2].setting->key, "net.ipv4.conf.wg0.rp_filter");
 	CHECK(r.c[2].status == SYSCTLS_MISSING);
@@ -675,14 +675,14 @@ static void test_record_parse(void)
 	struct textbuf t = { 0 };
 	static const char two[] = "net.ipv4.ip_forward\t0\t1\nnet.ipv4.conf.eth0/1.rp_filter\t2\t1";
 
-	CHECK(sysctls_applied_parse("", 0, &a, errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctls_applied_parse("", 0, &a, &errbuf) == 0);
 	CHECK(a.n == 0);
 	sysctls_applied_format(&t, &a);
 	CHECK(t.len == 0 && t.buf && !t.buf[0]);
 	textbuf_wipe(&t);
 
 	/* The last line may lack its newline. */
-	CHECK(sysctls_applied_parse(two, strlen(two), &a, errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctls_applied_parse(two, strlen(two), &a, &errbuf) == 0);
 	CHECK(a.n == 2);
 	CHECK_STR(a.c[1].key, "net.ipv4.conf.eth0/1.rp_filter");
 	CHECK_STR(a.c[1].prev, "2");
@@ -701,15 +701,14 @@ static void test_record_parse(void)
 		{ "\n", "line 1: expected KEY<TAB>PREV<TAB>SET" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		CHECK(sysctls_applied_parse(bad[i].text, strlen(bad[i].text), &a, errbuf,
-					    sizeof(errbuf)) == -EINVAL);
-		CHECK_STR(errbuf, bad[i].msg);
+		CHECK(sysctls_applied_parse(bad[i].text, strlen(bad[i].text), &a, &errbuf) == -EINVAL);
+		CHECK_STR(errbuf.msg, bad[i].msg);
 	}
 
 	for (int i = 0; i <= SYSCTLS_PLAN_MAX; i++)
 		textbuf_printf(&t, "net.ipv4.k%d\t0\t1\n", i);
-	CHECK(sysctls_applied_parse(t.buf, t.len, &a, errbuf, sizeof(errbuf)) == -EINVAL);
-	CHECK_STR(errbuf, "line 33: more than 32 changes");
+	CHECK(sysctls_applied_parse(t.buf, t.len, &a, &errbuf) == -EINVAL);
+	CHECK_STR(errbuf.msg, "line 33: more than 32 changes");
 	textbuf_wipe(&t);
 }
 
@@ -814,7 +813,7 @@ static void test_persist(void)
 	}
 	snprintf(old, sizeof(old), "%s", path);
 	mask = umask(077);
-	CHECK(sysctls_persist(dir, &p, errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctls_persist(dir, &p, &errbuf) == 0);
 	umask(mask);
 	CHECK(stat(path, &st) == 0);
 	CHECK((st.st_mode & 07777) == 0644);
@@ -842,19 +841,19 @@ static void test_persist(void)
 
 	/* An interface name sysctl.d cannot hold. */
 	p = make_plan(SYSCTLS_ROLE_SITE, true, false, false, "a=b", "");
-	CHECK(sysctls_persist(dir, &p, errbuf, sizeof(errbuf)) == -EINVAL);
-	CHECK(strstr(errbuf, "90-rampart-a=b.conf: the interface name \"a=b\" has a '='") != NULL);
+	CHECK(sysctls_persist(dir, &p, &errbuf) == -EINVAL);
+	CHECK(strstr(errbuf.msg, "90-rampart-a=b.conf: the interface name \"a=b\" has a '='") != NULL);
 
 	/* A directory that does not exist. */
 	p = make_plan(SYSCTLS_ROLE_SITE, true, false, false, "wg0", "");
 	snprintf(path, sizeof(path), "%s/nothing", root);
-	CHECK(sysctls_persist(path, &p, errbuf, sizeof(errbuf)) == -ENOENT);
-	CHECK(strstr(errbuf, "/nothing: creating a temporary file: ") != NULL);
+	CHECK(sysctls_persist(path, &p, &errbuf) == -ENOENT);
+	CHECK(strstr(errbuf.msg, "/nothing: creating a temporary file: ") != NULL);
 
-	CHECK(sysctl_unpersist(dir, "wg0", errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctl_unpersist(dir, "wg0", &errbuf) == 0);
 	CHECK(stat(old, &st) == -1 && errno == ENOENT);
-	CHECK(sysctl_unpersist(dir, "wg0", errbuf, sizeof(errbuf)) == 0);
-	CHECK(sysctl_unpersist(dir, "../x", errbuf, sizeof(errbuf)) == -EINVAL);
+	CHECK(sysctl_unpersist(dir, "wg0", &errbuf) == 0);
+	CHECK(sysctl_unpersist(dir, "../x", &errbuf) == -EINVAL);
 	tree_remove();
 }
 
@@ -874,42 +873,38 @@ static void netns_child(void)
 	char v[SYSCTL_VALUE_MAX];
 
 	/* The kernel's side effect, without us in between. */
-	CHECK(sysctl_write(proc, "net.ipv4.conf.all.accept_redirects", "0", errbuf,
-			    sizeof(errbuf)) == 0);
-	CHECK(sysctl_write(proc, "net.ipv4.ip_forward", "0", errbuf, sizeof(errbuf)) == 0);
-	CHECK(sysctl_write(proc, "net.ipv4.ip_forward", "1", errbuf, sizeof(errbuf)) == 0);
-	CHECK(sysctl_write(proc, "net.ipv4.ip_forward", "0", errbuf, sizeof(errbuf)) == 0);
-	CHECK(sysctl_read(proc, "net.ipv4.conf.all.accept_redirects", v, errbuf,
-			   sizeof(errbuf)) == 0);
+	CHECK(sysctl_write(proc, "net.ipv4.conf.all.accept_redirects", "0", &errbuf) == 0);
+	CHECK(sysctl_write(proc, "net.ipv4.ip_forward", "0", &errbuf) == 0);
+	CHECK(sysctl_write(proc, "net.ipv4.ip_forward", "1", &errbuf) == 0);
+	CHECK(sysctl_write(proc, "net.ipv4.ip_forward", "0", &errbuf) == 0);
+	CHECK(sysctl_read(proc, "net.ipv4.conf.all.accept_redirects", v, &errbuf) == 0);
 	CHECK_STR(v, "1");
 
 	/* Now through apply and restore. */
-	CHECK(sysctl_write(proc, "net.ipv4.conf.all.accept_redirects", "0", errbuf,
-			    sizeof(errbuf)) == 0);
-	CHECK(sysctls_report(proc, &p, &before, errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctl_write(proc, "net.ipv4.conf.all.accept_redirects", "0", &errbuf) == 0);
+	CHECK(sysctls_report(proc, &p, &before, &errbuf) == 0);
 	for (size_t i = 0; i < before.n; i++)
 		CHECK_MSG(before.c[i].status != SYSCTLS_MISSING, "%s missing",
 			  before.c[i].setting->key);
-	CHECK(sysctls_apply(proc, &p, &done, errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctls_apply(proc, &p, &done, &errbuf) == 0);
 	CHECK(done.n > 0);
 	CHECK_STR(done.c[0].key, "net.ipv4.ip_forward");
-	CHECK(sysctls_report(proc, &p, &r, errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctls_report(proc, &p, &r, &errbuf) == 0);
 	CHECK(sysctls_report_ok(&r));
-	CHECK(sysctls_restore(proc, &done, errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctls_restore(proc, &done, &errbuf) == 0);
 	for (size_t i = 0; i < done.n; i++)
 		CHECK_MSG(done.c[i].undo == SYSCTLS_UNDO_RESTORED, "%s", done.c[i].key);
-	CHECK(sysctls_report(proc, &p, &r, errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctls_report(proc, &p, &r, &errbuf) == 0);
 	for (size_t i = 0; i < r.n; i++)
 		CHECK_STR(r.c[i].actual, before.c[i].actual);
-	CHECK(sysctl_read(proc, "net.ipv4.conf.all.accept_redirects", v, errbuf,
-			   sizeof(errbuf)) == 0);
+	CHECK(sysctl_read(proc, "net.ipv4.conf.all.accept_redirects", v, &errbuf) == 0);
 	CHECK_STR(v, "0");
 
 	/* The site's loose filter exists and applies too. */
-	CHECK(sysctls_apply(proc, &site, &done, errbuf, sizeof(errbuf)) == 0);
-	CHECK(sysctls_report(proc, &site, &r, errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctls_apply(proc, &site, &done, &errbuf) == 0);
+	CHECK(sysctls_report(proc, &site, &r, &errbuf) == 0);
 	CHECK(sysctls_report_ok(&r));
-	CHECK(sysctls_restore(proc, &done, errbuf, sizeof(errbuf)) == 0);
+	CHECK(sysctls_restore(proc, &done, &errbuf) == 0);
 }
 
 static void test_kernel_netns(void)

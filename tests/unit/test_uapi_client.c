@@ -190,16 +190,15 @@ static void test_get_refused(void)
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct uapi_device *dev = (void *)1;
-		char err[UAPI_CLIENT_ERROR_STRLEN] = "";
-		int ret = uapi_reply_parse_get(cases[i].text, strlen(cases[i].text), &dev, err,
-					  sizeof(err));
+		struct error err = { 0 };
+		int ret = uapi_reply_parse_get(cases[i].text, strlen(cases[i].text), &dev, &err);
 
 		CHECK_MSG(ret == cases[i].ret, "%zu: %d", i, ret);
 		CHECK(dev == NULL);
 		if (cases[i].msg)
-			CHECK_STR(err, cases[i].msg);
+			CHECK_STR(err.msg, cases[i].msg);
 		else
-			CHECK_STR(err, strerror(-cases[i].ret));
+			CHECK_STR(err.msg, strerror(-cases[i].ret));
 	}
 }
 
@@ -279,14 +278,13 @@ static void test_get_malformed(void)
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct uapi_device *dev = (void *)1;
-		char err[UAPI_CLIENT_ERROR_STRLEN] = "";
-		int ret = uapi_reply_parse_get(cases[i].text, strlen(cases[i].text), &dev, err,
-					  sizeof(err));
+		struct error err = { 0 };
+		int ret = uapi_reply_parse_get(cases[i].text, strlen(cases[i].text), &dev, &err);
 
 		CHECK_MSG(ret == -EPROTO, "case %zu (%s): %d", i, cases[i].msg, ret);
 		CHECK(dev == NULL);
-		CHECK_STR(err, cases[i].msg);
-		CHECK(!strstr(err, PRIV_HEX) && !strstr(err, PSK));
+		CHECK_STR(err.msg, cases[i].msg);
+		CHECK(!strstr(err.msg, PRIV_HEX) && !strstr(err.msg, PSK));
 	}
 }
 
@@ -295,11 +293,11 @@ static void test_get_nul_and_lines(void)
 	static const char nul[] = "listen_port=1\nfoo=a\0b\nerrno=0\n\n";
 	char *big = malloc(UAPI_REPLY_LINE_MAX + 64);
 	struct uapi_device *dev = NULL;
-	char err[UAPI_CLIENT_ERROR_STRLEN];
+	struct error err = { 0 };
 	size_t n;
 
-	CHECK(uapi_reply_parse_get(nul, sizeof(nul) - 1, &dev, err, sizeof(err)) == -EPROTO);
-	CHECK_STR(err, "reply line 2: NUL byte");
+	CHECK(uapi_reply_parse_get(nul, sizeof(nul) - 1, &dev, &err) == -EPROTO);
+	CHECK_STR(err.msg, "reply line 2: NUL byte");
 	if (!big)
 		return;
 	/* A line of exactly UAPI_REPLY_LINE_MAX bytes is fine (and ignored)... */
@@ -308,7 +306,7 @@ static void test_get_nul_and_lines(void)
 	big[1] = '=';
 	n = UAPI_REPLY_LINE_MAX;
 	memcpy(big + n, "\nerrno=0\n\n", 10);
-	CHECK(uapi_reply_parse_get(big, n + 10, &dev, err, sizeof(err)) == 0);
+	CHECK(uapi_reply_parse_get(big, n + 10, &dev, &err) == 0);
 	uapi_device_free(dev);
 	dev = NULL;
 	/* ...one more byte is not. */
@@ -317,8 +315,8 @@ static void test_get_nul_and_lines(void)
 	big[1] = '=';
 	n = UAPI_REPLY_LINE_MAX + 1;
 	memcpy(big + n, "\nerrno=0\n\n", 10);
-	CHECK(uapi_reply_parse_get(big, n + 10, &dev, err, sizeof(err)) == -EPROTO);
-	CHECK_STR(err, "reply line 1 longer than 4096 bytes");
+	CHECK(uapi_reply_parse_get(big, n + 10, &dev, &err) == -EPROTO);
+	CHECK_STR(err.msg, "reply line 1 longer than 4096 bytes");
 	CHECK(dev == NULL);
 	free(big);
 }
@@ -350,7 +348,7 @@ static void test_get_incremental(void)
 			if (!ret)
 				ret = uapi_reply_feed(&r, reply + split, len - split, &used);
 		}
-		CHECK_MSG(ret == 1, "split %zu: %d %s", split, ret, r.msg);
+		CHECK_MSG(ret == 1, "split %zu: %d %s", split, ret, r.error.msg);
 		CHECK(uapi_reply_finish(&r) == 0);
 		CHECK(uapi_reply_take(&r, &dev) == 0);
 		CHECK(dev && device_equal(dev, whole));
@@ -399,7 +397,7 @@ static void test_get_size_limit(void)
 	}
 	CHECK(ret == -EPROTO);
 	CHECK(fed == (size_t)UAPI_REPLY_MAX);
-	CHECK_STR(r.msg, "reply larger than 256 MiB");
+	CHECK_STR(r.error.msg, "reply larger than 256 MiB");
 	/* It stays failed. */
 	CHECK(uapi_reply_feed(&r, "errno=0\n\n", 9, &used) == -EPROTO && used == 0);
 	CHECK(uapi_reply_finish(&r) == -EPROTO);
@@ -419,7 +417,7 @@ static void test_get_garbage(void)
 		return;
 	for (int iter = 0; iter < 3000; iter++) {
 		struct uapi_device *a = NULL, *b = NULL;
-		char e1[UAPI_CLIENT_ERROR_STRLEN];
+		struct error e1;
 		struct uapi_reply_reader r;
 		size_t n = len, used, at = 0;
 		int ra, rb = 0;
@@ -431,7 +429,7 @@ static void test_get_garbage(void)
 		}
 		if (iter % 7 == 0)
 			n = (seed >> 4) % len;
-		ra = uapi_reply_parse_get(buf, n, &a, e1, sizeof(e1));
+		ra = uapi_reply_parse_get(buf, n, &a, &e1);
 		uapi_reply_init(&r, UAPI_REPLY_GET);
 		while (at < n && rb == 0) {
 			size_t step = 1 + (at * 7) % 13;
@@ -445,7 +443,7 @@ static void test_get_garbage(void)
 			rb = uapi_reply_finish(&r);
 		if (rb == 1)
 			rb = at == n ? uapi_reply_take(&r, &b) : -EPROTO;
-		CHECK_MSG(ra == rb, "iteration %d: %d vs %d (%s / %s)", iter, ra, rb, e1, r.msg);
+		CHECK_MSG(ra == rb, "iteration %d: %d vs %d (%s / %s)", iter, ra, rb, e1.msg, r.error.msg);
 		CHECK((ra == 0) == (a != NULL));
 		if (a && b)
 			CHECK(device_equal(a, b));
@@ -458,24 +456,25 @@ static void test_get_garbage(void)
 
 static void test_set_reply(void)
 {
-	char err[UAPI_CLIENT_ERROR_STRLEN];
+	struct error err = { 0 };
 
-	CHECK(uapi_reply_parse_set("errno=0\n\n", 9, err, sizeof(err)) == 0);
-	CHECK(uapi_reply_parse_set("errno=-22\n\n", 11, err, sizeof(err)) == -EINVAL);
-	CHECK_STR(err, "Invalid argument");
+	CHECK(uapi_reply_parse_set("errno=0\n\n", 9, &err) == 0);
+	CHECK(uapi_reply_parse_set("errno=-22\n\n", 11, &err) == -EINVAL);
+	CHECK_STR(err.msg, "Invalid argument");
 	/* wg(8) reads only errno= from a set reply. */
-	CHECK(uapi_reply_parse_set("private_key=zz\nerrno=0\n\n", 24, err, sizeof(err)) == 0);
-	CHECK(uapi_reply_parse_set("\n", 1, err, sizeof(err)) == -EPROTO);
-	CHECK_STR(err, "reply line 1: the reply ended without errno=");
-	CHECK(uapi_reply_parse_set("errno=0\n", 8, err, sizeof(err)) == -EPROTO);
-	CHECK(uapi_reply_parse_set("nothing", 7, err, sizeof(err)) == -EPROTO);
+	CHECK(uapi_reply_parse_set("private_key=zz\nerrno=0\n\n", 24, &err) == 0);
+	CHECK(uapi_reply_parse_set("\n", 1, &err) == -EPROTO);
+	CHECK_STR(err.msg, "reply line 1: the reply ended without errno=");
+	CHECK(uapi_reply_parse_set("errno=0\n", 8, &err) == -EPROTO);
+	CHECK(uapi_reply_parse_set("nothing", 7, &err) == -EPROTO);
 }
 
 
 /* Drop counters are named "drop_<reason>": a reason fits 58 characters. */
 static void test_get_drop_names(void)
 {
-	char text[256], reason[64], err[UAPI_CLIENT_ERROR_STRLEN] = "";
+	char text[256], reason[64];
+	struct error err;
 	struct uapi_device *dev = NULL;
 
 	memset(reason, 'a', 58);
@@ -492,10 +491,10 @@ static void test_get_drop_names(void)
 	dev = NULL;
 	strcat(reason, "b");
 	snprintf(text, sizeof(text), "rampart_drop_%s=4\nerrno=0\n\n", reason);
-	CHECK(uapi_reply_parse_get(text, strlen(text), &dev, err, sizeof(err)) == -EPROTO);
+	CHECK(uapi_reply_parse_get(text, strlen(text), &dev, &err) == -EPROTO);
 	CHECK(dev == NULL);
-	CHECK(strstr(err, "reply line 1: invalid drop reason") &&
-	      strstr(err, "longer than 58 characters"));
+	CHECK(strstr(err.msg, "reply line 1: invalid drop reason") &&
+	      strstr(err.msg, "longer than 58 characters"));
 }
 
 /* --- set requests ------------------------------------------------------ */
@@ -508,7 +507,7 @@ static void test_format_set(void)
 	struct uapi_device *dev = uapi_device_alloc();
 	struct uapi_peer *p;
 	struct netaddr_prefix a, b;
-	char err[UAPI_CLIENT_ERROR_STRLEN] = "";
+	struct error err = { 0 };
 	struct textbuf o = { 0 };
 	uint8_t key[KEY_LEN];
 	const char *why;
@@ -550,8 +549,8 @@ static void test_format_set(void)
 	/* A host name must be resolved first. */
 	if (p) {
 		CHECK(netaddr_parse_endpoint(&p->endpoint, "example.com:1", &why));
-		CHECK(uapi_format_set(&o, dev, err, sizeof(err)) == -EINVAL);
-		CHECK_STR(err, "endpoint `example.com:1' is not resolved");
+		CHECK(uapi_format_set(&o, dev, &err) == -EINVAL);
+		CHECK_STR(err.msg, "endpoint `example.com:1' is not resolved");
 	}
 	textbuf_wipe(&o);
 	uapi_device_free(dev);

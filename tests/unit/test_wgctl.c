@@ -127,19 +127,20 @@ static void test_conf_check(void)
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct conf *conf = conf_from(cases[i].text);
-		char err[WGCTL_ERROR_STRLEN] = "", want[256];
+		struct error err = { 0 };
+	char want[256];
 		int ret;
 
 		if (!conf)
 			continue;
-		ret = wgctl_conf_check_wg_only(conf, "t.conf", err, sizeof(err));
+		ret = wgctl_conf_check_wg_only(conf, "t.conf", &err);
 		if (!cases[i].msg) {
 			CHECK(ret == 0);
 		} else {
 			CHECK(ret == -EINVAL);
 			snprintf(want, sizeof(want), "%s: a wg-quick key, which setconf does not "
 				 "take (`rampart strip' prints the part it takes)", cases[i].msg);
-			CHECK_STR(err, want);
+			CHECK_STR(err.msg, want);
 		}
 		conf_free(conf);
 	}
@@ -147,21 +148,22 @@ static void test_conf_check(void)
 
 static void test_load_conf(void)
 {
-	char err[WGCTL_ERROR_STRLEN], want[256];
+	struct error err = { 0 };
+	char want[256];
 	struct conf *conf = NULL;
 	const char *path = write_file("c.conf", conf_text, 0600);
 
-	CHECK(wgctl_load_conf(path, &conf, err, sizeof(err)) == 0);
+	CHECK(wgctl_load_conf(path, &conf, &err) == 0);
 	CHECK(conf && conf->n_peers == 2);
 	conf_free(conf);
 	path = write_file("c.conf", "[Interface]\nListenPort = 70000\n", 0600);
-	CHECK(wgctl_load_conf(path, &conf, err, sizeof(err)) == -EINVAL && !conf);
+	CHECK(wgctl_load_conf(path, &conf, &err) == -EINVAL && !conf);
 	snprintf(want, sizeof(want), "%s:2: ListenPort: invalid port \"70000\": exceeds 65535",
 		 path);
-	CHECK_STR(err, want);
-	CHECK(wgctl_load_conf("/nonexistent.conf", &conf, err, sizeof(err)) == -ENOENT);
-	CHECK_STR(err, "Unable to open `/nonexistent.conf': No such file or directory");
-	CHECK(wgctl_load_conf("/dev/null", &conf, err, sizeof(err)) == 0);
+	CHECK_STR(err.msg, want);
+	CHECK(wgctl_load_conf("/nonexistent.conf", &conf, &err) == -ENOENT);
+	CHECK_STR(err.msg, "Unable to open `/nonexistent.conf': No such file or directory");
+	CHECK(wgctl_load_conf("/dev/null", &conf, &err) == 0);
 	CHECK(conf && conf->n_peers == 0);
 	conf_free(conf);
 	unlink(path);
