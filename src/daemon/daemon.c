@@ -534,7 +534,7 @@ static char *uapi_get_cb(void *arg, size_t *len, int *err)
 	return daemon_uapi_get(arg, len, err);
 }
 
-static int uapi_set_cb(void *arg, const struct uapi_set *set)
+static int uapi_set_cb(void *arg, const struct uapi_device *set)
 {
 	return daemon_uapi_set(arg, set);
 }

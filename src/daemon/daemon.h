@@ -162,6 +162,6 @@ void daemon_wake_workers(struct daemon *d);
  * thread.  get: the whole reply text (uapi_text_free) or NULL with -errno
  * in *err.  set: applies the plan all or nothing; 0 or -errno. */
 char *daemon_uapi_get(struct daemon *d, size_t *len, int *err);
-int daemon_uapi_set(struct daemon *d, const struct uapi_set *set);
+int daemon_uapi_set(struct daemon *d, const struct uapi_device *set);
 
 #endif
