@@ -1,5 +1,7 @@
 /* The UAPI operations against the running device: a snapshot for get=1,
- * and applying a validated set=1 plan all or nothing (daemon.h).
+ * and applying a validated set=1 plan all or nothing.  The daemon is
+ * reached only through control.h, the device only through the core's
+ * API (proto/device.h).
  *
  * All or nothing: everything that can fail for a reason other than memory
  * is settled before the first change.  The new sockets of a listen-port
@@ -10,20 +12,21 @@
  * through adding prefixes can leave part of a plan applied; that is
  * logged as an error. */
 #define _GNU_SOURCE
-#include "daemon.h"
 #include "control.h"
 
 #include "common/encoding.h"
 #include "common/log.h"
-#include "crypto/crypto.h"
+#include "proto/device.h"
+#include "uapi/uapi.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 /* ---- get ---------------------------------------------------------------- */
 
@@ -68,6 +71,7 @@ static void to_uapi_endpoint(struct netaddr_endpoint *out, const struct endpoint
 /* One peer of the snapshot; 0 or -errno.  Must hold dev_lock. */
 static int snapshot_peer(struct daemon *d, struct uapi_device *snap, const struct peer *peer)
 {
+	const struct device *dev = daemon_device(d);
 	struct uapi_peer *up;
 
 	daemon_assert_locked(d);
@@ -88,51 +92,50 @@ static int snapshot_peer(struct daemon *d, struct uapi_device *snap, const struc
 	up->tx_bytes = peer->stats.tx_bytes;
 	up->keepalive = peer->timers.persistent_keepalive_interval;
 	up->flags |= UAPI_PEER_HAS_KEEPALIVE;
-	return allowedips_walk_peer(&d->dev.table, &peer->allowed, collect_prefix, up);
+	return allowedips_walk_peer(&dev->table, &peer->allowed, collect_prefix, up);
 }
 
-/* The device under dev_lock: keys, port, mark, the core's counters and
- * the peers.  0 or -errno. */
+/* The device under dev_lock: the key, the core's counters and the peers.
+ * 0 or -errno. */
 static int snapshot_device(struct daemon *d, struct uapi_device *snap)
 {
+	const struct device *dev;
 	const struct peer *peer;
 	int err = 0;
 
-	pthread_rwlock_rdlock(&d->sock_lock);
 	daemon_lock_device(d);
-	if (d->dev.local.has_identity) {
+	dev = daemon_device(d);
+	if (dev->local.has_identity) {
 		snap->flags |= UAPI_DEVICE_HAS_PRIVATE_KEY;
-		memcpy(snap->private_key, d->dev.local.static_private, KEY_LEN);
+		memcpy(snap->private_key, dev->local.static_private, KEY_LEN);
 	}
-	snap->flags |= UAPI_DEVICE_HAS_LISTEN_PORT | UAPI_DEVICE_HAS_FWMARK;
-	snap->listen_port = d->udp.port;
-	snap->fwmark = d->udp.fwmark;
 	for (int r = 1; r < DROP_REASON_COUNT && !err; r++)
-		if (d->dev.drops[r])
-			err = uapi_device_add_counter(snap, drop_names[r], d->dev.drops[r]);
-	if (!err && d->dev.prefixes_moved)
-		err = uapi_device_add_counter(snap, "allowed_ips_moved", d->dev.prefixes_moved);
-	for (peer = d->dev.first_peer; peer && !err; peer = peer->next_peer)
+		if (dev->drops[r])
+			err = uapi_device_add_counter(snap, drop_names[r], dev->drops[r]);
+	if (!err && dev->prefixes_moved)
+		err = uapi_device_add_counter(snap, "allowed_ips_moved", dev->prefixes_moved);
+	for (peer = dev->first_peer; peer && !err; peer = peer->next_peer)
 		err = snapshot_peer(d, snap, peer);
 	daemon_unlock_device(d);
-	pthread_rwlock_unlock(&d->sock_lock);
 	return err;
 }
 
-/* The daemon's own counters, read outside dev_lock. */
+/* The daemon's own counters, after the core's. */
 static int snapshot_counters(struct daemon *d, struct uapi_device *snap)
 {
+	struct daemon_counters c;
+	int err = 0;
+
+	daemon_read_counters(d, &c);
 	const struct {
 		const char *name;
 		unsigned long long value;
 	} own[] = {
-		{ "handshake_queue_full", daemon_handshakes_dropped(d) },
-		{ "datagram_truncated", atomic_load(&d->stats.rx_truncated) },
-		{ "datagram_send_failed", atomic_load(&d->stats.tx_failed) },
-		{ "tun_write_failed", atomic_load(&d->stats.tun_write_failed) },
+		{ "handshake_queue_full", c.handshake_queue_full },
+		{ "datagram_truncated", c.datagram_truncated },
+		{ "datagram_send_failed", c.datagram_send_failed },
+		{ "tun_write_failed", c.tun_write_failed },
 	};
-	int err = 0;
-
 	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]) && !err; i++)
 		if (own[i].value)
 			err = uapi_device_add_counter(snap, own[i].name, own[i].value);
@@ -151,6 +154,8 @@ char *daemon_uapi_get(struct daemon *d, size_t *len, int *err)
 		*err = -ENOMEM;
 		return NULL;
 	}
+	snap->flags |= UAPI_DEVICE_HAS_LISTEN_PORT | UAPI_DEVICE_HAS_FWMARK;
+	daemon_socket_info(d, &snap->listen_port, &snap->fwmark);
 	*err = snapshot_device(d, snap);
 	if (!*err)
 		*err = snapshot_counters(d, snap);
@@ -196,7 +201,7 @@ static size_t count_new_peers(struct daemon *d, const struct uapi_device *set)
 		if (p->flags & (UAPI_PEER_REMOVE | UAPI_PEER_UPDATE_ONLY))
 			continue;
 		if ((set->flags & UAPI_DEVICE_REPLACE_PEERS) ||
-		    !device_find_peer(&d->dev, p->public_key))
+		    !device_find_peer(daemon_device(d), p->public_key))
 			n++;
 	}
 	return n;
@@ -205,7 +210,7 @@ static size_t count_new_peers(struct daemon *d, const struct uapi_device *set)
 /* One peer entry of the plan; 0 or -errno.  Must hold dev_lock. */
 static int apply_peer(struct daemon *d, const struct uapi_peer *up, uint64_t now)
 {
-	struct device *dev = &d->dev;
+	struct device *dev = daemon_device(d);
 	struct peer *peer;
 
 	daemon_assert_locked(d);
@@ -260,88 +265,56 @@ static int apply_peer(struct daemon *d, const struct uapi_peer *up, uint64_t now
 	return 0;
 }
 
-/* Takes the plan's new sockets (bound before the locks) into use: the
- * data threads see them the next time they look (sock_lock write side is
- * held by the caller). */
-static void swap_sockets(struct daemon *d, struct udp_set *fresh)
+/* Counts the peers the plan leaves against MAX_PEERS and makes room for
+ * them, so that adding them cannot fail but for memory.  Must hold
+ * dev_lock. */
+static int reserve_peers(struct daemon *d, const struct uapi_device *set)
 {
-	struct udp_set old = d->udp;
+	struct device *dev = daemon_device(d);
+	size_t total;
 
-	d->udp = *fresh;
-	memset(fresh, 0, sizeof(*fresh));
-	/* The data threads re-register on their next wake-up; closing the old
-	 * descriptors removes them from every epoll set. */
-	udp_set_close(&old);
+	daemon_assert_locked(d);
+	total = (set->flags & UAPI_DEVICE_REPLACE_PEERS ? 0 : dev->peer_count) +
+		count_new_peers(d, set);
+	if (total > MAX_PEERS)
+		return -ENOSPC;
+	if (hashtable_reserve(&dev->peers_by_key, total) ||
+	    hashtable_reserve(&dev->peers_by_index, total * PEER_INDEX_ENTRIES))
+		return -ENOMEM;
+	return 0;
 }
 
 int daemon_uapi_set(struct daemon *d, const struct uapi_device *set)
 {
-	bool has_port = set->flags & UAPI_DEVICE_HAS_LISTEN_PORT;
-	bool has_mark = set->flags & UAPI_DEVICE_HAS_FWMARK;
-	bool replace = set->flags & UAPI_DEVICE_REPLACE_PEERS;
-	struct udp_set fresh = { 0 };
-	bool rebind = false, remark = false, write = false;
-	uint32_t old_mark = 0;
+	const struct daemon_socket_request req = {
+		.set_port = set->flags & UAPI_DEVICE_HAS_LISTEN_PORT,
+		.port = set->listen_port,
+		.set_fwmark = set->flags & UAPI_DEVICE_HAS_FWMARK,
+		.fwmark = set->fwmark,
+	};
+	struct device *dev;
 	uint64_t now = daemon_now(), moved;
-	size_t total;
-	int err = 0;
+	int err;
 
-	/* Decide what needs the sockets' write side without holding it:
-	 * only the control thread writes udp, and it is the caller. */
-	if (has_port && set->listen_port != d->udp.port &&
-	    !(set->listen_port == 0 && d->configured_port == 0))
-		rebind = true;
-	if (has_mark && set->fwmark != d->udp.fwmark)
-		remark = true;
-	if (rebind) {
-		err = udp_set_open(&fresh, d->n_workers, set->listen_port,
-				   has_mark ? set->fwmark : d->udp.fwmark);
-		if (err) {
-			log_info("cannot listen on port %u: %s", set->listen_port, strerror(-err));
-			return err == -EADDRINUSE || err == -EACCES ? -EADDRINUSE : err;
-		}
-		remark = false; /* the new sockets carry the mark */
-	}
-	write = rebind || remark;
-	if (write)
-		pthread_rwlock_wrlock(&d->sock_lock);
-	else
-		pthread_rwlock_rdlock(&d->sock_lock);
-	if (remark) {
-		old_mark = d->udp.fwmark;
-		err = udp_set_fwmark(&d->udp, set->fwmark);
-		if (err) {
-			if (udp_set_fwmark(&d->udp, old_mark))
-				log_error("cannot restore fwmark 0x%x", old_mark);
-			pthread_rwlock_unlock(&d->sock_lock);
-			log_info("cannot set fwmark 0x%x: %s", set->fwmark, strerror(-err));
-			return err;
-		}
-	}
+	err = daemon_sockets_prepare(d, &req);
+	if (err)
+		return err;
 	daemon_lock_device(d);
-	total = (replace ? 0 : d->dev.peer_count) + count_new_peers(d, set);
-	if (total > MAX_PEERS) {
-		err = -ENOSPC;
-		goto undo;
-	}
-	if (hashtable_reserve(&d->dev.peers_by_key, total) ||
-	    hashtable_reserve(&d->dev.peers_by_index, total * PEER_INDEX_ENTRIES)) {
-		err = -ENOMEM;
-		goto undo;
+	err = reserve_peers(d, set);
+	if (err) {
+		daemon_unlock_device(d);
+		daemon_sockets_abort(d);
+		return err;
 	}
 
 	/* From here on, the plan is applied. */
-	if (rebind) {
-		swap_sockets(d, &fresh);
-		d->configured_port = set->listen_port;
-	} else if (has_port && set->listen_port) {
-		d->configured_port = set->listen_port;
-	}
+	daemon_sockets_commit(d);
+	dev = daemon_device(d);
 	if (set->flags & UAPI_DEVICE_HAS_PRIVATE_KEY)
-		device_set_private_key(&d->dev, set->private_key);
-	if (replace)
-		device_remove_all_peers(&d->dev);
-	moved = d->dev.prefixes_moved;
+		device_set_private_key(dev, set->private_key);
+	if (set->flags & UAPI_DEVICE_REPLACE_PEERS)
+		device_remove_all_peers(dev);
+	moved = dev->prefixes_moved;
 	for (size_t i = 0; i < set->n_peers; i++) {
 		err = apply_peer(d, &set->peers[i], now);
 		if (err) {
@@ -352,21 +325,11 @@ int daemon_uapi_set(struct daemon *d, const struct uapi_device *set)
 	}
 	/* The wire behaviour stays (the prefix moves), but it is never
 	 * silent: one client knocking another offline starts here. */
-	if (d->dev.prefixes_moved != moved)
+	if (dev->prefixes_moved != moved)
 		log_warn("%llu allowed IP(s) moved from one peer to another",
-			 (unsigned long long)(d->dev.prefixes_moved - moved));
+			 (unsigned long long)(dev->prefixes_moved - moved));
 	daemon_rearm_timer(d);
 	daemon_unlock_device(d);
-	pthread_rwlock_unlock(&d->sock_lock);
-	if (rebind)
-		daemon_wake_workers(d); /* to watch the new sockets */
-	return err;
-
-undo:
-	daemon_unlock_device(d);
-	if (remark && udp_set_fwmark(&d->udp, old_mark))
-		log_error("cannot restore fwmark 0x%x", old_mark);
-	pthread_rwlock_unlock(&d->sock_lock);
-	udp_set_close(&fresh);
+	daemon_sockets_finish(d);
 	return err;
 }
