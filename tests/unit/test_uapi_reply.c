@@ -162,6 +162,47 @@ static void test_get_ipv6_and_omissions(void)
 		    "\n");
 }
 
+/* The get formatter writes a field only with its has-flag, and of the
+ * allowed-IP entries only the ADD ones. */
+static void test_format_reads_flags(void)
+{
+	struct uapi_allowed_ip steps[3] = { 0 };
+	struct uapi_peer peer = { 0 };
+	struct uapi_device dev = { 0 };
+	const char *why;
+
+	dev.peers = &peer;
+	dev.n_peers = 1;
+	peer.allowed_ips = steps;
+	peer.n_allowed_ips = 3;
+	dev.listen_port = 51820; /* no HAS_LISTEN_PORT */
+	dev.fwmark = 7;          /* no HAS_FWMARK */
+	CHECK(encoding_key_from_hex(dev.private_key, PRIV_HEX)); /* no HAS_PRIVATE_KEY */
+	CHECK(encoding_key_from_hex(peer.public_key, PUB1_HEX));
+	CHECK(encoding_key_from_hex(peer.preshared_key, PSK_HEX)); /* no HAS_PRESHARED_KEY */
+	CHECK(netaddr_parse_endpoint(&peer.endpoint, "192.0.2.1:1", &why)); /* no HAS_ENDPOINT */
+	peer.keepalive = 25; /* no HAS_KEEPALIVE */
+	peer.last_handshake_sec = 5;
+	peer.tx_bytes = 3;
+	steps[0].action = UAPI_ALLOWED_IP_REPLACE;
+	CHECK(netaddr_parse_prefix(&steps[1].prefix, "10.0.0.0/8", &why));
+	steps[1].action = UAPI_ALLOWED_IP_REMOVE;
+	CHECK(netaddr_parse_prefix(&steps[2].prefix, "fd00::/8", &why));
+	steps[2].action = UAPI_ALLOWED_IP_ADD;
+	check_reply(&dev,
+		    "public_key=" PUB1_HEX "\n"
+		    "preshared_key=" ZERO_HEX "\n"
+		    "protocol_version=1\n"
+		    "last_handshake_time_sec=5\n"
+		    "last_handshake_time_nsec=0\n"
+		    "tx_bytes=3\n"
+		    "rx_bytes=0\n"
+		    "persistent_keepalive_interval=0\n"
+		    "allowed_ip=fd00::/8\n"
+		    "errno=0\n"
+		    "\n");
+}
+
 static void test_errno(void)
 {
 	char buf[UAPI_ERRNO_STRLEN];
@@ -581,6 +622,7 @@ static void test_mutations(void)
 static const struct harness_case cases[] = {
 	{ "get reply: IPv4", test_get_ipv4 },
 	{ "get reply: IPv6, scope, omitted fields", test_get_ipv6_and_omissions },
+	{ "get reply: fields only with their flags, ADD entries only", test_format_reads_flags },
 	{ "errno replies are negative", test_errno },
 	{ "round trip: device info as a set", test_round_trip_info },
 	{ "round trip: random plans, fed in pieces", test_round_trip_plan },
