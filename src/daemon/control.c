@@ -1,5 +1,7 @@
 /* The UAPI operations against the running device: a snapshot for get=1,
- * and applying a validated set=1 plan all or nothing (daemon.h).
+ * and applying a validated set=1 plan all or nothing.  The daemon is
+ * reached only through control.h, the device only through the core's
+ * API (proto/device.h).
  *
  * All or nothing: everything that can fail for a reason other than memory
  * is settled before the first change.  The new sockets of a listen-port
@@ -10,20 +12,21 @@
  * through adding prefixes can leave part of a plan applied; that is
  * logged as an error. */
 #define _GNU_SOURCE
-#include "daemon.h"
 #include "control.h"
 
 #include "common/encoding.h"
 #include "common/log.h"
-#include "crypto/crypto.h"
+#include "proto/device.h"
+#include "uapi/uapi.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 /* ---- get ---------------------------------------------------------------- */
 
@@ -37,37 +40,21 @@ static void init_drop_names(void)
 			 device_drop_reason_name((enum drop_reason)r));
 }
 
-struct prefix_list {
-	struct netaddr_prefix *v;
-	size_t n, cap;
-	int err;
-};
-
 static int collect_prefix(void *arg, int family, const uint8_t *addr, uint8_t cidr)
 {
-	struct prefix_list *l = arg;
+	struct netaddr_prefix p;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 16;
-		struct netaddr_prefix *v = realloc(l->v, cap * sizeof(*v));
-		if (!v) {
-			l->err = -ENOMEM;
-			return 1;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	memset(&l->v[l->n], 0, sizeof(l->v[l->n]));
-	l->v[l->n].addr.family = family;
-	memcpy(&l->v[l->n].addr.in6, addr, family == AF_INET ? 4 : 16);
-	l->v[l->n].cidr = cidr;
-	l->n++;
-	return 0;
+	memset(&p, 0, sizeof(p));
+	p.addr.family = family;
+	memcpy(&p.addr.in6, addr, family == AF_INET ? 4 : 16);
+	p.cidr = cidr;
+	return uapi_peer_add_allowed_ip(arg, &p, UAPI_ALLOWED_IP_ADD);
 }
 
-static void to_uapi_endpoint(struct uapi_endpoint *out, const struct endpoint *ep)
+static void to_uapi_endpoint(struct netaddr_endpoint *out, const struct endpoint *ep)
 {
 	memset(out, 0, sizeof(*out));
+	out->literal = true;
 	out->addr.family = ep->family;
 	memcpy(&out->addr.in6, ep->addr, ep->family == AF_INET ? 4 : 16);
 	out->port = ep->port;
@@ -81,102 +68,103 @@ static void to_uapi_endpoint(struct uapi_endpoint *out, const struct endpoint *e
 	}
 }
 
+/* One peer of the snapshot; 0 or -errno.  Must hold dev_lock. */
+static int snapshot_peer(struct daemon *d, struct uapi_device *snap, const struct peer *peer)
+{
+	const struct device *dev = daemon_device(d);
+	struct uapi_peer *up;
+
+	daemon_assert_locked(d);
+	up = uapi_device_add_peer(snap, peer->public_key);
+	if (!up)
+		return -errno;
+	if (!encoding_key_is_zero(peer->remote.preshared_key)) {
+		memcpy(up->preshared_key, peer->remote.preshared_key, KEY_LEN);
+		up->flags |= UAPI_PEER_HAS_PRESHARED_KEY;
+	}
+	if (peer->endpoint.family) {
+		up->flags |= UAPI_PEER_HAS_ENDPOINT;
+		to_uapi_endpoint(&up->endpoint, &peer->endpoint);
+	}
+	up->last_handshake_sec = (int64_t)peer->last_handshake_sec;
+	up->last_handshake_nsec = peer->last_handshake_nsec;
+	up->rx_bytes = peer->stats.rx_bytes;
+	up->tx_bytes = peer->stats.tx_bytes;
+	up->keepalive = peer->timers.persistent_keepalive_interval;
+	up->flags |= UAPI_PEER_HAS_KEEPALIVE;
+	return allowedips_walk_peer(&dev->table, &peer->allowed, collect_prefix, up);
+}
+
+/* The device under dev_lock: the key, the core's counters and the peers.
+ * 0 or -errno. */
+static int snapshot_device(struct daemon *d, struct uapi_device *snap)
+{
+	const struct device *dev;
+	const struct peer *peer;
+	int err = 0;
+
+	daemon_lock_device(d);
+	dev = daemon_device(d);
+	if (dev->local.has_identity) {
+		snap->flags |= UAPI_DEVICE_HAS_PRIVATE_KEY;
+		memcpy(snap->private_key, dev->local.static_private, KEY_LEN);
+	}
+	for (int r = 1; r < DROP_REASON_COUNT && !err; r++)
+		if (dev->drops[r])
+			err = uapi_device_add_counter(snap, drop_names[r], dev->drops[r]);
+	if (!err && dev->prefixes_moved)
+		err = uapi_device_add_counter(snap, "allowed_ips_moved", dev->prefixes_moved);
+	for (peer = dev->first_peer; peer && !err; peer = peer->next_peer)
+		err = snapshot_peer(d, snap, peer);
+	daemon_unlock_device(d);
+	return err;
+}
+
+/* The daemon's own counters, after the core's. */
+static int snapshot_counters(struct daemon *d, struct uapi_device *snap)
+{
+	struct daemon_counters c;
+	int err = 0;
+
+	daemon_read_counters(d, &c);
+	const struct {
+		const char *name;
+		unsigned long long value;
+	} own[] = {
+		{ "handshake_queue_full", c.handshake_queue_full },
+		{ "datagram_truncated", c.datagram_truncated },
+		{ "datagram_send_failed", c.datagram_send_failed },
+		{ "tun_write_failed", c.tun_write_failed },
+	};
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]) && !err; i++)
+		if (own[i].value)
+			err = uapi_device_add_counter(snap, own[i].name, own[i].value);
+	return err;
+}
+
 char *daemon_uapi_get(struct daemon *d, size_t *len, int *err)
 {
-	struct uapi_device_info info;
-	struct uapi_peer_info *peers = NULL;
-	struct prefix_list prefixes = { 0 };
-	struct uapi_counter counters[DROP_REASON_COUNT + 8];
-	size_t *first = NULL, n = 0, nc = 0;
-	struct peer *peer;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	struct uapi_device *snap;
 	char *text = NULL;
 
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-
 	pthread_once(&once, init_drop_names);
-	memset(&info, 0, sizeof(info));
-	*err = 0;
-	pthread_rwlock_rdlock(&d->sock_lock);
-	daemon_lock_device(d);
-	if (d->dev.peer_count) {
-		peers = calloc(d->dev.peer_count, sizeof(*peers));
-		first = calloc(d->dev.peer_count, sizeof(*first));
-		if (!peers || !first) {
-			*err = -ENOMEM;
-			goto unlock;
-		}
+	snap = uapi_device_alloc();
+	if (!snap) {
+		*err = -ENOMEM;
+		return NULL;
 	}
-	info.has_private_key = d->dev.local.has_identity;
-	if (info.has_private_key)
-		memcpy(info.private_key, d->dev.local.static_private, KEY_LEN);
-	info.listen_port = d->udp.port;
-	info.fwmark = d->udp.fwmark;
-	for (int r = 1; r < DROP_REASON_COUNT; r++) {
-		if (!d->dev.drops[r])
-			continue;
-		counters[nc].name = drop_names[r];
-		counters[nc++].value = d->dev.drops[r];
-	}
-	if (d->dev.prefixes_moved) {
-		counters[nc].name = "allowed_ips_moved";
-		counters[nc++].value = d->dev.prefixes_moved;
-	}
-	for (peer = d->dev.first_peer; peer; peer = peer->next_peer, n++) {
-		struct uapi_peer_info *pi = &peers[n];
-
-		memcpy(pi->public_key, peer->public_key, KEY_LEN);
-		memcpy(pi->preshared_key, peer->remote.preshared_key, KEY_LEN);
-		if (peer->endpoint.family) {
-			pi->has_endpoint = true;
-			to_uapi_endpoint(&pi->endpoint, &peer->endpoint);
-		}
-		pi->last_handshake_sec = peer->last_handshake_sec;
-		pi->last_handshake_nsec = peer->last_handshake_nsec;
-		pi->rx_bytes = peer->stats.rx_bytes;
-		pi->tx_bytes = peer->stats.tx_bytes;
-		pi->keepalive = peer->timers.persistent_keepalive_interval;
-		first[n] = prefixes.n;
-		if (allowedips_walk_peer(&d->dev.table, &peer->allowed, collect_prefix, &prefixes)) {
-			*err = prefixes.err;
-			goto unlock;
-		}
-		pi->n_allowed_ips = prefixes.n - first[n];
-	}
-unlock:
-	daemon_unlock_device(d);
-	pthread_rwlock_unlock(&d->sock_lock);
+	snap->flags |= UAPI_DEVICE_HAS_LISTEN_PORT | UAPI_DEVICE_HAS_FWMARK;
+	daemon_socket_info(d, &snap->listen_port, &snap->fwmark);
+	*err = snapshot_device(d, snap);
+	if (!*err)
+		*err = snapshot_counters(d, snap);
 	if (!*err) {
-		struct {
-			const char *name;
-			unsigned long long value;
-		} own[] = {
-			{ "handshake_queue_full", daemon_handshakes_dropped(d) },
-			{ "datagram_truncated", atomic_load(&d->stats.rx_truncated) },
-			{ "datagram_send_failed", atomic_load(&d->stats.tx_failed) },
-			{ "tun_write_failed", atomic_load(&d->stats.tun_write_failed) },
-		};
-		for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
-			if (!own[i].value)
-				continue;
-			counters[nc].name = own[i].name;
-			counters[nc++].value = own[i].value;
-		}
-		for (size_t i = 0; i < n; i++)
-			peers[i].allowed_ips = prefixes.v + first[i];
-		info.peers = peers;
-		info.n_peers = n;
-		info.counters = counters;
-		info.n_counters = nc;
-		text = uapi_format_get(&info, len);
+		text = uapi_format_get(snap, len);
 		if (!text)
 			*err = -ENOMEM;
 	}
-	crypto_wipe(info.private_key, sizeof(info.private_key));
-	for (size_t i = 0; peers && i < n; i++)
-		crypto_wipe(peers[i].preshared_key, KEY_LEN);
-	free(peers);
-	free(first);
-	free(prefixes.v);
+	uapi_device_free(snap);
 	return text;
 }
 
@@ -187,7 +175,7 @@ static bool is_own_key(const struct device *dev, const uint8_t *pub)
 	return dev->local.has_identity && !memcmp(pub, dev->local.static_public, KEY_LEN);
 }
 
-static void to_endpoint(struct endpoint *ep, const struct uapi_endpoint *u)
+static void to_endpoint(struct endpoint *ep, const struct netaddr_endpoint *u)
 {
 	memset(ep, 0, sizeof(*ep));
 	ep->family = u->addr.family;
@@ -201,51 +189,55 @@ static void to_endpoint(struct endpoint *ep, const struct uapi_endpoint *u)
 }
 
 /* How many peers the plan creates (after removals it asks for); an upper
- * bound, for reserving room before anything changes. */
-static size_t count_new_peers(struct daemon *d, const struct uapi_set *set)
+ * bound, for reserving room before anything changes.  Must hold
+ * dev_lock. */
+static size_t count_new_peers(struct daemon *d, const struct uapi_device *set)
 {
 	size_t n = 0;
 
+	daemon_assert_locked(d);
 	for (size_t i = 0; i < set->n_peers; i++) {
 		const struct uapi_peer *p = &set->peers[i];
-		if (p->remove || p->update_only)
+		if (p->flags & (UAPI_PEER_REMOVE | UAPI_PEER_UPDATE_ONLY))
 			continue;
-		if (set->replace_peers || !device_find_peer(&d->dev, p->public_key))
+		if ((set->flags & UAPI_DEVICE_REPLACE_PEERS) ||
+		    !device_find_peer(daemon_device(d), p->public_key))
 			n++;
 	}
 	return n;
 }
 
-static int apply_peer(struct daemon *d, const struct uapi_set *set, const struct uapi_peer *up,
-		      uint64_t now)
+/* One peer entry of the plan; 0 or -errno.  Must hold dev_lock. */
+static int apply_peer(struct daemon *d, const struct uapi_peer *up, uint64_t now)
 {
-	struct device *dev = &d->dev;
+	struct device *dev = daemon_device(d);
 	struct peer *peer;
 
+	daemon_assert_locked(d);
 	if (is_own_key(dev, up->public_key))
 		return 0; /* the contract: ignored */
 	peer = device_find_peer(dev, up->public_key);
-	if (up->remove) {
+	if (up->flags & UAPI_PEER_REMOVE) {
 		if (peer)
 			device_remove_peer(dev, peer);
 		return 0;
 	}
 	if (!peer) {
-		if (up->update_only)
+		if (up->flags & UAPI_PEER_UPDATE_ONLY)
 			return 0;
 		peer = device_add_peer(dev, up->public_key);
 		if (!peer)
 			return -errno;
 	}
-	if (up->has_preshared_key)
+	if (up->flags & UAPI_PEER_HAS_PRESHARED_KEY)
 		device_peer_set_preshared_key(dev, peer, up->preshared_key);
-	if (up->has_endpoint) {
+	if (up->flags & UAPI_PEER_HAS_ENDPOINT) {
 		struct endpoint ep;
 		to_endpoint(&ep, &up->endpoint);
 		device_peer_set_endpoint(dev, peer, &ep);
 	}
 	for (size_t i = 0; i < up->n_allowed_ips; i++) {
-		const struct uapi_allowed_ip *a = &set->allowed_ips[up->first_allowed_ip + i];
+		const struct uapi_allowed_ip *a = &up->allowed_ips[i];
 		int err;
 
 		switch (a->action) {
@@ -268,92 +260,63 @@ static int apply_peer(struct daemon *d, const struct uapi_set *set, const struct
 	}
 	/* Last, so that a keepalive sent at once (0 -> n) already knows
 	 * where to go. */
-	if (up->has_keepalive)
+	if (up->flags & UAPI_PEER_HAS_KEEPALIVE)
 		device_peer_set_keepalive(dev, peer, up->keepalive, now);
 	return 0;
 }
 
-/* Takes the plan's new sockets (bound before the locks) into use: the
- * data threads see them the next time they look (sock_lock write side is
- * held by the caller). */
-static void swap_sockets(struct daemon *d, struct udp_set *fresh)
+/* Counts the peers the plan leaves against MAX_PEERS and makes room for
+ * them, so that adding them cannot fail but for memory.  Must hold
+ * dev_lock. */
+static int reserve_peers(struct daemon *d, const struct uapi_device *set)
 {
-	struct udp_set old = d->udp;
+	struct device *dev = daemon_device(d);
+	size_t total;
 
-	d->udp = *fresh;
-	memset(fresh, 0, sizeof(*fresh));
-	/* The data threads re-register on their next wake-up; closing the old
-	 * descriptors removes them from every epoll set. */
-	udp_set_close(&old);
+	daemon_assert_locked(d);
+	total = (set->flags & UAPI_DEVICE_REPLACE_PEERS ? 0 : dev->peer_count) +
+		count_new_peers(d, set);
+	if (total > MAX_PEERS)
+		return -ENOSPC;
+	if (hashtable_reserve(&dev->peers_by_key, total) ||
+	    hashtable_reserve(&dev->peers_by_index, total * PEER_INDEX_ENTRIES))
+		return -ENOMEM;
+	return 0;
 }
 
-int daemon_uapi_set(struct daemon *d, const struct uapi_set *set)
+int daemon_uapi_set(struct daemon *d, const struct uapi_device *set)
 {
-	struct udp_set fresh = { 0 };
-	bool rebind = false, remark = false, write = false;
-	uint32_t old_mark = 0;
+	const struct daemon_socket_request req = {
+		.set_port = set->flags & UAPI_DEVICE_HAS_LISTEN_PORT,
+		.port = set->listen_port,
+		.set_fwmark = set->flags & UAPI_DEVICE_HAS_FWMARK,
+		.fwmark = set->fwmark,
+	};
+	struct device *dev;
 	uint64_t now = daemon_now(), moved;
-	size_t total;
-	int err = 0;
+	int err;
 
-	/* Decide what needs the sockets' write side without holding it:
-	 * only the control thread writes udp, and it is the caller. */
-	if (set->has_listen_port && set->listen_port != d->udp.port &&
-	    !(set->listen_port == 0 && d->configured_port == 0))
-		rebind = true;
-	if (set->has_fwmark && set->fwmark != d->udp.fwmark)
-		remark = true;
-	if (rebind) {
-		err = udp_set_open(&fresh, d->n_workers, set->listen_port,
-				   set->has_fwmark ? set->fwmark : d->udp.fwmark);
-		if (err) {
-			log_info("cannot listen on port %u: %s", set->listen_port, strerror(-err));
-			return err == -EADDRINUSE || err == -EACCES ? -EADDRINUSE : err;
-		}
-		remark = false; /* the new sockets carry the mark */
-	}
-	write = rebind || remark;
-	if (write)
-		pthread_rwlock_wrlock(&d->sock_lock);
-	else
-		pthread_rwlock_rdlock(&d->sock_lock);
-	if (remark) {
-		old_mark = d->udp.fwmark;
-		err = udp_set_fwmark(&d->udp, set->fwmark);
-		if (err) {
-			if (udp_set_fwmark(&d->udp, old_mark))
-				log_error("cannot restore fwmark 0x%x", old_mark);
-			pthread_rwlock_unlock(&d->sock_lock);
-			log_info("cannot set fwmark 0x%x: %s", set->fwmark, strerror(-err));
-			return err;
-		}
-	}
+	err = daemon_sockets_prepare(d, &req);
+	if (err)
+		return err;
 	daemon_lock_device(d);
-	total = (set->replace_peers ? 0 : d->dev.peer_count) + count_new_peers(d, set);
-	if (total > MAX_PEERS) {
-		err = -ENOSPC;
-		goto undo;
-	}
-	if (hashtable_reserve(&d->dev.peers_by_key, total) ||
-	    hashtable_reserve(&d->dev.peers_by_index, total * PEER_INDEX_ENTRIES)) {
-		err = -ENOMEM;
-		goto undo;
+	err = reserve_peers(d, set);
+	if (err) {
+		daemon_unlock_device(d);
+		daemon_sockets_abort(d);
+		return err;
 	}
 
 	/* From here on, the plan is applied. */
-	if (rebind) {
-		swap_sockets(d, &fresh);
-		d->configured_port = set->listen_port;
-	} else if (set->has_listen_port && set->listen_port) {
-		d->configured_port = set->listen_port;
-	}
-	if (set->has_private_key)
-		device_set_private_key(&d->dev, set->private_key);
-	if (set->replace_peers)
-		device_remove_all_peers(&d->dev);
-	moved = d->dev.prefixes_moved;
+	daemon_sockets_commit(d);
+	dev = daemon_device(d);
+	if (set->flags & UAPI_DEVICE_HAS_PRIVATE_KEY)
+		device_set_private_key(dev, set->private_key);
+	if (set->flags & UAPI_DEVICE_REPLACE_PEERS)
+		device_remove_all_peers(dev);
+	moved = dev->prefixes_moved;
 	for (size_t i = 0; i < set->n_peers; i++) {
-		err = apply_peer(d, set, &set->peers[i], now);
+		err = apply_peer(d, &set->peers[i], now);
 		if (err) {
 			log_error("configuration partly applied: peer entry at line %u: %s",
 				  set->peers[i].line, strerror(-err));
@@ -362,21 +325,11 @@ int daemon_uapi_set(struct daemon *d, const struct uapi_set *set)
 	}
 	/* The wire behaviour stays (the prefix moves), but it is never
 	 * silent: one client knocking another offline starts here. */
-	if (d->dev.prefixes_moved != moved)
+	if (dev->prefixes_moved != moved)
 		log_warn("%llu allowed IP(s) moved from one peer to another",
-			 (unsigned long long)(d->dev.prefixes_moved - moved));
+			 (unsigned long long)(dev->prefixes_moved - moved));
 	daemon_rearm_timer(d);
 	daemon_unlock_device(d);
-	pthread_rwlock_unlock(&d->sock_lock);
-	if (rebind)
-		daemon_wake_workers(d); /* to watch the new sockets */
-	return err;
-
-undo:
-	daemon_unlock_device(d);
-	if (remark && udp_set_fwmark(&d->udp, old_mark))
-		log_error("cannot restore fwmark 0x%x", old_mark);
-	pthread_rwlock_unlock(&d->sock_lock);
-	udp_set_close(&fresh);
+	daemon_sockets_finish(d);
 	return err;
 }

@@ -84,6 +84,12 @@ void daemon_unlock_device(struct daemon *d)
 }
 
 #ifdef RAMPART_DEBUG
+bool daemon_lock_held(struct daemon *d)
+{
+	return atomic_load(&d->dev_locked) &&
+	       pthread_equal(atomic_load(&d->dev_lock_owner), pthread_self());
+}
+
 /* allowedips' debug check: the table is used under dev_lock only. */
 static bool table_lock_held(void *arg, bool write)
 {
@@ -534,7 +540,7 @@ static char *uapi_get_cb(void *arg, size_t *len, int *err)
 	return daemon_uapi_get(arg, len, err);
 }
 
-static int uapi_set_cb(void *arg, const struct uapi_set *set)
+static int uapi_set_cb(void *arg, const struct uapi_device *set)
 {
 	return daemon_uapi_set(arg, set);
 }
@@ -833,6 +839,101 @@ void daemon_uninit(struct daemon *d)
 
 /* ---- the control interface (control.h) ----------------------------------- */
 
+struct device *daemon_device(struct daemon *d)
+{
+	daemon_assert_locked(d);
+	return &d->dev;
+}
+
+void daemon_socket_info(struct daemon *d, uint16_t *port, uint32_t *fwmark)
+{
+	pthread_rwlock_rdlock(&d->sock_lock);
+	*port = d->udp.port;
+	*fwmark = d->udp.fwmark;
+	pthread_rwlock_unlock(&d->sock_lock);
+}
+
+int daemon_sockets_prepare(struct daemon *d, const struct daemon_socket_request *req)
+{
+	struct sock_change *c = &d->change;
+	uint32_t mark = req->set_fwmark ? req->fwmark : d->udp.fwmark;
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	c->has_port = req->set_port;
+	c->port = req->port;
+	/* Decide what needs the sockets' write side without holding it:
+	 * only the control thread writes udp, and it is the caller. */
+	c->rebind = req->set_port && req->port != d->udp.port &&
+		    !(req->port == 0 && d->configured_port == 0);
+	c->remark = req->set_fwmark && req->fwmark != d->udp.fwmark;
+	if (c->rebind) {
+		err = udp_set_open(&c->fresh, d->n_workers, req->port, mark);
+		if (err) {
+			log_info("cannot listen on port %u: %s", req->port, strerror(-err));
+			return err == -EADDRINUSE || err == -EACCES ? -EADDRINUSE : err;
+		}
+		c->remark = false; /* the new sockets carry the mark */
+	}
+	if (c->rebind || c->remark)
+		pthread_rwlock_wrlock(&d->sock_lock);
+	else
+		pthread_rwlock_rdlock(&d->sock_lock);
+	if (c->remark) {
+		c->old_mark = d->udp.fwmark;
+		err = udp_set_fwmark(&d->udp, req->fwmark);
+		if (err) {
+			if (udp_set_fwmark(&d->udp, c->old_mark))
+				log_error("cannot restore fwmark 0x%x", c->old_mark);
+			pthread_rwlock_unlock(&d->sock_lock);
+			log_info("cannot set fwmark 0x%x: %s", req->fwmark, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+void daemon_sockets_commit(struct daemon *d)
+{
+	struct sock_change *c = &d->change;
+
+	daemon_assert_locked(d);
+	if (c->rebind) {
+		struct udp_set old = d->udp;
+
+		/* The data threads see the new sockets the next time they
+		 * look; closing the old descriptors removes them from every
+		 * epoll set. */
+		d->udp = c->fresh;
+		memset(&c->fresh, 0, sizeof(c->fresh));
+		udp_set_close(&old);
+		d->configured_port = c->port;
+	} else if (c->has_port && c->port) {
+		d->configured_port = c->port;
+	}
+}
+
+void daemon_sockets_finish(struct daemon *d)
+{
+	struct sock_change *c = &d->change;
+
+	pthread_rwlock_unlock(&d->sock_lock);
+	if (c->rebind)
+		daemon_wake_workers(d); /* to watch the new sockets */
+	memset(c, 0, sizeof(*c));
+}
+
+void daemon_sockets_abort(struct daemon *d)
+{
+	struct sock_change *c = &d->change;
+
+	if (c->remark && udp_set_fwmark(&d->udp, c->old_mark))
+		log_error("cannot restore fwmark 0x%x", c->old_mark);
+	pthread_rwlock_unlock(&d->sock_lock);
+	udp_set_close(&c->fresh);
+	memset(c, 0, sizeof(*c));
+}
+
 unsigned long long daemon_handshakes_dropped(struct daemon *d)
 {
 	unsigned long long n;
@@ -841,4 +942,12 @@ unsigned long long daemon_handshakes_dropped(struct daemon *d)
 	n = d->hsq.dropped;
 	pthread_mutex_unlock(&d->hsq.lock);
 	return n;
+}
+
+void daemon_read_counters(struct daemon *d, struct daemon_counters *out)
+{
+	out->handshake_queue_full = daemon_handshakes_dropped(d);
+	out->datagram_truncated = atomic_load(&d->stats.rx_truncated);
+	out->datagram_send_failed = atomic_load(&d->stats.tx_failed);
+	out->tun_write_failed = atomic_load(&d->stats.tun_write_failed);
 }

@@ -20,6 +20,7 @@
 #ifndef RAMPART_DAEMON_DAEMON_H
 #define RAMPART_DAEMON_DAEMON_H
 
+#include "control.h"
 #include "pool.h"
 #include "server.h"
 #include "tun.h"
@@ -75,6 +76,18 @@ struct worker {
 	unsigned n_deliver;
 };
 
+/* A listen-port or fwmark change of a set in progress, between
+ * daemon_sockets_prepare() and its finish or abort (control.h); control
+ * thread only. */
+struct sock_change {
+	struct udp_set fresh; /* bound for a new port, not yet in use */
+	bool has_port;
+	uint16_t port;        /* as asked; 0 = random */
+	bool rebind;          /* fresh replaces udp */
+	bool remark;          /* udp carries a new mark; old_mark restores it */
+	uint32_t old_mark;
+};
+
 struct daemon_stats {
 	atomic_ullong rx_truncated;   /* datagrams larger than a buffer */
 	atomic_ullong tx_failed;      /* datagrams the kernel refused */
@@ -91,6 +104,7 @@ struct daemon {
 	pthread_rwlock_t sock_lock; /* protects udp, configured_port */
 	struct udp_set udp;
 	uint16_t configured_port;   /* as last set; 0 = random */
+	struct sock_change change;  /* control thread only */
 
 	pthread_mutex_t dev_lock;   /* protects dev, timer_armed */
 #ifdef RAMPART_DEBUG
@@ -130,38 +144,7 @@ int daemon_run(struct daemon *d);
 /* Tears down everything (removes the socket, deletes the TUN device). */
 void daemon_uninit(struct daemon *d);
 
-/* CLOCK_BOOTTIME, ns: the `now` of every call into the core (it keeps
- * counting through suspend).  The wall clock is the core's wall_clock op. */
-uint64_t daemon_now(void);
-
-void daemon_lock_device(struct daemon *d);
-void daemon_unlock_device(struct daemon *d);
-
-/* "Must hold dev_lock": aborts in debug builds (RAMPART_DEBUG) unless the
- * calling thread took dev_lock through daemon_lock_device(); nothing in
- * release builds. */
-#ifdef RAMPART_DEBUG
-static inline bool daemon_lock_held(struct daemon *d)
-{
-	return atomic_load(&d->dev_locked) &&
-	       pthread_equal(atomic_load(&d->dev_lock_owner), pthread_self());
-}
-#define daemon_assert_locked(d) debug_assert(daemon_lock_held(d))
-#else
-#define daemon_assert_locked(d) ((void)(d))
-#endif
-
-/* After anything that may have moved the device's next deadline
- * earlier; must hold dev_lock. */
-void daemon_rearm_timer(struct daemon *d);
-
-/* Wakes every data thread to look at the socket set again. */
-void daemon_wake_workers(struct daemon *d);
-
-/* The UAPI operations (control.c), called by the server on the control
- * thread.  get: the whole reply text (uapi_text_free) or NULL with -errno
- * in *err.  set: applies the plan all or nothing; 0 or -errno. */
-char *daemon_uapi_get(struct daemon *d, size_t *len, int *err);
-int daemon_uapi_set(struct daemon *d, const struct uapi_set *set);
+/* The clock, dev_lock, timers, wake-ups and the UAPI operations are
+ * control.h: the interface control.c uses. */
 
 #endif

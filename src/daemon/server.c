@@ -216,7 +216,7 @@ static void run(struct server *s, struct server_client *c, struct uapi_request *
 		int err = s->ops.set(s->ops.arg, req->set);
 		reply_errno(c, err);
 	}
-	uapi_set_free(req->set);
+	uapi_device_free(req->set);
 	req->set = NULL;
 }
 

@@ -32,7 +32,7 @@ struct server_ops {
 	 * a negative errno in *err. */
 	char *(*get)(void *arg, size_t *len, int *err);
 	/* Applies a validated plan; 0 or a negative errno. */
-	int (*set)(void *arg, const struct uapi_set *set);
+	int (*set)(void *arg, const struct uapi_device *set);
 };
 
 struct server_client {

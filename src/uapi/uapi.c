@@ -96,74 +96,6 @@ int uapi_error_format(char *buf, size_t size, const struct uapi_error *err)
 			where[0] ? ": " : "", err->msg);
 }
 
-/* --- the plan ---------------------------------------------------------- */
-
-void uapi_set_free(struct uapi_set *set)
-{
-	if (!set)
-		return;
-	if (set->peers) {
-		explicit_bzero(set->peers, set->cap_peers * sizeof(*set->peers));
-		free(set->peers);
-	}
-	free(set->allowed_ips);
-	explicit_bzero(set, sizeof(*set));
-	free(set);
-}
-
-/* Peers hold preshared keys, so the array moves by copy and wipe rather
- * than realloc(), which may leave the old block unwiped. */
-static struct uapi_peer *add_peer(struct uapi_set *set)
-{
-	struct uapi_peer *np;
-	size_t ncap;
-
-	if (set->n_peers == set->cap_peers) {
-		ncap = set->cap_peers ? set->cap_peers * 2 : 8;
-		if (ncap > SIZE_MAX / sizeof(*np))
-			return NULL;
-		np = calloc(ncap, sizeof(*np));
-		if (!np)
-			return NULL;
-		if (set->peers) {
-			memcpy(np, set->peers, set->n_peers * sizeof(*np));
-			explicit_bzero(set->peers, set->cap_peers * sizeof(*np));
-			free(set->peers);
-		}
-		set->peers = np;
-		set->cap_peers = ncap;
-	}
-	np = &set->peers[set->n_peers++];
-	memset(np, 0, sizeof(*np));
-	np->first_allowed_ip = set->n_allowed_ips;
-	return np;
-}
-
-static bool add_allowed_ip(struct uapi_set *set, const struct netaddr_prefix *prefix,
-			   enum uapi_allowed_ip_action action)
-{
-	struct uapi_allowed_ip *a;
-	size_t ncap;
-
-	if (set->n_allowed_ips == set->cap_allowed_ips) {
-		ncap = set->cap_allowed_ips ? set->cap_allowed_ips * 2 : 16;
-		if (ncap > SIZE_MAX / sizeof(*a))
-			return false;
-		a = realloc(set->allowed_ips, ncap * sizeof(*a));
-		if (!a)
-			return false;
-		set->allowed_ips = a;
-		set->cap_allowed_ips = ncap;
-	}
-	a = &set->allowed_ips[set->n_allowed_ips++];
-	memset(a, 0, sizeof(*a));
-	if (prefix)
-		a->prefix = *prefix;
-	a->action = (uint8_t)action;
-	set->peers[set->n_peers - 1].n_allowed_ips++;
-	return true;
-}
-
 /* --- lines of a set ---------------------------------------------------- */
 
 /* The line being handled, split at its first '='. */
@@ -189,7 +121,7 @@ static int fail(struct uapi_parser *p, int err, const struct kv *l, const char *
 			quote(e->value, sizeof(e->value), l->value, l->value_len, l->secret);
 	}
 	snprintf(e->msg, sizeof(e->msg), "%s", msg);
-	uapi_set_free(p->set);
+	uapi_device_free(p->set);
 	p->set = NULL;
 	return err;
 }
@@ -210,12 +142,19 @@ static int parse_key(struct uapi_parser *p, const struct kv *l, uint8_t key[KEY_
 
 /* Flags take exactly "true", as in wireguard-go; "false" is an error, not
  * a no-op. */
-static int parse_true(struct uapi_parser *p, const struct kv *l, bool *flag)
+static int parse_true(struct uapi_parser *p, const struct kv *l, unsigned *flags, unsigned flag)
 {
 	if (strcmp(l->value, "true"))
 		return fail(p, -EINVAL, l, "the only value is true");
-	*flag = true;
+	*flags |= flag;
 	return 0;
+}
+
+/* For an allocation that failed with r (-ENOMEM, or -E2BIG at a limit
+ * of device.h that 16 MiB cannot reach). */
+static int fail_grow(struct uapi_parser *p, int r, const struct kv *l)
+{
+	return fail(p, r, l, r == -E2BIG ? "too many entries" : "out of memory");
 }
 
 static int set_private_key(struct uapi_parser *p, const struct kv *l)
@@ -223,7 +162,7 @@ static int set_private_key(struct uapi_parser *p, const struct kv *l)
 	int ret = parse_key(p, l, p->set->private_key);
 
 	if (!ret)
-		p->set->has_private_key = true;
+		p->set->flags |= UAPI_DEVICE_HAS_PRIVATE_KEY;
 	return ret;
 }
 
@@ -234,7 +173,7 @@ static int set_listen_port(struct uapi_parser *p, const struct kv *l)
 
 	if (!netaddr_parse_port(&p->set->listen_port, l->value, &why))
 		return fail(p, -EINVAL, l, why);
-	p->set->has_listen_port = true;
+	p->set->flags |= UAPI_DEVICE_HAS_LISTEN_PORT;
 	return 0;
 }
 
@@ -246,13 +185,13 @@ static int set_fwmark(struct uapi_parser *p, const struct kv *l)
 
 	if (!netaddr_parse_u32(&p->set->fwmark, l->value, UINT32_MAX, &why))
 		return fail(p, -EINVAL, l, why);
-	p->set->has_fwmark = true;
+	p->set->flags |= UAPI_DEVICE_HAS_FWMARK;
 	return 0;
 }
 
 static int set_replace_peers(struct uapi_parser *p, const struct kv *l)
 {
-	return parse_true(p, l, &p->set->replace_peers);
+	return parse_true(p, l, &p->set->flags, UAPI_DEVICE_REPLACE_PEERS);
 }
 
 static int set_public_key(struct uapi_parser *p, const struct kv *l)
@@ -263,22 +202,21 @@ static int set_public_key(struct uapi_parser *p, const struct kv *l)
 
 	if (ret)
 		return ret;
-	peer = add_peer(p->set);
+	peer = uapi_device_add_peer(p->set, key);
 	if (!peer)
-		return fail(p, -ENOMEM, l, "out of memory");
-	memcpy(peer->public_key, key, KEY_LEN);
+		return fail_grow(p, -errno, l);
 	peer->line = p->line;
 	return 0;
 }
 
 static int set_remove(struct uapi_parser *p, const struct kv *l)
 {
-	return parse_true(p, l, &cur_peer(p)->remove);
+	return parse_true(p, l, &cur_peer(p)->flags, UAPI_PEER_REMOVE);
 }
 
 static int set_update_only(struct uapi_parser *p, const struct kv *l)
 {
-	return parse_true(p, l, &cur_peer(p)->update_only);
+	return parse_true(p, l, &cur_peer(p)->flags, UAPI_PEER_UPDATE_ONLY);
 }
 
 static int set_preshared_key(struct uapi_parser *p, const struct kv *l)
@@ -287,7 +225,7 @@ static int set_preshared_key(struct uapi_parser *p, const struct kv *l)
 	int ret = parse_key(p, l, peer->preshared_key);
 
 	if (!ret)
-		peer->has_preshared_key = true;
+		peer->flags |= UAPI_PEER_HAS_PRESHARED_KEY;
 	return ret;
 }
 
@@ -308,11 +246,8 @@ static int set_endpoint(struct uapi_parser *p, const struct kv *l)
 		return fail(p, -EINVAL, l, "IPv6 endpoint without [brackets]");
 	if (e.addr.family == AF_INET && bracketed)
 		return fail(p, -EINVAL, l, "[brackets] around an IPv4 address");
-	memset(&peer->endpoint, 0, sizeof(peer->endpoint));
-	peer->endpoint.addr = e.addr;
-	peer->endpoint.port = e.port;
-	memcpy(peer->endpoint.zone, e.zone, sizeof(peer->endpoint.zone));
-	peer->has_endpoint = true;
+	peer->endpoint = e;
+	peer->flags |= UAPI_PEER_HAS_ENDPOINT;
 	return 0;
 }
 
@@ -326,20 +261,19 @@ static int set_keepalive(struct uapi_parser *p, const struct kv *l)
 	if (!netaddr_parse_u32(&v, l->value, UINT16_MAX, &why))
 		return fail(p, -EINVAL, l, why);
 	peer->keepalive = (uint16_t)v;
-	peer->has_keepalive = true;
+	peer->flags |= UAPI_PEER_HAS_KEEPALIVE;
 	return 0;
 }
 
 static int set_replace_allowed_ips(struct uapi_parser *p, const struct kv *l)
 {
-	bool flag;
-	int ret = parse_true(p, l, &flag);
+	unsigned flag = 0;
+	int ret = parse_true(p, l, &flag, 1);
 
 	if (ret)
 		return ret;
-	if (!add_allowed_ip(p->set, NULL, UAPI_ALLOWED_IP_REPLACE))
-		return fail(p, -ENOMEM, l, "out of memory");
-	return 0;
+	ret = uapi_peer_add_allowed_ip(cur_peer(p), NULL, UAPI_ALLOWED_IP_REPLACE);
+	return ret ? fail_grow(p, ret, l) : 0;
 }
 
 /* "P/L" adds and "-P/L" removes (wireguard-tools writes the '-' for
@@ -351,6 +285,7 @@ static int set_allowed_ip(struct uapi_parser *p, const struct kv *l)
 	enum uapi_allowed_ip_action action = UAPI_ALLOWED_IP_ADD;
 	struct netaddr_prefix prefix;
 	const char *s = l->value, *why;
+	int ret;
 
 	if (s[0] == '-') {
 		action = UAPI_ALLOWED_IP_REMOVE;
@@ -360,9 +295,8 @@ static int set_allowed_ip(struct uapi_parser *p, const struct kv *l)
 		return fail(p, -EINVAL, l, "no /length");
 	if (!netaddr_parse_prefix(&prefix, s, &why))
 		return fail(p, -EINVAL, l, why);
-	if (!add_allowed_ip(p->set, &prefix, action))
-		return fail(p, -ENOMEM, l, "out of memory");
-	return 0;
+	ret = uapi_peer_add_allowed_ip(cur_peer(p), &prefix, action);
+	return ret ? fail_grow(p, ret, l) : 0;
 }
 
 static int set_protocol_version(struct uapi_parser *p, const struct kv *l)
@@ -456,7 +390,7 @@ static void handle_line(struct uapi_parser *p)
 
 static void reset_op(struct uapi_parser *p)
 {
-	uapi_set_free(p->set);
+	uapi_device_free(p->set);
 	p->set = NULL;
 	p->state = STATE_IDLE;
 	p->line = 0;
@@ -473,7 +407,7 @@ void uapi_parser_init(struct uapi_parser *p)
 
 void uapi_parser_uninit(struct uapi_parser *p)
 {
-	uapi_set_free(p->set);
+	uapi_device_free(p->set);
 	explicit_bzero(p, sizeof(*p));
 }
 
@@ -528,7 +462,7 @@ static enum uapi_status end_line(struct uapi_parser *p, struct uapi_request *req
 			return die(p, req, -EPROTO, "expected get=1 or set=1");
 		}
 		p->line = 1;
-		if (p->state == STATE_SET && !(p->set = calloc(1, sizeof(*p->set))))
+		if (p->state == STATE_SET && !(p->set = uapi_device_alloc()))
 			fail(p, -ENOMEM, NULL, "out of memory");
 		return UAPI_MORE;
 	}
@@ -606,47 +540,53 @@ static void out_key(struct textbuf *o, const char *name, const uint8_t key[KEY_L
 	explicit_bzero(hex, sizeof(hex));
 }
 
-static void out_peer(struct textbuf *o, const struct uapi_peer_info *peer)
+/* The preshared key is written always, zeros for none; so is the
+ * keepalive, 0 for none. */
+static void out_peer(struct textbuf *o, const struct uapi_peer *peer)
 {
+	static const uint8_t none[KEY_LEN];
 	char ep[NETADDR_ENDPOINT_STRLEN], pfx[NETADDR_PREFIX_STRLEN];
 	size_t i;
 
 	out_key(o, "public_key", peer->public_key);
-	out_key(o, "preshared_key", peer->preshared_key);
+	out_key(o, "preshared_key",
+		peer->flags & UAPI_PEER_HAS_PRESHARED_KEY ? peer->preshared_key : none);
 	textbuf_printf(o, "protocol_version=1\n");
-	if (peer->has_endpoint) {
-		struct netaddr_endpoint e = { .literal = true };
-
-		e.addr = peer->endpoint.addr;
-		e.port = peer->endpoint.port;
-		snprintf(e.zone, sizeof(e.zone), "%s", peer->endpoint.zone);
-		textbuf_printf(o, "endpoint=%s\n", netaddr_format_endpoint(ep, &e));
-	}
-	textbuf_printf(o, "last_handshake_time_sec=%" PRIu64 "\n", peer->last_handshake_sec);
-	textbuf_printf(o, "last_handshake_time_nsec=%" PRIu32 "\n", peer->last_handshake_nsec);
+	if (peer->flags & UAPI_PEER_HAS_ENDPOINT)
+		textbuf_printf(o, "endpoint=%s\n", netaddr_format_endpoint(ep, &peer->endpoint));
+	/* The seconds as the unsigned number the daemon's clock gave. */
+	textbuf_printf(o, "last_handshake_time_sec=%" PRIu64 "\n",
+		       (uint64_t)peer->last_handshake_sec);
+	textbuf_printf(o, "last_handshake_time_nsec=%" PRId64 "\n", peer->last_handshake_nsec);
 	textbuf_printf(o, "tx_bytes=%" PRIu64 "\n", peer->tx_bytes);
 	textbuf_printf(o, "rx_bytes=%" PRIu64 "\n", peer->rx_bytes);
-	textbuf_printf(o, "persistent_keepalive_interval=%u\n", peer->keepalive);
-	for (i = 0; i < peer->n_allowed_ips; i++)
-		textbuf_printf(o, "allowed_ip=%s\n", netaddr_format_prefix(pfx, &peer->allowed_ips[i]));
+	textbuf_printf(o, "persistent_keepalive_interval=%u\n",
+		       peer->flags & UAPI_PEER_HAS_KEEPALIVE ? peer->keepalive : 0);
+	for (i = 0; i < peer->n_allowed_ips; i++) {
+		const struct uapi_allowed_ip *a = &peer->allowed_ips[i];
+
+		if (a->action != UAPI_ALLOWED_IP_ADD)
+			continue;
+		textbuf_printf(o, "allowed_ip=%s\n", netaddr_format_prefix(pfx, &a->prefix));
+	}
 }
 
-char *uapi_format_get(const struct uapi_device_info *info, size_t *len)
+char *uapi_format_get(const struct uapi_device *dev, size_t *len)
 {
 	struct textbuf o = { 0 };
 	size_t i;
 
-	if (info->has_private_key && !encoding_key_is_zero(info->private_key))
-		out_key(&o, "private_key", info->private_key);
-	if (info->listen_port)
-		textbuf_printf(&o, "listen_port=%u\n", info->listen_port);
-	if (info->fwmark)
-		textbuf_printf(&o, "fwmark=%" PRIu32 "\n", info->fwmark);
-	for (i = 0; i < info->n_counters; i++)
-		textbuf_printf(&o, "rampart_%s=%" PRIu64 "\n", info->counters[i].name,
-			       info->counters[i].value);
-	for (i = 0; i < info->n_peers; i++)
-		out_peer(&o, &info->peers[i]);
+	if ((dev->flags & UAPI_DEVICE_HAS_PRIVATE_KEY) && !encoding_key_is_zero(dev->private_key))
+		out_key(&o, "private_key", dev->private_key);
+	if ((dev->flags & UAPI_DEVICE_HAS_LISTEN_PORT) && dev->listen_port)
+		textbuf_printf(&o, "listen_port=%u\n", dev->listen_port);
+	if ((dev->flags & UAPI_DEVICE_HAS_FWMARK) && dev->fwmark)
+		textbuf_printf(&o, "fwmark=%" PRIu32 "\n", dev->fwmark);
+	for (i = 0; i < dev->n_counters; i++)
+		textbuf_printf(&o, "rampart_%s=%" PRIu64 "\n", dev->counters[i].name,
+			       dev->counters[i].value);
+	for (i = 0; i < dev->n_peers; i++)
+		out_peer(&o, &dev->peers[i]);
 	textbuf_printf(&o, "errno=0\n\n");
 	if (o.err) {
 		textbuf_wipe(&o);

@@ -34,9 +34,9 @@
 #ifndef RAMPART_UAPI_UAPI_H
 #define RAMPART_UAPI_UAPI_H
 
+#include "device.h"
+
 #include "common/compiler.h"
-#include "common/encoding.h"
-#include "common/netaddr.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -55,8 +55,10 @@ enum {
 	 * line.  wg(8) sends a whole configuration as one set, so this
 	 * bounds the configuration: 16 MiB holds 130,561 IPv6 /128
 	 * allowed_ip lines (55 bytes each, 7.2 MB) twice over, or about
-	 * 550,000 IPv4 /32 ones.  A parsed plan takes at most about four
-	 * times the bytes of its request (doubling arrays included). */
+	 * 550,000 IPv4 /32 ones.  A parsed plan takes about four times
+	 * the bytes of its allowed_ip lines and at most about twelve times
+	 * those of bare public_key lines (a struct uapi_peer is 440 bytes,
+	 * for a line of 76), doubling arrays included: under 200 MB. */
 	UAPI_REQUEST_MAX = 16 << 20,
 	/* "errno=-2147483648\n\n" and a NUL. */
 	UAPI_ERRNO_STRLEN = 24,
@@ -70,79 +72,28 @@ enum uapi_op {
 	UAPI_OP_SET,
 };
 
-/* A numeric endpoint as the wire writes it. */
-struct uapi_endpoint {
-	struct netaddr addr; /* AF_INET or AF_INET6 */
-	uint16_t port;       /* 1..65535 in a plan; host order */
-	/* IPv6 scope as written after '%' (an interface name, or its index
-	 * in decimal); "" if none.  The daemon maps it to a scope id. */
-	char zone[NETADDR_ZONE_MAX + 1];
-};
-
-enum uapi_allowed_ip_action {
-	UAPI_ALLOWED_IP_ADD,     /* allowed_ip=P/L: add, taking it from any other peer */
-	UAPI_ALLOWED_IP_REMOVE,  /* allowed_ip=-P/L: remove if this peer holds it */
-	UAPI_ALLOWED_IP_REPLACE, /* replace_allowed_ips=true: drop every prefix the
-				  * peer holds at this point; prefix unused */
-};
-
-/* One step of a peer's allowed-IP changes.  Prefixes are kept as written:
- * host bits are neither refused nor masked (the routing table masks). */
-struct uapi_allowed_ip {
-	struct netaddr_prefix prefix;
-	uint8_t action; /* enum uapi_allowed_ip_action */
-};
-
-/* Everything the keys after one public_key line ask for.  A key that
- * appears twice counts once, the last time, except allowed-IP steps,
- * which all count, in order.  The same public key may start several
- * entries; they apply in order.
- *
- * remove and update_only hold for the whole entry wherever they appear in
- * it: a removed peer, or an update_only peer that does not exist yet,
- * gets nothing else from its entry.  (wireguard-go applies the lines it
- * read before them, then deletes the peer; the only trace that leaves is
- * that prefixes added by those lines have been taken from other peers,
- * which Rampart does not reproduce.) */
-struct uapi_peer {
-	uint8_t public_key[KEY_LEN];
-	unsigned line; /* of its public_key line, 1-based within the operation */
-	bool remove;
-	bool update_only; /* do not create the peer */
-	bool has_preshared_key;
-	uint8_t preshared_key[KEY_LEN]; /* secret; all zeros removes the key */
-	bool has_endpoint;
-	struct uapi_endpoint endpoint;
-	bool has_keepalive;
-	uint16_t keepalive; /* seconds; 0 turns it off */
-	/* This entry's steps: set->allowed_ips[first_allowed_ip ..
-	 * first_allowed_ip + n_allowed_ips). */
-	size_t first_allowed_ip;
-	size_t n_allowed_ips;
-};
-
-/* The validated plan of one set operation; nothing in it has been applied.
- * The daemon applies it all or nothing, in this order: private key, listen
- * port and fwmark, replace_peers, then each peer entry in order.  An entry
+/* A set operation is parsed into a struct uapi_device (device.h): the
+ * validated plan, nothing of it applied yet.  The daemon applies it all or
+ * nothing, in this order: private key, listen port and fwmark,
+ * UAPI_DEVICE_REPLACE_PEERS, then each peer entry in order.  An entry
  * whose public key equals the device's own public key (after the plan's
- * private key) is skipped, as the contract says. */
-struct uapi_set {
-	bool has_private_key;
-	uint8_t private_key[KEY_LEN]; /* secret; all zeros removes the key */
-	bool has_listen_port;
-	uint16_t listen_port; /* 0 = a random port */
-	bool has_fwmark;
-	uint32_t fwmark;      /* 0 removes the mark */
-	bool replace_peers;   /* remove every peer before the entries apply */
-
-	struct uapi_peer *peers; /* in the order of their public_key lines */
-	size_t n_peers, cap_peers;
-	struct uapi_allowed_ip *allowed_ips; /* every entry's steps, in order */
-	size_t n_allowed_ips, cap_allowed_ips;
-};
-
-/* Wipes the keys and frees everything; uapi_set_free(NULL) is a no-op. */
-void uapi_set_free(struct uapi_set *set);
+ * private key) is skipped, as the contract says.  Endpoints in a plan are
+ * literal, port 1..65535, with the IPv6 scope as written after '%' (an
+ * interface name, or its index in decimal), which the daemon maps to a
+ * scope id.
+ *
+ * Each peer of the plan is everything the keys after one public_key line
+ * ask for.  A key that appears twice counts once, the last time, except
+ * allowed-IP steps, which all count, in order (replace_allowed_ips=true
+ * is a UAPI_ALLOWED_IP_REPLACE step).  The same public key may start
+ * several entries; they apply in order.
+ *
+ * UAPI_PEER_REMOVE and UAPI_PEER_UPDATE_ONLY hold for the whole entry
+ * wherever they appear in it: a removed peer, or an update_only peer that
+ * does not exist yet, gets nothing else from its entry.  (wireguard-go
+ * applies the lines it read before them, then deletes the peer; the only
+ * trace that leaves is that prefixes added by those lines have been taken
+ * from other peers, which Rampart does not reproduce.) */
 
 /* Where and why an operation failed, for the daemon's debug log.  Every
  * string is safe to log: quoted, escaped, shortened, and "(hidden)" for
@@ -164,8 +115,8 @@ struct uapi_request {
 	enum uapi_op op;
 	int err;                 /* 0, or the negative errno to answer with */
 	struct uapi_error error; /* when err != 0 */
-	struct uapi_set *set;    /* a set with err == 0: the plan, now the
-				  * caller's (uapi_set_free); else NULL */
+	struct uapi_device *set; /* a set with err == 0: the plan, now the
+				  * caller's (uapi_device_free); else NULL */
 };
 
 enum uapi_status {
@@ -184,7 +135,7 @@ struct uapi_parser {
 	size_t op_bytes;   /* bytes of the current operation so far */
 	int err;           /* first error of the current operation */
 	struct uapi_error error;
-	struct uapi_set *set; /* the plan being built; NULL once it failed */
+	struct uapi_device *set; /* the plan being built; NULL once it failed */
 	size_t line_len;
 	char line_buf[UAPI_LINE_MAX + 1];
 };
@@ -209,52 +160,18 @@ enum uapi_status uapi_parser_feed(struct uapi_parser *p, const void *buf, size_t
  * (wireguard-go applies whatever it read). */
 int uapi_parser_finish(struct uapi_parser *p) warn_unused;
 
-/* A snapshot of the device for get=1, filled by the daemon; nothing here
- * refers to struct device. */
-struct uapi_peer_info {
-	uint8_t public_key[KEY_LEN];
-	uint8_t preshared_key[KEY_LEN]; /* secret; all zeros = none */
-	bool has_endpoint;              /* false: the line is left out */
-	struct uapi_endpoint endpoint;
-	/* Wall clock (CLOCK_REALTIME) of the last completed handshake;
-	 * 0 and 0 = never.  nsec is 0..999999999. */
-	uint64_t last_handshake_sec;
-	uint32_t last_handshake_nsec;
-	uint64_t rx_bytes;
-	uint64_t tx_bytes;
-	uint16_t keepalive; /* seconds; 0 = off */
-	const struct netaddr_prefix *allowed_ips; /* borrowed */
-	size_t n_allowed_ips;
-};
-
-/* A Rampart counter, sent as the device-level line "rampart_NAME=VALUE"
- * after fwmark: wg(8) ignores keys it does not know, rampart reads them. */
-struct uapi_counter {
-	const char *name; /* [a-z0-9_]+ */
-	uint64_t value;
-};
-
-struct uapi_device_info {
-	bool has_private_key;
-	uint8_t private_key[KEY_LEN]; /* secret */
-	uint16_t listen_port;         /* the bound port; 0 is left out */
-	uint32_t fwmark;              /* 0 is left out */
-	const struct uapi_counter *counters; /* borrowed; may be NULL */
-	size_t n_counters;
-	const struct uapi_peer_info *peers; /* borrowed */
-	size_t n_peers;
-};
-
-/* The whole reply to get=1, in wireguard-go's order: private_key (left out
- * if absent or all zeros), listen_port and fwmark (left out if 0), then
- * the counters, then per peer public_key, preshared_key (always, zeros for none),
- * protocol_version=1, endpoint (if known), last_handshake_time_sec,
- * last_handshake_time_nsec, tx_bytes, rx_bytes,
- * persistent_keepalive_interval (always), each allowed_ip, and finally
- * "errno=0\n\n".  Returns a NUL-terminated string holding the private key,
- * to release with uapi_text_free(), its length in *len; or NULL with
- * errno ENOMEM. */
-char *uapi_format_get(const struct uapi_device_info *info, size_t *len);
+/* The whole reply to get=1 for a snapshot of the device (filled by the
+ * daemon; nothing in it refers to struct device), in wireguard-go's order:
+ * private_key (left out if absent or all zeros), listen_port and fwmark
+ * (left out if absent or 0), then the counters, then per peer public_key,
+ * preshared_key (always, zeros for none), protocol_version=1, endpoint (if
+ * it has one), last_handshake_time_sec, last_handshake_time_nsec,
+ * tx_bytes, rx_bytes, persistent_keepalive_interval (always, 0 if absent),
+ * each UAPI_ALLOWED_IP_ADD entry, and finally "errno=0\n\n".  The name,
+ * the public key and the steps other than ADD are not written.  Returns a
+ * NUL-terminated string holding the private key, to release with
+ * uapi_text_free(), its length in *len; or NULL with errno ENOMEM. */
+char *uapi_format_get(const struct uapi_device *dev, size_t *len);
 /* Wipes and frees text from uapi_format_get(); NULL is a no-op. */
 void uapi_text_free(char *text, size_t len);
 

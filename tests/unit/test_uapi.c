@@ -1,8 +1,10 @@
-/* The control socket's protocol layer: the exact requests wg(8) writes,
- * every key's valid and invalid values with their one exact error, the
- * ordering rules, the framing limits, incremental feeding, the get reply
- * byte for byte, and a randomized round trip through a naive encoder. */
+/* The control socket's protocol layer, the parser: the exact requests
+ * wg(8) writes, every key's valid and invalid values with their one exact
+ * error, the ordering rules, the framing limits, incremental feeding and a
+ * whole configuration.  The replies and the randomized round trips are
+ * test_uapi_reply.c. */
 #include "harness.h"
+#include "uapi_check.h"
 #include "wg_captures.h"
 
 #include "common/encoding.h"
@@ -11,9 +13,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +29,8 @@ static void key_is(const uint8_t key[KEY_LEN], const char *hex)
 	CHECK_STR(got, hex);
 }
 
-static void step_is(const struct uapi_set *set, const struct uapi_peer *peer, size_t i,
-		    enum uapi_allowed_ip_action action, const char *prefix)
+static void step_is(const struct uapi_peer *peer, size_t i, enum uapi_allowed_ip_action action,
+		    const char *prefix)
 {
 	char buf[NETADDR_PREFIX_STRLEN];
 	const struct uapi_allowed_ip *a;
@@ -39,50 +38,34 @@ static void step_is(const struct uapi_set *set, const struct uapi_peer *peer, si
 	CHECK_MSG(i < peer->n_allowed_ips, "step %zu of %zu", i, peer->n_allowed_ips);
 	if (i >= peer->n_allowed_ips)
 		return;
-	a = &set->allowed_ips[peer->first_allowed_ip + i];
+	a = &peer->allowed_ips[i];
 	CHECK_MSG(a->action == action, "step %zu: action %u, want %u", i, a->action, action);
 	if (prefix)
 		CHECK_STR(netaddr_format_prefix(buf, &a->prefix), prefix);
 }
 
-static void endpoint_is(const struct uapi_endpoint *e, const char *text)
+static void endpoint_is(const struct netaddr_endpoint *e, const char *text)
 {
 	char buf[NETADDR_ENDPOINT_STRLEN];
-	struct netaddr_endpoint ne = { .literal = true };
 
-	ne.addr = e->addr;
-	ne.port = e->port;
-	memcpy(ne.zone, e->zone, sizeof(ne.zone));
-	CHECK_STR(netaddr_format_endpoint(buf, &ne), text);
+	CHECK(e->literal);
+	CHECK_STR(netaddr_format_endpoint(buf, e), text);
 }
 
-/* Feeds text in one buffer; expects exactly one complete operation that
- * uses up every byte. */
-static void parse_req(const char *text, size_t len, struct uapi_request *req)
+/* Where the steps of peer would start if every entry's steps were laid
+ * end to end, and how many there are in all. */
+static size_t first_step(const struct uapi_device *set, const struct uapi_peer *peer)
 {
-	struct uapi_parser p;
-	size_t used;
+	size_t n = 0;
 
-	memset(req, 0, sizeof(*req));
-	uapi_parser_init(&p);
-	CHECK(uapi_parser_feed(&p, text, len, &used, req) == UAPI_READY);
-	CHECK_MSG(used == len, "consumed %zu of %zu", used, len);
-	uapi_parser_uninit(&p);
+	for (const struct uapi_peer *q = set->peers; q < peer; q++)
+		n += q->n_allowed_ips;
+	return n;
 }
 
-static struct uapi_set *parse_ok(const char *text)
+static size_t total_steps(const struct uapi_device *set)
 {
-	struct uapi_request req;
-	char msg[UAPI_ERROR_STRLEN];
-
-	parse_req(text, strlen(text), &req);
-	if (req.err) {
-		uapi_error_format(msg, sizeof(msg), &req.error);
-		harness_fail(__FILE__, __LINE__, "unexpected %d: %s", req.err, msg);
-	}
-	CHECK(req.op == UAPI_OP_SET);
-	CHECK(req.err || req.set);
-	return req.set;
+	return first_step(set, set->peers + set->n_peers);
 }
 
 struct bad_case {
@@ -108,146 +91,100 @@ static void expect_bad(const struct bad_case *c, size_t len)
 	CHECK_MSG(req.err == c->err, "err %d, want %d for %s", req.err, c->err, c->text);
 	CHECK(req.set == NULL);
 	check_error(&req.error, c);
-	uapi_set_free(req.set);
+	uapi_device_free(req.set);
 }
 
-/* A deliberately naive equality: field by field. */
-static bool endpoint_equal(const struct uapi_endpoint *a, const struct uapi_endpoint *b)
-{
-	return netaddr_equal(&a->addr, &b->addr) && a->port == b->port &&
-	       !strcmp(a->zone, b->zone);
-}
-
-static bool set_equal(const struct uapi_set *a, const struct uapi_set *b)
-{
-	if (!a || !b)
-		return a == b;
-	if (a->has_private_key != b->has_private_key ||
-	    (a->has_private_key && memcmp(a->private_key, b->private_key, KEY_LEN)) ||
-	    a->has_listen_port != b->has_listen_port ||
-	    (a->has_listen_port && a->listen_port != b->listen_port) ||
-	    a->has_fwmark != b->has_fwmark || (a->has_fwmark && a->fwmark != b->fwmark) ||
-	    a->replace_peers != b->replace_peers || a->n_peers != b->n_peers ||
-	    a->n_allowed_ips != b->n_allowed_ips)
-		return false;
-	for (size_t i = 0; i < a->n_peers; i++) {
-		const struct uapi_peer *p = &a->peers[i], *q = &b->peers[i];
-
-		if (memcmp(p->public_key, q->public_key, KEY_LEN) || p->remove != q->remove ||
-		    p->update_only != q->update_only ||
-		    p->has_preshared_key != q->has_preshared_key ||
-		    (p->has_preshared_key &&
-		     memcmp(p->preshared_key, q->preshared_key, KEY_LEN)) ||
-		    p->has_endpoint != q->has_endpoint ||
-		    (p->has_endpoint && !endpoint_equal(&p->endpoint, &q->endpoint)) ||
-		    p->has_keepalive != q->has_keepalive ||
-		    (p->has_keepalive && p->keepalive != q->keepalive) ||
-		    p->first_allowed_ip != q->first_allowed_ip ||
-		    p->n_allowed_ips != q->n_allowed_ips)
-			return false;
-	}
-	for (size_t i = 0; i < a->n_allowed_ips; i++) {
-		const struct uapi_allowed_ip *x = &a->allowed_ips[i], *y = &b->allowed_ips[i];
-
-		if (x->action != y->action ||
-		    (x->action != UAPI_ALLOWED_IP_REPLACE &&
-		     !netaddr_prefix_equal(&x->prefix, &y->prefix)))
-			return false;
-	}
-	return true;
-}
-
-static bool req_equal(const struct uapi_request *a, const struct uapi_request *b)
-{
-	return a->op == b->op && a->err == b->err &&
-	       !memcmp(&a->error, &b->error, sizeof(a->error)) && set_equal(a->set, b->set);
-}
 
 /* --- what wg(8) sends -------------------------------------------------- */
 
 static void test_wg_set(void)
 {
-	struct uapi_set *s = parse_ok(wg_set);
+	struct uapi_device *s = parse_ok(wg_set);
 	const struct uapi_peer *p;
 
 	if (!s)
 		return;
-	CHECK(s->has_private_key);
+	CHECK((s->flags & UAPI_DEVICE_HAS_PRIVATE_KEY));
 	key_is(s->private_key, PRIV_HEX);
-	CHECK(s->has_listen_port && s->listen_port == 51820);
-	CHECK(s->has_fwmark && s->fwmark == 0x20);
-	CHECK(!s->replace_peers);
-	CHECK(s->n_peers == 2 && s->n_allowed_ips == 3);
+	CHECK((s->flags & UAPI_DEVICE_HAS_LISTEN_PORT) && s->listen_port == 51820);
+	CHECK((s->flags & UAPI_DEVICE_HAS_FWMARK) && s->fwmark == 0x20);
+	CHECK(!(s->flags & UAPI_DEVICE_REPLACE_PEERS));
+	CHECK(s->n_peers == 2 && total_steps(s) == 3);
 	if (s->n_peers != 2)
 		goto out;
 	p = &s->peers[0];
 	key_is(p->public_key, PUB1_HEX);
-	CHECK(p->line == 5 && !p->remove && !p->update_only);
-	CHECK(p->has_preshared_key);
+	CHECK(p->line == 5 && !(p->flags & (UAPI_PEER_REMOVE | UAPI_PEER_UPDATE_ONLY)));
+	CHECK((p->flags & UAPI_PEER_HAS_PRESHARED_KEY));
 	key_is(p->preshared_key, PSK_HEX);
-	CHECK(p->has_endpoint);
+	CHECK((p->flags & UAPI_PEER_HAS_ENDPOINT));
 	endpoint_is(&p->endpoint, "192.0.2.1:51820");
-	CHECK(p->has_keepalive && p->keepalive == 25);
-	CHECK(p->first_allowed_ip == 0 && p->n_allowed_ips == 3);
-	step_is(s, p, 0, UAPI_ALLOWED_IP_REPLACE, NULL);
-	step_is(s, p, 1, UAPI_ALLOWED_IP_ADD, "10.0.0.0/24");
-	step_is(s, p, 2, UAPI_ALLOWED_IP_ADD, "fd00::/64");
+	CHECK((p->flags & UAPI_PEER_HAS_KEEPALIVE) && p->keepalive == 25);
+	CHECK(first_step(s, p) == 0 && p->n_allowed_ips == 3);
+	step_is(p, 0, UAPI_ALLOWED_IP_REPLACE, NULL);
+	step_is(p, 1, UAPI_ALLOWED_IP_ADD, "10.0.0.0/24");
+	step_is(p, 2, UAPI_ALLOWED_IP_ADD, "fd00::/64");
 	p = &s->peers[1];
 	key_is(p->public_key, PUB2_HEX);
-	CHECK(p->line == 12 && p->remove && !p->update_only);
-	CHECK(!p->has_preshared_key && !p->has_endpoint && !p->has_keepalive);
-	CHECK(p->first_allowed_ip == 3 && p->n_allowed_ips == 0);
+	CHECK(p->line == 12 && (p->flags & UAPI_PEER_REMOVE) &&
+	      !(p->flags & UAPI_PEER_UPDATE_ONLY));
+	CHECK(!(p->flags & (UAPI_PEER_HAS_PRESHARED_KEY | UAPI_PEER_HAS_ENDPOINT |
+			    UAPI_PEER_HAS_KEEPALIVE)));
+	CHECK(first_step(s, p) == 3 && p->n_allowed_ips == 0);
 out:
-	uapi_set_free(s);
+	uapi_device_free(s);
 }
 
 static void test_wg_setconf(void)
 {
-	struct uapi_set *s = parse_ok(wg_setconf);
+	struct uapi_device *s = parse_ok(wg_setconf);
 	const struct uapi_peer *p;
 
 	if (!s)
 		return;
 	key_is(s->private_key, PRIV_HEX);
-	CHECK(s->has_listen_port && s->listen_port == 51821);
-	CHECK(s->has_fwmark && s->fwmark == 0);
-	CHECK(s->replace_peers);
-	CHECK(s->n_peers == 2 && s->n_allowed_ips == 5);
+	CHECK((s->flags & UAPI_DEVICE_HAS_LISTEN_PORT) && s->listen_port == 51821);
+	CHECK((s->flags & UAPI_DEVICE_HAS_FWMARK) && s->fwmark == 0);
+	CHECK((s->flags & UAPI_DEVICE_REPLACE_PEERS));
+	CHECK(s->n_peers == 2 && total_steps(s) == 5);
 	if (s->n_peers != 2)
 		goto out;
 	p = &s->peers[0];
 	key_is(p->public_key, PUB1_HEX);
-	CHECK(!p->has_preshared_key && !p->has_keepalive && p->has_endpoint);
+	CHECK(!(p->flags & (UAPI_PEER_HAS_PRESHARED_KEY | UAPI_PEER_HAS_KEEPALIVE)) &&
+	      (p->flags & UAPI_PEER_HAS_ENDPOINT));
 	endpoint_is(&p->endpoint, "[2001:db8::1]:51820");
 	CHECK(p->endpoint.addr.family == AF_INET6 && p->endpoint.port == 51820);
-	step_is(s, p, 0, UAPI_ALLOWED_IP_REPLACE, NULL);
-	step_is(s, p, 1, UAPI_ALLOWED_IP_ADD, "10.0.0.2/32");
-	step_is(s, p, 2, UAPI_ALLOWED_IP_ADD, "fd00::2/128");
+	step_is(p, 0, UAPI_ALLOWED_IP_REPLACE, NULL);
+	step_is(p, 1, UAPI_ALLOWED_IP_ADD, "10.0.0.2/32");
+	step_is(p, 2, UAPI_ALLOWED_IP_ADD, "fd00::2/128");
 	p = &s->peers[1];
 	key_is(p->public_key, PUB2_HEX);
-	CHECK(p->has_keepalive && p->keepalive == 0 && !p->has_endpoint);
-	CHECK(p->first_allowed_ip == 3 && p->n_allowed_ips == 2);
-	step_is(s, p, 0, UAPI_ALLOWED_IP_REPLACE, NULL);
-	step_is(s, p, 1, UAPI_ALLOWED_IP_ADD, "0.0.0.0/0");
+	CHECK((p->flags & UAPI_PEER_HAS_KEEPALIVE) && p->keepalive == 0 &&
+	      !(p->flags & UAPI_PEER_HAS_ENDPOINT));
+	CHECK(first_step(s, p) == 3 && p->n_allowed_ips == 2);
+	step_is(p, 0, UAPI_ALLOWED_IP_REPLACE, NULL);
+	step_is(p, 1, UAPI_ALLOWED_IP_ADD, "0.0.0.0/0");
 out:
-	uapi_set_free(s);
+	uapi_device_free(s);
 }
 
 static void test_wg_set_scoped(void)
 {
-	struct uapi_set *s = parse_ok(wg_set_scoped);
+	struct uapi_device *s = parse_ok(wg_set_scoped);
 
 	if (!s)
 		return;
-	CHECK(!s->has_private_key && !s->has_listen_port && !s->has_fwmark);
-	CHECK(s->n_peers == 1 && s->n_allowed_ips == 1);
+	CHECK(!(s->flags & (UAPI_DEVICE_HAS_PRIVATE_KEY | UAPI_DEVICE_HAS_LISTEN_PORT |
+			    UAPI_DEVICE_HAS_FWMARK)));
+	CHECK(s->n_peers == 1 && total_steps(s) == 1);
 	if (s->n_peers == 1) {
 		CHECK_STR(s->peers[0].endpoint.zone, "lo");
 		CHECK(s->peers[0].endpoint.port == 1);
 		endpoint_is(&s->peers[0].endpoint, "[fe80::1%lo]:1");
-		step_is(s, &s->peers[0], 0, UAPI_ALLOWED_IP_REPLACE, NULL);
+		step_is(&s->peers[0], 0, UAPI_ALLOWED_IP_REPLACE, NULL);
 	}
-	uapi_set_free(s);
+	uapi_device_free(s);
 }
 
 /* --- keys and values --------------------------------------------------- */
@@ -257,44 +194,47 @@ static void test_wg_set_scoped(void)
 
 static void test_device_values(void)
 {
-	struct uapi_set *s;
+	struct uapi_device *s;
 
 	s = parse_ok(DEV "private_key=" ZERO_HEX "\n\n");
 	if (s) {
-		CHECK(s->has_private_key && encoding_key_is_zero(s->private_key));
-		uapi_set_free(s);
+		CHECK((s->flags & UAPI_DEVICE_HAS_PRIVATE_KEY) &&
+		      encoding_key_is_zero(s->private_key));
+		uapi_device_free(s);
 	}
 	/* wireguard-go's hex.DecodeString takes either case. */
 	s = parse_ok(DEV "private_key=F0C817105BDBAA96E7923F68746FE7D2F1263CC875782AFB26FED02ED0C85079\n\n");
 	if (s) {
 		key_is(s->private_key, PRIV_HEX);
-		uapi_set_free(s);
+		uapi_device_free(s);
 	}
 	s = parse_ok(DEV "listen_port=0\n\n");
 	if (s) {
-		CHECK(s->has_listen_port && s->listen_port == 0);
-		uapi_set_free(s);
+		CHECK((s->flags & UAPI_DEVICE_HAS_LISTEN_PORT) && s->listen_port == 0);
+		uapi_device_free(s);
 	}
 	s = parse_ok(DEV "listen_port=65535\nlisten_port=00080\n\n");
 	if (s) {
 		CHECK(s->listen_port == 80); /* the last one counts */
-		uapi_set_free(s);
+		uapi_device_free(s);
 	}
 	s = parse_ok(DEV "fwmark=4294967295\n\n");
 	if (s) {
-		CHECK(s->has_fwmark && s->fwmark == UINT32_MAX);
-		uapi_set_free(s);
+		CHECK((s->flags & UAPI_DEVICE_HAS_FWMARK) && s->fwmark == UINT32_MAX);
+		uapi_device_free(s);
 	}
 	s = parse_ok(DEV "replace_peers=true\nfwmark=0\n\n");
 	if (s) {
-		CHECK(s->replace_peers && s->has_fwmark && !s->fwmark && !s->n_peers);
-		uapi_set_free(s);
+		CHECK((s->flags & UAPI_DEVICE_REPLACE_PEERS) &&
+		      (s->flags & UAPI_DEVICE_HAS_FWMARK) && !s->fwmark && !s->n_peers);
+		uapi_device_free(s);
 	}
 	s = parse_ok(DEV "\n"); /* an empty set is a valid no-op */
 	if (s) {
-		CHECK(!s->has_private_key && !s->has_listen_port && !s->has_fwmark &&
-		      !s->replace_peers && !s->n_peers);
-		uapi_set_free(s);
+		CHECK(!(s->flags & (UAPI_DEVICE_HAS_PRIVATE_KEY | UAPI_DEVICE_HAS_LISTEN_PORT |
+				    UAPI_DEVICE_HAS_FWMARK | UAPI_DEVICE_REPLACE_PEERS)) &&
+		      !s->n_peers);
+		uapi_device_free(s);
 	}
 }
 
@@ -311,7 +251,7 @@ static void test_peer_values(void)
 		{ "[::ffff:192.0.2.1]:51820", "[::ffff:192.0.2.1]:51820", "", AF_INET6 },
 		{ "0.0.0.0:9", "0.0.0.0:9", "", AF_INET },
 	};
-	struct uapi_set *s;
+	struct uapi_device *s;
 	char text[256];
 
 	for (size_t i = 0; i < ARRAY_SIZE(endpoints); i++) {
@@ -319,21 +259,23 @@ static void test_peer_values(void)
 		s = parse_ok(text);
 		if (!s)
 			continue;
-		CHECK(s->peers[0].has_endpoint);
+		CHECK((s->peers[0].flags & UAPI_PEER_HAS_ENDPOINT));
 		CHECK(s->peers[0].endpoint.addr.family == endpoints[i].family);
 		CHECK_STR(s->peers[0].endpoint.zone, endpoints[i].zone);
 		endpoint_is(&s->peers[0].endpoint, endpoints[i].text);
-		uapi_set_free(s);
+		uapi_device_free(s);
 	}
 	s = parse_ok(PEER "preshared_key=" ZERO_HEX "\npersistent_keepalive_interval=65535\n"
 		     "protocol_version=1\nupdate_only=true\n\n");
 	if (s) {
 		const struct uapi_peer *p = &s->peers[0];
 
-		CHECK(p->has_preshared_key && encoding_key_is_zero(p->preshared_key));
-		CHECK(p->has_keepalive && p->keepalive == 65535);
-		CHECK(p->update_only && !p->remove && !p->has_endpoint);
-		uapi_set_free(s);
+		CHECK((p->flags & UAPI_PEER_HAS_PRESHARED_KEY) &&
+		      encoding_key_is_zero(p->preshared_key));
+		CHECK((p->flags & UAPI_PEER_HAS_KEEPALIVE) && p->keepalive == 65535);
+		CHECK((p->flags & UAPI_PEER_UPDATE_ONLY) &&
+		      !(p->flags & (UAPI_PEER_REMOVE | UAPI_PEER_HAS_ENDPOINT)));
+		uapi_device_free(s);
 	}
 	/* Host bits are kept as written; the routing table masks them. */
 	s = parse_ok(PEER "allowed_ip=10.1.2.3/8\nallowed_ip=::/0\nallowed_ip=0.0.0.0/0\n"
@@ -341,12 +283,12 @@ static void test_peer_values(void)
 	if (s) {
 		const struct uapi_peer *p = &s->peers[0];
 
-		step_is(s, p, 0, UAPI_ALLOWED_IP_ADD, "10.1.2.3/8");
-		step_is(s, p, 1, UAPI_ALLOWED_IP_ADD, "::/0");
-		step_is(s, p, 2, UAPI_ALLOWED_IP_ADD, "0.0.0.0/0");
-		step_is(s, p, 3, UAPI_ALLOWED_IP_ADD, "::ffff:10.0.0.1/128");
-		step_is(s, p, 4, UAPI_ALLOWED_IP_ADD, "192.0.2.1/32");
-		uapi_set_free(s);
+		step_is(p, 0, UAPI_ALLOWED_IP_ADD, "10.1.2.3/8");
+		step_is(p, 1, UAPI_ALLOWED_IP_ADD, "::/0");
+		step_is(p, 2, UAPI_ALLOWED_IP_ADD, "0.0.0.0/0");
+		step_is(p, 3, UAPI_ALLOWED_IP_ADD, "::ffff:10.0.0.1/128");
+		step_is(p, 4, UAPI_ALLOWED_IP_ADD, "192.0.2.1/32");
+		uapi_device_free(s);
 	}
 }
 
@@ -511,52 +453,56 @@ static void test_entries_in_order(void)
 		"remove=true\n"
 		"public_key=" PUB2_HEX "\n"
 		"\n";
-	struct uapi_set *s = parse_ok(text);
+	struct uapi_device *s = parse_ok(text);
 	const struct uapi_peer *p;
 
 	if (!s)
 		return;
-	CHECK(s->n_peers == 4 && s->n_allowed_ips == 8);
+	CHECK(s->n_peers == 4 && total_steps(s) == 8);
 	if (s->n_peers != 4)
 		goto out;
 	p = &s->peers[0];
 	key_is(p->public_key, PUB1_HEX);
-	CHECK(p->line == 2 && !p->remove && !p->update_only && p->n_allowed_ips == 6);
-	step_is(s, p, 0, UAPI_ALLOWED_IP_ADD, "10.0.0.0/8");
-	step_is(s, p, 1, UAPI_ALLOWED_IP_REMOVE, "10.1.0.0/16");
-	step_is(s, p, 2, UAPI_ALLOWED_IP_REPLACE, NULL);
-	step_is(s, p, 3, UAPI_ALLOWED_IP_REMOVE, "fd00::/64");
-	step_is(s, p, 4, UAPI_ALLOWED_IP_ADD, "192.0.2.0/24");
-	step_is(s, p, 5, UAPI_ALLOWED_IP_REPLACE, NULL);
+	CHECK(p->line == 2 && !(p->flags & (UAPI_PEER_REMOVE | UAPI_PEER_UPDATE_ONLY)) &&
+	      p->n_allowed_ips == 6);
+	step_is(p, 0, UAPI_ALLOWED_IP_ADD, "10.0.0.0/8");
+	step_is(p, 1, UAPI_ALLOWED_IP_REMOVE, "10.1.0.0/16");
+	step_is(p, 2, UAPI_ALLOWED_IP_REPLACE, NULL);
+	step_is(p, 3, UAPI_ALLOWED_IP_REMOVE, "fd00::/64");
+	step_is(p, 4, UAPI_ALLOWED_IP_ADD, "192.0.2.0/24");
+	step_is(p, 5, UAPI_ALLOWED_IP_REPLACE, NULL);
 	p = &s->peers[1];
 	key_is(p->public_key, PUB2_HEX);
-	CHECK(p->line == 9 && p->update_only && !p->remove);
-	CHECK(p->first_allowed_ip == 6 && p->n_allowed_ips == 1);
-	step_is(s, p, 0, UAPI_ALLOWED_IP_REMOVE, "0.0.0.0/0");
+	CHECK(p->line == 9 && (p->flags & UAPI_PEER_UPDATE_ONLY) && !(p->flags & UAPI_PEER_REMOVE));
+	CHECK(first_step(s, p) == 6 && p->n_allowed_ips == 1);
+	step_is(p, 0, UAPI_ALLOWED_IP_REMOVE, "0.0.0.0/0");
 	p = &s->peers[2];
 	key_is(p->public_key, PUB1_HEX);
-	CHECK(p->line == 12 && p->remove && !p->update_only); /* remove after a key counts */
-	CHECK(p->first_allowed_ip == 7 && p->n_allowed_ips == 1);
-	step_is(s, p, 0, UAPI_ALLOWED_IP_ADD, "::/0");
+	/* remove after a key counts */
+	CHECK(p->line == 12 && (p->flags & UAPI_PEER_REMOVE) &&
+	      !(p->flags & UAPI_PEER_UPDATE_ONLY));
+	CHECK(first_step(s, p) == 7 && p->n_allowed_ips == 1);
+	step_is(p, 0, UAPI_ALLOWED_IP_ADD, "::/0");
 	p = &s->peers[3];
-	CHECK(p->line == 15 && !p->remove && !p->update_only && !p->has_endpoint);
-	CHECK(p->first_allowed_ip == 8 && p->n_allowed_ips == 0);
+	CHECK(p->line == 15 &&
+	      !(p->flags & (UAPI_PEER_REMOVE | UAPI_PEER_UPDATE_ONLY | UAPI_PEER_HAS_ENDPOINT)));
+	CHECK(first_step(s, p) == 8 && p->n_allowed_ips == 0);
 out:
-	uapi_set_free(s);
+	uapi_device_free(s);
 }
 
 /* Device keys may come in any order and repeat; a repeat counts once. */
 static void test_device_keys_repeat(void)
 {
-	struct uapi_set *s = parse_ok(DEV "fwmark=1\nreplace_peers=true\nprivate_key=" ZERO_HEX
+	struct uapi_device *s = parse_ok(DEV "fwmark=1\nreplace_peers=true\nprivate_key=" ZERO_HEX
 				      "\nlisten_port=2\nreplace_peers=true\nprivate_key=" PRIV_HEX
 				      "\nfwmark=3\n\n");
 
 	if (!s)
 		return;
-	CHECK(s->fwmark == 3 && s->listen_port == 2 && s->replace_peers);
+	CHECK(s->fwmark == 3 && s->listen_port == 2 && (s->flags & UAPI_DEVICE_REPLACE_PEERS));
 	key_is(s->private_key, PRIV_HEX);
-	uapi_set_free(s);
+	uapi_device_free(s);
 }
 
 /* --- framing ----------------------------------------------------------- */
@@ -605,7 +551,7 @@ static void test_back_to_back(void)
 	size_t len, off = 0, used;
 	struct uapi_request req;
 	struct uapi_parser p;
-	struct uapi_set *s;
+	struct uapi_device *s;
 
 	len = strlen(wg_set) + 7 + strlen(wg_setconf) + strlen("set=1\nfoo=1\n\n") +
 	      strlen(wg_set_scoped);
@@ -620,8 +566,8 @@ static void test_back_to_back(void)
 	CHECK(used == strlen(wg_set) && req.op == UAPI_OP_SET && !req.err);
 	s = parse_ok(wg_set);
 	CHECK(set_equal(req.set, s));
-	uapi_set_free(s);
-	uapi_set_free(req.set);
+	uapi_device_free(s);
+	uapi_device_free(req.set);
 	off += used;
 
 	CHECK(uapi_parser_feed(&p, stream + off, len - off, &used, &req) == UAPI_READY);
@@ -632,8 +578,8 @@ static void test_back_to_back(void)
 	CHECK(used == strlen(wg_setconf) && req.op == UAPI_OP_SET && !req.err);
 	s = parse_ok(wg_setconf);
 	CHECK(set_equal(req.set, s));
-	uapi_set_free(s);
-	uapi_set_free(req.set);
+	uapi_device_free(s);
+	uapi_device_free(req.set);
 	off += used;
 
 	CHECK(uapi_parser_feed(&p, stream + off, len - off, &used, &req) == UAPI_READY);
@@ -643,7 +589,7 @@ static void test_back_to_back(void)
 
 	CHECK(uapi_parser_feed(&p, stream + off, len - off, &used, &req) == UAPI_READY);
 	CHECK(used == strlen(wg_set_scoped) && !req.err && req.set && req.set->n_peers == 1);
-	uapi_set_free(req.set);
+	uapi_device_free(req.set);
 	off += used;
 	CHECK(off == len);
 	CHECK(uapi_parser_feed(&p, stream, 0, &used, &req) == UAPI_MORE && used == 0);
@@ -652,54 +598,6 @@ static void test_back_to_back(void)
 	free(stream);
 }
 
-/* Feeds stream in pieces of the sizes next_size() picks and collects every
- * request handed over, until the stream ends or the parser dies. */
-static size_t collect(const char *stream, size_t len, size_t (*next_size)(size_t),
-		      struct uapi_request *reqs, size_t max, int *fatal)
-{
-	struct uapi_parser p;
-	size_t off = 0, n = 0, k = 0;
-
-	*fatal = 0;
-	uapi_parser_init(&p);
-	while (off < len && n < max) {
-		size_t chunk = next_size(k++), used;
-		enum uapi_status st;
-
-		if (chunk > len - off)
-			chunk = len - off;
-		st = uapi_parser_feed(&p, stream + off, chunk, &used, &reqs[n]);
-		off += used;
-		if (st == UAPI_FATAL) {
-			*fatal = reqs[n].err;
-			n++;
-			break;
-		}
-		if (st == UAPI_READY)
-			n++;
-		else
-			CHECK(used == chunk);
-	}
-	uapi_parser_uninit(&p);
-	return n;
-}
-
-static size_t size_whole(size_t k)
-{
-	(void)k;
-	return SIZE_MAX;
-}
-
-static size_t size_one(size_t k)
-{
-	(void)k;
-	return 1;
-}
-
-static size_t size_odd(size_t k)
-{
-	return 1 + (k * 7919) % 97;
-}
 
 static void test_incremental(void)
 {
@@ -733,7 +631,7 @@ static void test_incremental(void)
 		CHECK(want[3].op == UAPI_OP_GET && !want[3].err);
 		CHECK(want[4].err == -EINVAL && want[4].error.line == 2);
 		CHECK(want[5].err == -EINVAL && want[5].op == UAPI_OP_GET);
-		CHECK(want[6].set->peers[0].remove);
+		CHECK((want[6].set->peers[0].flags & UAPI_PEER_REMOVE));
 		CHECK(want[7].err == -EPROTO);
 	}
 	for (size_t i = 1; i < ARRAY_SIZE(sizes); i++) {
@@ -742,10 +640,10 @@ static void test_incremental(void)
 		for (size_t j = 0; j < ngot && j < nwant; j++)
 			CHECK_MSG(req_equal(&got[j], &want[j]), "sizes %zu request %zu", i, j);
 		for (size_t j = 0; j < ngot; j++)
-			uapi_set_free(got[j].set);
+			uapi_device_free(got[j].set);
 	}
 	for (size_t j = 0; j < nwant; j++)
-		uapi_set_free(want[j].set);
+		uapi_device_free(want[j].set);
 	free(stream);
 }
 
@@ -757,7 +655,7 @@ static void test_line_limit(void)
 	struct uapi_request req;
 	struct uapi_parser p;
 	size_t used, n, total;
-	struct uapi_set *s;
+	struct uapi_device *s;
 
 	if (!buf)
 		abort();
@@ -769,7 +667,7 @@ static void test_line_limit(void)
 	CHECK(strlen(buf) == 6 + UAPI_LINE_MAX + 2);
 	s = parse_ok(buf);
 	CHECK(s && s->listen_port == 443);
-	uapi_set_free(s);
+	uapi_device_free(s);
 
 	/* One more zero. */
 	memmove(buf + 19, buf + 18, strlen(buf + 18) + 1);
@@ -992,13 +890,14 @@ static void test_large_request(void)
 	printf("# %d allowed IPs, %zu bytes, parsed in %.0f ms\n", N, len, ms);
 	CHECK(used == len && !req.err && req.set);
 	if (req.set) {
-		const struct uapi_set *s = req.set;
+		const struct uapi_device *s = req.set;
+		const struct uapi_peer *peer = s->peers;
 
-		CHECK(s->n_peers == 1 && s->n_allowed_ips == N + 1);
+		CHECK(s->n_peers == 1 && total_steps(s) == N + 1);
 		/* Growth by doubling: at most twice what is used. */
-		CHECK(s->cap_allowed_ips < 2 * s->n_allowed_ips);
-		for (unsigned i = 0; i < N && s->n_allowed_ips == N + 1; i++) {
-			const struct uapi_allowed_ip *a = &s->allowed_ips[i + 1];
+		CHECK(peer->cap_allowed_ips < 2 * peer->n_allowed_ips);
+		for (unsigned i = 0; i < N && total_steps(s) == N + 1; i++) {
+			const struct uapi_allowed_ip *a = &peer->allowed_ips[i + 1];
 
 			ok &= a->action == UAPI_ALLOWED_IP_ADD && a->prefix.cidr == 32 &&
 			      a->prefix.addr.family == AF_INET &&
@@ -1009,524 +908,8 @@ static void test_large_request(void)
 	/* Generous for a loaded machine under ASan; typically well under
 	 * a second. */
 	CHECK_MSG(ms < 5000, "%.0f ms", ms);
-	uapi_set_free(req.set);
+	uapi_device_free(req.set);
 	uapi_parser_uninit(&p);
-	free(buf);
-}
-
-/* --- get --------------------------------------------------------------- */
-
-static void parse_prefixes(struct netaddr_prefix *out, const char *const *in, size_t n)
-{
-	const char *why;
-
-	for (size_t i = 0; i < n; i++)
-		CHECK(netaddr_parse_prefix(&out[i], in[i], &why));
-}
-
-static void endpoint_from(struct uapi_endpoint *e, const char *text)
-{
-	struct netaddr_endpoint ne;
-	const char *why;
-
-	CHECK(netaddr_parse_endpoint(&ne, text, &why) && ne.literal);
-	memset(e, 0, sizeof(*e));
-	e->addr = ne.addr;
-	e->port = ne.port;
-	memcpy(e->zone, ne.zone, sizeof(e->zone));
-}
-
-static void check_reply(const struct uapi_device_info *info, const char *want)
-{
-	size_t len = 0;
-	char *got = uapi_format_get(info, &len);
-
-	CHECK(got != NULL);
-	if (!got)
-		return;
-	CHECK_STR(got, want);
-	CHECK(len == strlen(want));
-	uapi_text_free(got, len);
-}
-
-static void test_get_ipv4(void)
-{
-	static const char *const aips[] = { "10.0.0.0/24", "10.0.1.5/32", "0.0.0.0/0" };
-	struct netaddr_prefix prefixes[3];
-	struct uapi_peer_info peer = { 0 };
-	struct uapi_device_info info = { 0 };
-
-	CHECK(encoding_key_from_hex(info.private_key, PRIV_HEX));
-	info.has_private_key = true;
-	info.listen_port = 51820;
-	CHECK(encoding_key_from_hex(peer.public_key, PUB1_HEX));
-	endpoint_from(&peer.endpoint, "192.0.2.1:51820");
-	peer.has_endpoint = true;
-	peer.last_handshake_sec = 1700000000;
-	peer.last_handshake_nsec = 123456789;
-	peer.rx_bytes = 18446744073709551615ull;
-	peer.tx_bytes = 1234;
-	peer.keepalive = 25;
-	parse_prefixes(prefixes, aips, 3);
-	peer.allowed_ips = prefixes;
-	peer.n_allowed_ips = 3;
-	info.peers = &peer;
-	info.n_peers = 1;
-	check_reply(&info,
-		    "private_key=" PRIV_HEX "\n"
-		    "listen_port=51820\n"
-		    "public_key=" PUB1_HEX "\n"
-		    "preshared_key=" ZERO_HEX "\n"
-		    "protocol_version=1\n"
-		    "endpoint=192.0.2.1:51820\n"
-		    "last_handshake_time_sec=1700000000\n"
-		    "last_handshake_time_nsec=123456789\n"
-		    "tx_bytes=1234\n"
-		    "rx_bytes=18446744073709551615\n"
-		    "persistent_keepalive_interval=25\n"
-		    "allowed_ip=10.0.0.0/24\n"
-		    "allowed_ip=10.0.1.5/32\n"
-		    "allowed_ip=0.0.0.0/0\n"
-		    "errno=0\n"
-		    "\n");
-}
-
-static void test_get_ipv6_and_omissions(void)
-{
-	static const char *const aips[] = { "fd00::/64", "2001:db8::1/128", "::/0" };
-	struct netaddr_prefix prefixes[3];
-	struct uapi_peer_info peers[3];
-	struct uapi_device_info info = { 0 };
-
-	/* Nothing at all. */
-	check_reply(&info, "errno=0\n\n");
-	/* A private key of zeros is no private key. */
-	info.has_private_key = true;
-	check_reply(&info, "errno=0\n\n");
-
-	memset(peers, 0, sizeof(peers));
-	info.has_private_key = false;
-	info.fwmark = 0xffffffff;
-	CHECK(encoding_key_from_hex(peers[0].public_key, PUB1_HEX));
-	CHECK(encoding_key_from_hex(peers[0].preshared_key, PSK_HEX));
-	endpoint_from(&peers[0].endpoint, "[2001:db8::1]:51820");
-	peers[0].has_endpoint = true;
-	peers[0].last_handshake_sec = 1;
-	peers[0].rx_bytes = 2;
-	parse_prefixes(prefixes, aips, 3);
-	peers[0].allowed_ips = prefixes;
-	peers[0].n_allowed_ips = 3;
-	/* Never seen: no endpoint line, zeros everywhere, no allowed IPs. */
-	CHECK(encoding_key_from_hex(peers[1].public_key, PUB2_HEX));
-	/* A link-local endpoint with its scope. */
-	CHECK(encoding_key_from_hex(peers[2].public_key, ZERO_HEX));
-	endpoint_from(&peers[2].endpoint, "[fe80::1%eth0]:1");
-	peers[2].has_endpoint = true;
-	peers[2].keepalive = 65535;
-	info.peers = peers;
-	info.n_peers = 3;
-	check_reply(&info,
-		    "fwmark=4294967295\n"
-		    "public_key=" PUB1_HEX "\n"
-		    "preshared_key=" PSK_HEX "\n"
-		    "protocol_version=1\n"
-		    "endpoint=[2001:db8::1]:51820\n"
-		    "last_handshake_time_sec=1\n"
-		    "last_handshake_time_nsec=0\n"
-		    "tx_bytes=0\n"
-		    "rx_bytes=2\n"
-		    "persistent_keepalive_interval=0\n"
-		    "allowed_ip=fd00::/64\n"
-		    "allowed_ip=2001:db8::1/128\n"
-		    "allowed_ip=::/0\n"
-		    "public_key=" PUB2_HEX "\n"
-		    "preshared_key=" ZERO_HEX "\n"
-		    "protocol_version=1\n"
-		    "last_handshake_time_sec=0\n"
-		    "last_handshake_time_nsec=0\n"
-		    "tx_bytes=0\n"
-		    "rx_bytes=0\n"
-		    "persistent_keepalive_interval=0\n"
-		    "public_key=" ZERO_HEX "\n"
-		    "preshared_key=" ZERO_HEX "\n"
-		    "protocol_version=1\n"
-		    "endpoint=[fe80::1%eth0]:1\n"
-		    "last_handshake_time_sec=0\n"
-		    "last_handshake_time_nsec=0\n"
-		    "tx_bytes=0\n"
-		    "rx_bytes=0\n"
-		    "persistent_keepalive_interval=65535\n"
-		    "errno=0\n"
-		    "\n");
-}
-
-static void test_errno(void)
-{
-	char buf[UAPI_ERRNO_STRLEN];
-
-	CHECK(uapi_format_errno(buf, 0) == 9);
-	CHECK_STR(buf, "errno=0\n\n");
-	CHECK(uapi_format_errno(buf, -EINVAL) == 11);
-	CHECK_STR(buf, "errno=-22\n\n");
-	uapi_format_errno(buf, EINVAL);
-	CHECK_STR(buf, "errno=-22\n\n");
-	uapi_format_errno(buf, -EMSGSIZE);
-	CHECK_STR(buf, "errno=-90\n\n");
-	uapi_format_errno(buf, -EADDRINUSE);
-	CHECK_STR(buf, "errno=-98\n\n");
-	CHECK(uapi_format_errno(buf, INT_MIN) == 19);
-	CHECK_STR(buf, "errno=-2147483648\n\n");
-	uapi_format_errno(buf, INT_MAX);
-	CHECK_STR(buf, "errno=-2147483647\n\n");
-}
-
-/* --- differential round trip ------------------------------------------- */
-
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint32_t rnd(void)
-{
-	/* xorshift64*: deterministic, so a failure reproduces. */
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (uint32_t)((rng * 0x2545f4914f6cdd1dull) >> 32);
-}
-
-static void rnd_bytes(void *p, size_t n)
-{
-	uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		b[i] = (uint8_t)rnd();
-}
-
-static void rnd_addr(struct netaddr *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (rnd() & 1) {
-		a->family = AF_INET;
-		rnd_bytes(&a->in4, 4);
-	} else {
-		a->family = AF_INET6;
-		rnd_bytes(&a->in6, 16);
-		if (rnd() & 1) /* runs of zeros exercise "::" */
-			memset(&a->in6.s6_addr[rnd() % 8], 0, 8);
-	}
-}
-
-static void rnd_prefix(struct netaddr_prefix *p)
-{
-	memset(p, 0, sizeof(*p));
-	rnd_addr(&p->addr);
-	p->cidr = (uint8_t)(rnd() % (p->addr.family == AF_INET ? 33 : 129));
-}
-
-static void rnd_endpoint(struct uapi_endpoint *e)
-{
-	static const char *const zones[] = { "", "eth0", "7", "wg-lan_1" };
-
-	memset(e, 0, sizeof(*e));
-	rnd_addr(&e->addr);
-	e->port = (uint16_t)(1 + rnd() % 65535);
-	if (e->addr.family == AF_INET6)
-		snprintf(e->zone, sizeof(e->zone), "%s", zones[rnd() % ARRAY_SIZE(zones)]);
-}
-
-/* A naive encoder: one line at a time into a growing string. */
-struct text {
-	char *s;
-	size_t len, cap;
-};
-
-static void __attribute__((format(printf, 2, 3))) put(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	while (t->len + (size_t)n + 1 > t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 4096;
-		t->s = realloc(t->s, t->cap);
-		if (!t->s)
-			abort();
-	}
-	va_start(ap, fmt);
-	vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
-	va_end(ap);
-	t->len += (size_t)n;
-}
-
-static void put_key(struct text *t, const char *name, const uint8_t key[KEY_LEN])
-{
-	char hex[KEY_HEX_LEN + 1];
-
-	encoding_key_to_hex(hex, key);
-	put(t, "%s=%s\n", name, hex);
-}
-
-static void put_endpoint(struct text *t, const struct uapi_endpoint *e)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	inet_ntop(e->addr.family, &e->addr.in6, ip, sizeof(ip));
-	if (e->addr.family == AF_INET)
-		put(t, "endpoint=%s:%u\n", ip, e->port);
-	else
-		put(t, "endpoint=[%s%s%s]:%u\n", ip, e->zone[0] ? "%" : "", e->zone, e->port);
-}
-
-static void put_prefix(struct text *t, const char *sign, const struct netaddr_prefix *p)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	inet_ntop(p->addr.family, &p->addr.in6, ip, sizeof(ip));
-	put(t, "allowed_ip=%s%s/%u\n", sign, ip, p->cidr);
-}
-
-/* A random device as get would describe it, sent back the way "wg
- * syncconf"/"setconf" would send it: the plan must say the same. */
-static void test_round_trip_info(void)
-{
-	for (int iter = 0; iter < 300; iter++) {
-		struct uapi_device_info info = { 0 };
-		struct uapi_peer_info peers[8];
-		struct netaddr_prefix prefixes[8][12];
-		struct text t = { 0 };
-		struct uapi_set *s;
-
-		info.has_private_key = rnd() & 1;
-		if (info.has_private_key)
-			rnd_bytes(info.private_key, KEY_LEN);
-		info.listen_port = (uint16_t)rnd();
-		info.fwmark = rnd() & 1 ? rnd() : 0;
-		info.n_peers = rnd() % 9;
-		info.peers = peers;
-		memset(peers, 0, sizeof(peers));
-		for (size_t i = 0; i < info.n_peers; i++) {
-			rnd_bytes(peers[i].public_key, KEY_LEN);
-			if (rnd() & 1)
-				rnd_bytes(peers[i].preshared_key, KEY_LEN);
-			peers[i].has_endpoint = rnd() & 1;
-			if (peers[i].has_endpoint)
-				rnd_endpoint(&peers[i].endpoint);
-			peers[i].keepalive = (uint16_t)(rnd() & 1 ? rnd() : 0);
-			peers[i].n_allowed_ips = rnd() % 13;
-			for (size_t j = 0; j < peers[i].n_allowed_ips; j++)
-				rnd_prefix(&prefixes[i][j]);
-			peers[i].allowed_ips = prefixes[i];
-		}
-
-		put(&t, "set=1\n");
-		if (info.has_private_key)
-			put_key(&t, "private_key", info.private_key);
-		put(&t, "listen_port=%u\nfwmark=%u\nreplace_peers=true\n", info.listen_port,
-		    info.fwmark);
-		for (size_t i = 0; i < info.n_peers; i++) {
-			put_key(&t, "public_key", peers[i].public_key);
-			put_key(&t, "preshared_key", peers[i].preshared_key);
-			if (peers[i].has_endpoint)
-				put_endpoint(&t, &peers[i].endpoint);
-			put(&t, "persistent_keepalive_interval=%u\nreplace_allowed_ips=true\n",
-			    peers[i].keepalive);
-			for (size_t j = 0; j < peers[i].n_allowed_ips; j++)
-				put_prefix(&t, "", &peers[i].allowed_ips[j]);
-		}
-		put(&t, "\n");
-
-		s = parse_ok(t.s);
-		if (!s) {
-			free(t.s);
-			continue;
-		}
-		CHECK(s->has_private_key == info.has_private_key);
-		CHECK(!info.has_private_key || !memcmp(s->private_key, info.private_key, KEY_LEN));
-		CHECK(s->has_listen_port && s->listen_port == info.listen_port);
-		CHECK(s->has_fwmark && s->fwmark == info.fwmark && s->replace_peers);
-		CHECK(s->n_peers == info.n_peers);
-		for (size_t i = 0; i < info.n_peers && i < s->n_peers; i++) {
-			const struct uapi_peer *p = &s->peers[i];
-			const struct uapi_peer_info *q = &peers[i];
-			bool same = true;
-
-			CHECK(!memcmp(p->public_key, q->public_key, KEY_LEN));
-			CHECK(p->has_preshared_key &&
-			      !memcmp(p->preshared_key, q->preshared_key, KEY_LEN));
-			CHECK(p->has_endpoint == q->has_endpoint);
-			CHECK(!q->has_endpoint || endpoint_equal(&p->endpoint, &q->endpoint));
-			CHECK(p->has_keepalive && p->keepalive == q->keepalive);
-			CHECK(!p->remove && !p->update_only);
-			CHECK(p->n_allowed_ips == q->n_allowed_ips + 1);
-			if (p->n_allowed_ips != q->n_allowed_ips + 1)
-				continue;
-			same &= s->allowed_ips[p->first_allowed_ip].action == UAPI_ALLOWED_IP_REPLACE;
-			for (size_t j = 0; j < q->n_allowed_ips; j++) {
-				const struct uapi_allowed_ip *a =
-					&s->allowed_ips[p->first_allowed_ip + 1 + j];
-
-				same &= a->action == UAPI_ALLOWED_IP_ADD &&
-					netaddr_prefix_equal(&a->prefix, &q->allowed_ips[j]);
-			}
-			CHECK_MSG(same, "iteration %d peer %zu", iter, i);
-		}
-		uapi_set_free(s);
-		free(t.s);
-	}
-}
-
-/* A random plan, every feature included, through the naive encoder and
- * back.  Also fed in random pieces. */
-static void test_round_trip_plan(void)
-{
-	for (int iter = 0; iter < 300; iter++) {
-		struct uapi_set want = { 0 };
-		struct uapi_peer peers[6];
-		struct uapi_allowed_ip steps[6 * 10];
-		struct uapi_request got[1];
-		struct text t = { 0 };
-		int fatal;
-
-		want.has_private_key = rnd() & 1;
-		if (want.has_private_key)
-			rnd_bytes(want.private_key, KEY_LEN);
-		want.has_listen_port = rnd() & 1;
-		want.listen_port = want.has_listen_port ? (uint16_t)rnd() : 0;
-		want.has_fwmark = rnd() & 1;
-		want.fwmark = want.has_fwmark ? rnd() : 0;
-		want.replace_peers = rnd() & 1;
-		want.peers = peers;
-		want.allowed_ips = steps;
-		want.n_peers = rnd() % 7;
-		memset(peers, 0, sizeof(peers));
-		memset(steps, 0, sizeof(steps));
-		for (size_t i = 0; i < want.n_peers; i++) {
-			struct uapi_peer *p = &peers[i];
-
-			rnd_bytes(p->public_key, KEY_LEN);
-			if (i && rnd() % 4 == 0) /* the same key again */
-				memcpy(p->public_key, peers[i - 1].public_key, KEY_LEN);
-			p->remove = rnd() % 5 == 0;
-			p->update_only = rnd() % 5 == 0;
-			p->has_preshared_key = rnd() & 1;
-			if (p->has_preshared_key && rnd() & 1)
-				rnd_bytes(p->preshared_key, KEY_LEN);
-			p->has_endpoint = rnd() & 1;
-			if (p->has_endpoint)
-				rnd_endpoint(&p->endpoint);
-			p->has_keepalive = rnd() & 1;
-			p->keepalive = p->has_keepalive ? (uint16_t)rnd() : 0;
-			p->first_allowed_ip = want.n_allowed_ips;
-			p->n_allowed_ips = rnd() % 11;
-			for (size_t j = 0; j < p->n_allowed_ips; j++) {
-				struct uapi_allowed_ip *a = &steps[want.n_allowed_ips++];
-
-				a->action = (uint8_t)(rnd() % 3);
-				if (a->action != UAPI_ALLOWED_IP_REPLACE)
-					rnd_prefix(&a->prefix);
-			}
-		}
-
-		put(&t, "set=1\n");
-		/* Device keys in a random order, some twice. */
-		for (int k = 0, first = (int)(rnd() % 4); k < 4 + 2; k++) {
-			switch ((first + k) % 4) {
-			case 0:
-				if (want.has_private_key)
-					put_key(&t, "private_key", want.private_key);
-				break;
-			case 1:
-				if (want.has_listen_port)
-					put(&t, "listen_port=%u\n", want.listen_port);
-				break;
-			case 2:
-				if (want.has_fwmark)
-					put(&t, "fwmark=%u\n", want.fwmark);
-				break;
-			default:
-				if (want.replace_peers)
-					put(&t, "replace_peers=true\n");
-			}
-		}
-		for (size_t i = 0; i < want.n_peers; i++) {
-			const struct uapi_peer *p = &peers[i];
-			bool flags_first = rnd() & 1;
-
-			put_key(&t, "public_key", p->public_key);
-			if (rnd() & 1)
-				put(&t, "protocol_version=1\n");
-			if (flags_first && p->remove)
-				put(&t, "remove=true\n");
-			if (flags_first && p->update_only)
-				put(&t, "update_only=true\n");
-			if (p->has_preshared_key)
-				put_key(&t, "preshared_key", p->preshared_key);
-			if (p->has_endpoint)
-				put_endpoint(&t, &p->endpoint);
-			if (p->has_keepalive)
-				put(&t, "persistent_keepalive_interval=%u\n", p->keepalive);
-			for (size_t j = 0; j < p->n_allowed_ips; j++) {
-				const struct uapi_allowed_ip *a = &steps[p->first_allowed_ip + j];
-
-				if (a->action == UAPI_ALLOWED_IP_REPLACE)
-					put(&t, "replace_allowed_ips=true\n");
-				else
-					put_prefix(&t, a->action == UAPI_ALLOWED_IP_REMOVE ? "-" : "",
-						   &a->prefix);
-			}
-			if (!flags_first && p->remove)
-				put(&t, "remove=true\n");
-			if (!flags_first && p->update_only)
-				put(&t, "update_only=true\n");
-		}
-		put(&t, "\n");
-
-		CHECK(collect(t.s, t.len, size_odd, got, 1, &fatal) == 1 && !fatal);
-		CHECK_MSG(!got[0].err && set_equal(got[0].set, &want), "iteration %d: %s", iter,
-			  got[0].error.msg);
-		uapi_set_free(got[0].set);
-		free(t.s);
-	}
-}
-
-/* Requests with bytes changed at random, from the set that matters to
- * the grammar: whatever each one means, feeding it in pieces must give
- * what feeding it whole gives. */
-static void test_mutations(void)
-{
-	static const char alphabet[] = "=\n\n\0-:[]/%.x0f9 \r";
-	enum { MAX = 8 };
-	size_t len = strlen(wg_set) + strlen(wg_setconf), nwhole, nodd, none;
-	struct uapi_request whole[MAX], odd[MAX], one[MAX];
-	int fw, fo, f1;
-	char *buf = malloc(len);
-
-	if (!buf)
-		abort();
-	for (int iter = 0; iter < 2000; iter++) {
-		memcpy(buf, wg_set, strlen(wg_set));
-		memcpy(buf + strlen(wg_set), wg_setconf, strlen(wg_setconf));
-		for (unsigned k = 1 + rnd() % 4; k; k--)
-			buf[rnd() % len] = alphabet[rnd() % (sizeof(alphabet) - 1)];
-		nwhole = collect(buf, len, size_whole, whole, MAX, &fw);
-		nodd = collect(buf, len, size_odd, odd, MAX, &fo);
-		none = iter % 10 ? nodd : collect(buf, len, size_one, one, MAX, &f1);
-		CHECK_MSG(nwhole == nodd && fw == fo, "iteration %d", iter);
-		for (size_t j = 0; j < nwhole && j < nodd; j++)
-			CHECK_MSG(req_equal(&whole[j], &odd[j]), "iteration %d request %zu", iter, j);
-		if (!(iter % 10)) {
-			CHECK(none == nwhole && f1 == fw);
-			for (size_t j = 0; j < none && j < nwhole; j++)
-				CHECK(req_equal(&whole[j], &one[j]));
-			for (size_t j = 0; j < none; j++)
-				uapi_set_free(one[j].set);
-		}
-		for (size_t j = 0; j < nwhole; j++)
-			uapi_set_free(whole[j].set);
-		for (size_t j = 0; j < nodd; j++)
-			uapi_set_free(odd[j].set);
-	}
 	free(buf);
 }
 
@@ -1550,12 +933,6 @@ static const struct harness_case cases[] = {
 	{ "secrets stay out of errors and buffers", test_secrets },
 	{ "error format and quoting", test_error_format },
 	{ "130,561 allowed IPs in one set", test_large_request },
-	{ "get reply: IPv4", test_get_ipv4 },
-	{ "get reply: IPv6, scope, omitted fields", test_get_ipv6_and_omissions },
-	{ "errno replies are negative", test_errno },
-	{ "round trip: device info as a set", test_round_trip_info },
-	{ "round trip: random plans, fed in pieces", test_round_trip_plan },
-	{ "mutated requests: pieces agree with whole", test_mutations },
 };
 
 HARNESS_MAIN(cases)
