@@ -14,7 +14,7 @@
 
 enum {
 	ERROR_FILE_MAX = 1024,
-	ERROR_KEY_MAX = 32,
+	ERROR_KEY_MAX = 64,
 	ERROR_VALUE_MAX = 96,
 	/* nft's messages for a refused batch run to a few KiB. */
 	ERROR_MSG_MAX = 4096,

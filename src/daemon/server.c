@@ -192,7 +192,7 @@ static void reply_errno(struct server_client *c, int err)
 
 static void run(struct server *s, struct server_client *c, struct uapi_request *req)
 {
-	char msg[UAPI_ERROR_STRLEN];
+	char msg[ERROR_STRLEN];
 
 	if (req->err) {
 		uapi_error_format(msg, sizeof(msg), &req->error);
@@ -253,7 +253,7 @@ uint32_t server_client_io(struct server *s, struct server_client *c, uint64_t no
 			if (st == UAPI_MORE)
 				continue;
 			if (st == UAPI_FATAL) {
-				char msg[UAPI_ERROR_STRLEN];
+				char msg[ERROR_STRLEN];
 				uapi_error_format(msg, sizeof(msg), &req.error);
 				log_info("control socket: closing a client: %s", msg);
 				reply_errno(c, req.err);

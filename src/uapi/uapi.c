@@ -82,7 +82,7 @@ static void quote(char *dst, size_t size, const char *s, size_t n, bool hide)
 	dst[o] = '\0';
 }
 
-int uapi_error_format(char *buf, size_t size, const struct uapi_error *err)
+int uapi_error_format(char *buf, size_t size, const struct error *err)
 {
 	char where[48] = "";
 	size_t o = 0;
@@ -110,10 +110,11 @@ struct kv {
  * (the rest of the operation is only read and counted), so it goes now. */
 static int fail(struct uapi_parser *p, int err, const struct kv *l, const char *msg)
 {
-	struct uapi_error *e = &p->error;
+	struct error *e = &p->error;
 
 	p->err = err;
-	memset(e, 0, sizeof(*e));
+	error_clear(e);
+	e->code = err;
 	e->line = p->line;
 	if (l) {
 		quote(e->key, sizeof(e->key), l->key, l->key_len, false);
@@ -435,7 +436,8 @@ static enum uapi_status die(struct uapi_parser *p, struct uapi_request *req, int
 {
 	req->op = op_of(p->state);
 	req->err = err;
-	memset(&req->error, 0, sizeof(req->error));
+	error_clear(&req->error);
+	req->error.code = err;
 	req->error.line = p->line + 1;
 	snprintf(req->error.msg, sizeof(req->error.msg), "%s", msg);
 	req->set = NULL;

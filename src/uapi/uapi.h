@@ -37,6 +37,7 @@
 #include "device.h"
 
 #include "common/compiler.h"
+#include "common/error.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -62,8 +63,6 @@ enum {
 	UAPI_REQUEST_MAX = 16 << 20,
 	/* "errno=-2147483648\n\n" and a NUL. */
 	UAPI_ERRNO_STRLEN = 24,
-	/* Enough for any uapi_error_format() output. */
-	UAPI_ERROR_STRLEN = 384,
 };
 
 enum uapi_op {
@@ -95,26 +94,23 @@ enum uapi_op {
  * trace that leaves is that prefixes added by those lines have been taken
  * from other peers, which Rampart does not reproduce.) */
 
-/* Where and why an operation failed, for the daemon's debug log.  Every
- * string is safe to log: quoted, escaped, shortened, and "(hidden)" for
- * anything secret. */
-struct uapi_error {
-	unsigned line;  /* 1-based within the operation (get=1/set=1 is line 1) */
-	char key[64];   /* the key, quoted ("\"listen_port\""), or "" */
-	char value[96]; /* the value, quoted, or "(hidden)", or "" */
-	char msg[128];  /* why, e.g. "not a decimal number" */
-};
-
-/* "line N, key K, value V: MSG", leaving out what is absent.  Returns
+/* Where and why an operation failed, for the daemon's debug log, is a
+ * struct error (common/error.h) with no file: line is 1-based within the
+ * operation (get=1/set=1 is line 1), key the key quoted ("\"listen_port\""),
+ * value the value quoted or "(hidden)", msg why ("not a decimal number").
+ * Every string is safe to log: quoted, escaped, shortened, and "(hidden)"
+ * for anything secret.
+ *
+ * "line N, key K, value V: MSG", leaving out what is absent.  Returns
  * what snprintf() returns. */
-int uapi_error_format(char *buf, size_t size, const struct uapi_error *err);
+int uapi_error_format(char *buf, size_t size, const struct error *err);
 
 /* What uapi_parser_feed() hands over when an operation is complete
  * (UAPI_READY) or the connection has to end (UAPI_FATAL). */
 struct uapi_request {
 	enum uapi_op op;
 	int err;                 /* 0, or the negative errno to answer with */
-	struct uapi_error error; /* when err != 0 */
+	struct error error; /* when err != 0 */
 	struct uapi_device *set; /* a set with err == 0: the plan, now the
 				  * caller's (uapi_device_free); else NULL */
 };
@@ -134,7 +130,7 @@ struct uapi_parser {
 	unsigned line;     /* lines of the current operation so far */
 	size_t op_bytes;   /* bytes of the current operation so far */
 	int err;           /* first error of the current operation */
-	struct uapi_error error;
+	struct error error;
 	struct uapi_device *set; /* the plan being built; NULL once it failed */
 	size_t line_len;
 	char line_buf[UAPI_LINE_MAX + 1];

@@ -75,7 +75,7 @@ struct bad_case {
 	const char *key, *value, *msg;
 };
 
-static void check_error(const struct uapi_error *e, const struct bad_case *c)
+static void check_error(const struct error *e, const struct bad_case *c)
 {
 	CHECK_MSG(e->line == c->line, "line %u, want %u (%s)", e->line, c->line, c->text);
 	CHECK_STR(e->key, c->key);
@@ -805,7 +805,7 @@ static void test_secrets(void)
 		DEV "listen_port=-" PRIV_HEX "\n\n",
 	};
 	static const uint8_t zero[UAPI_LINE_MAX + 1];
-	char msg[UAPI_ERROR_STRLEN];
+	char msg[ERROR_STRLEN];
 	struct uapi_request req;
 	struct uapi_parser p;
 	size_t used;
@@ -830,8 +830,9 @@ static void test_secrets(void)
 
 static void test_error_format(void)
 {
-	struct uapi_error e = { 3, "\"listen_port\"", "\"x\"", "not a decimal number" };
-	char buf[UAPI_ERROR_STRLEN];
+	struct error e = { .code = -EINVAL, .line = 3, .key = "\"listen_port\"", .value = "\"x\"",
+			   .msg = "not a decimal number" };
+	char buf[ERROR_STRLEN];
 
 	uapi_error_format(buf, sizeof(buf), &e);
 	CHECK_STR(buf, "line 3, key \"listen_port\", value \"x\": not a decimal number");

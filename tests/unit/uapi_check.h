@@ -32,7 +32,7 @@ static inline void parse_req(const char *text, size_t len, struct uapi_request *
 static inline struct uapi_device *parse_ok(const char *text)
 {
 	struct uapi_request req;
-	char msg[UAPI_ERROR_STRLEN];
+	char msg[ERROR_STRLEN];
 
 	parse_req(text, strlen(text), &req);
 	if (req.err) {
