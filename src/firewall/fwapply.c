@@ -287,8 +287,8 @@ static int plan_sysctls(const char *ifname, const struct conf *conf, const struc
 	struct sysctls_input in = { .ifname = ifname, .wan = wan };
 	int ret;
 
-	in.role = pol->role == CONF_ROLE_HUB ? SYSCTLS_ROLE_HUB :
-		  pol->role == CONF_ROLE_SITE ? SYSCTLS_ROLE_SITE : SYSCTLS_ROLE_CLIENT;
+	in.role = pol->role == POLICY_ROLE_HUB ? SYSCTLS_ROLE_HUB :
+		  pol->role == POLICY_ROLE_SITE ? SYSCTLS_ROLE_SITE : SYSCTLS_ROLE_CLIENT;
 	in.full_tunnel = pol->full_tunnel &&
 			 !(conf->has_table && conf->table.kind == CONF_TABLE_OFF);
 	for (size_t i = 0; i < conf->n_addresses; i++) {

@@ -19,13 +19,13 @@ static const char *ipkw(int family)
 }
 
 static const char *const units[] = {
-	[CONF_RATE_SECOND] = "second",
-	[CONF_RATE_MINUTE] = "minute",
-	[CONF_RATE_HOUR] = "hour",
-	[CONF_RATE_DAY] = "day",
+	[POLICY_RATE_SECOND] = "second",
+	[POLICY_RATE_MINUTE] = "minute",
+	[POLICY_RATE_HOUR] = "hour",
+	[POLICY_RATE_DAY] = "day",
 };
 
-static const char *unit(const struct conf_rate *r)
+static const char *unit(const struct policy_rate *r)
 {
 	return r->unit < ARRAY_SIZE(units) ? units[r->unit] : "second";
 }
@@ -97,7 +97,7 @@ static void plist_done(struct textbuf *o, struct plist *l)
 }
 
 /* "tcp dport 53", "udp dport 8000-8080", "meta l4proto tcp", "". */
-static void emit_ports(struct textbuf *o, const struct conf_ports *p)
+static void emit_ports(struct textbuf *o, const struct policy_ports *p)
 {
 	const char *proto = p->proto == IPPROTO_TCP ? "tcp" : "udp";
 
@@ -329,7 +329,7 @@ static void emit_sources(struct render *r, struct plist *src, int family)
 
 static void emit_peer_forwards(struct render *r, const struct conf_peer *peer)
 {
-	const struct conf_peer_policy *pp = policykeys_peer(peer);
+	const struct policy_peer_keys *pp = policykeys_peer(peer);
 
 	for (size_t i = 0; i < ARRAY_SIZE(families); i++) {
 		int fam = families[i];
@@ -338,7 +338,7 @@ static void emit_peer_forwards(struct render *r, const struct conf_peer *peer)
 		peer_sources(&src, peer, fam);
 		if (src.n || src.all) {
 			for (size_t k = 0; k < pp->forwards.n; k++) {
-				const struct conf_forward *fw = &pp->forwards.v[k];
+				const struct policy_forward *fw = &pp->forwards.v[k];
 				struct plist dst = { 0 };
 
 				if (fw->dst.addr.family != fam)
@@ -433,7 +433,7 @@ static void emit_postrouting(struct render *r)
 
 		for (size_t p = 0; p < r->conf->n_peers; p++) {
 			const struct conf_peer *peer = &r->conf->peers[p];
-			const struct conf_peer_policy *pp = policykeys_peer(peer);
+			const struct policy_peer_keys *pp = policykeys_peer(peer);
 
 			if (pp->egress.set && pp->egress.on)
 				peer_sources(&l, peer, fam);

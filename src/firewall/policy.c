@@ -22,7 +22,7 @@ static bool is_host_route(const struct netaddr_prefix *p)
 	return p->cidr == (p->addr.family == AF_INET ? 32 : 128);
 }
 
-enum conf_role policy_infer_role(const struct conf *conf, const char **reason)
+enum policy_role policy_infer_role(const struct conf *conf, const char **reason)
 {
 	bool wide = false;
 
@@ -32,7 +32,7 @@ enum conf_role policy_infer_role(const struct conf *conf, const char **reason)
 		for (size_t j = 0; j < peer->n_allowed_ips; j++) {
 			if (is_default_route(&peer->allowed_ips[j].prefix)) {
 				*reason = "a peer's AllowedIPs is a default route";
-				return CONF_ROLE_CLIENT;
+				return POLICY_ROLE_CLIENT;
 			}
 			if (!is_host_route(&peer->allowed_ips[j].prefix))
 				wide = true;
@@ -40,14 +40,14 @@ enum conf_role policy_infer_role(const struct conf *conf, const char **reason)
 	}
 	if (!conf->has_listen_port || !conf->listen_port) {
 		*reason = "no ListenPort: it only connects out";
-		return CONF_ROLE_CLIENT;
+		return POLICY_ROLE_CLIENT;
 	}
 	if (wide) {
 		*reason = "a ListenPort, and peers that route whole networks";
-		return CONF_ROLE_SITE;
+		return POLICY_ROLE_SITE;
 	}
 	*reason = "a ListenPort, and peers with single addresses";
-	return CONF_ROLE_HUB;
+	return POLICY_ROLE_HUB;
 }
 
 static int __attribute__((format(printf, 5, 6)))
@@ -70,20 +70,20 @@ refuse(struct error *err, unsigned line, const char *key, const char *value,
 static int check_role(const struct conf *conf, const struct policy *pol,
 		      struct error *err)
 {
-	const struct conf_policy *cp = policykeys_of(conf);
+	const struct policy_keys *cp = policykeys_of(conf);
 	const char *role = policykeys_role_name(pol->role);
 	const char *how = pol->role_inferred ? " (inferred: set Role to change it)" : "";
 
-	if (pol->kill_switch && pol->role != CONF_ROLE_CLIENT)
+	if (pol->kill_switch && pol->role != POLICY_ROLE_CLIENT)
 		return refuse(err, cp->kill_switch.line, "KillSwitch", "on",
 			      "invalid \"on\": a kill switch is for clients, and this is a %s%s",
 			      role, how);
-	if (pol->role == CONF_ROLE_CLIENT) {
+	if (pol->role == POLICY_ROLE_CLIENT) {
 		if (cp->local_networks.n)
 			return refuse(err, cp->local_networks.v[0].line, "LocalNetworks", "",
 				      "a client does not route for other hosts%s", how);
 		for (size_t i = 0; i < conf->n_peers; i++) {
-			const struct conf_peer_policy *peer = policykeys_peer(&conf->peers[i]);
+			const struct policy_peer_keys *peer = policykeys_peer(&conf->peers[i]);
 
 			if (peer->egress.set && peer->egress.on)
 				return refuse(err, peer->egress.line, "Egress", "on",
@@ -94,7 +94,7 @@ static int check_role(const struct conf *conf, const struct policy *pol,
 					      "a client does not route for its peers%s", how);
 		}
 	}
-	if (pol->role != CONF_ROLE_CLIENT && cp->kill_switch_allow.n)
+	if (pol->role != POLICY_ROLE_CLIENT && cp->kill_switch_allow.n)
 		return refuse(err, cp->kill_switch_allow.v[0].line, "KillSwitchAllow", "",
 			      "only a client has a kill switch, and this is a %s%s", role, how);
 	return 0;
@@ -103,7 +103,7 @@ static int check_role(const struct conf *conf, const struct policy *pol,
 int policy_resolve(const struct conf *conf, const char *filename, struct policy *out,
 		   struct error *err)
 {
-	const struct conf_policy *cp = policykeys_of(conf);
+	const struct policy_keys *cp = policykeys_of(conf);
 	struct policy *p = out;
 
 	error_clear(err);
@@ -111,7 +111,7 @@ int policy_resolve(const struct conf *conf, const char *filename, struct policy 
 	memset(p, 0, sizeof(*p));
 
 	p->enabled = !cp->enabled.set || cp->enabled.on;
-	if (cp->role != CONF_ROLE_AUTO) {
+	if (cp->role != POLICY_ROLE_AUTO) {
 		p->role = cp->role;
 		p->role_reason = "Role in [Policy]";
 	} else {
@@ -132,7 +132,7 @@ int policy_resolve(const struct conf *conf, const char *filename, struct policy 
 	if (cp->ssh_limit.set)
 		p->ssh_limit = cp->ssh_limit.rate;
 	else
-		p->ssh_limit = (struct conf_rate){ POLICY_SSH_LIMIT_DEFAULT, CONF_RATE_MINUTE };
+		p->ssh_limit = (struct policy_rate){ POLICY_SSH_LIMIT_DEFAULT, POLICY_RATE_MINUTE };
 
 	p->services = cp->services.v;
 	p->n_services = cp->services.n;
@@ -142,18 +142,18 @@ int policy_resolve(const struct conf *conf, const char *filename, struct policy 
 	if (cp->handshake_limit.set)
 		p->handshake_limit = cp->handshake_limit.rate;
 	else
-		p->handshake_limit = (struct conf_rate){ POLICY_HANDSHAKE_LIMIT_DEFAULT,
-							 CONF_RATE_SECOND };
+		p->handshake_limit = (struct policy_rate){ POLICY_HANDSHAKE_LIMIT_DEFAULT,
+							 POLICY_RATE_SECOND };
 	p->handshake_burst = cp->handshake_burst.set ? cp->handshake_burst.value :
 						       POLICY_HANDSHAKE_BURST_DEFAULT;
 	p->log_drops = !cp->log_drops.set || cp->log_drops.on;
 	if (cp->log_rate.set && cp->log_rate.rate.count)
 		p->log_rate = cp->log_rate.rate;
 	else
-		p->log_rate = (struct conf_rate){ POLICY_LOG_RATE_DEFAULT, CONF_RATE_MINUTE };
+		p->log_rate = (struct policy_rate){ POLICY_LOG_RATE_DEFAULT, POLICY_RATE_MINUTE };
 	if (cp->log_rate.set && !cp->log_rate.rate.count)
 		p->log_drops = false;
-	p->forwards = p->role != CONF_ROLE_CLIENT;
+	p->forwards = p->role != POLICY_ROLE_CLIENT;
 
 	for (size_t i = 0; i < conf->n_peers; i++) {
 		const struct conf_peer *peer = &conf->peers[i];
@@ -168,7 +168,7 @@ int policy_resolve(const struct conf *conf, const char *filename, struct policy 
 	 * tunnel: that is what it must not leak.  A split-tunnel client
 	 * reaches the rest of the world directly, by design. */
 	p->kill_switch = cp->kill_switch.set ? cp->kill_switch.on :
-					       p->role == CONF_ROLE_CLIENT && p->full_tunnel;
+					       p->role == POLICY_ROLE_CLIENT && p->full_tunnel;
 	p->kill_switch_allow = cp->kill_switch_allow.v;
 	p->n_kill_switch_allow = cp->kill_switch_allow.n;
 	p->local_networks = cp->local_networks.v;

@@ -51,7 +51,7 @@ struct policy_peer {
  * given to policy_resolve(), which must outlive it. */
 struct policy {
 	bool enabled;                 /* false: Policy = off */
-	enum conf_role role;          /* never CONF_ROLE_AUTO */
+	enum policy_role role;          /* never POLICY_ROLE_AUTO */
 	bool role_inferred;
 	const char *role_reason;      /* why this role: static text */
 
@@ -59,16 +59,16 @@ struct policy {
 	bool ssh_tunnel, ssh_any;
 	const struct conf_prefix *ssh_from;
 	size_t n_ssh_from;
-	struct conf_rate ssh_limit;   /* count 0: no brute-force limit */
+	struct policy_rate ssh_limit;   /* count 0: no brute-force limit */
 
-	const struct conf_service *services;
+	const struct policy_service *services;
 	size_t n_services;
 	bool isolation;
 	char wan[16];                 /* "": detect from the default route */
-	struct conf_rate handshake_limit; /* count 0: no meter */
+	struct policy_rate handshake_limit; /* count 0: no meter */
 	uint32_t handshake_burst;
 	bool log_drops;
-	struct conf_rate log_rate;
+	struct policy_rate log_rate;
 	bool kill_switch;             /* default: a full-tunnel client */
 	const struct conf_prefix *kill_switch_allow;
 	size_t n_kill_switch_allow;
@@ -85,7 +85,7 @@ struct policy {
  * a peer with a /0 in AllowedIPs makes a client; a ListenPort with only
  * host routes (/32, /128) makes a hub; a ListenPort with wider prefixes a
  * site gateway; no ListenPort a client.  *reason: static text. */
-enum conf_role policy_infer_role(const struct conf *conf, const char **reason);
+enum policy_role policy_infer_role(const struct conf *conf, const char **reason);
 
 /* Fills *out from conf.  0, or -EINVAL with err naming the line, key and
  * value of a setting that contradicts the role or another setting (a kill

@@ -10,16 +10,16 @@
 #include <string.h>
 #include <strings.h>
 
-const char *policykeys_role_name(enum conf_role role)
+const char *policykeys_role_name(enum policy_role role)
 {
 	switch (role) {
-	case CONF_ROLE_HUB:
+	case POLICY_ROLE_HUB:
 		return "hub";
-	case CONF_ROLE_CLIENT:
+	case POLICY_ROLE_CLIENT:
 		return "client";
-	case CONF_ROLE_SITE:
+	case POLICY_ROLE_SITE:
 		return "site";
-	case CONF_ROLE_AUTO:
+	case POLICY_ROLE_AUTO:
 		break;
 	}
 	return "auto";
@@ -46,9 +46,9 @@ bool policykeys_parse_bool(bool *out, const char *s, const char **why)
 	return false;
 }
 
-bool policykeys_parse_role(enum conf_role *out, const char *s, const char **why)
+bool policykeys_parse_role(enum policy_role *out, const char *s, const char **why)
 {
-	static const enum conf_role roles[] = { CONF_ROLE_HUB, CONF_ROLE_CLIENT, CONF_ROLE_SITE };
+	static const enum policy_role roles[] = { POLICY_ROLE_HUB, POLICY_ROLE_CLIENT, POLICY_ROLE_SITE };
 
 	for (size_t i = 0; i < ARRAY_SIZE(roles); i++) {
 		if (!strcasecmp(s, policykeys_role_name(roles[i]))) {
@@ -61,13 +61,13 @@ bool policykeys_parse_role(enum conf_role *out, const char *s, const char **why)
 }
 
 static const char *const rate_units[] = {
-	[CONF_RATE_SECOND] = "second",
-	[CONF_RATE_MINUTE] = "minute",
-	[CONF_RATE_HOUR] = "hour",
-	[CONF_RATE_DAY] = "day",
+	[POLICY_RATE_SECOND] = "second",
+	[POLICY_RATE_MINUTE] = "minute",
+	[POLICY_RATE_HOUR] = "hour",
+	[POLICY_RATE_DAY] = "day",
 };
 
-bool policykeys_parse_rate(struct conf_rate *out, const char *s, const char **why)
+bool policykeys_parse_rate(struct policy_rate *out, const char *s, const char **why)
 {
 	const char *slash = strchr(s, '/');
 	char num[16];
@@ -75,7 +75,7 @@ bool policykeys_parse_rate(struct conf_rate *out, const char *s, const char **wh
 
 	if (!strcasecmp(s, "off")) {
 		out->count = 0;
-		out->unit = CONF_RATE_SECOND;
+		out->unit = POLICY_RATE_SECOND;
 		return true;
 	}
 	if (!slash || (size_t)(slash - s) >= sizeof(num)) {
@@ -93,7 +93,7 @@ bool policykeys_parse_rate(struct conf_rate *out, const char *s, const char **wh
 	for (size_t u = 0; u < ARRAY_SIZE(rate_units); u++) {
 		if (!strcasecmp(slash + 1, rate_units[u])) {
 			out->count = n;
-			out->unit = (enum conf_rate_unit)u;
+			out->unit = (enum policy_rate_unit)u;
 			return true;
 		}
 	}
@@ -112,11 +112,11 @@ static bool parse_port(uint16_t *out, const char *s, const char **why)
 	return true;
 }
 
-bool policykeys_parse_ports(struct conf_ports *out, const char *s, const char **why)
+bool policykeys_parse_ports(struct policy_ports *out, const char *s, const char **why)
 {
 	const char *slash = strchr(s, '/');
 	size_t plen = slash ? (size_t)(slash - s) : strlen(s);
-	struct conf_ports p = { 0 };
+	struct policy_ports p = { 0 };
 	char lo[8], *dash;
 
 	if (plen == 3 && !strncasecmp(s, "tcp", 3))
@@ -166,7 +166,7 @@ bool policykeys_parse_ifname(char out[16], const char *s, const char **why)
 	return true;
 }
 
-void policykeys_format_rate(char *buf, size_t size, const struct conf_rate *r)
+void policykeys_format_rate(char *buf, size_t size, const struct policy_rate *r)
 {
 	if (!r->count)
 		snprintf(buf, size, "off");
@@ -175,7 +175,7 @@ void policykeys_format_rate(char *buf, size_t size, const struct conf_rate *r)
 			 r->unit < ARRAY_SIZE(rate_units) ? rate_units[r->unit] : "?");
 }
 
-void policykeys_format_ports(char *buf, size_t size, const struct conf_ports *p)
+void policykeys_format_ports(char *buf, size_t size, const struct policy_ports *p)
 {
 	const char *proto = p->proto == IPPROTO_TCP ? "tcp" :
 			    p->proto == IPPROTO_UDP ? "udp" : "";
@@ -192,7 +192,7 @@ void policykeys_format_ports(char *buf, size_t size, const struct conf_ports *p)
 
 /* --- the model on every conf -------------------------------------------------- */
 
-int policykeys_prefix_list_add(struct conf_prefix_list *l, const struct netaddr_prefix *p,
+int policykeys_prefix_list_add(struct policy_prefix_list *l, const struct netaddr_prefix *p,
 			       unsigned line)
 {
 	int ret = array_grow((void **)&l->v, &l->cap, l->n, sizeof(*l->v), CONF_LIST_MAX);
@@ -204,7 +204,7 @@ int policykeys_prefix_list_add(struct conf_prefix_list *l, const struct netaddr_
 	return 0;
 }
 
-int policykeys_add_service(struct conf_policy *pol, const struct conf_ports *ports,
+int policykeys_add_service(struct policy_keys *pol, const struct policy_ports *ports,
 			   unsigned line)
 {
 	int ret = array_grow((void **)&pol->services.v, &pol->services.cap, pol->services.n,
@@ -217,8 +217,8 @@ int policykeys_add_service(struct conf_policy *pol, const struct conf_ports *por
 	return 0;
 }
 
-int policykeys_add_forward(struct conf_peer_policy *pp, const struct netaddr_prefix *dst,
-			   const struct conf_ports *ports, unsigned line)
+int policykeys_add_forward(struct policy_peer_keys *pp, const struct netaddr_prefix *dst,
+			   const struct policy_ports *ports, unsigned line)
 {
 	int ret = array_grow((void **)&pp->forwards.v, &pp->forwards.cap, pp->forwards.n,
 			     sizeof(*pp->forwards.v), CONF_LIST_MAX);
@@ -231,29 +231,29 @@ int policykeys_add_forward(struct conf_peer_policy *pp, const struct netaddr_pre
 	return 0;
 }
 
-static bool flag_equal(const struct conf_flag *a, const struct conf_flag *b)
+static bool flag_equal(const struct policy_flag *a, const struct policy_flag *b)
 {
 	return a->set == b->set && (!a->set || a->on == b->on);
 }
 
-static bool number_equal(const struct conf_number *a, const struct conf_number *b)
+static bool number_equal(const struct policy_number *a, const struct policy_number *b)
 {
 	return a->set == b->set && (!a->set || a->value == b->value);
 }
 
-static bool rate_equal(const struct conf_rate_setting *a, const struct conf_rate_setting *b)
+static bool rate_equal(const struct policy_rate_setting *a, const struct policy_rate_setting *b)
 {
 	return a->set == b->set &&
 	       (!a->set || (a->rate.count == b->rate.count &&
 			    (!a->rate.count || a->rate.unit == b->rate.unit)));
 }
 
-static bool ports_equal(const struct conf_ports *a, const struct conf_ports *b)
+static bool ports_equal(const struct policy_ports *a, const struct policy_ports *b)
 {
 	return a->proto == b->proto && a->lo == b->lo && a->hi == b->hi;
 }
 
-static bool list_equal(const struct conf_prefix_list *a, const struct conf_prefix_list *b)
+static bool list_equal(const struct policy_prefix_list *a, const struct policy_prefix_list *b)
 {
 	if (a->n != b->n)
 		return false;
@@ -265,7 +265,7 @@ static bool list_equal(const struct conf_prefix_list *a, const struct conf_prefi
 
 static bool policy_equal(const void *va, const void *vb)
 {
-	const struct conf_policy *a = va, *b = vb;
+	const struct policy_keys *a = va, *b = vb;
 
 	if (!flag_equal(&a->enabled, &b->enabled) || a->role != b->role ||
 	    !number_equal(&a->ssh_port, &b->ssh_port))
@@ -295,7 +295,7 @@ static bool policy_equal(const void *va, const void *vb)
 
 static bool peer_policy_equal(const void *va, const void *vb)
 {
-	const struct conf_peer_policy *a = va, *b = vb;
+	const struct policy_peer_keys *a = va, *b = vb;
 
 	if (a->forwards.n != b->forwards.n || !flag_equal(&a->egress, &b->egress))
 		return false;
@@ -308,7 +308,7 @@ static bool peer_policy_equal(const void *va, const void *vb)
 
 static void policy_uninit(void *data)
 {
-	struct conf_policy *pol = data;
+	struct policy_keys *pol = data;
 
 	free(pol->ssh_from.v);
 	free(pol->services.v);
@@ -318,14 +318,14 @@ static void policy_uninit(void *data)
 
 static void peer_policy_uninit(void *data)
 {
-	struct conf_peer_policy *pp = data;
+	struct policy_peer_keys *pp = data;
 
 	free(pp->forwards.v);
 }
 
 static const struct conf_ext_ops ext_ops = {
-	.size = sizeof(struct conf_policy),
-	.peer_size = sizeof(struct conf_peer_policy),
+	.size = sizeof(struct policy_keys),
+	.peer_size = sizeof(struct policy_peer_keys),
 	.uninit = policy_uninit,
 	.peer_uninit = peer_policy_uninit,
 	.equal = policy_equal,
@@ -335,28 +335,28 @@ static const struct conf_ext_ops ext_ops = {
 /* Written once by policykeys_register(), at start-up. */
 static int slot = -1;
 
-const struct conf_policy *policykeys_of(const struct conf *conf)
+const struct policy_keys *policykeys_of(const struct conf *conf)
 {
-	static const struct conf_policy none;
-	const struct conf_policy *pol = conf_ext(conf, slot);
+	static const struct policy_keys none;
+	const struct policy_keys *pol = conf_ext(conf, slot);
 
 	return pol ? pol : &none;
 }
 
-const struct conf_peer_policy *policykeys_peer(const struct conf_peer *peer)
+const struct policy_peer_keys *policykeys_peer(const struct conf_peer *peer)
 {
-	static const struct conf_peer_policy none;
-	const struct conf_peer_policy *pp = conf_peer_ext(peer, slot);
+	static const struct policy_peer_keys none;
+	const struct policy_peer_keys *pp = conf_peer_ext(peer, slot);
 
 	return pp ? pp : &none;
 }
 
-struct conf_policy *policykeys_of_mut(struct conf *conf)
+struct policy_keys *policykeys_of_mut(struct conf *conf)
 {
 	return conf_ext(conf, slot);
 }
 
-struct conf_peer_policy *policykeys_peer_mut(struct conf_peer *peer)
+struct policy_peer_keys *policykeys_peer_mut(struct conf_peer *peer)
 {
 	return conf_peer_ext(peer, slot);
 }
@@ -366,7 +366,7 @@ struct conf_peer_policy *policykeys_peer_mut(struct conf_peer *peer)
 /* --- the policy's setters ---------------------------------------------------
  *
  * Rampart-only keys (policy.h; docs/firewall.md).  Scalar settings
- * are located by k->arg, their offset in struct conf_policy, so that one
+ * are located by k->arg, their offset in struct policy_keys, so that one
  * setter and one printer serve every key of a kind.  Lists accumulate
  * over repeated lines, like AllowedIPs. */
 
@@ -376,7 +376,7 @@ struct conf_peer_policy *policykeys_peer_mut(struct conf_peer *peer)
 
 static int set_policy_flag(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
-	struct conf_flag *f = POLICY_FIELD(struct conf_flag, p, k);
+	struct policy_flag *f = POLICY_FIELD(struct policy_flag, p, k);
 	const char *why;
 	bool on;
 
@@ -390,8 +390,8 @@ static int set_policy_flag(struct wgconf_ctx *p, const struct wgconf_key *k, cha
 
 static int set_policy_rate(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
-	struct conf_rate_setting *r = POLICY_FIELD(struct conf_rate_setting, p, k);
-	struct conf_rate rate;
+	struct policy_rate_setting *r = POLICY_FIELD(struct policy_rate_setting, p, k);
+	struct policy_rate rate;
 	const char *why;
 
 	if (!policykeys_parse_rate(&rate, value, &why))
@@ -404,7 +404,7 @@ static int set_policy_rate(struct wgconf_ctx *p, const struct wgconf_key *k, cha
 
 static int set_policy_port(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
-	struct conf_number *n = POLICY_FIELD(struct conf_number, p, k);
+	struct policy_number *n = POLICY_FIELD(struct policy_number, p, k);
 	uint16_t port;
 	const char *why;
 
@@ -420,7 +420,7 @@ static int set_policy_port(struct wgconf_ctx *p, const struct wgconf_key *k, cha
 
 static int set_policy_burst(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
-	struct conf_number *n = POLICY_FIELD(struct conf_number, p, k);
+	struct policy_number *n = POLICY_FIELD(struct policy_number, p, k);
 	uint32_t v;
 	const char *why;
 
@@ -436,7 +436,7 @@ static int set_policy_burst(struct wgconf_ctx *p, const struct wgconf_key *k, ch
 
 static int set_policy_prefixes(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
-	struct conf_prefix_list *l = POLICY_FIELD(struct conf_prefix_list, p, k);
+	struct policy_prefix_list *l = POLICY_FIELD(struct policy_prefix_list, p, k);
 	struct netaddr_prefix pfx;
 	const char *why;
 	char *w;
@@ -463,7 +463,7 @@ static int set_role(struct wgconf_ctx *p, const struct wgconf_key *k, char *valu
 	const char *why;
 
 	(void)k;
-	struct conf_policy *pol = policykeys_of_mut(wgconf_ctx_conf(p));
+	struct policy_keys *pol = policykeys_of_mut(wgconf_ctx_conf(p));
 
 	if (!policykeys_parse_role(&pol->role, value, &why))
 		return wgconf_fail_value(p, "role", value, why);
@@ -475,7 +475,7 @@ static int set_role(struct wgconf_ctx *p, const struct wgconf_key *k, char *valu
  * except "none", which stands alone. */
 static int set_ssh_from(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
-	struct conf_policy *pol = policykeys_of_mut(wgconf_ctx_conf(p));
+	struct policy_keys *pol = policykeys_of_mut(wgconf_ctx_conf(p));
 	struct netaddr_prefix pfx;
 	size_t words = 0;
 	bool none = false;
@@ -518,7 +518,7 @@ static int set_ssh_from(struct wgconf_ctx *p, const struct wgconf_key *k, char *
 
 static int set_services(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
-	struct conf_ports ports;
+	struct policy_ports ports;
 	const char *why;
 	char *w;
 	int ret;
@@ -537,7 +537,7 @@ static int set_services(struct wgconf_ctx *p, const struct wgconf_key *k, char *
 
 static int set_wan(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
-	struct conf_policy *pol = policykeys_of_mut(wgconf_ctx_conf(p));
+	struct policy_keys *pol = policykeys_of_mut(wgconf_ctx_conf(p));
 	const char *why;
 
 	(void)k;
@@ -554,9 +554,9 @@ static int set_wan(struct wgconf_ctx *p, const struct wgconf_key *k, char *value
  * within an item, the destination and the ports by spaces. */
 static int set_forward(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
-	struct conf_peer_policy *pp = policykeys_peer_mut(wgconf_ctx_peer(p));
+	struct policy_peer_keys *pp = policykeys_peer_mut(wgconf_ctx_peer(p));
 	struct netaddr_prefix dst;
-	struct conf_ports ports;
+	struct policy_ports ports;
 	char *item, *cursor = value, *dst_s, *ports_s, *rest;
 	const char *why;
 	int ret;
@@ -590,7 +590,7 @@ static int set_forward(struct wgconf_ctx *p, const struct wgconf_key *k, char *v
 
 static int set_egress(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
-	struct conf_peer_policy *pp = policykeys_peer_mut(wgconf_ctx_peer(p));
+	struct policy_peer_keys *pp = policykeys_peer_mut(wgconf_ctx_peer(p));
 	const char *why;
 	bool on;
 
@@ -608,7 +608,7 @@ static int set_egress(struct wgconf_ctx *p, const struct wgconf_key *k, char *va
 static void print_policy_flag(struct textbuf *o, const struct wgconf_key *k,
 			      const struct conf *c, size_t idx)
 {
-	const struct conf_flag *f = POLICY_CFIELD(struct conf_flag, c, k);
+	const struct policy_flag *f = POLICY_CFIELD(struct policy_flag, c, k);
 
 	(void)idx;
 	if (f->set)
@@ -618,7 +618,7 @@ static void print_policy_flag(struct textbuf *o, const struct wgconf_key *k,
 static void print_policy_rate(struct textbuf *o, const struct wgconf_key *k,
 			      const struct conf *c, size_t idx)
 {
-	const struct conf_rate_setting *r = POLICY_CFIELD(struct conf_rate_setting, c, k);
+	const struct policy_rate_setting *r = POLICY_CFIELD(struct policy_rate_setting, c, k);
 	char buf[32];
 
 	(void)idx;
@@ -631,7 +631,7 @@ static void print_policy_rate(struct textbuf *o, const struct wgconf_key *k,
 static void print_policy_number(struct textbuf *o, const struct wgconf_key *k,
 				const struct conf *c, size_t idx)
 {
-	const struct conf_number *n = POLICY_CFIELD(struct conf_number, c, k);
+	const struct policy_number *n = POLICY_CFIELD(struct policy_number, c, k);
 
 	(void)idx;
 	if (n->set)
@@ -641,7 +641,7 @@ static void print_policy_number(struct textbuf *o, const struct wgconf_key *k,
 static void print_policy_prefixes(struct textbuf *o, const struct wgconf_key *k,
 				  const struct conf *c, size_t idx)
 {
-	const struct conf_prefix_list *l = POLICY_CFIELD(struct conf_prefix_list, c, k);
+	const struct policy_prefix_list *l = POLICY_CFIELD(struct policy_prefix_list, c, k);
 
 	(void)idx;
 	wgconf_print_prefixes(o, k->name, l->v, l->n);
@@ -650,17 +650,17 @@ static void print_policy_prefixes(struct textbuf *o, const struct wgconf_key *k,
 static void print_role(struct textbuf *o, const struct wgconf_key *k,
 		       const struct conf *c, size_t idx)
 {
-	enum conf_role role = policykeys_of(c)->role;
+	enum policy_role role = policykeys_of(c)->role;
 
 	(void)idx;
-	if (role != CONF_ROLE_AUTO)
+	if (role != POLICY_ROLE_AUTO)
 		textbuf_printf(o, "%s = %s\n", k->name, policykeys_role_name(role));
 }
 
 static void print_ssh_from(struct textbuf *o, const struct wgconf_key *k,
 			   const struct conf *c, size_t idx)
 {
-	const struct conf_policy *pol = policykeys_of(c);
+	const struct policy_keys *pol = policykeys_of(c);
 	char buf[NETADDR_PREFIX_STRLEN];
 	const char *sep = "";
 
@@ -686,7 +686,7 @@ static void print_ssh_from(struct textbuf *o, const struct wgconf_key *k,
 static void print_services(struct textbuf *o, const struct wgconf_key *k,
 			   const struct conf *c, size_t idx)
 {
-	const struct conf_policy *pol = policykeys_of(c);
+	const struct policy_keys *pol = policykeys_of(c);
 	char buf[32];
 
 	(void)idx;
@@ -703,7 +703,7 @@ static void print_services(struct textbuf *o, const struct wgconf_key *k,
 static void print_wan(struct textbuf *o, const struct wgconf_key *k,
 		      const struct conf *c, size_t idx)
 {
-	const struct conf_policy *pol = policykeys_of(c);
+	const struct policy_keys *pol = policykeys_of(c);
 
 	(void)idx;
 	if (pol->has_wan)
@@ -713,7 +713,7 @@ static void print_wan(struct textbuf *o, const struct wgconf_key *k,
 static void print_forward(struct textbuf *o, const struct wgconf_key *k,
 			  const struct conf *c, size_t idx)
 {
-	const struct conf_peer_policy *peer = policykeys_peer(&c->peers[idx]);
+	const struct policy_peer_keys *peer = policykeys_peer(&c->peers[idx]);
 	char dst[NETADDR_PREFIX_STRLEN], ports[32];
 
 	if (!peer->forwards.n)
@@ -731,7 +731,7 @@ static void print_forward(struct textbuf *o, const struct wgconf_key *k,
 static void print_egress(struct textbuf *o, const struct wgconf_key *k,
 			 const struct conf *c, size_t idx)
 {
-	const struct conf_peer_policy *peer = policykeys_peer(&c->peers[idx]);
+	const struct policy_peer_keys *peer = policykeys_peer(&c->peers[idx]);
 
 	if (peer->egress.set)
 		textbuf_printf(o, "%s = %s\n", k->name, peer->egress.on ? "on" : "off");
@@ -740,7 +740,7 @@ static void print_egress(struct textbuf *o, const struct wgconf_key *k,
 static int begin_policy(struct wgconf_ctx *p)
 {
 	/* Repeated [Policy] sections merge, like [Interface]. */
-	struct conf_policy *pol = policykeys_of_mut(wgconf_ctx_conf(p));
+	struct policy_keys *pol = policykeys_of_mut(wgconf_ctx_conf(p));
 
 	if (!pol->line)
 		pol->line = wgconf_ctx_line(p);
@@ -751,9 +751,9 @@ static int begin_policy(struct wgconf_ctx *p)
  * keys (a conf built in code). */
 static size_t count_policy(const struct conf *conf)
 {
-	const struct conf_policy *pol = policykeys_of(conf);
+	const struct policy_keys *pol = policykeys_of(conf);
 
-	return pol->line || pol->role != CONF_ROLE_AUTO || pol->ssh_port.set ||
+	return pol->line || pol->role != POLICY_ROLE_AUTO || pol->ssh_port.set ||
 	       pol->has_ssh_from || pol->ssh_limit.set || pol->services.n ||
 	       pol->isolation.set || pol->has_wan || pol->handshake_limit.set ||
 	       pol->handshake_burst.set || pol->log_drops.set || pol->log_rate.set ||
@@ -761,7 +761,7 @@ static size_t count_policy(const struct conf *conf)
 	       pol->local_networks.n || pol->mss_clamp.set;
 }
 
-#define POL(field) (int)offsetof(struct conf_policy, field)
+#define POL(field) (int)offsetof(struct policy_keys, field)
 
 /* Print order is table order, after wg(8)'s and wg-quick's keys. */
 static const struct wgconf_key keys[] = {

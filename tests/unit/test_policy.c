@@ -50,14 +50,14 @@ static void test_contradictions(void)
 	free(t);
 }
 
-static enum conf_role infer(const char *text)
+static enum policy_role infer(const char *text)
 {
 	struct conf *conf = parse(text);
 	const char *why = NULL;
-	enum conf_role r;
+	enum policy_role r;
 
 	if (!conf)
-		return CONF_ROLE_AUTO;
+		return POLICY_ROLE_AUTO;
 	r = policy_infer_role(conf, &why);
 	CHECK(why != NULL);
 	conf_free(conf);
@@ -69,22 +69,22 @@ static void test_role_inference(void)
 	char *t;
 
 	t = cat3(iface, "ListenPort = 51820\n", peer_hdr);
-	CHECK(infer(t) == CONF_ROLE_HUB); /* no AllowedIPs at all: still a hub */
+	CHECK(infer(t) == POLICY_ROLE_HUB); /* no AllowedIPs at all: still a hub */
 	free(t);
 	t = cat3(iface, "ListenPort = 51820\n[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n",
 		 "AllowedIPs = 10.8.0.2/32, fd08::2/128\n");
-	CHECK(infer(t) == CONF_ROLE_HUB);
+	CHECK(infer(t) == POLICY_ROLE_HUB);
 	free(t);
 	t = cat3(iface, "ListenPort = 51820\n[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n",
 		 "AllowedIPs = 10.8.0.2/32, 192.168.5.0/24\n");
-	CHECK(infer(t) == CONF_ROLE_SITE);
+	CHECK(infer(t) == POLICY_ROLE_SITE);
 	free(t);
 	t = cat3(iface, "ListenPort = 51820\n[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n",
 		 "AllowedIPs = ::/0\n");
-	CHECK(infer(t) == CONF_ROLE_CLIENT); /* a /0 wins over a ListenPort */
+	CHECK(infer(t) == POLICY_ROLE_CLIENT); /* a /0 wins over a ListenPort */
 	free(t);
 	t = cat3(iface, peer_hdr, "AllowedIPs = 10.8.0.0/24\n");
-	CHECK(infer(t) == CONF_ROLE_CLIENT); /* split tunnel, no ListenPort */
+	CHECK(infer(t) == POLICY_ROLE_CLIENT); /* split tunnel, no ListenPort */
 	free(t);
 }
 

@@ -45,7 +45,7 @@ static const char all_keys[] =
 static void test_keys_round_trip(void)
 {
 	struct conf *a = parse(all_keys), *b = NULL;
-	const struct conf_policy *pa;
+	const struct policy_keys *pa;
 	size_t len;
 	char *text;
 
@@ -65,12 +65,12 @@ static void test_keys_round_trip(void)
 		wgconf_text_free(text, len);
 	}
 	pa = policykeys_of(a);
-	CHECK(pa->role == CONF_ROLE_HUB && pa->ssh_port.value == 2222);
+	CHECK(pa->role == POLICY_ROLE_HUB && pa->ssh_port.value == 2222);
 	CHECK(pa->services.n == 3 && pa->services.v[2].ports.lo == 8000 &&
 	      pa->services.v[2].ports.hi == 8080);
 	CHECK(policykeys_peer(&a->peers[0])->forwards.n == 4 &&
 	      policykeys_peer(&a->peers[0])->forwards.v[3].ports.lo == 0);
-	CHECK(pa->handshake_limit.rate.count == 5 && pa->log_rate.rate.unit == CONF_RATE_HOUR);
+	CHECK(pa->handshake_limit.rate.count == 5 && pa->log_rate.rate.unit == POLICY_RATE_HOUR);
 	/* A changed policy value is a different config. */
 	if (b) {
 		policykeys_of_mut(b)->isolation.on = true;
