@@ -10,10 +10,13 @@ extern const char *prog_name;
 struct firewall_ui;
 struct fwapply_opts;
 
-/* The operator's terminal for the firewall (firewall.h): "[#] ..."
- * progress lines and the confirm window's prompt on stderr, and an Enter
- * on stdin, when it is a terminal and we are in its foreground, confirms.
- * In firewall.c. */
+/* The operator's terminal for the firewall and for up and down
+ * (firewall.h): "[#] ..." progress lines, messages ("WHO: ...", "WHO:
+ * warning: ...", "[!] ...", "Warning: ...", by kind) and the confirm
+ * window's prompt on stderr, and an Enter on stdin, when it is a terminal
+ * and we are in its foreground, confirms.  Its arg is NULL, which makes
+ * WHO prog_name; a command copies it and points arg at its own name
+ * ("rampart up") to have that in front instead.  In firewall.c. */
 extern const struct firewall_ui cli_firewall_ui;
 
 /* The flags of the commands that apply the hardening policy (up, firewall

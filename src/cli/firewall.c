@@ -83,10 +83,34 @@ static void progress_line(void *arg, const char *line)
 	fprintf(stderr, "[#] %s\n", line);
 }
 
+/* The lines `rampart up` has always printed, wg-quick's among them:
+ * scripts look for them, byte for byte.  arg is the command ("rampart
+ * up"), NULL for prog_name alone. */
+static void message_line(void *arg, enum firewall_ui_kind kind, const char *line)
+{
+	const char *who = arg ? arg : prog_name;
+
+	switch (kind) {
+	case FIREWALL_UI_ERROR:
+		fprintf(stderr, "%s: %s\n", who, line);
+		break;
+	case FIREWALL_UI_WARNING:
+		fprintf(stderr, "%s: warning: %s\n", who, line);
+		break;
+	case FIREWALL_UI_NOTICE:
+		fprintf(stderr, "[!] %s\n", line);
+		break;
+	case FIREWALL_UI_QUICK_WARNING:
+		fprintf(stderr, "Warning: %s\n", line);
+		break;
+	}
+}
+
 const struct firewall_ui cli_firewall_ui = {
 	.window_open = prompt_open,
 	.confirmed = prompt_confirmed,
 	.progress = progress_line,
+	.message = message_line,
 };
 
 static void usage(FILE *f)

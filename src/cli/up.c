@@ -90,8 +90,9 @@ static void usage(FILE *f, const char *cmd)
 
 static int updown_main(int argc, char *argv[], bool is_up)
 {
-	/* down uses only the ui, for its progress lines. */
-	struct fwapply_opts fw = { .ui = &cli_firewall_ui };
+	/* down uses only the ui: progress lines and messages. */
+	struct fwapply_opts fw = { 0 };
+	struct firewall_ui ui = cli_firewall_ui;
 	char who[64];
 	int n;
 
@@ -113,7 +114,9 @@ static int updown_main(int argc, char *argv[], bool is_up)
 	/* As wg-quick exports it: hooks and the tools we run speak C. */
 	setenv("LC_ALL", "C", 1);
 	snprintf(who, sizeof(who), "%s %s", prog_name, argv[0]);
-	return (is_up ? updown_up(argv[1], who, &fw) : updown_down(argv[1], who, &fw)) ? 1 : 0;
+	ui.arg = who; /* "rampart up: ..." */
+	fw.ui = &ui;
+	return (is_up ? updown_up(argv[1], &fw) : updown_down(argv[1], &fw)) ? 1 : 0;
 }
 
 int up_main(int argc, char *argv[])

@@ -120,10 +120,26 @@ int firewall_check_scope(const char *batch, const char *table, struct error *err
 
 /* --- safe apply (firewall.c; its state: fwdir.c, snapshot.c, window.c) ------ */
 
-/* The operator's side of a confirm window and of fwapply's progress:
- * the library never prints nor reads a terminal itself, the caller (the
- * CLI) does it through these.  Every member may be NULL; without a ui at
- * all the window ends only by firewall_confirm/firewall_rollback from
+/* What a message to the operator is; the caller decides how each looks
+ * (the CLI: as wg-quick and `rampart up` have always printed them). */
+enum firewall_ui_kind {
+	/* Why the command fails: "WHO: LINE". */
+	FIREWALL_UI_ERROR,
+	/* Something went wrong that does not stop it: "WHO: warning: LINE". */
+	FIREWALL_UI_WARNING,
+	/* Something the operator should know, no fault of the command's (a
+	 * rollback begins, an interface was already gone): "[!] LINE". */
+	FIREWALL_UI_NOTICE,
+	/* A warning wg-quick gives too, in wg-quick's words, which scripts
+	 * look for: "Warning: LINE". */
+	FIREWALL_UI_QUICK_WARNING,
+};
+
+/* The operator's side of a confirm window, of fwapply's progress and of
+ * `rampart up` and `down` (quick/updown.h): the libraries never print
+ * nor read a terminal themselves, the caller (the CLI) does it through
+ * these.  Every member may be NULL; without a ui at all nothing is said,
+ * and the window ends only by firewall_confirm/firewall_rollback from
  * another command, a signal, or the deadline.  All are called from the
  * applying thread, never from the guard. */
 struct firewall_ui {
@@ -135,8 +151,13 @@ struct firewall_ui {
 	 * signal), true once they confirmed. */
 	bool (*confirmed)(void *arg, unsigned wait_ms);
 	/* One line of progress (fwapply.h: "nft: table inet ...", "sysctl
-	 * -w KEY=VALUE"), without its "[#] " and newline. */
+	 * -w KEY=VALUE"; updown.h: "ip link add wg0 type wireguard"),
+	 * without its "[#] " and newline. */
 	void (*progress)(void *arg, const char *line);
+	/* An error, warning or notice, without the decoration its kind
+	 * stands for and without a newline (it may hold several lines, as
+	 * nft's messages do). */
+	void (*message)(void *arg, enum firewall_ui_kind kind, const char *line);
 	void *arg;
 };
 

@@ -117,7 +117,7 @@ static int save_config(struct updown_ctx *c)
 	size_t n = 0, len;
 	int dirfd, ret;
 
-	updown_say("wg showconf %s", c->ifname);
+	updown_say(c, "wg showconf %s", c->ifname);
 	ret = updown_get_running(c, &running);
 	if (ret)
 		return updown_fail(c, ret, "SaveConfig: not saving %s, and not taking %s down",
@@ -196,8 +196,8 @@ int updown_run_down(struct updown_ctx *c, const char *arg)
 			if (ret)
 				return ret;
 			if (!have_link) {
-				fprintf(stderr, "[!] %s was already gone; its PreDown and PostDown "
-					"hooks were not run\n", c->ifname);
+				updown_tell(c, FIREWALL_UI_NOTICE, "%s was already gone; its PreDown "
+					    "and PostDown hooks were not run", c->ifname);
 				return 0;
 			}
 		}

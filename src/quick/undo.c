@@ -45,7 +45,7 @@ static int undo_link(struct updown_ctx *c)
 	}
 	if (ret)
 		return updown_nl_fail(c, ret);
-	updown_say("ip link delete dev %s", c->ifname);
+	updown_say(c, "ip link delete dev %s", c->ifname);
 	ret = netlink_link_del(c->nl, c->st.ifindex);
 	if (ret && ret != -ENODEV)
 		return updown_nl_fail(c, ret);
@@ -63,7 +63,7 @@ static int undo_rules(struct updown_ctx *c)
 		char buf[128];
 		int err;
 
-		updown_say("ip %s rule delete %s", updown_ipv(r->family),
+		updown_say(c, "ip %s rule delete %s", updown_ipv(r->family),
 			   netlink_rule_format(buf, sizeof(buf), r));
 		err = netlink_rule_del(c->nl, r);
 		if (err == -ENOENT) {
@@ -85,7 +85,7 @@ static int undo_dns(struct updown_ctx *c)
 
 	if (!c->st.dns[0])
 		return 0;
-	updown_say("resolvconf -d %s -f", c->st.dns);
+	updown_say(c, "resolvconf -d %s -f", c->st.dns);
 	/* wg-quick ignores a failure here ("unset_dns || true"); so do we,
 	 * aloud. */
 	ret = spawn_run(argv, &c->child_mask, NULL, 0, NULL, &status);
@@ -110,7 +110,7 @@ static int undo_nft(struct updown_ctx *c)
 		textbuf_wipe(&t);
 		return updown_fail(c, -ENOMEM, "%s", strerror(ENOMEM));
 	}
-	updown_say("nft -f -");
+	updown_say(c, "nft -f -");
 	ret = nftables_exec(t.buf, false, 0, NULL, 0, &err);
 	textbuf_wipe(&t);
 	if (ret)
@@ -167,8 +167,8 @@ int updown_clean_stale(struct updown_ctx *c, struct quick_state *old)
 	int ret;
 
 	if (!quick_state_empty(old))
-		fprintf(stderr, "[!] the %s that rampart up created is gone; removing the rules, "
-			"tables and DNS entry it left\n", c->ifname);
+		updown_tell(c, FIREWALL_UI_NOTICE, "the %s that rampart up created is gone; "
+			    "removing the rules, tables and DNS entry it left", c->ifname);
 	c->st = *old;
 	c->st.ifindex = 0; /* not ours any more, whatever has that index */
 	ret = updown_undo(c);

@@ -98,7 +98,7 @@ static int start_daemon(struct updown_ctx *c)
 	int status = 0, ret, lret;
 	unsigned ms = 0;
 
-	updown_say("%s %s", prog, c->ifname);
+	updown_say(c, "%s %s", prog, c->ifname);
 	ret = spawn_run(argv, &c->child_mask, NULL, 0, NULL, &status);
 	if (ret)
 		return updown_fail(c, ret, "cannot run %s: %s", prog, strerror(-ret));
@@ -139,7 +139,7 @@ static int apply_conf(struct updown_ctx *c)
 	struct error err = { 0 };
 	int ret;
 
-	updown_say("wg setconf %s <(rampart strip %s)", c->ifname, c->path);
+	updown_say(c, "wg setconf %s <(rampart strip %s)", c->ifname, c->path);
 	ret = wgctl_apply_conf(c->ifname, c->conf, WGCTL_SETCONF, &err);
 	if (ret)
 		return updown_fail(c, ret, "loading %s into %s: %s", c->given, c->ifname,
@@ -155,7 +155,7 @@ static int add_addresses(struct updown_ctx *c)
 	for (size_t i = 0; i < c->conf->n_addresses; i++) {
 		const struct netaddr_prefix *p = &c->conf->addresses[i].prefix;
 
-		updown_say("ip %s address add %s dev %s", updown_ipv(p->addr.family),
+		updown_say(c, "ip %s address add %s dev %s", updown_ipv(p->addr.family),
 			   netaddr_format_prefix(buf, p), c->ifname);
 		ret = netlink_addr_add(c->nl, c->st.ifindex, p);
 		if (ret)
@@ -232,7 +232,7 @@ static int set_mtu_up(struct updown_ctx *c, const struct conf *running)
 			return updown_fail(c, -EINVAL, "the path MTU is too small for WireGuard's "
 					   "80 bytes of headers; set MTU in %s", c->given);
 	}
-	updown_say("ip link set mtu %u up dev %s", mtu, c->ifname);
+	updown_say(c, "ip link set mtu %u up dev %s", mtu, c->ifname);
 	ret = netlink_link_set(c->nl, c->st.ifindex, mtu, true);
 	if (ret && c->conf->has_mtu)
 		return updown_fail(c, ret, "%s (MTU at %s:%u)", netlink_error(c->nl)->msg, c->given,
@@ -279,7 +279,7 @@ static int set_dns(struct updown_ctx *c)
 		return updown_fail(c, -ENAMETOOLONG, "resolvconf interface name `%s' too long",
 				   name);
 	}
-	updown_say("resolvconf -a %s -m 0 -x", name);
+	updown_say(c, "resolvconf -a %s -m 0 -x", name);
 	ret = run_checked(c, argv, in.buf, in.len, NULL);
 	textbuf_wipe(&in);
 	if (ret)
@@ -393,7 +393,7 @@ static int choose_default_table(struct updown_ctx *c, const struct conf *running
 		return updown_fail(c, -ENOMEM, "%s", strerror(ENOMEM));
 	fw->has_fwmark = true;
 	fw->fwmark = c->default_table;
-	updown_say("wg set %s fwmark %u", c->ifname, c->default_table);
+	updown_say(c, "wg set %s fwmark %u", c->ifname, c->default_table);
 	ret = wgctl_apply_conf(c->ifname, fw, WGCTL_ADDCONF, &err);
 	conf_free(fw);
 	if (ret) {
@@ -433,7 +433,7 @@ static int add_default(struct updown_ctx *c, const struct conf *running,
 	ret = choose_default_table(c, running);
 	if (ret)
 		return ret;
-	updown_say("ip %s route add %s dev %s table %u", updown_ipv(family),
+	updown_say(c, "ip %s route add %s dev %s table %u", updown_ipv(family),
 		   netaddr_format_prefix(buf, p), c->ifname, c->default_table);
 	ret = netlink_route_add(c->nl, p, c->st.ifindex, c->default_table);
 	if (ret)
@@ -447,10 +447,10 @@ static int add_default(struct updown_ctx *c, const struct conf *running,
 	quick_default_rules(family, c->default_table, rules);
 	for (int i = 0; i < 2; i++) {
 		if (i == 0)
-			updown_say("ip %s rule add not fwmark %u table %u", updown_ipv(family),
+			updown_say(c, "ip %s rule add not fwmark %u table %u", updown_ipv(family),
 				   c->default_table, c->default_table);
 		else
-			updown_say("ip %s rule add table main suppress_prefixlength 0",
+			updown_say(c, "ip %s rule add table main suppress_prefixlength 0",
 				   updown_ipv(family));
 		ret = netlink_rule_add(c->nl, &rules[i]);
 		if (ret)
@@ -480,14 +480,14 @@ static int add_default(struct updown_ctx *c, const struct conf *running,
 		return updown_fail(c, -ENOMEM, "%s", strerror(ENOMEM));
 	}
 	if (family == AF_INET) {
-		updown_say("sysctl -q net.ipv4.conf.all.src_valid_mark=1");
+		updown_say(c, "sysctl -q net.ipv4.conf.all.src_valid_mark=1");
 		ret = write_sysctl(c, SRC_VALID_MARK, "1");
 		if (ret) {
 			textbuf_wipe(&t);
 			return ret;
 		}
 	}
-	updown_say("nft -f -");
+	updown_say(c, "nft -f -");
 	ret = nftables_exec(t.buf, false, 0, NULL, 0, &err);
 	textbuf_wipe(&t);
 	if (ret) {
@@ -535,12 +535,12 @@ static int add_routes(struct updown_ctx *c, const struct conf *running)
 		}
 		if (r->kind == QUICK_ROUTE_TABLE) {
 			table = c->table; /* Table = NAME resolved, or a number */
-			updown_say("ip %s route add %s dev %s table %s", updown_ipv(family),
+			updown_say(c, "ip %s route add %s dev %s table %s", updown_ipv(family),
 				   netaddr_format_prefix(buf, &r->prefix), c->ifname, table_name);
 		} else if (main_routes_cover(&m, &r->prefix)) {
 			continue;
 		} else {
-			updown_say("ip %s route add %s dev %s", updown_ipv(family),
+			updown_say(c, "ip %s route add %s dev %s", updown_ipv(family),
 				   netaddr_format_prefix(buf, &r->prefix), c->ifname);
 		}
 		ret = netlink_route_add(c->nl, &r->prefix, c->st.ifindex, table);
@@ -654,7 +654,7 @@ int updown_run_up(struct updown_ctx *c, const char *arg)
 		ret = updown_fail(c, -EINTR, "interrupted");
 	conf_free(running);
 	if (ret && !quick_state_empty(&c->st)) {
-		fprintf(stderr, "[!] rolling back %s\n", c->ifname);
+		updown_tell(c, FIREWALL_UI_NOTICE, "rolling back %s", c->ifname);
 		updown_undo(c);
 	} else if (ret) {
 		updown_state_remove(c);

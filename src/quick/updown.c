@@ -11,6 +11,8 @@
 #include "quick.h"
 #include "conf/wgconf.h"
 #include "ctl/wgctl.h"
+#include "firewall/firewall.h"
+#include "firewall/fwapply.h"
 
 #include "conf/config.h"
 #include "common/fileio.h"
@@ -30,28 +32,66 @@
 
 #define HOOK_SHELL "/bin/bash"
 
-/* --- output ----------------------------------------------------------------- */
+/* --- output: to the caller's ui, never to a terminal ----------------------- */
 
-void updown_say(const char *fmt, ...)
+/* fmt, formatted, to the ui's progress (progress) or its message of this
+ * kind.  Hooks can be longer than any fixed line: a long one is
+ * formatted into the heap, and cut short only if that fails. */
+static void vtell(const struct updown_ctx *c, bool progress, enum firewall_ui_kind kind,
+		  const char *fmt, va_list ap)
+{
+	const struct firewall_ui *ui = c->fw ? c->fw->ui : NULL;
+	char small[512], *line = small;
+	va_list again;
+	int n;
+
+	if (!ui || (progress ? !ui->progress : !ui->message))
+		return;
+	va_copy(again, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n >= (int)sizeof(small)) {
+		line = malloc((size_t)n + 1);
+		if (line)
+			vsnprintf(line, (size_t)n + 1, fmt, again);
+		else
+			line = small;
+	}
+	va_end(again);
+	if (n < 0)
+		return;
+	if (progress)
+		ui->progress(ui->arg, line);
+	else
+		ui->message(ui->arg, kind, line);
+	if (line != small)
+		free(line);
+}
+
+void updown_say(const struct updown_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("[#] ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vtell(c, true, FIREWALL_UI_NOTICE, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+void updown_tell(const struct updown_ctx *c, enum firewall_ui_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vtell(c, false, kind, fmt, ap);
+	va_end(ap);
 }
 
 int updown_fail(const struct updown_ctx *c, int ret, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", c->who);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vtell(c, false, FIREWALL_UI_ERROR, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return ret < 0 ? ret : -EINVAL;
 }
 
@@ -59,11 +99,9 @@ void updown_warn(const struct updown_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: warning: ", c->who);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vtell(c, false, FIREWALL_UI_WARNING, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int updown_nl_fail(const struct updown_ctx *c, int ret)
@@ -134,7 +172,7 @@ int updown_run_hooks(const struct updown_ctx *c, enum conf_hook_kind kind)
 
 		if (!cmd)
 			return updown_fail(c, -ENOMEM, "%s", strerror(ENOMEM));
-		updown_say("%s", cmd);
+		updown_say(c, "%s", cmd);
 		ret = spawn_run(argv, &c->child_mask, NULL, 0, NULL, &status);
 		free(cmd);
 		if (ret)
@@ -183,7 +221,7 @@ int updown_load_config(struct updown_ctx *c, const char *arg)
 	 * in. */
 	updown_dir_of(c->path, dir, sizeof(dir));
 	if (!stat(c->path, &fst) && !stat(dir, &dst) && (fst.st_mode & dst.st_mode & 0007))
-		fprintf(stderr, "Warning: `%s' is world accessible\n", c->path);
+		updown_tell(c, FIREWALL_UI_QUICK_WARNING, "`%s' is world accessible", c->path);
 
 	fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
@@ -272,10 +310,10 @@ static void ctx_uninit(struct updown_ctx *c)
 	quick_state_uninit(&c->st);
 }
 
-static int run(int (*op)(struct updown_ctx *, const char *), const char *arg, const char *who,
+static int run(int (*op)(struct updown_ctx *, const char *), const char *arg,
 	       const struct fwapply_opts *fw)
 {
-	struct updown_ctx c = { .who = who, .dirfd = -1, .lockfd = -1, .fw = fw };
+	struct updown_ctx c = { .dirfd = -1, .lockfd = -1, .fw = fw };
 	int ret;
 
 	sigemptyset(&c.child_mask);
@@ -284,12 +322,12 @@ static int run(int (*op)(struct updown_ctx *, const char *), const char *arg, co
 	return ret;
 }
 
-int updown_up(const char *arg, const char *who, const struct fwapply_opts *fw)
+int updown_up(const char *arg, const struct fwapply_opts *fw)
 {
-	return run(updown_run_up, arg, who, fw);
+	return run(updown_run_up, arg, fw);
 }
 
-int updown_down(const char *arg, const char *who, const struct fwapply_opts *fw)
+int updown_down(const char *arg, const struct fwapply_opts *fw)
 {
-	return run(updown_run_down, arg, who, fw);
+	return run(updown_run_down, arg, fw);
 }

@@ -8,11 +8,13 @@
  * starts the daemon, talks to it (wgctl), changes links, addresses,
  * routes and rules (sys/netlink.h), loads and deletes wg-quick's nftables
  * tables through libnftables (sys/nftables.h), runs resolvconf and the
- * hooks (sys/spawn.h), and keeps /run/rampart/IFNAME.state.  Progress
- * goes to stderr as wg-quick prints it: each change as the command that
- * would make it ("[#] ip -4 route add 10.0.0.0/24 dev wg0", "[#] nft -f
- * -" for a batch that libnftables loads), so that operators can see and
- * repeat what happened.
+ * hooks (sys/spawn.h), and keeps /run/rampart/IFNAME.state.  Nothing
+ * here prints: progress and messages go to the caller's struct
+ * firewall_ui (firewall.h), which the CLI prints on stderr as wg-quick
+ * does.  Progress is each change as the command that would make it
+ * ("ip -4 route add 10.0.0.0/24 dev wg0", "nft -f -" for a batch that
+ * libnftables loads; "[#] " in front on the terminal), so that operators
+ * can see and repeat what happened.
  *
  * Hooks run as `/bin/bash -e -o pipefail -c HOOK`, which is what
  * wg-quick's `(eval "$hook")` under its own `set -e -o pipefail` amounts
@@ -43,13 +45,13 @@ enum {
 };
 
 /* arg is an interface name (/etc/wireguard/NAME.conf) or a path whose
- * last component is NAME.conf.  who prefixes error messages ("rampart
- * up").  up applies the hardening policy (fwapply.h) after the routes,
- * as fw says (a confirm window or not; NULL: none), and down removes it
- * (fw->ui carries its progress lines).
- * Both report on stderr and return 0 on success, or -errno after
- * having said why. */
-int updown_up(const char *arg, const char *who, const struct fwapply_opts *fw) warn_unused;
-int updown_down(const char *arg, const char *who, const struct fwapply_opts *fw) warn_unused;
+ * last component is NAME.conf.  up applies the hardening policy
+ * (fwapply.h) after the routes, as fw says (a confirm window or not;
+ * NULL: none), and down removes it.  Both report to fw->ui: progress
+ * lines, warnings, notices and, when they fail, why (FIREWALL_UI_ERROR,
+ * possibly more than one); fw or fw->ui NULL: to nobody.  0 on success,
+ * or -errno after having said why. */
+int updown_up(const char *arg, const struct fwapply_opts *fw) warn_unused;
+int updown_down(const char *arg, const struct fwapply_opts *fw) warn_unused;
 
 #endif

@@ -1,19 +1,22 @@
 /* Inside `rampart up` and `rampart down` (updown.h is the interface): the
  * context both carry and the helpers their files share.  The work is
  * split by what it is for, so that each file reads on its own:
- *   updown.c  messages, the config file, hooks, signals, the entry points
+ *   updown.c  messages (to the caller's ui), the config file, hooks,
+ *             signals, the entry points
  *   state.c   /run/rampart/IFNAME.state and its lock
  *   up.c      up, step by step, each step recorded in the state
  *   undo.c    undoing what a state records (down, rollback, stale state)
  *   down.c    down, and what to undo when there is no state file
- * Those that can fail say why on stderr themselves (as wg-quick does)
- * and return -errno, which their callers only pass on. */
+ * Those that can fail say why themselves (as wg-quick does), through
+ * updown_fail() to the caller's ui, and return -errno, which their
+ * callers only pass on. */
 #ifndef RAMPART_QUICK_UPDOWN_INT_H
 #define RAMPART_QUICK_UPDOWN_INT_H
 
 #include "quick.h"
 #include "updown.h"
 
+#include "firewall/firewall.h"
 #include "conf/config.h"
 #include "common/compiler.h"
 
@@ -38,7 +41,6 @@ enum {
 };
 
 struct updown_ctx {
-	const char *who;
 	char ifname[CONF_IFNAME_MAX + 1];
 	char given[CONF_PATH_MAX];  /* the path as named, for messages */
 	char path[PATH_MAX];         /* the same, links resolved: SaveConfig writes here */
@@ -50,7 +52,9 @@ struct updown_ctx {
 	uint32_t table;              /* Table as a number (explicit tables) */
 	uint32_t default_table;      /* the full tunnel's table, once chosen */
 	char daemon[PATH_MAX];       /* the program up starts */
-	const struct fwapply_opts *fw; /* up: how to apply the policy */
+	/* up: how to apply the policy; both: fw->ui hears every progress
+	 * line and message (NULL, or no ui: nobody does). */
+	const struct fwapply_opts *fw;
 	/* The signal mask children start with: ours before up or down
 	 * blocked SIGINT, SIGTERM and SIGHUP. */
 	sigset_t child_mask;
@@ -59,11 +63,18 @@ struct updown_ctx {
 
 /* --- updown.c ------------------------------------------------------------- */
 
-/* "[#] WHAT" on stderr: the command that would make the change. */
-void updown_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* "WHO: WHY" on stderr; returns ret, or -EINVAL if ret is not negative. */
+/* The ui's progress: the command that would make the change ("[#] WHAT"
+ * on the CLI's stderr). */
+void updown_say(const struct updown_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The ui's message of that kind (firewall.h). */
+void updown_tell(const struct updown_ctx *c, enum firewall_ui_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* updown_tell() an error (why up or down fails); returns ret, or -EINVAL
+ * if ret is not negative. */
 int updown_fail(const struct updown_ctx *c, int ret, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* updown_tell() a warning: something went wrong that does not stop us. */
 void updown_warn(const struct updown_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* updown_fail() with netlink's message. */
