@@ -505,15 +505,6 @@ int uapi_reply_parse_set(const void *buf, size_t len, struct error *err)
 
 /* --- requests ---------------------------------------------------------- */
 
-static void print_hex(struct textbuf *o, const char *name, const uint8_t key[KEY_LEN])
-{
-	char hex[KEY_HEX_LEN + 1];
-
-	encoding_key_to_hex(hex, key);
-	textbuf_printf(o, "%s=%s\n", name, hex);
-	explicit_bzero(hex, sizeof(hex));
-}
-
 static void print_allowed_ips(struct textbuf *o, const struct uapi_peer *p)
 {
 	char buf[NETADDR_PREFIX_STRLEN];
@@ -537,7 +528,7 @@ int uapi_format_set(struct textbuf *o, const struct uapi_device *dev, struct err
 	/* wg(8)'s userspace_set_device(), line for line. */
 	textbuf_printf(o, "set=1\n");
 	if (dev->flags & UAPI_DEVICE_HAS_PRIVATE_KEY)
-		print_hex(o, "private_key", dev->private_key);
+		uapi_write_key(o, "private_key", dev->private_key);
 	if (dev->flags & UAPI_DEVICE_HAS_LISTEN_PORT)
 		textbuf_printf(o, "listen_port=%u\n", dev->listen_port);
 	if (dev->flags & UAPI_DEVICE_HAS_FWMARK)
@@ -547,7 +538,7 @@ int uapi_format_set(struct textbuf *o, const struct uapi_device *dev, struct err
 	for (size_t i = 0; i < dev->n_peers; i++) {
 		const struct uapi_peer *p = &dev->peers[i];
 
-		print_hex(o, "public_key", p->public_key);
+		uapi_write_key(o, "public_key", p->public_key);
 		if (p->flags & UAPI_PEER_REMOVE) {
 			textbuf_printf(o, "remove=true\n");
 			continue;
@@ -555,7 +546,7 @@ int uapi_format_set(struct textbuf *o, const struct uapi_device *dev, struct err
 		if (p->flags & UAPI_PEER_UPDATE_ONLY)
 			textbuf_printf(o, "update_only=true\n");
 		if (p->flags & UAPI_PEER_HAS_PRESHARED_KEY)
-			print_hex(o, "preshared_key", p->preshared_key);
+			uapi_write_key(o, "preshared_key", p->preshared_key);
 		if (p->flags & UAPI_PEER_HAS_ENDPOINT) {
 			if (!p->endpoint.literal)
 				return error_fail(err, -EINVAL,

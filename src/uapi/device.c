@@ -1,6 +1,7 @@
 #include "device.h"
 
 #include "common/array.h"
+#include "common/textbuf.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -76,4 +77,13 @@ int uapi_device_add_counter(struct uapi_device *dev, const char *name, uint64_t 
 	strncpy(c->name, name, UAPI_COUNTER_NAME_MAX);
 	c->value = value;
 	return 0;
+}
+
+void uapi_write_key(struct textbuf *o, const char *name, const uint8_t key[KEY_LEN])
+{
+	char hex[KEY_HEX_LEN + 1];
+
+	encoding_key_to_hex(hex, key);
+	textbuf_printf(o, "%s=%s\n", name, hex);
+	explicit_bzero(hex, sizeof(hex));
 }

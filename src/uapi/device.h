@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct textbuf;
+
 enum {
 	/* IFNAMSIZ - 1. */
 	UAPI_IFNAME_MAX = 15,
@@ -111,6 +113,10 @@ struct uapi_device {
 	struct uapi_counter *counters; /* in the order received */
 	size_t n_counters, cap_counters;
 };
+
+/* The wire line "NAME=HEX\n" for a key, as both ends write keys; the hex
+ * on the stack is wiped. */
+void uapi_write_key(struct textbuf *o, const char *name, const uint8_t key[KEY_LEN]);
 
 /* A zeroed device; NULL with errno on failure. */
 struct uapi_device *uapi_device_alloc(void);

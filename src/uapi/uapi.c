@@ -533,15 +533,6 @@ int uapi_parser_finish(struct uapi_parser *p)
 
 /* --- replies ----------------------------------------------------------- */
 
-static void out_key(struct textbuf *o, const char *name, const uint8_t key[KEY_LEN])
-{
-	char hex[KEY_HEX_LEN + 1];
-
-	encoding_key_to_hex(hex, key);
-	textbuf_printf(o, "%s=%s\n", name, hex);
-	explicit_bzero(hex, sizeof(hex));
-}
-
 /* The preshared key is written always, zeros for none; so is the
  * keepalive, 0 for none. */
 static void out_peer(struct textbuf *o, const struct uapi_peer *peer)
@@ -550,8 +541,8 @@ static void out_peer(struct textbuf *o, const struct uapi_peer *peer)
 	char ep[NETADDR_ENDPOINT_STRLEN], pfx[NETADDR_PREFIX_STRLEN];
 	size_t i;
 
-	out_key(o, "public_key", peer->public_key);
-	out_key(o, "preshared_key",
+	uapi_write_key(o, "public_key", peer->public_key);
+	uapi_write_key(o, "preshared_key",
 		peer->flags & UAPI_PEER_HAS_PRESHARED_KEY ? peer->preshared_key : none);
 	textbuf_printf(o, "protocol_version=1\n");
 	if (peer->flags & UAPI_PEER_HAS_ENDPOINT)
@@ -579,7 +570,7 @@ char *uapi_format_get(const struct uapi_device *dev, size_t *len)
 	size_t i;
 
 	if ((dev->flags & UAPI_DEVICE_HAS_PRIVATE_KEY) && !encoding_key_is_zero(dev->private_key))
-		out_key(&o, "private_key", dev->private_key);
+		uapi_write_key(&o, "private_key", dev->private_key);
 	if ((dev->flags & UAPI_DEVICE_HAS_LISTEN_PORT) && dev->listen_port)
 		textbuf_printf(&o, "listen_port=%u\n", dev->listen_port);
 	if ((dev->flags & UAPI_DEVICE_HAS_FWMARK) && dev->fwmark)
