@@ -1,6 +1,7 @@
 #include "wgctl.h"
 
 #include "ctl/socket.h"
+#include "sys/resolve.h"
 
 #include "uapi/client.h"
 #include "uapi/device.h"
@@ -18,12 +19,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 /* For what the user typed: paths, names, values. */
@@ -231,81 +230,26 @@ static int resolution_retries(int *out, struct error *err)
 	return 0;
 }
 
-static void sleep_us(unsigned long us)
+/* wg(8)'s notice while it waits to try a name again. */
+static void say_wait(void *arg, const char *reason, double secs)
 {
-	struct timespec ts = { .tv_sec = (time_t)(us / 1000000),
-			       .tv_nsec = (long)(us % 1000000) * 1000 };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	log_warn("%s: `%s'. Trying again in %.2f seconds...", reason, (const char *)arg, secs);
 }
 
-/* getaddrinfo() as wg(8) calls it, then the first answer written back as
- * getnameinfo(NI_NUMERICHOST) writes it: the same text wg(8) sends. */
+/* The first answer, as wg(8) takes it (sys/resolve), written back over
+ * *ep. */
 static int resolve_endpoint(struct netaddr_endpoint *ep, int retries, struct error *err)
 {
-	char host[NETADDR_HOST_MAX + NETADDR_ZONE_MAX + 2], port[8];
 	char what[NETADDR_ENDPOINT_STRLEN], name[UAPI_QUOTED_STRLEN];
-	char nhost[NI_MAXHOST], nserv[NI_MAXSERV], text[NI_MAXHOST + NI_MAXSERV + 4];
-	struct addrinfo hints = {
-		.ai_family = AF_UNSPEC,
-		.ai_socktype = SOCK_DGRAM,
-		.ai_protocol = IPPROTO_UDP,
-	}, *res = NULL;
 	struct netaddr_endpoint out;
-	unsigned long timeout = 1000000; /* microseconds */
-	const char *why;
 	int ret;
 
 	netaddr_format_endpoint(what, ep);
 	shown(name, sizeof(name), what);
-	if (ep->literal) {
-		char ip[NETADDR_IP_STRLEN];
-
-		snprintf(host, sizeof(host), "%s%s%s", netaddr_format_ip(ip, &ep->addr),
-			 ep->zone[0] ? "%" : "", ep->zone);
-		hints.ai_flags = AI_NUMERICHOST;
-	} else {
-		snprintf(host, sizeof(host), "%s", ep->host);
-	}
-	snprintf(port, sizeof(port), "%u", ep->port);
-	hints.ai_flags |= AI_NUMERICSERV;
-	for (;;) {
-		ret = getaddrinfo(host, port, &hints, &res);
-		if (!ret)
-			break;
-		/* Permanent failures, as glibc documents them. */
-		if (ret == EAI_NONAME || ret == EAI_FAIL ||
-#ifdef EAI_NODATA
-		    ret == EAI_NODATA ||
-#endif
-		    ep->literal || (retries >= 0 && !retries--))
-			return error_fail(err, -EHOSTUNREACH, "%s: `%s'",
-				    ret == EAI_SYSTEM ? strerror(errno) : gai_strerror(ret),
-				    name);
-		log_warn("%s: `%s'. Trying again in %.2f seconds...",
-			 ret == EAI_SYSTEM ? strerror(errno) : gai_strerror(ret), name,
-			 (double)timeout / 1000000.0);
-		sleep_us(timeout);
-		timeout = timeout * 6 / 5 > 20000000 ? 20000000 : timeout * 6 / 5;
-	}
-	if (!((res->ai_family == AF_INET && res->ai_addrlen == sizeof(struct sockaddr_in)) ||
-	      (res->ai_family == AF_INET6 && res->ai_addrlen == sizeof(struct sockaddr_in6)))) {
-		freeaddrinfo(res);
-		return error_fail(err, -EAFNOSUPPORT,
-			    "Neither IPv4 nor IPv6 address found: `%s'", name);
-	}
-	ret = getnameinfo(res->ai_addr, res->ai_addrlen, nhost, sizeof(nhost), nserv,
-			  sizeof(nserv), NI_DGRAM | NI_NUMERICSERV | NI_NUMERICHOST);
-	freeaddrinfo(res);
-	if (ret)
-		return error_fail(err, -EHOSTUNREACH, "%s: `%s'", gai_strerror(ret), name);
-	snprintf(text, sizeof(text), strchr(nhost, ':') ? "[%s]:%s" : "%s:%s", nhost, nserv);
-	if (!netaddr_parse_endpoint(&out, text, &why) || !out.literal)
-		return error_fail(err, -EHOSTUNREACH, "Unusable address `%s' for `%s'",
-			    shown(host, sizeof(host), text), name);
-	*ep = out;
-	return 0;
+	ret = resolve_first(ep, retries, say_wait, name, name, &out, err);
+	if (!ret)
+		*ep = out;
+	return ret;
 }
 
 int wgctl_change_resolve(struct uapi_device *c, struct error *err)

@@ -2,6 +2,7 @@
 
 #include "firewall.h"
 #include "sys/netlink.h"
+#include "sys/resolve.h"
 #include "nftpolicy.h"
 #include "policy.h"
 #include "sysctls.h"
@@ -17,7 +18,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,48 +108,42 @@ static int add_endpoint(struct facts *x, const struct netaddr *a, uint16_t port)
 	return 0;
 }
 
+struct resolved {
+	struct facts *x;
+	uint16_t port;
+};
+
+static int add_resolved(void *arg, const struct netaddr *a)
+{
+	struct resolved *r = arg;
+
+	return add_endpoint(r->x, a, r->port);
+}
+
 /* Every address a peer's endpoint stands for: a kill switch must let the
  * tunnel reach whichever one the daemon picks (and roams to). */
 static int resolve_endpoints(struct facts *x, const struct conf *conf, struct error *err)
 {
 	for (size_t i = 0; i < conf->n_peers; i++) {
 		const struct netaddr_endpoint *e = &conf->peers[i].endpoint;
-		struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *res = NULL, *ai;
-		char port[8];
-		int ret, g;
+		struct resolved r = { x, e->port };
+		struct error why = { 0 };
+		int ret;
 
 		if (!conf->peers[i].has_endpoint)
 			continue;
-		if (e->literal) {
+		if (e->literal)
 			ret = add_endpoint(x, &e->addr, e->port);
-			if (ret)
-				return error_fail(err, ret, "kill switch: %s", strerror(-ret));
-			continue;
-		}
-		snprintf(port, sizeof(port), "%u", e->port);
-		g = getaddrinfo(e->host, port, &hints, &res);
-		if (g)
-			return error_fail(err, -EHOSTUNREACH,
+		else
+			ret = resolve_each(e->host, e->port, add_resolved, &r, &why);
+		if (ret == -EHOSTUNREACH)
+			return error_fail(err, ret,
 				    "kill switch: cannot resolve the endpoint `%s:%u' of peer %zu "
 				    "(line %u): %s; the tunnel could not get out",
 				    e->host, e->port, i + 1, conf->peers[i].endpoint_line,
-				    gai_strerror(g));
-		for (ai = res; ai; ai = ai->ai_next) {
-			struct netaddr a = { .family = ai->ai_family };
-
-			if (ai->ai_family == AF_INET)
-				a.in4 = ((struct sockaddr_in *)ai->ai_addr)->sin_addr;
-			else if (ai->ai_family == AF_INET6)
-				a.in6 = ((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
-			else
-				continue;
-			ret = add_endpoint(x, &a, e->port);
-			if (ret) {
-				freeaddrinfo(res);
-				return error_fail(err, ret, "kill switch: %s", strerror(-ret));
-			}
-		}
-		freeaddrinfo(res);
+				    why.msg);
+		if (ret)
+			return error_fail(err, ret, "kill switch: %s", strerror(-ret));
 	}
 	return 0;
 }
