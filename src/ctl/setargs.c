@@ -250,7 +250,7 @@ int wgctl_parse_set_args(int argc, char *const argv[], struct uapi_device **out,
 			peer->flags |= UAPI_PEER_REMOVE;
 			used = 1;
 		} else if (!strcmp(a, "endpoint") && v && peer) {
-			if (!netaddr_parse_endpoint(&peer->endpoint, v, &why)) {
+			if (!uapi_endpoint_parse(&peer->endpoint, v, &why)) {
 				ret = error_fail(err, -EINVAL, "Unable to parse endpoint: `%s' (%s)",
 					   shown(name, sizeof(name), v), why);
 				break;

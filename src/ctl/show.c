@@ -222,7 +222,7 @@ void wgctl_format_pretty(struct textbuf *o, const struct uapi_device *dev, int64
 		}
 		if (p->flags & UAPI_PEER_HAS_ENDPOINT)
 			textbuf_printf(o, "  %sendpoint%s: %s\n", c.bold, c.reset,
-				       netaddr_format_endpoint(buf, &p->endpoint));
+				       uapi_endpoint_format(buf, &p->endpoint));
 		textbuf_printf(o, "  %sallowed ips%s: ", c.bold, c.reset);
 		if (!p->n_allowed_ips)
 			textbuf_printf(o, "(none)\n");
@@ -273,7 +273,7 @@ static void print_endpoint_or_none(struct textbuf *o, const struct uapi_peer *p,
 {
 	char buf[NETADDR_ENDPOINT_STRLEN];
 
-	textbuf_printf(o, "%s%s", p->flags & UAPI_PEER_HAS_ENDPOINT ? netaddr_format_endpoint(buf, &p->endpoint) :
+	textbuf_printf(o, "%s%s", p->flags & UAPI_PEER_HAS_ENDPOINT ? uapi_endpoint_format(buf, &p->endpoint) :
 						    "(none)", end);
 }
 
@@ -418,7 +418,7 @@ void wgctl_format_showconf(struct textbuf *o, const struct uapi_device *dev)
 					       j + 1 < p->n_allowed_ips ? ", " : "\n");
 		}
 		if (p->flags & UAPI_PEER_HAS_ENDPOINT)
-			textbuf_printf(o, "Endpoint = %s\n", netaddr_format_endpoint(buf, &p->endpoint));
+			textbuf_printf(o, "Endpoint = %s\n", uapi_endpoint_format(buf, &p->endpoint));
 		if (p->keepalive)
 			textbuf_printf(o, "PersistentKeepalive = %u\n", p->keepalive);
 		if (i + 1 < dev->n_peers)

@@ -48,7 +48,8 @@ static int peer_from_conf(struct uapi_device *c, const struct conf_peer *cp)
 	}
 	if (cp->has_endpoint) {
 		p->flags |= UAPI_PEER_HAS_ENDPOINT;
-		p->endpoint = cp->endpoint;
+		if (uapi_endpoint_set(&p->endpoint, &cp->endpoint))
+			return -ENOMEM;
 	}
 	if (cp->has_keepalive) {
 		p->flags |= UAPI_PEER_HAS_KEEPALIVE;
@@ -189,7 +190,7 @@ int wgctl_conf_from_device(const struct uapi_device *dev, struct conf **out)
 		memcpy(cp->preshared_key, p->preshared_key, KEY_LEN);
 		cp->has_preshared_key = (p->flags & UAPI_PEER_HAS_PRESHARED_KEY) &&
 					!encoding_key_is_zero(p->preshared_key);
-		cp->endpoint = p->endpoint;
+		uapi_endpoint_get(&p->endpoint, &cp->endpoint);
 		cp->has_endpoint = p->flags & UAPI_PEER_HAS_ENDPOINT;
 		cp->keepalive = p->keepalive;
 		cp->has_keepalive = (p->flags & UAPI_PEER_HAS_KEEPALIVE) && p->keepalive;
@@ -238,17 +239,18 @@ static void say_wait(void *arg, const char *reason, double secs)
 
 /* The first answer, as wg(8) takes it (sys/resolve), written back over
  * *ep. */
-static int resolve_endpoint(struct netaddr_endpoint *ep, int retries, struct error *err)
+static int resolve_endpoint(struct uapi_endpoint *ep, int retries, struct error *err)
 {
 	char what[NETADDR_ENDPOINT_STRLEN], name[UAPI_QUOTED_STRLEN];
-	struct netaddr_endpoint out;
+	struct netaddr_endpoint in, out;
 	int ret;
 
-	netaddr_format_endpoint(what, ep);
+	uapi_endpoint_get(ep, &in);
+	netaddr_format_endpoint(what, &in);
 	shown(name, sizeof(name), what);
-	ret = resolve_first(ep, retries, say_wait, name, name, &out, err);
-	if (!ret)
-		*ep = out;
+	ret = resolve_first(&in, retries, say_wait, name, name, &out, err);
+	if (!ret && uapi_endpoint_set(ep, &out)) /* numeric: never */
+		ret = error_fail(err, -ENOMEM, "%s", strerror(ENOMEM));
 	return ret;
 }
 

@@ -51,7 +51,7 @@ static int collect_prefix(void *arg, int family, const uint8_t *addr, uint8_t ci
 	return uapi_peer_add_allowed_ip(arg, &p, UAPI_ALLOWED_IP_ADD);
 }
 
-static void to_uapi_endpoint(struct netaddr_endpoint *out, const struct endpoint *ep)
+static void to_uapi_endpoint(struct uapi_endpoint *out, const struct endpoint *ep)
 {
 	memset(out, 0, sizeof(*out));
 	out->literal = true;
@@ -175,7 +175,7 @@ static bool is_own_key(const struct device *dev, const uint8_t *pub)
 	return dev->local.has_identity && !memcmp(pub, dev->local.static_public, KEY_LEN);
 }
 
-static void to_endpoint(struct endpoint *ep, const struct netaddr_endpoint *u)
+static void to_endpoint(struct endpoint *ep, const struct uapi_endpoint *u)
 {
 	memset(ep, 0, sizeof(*ep));
 	ep->family = u->addr.family;

@@ -293,7 +293,8 @@ static int reader_peer_line(struct uapi_reply_reader *r, const char *key, const 
 			return reader_bad_value(r, key, value, false, why);
 		if (!ep.literal)
 			return reader_bad_value(r, key, value, false, "not a numeric address");
-		peer->endpoint = ep;
+		if (uapi_endpoint_set(&peer->endpoint, &ep)) /* numeric: never */
+			return reader_errno(r, -ENOMEM);
 		peer->flags |= UAPI_PEER_HAS_ENDPOINT;
 		return 0;
 	}
@@ -551,9 +552,9 @@ int uapi_format_set(struct textbuf *o, const struct uapi_device *dev, struct err
 			if (!p->endpoint.literal)
 				return error_fail(err, -EINVAL,
 						   "endpoint `%s' is not resolved",
-						   netaddr_format_endpoint(buf, &p->endpoint));
+						   uapi_endpoint_format(buf, &p->endpoint));
 			textbuf_printf(o, "endpoint=%s\n",
-				       netaddr_format_endpoint(buf, &p->endpoint));
+				       uapi_endpoint_format(buf, &p->endpoint));
 		}
 		if (p->flags & UAPI_PEER_HAS_KEEPALIVE)
 			textbuf_printf(o, "persistent_keepalive_interval=%u\n", p->keepalive);

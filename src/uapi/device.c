@@ -4,8 +4,60 @@
 #include "common/textbuf.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+int uapi_endpoint_set(struct uapi_endpoint *e, const struct netaddr_endpoint *from)
+{
+	char *host = NULL;
+
+	if (!from->literal) {
+		host = strdup(from->host);
+		if (!host)
+			return -ENOMEM;
+	}
+	free(e->host);
+	memset(e, 0, sizeof(*e));
+	e->literal = from->literal;
+	e->addr = from->addr;
+	memcpy(e->zone, from->zone, sizeof(e->zone));
+	e->port = from->port;
+	e->host = host;
+	return 0;
+}
+
+bool uapi_endpoint_parse(struct uapi_endpoint *e, const char *s, const char **why)
+{
+	struct netaddr_endpoint ep;
+
+	if (!netaddr_parse_endpoint(&ep, s, why))
+		return false;
+	if (uapi_endpoint_set(e, &ep)) {
+		*why = "out of memory";
+		return false;
+	}
+	return true;
+}
+
+void uapi_endpoint_get(const struct uapi_endpoint *e, struct netaddr_endpoint *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->literal = e->literal;
+	out->addr = e->addr;
+	memcpy(out->zone, e->zone, sizeof(out->zone));
+	out->port = e->port;
+	if (!e->literal && e->host)
+		snprintf(out->host, sizeof(out->host), "%s", e->host);
+}
+
+const char *uapi_endpoint_format(char buf[NETADDR_ENDPOINT_STRLEN], const struct uapi_endpoint *e)
+{
+	struct netaddr_endpoint ep;
+
+	uapi_endpoint_get(e, &ep);
+	return netaddr_format_endpoint(buf, &ep);
+}
 
 struct uapi_device *uapi_device_alloc(void)
 {
@@ -18,8 +70,10 @@ void uapi_device_free(struct uapi_device *dev)
 
 	if (!dev)
 		return;
-	for (i = 0; i < dev->n_peers; i++)
+	for (i = 0; i < dev->n_peers; i++) {
 		free(dev->peers[i].allowed_ips);
+		free(dev->peers[i].endpoint.host);
+	}
 	if (dev->peers)
 		explicit_bzero(dev->peers, dev->cap_peers * sizeof(*dev->peers));
 	free(dev->peers);

@@ -63,6 +63,19 @@ enum uapi_allowed_ip_action {
 				  * peer holds at this point; prefix unused */
 };
 
+/* An endpoint as the model keeps it: numeric, as the wire always writes
+ * it, or a host name the client has not resolved yet.  The name lives on
+ * the heap, so that a peer stays small: the daemon parses sets of up to a
+ * million peers into this model (a peer is under 200 bytes; a name held
+ * inline would more than double that). */
+struct uapi_endpoint {
+	bool literal;
+	struct netaddr addr;             /* literal */
+	char zone[NETADDR_ZONE_MAX + 1]; /* literal IPv6 only; "" if none */
+	uint16_t port;
+	char *host;                      /* !literal: the name, owned */
+};
+
 /* One allowed IP of a get reply (always ADD), or one step of a set.
  * Prefixes are kept as written: host bits are neither refused nor masked
  * (the routing table masks). */
@@ -75,9 +88,7 @@ struct uapi_peer {
 	unsigned flags; /* enum uapi_peer_flag */
 	uint8_t public_key[KEY_LEN];
 	uint8_t preshared_key[KEY_LEN]; /* secret */
-	/* On the wire always numeric (literal); the client holds a host name
-	 * here until it resolves it. */
-	struct netaddr_endpoint endpoint;
+	struct uapi_endpoint endpoint;
 	uint16_t keepalive; /* seconds; 0 = off */
 
 	/* Statistics of a get reply. */
@@ -117,6 +128,18 @@ struct uapi_device {
 /* The wire line "NAME=HEX\n" for a key, as both ends write keys; the hex
  * on the stack is wiped. */
 void uapi_write_key(struct textbuf *o, const char *name, const uint8_t key[KEY_LEN]);
+
+/* Sets e to what from says (a copy of a name's host); what e held goes.
+ * 0, or -ENOMEM with e unchanged. */
+int uapi_endpoint_set(struct uapi_endpoint *e, const struct netaddr_endpoint *from) warn_unused;
+/* netaddr_parse_endpoint() of s into e (a name or a literal); false,
+ * with e unchanged, and why ("out of memory" for a name that could not
+ * be copied). */
+bool uapi_endpoint_parse(struct uapi_endpoint *e, const char *s, const char **why) warn_unused;
+/* e as a struct netaddr_endpoint, for parsers, printers and the resolver. */
+void uapi_endpoint_get(const struct uapi_endpoint *e, struct netaddr_endpoint *out);
+/* netaddr_format_endpoint() of e into buf; returns buf. */
+const char *uapi_endpoint_format(char buf[NETADDR_ENDPOINT_STRLEN], const struct uapi_endpoint *e);
 
 /* A zeroed device; NULL with errno on failure. */
 struct uapi_device *uapi_device_alloc(void);

@@ -247,7 +247,8 @@ static int set_endpoint(struct uapi_parser *p, const struct kv *l)
 		return fail(p, -EINVAL, l, "IPv6 endpoint without [brackets]");
 	if (e.addr.family == AF_INET && bracketed)
 		return fail(p, -EINVAL, l, "[brackets] around an IPv4 address");
-	peer->endpoint = e;
+	if (uapi_endpoint_set(&peer->endpoint, &e)) /* numeric: never */
+		return fail(p, -ENOMEM, l, "out of memory");
 	peer->flags |= UAPI_PEER_HAS_ENDPOINT;
 	return 0;
 }
@@ -546,7 +547,7 @@ static void out_peer(struct textbuf *o, const struct uapi_peer *peer)
 		peer->flags & UAPI_PEER_HAS_PRESHARED_KEY ? peer->preshared_key : none);
 	textbuf_printf(o, "protocol_version=1\n");
 	if (peer->flags & UAPI_PEER_HAS_ENDPOINT)
-		textbuf_printf(o, "endpoint=%s\n", netaddr_format_endpoint(ep, &peer->endpoint));
+		textbuf_printf(o, "endpoint=%s\n", uapi_endpoint_format(ep, &peer->endpoint));
 	/* The seconds as the unsigned number the daemon's clock gave. */
 	textbuf_printf(o, "last_handshake_time_sec=%" PRIu64 "\n",
 		       (uint64_t)peer->last_handshake_sec);

@@ -44,12 +44,12 @@ static void step_is(const struct uapi_peer *peer, size_t i, enum uapi_allowed_ip
 		CHECK_STR(netaddr_format_prefix(buf, &a->prefix), prefix);
 }
 
-static void endpoint_is(const struct netaddr_endpoint *e, const char *text)
+static void endpoint_is(const struct uapi_endpoint *e, const char *text)
 {
 	char buf[NETADDR_ENDPOINT_STRLEN];
 
-	CHECK(e->literal);
-	CHECK_STR(netaddr_format_endpoint(buf, e), text);
+	CHECK(e->literal && !e->host);
+	CHECK_STR(uapi_endpoint_format(buf, e), text);
 }
 
 /* Where the steps of peer would start if every entry's steps were laid

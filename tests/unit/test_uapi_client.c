@@ -30,8 +30,8 @@ static bool device_equal(const struct uapi_device *a, const struct uapi_device *
 		    p->n_allowed_ips != q->n_allowed_ips)
 			return false;
 		if ((p->flags & UAPI_PEER_HAS_ENDPOINT) &&
-		    strcmp(netaddr_format_endpoint(ea, &p->endpoint),
-			   netaddr_format_endpoint(eb, &q->endpoint)))
+		    strcmp(uapi_endpoint_format(ea, &p->endpoint),
+			   uapi_endpoint_format(eb, &q->endpoint)))
 			return false;
 		for (size_t j = 0; j < p->n_allowed_ips; j++)
 			if (p->allowed_ips[j].action != q->allowed_ips[j].action ||
@@ -74,7 +74,7 @@ static void test_get_good(void)
 	key_is(c->peers[0].public_key, PUB2);
 	CHECK(!(c->peers[0].flags & UAPI_PEER_HAS_PRESHARED_KEY)); /* all zeros = none */
 	CHECK(c->peers[0].flags & UAPI_PEER_HAS_ENDPOINT);
-	CHECK_STR(netaddr_format_endpoint(buf, &c->peers[0].endpoint), "[fe80::1%lo]:51820");
+	CHECK_STR(uapi_endpoint_format(buf, &c->peers[0].endpoint), "[fe80::1%lo]:51820");
 	/* persistent_keepalive_interval=0: sent, and off. */
 	CHECK((c->peers[0].flags & UAPI_PEER_HAS_KEEPALIVE) && !c->peers[0].keepalive);
 	CHECK(c->peers[0].n_allowed_ips == 0);
@@ -83,7 +83,7 @@ static void test_get_good(void)
 	key_is(c->peers[1].public_key, PUB1);
 	CHECK(c->peers[1].flags & UAPI_PEER_HAS_PRESHARED_KEY);
 	key_is(c->peers[1].preshared_key, PSK);
-	CHECK_STR(netaddr_format_endpoint(buf, &c->peers[1].endpoint), "192.0.2.1:51820");
+	CHECK_STR(uapi_endpoint_format(buf, &c->peers[1].endpoint), "192.0.2.1:51820");
 	CHECK((c->peers[1].flags & UAPI_PEER_HAS_KEEPALIVE) && c->peers[1].keepalive == 25);
 	CHECK(c->peers[1].n_allowed_ips == 2);
 	if (c->peers[1].n_allowed_ips == 2) {
@@ -534,7 +534,7 @@ static void test_format_set(void)
 	if (p) {
 		p->flags = UAPI_PEER_UPDATE_ONLY | UAPI_PEER_HAS_PRESHARED_KEY |
 			   UAPI_PEER_HAS_ENDPOINT | UAPI_PEER_HAS_KEEPALIVE;
-		CHECK(netaddr_parse_endpoint(&p->endpoint, "[2001:db8::1]:51820", &why));
+		CHECK(uapi_endpoint_parse(&p->endpoint, "[2001:db8::1]:51820", &why));
 		p->rx_bytes = 99;
 		CHECK(uapi_peer_add_allowed_ip(p, &a, UAPI_ALLOWED_IP_ADD) == 0);
 		CHECK(uapi_peer_add_allowed_ip(p, NULL, UAPI_ALLOWED_IP_REPLACE) == 0);
@@ -548,7 +548,7 @@ static void test_format_set(void)
 			"allowed_ip=10.0.0.1/32\nreplace_allowed_ips=true\nallowed_ip=-fd00::/64\n\n");
 	/* A host name must be resolved first. */
 	if (p) {
-		CHECK(netaddr_parse_endpoint(&p->endpoint, "example.com:1", &why));
+		CHECK(uapi_endpoint_parse(&p->endpoint, "example.com:1", &why));
 		CHECK(uapi_format_set(&o, dev, &err) == -EINVAL);
 		CHECK_STR(err.msg, "endpoint `example.com:1' is not resolved");
 	}

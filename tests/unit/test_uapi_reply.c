@@ -31,11 +31,11 @@ static void parse_prefixes(struct uapi_allowed_ip *out, const char *const *in, s
 		CHECK(netaddr_parse_prefix(&out[i].prefix, in[i], &why));
 }
 
-static void endpoint_from(struct netaddr_endpoint *e, const char *text)
+static void endpoint_from(struct uapi_endpoint *e, const char *text)
 {
 	const char *why;
 
-	CHECK(netaddr_parse_endpoint(e, text, &why) && e->literal);
+	CHECK(uapi_endpoint_parse(e, text, &why) && e->literal);
 }
 
 static void check_reply(const struct uapi_device *info, const char *want)
@@ -180,7 +180,7 @@ static void test_format_reads_flags(void)
 	CHECK(encoding_key_from_hex(dev.private_key, PRIV_HEX)); /* no HAS_PRIVATE_KEY */
 	CHECK(encoding_key_from_hex(peer.public_key, PUB1_HEX));
 	CHECK(encoding_key_from_hex(peer.preshared_key, PSK_HEX)); /* no HAS_PRESHARED_KEY */
-	CHECK(netaddr_parse_endpoint(&peer.endpoint, "192.0.2.1:1", &why)); /* no HAS_ENDPOINT */
+	CHECK(uapi_endpoint_parse(&peer.endpoint, "192.0.2.1:1", &why)); /* no HAS_ENDPOINT */
 	peer.keepalive = 25; /* no HAS_KEEPALIVE */
 	peer.last_handshake_sec = 5;
 	peer.tx_bytes = 3;
@@ -265,7 +265,7 @@ static void rnd_prefix(struct netaddr_prefix *p)
 	p->cidr = (uint8_t)(rnd() % (p->addr.family == AF_INET ? 33 : 129));
 }
 
-static void rnd_endpoint(struct netaddr_endpoint *e)
+static void rnd_endpoint(struct uapi_endpoint *e)
 {
 	static const char *const zones[] = { "", "eth0", "7", "wg-lan_1" };
 
@@ -311,7 +311,7 @@ static void put_key(struct text *t, const char *name, const uint8_t key[KEY_LEN]
 	put(t, "%s=%s\n", name, hex);
 }
 
-static void put_endpoint(struct text *t, const struct netaddr_endpoint *e)
+static void put_endpoint(struct text *t, const struct uapi_endpoint *e)
 {
 	char ip[INET6_ADDRSTRLEN];
 

@@ -45,12 +45,13 @@ static inline struct uapi_device *parse_ok(const char *text)
 }
 
 /* A deliberately naive equality: field by field. */
-static inline bool endpoint_equal(const struct netaddr_endpoint *a,
-				  const struct netaddr_endpoint *b)
+static inline bool endpoint_equal(const struct uapi_endpoint *a, const struct uapi_endpoint *b)
 {
 	return a->literal == b->literal && netaddr_equal(&a->addr, &b->addr) &&
-	       a->port == b->port && !strcmp(a->zone, b->zone) && !strcmp(a->host, b->host);
+	       a->port == b->port && !strcmp(a->zone, b->zone) &&
+	       !strcmp(a->host ? a->host : "", b->host ? b->host : "");
 }
+
 
 static inline bool steps_equal(const struct uapi_peer *p, const struct uapi_peer *q)
 {
