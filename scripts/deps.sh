@@ -22,6 +22,7 @@ iputils-ping:/usr/bin/ping
 procps:/usr/bin/pgrep
 util-linux:/usr/bin/unshare
 python3:/usr/bin/python3
+prometheus:/usr/bin/promtool
 "
 
 missing() {
