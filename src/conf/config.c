@@ -83,6 +83,40 @@ static bool ext_equal(void *const a[CONF_EXT_MAX], void *const b[CONF_EXT_MAX], 
 	return true;
 }
 
+static int ext_copy(void *dst[CONF_EXT_MAX], void *const src[CONF_EXT_MAX], bool peer)
+{
+	for (int i = 0; i < n_ext; i++) {
+		void (*uninit)(void *) = peer ? ext_ops[i]->peer_uninit : ext_ops[i]->uninit;
+		int (*copy)(void *, const void *) = peer ? ext_ops[i]->peer_copy : ext_ops[i]->copy;
+		size_t size = peer ? ext_ops[i]->peer_size : ext_ops[i]->size;
+		int ret;
+
+		if (!dst[i] || !src[i])
+			continue;
+		if (uninit)
+			uninit(dst[i]);
+		memset(dst[i], 0, size);
+		if (!copy) {
+			memcpy(dst[i], src[i], size);
+			continue;
+		}
+		ret = copy(dst[i], src[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int conf_copy_ext(struct conf *dst, const struct conf *src)
+{
+	return ext_copy(dst->ext, src->ext, false);
+}
+
+int conf_peer_copy_ext(struct conf_peer *dst, const struct conf_peer *src)
+{
+	return ext_copy(dst->ext, src->ext, true);
+}
+
 struct conf *conf_alloc(void)
 {
 	struct conf *conf = calloc(1, sizeof(struct conf));
@@ -243,6 +277,8 @@ static bool table_equal(const struct conf_table *a, const struct conf_table *b)
 
 static bool peer_equal(const struct conf_peer *a, const struct conf_peer *b)
 {
+	if (strcmp(a->name, b->name))
+		return false;
 	if (a->has_public_key != b->has_public_key ||
 	    (a->has_public_key && !key_equal(a->public_key, b->public_key)))
 		return false;

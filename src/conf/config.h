@@ -29,6 +29,8 @@ enum {
 	CONF_LIST_MAX = 1 << 20,
 	/* Longest routing table name accepted for Table. */
 	CONF_TABLE_NAME_MAX = 63,
+	/* Longest peer name ("# Name = ..."), in bytes. */
+	CONF_PEER_NAME_MAX = 127,
 	/* Rooms above conf that may hang their own data on a conf. */
 	CONF_EXT_MAX = 4,
 };
@@ -84,6 +86,12 @@ struct conf_hook {
 
 struct conf_peer {
 	unsigned line; /* of the [Peer] header */
+
+	/* A "# Name = ..." comment line in the section: what the operator
+	 * calls the peer (status, metrics).  wg(8) and wg-quick see a
+	 * comment.  "" if none. */
+	char name[CONF_PEER_NAME_MAX + 1];
+	unsigned name_line;
 
 	uint8_t public_key[KEY_LEN];
 	bool has_public_key;
@@ -194,6 +202,10 @@ struct conf_ext_ops {
 	/* Same settings, ignoring source lines; may be NULL (always equal). */
 	bool (*equal)(const void *a, const void *b);
 	bool (*peer_equal)(const void *a, const void *b);
+	/* Make dst, a zeroed block, a deep copy of src: 0, or -ENOMEM with
+	 * dst holding only what uninit frees.  May be NULL: bytes copied. */
+	int (*copy)(void *dst, const void *src);
+	int (*peer_copy)(void *dst, const void *src);
 };
 
 /* The slot (0..CONF_EXT_MAX-1) for ops; the same ops registered again get
@@ -203,6 +215,11 @@ int conf_register_ext(const struct conf_ext_ops *ops) warn_unused;
  * registered (or slot < 0). */
 void *conf_ext(const struct conf *conf, int slot) warn_unused;
 void *conf_peer_ext(const struct conf_peer *peer, int slot) warn_unused;
+/* Replaces dst's blocks with copies of src's, for the slots both have:
+ * what SaveConfig keeps of the file that the running interface does not
+ * know.  0 or -ENOMEM. */
+int conf_copy_ext(struct conf *dst, const struct conf *src) warn_unused;
+int conf_peer_copy_ext(struct conf_peer *dst, const struct conf_peer *src) warn_unused;
 
 /* Same settings, ignoring source lines and list capacities; keys are
  * compared in constant time. */

@@ -848,13 +848,53 @@ static int parse_header(struct wgconf_ctx *p, char *s, bool *keep)
 	return sec->begin ? sec->begin(p) : 0;
 }
 
+/* "# Name = VALUE" in a [Peer] section names the peer; any other comment,
+ * and this one elsewhere, is only a comment.  0 and *done false when s
+ * (trimmed, starting with '#') is not such a line. */
+static int peer_name(struct wgconf_ctx *p, char *s, bool *done)
+{
+	struct conf_peer *peer;
+	size_t n;
+	char *v;
+
+	*done = false;
+	if (!p->sec || strcmp(p->sec->name, "Peer"))
+		return 0;
+	s = wgconf_trim(s + 1);
+	if (strncasecmp(s, "Name", 4))
+		return 0;
+	s = wgconf_trim(s + 4);
+	if (*s != '=')
+		return 0;
+	v = wgconf_trim(s + 1);
+	*done = true;
+	peer = cur_peer(p);
+	n = strlen(v);
+	if (n > CONF_PEER_NAME_MAX) {
+		quote(p->err->value, sizeof(p->err->value), v, QUOTE_AUTO);
+		return fail_line(p, -EINVAL, "# Name: %s is longer than %u bytes", p->err->value,
+				 (unsigned)CONF_PEER_NAME_MAX);
+	}
+	memcpy(peer->name, v, n + 1);
+	peer->name_line = p->line;
+	return 0;
+}
+
 /* One line, without its newline.  *keep says whether wg(8) would take it. */
 static int parse_line(struct wgconf_ctx *p, char *line, bool *keep)
 {
 	const struct wgconf_key *k;
 	char *s, *eq, *key, *value;
+	bool named;
+	int ret;
 
 	*keep = true;
+	s = wgconf_trim(line);
+	if (*s == '#') {
+		ret = peer_name(p, s, &named);
+		if (ret || named)
+			return ret;
+	}
 	s = strchr(line, '#');
 	if (s)
 		*s = '\0';
@@ -1040,6 +1080,8 @@ char *wgconf_format(const struct conf *conf, enum wgconf_mode mode, size_t *len)
 		n = sec->instances(conf);
 		for (size_t i = 0; i < n; i++) {
 			textbuf_printf(&o, "%s[%s]\n", o.len ? "\n" : "", sec->name);
+			if (!strcmp(sec->name, "Peer") && conf->peers[i].name[0])
+				textbuf_printf(&o, "# Name = %s\n", conf->peers[i].name);
 			for (size_t j = 0; (k = key_at(j)); j++) {
 				if (strcmp(k->section, sec->name))
 					continue;

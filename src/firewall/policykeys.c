@@ -323,6 +323,55 @@ static void peer_policy_uninit(void *data)
 	free(pp->forwards.v);
 }
 
+/* A copy of n elements of size bytes at src into *dst (NULL for none). */
+static int dup_list(void **dst, size_t *cap, const void *src, size_t n, size_t size)
+{
+	*dst = NULL;
+	*cap = 0;
+	if (!n)
+		return 0;
+	*dst = calloc(n, size);
+	if (!*dst)
+		return -ENOMEM;
+	memcpy(*dst, src, n * size);
+	*cap = n;
+	return 0;
+}
+
+#define DUP(dst, src) dup_list((void **)&(dst)->v, &(dst)->cap, (src)->v, (src)->n, sizeof(*(src)->v))
+
+static int policy_copy(void *vdst, const void *vsrc)
+{
+	struct policy_keys *d = vdst;
+	const struct policy_keys *s = vsrc;
+
+	*d = *s;
+	/* No list of d may point into s's arrays when a copy fails: uninit
+	 * would free them. */
+	d->ssh_from.v = NULL;
+	d->services.v = NULL;
+	d->kill_switch_allow.v = NULL;
+	d->local_networks.v = NULL;
+	if (DUP(&d->ssh_from, &s->ssh_from) || DUP(&d->services, &s->services) ||
+	    DUP(&d->kill_switch_allow, &s->kill_switch_allow))
+		goto fail;
+	if (DUP(&d->local_networks, &s->local_networks))
+		goto fail;
+	return 0;
+fail:
+	return -ENOMEM;
+}
+
+static int peer_policy_copy(void *vdst, const void *vsrc)
+{
+	struct policy_peer_keys *d = vdst;
+	const struct policy_peer_keys *s = vsrc;
+
+	*d = *s;
+	d->forwards.v = NULL;
+	return DUP(&d->forwards, &s->forwards);
+}
+
 static const struct conf_ext_ops ext_ops = {
 	.size = sizeof(struct policy_keys),
 	.peer_size = sizeof(struct policy_peer_keys),
@@ -330,6 +379,8 @@ static const struct conf_ext_ops ext_ops = {
 	.peer_uninit = peer_policy_uninit,
 	.equal = policy_equal,
 	.peer_equal = peer_policy_equal,
+	.copy = policy_copy,
+	.peer_copy = peer_policy_copy,
 };
 
 /* Written once by policykeys_register(), at start-up. */

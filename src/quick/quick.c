@@ -341,6 +341,15 @@ static bool in_file(const struct conf *file, const struct netaddr_prefix *p)
 	return false;
 }
 
+static const struct conf_peer *file_peer(const struct conf *file, const uint8_t key[KEY_LEN])
+{
+	for (size_t i = 0; i < file->n_peers; i++)
+		if (file->peers[i].has_public_key &&
+		    !memcmp(file->peers[i].public_key, key, KEY_LEN))
+			return &file->peers[i];
+	return NULL;
+}
+
 int quick_save_merge(struct conf *running, const struct conf *file,
 		     const struct netaddr_prefix *addrs, size_t n_addrs,
 		     uint32_t link_mtu, uint32_t auto_fwmark)
@@ -381,6 +390,19 @@ int quick_save_merge(struct conf *running, const struct conf *file,
 	}
 	running->has_save_config = file->has_save_config;
 	running->save_config = file->save_config;
+	/* What only the file says: the Rampart-only keys (the policy) and,
+	 * for each peer the file has, its name and its own keys. */
+	ret = conf_copy_ext(running, file);
+	for (size_t i = 0; i < running->n_peers && !ret; i++) {
+		const struct conf_peer *fp = file_peer(file, running->peers[i].public_key);
+
+		if (!fp)
+			continue;
+		memcpy(running->peers[i].name, fp->name, sizeof(fp->name));
+		ret = conf_peer_copy_ext(&running->peers[i], fp);
+	}
+	if (ret)
+		return ret;
 	if (auto_fwmark && running->fwmark == auto_fwmark &&
 	    !(file->has_fwmark && file->fwmark == auto_fwmark)) {
 		running->has_fwmark = file->has_fwmark;

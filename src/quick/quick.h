@@ -150,7 +150,10 @@ void quick_nft_parse_tables(const char *list, const char *ifname, bool found[2])
  * them), leaves out IPv6 link-local addresses the kernel made up (those
  * not in the file), and leaves out the fwmark that up chose by itself for
  * a full tunnel (auto_fwmark, 0 if none), which wg-quick writes back as
- * FwMark.  0 or -ENOMEM; running may be half changed on failure. */
+ * FwMark.  Rampart keeps what only the file says: its [Policy] and other
+ * Rampart-only keys, and each peer's name ("# Name = ...") and own keys
+ * for the peers still there.  0 or -ENOMEM; running may be half changed
+ * on failure. */
 int quick_save_merge(struct conf *running, const struct conf *file,
 		     const struct netaddr_prefix *addrs, size_t n_addrs,
 		     uint32_t link_mtu, uint32_t auto_fwmark) warn_unused;

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void test_model(void)
 {
@@ -82,6 +83,21 @@ static bool block_equal(const void *a, const void *b)
 	return ((const struct ext_block *)a)->value == ((const struct ext_block *)b)->value;
 }
 
+static int block_copy(void *dst, const void *src)
+{
+	struct ext_block *d = dst;
+	const struct ext_block *s = src;
+
+	d->value = s->value;
+	if (s->owned) {
+		d->owned = calloc(4, sizeof(int));
+		if (!d->owned)
+			return -ENOMEM;
+		memcpy(d->owned, s->owned, 4 * sizeof(int));
+	}
+	return 0;
+}
+
 static const struct conf_ext_ops block_ops = {
 	.size = sizeof(struct ext_block),
 	.peer_size = sizeof(struct ext_block),
@@ -89,6 +105,8 @@ static const struct conf_ext_ops block_ops = {
 	.peer_uninit = block_uninit,
 	.equal = block_equal,
 	.peer_equal = block_equal,
+	.copy = block_copy,
+	.peer_copy = block_copy,
 };
 
 static void test_ext_blocks(void)
@@ -127,9 +145,18 @@ static void test_ext_blocks(void)
 	CHECK(pa && pb && pa->value == 0);
 	if (pa && pb) {
 		pa->value = 1;
-		pa->owned = calloc(2, sizeof(int));
+		pa->owned = calloc(4, sizeof(int));
 		CHECK(!conf_equal(a, b));
 		pb->value = 1;
+		CHECK(conf_equal(a, b));
+	}
+	/* Copies are deep: b's blocks become a's, with their own memory
+	 * (ASan: no double free when both go). */
+	if (a && b) {
+		CHECK(conf_copy_ext(b, a) == 0);
+		CHECK(conf_peer_copy_ext(&b->peers[3], &a->peers[3]) == 0);
+		bb = conf_ext(b, slot);
+		CHECK(bb && bb->value == 7 && bb->owned && bb->owned != ba->owned);
 		CHECK(conf_equal(a, b));
 	}
 out:

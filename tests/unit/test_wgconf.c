@@ -833,6 +833,59 @@ static void test_registered_keys(void)
 	CHECK_STR(msg, "t.conf:2: key \"Note\" belongs in [Peer], not [Interface]");
 }
 
+/* "# Name = ..." in a [Peer] names it; elsewhere, or spelled otherwise,
+ * it is a comment like any other. */
+static void test_peer_names(void)
+{
+	char big[CONF_PEER_NAME_MAX + 40], *text, *out = NULL;
+	struct error err;
+	struct conf *c;
+	size_t len;
+
+	text = "[Interface]\n# Name = not a peer\nListenPort = 1\n"
+	       "[Peer]\n#Name=bob\n# Name = alice's laptop  \nPublicKey = " PUB1 "\n"
+	       "[Peer]\n# name = carol # the second\nPublicKey = " PUB2 "\n"
+	       "[Peer]\n# Named = nobody\n#  Name: nobody\nPublicKey = " PUB1 "\n";
+	c = parse_str(text, NULL);
+	CHECK(c && c->n_peers == 3);
+	if (!c)
+		return;
+	CHECK_STR(c->peers[0].name, "alice's laptop"); /* the last one counts */
+	CHECK(c->peers[0].name_line == 6);
+	CHECK_STR(c->peers[1].name, "carol # the second");
+	CHECK_STR(c->peers[2].name, "");
+	/* Printed as the first line of its section, and read back. */
+	out = wgconf_format(c, WGCONF_FULL, &len);
+	CHECK(out && strstr(out, "[Peer]\n# Name = alice's laptop\nPublicKey = " PUB1 "\n"));
+	if (out) {
+		struct conf *back = parse_str(out, NULL);
+
+		CHECK(back && conf_equal(c, back));
+		if (back) {
+			/* A different name is a different config. */
+			snprintf(back->peers[1].name, sizeof(back->peers[1].name), "dave");
+			CHECK(!conf_equal(c, back));
+		}
+		conf_free(back);
+	}
+	wgconf_text_free(out, len);
+	conf_free(c);
+	/* strip keeps the comment: wg(8) ignores it. */
+	CHECK(wgconf_strip(text, strlen(text), "t.conf", &out, &len, &err) == 0);
+	CHECK(out && strstr(out, "# Name = alice's laptop\n"));
+	wgconf_text_free(out, len);
+	/* Too long: refused by name, not cut. */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	out = malloc(strlen(big) + 200);
+	if (!out)
+		return;
+	sprintf(out, "[Peer]\nPublicKey = " PUB1 "\n# Name = %s\n", big);
+	CHECK(wgconf_parse(out, strlen(out), "t.conf", &c, &err) == -EINVAL);
+	CHECK(err.line == 3 && strstr(err.msg, "is longer than 127 bytes"));
+	free(out);
+}
+
 static const struct harness_case cases[] = {
 	{ "fixtures parse", test_fixtures_parse },
 	{ "fixture values", test_fixture_values },
@@ -843,6 +896,7 @@ static const struct harness_case cases[] = {
 	{ "case, comments, repeats, lists", test_syntax_variants },
 	{ "IPv6 and hostname endpoints", test_endpoints },
 	{ "strip keeps the user's wg lines", test_strip_lines },
+	{ "peer names from # Name comments", test_peer_names },
 	{ "keys registered by a higher room", test_registered_keys },
 };
 
