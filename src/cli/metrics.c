@@ -24,11 +24,13 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The first line alone on stderr, for a usage error: one line. */
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: %s metrics [<interface>]\n\n"
-		   "  Prints the statistics of the interface, or of every interface\n"
-		   "  with a running daemon, in the Prometheus text format.\n", prog_name);
+	fprintf(f, "Usage: %s metrics [<interface>]\n", prog_name);
+	if (f == stdout)
+		fprintf(f, "\n  Prints the statistics of the interface, or of every interface\n"
+			   "  with a running daemon, in the Prometheus text format.\n");
 }
 
 int metrics_main(int argc, char *argv[])
@@ -38,7 +40,6 @@ int metrics_main(int argc, char *argv[])
 	struct textbuf o = { 0 };
 	struct error err = { 0 };
 	char **names = NULL;
-	char *one[] = { argc > 1 ? argv[1] : NULL, NULL };
 	size_t n = 1;
 	int ret = 1, failed = 0, r;
 
@@ -61,7 +62,7 @@ int metrics_main(int argc, char *argv[])
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		ifs[i].name = names ? names[i] : one[0];
+		ifs[i].name = names ? names[i] : argv[1];
 		if (wgctl_get_device(ifs[i].name, &devs[i], &err)) {
 			fprintf(stderr, "%s metrics: %s: %s\n", prog_name, ifs[i].name, err.msg);
 			devs[i] = NULL;

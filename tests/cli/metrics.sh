@@ -35,6 +35,7 @@ fi
 "$RAMPART" metrics a b >"$NS_TMP/out" 2>"$NS_TMP/err"
 expect "two interfaces: a usage error, exit status 1" "$?" 1
 expect "... nothing on stdout" "$(wc -c < "$NS_TMP/out")" 0
+expect "... one line on stderr" "$(wc -l < "$NS_TMP/err")" 1
 "$RAMPART" metrics --help >"$NS_TMP/out" 2>&1
 expect "--help: exit status 0" "$?" 0
 finish

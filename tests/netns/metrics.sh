@@ -38,11 +38,13 @@ setup "addresses b" wg_if_up b wg0 10.20.0.2/24
 
 # metrics NAME OUT [IFNAME]: rampart metrics in NAME into $NS_TMP/OUT.
 metrics() { ns_run "$1" "$RAMPART" metrics ${3:+"$3"} >"$NS_TMP/$2" 2>"$NS_TMP/$2.err"; }
-# sample OUT METRIC [PUB]: the value of METRIC (of peer PUB), "" if none.
+# sample OUT METRIC [LABELS]: the value of METRIC of wg0 with exactly
+# these further labels (',reason="x"'), "" if none.  peer_sample OUT
+# METRIC PUB: of peer PUB.
 sample() {
-	awk -v m="$2{interface=\"wg0\"" -v k="${3:+,public_key=\"$3\"}" \
-		'index($0, m k) == 1 { print $NF; exit }' "$NS_TMP/$1"
+	awk -v m="$2{interface=\"wg0\"${3:-}} " 'index($0, m) == 1 { print $NF; exit }' "$NS_TMP/$1"
 }
+peer_sample() { sample "$1" "$2" ",public_key=\"$3\""; }
 # promtool_ok NAME OUT: promtool accepts $NS_TMP/OUT.
 promtool_ok() {
 	local out
@@ -55,7 +57,7 @@ expect "before traffic: exit status 0" "$?" 0
 expect "... rampart_up 1" "$(sample before rampart_up)" 1
 expect "... rampart_peers 1" "$(sample before rampart_peers)" 1
 expect "... receive and transmit bytes 0" \
-	"$(sample before rampart_peer_receive_bytes_total "$PUB_B") $(sample before rampart_peer_transmit_bytes_total "$PUB_B")" "0 0"
+	"$(peer_sample before rampart_peer_receive_bytes_total "$PUB_B") $(peer_sample before rampart_peer_transmit_bytes_total "$PUB_B")" "0 0"
 expect "... no handshake sample" \
 	"$(grep -c '^rampart_peer_last_handshake_timestamp_seconds{' "$NS_TMP/before")" 0
 expect "... rampart_peer_info has the endpoint and allowed IPs" \
@@ -74,8 +76,8 @@ end=$(date +%s)
 peer_ok() {
 	local name=$1 pub=$2 role=$3 rx tx
 	metrics "$name" "after-$name" wg0 || { not_ok "$name ($role): rampart metrics" "$(cat "$NS_TMP/after-$name.err")"; return; }
-	rx=$(sample "after-$name" rampart_peer_receive_bytes_total "$pub")
-	tx=$(sample "after-$name" rampart_peer_transmit_bytes_total "$pub")
+	rx=$(peer_sample "after-$name" rampart_peer_receive_bytes_total "$pub")
+	tx=$(peer_sample "after-$name" rampart_peer_transmit_bytes_total "$pub")
 	if acct_transfer_ok "$role" "$rx" "$tx"; then
 		ok "$name ($role): receive $rx transmit $tx bytes"
 	else
@@ -85,14 +87,14 @@ peer_ok() {
 }
 peer_ok a "$PUB_B" init
 peer_ok b "$PUB_A" resp
-expect "a's transmit is b's receive" "$(sample after-a rampart_peer_transmit_bytes_total "$PUB_B")" \
-	"$(sample after-b rampart_peer_receive_bytes_total "$PUB_A")"
+expect "a's transmit is b's receive" "$(peer_sample after-a rampart_peer_transmit_bytes_total "$PUB_B")" \
+	"$(peer_sample after-b rampart_peer_receive_bytes_total "$PUB_A")"
 
 # The handshake: after the start of the pings, before their end, and the
 # second wg(8) shows.
 for side in "a $PUB_B" "b $PUB_A"; do
 	read -r name pub <<< "$side"
-	hs=$(sample "after-$name" rampart_peer_last_handshake_timestamp_seconds "$pub")
+	hs=$(peer_sample "after-$name" rampart_peer_last_handshake_timestamp_seconds "$pub")
 	secs=${hs%%.*}
 	if [[ $hs =~ ^[0-9]+\.[0-9]{9}$ ]] && [ "$secs" -ge "$start" ] && [ "$secs" -le "$end" ]; then
 		ok "$name: handshake timestamp $hs within the pings ($start..$end)"
@@ -110,6 +112,20 @@ expect "every interface (no IFNAME): exit status 0" "$?" 0
 expect "... the same samples as for wg0" "$(grep -v '^rampart_peer_last_handshake' "$NS_TMP/all" | grep -v '_bytes_total')" \
 	"$(grep -v '^rampart_peer_last_handshake' "$NS_TMP/after-a" | grep -v '_bytes_total')"
 promtool_ok "... promtool accepts it" all
+
+# Drops by reason: three 4-byte datagrams to a's port are invalid messages.
+drop_sample() { sample "$1" rampart_drops_total ',reason="invalid_message"'; }
+drops_before=$(drop_sample all)
+setup "three junk datagrams to a" ns_run b bash -c \
+	'for i in 1 2 3; do printf junk > /dev/udp/192.168.60.1/51831; done'
+drops_are() { metrics a drops wg0 && [ "$(drop_sample drops)" = "$1" ]; }
+if wait_for 5 drops_are $((${drops_before:-0} + 3)); then
+	ok "three junk datagrams: rampart_drops_total{reason=\"invalid_message\"} $(drop_sample drops)"
+else
+	not_ok "three junk datagrams: rampart_drops_total{reason=\"invalid_message\"} +3" \
+		"before '${drops_before}', now '$(drop_sample drops)'" "$(grep drops_total "$NS_TMP/drops")"
+fi
+promtool_ok "... promtool accepts it" drops
 
 ns_daemon_stop b wg0
 expect "b's daemon exits 0 on SIGTERM" "$?" 0
