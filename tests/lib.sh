@@ -443,6 +443,22 @@ has_handshake() { [ "$(wg_handshake "$@")" -gt 0 ] 2>/dev/null; }
 wait_handshake() { wait_for "${4:-10}" has_handshake "$1" "$2" "$3"; }
 endpoint_is() { [ "$(wg_endpoint "$1" "$2" "$3")" = "$4" ]; }
 
+# acct_transfer_ok ROLE RX TX: the exact figures of ten 84-byte pings
+# over a fresh tunnel (tests/netns/accounting.sh gives the arithmetic),
+# ROLE init or resp: the initiator sends 148 + 10*128 = 1428 (1460 with
+# one keepalive after the handshake) and receives 92 + 10*128 = 1372;
+# the responder the other way round.  acct_want ROLE says it in words.
+acct_transfer_ok() {
+	case $1 in
+	init) [ "$2" = 1372 ] && { [ "$3" = 1428 ] || [ "$3" = 1460 ]; } ;;
+	resp) [ "$3" = 1372 ] && { [ "$2" = 1428 ] || [ "$2" = 1460 ]; } ;;
+	*) return 1 ;;
+	esac
+}
+acct_want() {
+	if [ "$1" = init ]; then echo 'rx 1372 tx 1428 (or 1460)'; else echo 'rx 1428 (or 1460) tx 1372'; fi
+}
+
 # ns_ping NAME ARGS...: ping bounded by a deadline; succeeds only with
 # 0% loss.  Output (ping's summary) is kept in $NS_TMP/ping.out.
 ns_ping() {

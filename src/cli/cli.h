@@ -44,5 +44,6 @@ int syncconf_main(int argc, char *argv[]);
 int firewall_main(int argc, char *argv[]);
 int confirm_main(int argc, char *argv[]);
 int panic_main(int argc, char *argv[]);
+int metrics_main(int argc, char *argv[]);
 
 #endif

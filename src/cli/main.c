@@ -34,6 +34,7 @@ static const struct command {
 	{ "firewall", firewall_main, "Shows, confirms, rolls back or flushes an interface's firewall table" },
 	{ "confirm", confirm_main, "Keeps a firewall change that waits for confirmation (firewall confirm)" },
 	{ "panic", panic_main, "Drops all traffic but the management SSH path, or ends that" },
+	{ "metrics", metrics_main, "Prints the daemon's statistics in the Prometheus text format" },
 };
 
 static void usage(FILE *f)

@@ -30,19 +30,15 @@ wg_key a >/dev/null && wg_key b >/dev/null || { not_ok "keys"; finish; exit 1; }
 PUB_A=$(cat "$NS_TMP/a.pub")
 PUB_B=$(cat "$NS_TMP/b.pub")
 
-# counters_ok LABEL NAME PUB ROLE: ROLE is init or resp.  Prints the ok line.
+# counters_ok LABEL NAME PUB ROLE: ROLE is init or resp (acct_transfer_ok,
+# lib.sh).  Prints the ok line.
 counters_ok() {
 	local label=$1 name=$2 pub=$3 role=$4 rx tx
 	read -r rx tx <<< "$(wg_transfer "$name" wg0 "$pub")"
-	case $role in
-	init) [ "$rx" = 1372 ] && { [ "$tx" = 1428 ] || [ "$tx" = 1460 ]; } ;;
-	resp) [ "$tx" = 1372 ] && { [ "$rx" = 1428 ] || [ "$rx" = 1460 ]; } ;;
-	esac
-	if [ $? -eq 0 ]; then
+	if acct_transfer_ok "$role" "$rx" "$tx"; then
 		ok "$label: rx $rx tx $tx"
 	else
-		not_ok "$label" "rx $rx tx $tx; want $( [ "$role" = init ] &&
-			echo 'rx 1372 tx 1428 (or 1460)' || echo 'rx 1428 (or 1460) tx 1372')"
+		not_ok "$label" "rx $rx tx $tx; want $(acct_want "$role")"
 	fi
 }
 

@@ -1,0 +1,240 @@
+/* The exposition text of metrics.h.  Families come in a fixed order, each
+ * written across every interface before the next starts, as the format
+ * requires; interfaces and peers keep the order of their get replies. */
+#include "metrics.h"
+
+#include "common/encoding.h"
+#include "common/netaddr.h"
+#include "common/textbuf.h"
+#include "uapi/device.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#define DROP_PREFIX "drop_"
+
+/* What the daemon's own counters count; another name gets a generic help. */
+static const struct {
+	const char *name;
+	const char *help;
+} counter_help[] = {
+	{ "allowed_ips_moved", "Allowed IPs that one peer took from another." },
+	{ "handshake_queue_full", "Handshake messages dropped because the handshake queue was full." },
+	{ "datagram_truncated", "Received datagrams longer than the receive buffer, dropped." },
+	{ "datagram_send_failed", "Datagrams the UDP socket refused to send." },
+	{ "tun_write_failed", "Packets the TUN device refused." },
+};
+
+/* Daemon counters whose rampart_NAME_total is a family of its own here. */
+static const char *const reserved[] = { "drops", "peer_receive_bytes", "peer_transmit_bytes" };
+
+enum peer_family { PEER_INFO, PEER_RECEIVE, PEER_TRANSMIT, PEER_HANDSHAKE };
+
+static bool is_drop(const struct uapi_counter *c)
+{
+	return !strncmp(c->name, DROP_PREFIX, strlen(DROP_PREFIX));
+}
+
+static bool is_reserved(const char *name)
+{
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (!strcmp(name, reserved[i]))
+			return true;
+	return false;
+}
+
+/* A label value: backslash, double quote and newline escaped. */
+static void escape(struct textbuf *o, const char *s)
+{
+	while (*s) {
+		size_t n = strcspn(s, "\\\"\n");
+
+		textbuf_append(o, s, n);
+		s += n;
+		if (!*s)
+			break;
+		textbuf_append(o, *s == '\n' ? "\\n" : *s == '"' ? "\\\"" : "\\\\", 2);
+		s++;
+	}
+}
+
+static void family(struct textbuf *o, const char *name, const char *type, const char *help)
+{
+	textbuf_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* NAME{interface="IF": the caller adds labels, then end_u64(). */
+static void begin(struct textbuf *o, const char *name, const char *ifname)
+{
+	textbuf_printf(o, "%s{interface=\"", name);
+	escape(o, ifname);
+	textbuf_append(o, "\"", 1);
+}
+
+static void label(struct textbuf *o, const char *key, const char *value)
+{
+	textbuf_printf(o, ",%s=\"", key);
+	escape(o, value);
+	textbuf_append(o, "\"", 1);
+}
+
+static void end_u64(struct textbuf *o, uint64_t value)
+{
+	textbuf_printf(o, "} %" PRIu64 "\n", value);
+}
+
+static void render_up(struct textbuf *o, const struct metrics_interface *ifs, size_t n)
+{
+	family(o, "rampart_up", "gauge", "Whether the interface's daemon answered (1) or not (0).");
+	for (size_t i = 0; i < n; i++) {
+		begin(o, "rampart_up", ifs[i].name);
+		end_u64(o, ifs[i].dev != NULL);
+	}
+	family(o, "rampart_peers", "gauge", "Peers configured on the interface.");
+	for (size_t i = 0; i < n; i++) {
+		if (!ifs[i].dev)
+			continue;
+		begin(o, "rampart_peers", ifs[i].name);
+		end_u64(o, ifs[i].dev->n_peers);
+	}
+}
+
+static void render_drops(struct textbuf *o, const struct metrics_interface *ifs, size_t n)
+{
+	family(o, "rampart_drops_total", "counter", "Packets and datagrams the daemon dropped, by reason.");
+	for (size_t i = 0; i < n; i++) {
+		const struct uapi_device *dev = ifs[i].dev;
+
+		for (size_t j = 0; dev && j < dev->n_counters; j++) {
+			if (!is_drop(&dev->counters[j]))
+				continue;
+			begin(o, "rampart_drops_total", ifs[i].name);
+			label(o, "reason", dev->counters[j].name + strlen(DROP_PREFIX));
+			end_u64(o, dev->counters[j].value);
+		}
+	}
+}
+
+/* A counter of a device that has one: it or NULL. */
+static const struct uapi_counter *find_counter(const struct uapi_device *dev, const char *name)
+{
+	for (size_t j = 0; dev && j < dev->n_counters; j++)
+		if (!strcmp(dev->counters[j].name, name))
+			return &dev->counters[j];
+	return NULL;
+}
+
+/* Whether name is seen before counter j of interface i. */
+static bool seen(const struct metrics_interface *ifs, size_t i, size_t j, const char *name)
+{
+	for (size_t k = 0; k < i; k++)
+		if (find_counter(ifs[k].dev, name))
+			return true;
+	for (size_t k = 0; k < j; k++)
+		if (!strcmp(ifs[i].dev->counters[k].name, name))
+			return true;
+	return false;
+}
+
+/* One family per counter name, at its first appearance, with the
+ * samples of every interface from there on. */
+static void render_counters(struct textbuf *o, const struct metrics_interface *ifs, size_t n)
+{
+	char metric[sizeof("rampart__total") + UAPI_COUNTER_NAME_MAX];
+	char help[128 + UAPI_COUNTER_NAME_MAX];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct uapi_device *dev = ifs[i].dev;
+
+		for (size_t j = 0; dev && j < dev->n_counters; j++) {
+			const char *name = dev->counters[j].name;
+
+			if (is_drop(&dev->counters[j]) || is_reserved(name) || seen(ifs, i, j, name))
+				continue;
+			snprintf(metric, sizeof(metric), "rampart_%s_total", name);
+			snprintf(help, sizeof(help), "The daemon's counter %s.", name);
+			for (size_t k = 0; k < sizeof(counter_help) / sizeof(counter_help[0]); k++)
+				if (!strcmp(name, counter_help[k].name))
+					snprintf(help, sizeof(help), "%s", counter_help[k].help);
+			family(o, metric, "counter", help);
+			for (size_t k = i; k < n; k++) {
+				const struct uapi_counter *c = find_counter(ifs[k].dev, name);
+
+				if (!c)
+					continue;
+				begin(o, metric, ifs[k].name);
+				end_u64(o, c->value);
+			}
+		}
+	}
+}
+
+static void peer_info(struct textbuf *o, const struct uapi_peer *p)
+{
+	char buf[NETADDR_ENDPOINT_STRLEN];
+
+	label(o, "endpoint", p->flags & UAPI_PEER_HAS_ENDPOINT ?
+		  uapi_endpoint_format(buf, &p->endpoint) : "");
+	textbuf_append(o, ",allowed_ips=\"", strlen(",allowed_ips=\""));
+	for (size_t j = 0; j < p->n_allowed_ips; j++)
+		textbuf_printf(o, "%s%s", j ? "," : "",
+			       netaddr_format_prefix(buf, &p->allowed_ips[j].prefix));
+	textbuf_append(o, "\"", 1);
+}
+
+static void render_peers(struct textbuf *o, const struct metrics_interface *ifs, size_t n,
+			 enum peer_family which, const char *metric, const char *type,
+			 const char *help)
+{
+	char key[KEY_B64_LEN + 1];
+
+	family(o, metric, type, help);
+	for (size_t i = 0; i < n; i++) {
+		const struct uapi_device *dev = ifs[i].dev;
+
+		for (size_t j = 0; dev && j < dev->n_peers; j++) {
+			const struct uapi_peer *p = &dev->peers[j];
+
+			if (which == PEER_HANDSHAKE && !p->last_handshake_sec &&
+			    !p->last_handshake_nsec)
+				continue; /* never: no sample at all */
+			encoding_key_to_base64(key, p->public_key);
+			begin(o, metric, ifs[i].name);
+			label(o, "public_key", key);
+			switch (which) {
+			case PEER_INFO:
+				peer_info(o, p);
+				end_u64(o, 1);
+				break;
+			case PEER_RECEIVE:
+				end_u64(o, p->rx_bytes);
+				break;
+			case PEER_TRANSMIT:
+				end_u64(o, p->tx_bytes);
+				break;
+			case PEER_HANDSHAKE:
+				textbuf_printf(o, "} %" PRId64 ".%09" PRId64 "\n",
+					       p->last_handshake_sec, p->last_handshake_nsec);
+				break;
+			}
+		}
+	}
+}
+
+void metrics_render(struct textbuf *o, const struct metrics_interface *ifs, size_t n)
+{
+	render_up(o, ifs, n);
+	render_drops(o, ifs, n);
+	render_counters(o, ifs, n);
+	render_peers(o, ifs, n, PEER_INFO, "rampart_peer_info", "gauge",
+		     "A peer's endpoint and allowed IPs; always 1.");
+	render_peers(o, ifs, n, PEER_RECEIVE, "rampart_peer_receive_bytes_total", "counter",
+		     "Bytes received from the peer, as the daemon counts them (wg show transfer).");
+	render_peers(o, ifs, n, PEER_TRANSMIT, "rampart_peer_transmit_bytes_total", "counter",
+		     "Bytes sent to the peer, as the daemon counts them (wg show transfer).");
+	render_peers(o, ifs, n, PEER_HANDSHAKE, "rampart_peer_last_handshake_timestamp_seconds",
+		     "gauge", "Unix time of the latest handshake with the peer; no sample before the first.");
+}

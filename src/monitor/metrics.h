@@ -1,0 +1,44 @@
+/* The daemon's statistics as Prometheus metrics: a pure renderer from the
+ * devices of get replies (struct uapi_device) to the text exposition
+ * format 0.0.4, which node_exporter's textfile collector reads.  No I/O:
+ * the caller fetches the devices and writes the text.
+ *
+ * The families, each with # HELP and # TYPE, all samples of a family
+ * together (every interface's), interface first among the labels:
+ *
+ *   rampart_up{interface}                    gauge: 1 answered, 0 did not
+ *   rampart_peers{interface}                 gauge
+ *   rampart_drops_total{interface,reason}    counter: the daemon's drop_REASON
+ *   rampart_NAME_total{interface}            counter: every other daemon counter
+ *   rampart_peer_info{interface,public_key,endpoint,allowed_ips}   gauge 1
+ *   rampart_peer_receive_bytes_total{interface,public_key}         counter
+ *   rampart_peer_transmit_bytes_total{interface,public_key}        counter
+ *   rampart_peer_last_handshake_timestamp_seconds{interface,public_key}
+ *                                            gauge; no sample before the first
+ *
+ * The daemon sends a counter only once it is non-zero, so a counter
+ * family appears with its first event; the fixed families always carry
+ * their # HELP and # TYPE.  The endpoint and the allowed IPs are labels
+ * of rampart_peer_info only, so that a roaming peer keeps its series
+ * elsewhere.  public_key is the base64 key; label values are escaped
+ * (backslash, double quote, newline). */
+#ifndef RAMPART_MONITOR_METRICS_H
+#define RAMPART_MONITOR_METRICS_H
+
+#include <stddef.h>
+
+struct textbuf;
+struct uapi_device;
+
+/* One interface asked for: its name, and its get reply, or NULL when the
+ * daemon did not answer (only rampart_up 0 is written for it). */
+struct metrics_interface {
+	const char *name;
+	const struct uapi_device *dev;
+};
+
+/* Appends the exposition text of n interfaces, in their order, to o;
+ * errors are o's (textbuf.h). */
+void metrics_render(struct textbuf *o, const struct metrics_interface *ifs, size_t n);
+
+#endif
