@@ -10,19 +10,44 @@
  * stderr, exit status 1.  The text on stdout is complete and valid
  * either way, so that the collector still sees rampart_up 0.  Nothing is
  * written to stdout when the interfaces cannot be listed or the text
- * cannot be built. */
+ * cannot be built.
+ *
+ * Peer names come from /etc/wireguard/IFNAME.conf ("# Name = ..." in a
+ * [Peer] section) when that file exists; one that cannot be read or
+ * parsed is said on stderr and costs the names only. */
 #include "cli.h"
 
 #include "common/fileio.h"
 #include "common/textbuf.h"
+#include "conf/config.h"
 #include "ctl/socket.h"
+#include "ctl/wgctl.h"
 #include "monitor/metrics.h"
 #include "uapi/device.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+/* The interface's config file, for the peers' names: NULL when there is
+ * none, or when it cannot be read (said on stderr). */
+static struct conf *names_of(const char *ifname)
+{
+	char path[CONF_PATH_MAX];
+	struct error err = { 0 };
+	struct conf *conf = NULL;
+	struct stat st;
+
+	if (conf_config_path(ifname, path, sizeof(path)) || stat(path, &st) < 0)
+		return NULL;
+	if (wgctl_load_conf(path, &conf, &err)) {
+		fprintf(stderr, "%s metrics: %s: no peer names: %s\n", prog_name, ifname, err.msg);
+		return NULL;
+	}
+	return conf;
+}
 
 /* The first line alone on stderr, for a usage error: one line. */
 static void usage(FILE *f)
@@ -69,6 +94,8 @@ int metrics_main(int argc, char *argv[])
 			failed = 1;
 		}
 		ifs[i].dev = devs[i];
+		if (devs[i])
+			ifs[i].conf = names_of(ifs[i].name);
 	}
 	metrics_render(&o, ifs, n);
 	r = o.err ? o.err : fileio_write_all(STDOUT_FILENO, o.buf, o.len);
@@ -79,8 +106,11 @@ int metrics_main(int argc, char *argv[])
 		ret = failed;
 out:
 	textbuf_wipe(&o);
-	for (size_t i = 0; devs && i < n; i++)
+	for (size_t i = 0; devs && i < n; i++) {
 		uapi_device_free(devs[i]);
+		if (ifs)
+			conf_free((struct conf *)ifs[i].conf);
+	}
 	free(devs);
 	free(ifs);
 	wgctl_list_free(names);

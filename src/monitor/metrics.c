@@ -6,6 +6,7 @@
 #include "common/encoding.h"
 #include "common/netaddr.h"
 #include "common/textbuf.h"
+#include "conf/config.h"
 #include "uapi/device.h"
 
 #include <inttypes.h>
@@ -172,10 +173,21 @@ static void render_counters(struct textbuf *o, const struct metrics_interface *i
 	}
 }
 
-static void peer_info(struct textbuf *o, const struct uapi_peer *p)
+/* The name conf gives the peer with this key; "" if none. */
+static const char *peer_name(const struct conf *conf, const uint8_t key[KEY_LEN])
+{
+	for (size_t i = 0; conf && i < conf->n_peers; i++)
+		if (conf->peers[i].has_public_key &&
+		    !memcmp(conf->peers[i].public_key, key, KEY_LEN))
+			return conf->peers[i].name;
+	return "";
+}
+
+static void peer_info(struct textbuf *o, const struct uapi_peer *p, const struct conf *conf)
 {
 	char buf[NETADDR_ENDPOINT_STRLEN];
 
+	label(o, "name", peer_name(conf, p->public_key));
 	label(o, "endpoint", p->flags & UAPI_PEER_HAS_ENDPOINT ?
 		  uapi_endpoint_format(buf, &p->endpoint) : "");
 	textbuf_append(o, ",allowed_ips=\"", strlen(",allowed_ips=\""));
@@ -206,7 +218,7 @@ static void render_peers(struct textbuf *o, const struct metrics_interface *ifs,
 			label(o, "public_key", key);
 			switch (which) {
 			case PEER_INFO:
-				peer_info(o, p);
+				peer_info(o, p, ifs[i].conf);
 				end_u64(o, 1);
 				break;
 			case PEER_RECEIVE:
@@ -230,7 +242,7 @@ void metrics_render(struct textbuf *o, const struct metrics_interface *ifs, size
 	render_drops(o, ifs, n);
 	render_counters(o, ifs, n);
 	render_peers(o, ifs, n, PEER_INFO, "rampart_peer_info", "gauge",
-		     "A peer's endpoint and allowed IPs; always 1.");
+		     "A peer's name, endpoint and allowed IPs; always 1.");
 	render_peers(o, ifs, n, PEER_RECEIVE, "rampart_peer_receive_bytes_total", "counter",
 		     "Bytes received from the peer, as the daemon counts them (wg show transfer).");
 	render_peers(o, ifs, n, PEER_TRANSMIT, "rampart_peer_transmit_bytes_total", "counter",

@@ -10,7 +10,7 @@
  *   rampart_peers{interface}                 gauge
  *   rampart_drops_total{interface,reason}    counter: the daemon's drop_REASON
  *   rampart_NAME_total{interface}            counter: every other daemon counter
- *   rampart_peer_info{interface,public_key,endpoint,allowed_ips}   gauge 1
+ *   rampart_peer_info{interface,public_key,name,endpoint,allowed_ips}   gauge 1
  *   rampart_peer_receive_bytes_total{interface,public_key}         counter
  *   rampart_peer_transmit_bytes_total{interface,public_key}        counter
  *   rampart_peer_last_handshake_timestamp_seconds{interface,public_key}
@@ -18,23 +18,27 @@
  *
  * The daemon sends a counter only once it is non-zero, so a counter
  * family appears with its first event; the fixed families always carry
- * their # HELP and # TYPE.  The endpoint and the allowed IPs are labels
- * of rampart_peer_info only, so that a roaming peer keeps its series
- * elsewhere.  public_key is the base64 key; label values are escaped
+ * their # HELP and # TYPE.  The name (the "# Name = ..." comment of the
+ * peer's section in the interface's config file; "" without one), the
+ * endpoint and the allowed IPs are labels of rampart_peer_info only, so
+ * that a roaming or renamed peer keeps its series elsewhere.  public_key is the base64 key; label values are escaped
  * (backslash, double quote, newline). */
 #ifndef RAMPART_MONITOR_METRICS_H
 #define RAMPART_MONITOR_METRICS_H
 
 #include <stddef.h>
 
+struct conf;
 struct textbuf;
 struct uapi_device;
 
 /* One interface asked for: its name, and its get reply, or NULL when the
- * daemon did not answer (only rampart_up 0 is written for it). */
+ * daemon did not answer (only rampart_up 0 is written for it); conf is
+ * its config file, for the peers' names, or NULL. */
 struct metrics_interface {
 	const char *name;
 	const struct uapi_device *dev;
+	const struct conf *conf;
 };
 
 /* Appends the exposition text of n interfaces, in their order, to o;

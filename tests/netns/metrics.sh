@@ -61,7 +61,7 @@ expect "... receive and transmit bytes 0" \
 expect "... no handshake sample" \
 	"$(grep -c '^rampart_peer_last_handshake_timestamp_seconds{' "$NS_TMP/before")" 0
 expect "... rampart_peer_info has the endpoint and allowed IPs" \
-	"$(grep -c "^rampart_peer_info{interface=\"wg0\",public_key=\"$PUB_B\",endpoint=\"192.168.60.2:51832\",allowed_ips=\"10.20.0.2/32,fd20::2/128\"} 1\$" "$NS_TMP/before")" 1
+	"$(grep -c "^rampart_peer_info{interface=\"wg0\",public_key=\"$PUB_B\",name=\"\",endpoint=\"192.168.60.2:51832\",allowed_ips=\"10.20.0.2/32,fd20::2/128\"} 1\$" "$NS_TMP/before")" 1
 promtool_ok "... promtool accepts it" before
 
 start=$(date +%s)
@@ -104,7 +104,7 @@ for side in "a $PUB_B" "b $PUB_A"; do
 	expect "$name: the second of wg show latest-handshakes" "$secs" "$(wg_handshake "$name" wg0 "$pub")"
 done
 expect "b: the endpoint a wrote from is on rampart_peer_info" \
-	"$(grep -c "^rampart_peer_info{interface=\"wg0\",public_key=\"$PUB_A\",endpoint=\"192.168.60.1:51831\",allowed_ips=\"10.20.0.1/32\"} 1\$" "$NS_TMP/after-b")" 1
+	"$(grep -c "^rampart_peer_info{interface=\"wg0\",public_key=\"$PUB_A\",name=\"\",endpoint=\"192.168.60.1:51831\",allowed_ips=\"10.20.0.1/32\"} 1\$" "$NS_TMP/after-b")" 1
 promtool_ok "a: promtool accepts the output after traffic" after-a
 
 metrics a all

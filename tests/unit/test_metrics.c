@@ -7,9 +7,11 @@
 #include "common/encoding.h"
 #include "common/netaddr.h"
 #include "common/textbuf.h"
+#include "conf/config.h"
 #include "monitor/metrics.h"
 #include "uapi/device.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +62,8 @@ static void check_golden(const struct metrics_interface *ifs, size_t n, const ch
 static void test_devices(void)
 {
 	struct uapi_device *wg0 = uapi_device_alloc(), *wg2 = uapi_device_alloc();
+	struct conf *file = NULL;
+	struct conf_peer *fp;
 	struct uapi_peer *p;
 	const char *why;
 
@@ -85,11 +89,22 @@ static void test_devices(void)
 	add_counter(wg2, "future_event", 4);
 	add_counter(wg2, "drops", 1);
 
+	/* wg0's config file names the first peer only. */
+	file = conf_alloc();
+	fp = file ? conf_add_peer(file, 1) : NULL;
+	CHECK(fp != NULL);
+	if (!fp)
+		goto out;
+	fp->has_public_key = true;
+	memcpy(fp->public_key, wg0->peers[0].public_key, KEY_LEN);
+	snprintf(fp->name, sizeof(fp->name), "alice's laptop");
+
 	const struct metrics_interface ifs[] = {
-		{ "wg0", wg0 }, { "wg1", NULL }, { "wg2", wg2 },
+		{ "wg0", wg0, file }, { "wg1", NULL, NULL }, { "wg2", wg2, NULL },
 	};
 	check_golden(ifs, ARRAY_SIZE(ifs), "tests/golden/metrics/devices.prom");
 out:
+	conf_free(file);
 	uapi_device_free(wg0);
 	uapi_device_free(wg2);
 }
@@ -111,7 +126,7 @@ static void test_escaping(void)
 	p->flags |= UAPI_PEER_HAS_ENDPOINT;
 	add_counter(dev, "drop_x", 1);
 
-	const struct metrics_interface ifs[] = { { "a\"b\\c\nd", dev } };
+	const struct metrics_interface ifs[] = { { "a\"b\\c\nd", dev, NULL } };
 	check_golden(ifs, ARRAY_SIZE(ifs), "tests/golden/metrics/escaping.prom");
 	uapi_device_free(dev);
 }
@@ -131,7 +146,7 @@ static void test_no_handshake(void)
 	p = add_peer(dev, KEY_B);
 	p->rx_bytes = 148;
 
-	const struct metrics_interface ifs[] = { { "wg0", dev } };
+	const struct metrics_interface ifs[] = { { "wg0", dev, NULL } };
 	metrics_render(&o, ifs, 1);
 	CHECK(!o.err && o.buf);
 	CHECK(strstr(o.buf, "# TYPE rampart_peer_last_handshake_timestamp_seconds gauge\n"));
