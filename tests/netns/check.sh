@@ -80,30 +80,28 @@ setup "handshake seen in a" wait_handshake a wg0 "$PUB_B"
 
 # --- after the handshake -----------------------------------------------
 
-expect_check "--peer B after a handshake, generous max age: OK" a 0 \
-	"RAMPART OK - wg0 peer $PUB_B: latest handshake [0-9]* s ago (max 3600 s) | handshake_age=[0-9]*s;;3600;0" \
-	wg0 --peer "$PUB_B" --max-handshake-age 3600
-expect_check "--peer C that never handshook: CRITICAL" a 2 \
-	"RAMPART CRITICAL - wg0 peer $PUB_C: no handshake yet | handshake_age=U;;3600;0" \
-	wg0 --peer "$PUB_C" --max-handshake-age 3600
-expect_check "interface with B fresh and C never: WARNING" a 1 \
-	"RAMPART WARNING - wg0: 1/2 peers fresh, 1 never connected, oldest handshake [0-9]* s | *" \
-	wg0 --max-handshake-age 3600
-# Negative control of the WARNING: b's only peer has connected.
-expect_check "interface whose every peer is fresh (b): OK" b 0 \
-	"RAMPART OK - wg0: 1/1 peers fresh, oldest handshake [0-9]* s | *" \
-	wg0 --max-handshake-age 3600
-expect_check "--peer with a key the interface does not have: UNKNOWN" b 3 \
-	"RAMPART UNKNOWN - wg0 peer $PUB_C: no such peer" \
-	wg0 --peer "$PUB_C" --max-handshake-age 3600
-expect_check "an interface without a daemon: UNKNOWN" a 3 \
-	"RAMPART UNKNOWN - nosuch0: cannot ask the daemon: *" \
-	nosuch0 --max-handshake-age 3600
-expect_check "a bad max age: UNKNOWN" a 3 "RAMPART UNKNOWN - wg0: bad --max-handshake-age" \
-	wg0 --max-handshake-age 1m
-expect_check "a bad key: UNKNOWN" a 3 "RAMPART UNKNOWN - wg0: --peer: not a base64 public key" \
-	wg0 --peer nokey --max-handshake-age 60
-expect_check "no max age: UNKNOWN" a 3 "RAMPART UNKNOWN - wg0: --max-handshake-age is needed" wg0
+# expect_checks: one expect_check per line of stdin, fields separated by
+# tabs: LABEL, NS, EXIT, LINE GLOB, ARGS (split on spaces; keys hold no
+# glob characters).
+expect_checks() {
+	local label name rc glob args
+	while IFS=$'\t' read -r label name rc glob args; do
+		# shellcheck disable=SC2086
+		expect_check "$label" "$name" "$rc" "$glob" $args
+	done
+}
+
+expect_checks <<EOF
+--peer B after a handshake, generous max age: OK	a	0	RAMPART OK - wg0 peer $PUB_B: latest handshake [0-9]* s ago (max 3600 s) | handshake_age=[0-9]*s;;3600;0	wg0 --peer $PUB_B --max-handshake-age 3600
+--peer C that never handshook: CRITICAL	a	2	RAMPART CRITICAL - wg0 peer $PUB_C: no handshake yet | handshake_age=U;;3600;0	wg0 --peer $PUB_C --max-handshake-age 3600
+interface with B fresh and C never: WARNING	a	1	RAMPART WARNING - wg0: 1/2 peers fresh, 1 never connected, oldest handshake [0-9]* s | *	wg0 --max-handshake-age 3600
+negative control, b's only peer has connected: OK	b	0	RAMPART OK - wg0: 1/1 peers fresh, oldest handshake [0-9]* s | *	wg0 --max-handshake-age 3600
+--peer with a key the interface does not have: UNKNOWN	b	3	RAMPART UNKNOWN - wg0 peer $PUB_C: no such peer	wg0 --peer $PUB_C --max-handshake-age 3600
+an interface without a daemon: UNKNOWN	a	3	RAMPART UNKNOWN - nosuch0: cannot ask the daemon: *	nosuch0 --max-handshake-age 3600
+a bad max age: UNKNOWN	a	3	RAMPART UNKNOWN - wg0: bad --max-handshake-age	wg0 --max-handshake-age 1m
+a bad key: UNKNOWN	a	3	RAMPART UNKNOWN - wg0: --peer: not a base64 public key	wg0 --peer nokey --max-handshake-age 60
+no max age: UNKNOWN	a	3	RAMPART UNKNOWN - wg0: --max-handshake-age is needed	wg0
+EOF
 
 # --- JSON --------------------------------------------------------------
 
@@ -180,12 +178,10 @@ check "status of an interface without a daemon: exit 1" [ "$RC" = 1 ]
 hs_b=$(wg_handshake a wg0 "$PUB_B")
 past_handshake() { [ "$(date +%s)" -gt "$hs_b" ]; }
 setup "B's handshake at least 1 s old" wait_for 3 past_handshake
-expect_check "--peer B with max age 0: CRITICAL (stale)" a 2 \
-	"RAMPART CRITICAL - wg0 peer $PUB_B: latest handshake [1-9]* s ago, older than 0 s | handshake_age=[1-9]*s;;0;0" \
-	wg0 --peer "$PUB_B" --max-handshake-age 0
-expect_check "interface with B stale: CRITICAL" a 2 \
-	"RAMPART CRITICAL - wg0: 1/1 peers stale (handshake older than 0 s), 1 never connected, *" \
-	wg0 --max-handshake-age 0
+expect_checks <<EOF
+--peer B with max age 0: CRITICAL (stale)	a	2	RAMPART CRITICAL - wg0 peer $PUB_B: latest handshake [1-9]* s ago, older than 0 s | handshake_age=[1-9]*s;;0;0	wg0 --peer $PUB_B --max-handshake-age 0
+interface with B stale: CRITICAL	a	2	RAMPART CRITICAL - wg0: 1/1 peers stale (handshake older than 0 s), 1 never connected, *	wg0 --max-handshake-age 0
+EOF
 rp a status-stale.json status wg0 --max-handshake-age 0 --json
 if [ "$RC" = 0 ] && py_json "$NS_TMP/status-stale.json" \
 	'[p["health"] for p in j["interfaces"][0]["peers"]] == ["stale", "never"] and j["max_handshake_age"] == 0'; then
