@@ -4,11 +4,13 @@
 #define RAMPART_CLI_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 extern const char *prog_name;
 
 struct firewall_ui;
 struct fwapply_opts;
+struct textbuf;
 
 /* The operator's terminal for the firewall and for up and down
  * (firewall.h): "[#] ..." progress lines, messages ("WHO: ...", "WHO:
@@ -29,6 +31,14 @@ extern const struct firewall_ui cli_firewall_ui;
  * arguments it consumed, or -1 after printing what is wrong. */
 int cli_apply_flags(int argc, char *argv[], bool allow_persist, struct fwapply_opts *o);
 
+/* Shared by status and check (in status.c): s as a JSON string, quotes
+ * included; o written to stdout and wiped (false, after saying so, when
+ * that failed); a --max-handshake-age value, 0..HEALTH_AGE_MAX (-1 after
+ * saying what is wrong; s NULL: the value is missing). */
+void cli_json_string(struct textbuf *o, const char *s);
+bool cli_write_out(struct textbuf *o);
+int cli_parse_max_age(const char *s, int64_t *out);
+
 int genkey_main(int argc, char *argv[]);
 int genpsk_main(int argc, char *argv[]);
 int pubkey_main(int argc, char *argv[]);
@@ -45,5 +55,7 @@ int firewall_main(int argc, char *argv[]);
 int confirm_main(int argc, char *argv[]);
 int panic_main(int argc, char *argv[]);
 int metrics_main(int argc, char *argv[]);
+int status_main(int argc, char *argv[]);
+int check_main(int argc, char *argv[]);
 
 #endif

@@ -26,6 +26,8 @@ static const struct command {
 	{ "up", up_main, "Starts the daemon and brings an interface up (like wg-quick up)" },
 	{ "down", down_main, "Takes an interface down, undoing what up did (like wg-quick down)" },
 	{ "show", show_main, "Shows the current configuration and device information" },
+	{ "status", status_main, "Shows interfaces and peers with handshake age and health (--json)" },
+	{ "check", check_main, "Checks handshake ages as a Nagios/Icinga plugin (exit 0/1/2/3)" },
 	{ "showconf", showconf_main, "Shows the current configuration of a given WireGuard interface, for use with `setconf'" },
 	{ "set", set_main, "Change the current configuration, add peers, remove peers, or change peers" },
 	{ "setconf", setconf_main, "Applies a configuration file to a WireGuard interface" },
