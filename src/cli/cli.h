@@ -9,6 +9,7 @@
 extern const char *prog_name;
 
 struct firewall_ui;
+struct conf;
 struct fwapply_opts;
 struct textbuf;
 
@@ -54,6 +55,13 @@ int syncconf_main(int argc, char *argv[]);
 int firewall_main(int argc, char *argv[]);
 int confirm_main(int argc, char *argv[]);
 int panic_main(int argc, char *argv[]);
+/* The config file with the peers' names of IFNAME: path, or else
+ * /etc/wireguard/IFNAME.conf when it exists.  NULL when there is none or
+ * it cannot be read, said on stderr as "rampart CMD: IFNAME: no peer
+ * names: why" (names are never worth failing a command for).  conf_free()
+ * it. */
+struct conf *cli_peer_names(const char *cmd, const char *ifname, const char *path);
+
 int metrics_main(int argc, char *argv[]);
 int status_main(int argc, char *argv[]);
 int check_main(int argc, char *argv[]);

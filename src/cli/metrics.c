@@ -21,33 +21,13 @@
 #include "common/textbuf.h"
 #include "conf/config.h"
 #include "ctl/socket.h"
-#include "ctl/wgctl.h"
 #include "monitor/metrics.h"
 #include "uapi/device.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
-
-/* The interface's config file, for the peers' names: NULL when there is
- * none, or when it cannot be read (said on stderr). */
-static struct conf *names_of(const char *ifname)
-{
-	char path[CONF_PATH_MAX];
-	struct error err = { 0 };
-	struct conf *conf = NULL;
-	struct stat st;
-
-	if (conf_config_path(ifname, path, sizeof(path)) || stat(path, &st) < 0)
-		return NULL;
-	if (wgctl_load_conf(path, &conf, &err)) {
-		fprintf(stderr, "%s metrics: %s: no peer names: %s\n", prog_name, ifname, err.msg);
-		return NULL;
-	}
-	return conf;
-}
 
 /* The first line alone on stderr, for a usage error: one line. */
 static void usage(FILE *f)
@@ -95,7 +75,7 @@ int metrics_main(int argc, char *argv[])
 		}
 		ifs[i].dev = devs[i];
 		if (devs[i])
-			ifs[i].conf = names_of(ifs[i].name);
+			ifs[i].conf = cli_peer_names("metrics", ifs[i].name, NULL);
 	}
 	metrics_render(&o, ifs, n);
 	r = o.err ? o.err : fileio_write_all(STDOUT_FILENO, o.buf, o.len);

@@ -1,15 +1,18 @@
-/* rampart status [IFNAME] [--max-handshake-age S] [--json]: wg show's
+/* rampart status [IFNAME] [--max-handshake-age S] [--config FILE] [--json]: wg show's
  * facts per interface (all with a live socket when none is named) and,
  * per peer, the handshake age and health ok / stale / never against S
  * (HEALTH_DEFAULT_MAX_AGE, 180 s, unless given), monitor/health.h.
  *
  * Peers come in reply order (stable, unlike wg show's handshake order).
- * Peer names from "# Name = ..." comments are not shown yet: the running
- * device does not carry them (issue 11 part 3, later with the inventory).
+ * Peer names come from the "# Name = ..." comments of the interface's
+ * config file (FILE, or /etc/wireguard/IFNAME.conf when it exists): the
+ * running device does not carry them.
  *
  * Exit status: 0, or 1 for bad arguments or an interface that could not
  * be read (said on stderr; --json then leaves that interface out). */
 #include "cli.h"
+
+#include "conf/config.h"
 
 #include "common/encoding.h"
 #include "common/fileio.h"
@@ -68,8 +71,11 @@ int cli_parse_max_age(const char *s, int64_t *out)
 
 static void status_usage(FILE *f, const char *cmd)
 {
-	fprintf(f, "Usage: %s %s [<interface>] [--max-handshake-age <seconds>] [--json]\n",
-		prog_name, cmd);
+	fprintf(f, "Usage: %s %s [<interface>] [--max-handshake-age <seconds>] [--config <file>]"
+		" [--json]\n", prog_name, cmd);
+	if (f == stdout)
+		fprintf(f, "\n  Peer names come from the \"# Name = ...\" comments of the interface's\n"
+			   "  config file: <file>, or /etc/wireguard/<interface>.conf.\n");
 }
 
 static bool color_on(void)
@@ -89,13 +95,28 @@ static void json_key(struct textbuf *o, const char *name, const uint8_t key[KEY_
 	textbuf_printf(o, "\"%s\":\"%s\"", name, b64);
 }
 
-static void json_peer(struct textbuf *o, const struct uapi_peer *p, int64_t now, int64_t max_age)
+/* The peer's name in the interface's config file, or NULL. */
+static const char *name_of(const struct conf *names, const struct uapi_peer *p)
+{
+	const struct conf_peer *cp = names ? conf_find_peer(names, p->public_key) : NULL;
+
+	return cp && cp->name[0] ? cp->name : NULL;
+}
+
+static void json_peer(struct textbuf *o, const struct uapi_peer *p, int64_t now, int64_t max_age,
+		      const struct conf *names)
 {
 	char buf[NETADDR_ENDPOINT_STRLEN];
 	int64_t age = health_handshake_age(p, now);
+	const char *name = name_of(names, p);
 
 	textbuf_printf(o, "{");
 	json_key(o, "public_key", p->public_key);
+	textbuf_printf(o, ",\"name\":");
+	if (name)
+		cli_json_string(o, name);
+	else
+		textbuf_printf(o, "null");
 	textbuf_printf(o, ",\"endpoint\":");
 	if (p->flags & UAPI_PEER_HAS_ENDPOINT)
 		cli_json_string(o, uapi_endpoint_format(buf, &p->endpoint));
@@ -122,7 +143,7 @@ static void json_peer(struct textbuf *o, const struct uapi_peer *p, int64_t now,
 }
 
 static void json_device(struct textbuf *o, const struct uapi_device *dev, int64_t now,
-			int64_t max_age)
+			int64_t max_age, const struct conf *names)
 {
 	textbuf_printf(o, "{\"interface\":");
 	cli_json_string(o, dev->name);
@@ -137,7 +158,7 @@ static void json_device(struct textbuf *o, const struct uapi_device *dev, int64_
 	for (size_t i = 0; i < dev->n_peers; i++) {
 		if (i)
 			textbuf_printf(o, ",");
-		json_peer(o, &dev->peers[i], now, max_age);
+		json_peer(o, &dev->peers[i], now, max_age, names);
 	}
 	textbuf_printf(o, "]}");
 }
@@ -148,13 +169,16 @@ static const char *state_color(enum health_state s)
 }
 
 static void human_peer(struct textbuf *o, const struct uapi_peer *p, int64_t now,
-		       int64_t max_age, bool color)
+		       int64_t max_age, bool color, const struct conf *names)
 {
 	char buf[1024], b64[KEY_B64_LEN + 1];
 	enum health_state s = health_peer_state(p, now, max_age);
+	const char *name = name_of(names, p);
 
 	encoding_key_to_base64(b64, p->public_key);
 	textbuf_printf(o, "\npeer: %s\n", b64);
+	if (name)
+		textbuf_printf(o, "  name: %s\n", name);
 	if (p->flags & UAPI_PEER_HAS_ENDPOINT)
 		textbuf_printf(o, "  endpoint: %s\n", uapi_endpoint_format(buf, &p->endpoint));
 	textbuf_printf(o, "  allowed ips: %s", p->n_allowed_ips ? "" : "(none)");
@@ -177,7 +201,7 @@ static void human_peer(struct textbuf *o, const struct uapi_peer *p, int64_t now
 }
 
 static void human_device(struct textbuf *o, const struct uapi_device *dev, int64_t now,
-			 int64_t max_age, bool color)
+			 int64_t max_age, bool color, const struct conf *names)
 {
 	char b64[KEY_B64_LEN + 1];
 	size_t n[3] = { 0 };
@@ -195,7 +219,7 @@ static void human_device(struct textbuf *o, const struct uapi_device *dev, int64
 		       dev->n_peers, n[HEALTH_OK], n[HEALTH_STALE], n[HEALTH_NEVER],
 		       (long long)max_age);
 	for (size_t i = 0; i < dev->n_peers; i++)
-		human_peer(o, &dev->peers[i], now, max_age, color);
+		human_peer(o, &dev->peers[i], now, max_age, color, names);
 }
 
 /* A device with its public key derived (show.h), or NULL after saying why. */
@@ -219,7 +243,7 @@ int status_main(int argc, char *argv[])
 	struct error err = { 0 };
 	struct textbuf o = { 0 };
 	int64_t max_age = HEALTH_DEFAULT_MAX_AGE, now;
-	const char *ifname = NULL;
+	const char *ifname = NULL, *config = NULL;
 	bool json = false, color = color_on();
 	char **names = NULL, *one[2] = { NULL, NULL };
 	size_t n = 0, shown = 0;
@@ -231,6 +255,8 @@ int status_main(int argc, char *argv[])
 		} else if (!strcmp(argv[i], "--max-handshake-age")) {
 			if (cli_parse_max_age(++i < argc ? argv[i] : NULL, &max_age))
 				return 1;
+		} else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+			config = argv[++i];
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help") ||
 			   !strcmp(argv[i], "help")) {
 			status_usage(stdout, argv[0]);
@@ -243,6 +269,10 @@ int status_main(int argc, char *argv[])
 			ifname = argv[i];
 		}
 	}
+	if (config && !ifname) {
+		fprintf(stderr, "%s: %s: --config needs an interface\n", prog_name, argv[0]);
+		return 1;
+	}
 	if (ifname) {
 		one[0] = (char *)ifname;
 		n = 1;
@@ -254,20 +284,24 @@ int status_main(int argc, char *argv[])
 	if (json)
 		textbuf_printf(&o, "{\"max_handshake_age\":%lld,\"interfaces\":[", (long long)max_age);
 	for (size_t i = 0; i < n; i++) {
-		struct uapi_device *dev = status_get(names ? names[i] : one[i]);
+		const char *name = names ? names[i] : one[i];
+		struct uapi_device *dev = status_get(name);
+		struct conf *peer_names;
 
 		if (!dev) {
 			ret = 1;
 			continue;
 		}
+		peer_names = cli_peer_names(argv[0], name, config);
 		if (json) {
 			textbuf_printf(&o, "%s", shown ? "," : "");
-			json_device(&o, dev, now, max_age);
+			json_device(&o, dev, now, max_age, peer_names);
 		} else {
 			textbuf_printf(&o, "%s", shown ? "\n" : "");
-			human_device(&o, dev, now, max_age, color);
+			human_device(&o, dev, now, max_age, color, peer_names);
 		}
 		shown++;
+		conf_free(peer_names);
 		uapi_device_free(dev);
 	}
 	if (json)

@@ -233,6 +233,14 @@ struct conf_peer *conf_add_peer(struct conf *conf, unsigned line)
 	return peer;
 }
 
+const struct conf_peer *conf_find_peer(const struct conf *conf, const uint8_t key[KEY_LEN])
+{
+	for (size_t i = 0; i < conf->n_peers; i++)
+		if (conf->peers[i].has_public_key && !memcmp(conf->peers[i].public_key, key, KEY_LEN))
+			return &conf->peers[i];
+	return NULL;
+}
+
 /* --- equality ---------------------------------------------------------- */
 
 static bool key_equal(const uint8_t a[KEY_LEN], const uint8_t b[KEY_LEN])

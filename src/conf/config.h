@@ -221,6 +221,9 @@ void *conf_peer_ext(const struct conf_peer *peer, int slot) warn_unused;
 int conf_copy_ext(struct conf *dst, const struct conf *src) warn_unused;
 int conf_peer_copy_ext(struct conf_peer *dst, const struct conf_peer *src) warn_unused;
 
+/* The peer with this public key, or NULL. */
+const struct conf_peer *conf_find_peer(const struct conf *conf, const uint8_t key[KEY_LEN]);
+
 /* Same settings, ignoring source lines and list capacities; keys are
  * compared in constant time. */
 bool conf_equal(const struct conf *a, const struct conf *b) warn_unused;

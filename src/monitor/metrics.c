@@ -176,11 +176,9 @@ static void render_counters(struct textbuf *o, const struct metrics_interface *i
 /* The name conf gives the peer with this key; "" if none. */
 static const char *peer_name(const struct conf *conf, const uint8_t key[KEY_LEN])
 {
-	for (size_t i = 0; conf && i < conf->n_peers; i++)
-		if (conf->peers[i].has_public_key &&
-		    !memcmp(conf->peers[i].public_key, key, KEY_LEN))
-			return conf->peers[i].name;
-	return "";
+	const struct conf_peer *p = conf ? conf_find_peer(conf, key) : NULL;
+
+	return p ? p->name : "";
 }
 
 static void peer_info(struct textbuf *o, const struct uapi_peer *p, const struct conf *conf)

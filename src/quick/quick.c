@@ -341,15 +341,6 @@ static bool in_file(const struct conf *file, const struct netaddr_prefix *p)
 	return false;
 }
 
-static const struct conf_peer *file_peer(const struct conf *file, const uint8_t key[KEY_LEN])
-{
-	for (size_t i = 0; i < file->n_peers; i++)
-		if (file->peers[i].has_public_key &&
-		    !memcmp(file->peers[i].public_key, key, KEY_LEN))
-			return &file->peers[i];
-	return NULL;
-}
-
 int quick_save_merge(struct conf *running, const struct conf *file,
 		     const struct netaddr_prefix *addrs, size_t n_addrs,
 		     uint32_t link_mtu, uint32_t auto_fwmark)
@@ -394,7 +385,7 @@ int quick_save_merge(struct conf *running, const struct conf *file,
 	 * for each peer the file has, its name and its own keys. */
 	ret = conf_copy_ext(running, file);
 	for (size_t i = 0; i < running->n_peers && !ret; i++) {
-		const struct conf_peer *fp = file_peer(file, running->peers[i].public_key);
+		const struct conf_peer *fp = conf_find_peer(file, running->peers[i].public_key);
 
 		if (!fp)
 			continue;

@@ -169,6 +169,30 @@ else
 	not_ok "status wg0 (text)" "exit $RC" "$(cat "$NS_TMP/status.txt")"
 fi
 
+# Names: the "# Name = ..." comments of a config file given with --config.
+printf '[Interface]\n[Peer]\n# Name = bob (b)\nPublicKey = %s\n[Peer]\nPublicKey = %s\n' \
+	"$PUB_B" "$PUB_C" >"$NS_TMP/names.conf"
+rp a status-names.json status wg0 --config "$NS_TMP/names.conf" --json
+if [ "$RC" = 0 ] && py_json "$NS_TMP/status-names.json" \
+	'[p["name"] for p in j["interfaces"][0]["peers"]] == ["bob (b)", None]'; then
+	ok "status --config: the peer named in the file has its name, the other none"
+else
+	not_ok "status --config names" "exit $RC: $(cat "$NS_TMP/status-names.json")"
+fi
+rp a status-names.txt status wg0 --config "$NS_TMP/names.conf"
+if [ "$RC" = 0 ] && grep -A1 -x "peer: $PUB_B" "$NS_TMP/status-names.txt" | grep -qx "  name: bob (b)"; then
+	ok "status --config (text): the name under its peer"
+else
+	not_ok "status --config (text)" "exit $RC" "$(cat "$NS_TMP/status-names.txt")"
+fi
+rp a status-nonames.json status wg0 --config "$NS_TMP/missing.conf" --json
+if [ "$RC" = 0 ] && grep -q "no peer names" "$NS_TMP/status-nonames.json.err" &&
+   py_json "$NS_TMP/status-nonames.json" '[p["name"] for p in j["interfaces"][0]["peers"]] == [None, None]'; then
+	ok "status --config with a missing file: said on stderr, no names, still exit 0"
+else
+	not_ok "status --config missing" "exit $RC" "$(cat "$NS_TMP/status-nonames.json.err")"
+fi
+
 rp a status-missing.txt status nosuch0
 check "status of an interface without a daemon: exit 1" [ "$RC" = 1 ]
 
