@@ -1,4 +1,4 @@
-/* rampart check IFNAME [--peer KEY] --max-handshake-age S [--json]: a
+/* rampart check IFNAME [--peer KEY|NAME] [--config FILE] --max-handshake-age S [--json]: a
  * Nagios/Icinga plugin.  One line on stdout ("RAMPART OK - ... | perfdata")
  * and the exit code of the verdict, monitor/health.h says which:
  *   0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN;
@@ -6,24 +6,44 @@
  * socket, no answer in time).  --json prints one object instead, with the
  * same facts and the line as "output"; the exit code is the same.
  *
- * --peer takes a base64 public key; peer names are not known yet (issue
- * 11 part 3, later). */
+ * --peer takes a base64 public key, or a peer's name: the "# Name = ..."
+ * comment of its section in the interface's config file (FILE, or
+ * /etc/wireguard/IFNAME.conf). */
 #include "cli.h"
 
 #include "common/encoding.h"
+#include "conf/config.h"
 #include "common/textbuf.h"
 #include "ctl/socket.h"
 #include "monitor/health.h"
 #include "uapi/device.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+/* The key of the peer the config file names so: 0, or -ENOENT. */
+static int peer_by_name(struct health_check *c, const char *ifname, const char *name,
+			const char *config)
+{
+	struct conf *names = cli_peer_names("check", ifname, config);
+	int ret = -ENOENT;
+
+	for (size_t i = 0; names && i < names->n_peers; i++)
+		if (names->peers[i].has_public_key && !strcmp(names->peers[i].name, name)) {
+			memcpy(c->key, names->peers[i].public_key, KEY_LEN);
+			ret = 0;
+			break;
+		}
+	conf_free(names);
+	return ret;
+}
+
 static void check_usage(FILE *f, const char *cmd)
 {
-	fprintf(f, "Usage: %s %s <interface> [--peer <public key>] --max-handshake-age <seconds> "
-		"[--json]\n", prog_name, cmd);
+	fprintf(f, "Usage: %s %s <interface> [--peer <public key>|<name>] [--config <file>] "
+		"--max-handshake-age <seconds> [--json]\n", prog_name, cmd);
 }
 
 /* The line of a verdict the check could not reach (UNKNOWN), in either
@@ -83,7 +103,7 @@ int check_main(int argc, char *argv[])
 	struct error err = { 0 };
 	struct uapi_device *dev = NULL;
 	struct textbuf line = { 0 }, o = { 0 };
-	const char *ifname = NULL, *peer = NULL;
+	const char *ifname = NULL, *peer = NULL, *config = NULL;
 	bool json = false;
 
 	for (int i = 1; i < argc; i++) {
@@ -96,6 +116,10 @@ int check_main(int argc, char *argv[])
 			if (++i >= argc)
 				return unknown(ifname, json, "--peer needs a public key");
 			peer = argv[i];
+		} else if (!strcmp(argv[i], "--config")) {
+			if (++i >= argc)
+				return unknown(ifname, json, "--config needs a file");
+			config = argv[i];
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help") ||
 			   !strcmp(argv[i], "help")) {
 			check_usage(stdout, argv[0]);
@@ -112,11 +136,10 @@ int check_main(int argc, char *argv[])
 		return unknown(ifname, json, ifname ? "--max-handshake-age is needed" :
 							"an interface is needed");
 	}
-	if (peer) {
-		if (!encoding_key_from_base64(c.key, peer))
-			return unknown(ifname, json, "--peer: not a base64 public key");
+	if (peer && !encoding_key_from_base64(c.key, peer) && peer_by_name(&c, ifname, peer, config))
+		return unknown(ifname, json, "--peer: not a base64 public key nor a peer's name");
+	if (peer)
 		c.flags |= HEALTH_CHECK_PEER;
-	}
 	snprintf(c.ifname, sizeof(c.ifname), "%s", ifname);
 	if (wgctl_get_device(ifname, &dev, &err)) {
 		char why[sizeof(err.msg) + 32];

@@ -99,7 +99,7 @@ negative control, b's only peer has connected: OK	b	0	RAMPART OK - wg0: 1/1 peer
 --peer with a key the interface does not have: UNKNOWN	b	3	RAMPART UNKNOWN - wg0 peer $PUB_C: no such peer	wg0 --peer $PUB_C --max-handshake-age 3600
 an interface without a daemon: UNKNOWN	a	3	RAMPART UNKNOWN - nosuch0: cannot ask the daemon: *	nosuch0 --max-handshake-age 3600
 a bad max age: UNKNOWN	a	3	RAMPART UNKNOWN - wg0: bad --max-handshake-age	wg0 --max-handshake-age 1m
-a bad key: UNKNOWN	a	3	RAMPART UNKNOWN - wg0: --peer: not a base64 public key	wg0 --peer nokey --max-handshake-age 60
+a bad key (and no such name): UNKNOWN	a	3	RAMPART UNKNOWN - wg0: --peer: not a base64 public key nor a peer's name	wg0 --peer nokey --max-handshake-age 60
 no max age: UNKNOWN	a	3	RAMPART UNKNOWN - wg0: --max-handshake-age is needed	wg0
 EOF
 
@@ -185,6 +185,12 @@ if [ "$RC" = 0 ] && grep -A1 -x "peer: $PUB_B" "$NS_TMP/status-names.txt" | grep
 else
 	not_ok "status --config (text)" "exit $RC" "$(cat "$NS_TMP/status-names.txt")"
 fi
+rp a check-name.out check wg0 --peer "bob (b)" --config "$NS_TMP/names.conf" --max-handshake-age 3600
+check "check --peer NAME (from --config): the named peer, OK" \
+	grep -q "^RAMPART OK - wg0 peer $PUB_B: latest handshake" "$NS_TMP/check-name.out"
+check "... exit 0" [ "$RC" = 0 ]
+rp a check-noname.out check wg0 --peer "carol" --config "$NS_TMP/names.conf" --max-handshake-age 3600
+check "check --peer with a name the file does not have: UNKNOWN, exit 3" [ "$RC" = 3 ]
 rp a status-nonames.json status wg0 --config "$NS_TMP/missing.conf" --json
 if [ "$RC" = 0 ] && grep -q "no peer names" "$NS_TMP/status-nonames.json.err" &&
    py_json "$NS_TMP/status-nonames.json" '[p["name"] for p in j["interfaces"][0]["peers"]] == [None, None]'; then
