@@ -92,6 +92,21 @@ static int snapshot_peer(struct daemon *d, struct uapi_device *snap, const struc
 	up->tx_bytes = peer->stats.tx_bytes;
 	up->keepalive = peer->timers.persistent_keepalive_interval;
 	up->flags |= UAPI_PEER_HAS_KEEPALIVE;
+	const struct {
+		const char *name;
+		uint64_t value;
+	} own[] = {
+		{ "rx_packets", peer->stats.rx_data_packets },
+		{ "tx_packets", peer->stats.tx_data_packets },
+		{ "handshakes_initiated", peer->stats.handshakes_initiated },
+		{ "handshakes_completed", peer->stats.handshakes_completed },
+		{ "endpoint_changes", peer->stats.endpoint_changes },
+		{ "allowed_ips_lost", peer->stats.prefixes_lost },
+		{ "staged_dropped", peer->stats.staged_dropped },
+	};
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (own[i].value && uapi_peer_add_counter(up, own[i].name, own[i].value))
+			return -ENOMEM;
 	return allowedips_walk_peer(&dev->table, &peer->allowed, collect_prefix, up);
 }
 

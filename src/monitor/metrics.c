@@ -30,7 +30,11 @@ static const struct {
 };
 
 /* Daemon counters whose rampart_NAME_total is a family of its own here. */
-static const char *const reserved[] = { "drops", "peer_receive_bytes", "peer_transmit_bytes" };
+static const char *const reserved[] = {
+	"drops", "peer_receive_bytes", "peer_transmit_bytes", "peer_receive_packets",
+	"peer_transmit_packets", "peer_handshakes_initiated", "peer_handshakes_completed",
+	"peer_endpoint_changes", "peer_allowed_ips_lost", "peer_staged_dropped",
+};
 
 enum peer_family { PEER_INFO, PEER_RECEIVE, PEER_TRANSMIT, PEER_HANDSHAKE };
 
@@ -234,6 +238,55 @@ static void render_peers(struct textbuf *o, const struct metrics_interface *ifs,
 	}
 }
 
+/* The peers' own counters the daemon sends (only once non-zero): each a
+ * family of its own, with a sample for every peer, 0 when not sent, so
+ * that a series exists from the peer's first scrape. */
+static const struct {
+	const char *counter, *metric, *help;
+} peer_counters[] = {
+	{ "rx_packets", "rampart_peer_receive_packets_total",
+	  "Data packets received from the peer and delivered (keepalives not counted)." },
+	{ "tx_packets", "rampart_peer_transmit_packets_total",
+	  "Data packets sent to the peer (keepalives not counted)." },
+	{ "handshakes_initiated", "rampart_peer_handshakes_initiated_total",
+	  "Handshake initiations sent to the peer." },
+	{ "handshakes_completed", "rampart_peer_handshakes_completed_total",
+	  "Handshakes completed with the peer, either side initiating." },
+	{ "endpoint_changes", "rampart_peer_endpoint_changes_total",
+	  "Times the peer's endpoint moved to a new address or port (roaming)." },
+	{ "allowed_ips_lost", "rampart_peer_allowed_ips_lost_total",
+	  "Allowed IPs another peer took from this one." },
+	{ "staged_dropped", "rampart_peer_staged_dropped_total",
+	  "Packets dropped while waiting for a handshake (the queue was full, or the handshake was given up)." },
+};
+
+static uint64_t peer_counter(const struct uapi_peer *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_counters; i++)
+		if (!strcmp(p->counters[i].name, name))
+			return p->counters[i].value;
+	return 0;
+}
+
+static void render_peer_counters(struct textbuf *o, const struct metrics_interface *ifs, size_t n)
+{
+	char key[KEY_B64_LEN + 1];
+
+	for (size_t c = 0; c < sizeof(peer_counters) / sizeof(peer_counters[0]); c++) {
+		family(o, peer_counters[c].metric, "counter", peer_counters[c].help);
+		for (size_t i = 0; i < n; i++) {
+			const struct uapi_device *dev = ifs[i].dev;
+
+			for (size_t j = 0; dev && j < dev->n_peers; j++) {
+				encoding_key_to_base64(key, dev->peers[j].public_key);
+				begin(o, peer_counters[c].metric, ifs[i].name);
+				label(o, "public_key", key);
+				end_u64(o, peer_counter(&dev->peers[j], peer_counters[c].counter));
+			}
+		}
+	}
+}
+
 void metrics_render(struct textbuf *o, const struct metrics_interface *ifs, size_t n)
 {
 	render_up(o, ifs, n);
@@ -247,4 +300,5 @@ void metrics_render(struct textbuf *o, const struct metrics_interface *ifs, size
 		     "Bytes sent to the peer, as the daemon counts them (wg show transfer).");
 	render_peers(o, ifs, n, PEER_HANDSHAKE, "rampart_peer_last_handshake_timestamp_seconds",
 		     "gauge", "Unix time of the latest handshake with the peer; no sample before the first.");
+	render_peer_counters(o, ifs, n);
 }

@@ -15,6 +15,12 @@
  *   rampart_peer_transmit_bytes_total{interface,public_key}        counter
  *   rampart_peer_last_handshake_timestamp_seconds{interface,public_key}
  *                                            gauge; no sample before the first
+ *   rampart_peer_{receive,transmit}_packets_total,
+ *   rampart_peer_handshakes_{initiated,completed}_total,
+ *   rampart_peer_endpoint_changes_total, rampart_peer_allowed_ips_lost_total,
+ *   rampart_peer_staged_dropped_total{interface,public_key}
+ *                                            counters: the peer's rampart_ lines,
+ *                                            0 for every peer that has none
  *
  * The daemon sends a counter only once it is non-zero, so a counter
  * family appears with its first event; the fixed families always carry

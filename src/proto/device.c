@@ -594,7 +594,13 @@ void device_set_handshake_backlog(struct device *dev, size_t backlog, uint64_t n
 
 static void set_endpoint_from(struct peer *peer, const struct endpoint *src)
 {
-	/* Roaming: every authenticated packet moves the endpoint. */
+	/* Roaming: every authenticated packet moves the endpoint.  A change
+	 * of the address or port the peer writes from counts (the local
+	 * address we answer from is not the peer's doing). */
+	if (peer->endpoint.family &&
+	    (peer->endpoint.family != src->family || peer->endpoint.port != src->port ||
+	     memcmp(peer->endpoint.addr, src->addr, src->family == AF_INET ? 4 : 16)))
+		peer->stats.endpoint_changes++;
 	peer->endpoint = *src;
 }
 

@@ -48,6 +48,7 @@ struct peer_stats {
 	uint64_t handshakes_completed;
 	uint64_t staged_dropped;
 	uint64_t prefixes_lost; /* allowed IPs moved to another peer */
+	uint64_t endpoint_changes; /* roaming: an authenticated packet from a new address */
 };
 
 struct peer {

@@ -191,34 +191,40 @@ static bool valid_drop_reason(const char *s)
 	return true;
 }
 
-/* rampart_drop_<reason>: the counter "drop_<reason>". */
-static int reader_drop(struct uapi_reply_reader *r, const char *key, const char *value)
+/* rampart_<name>=N among the device's keys (peer NULL) or a peer's: the
+ * counter "<name>"; rampart_drop_<reason> is the drop counter of that
+ * reason. */
+static int reader_counter(struct uapi_reply_reader *r, struct uapi_peer *peer, const char *key,
+			  const char *value)
 {
 	struct uapi_device *dev = r->dev;
 	const char *name = key + strlen("rampart_");
+	bool drop = !strncmp(name, "drop_", strlen("drop_"));
+	const char *what = drop ? "drop reason" : "counter", *shown = drop ? name + 5 : name;
+	struct uapi_counter *v = peer ? peer->counters : dev->counters;
+	size_t n = peer ? peer->n_counters : dev->n_counters;
 	uint64_t count;
-	size_t i;
 	int ret;
 
-	if (!valid_drop_reason(name + strlen("drop_")))
-		return reader_bad_value(r, "drop reason", name + strlen("drop_"), false,
-					"not 1 to 63 of [a-z0-9_]");
+	if (!valid_drop_reason(shown))
+		return reader_bad_value(r, what, shown, false, "not 1 to 63 of [a-z0-9_]");
 	if (strlen(name) > UAPI_COUNTER_NAME_MAX)
-		return reader_bad_value(r, "drop reason", name + strlen("drop_"), false,
-					"longer than 58 characters");
+		return reader_bad_value(r, what, shown, false,
+					drop ? "longer than 58 characters" : "longer than 63 characters");
 	ret = reader_number(r, &count, key, value, UINT64_MAX);
 	if (ret)
 		return ret;
-	for (i = 0; i < dev->n_counters; i++) {
-		if (!strcmp(dev->counters[i].name, name)) {
-			dev->counters[i].value = count; /* the last one counts */
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(v[i].name, name)) {
+			v[i].value = count; /* the last one counts */
 			return 0;
 		}
 	}
-	ret = uapi_device_add_counter(dev, name, count);
+	ret = peer ? uapi_peer_add_counter(peer, name, count)
+		   : uapi_device_add_counter(dev, name, count);
 	if (ret == -E2BIG)
-		return reader_fail(r, -EPROTO, "reply line %u: more than %u drop counters",
-				   r->line, (unsigned)UAPI_COUNTERS_MAX);
+		return reader_fail(r, -EPROTO, "reply line %u: more than %u %s counters",
+				   r->line, (unsigned)UAPI_COUNTERS_MAX, drop ? "drop" : "Rampart");
 	return ret ? reader_errno(r, ret) : 0;
 }
 
@@ -250,8 +256,8 @@ static int reader_device_line(struct uapi_reply_reader *r, const char *key, cons
 		}
 		return ret;
 	}
-	if (!strncmp(key, "rampart_drop_", strlen("rampart_drop_")))
-		return reader_drop(r, key, value);
+	if (!strncmp(key, "rampart_", strlen("rampart_")))
+		return reader_counter(r, NULL, key, value);
 	return 0; /* unknown: ignored, as wg(8) does */
 }
 
@@ -332,6 +338,8 @@ static int reader_peer_line(struct uapi_reply_reader *r, const char *key, const 
 		return reader_number(r, &peer->rx_bytes, key, value, UINT64_MAX);
 	if (!strcmp(key, "tx_bytes"))
 		return reader_number(r, &peer->tx_bytes, key, value, UINT64_MAX);
+	if (!strncmp(key, "rampart_", strlen("rampart_")))
+		return reader_counter(r, peer, key, value);
 	return 0; /* protocol_version and unknown keys */
 }
 

@@ -73,6 +73,7 @@ void uapi_device_free(struct uapi_device *dev)
 	for (i = 0; i < dev->n_peers; i++) {
 		free(dev->peers[i].allowed_ips);
 		free(dev->peers[i].endpoint.host);
+		free(dev->peers[i].counters);
 	}
 	if (dev->peers)
 		explicit_bzero(dev->peers, dev->cap_peers * sizeof(*dev->peers));
@@ -117,20 +118,30 @@ int uapi_peer_add_allowed_ip(struct uapi_peer *peer, const struct netaddr_prefix
 	return 0;
 }
 
-int uapi_device_add_counter(struct uapi_device *dev, const char *name, uint64_t value)
+static int add_counter(struct uapi_counter **v, size_t *n, size_t *cap, const char *name,
+		       uint64_t value)
 {
 	struct uapi_counter *c;
 	int r;
 
-	r = array_grow((void **)&dev->counters, &dev->cap_counters, dev->n_counters,
-		       sizeof(*dev->counters), UAPI_COUNTERS_MAX);
+	r = array_grow((void **)v, cap, *n, sizeof(**v), UAPI_COUNTERS_MAX);
 	if (r < 0)
 		return r;
-	c = &dev->counters[dev->n_counters++];
+	c = &(*v)[(*n)++];
 	memset(c, 0, sizeof(*c));
 	strncpy(c->name, name, UAPI_COUNTER_NAME_MAX);
 	c->value = value;
 	return 0;
+}
+
+int uapi_device_add_counter(struct uapi_device *dev, const char *name, uint64_t value)
+{
+	return add_counter(&dev->counters, &dev->n_counters, &dev->cap_counters, name, value);
+}
+
+int uapi_peer_add_counter(struct uapi_peer *peer, const char *name, uint64_t value)
+{
+	return add_counter(&peer->counters, &peer->n_counters, &peer->cap_counters, name, value);
 }
 
 void uapi_write_key(struct textbuf *o, const char *name, const uint8_t key[KEY_LEN])

@@ -63,6 +63,15 @@ enum uapi_allowed_ip_action {
 				  * peer holds at this point; prefix unused */
 };
 
+/* A Rampart counter, the line "rampart_NAME=VALUE" among a device's keys
+ * (after fwmark) or a peer's (after persistent_keepalive_interval): wg(8)
+ * ignores keys it does not know, rampart reads them.  The daemon sends a
+ * counter once it is non-zero. */
+struct uapi_counter {
+	char name[UAPI_COUNTER_NAME_MAX + 1]; /* [a-z0-9_]+ */
+	uint64_t value;
+};
+
 /* An endpoint as the model keeps it: numeric, as the wire always writes
  * it, or a host name the client has not resolved yet.  The name lives on
  * the heap, so that a peer stays small: the daemon parses sets of up to a
@@ -100,15 +109,11 @@ struct uapi_peer {
 
 	struct uapi_allowed_ip *allowed_ips;
 	size_t n_allowed_ips, cap_allowed_ips;
+	/* Rampart's own counters of the peer (rx_packets, handshakes, ...). */
+	struct uapi_counter *counters;
+	size_t n_counters, cap_counters;
 
 	unsigned line; /* of its public_key line, 1-based within the message; 0 if built */
-};
-
-/* A Rampart counter, the device-level line "rampart_NAME=VALUE" after
- * fwmark: wg(8) ignores keys it does not know, rampart reads them. */
-struct uapi_counter {
-	char name[UAPI_COUNTER_NAME_MAX + 1]; /* [a-z0-9_]+ */
-	uint64_t value;
 };
 
 struct uapi_device {
@@ -155,5 +160,6 @@ int uapi_peer_add_allowed_ip(struct uapi_peer *peer, const struct netaddr_prefix
 /* 0, -ENOMEM, or -E2BIG past UAPI_COUNTERS_MAX; name is cut at
  * UAPI_COUNTER_NAME_MAX. */
 int uapi_device_add_counter(struct uapi_device *dev, const char *name, uint64_t value) warn_unused;
+int uapi_peer_add_counter(struct uapi_peer *peer, const char *name, uint64_t value) warn_unused;
 
 #endif

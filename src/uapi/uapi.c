@@ -556,6 +556,9 @@ static void out_peer(struct textbuf *o, const struct uapi_peer *peer)
 	textbuf_printf(o, "rx_bytes=%" PRIu64 "\n", peer->rx_bytes);
 	textbuf_printf(o, "persistent_keepalive_interval=%u\n",
 		       peer->flags & UAPI_PEER_HAS_KEEPALIVE ? peer->keepalive : 0);
+	for (i = 0; i < peer->n_counters; i++)
+		textbuf_printf(o, "rampart_%s=%" PRIu64 "\n", peer->counters[i].name,
+			       peer->counters[i].value);
 	for (i = 0; i < peer->n_allowed_ips; i++) {
 		const struct uapi_allowed_ip *a = &peer->allowed_ips[i];
 

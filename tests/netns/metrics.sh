@@ -84,9 +84,17 @@ peer_ok() {
 		not_ok "$name ($role): receive and transmit bytes" "rx $rx tx $tx; want $(acct_want "$role")"
 	fi
 	expect "$name ($role): the same as wg show transfer" "$rx $tx" "$(wg_transfer "$name" wg0 "$pub")"
+	# Ten echo requests one way, ten replies the other: data packets
+	# only (the handshake and keepalives are not data).
+	expect "$name ($role): 10 data packets received, 10 sent" \
+		"$(peer_sample "after-$name" rampart_peer_receive_packets_total "$pub") $(peer_sample "after-$name" rampart_peer_transmit_packets_total "$pub")" "10 10"
+	expect "$name ($role): one handshake completed, no endpoint change" \
+		"$(peer_sample "after-$name" rampart_peer_handshakes_completed_total "$pub") $(peer_sample "after-$name" rampart_peer_endpoint_changes_total "$pub")" "1 0"
 }
 peer_ok a "$PUB_B" init
 peer_ok b "$PUB_A" resp
+expect "a initiated the one handshake, b none" \
+	"$(peer_sample after-a rampart_peer_handshakes_initiated_total "$PUB_B") $(peer_sample after-b rampart_peer_handshakes_initiated_total "$PUB_A")" "1 0"
 expect "a's transmit is b's receive" "$(peer_sample after-a rampart_peer_transmit_bytes_total "$PUB_B")" \
 	"$(peer_sample after-b rampart_peer_receive_bytes_total "$PUB_A")"
 

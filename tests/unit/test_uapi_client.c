@@ -470,25 +470,39 @@ static void test_set_reply(void)
 }
 
 
-/* Drop counters are named "drop_<reason>": a reason fits 58 characters. */
+/* Drop counters are named "drop_<reason>": a reason fits 58 characters.
+ * Every other rampart_<name> line is a counter too, of the device or,
+ * after a public_key, of that peer; a value that is not a number is a
+ * protocol error, as for the keys wg(8) knows. */
 static void test_get_drop_names(void)
 {
-	char text[256], reason[64];
+	char text[512], reason[64];
 	struct error err;
 	struct uapi_device *dev = NULL;
 
 	memset(reason, 'a', 58);
 	reason[58] = '\0';
-	snprintf(text, sizeof(text), "rampart_drop_%s=4\nrampart_other=x\nerrno=0\n\n", reason);
+	snprintf(text, sizeof(text),
+		 "rampart_drop_%s=4\nrampart_tun_write_failed=2\npublic_key=" PUB1_HEX "\n"
+		 "rampart_rx_packets=10\nrampart_rx_packets=11\nerrno=0\n\n", reason);
 	dev = parse_ok(text);
-	CHECK(dev && dev->n_counters == 1);
-	if (dev && dev->n_counters == 1) {
+	CHECK(dev && dev->n_counters == 2);
+	if (dev && dev->n_counters == 2) {
 		CHECK(!strncmp(dev->counters[0].name, "drop_", 5));
 		CHECK_STR(dev->counters[0].name + 5, reason);
 		CHECK(dev->counters[0].value == 4);
+		CHECK_STR(dev->counters[1].name, "tun_write_failed");
+		CHECK(dev->n_peers == 1 && dev->peers[0].n_counters == 1);
+		if (dev->n_peers == 1 && dev->peers[0].n_counters == 1) {
+			CHECK_STR(dev->peers[0].counters[0].name, "rx_packets");
+			CHECK(dev->peers[0].counters[0].value == 11); /* the last one counts */
+		}
 	}
 	uapi_device_free(dev);
 	dev = NULL;
+	snprintf(text, sizeof(text), "rampart_other=x\nerrno=0\n\n");
+	CHECK(uapi_reply_parse_get(text, strlen(text), &dev, &err) == -EPROTO);
+	CHECK(strstr(err.msg, "reply line 1: invalid rampart_other \"x\": not a decimal number"));
 	strcat(reason, "b");
 	snprintf(text, sizeof(text), "rampart_drop_%s=4\nerrno=0\n\n", reason);
 	CHECK(uapi_reply_parse_get(text, strlen(text), &dev, &err) == -EPROTO);

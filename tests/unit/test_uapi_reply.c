@@ -72,6 +72,10 @@ static void test_get_ipv4(void)
 	parse_prefixes(prefixes, aips, 3);
 	peer.allowed_ips = prefixes;
 	peer.n_allowed_ips = 3;
+	/* Rampart's own counters of the peer, after wg(8)'s keys. */
+	struct uapi_counter own[] = { { "rx_packets", 10 }, { "endpoint_changes", 2 } };
+	peer.counters = own;
+	peer.n_counters = 2;
 	info.peers = &peer;
 	info.n_peers = 1;
 	check_reply(&info,
@@ -86,6 +90,8 @@ static void test_get_ipv4(void)
 		    "tx_bytes=1234\n"
 		    "rx_bytes=18446744073709551615\n"
 		    "persistent_keepalive_interval=25\n"
+		    "rampart_rx_packets=10\n"
+		    "rampart_endpoint_changes=2\n"
 		    "allowed_ip=10.0.0.0/24\n"
 		    "allowed_ip=10.0.1.5/32\n"
 		    "allowed_ip=0.0.0.0/0\n"
