@@ -23,6 +23,7 @@
 #include "monitor/health.h"
 #include "uapi/device.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,8 +133,14 @@ static void json_peer(struct textbuf *o, const struct uapi_peer *p, int64_t now,
 	else
 		textbuf_printf(o, ",\"latest_handshake\":%lld,\"handshake_age\":%lld",
 			       (long long)p->last_handshake_sec, (long long)age);
-	textbuf_printf(o, ",\"rx_bytes\":%llu,\"tx_bytes\":%llu,\"persistent_keepalive\":",
-		       (unsigned long long)p->rx_bytes, (unsigned long long)p->tx_bytes);
+	textbuf_printf(o, ",\"rx_bytes\":%llu,\"tx_bytes\":%llu", (unsigned long long)p->rx_bytes,
+		       (unsigned long long)p->tx_bytes);
+	textbuf_printf(o, ",\"rx_packets\":%" PRIu64 ",\"tx_packets\":%" PRIu64
+		       ",\"handshakes\":%" PRIu64 ",\"endpoint_changes\":%" PRIu64,
+		       uapi_peer_counter(p, "rx_packets"), uapi_peer_counter(p, "tx_packets"),
+		       uapi_peer_counter(p, "handshakes_completed"),
+		       uapi_peer_counter(p, "endpoint_changes"));
+	textbuf_printf(o, ",\"persistent_keepalive\":");
 	if (p->keepalive)
 		textbuf_printf(o, "%u", p->keepalive);
 	else
@@ -196,6 +203,11 @@ static void human_peer(struct textbuf *o, const struct uapi_peer *p, int64_t now
 	textbuf_printf(o, "  transfer: %s received, ", buf);
 	wgctl_format_bytes(buf, sizeof(buf), p->tx_bytes, false);
 	textbuf_printf(o, "%s sent\n", buf);
+	textbuf_printf(o, "  packets: %" PRIu64 " received, %" PRIu64 " sent; handshakes: %" PRIu64
+		       "; endpoint changes: %" PRIu64 "\n",
+		       uapi_peer_counter(p, "rx_packets"), uapi_peer_counter(p, "tx_packets"),
+		       uapi_peer_counter(p, "handshakes_completed"),
+		       uapi_peer_counter(p, "endpoint_changes"));
 	textbuf_printf(o, "  health: %s%s%s\n", color ? state_color(s) : "", health_state_name(s),
 		       color ? "\x1b[0m" : "");
 }

@@ -260,14 +260,6 @@ static const struct {
 	  "Packets dropped while waiting for a handshake (the queue was full, or the handshake was given up)." },
 };
 
-static uint64_t peer_counter(const struct uapi_peer *p, const char *name)
-{
-	for (size_t i = 0; i < p->n_counters; i++)
-		if (!strcmp(p->counters[i].name, name))
-			return p->counters[i].value;
-	return 0;
-}
-
 static void render_peer_counters(struct textbuf *o, const struct metrics_interface *ifs, size_t n)
 {
 	char key[KEY_B64_LEN + 1];
@@ -281,7 +273,7 @@ static void render_peer_counters(struct textbuf *o, const struct metrics_interfa
 				encoding_key_to_base64(key, dev->peers[j].public_key);
 				begin(o, peer_counters[c].metric, ifs[i].name);
 				label(o, "public_key", key);
-				end_u64(o, peer_counter(&dev->peers[j], peer_counters[c].counter));
+				end_u64(o, uapi_peer_counter(&dev->peers[j], peer_counters[c].counter));
 			}
 		}
 	}

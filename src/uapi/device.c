@@ -152,3 +152,11 @@ void uapi_write_key(struct textbuf *o, const char *name, const uint8_t key[KEY_L
 	textbuf_printf(o, "%s=%s\n", name, hex);
 	explicit_bzero(hex, sizeof(hex));
 }
+
+uint64_t uapi_peer_counter(const struct uapi_peer *peer, const char *name)
+{
+	for (size_t i = 0; i < peer->n_counters; i++)
+		if (!strcmp(peer->counters[i].name, name))
+			return peer->counters[i].value;
+	return 0;
+}

@@ -161,5 +161,8 @@ int uapi_peer_add_allowed_ip(struct uapi_peer *peer, const struct netaddr_prefix
  * UAPI_COUNTER_NAME_MAX. */
 int uapi_device_add_counter(struct uapi_device *dev, const char *name, uint64_t value) warn_unused;
 int uapi_peer_add_counter(struct uapi_peer *peer, const char *name, uint64_t value) warn_unused;
+/* The value of the peer's counter name; 0 when it has none (the daemon
+ * sends a counter once it is non-zero). */
+uint64_t uapi_peer_counter(const struct uapi_peer *peer, const char *name);
 
 #endif

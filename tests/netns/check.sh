@@ -137,6 +137,9 @@ if [ "$RC" = 0 ] && py_json "$NS_TMP/status.json" '
 	j["interfaces"][0]["peers"][0]["handshake_age"] >= 0 and
 	j["interfaces"][0]["peers"][0]["latest_handshake"] > 0 and
 	j["interfaces"][0]["peers"][0]["rx_bytes"] > 0 and j["interfaces"][0]["peers"][0]["tx_bytes"] > 0 and
+	j["interfaces"][0]["peers"][0]["handshakes"] == 1 and
+	j["interfaces"][0]["peers"][0]["endpoint_changes"] == 0 and
+	j["interfaces"][0]["peers"][1]["rx_packets"] == 0 and j["interfaces"][0]["peers"][1]["handshakes"] == 0 and
 	j["interfaces"][0]["peers"][1]["health"] == "never" and
 	j["interfaces"][0]["peers"][1]["latest_handshake"] is None and
 	j["interfaces"][0]["peers"][1]["handshake_age"] is None and
@@ -162,6 +165,7 @@ if [ "$RC" = 0 ] && grep -qx "interface: wg0" "$NS_TMP/status.txt" &&
    grep -qx "  peers: 2 (1 ok, 0 stale, 1 never; max handshake age 180 s)" "$NS_TMP/status.txt" &&
    grep -qx "peer: $PUB_C" "$NS_TMP/status.txt" &&
    grep -qx "  latest handshake: (never)" "$NS_TMP/status.txt" &&
+   grep -qx "  packets: 0 received, 0 sent; handshakes: 0; endpoint changes: 0" "$NS_TMP/status.txt" &&
    [ "$(grep -c '^  health: ' "$NS_TMP/status.txt")" = 2 ] &&
    grep -qx "  health: ok" "$NS_TMP/status.txt" && grep -qx "  health: never" "$NS_TMP/status.txt"; then
 	ok "status wg0 (text): the interface, both peers, health ok and never"
