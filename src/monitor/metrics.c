@@ -29,11 +29,26 @@ static const struct {
 	{ "tun_write_failed", "Packets the TUN device refused." },
 };
 
-/* Daemon counters whose rampart_NAME_total is a family of its own here. */
-static const char *const reserved[] = {
-	"drops", "peer_receive_bytes", "peer_transmit_bytes", "peer_receive_packets",
-	"peer_transmit_packets", "peer_handshakes_initiated", "peer_handshakes_completed",
-	"peer_endpoint_changes", "peer_allowed_ips_lost", "peer_staged_dropped",
+/* The peers' own counters the daemon sends (only once non-zero): each a
+ * family of its own, with a sample for every peer, 0 when not sent, so
+ * that a series exists from the peer's first scrape. */
+static const struct {
+	const char *counter, *metric, *help;
+} peer_counters[] = {
+	{ "rx_packets", "rampart_peer_receive_packets_total",
+	  "Data packets received from the peer and delivered (keepalives not counted)." },
+	{ "tx_packets", "rampart_peer_transmit_packets_total",
+	  "Data packets sent to the peer (keepalives not counted)." },
+	{ "handshakes_initiated", "rampart_peer_handshakes_initiated_total",
+	  "Handshake initiations sent to the peer." },
+	{ "handshakes_completed", "rampart_peer_handshakes_completed_total",
+	  "Handshakes completed with the peer, either side initiating." },
+	{ "endpoint_changes", "rampart_peer_endpoint_changes_total",
+	  "Times the peer's endpoint moved to a new address or port (roaming)." },
+	{ "allowed_ips_lost", "rampart_peer_allowed_ips_lost_total",
+	  "Allowed IPs another peer took from this one." },
+	{ "staged_dropped", "rampart_peer_staged_dropped_total",
+	  "Packets dropped while waiting for a handshake (the queue was full, or the handshake was given up)." },
 };
 
 enum peer_family { PEER_INFO, PEER_RECEIVE, PEER_TRANSMIT, PEER_HANDSHAKE };
@@ -43,10 +58,20 @@ static bool is_drop(const struct uapi_counter *c)
 	return !strncmp(c->name, DROP_PREFIX, strlen(DROP_PREFIX));
 }
 
+/* A daemon counter whose rampart_NAME_total would be one of the fixed
+ * families: it is left out rather than mixed into theirs. */
 static bool is_reserved(const char *name)
 {
-	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
-		if (!strcmp(name, reserved[i]))
+	static const char *const fixed[] = { "rampart_drops_total",
+		"rampart_peer_receive_bytes_total", "rampart_peer_transmit_bytes_total" };
+	char metric[sizeof("rampart__total") + UAPI_COUNTER_NAME_MAX];
+
+	snprintf(metric, sizeof(metric), "rampart_%s_total", name);
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (!strcmp(metric, fixed[i]))
+			return true;
+	for (size_t i = 0; i < sizeof(peer_counters) / sizeof(peer_counters[0]); i++)
+		if (!strcmp(metric, peer_counters[i].metric))
 			return true;
 	return false;
 }
@@ -237,28 +262,6 @@ static void render_peers(struct textbuf *o, const struct metrics_interface *ifs,
 		}
 	}
 }
-
-/* The peers' own counters the daemon sends (only once non-zero): each a
- * family of its own, with a sample for every peer, 0 when not sent, so
- * that a series exists from the peer's first scrape. */
-static const struct {
-	const char *counter, *metric, *help;
-} peer_counters[] = {
-	{ "rx_packets", "rampart_peer_receive_packets_total",
-	  "Data packets received from the peer and delivered (keepalives not counted)." },
-	{ "tx_packets", "rampart_peer_transmit_packets_total",
-	  "Data packets sent to the peer (keepalives not counted)." },
-	{ "handshakes_initiated", "rampart_peer_handshakes_initiated_total",
-	  "Handshake initiations sent to the peer." },
-	{ "handshakes_completed", "rampart_peer_handshakes_completed_total",
-	  "Handshakes completed with the peer, either side initiating." },
-	{ "endpoint_changes", "rampart_peer_endpoint_changes_total",
-	  "Times the peer's endpoint moved to a new address or port (roaming)." },
-	{ "allowed_ips_lost", "rampart_peer_allowed_ips_lost_total",
-	  "Allowed IPs another peer took from this one." },
-	{ "staged_dropped", "rampart_peer_staged_dropped_total",
-	  "Packets dropped while waiting for a handshake (the queue was full, or the handshake was given up)." },
-};
 
 static void render_peer_counters(struct textbuf *o, const struct metrics_interface *ifs, size_t n)
 {

@@ -178,7 +178,7 @@ static int reader_number(struct uapi_reply_reader *r, uint64_t *out, const char 
 	return reader_bad_value(r, key, value, false, why);
 }
 
-static bool valid_drop_reason(const char *s)
+static bool valid_counter_name(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -206,7 +206,7 @@ static int reader_counter(struct uapi_reply_reader *r, struct uapi_peer *peer, c
 	uint64_t count;
 	int ret;
 
-	if (!valid_drop_reason(shown))
+	if (!valid_counter_name(shown))
 		return reader_bad_value(r, what, shown, false, "not 1 to 63 of [a-z0-9_]");
 	if (strlen(name) > UAPI_COUNTER_NAME_MAX)
 		return reader_bad_value(r, what, shown, false,
