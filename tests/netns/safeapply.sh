@@ -315,10 +315,12 @@ check "confirm with no window: exit 1, says so" eval \
 check "confirmed: foreign table unchanged" foreign_same
 
 # ---- 5. terminal, SIGINT, busy -------------------------------------------------
-# script(1) gives the command a terminal; Enter is typed once the window is
-# open (typed earlier, it would be flushed: only an answer to the prompt
-# counts).
-{ wait_for 10 pending; echo; } | timeout 20 script -qec "nsenter -t ${NS_HOLDER[$H]} -m -n -- $RAMPART firewall apply --confirm-timeout 15 $CA" /dev/null \
+# script(1) gives the command a terminal; Enter is typed once the prompt is
+# on the terminal.  Typed earlier, it would be flushed (only an answer to
+# the prompt counts): the window is open a little before the prompt, and
+# the flush comes just before the prompt is written, so waiting for the
+# window alone raced on a slow machine (CI: rc 1 after the 15 s timeout).
+{ wait_for 10 logged tty "Press Enter within"; echo; } | timeout 20 script -qec "nsenter -t ${NS_HOLDER[$H]} -m -n -- $RAMPART firewall apply --confirm-timeout 15 $CA" /dev/null \
 	>"$NS_TMP/tty.log" 2>&1
 rc=$?
 check "Enter on a terminal confirms: exit 0" [ $rc -eq 0 ]
