@@ -65,5 +65,6 @@ struct conf *cli_peer_names(const char *cmd, const char *ifname, const char *pat
 int metrics_main(int argc, char *argv[]);
 int status_main(int argc, char *argv[]);
 int check_main(int argc, char *argv[]);
+int events_main(int argc, char *argv[]);
 
 #endif

@@ -27,6 +27,7 @@ static const struct command {
 	{ "down", down_main, "Takes an interface down, undoing what up did (like wg-quick down)" },
 	{ "show", show_main, "Shows the current configuration and device information" },
 	{ "status", status_main, "Shows interfaces and peers with handshake age and health (--json)" },
+	{ "events", events_main, "Prints the daemon's recent events: handshakes, roaming, failures (--follow, --json)" },
 	{ "check", check_main, "Checks handshake ages as a Nagios/Icinga plugin (exit 0/1/2/3)" },
 	{ "showconf", showconf_main, "Shows the current configuration of a given WireGuard interface, for use with `setconf'" },
 	{ "set", set_main, "Change the current configuration, add peers, remove peers, or change peers" },

@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -239,6 +240,29 @@ int wgctl_get_device(const char *ifname, struct uapi_device **out, struct error 
 			error_fail(err, ret, "%s", uapi_reply_error(&r)->msg);
 		else
 			snprintf((*out)->name, sizeof((*out)->name), "%s", ifname);
+	}
+	uapi_reply_uninit(&r);
+	return ret;
+}
+
+int wgctl_get_events(const char *ifname, uint64_t since, struct uapi_events **out,
+		     struct error *err)
+{
+	struct uapi_reply_reader r;
+	char req[64];
+	int ret, n;
+
+	*out = NULL;
+	n = snprintf(req, sizeof(req), "rampart_events=1\nsince=%" PRIu64 "\n\n", since);
+	uapi_reply_init(&r, UAPI_REPLY_EVENTS);
+	ret = transact(ifname, req, (size_t)n, &r, err);
+	if (ret == -EPROTO && !r.bytes)
+		ret = error_fail(err, -EOPNOTSUPP, "%s: the daemon hung up on rampart_events=1: "
+				 "it does not report events (not rampartd?)", ifname);
+	if (!ret) {
+		ret = uapi_reply_take_events(&r, out);
+		if (ret)
+			error_fail(err, ret, "%s", uapi_reply_error(&r)->msg);
 	}
 	uapi_reply_uninit(&r);
 	return ret;

@@ -10,6 +10,7 @@
 #include "common/error.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct uapi_device;
 
@@ -34,6 +35,12 @@ void wgctl_list_free(char **list);
 /* One get=1: 0 and a new device named ifname (uapi_device_free()); its
  * public key is not derived (wgctl_derive_public_key(), show.h). */
 int wgctl_get_device(const char *ifname, struct uapi_device **out, struct error *err) warn_unused;
+/* One rampart_events=1 since=SEQ (uapi/client.h): *out receives the
+ * events after seq since (uapi_events_free()).  A daemon that does not
+ * know the operation (wireguard-go hangs up) is -EOPNOTSUPP. */
+struct uapi_events;
+int wgctl_get_events(const char *ifname, uint64_t since, struct uapi_events **out,
+		     struct error *err) warn_unused;
 /* One set=1 of c (endpoints resolved already). */
 int wgctl_set_device(const char *ifname, const struct uapi_device *c, struct error *err) warn_unused;
 

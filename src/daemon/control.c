@@ -13,6 +13,7 @@
  * logged as an error. */
 #define _GNU_SOURCE
 #include "control.h"
+#include "events.h"
 
 #include "common/encoding.h"
 #include "common/log.h"
@@ -116,6 +117,7 @@ static int snapshot_device(struct daemon *d, struct uapi_device *snap)
 {
 	const struct device *dev;
 	const struct peer *peer;
+	uint64_t now;
 	int err = 0;
 
 	daemon_lock_device(d);
@@ -129,6 +131,13 @@ static int snapshot_device(struct daemon *d, struct uapi_device *snap)
 			err = uapi_device_add_counter(snap, drop_names[r], dev->drops[r]);
 	if (!err && dev->prefixes_moved)
 		err = uapi_device_add_counter(snap, "allowed_ips_moved", dev->prefixes_moved);
+	now = daemon_now();
+	if (!err && device_load_ns(dev, now))
+		err = uapi_device_add_counter(snap, "under_load_ns", device_load_ns(dev, now));
+	/* A gauge, sent also at 0: its absence means a daemon that does
+	 * not count sessions. */
+	if (!err)
+		err = uapi_device_add_counter(snap, "sessions", device_sessions(dev, now));
 	for (peer = dev->first_peer; peer && !err; peer = peer->next_peer)
 		err = snapshot_peer(d, snap, peer);
 	daemon_unlock_device(d);
@@ -141,7 +150,10 @@ static int snapshot_counters(struct daemon *d, struct uapi_device *snap)
 	struct daemon_counters c;
 	int err = 0;
 
+	unsigned long long suppressed, not_logged;
+
 	daemon_read_counters(d, &c);
+	daemon_event_counters(d, &suppressed, &not_logged);
 	const struct {
 		const char *name;
 		unsigned long long value;
@@ -150,6 +162,8 @@ static int snapshot_counters(struct daemon *d, struct uapi_device *snap)
 		{ "datagram_truncated", c.datagram_truncated },
 		{ "datagram_send_failed", c.datagram_send_failed },
 		{ "tun_write_failed", c.tun_write_failed },
+		{ "events_suppressed", suppressed },
+		{ "events_not_logged", not_logged },
 	};
 	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]) && !err; i++)
 		if (own[i].value)
@@ -222,19 +236,103 @@ static size_t count_new_peers(struct daemon *d, const struct uapi_device *set)
 	return n;
 }
 
+/* ---- events of a set -------------------------------------------------- */
+
+static void peer_event(struct daemon *d, enum event_kind kind, const uint8_t *pub,
+		       uint64_t changes, uint64_t now)
+{
+	struct event_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = (uint8_t)kind;
+	r.has_peer = true;
+	memcpy(r.peer, pub, sizeof(r.peer));
+	r.value = changes;
+	daemon_record_event(d, &r, now);
+}
+
+/* An order-free fingerprint of a peer's allowed IPs: a set that gives
+ * back the same prefixes (syncconf, a repeated wg set) is no change. */
+struct prefix_print {
+	uint64_t sum, xor, n;
+};
+
+static int print_prefix(void *arg, int family, const uint8_t *addr, uint8_t cidr)
+{
+	struct prefix_print *pp = arg;
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a 64 */
+	uint8_t bytes[18] = { (uint8_t)family, cidr };
+
+	memcpy(bytes + 2, addr, family == AF_INET ? 4 : 16);
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		h = (h ^ bytes[i]) * 1099511628211ULL;
+	pp->sum += h;
+	pp->xor ^= h;
+	pp->n++;
+	return 0;
+}
+
+static struct prefix_print allowed_print(struct device *dev, const struct peer *peer)
+{
+	struct prefix_print pp = { 0 };
+
+	(void)allowedips_walk_peer(&dev->table, &peer->allowed, print_prefix, &pp);
+	return pp;
+}
+
+static bool same_endpoint(const struct endpoint *a, const struct endpoint *b)
+{
+	return a->family == b->family && a->port == b->port &&
+	       !memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16);
+}
+
+/* What the entry up asks to change on peer that is not already so. */
+static uint64_t peer_changes(const struct peer *peer, const struct uapi_peer *up)
+{
+	static const uint8_t zero[KEY_LEN];
+	uint64_t changes = 0;
+
+	if (up->flags & UAPI_PEER_HAS_PRESHARED_KEY) {
+		const uint8_t *want = encoding_key_is_zero(up->preshared_key) ? zero :
+				      up->preshared_key;
+		if (memcmp(want, peer->remote.preshared_key, KEY_LEN))
+			changes |= EVENT_CHANGED_PRESHARED_KEY;
+	}
+	if (up->flags & UAPI_PEER_HAS_ENDPOINT) {
+		struct endpoint ep;
+		to_endpoint(&ep, &up->endpoint);
+		if (!same_endpoint(&ep, &peer->endpoint))
+			changes |= EVENT_CHANGED_ENDPOINT;
+	}
+	if ((up->flags & UAPI_PEER_HAS_KEEPALIVE) &&
+	    up->keepalive != peer->timers.persistent_keepalive_interval)
+		changes |= EVENT_CHANGED_KEEPALIVE;
+	return changes;
+}
+
+/* ---- applying a set ---------------------------------------------------- */
+
+static int apply_allowed_ips(struct device *dev, struct peer *peer, const struct uapi_peer *up);
+
 /* One peer entry of the plan; 0 or -errno.  Must hold dev_lock. */
 static int apply_peer(struct daemon *d, const struct uapi_peer *up, uint64_t now)
 {
 	struct device *dev = daemon_device(d);
+	struct prefix_print before = { 0 }, after;
+	uint64_t changes = 0;
 	struct peer *peer;
+	bool added = false;
+	int err;
 
 	daemon_assert_locked(d);
 	if (is_own_key(dev, up->public_key))
 		return 0; /* the contract: ignored */
 	peer = device_find_peer(dev, up->public_key);
 	if (up->flags & UAPI_PEER_REMOVE) {
-		if (peer)
+		if (peer) {
 			device_remove_peer(dev, peer);
+			peer_event(d, EVENT_PEER_REMOVED, up->public_key, 0, now);
+		}
 		return 0;
 	}
 	if (!peer) {
@@ -243,6 +341,12 @@ static int apply_peer(struct daemon *d, const struct uapi_peer *up, uint64_t now
 		peer = device_add_peer(dev, up->public_key);
 		if (!peer)
 			return -errno;
+		added = true;
+		peer_event(d, EVENT_PEER_ADDED, up->public_key, 0, now);
+	} else {
+		changes = peer_changes(peer, up);
+		if (up->n_allowed_ips)
+			before = allowed_print(dev, peer);
 	}
 	if (up->flags & UAPI_PEER_HAS_PRESHARED_KEY)
 		device_peer_set_preshared_key(dev, peer, up->preshared_key);
@@ -251,6 +355,25 @@ static int apply_peer(struct daemon *d, const struct uapi_peer *up, uint64_t now
 		to_endpoint(&ep, &up->endpoint);
 		device_peer_set_endpoint(dev, peer, &ep);
 	}
+	err = apply_allowed_ips(dev, peer, up);
+	if (err)
+		return err;
+	/* Last, so that a keepalive sent at once (0 -> n) already knows
+	 * where to go. */
+	if (up->flags & UAPI_PEER_HAS_KEEPALIVE)
+		device_peer_set_keepalive(dev, peer, up->keepalive, now);
+	if (!added && up->n_allowed_ips) {
+		after = allowed_print(dev, peer);
+		if (after.n != before.n || after.sum != before.sum || after.xor != before.xor)
+			changes |= EVENT_CHANGED_ALLOWED_IPS;
+	}
+	if (changes)
+		peer_event(d, EVENT_PEER_CHANGED, up->public_key, changes, now);
+	return 0;
+}
+
+static int apply_allowed_ips(struct device *dev, struct peer *peer, const struct uapi_peer *up)
+{
 	for (size_t i = 0; i < up->n_allowed_ips; i++) {
 		const struct uapi_allowed_ip *a = &up->allowed_ips[i];
 		int err;
@@ -273,10 +396,6 @@ static int apply_peer(struct daemon *d, const struct uapi_peer *up, uint64_t now
 			break;
 		}
 	}
-	/* Last, so that a keepalive sent at once (0 -> n) already knows
-	 * where to go. */
-	if (up->flags & UAPI_PEER_HAS_KEEPALIVE)
-		device_peer_set_keepalive(dev, peer, up->keepalive, now);
 	return 0;
 }
 
@@ -327,8 +446,11 @@ int daemon_uapi_set(struct daemon *d, const struct uapi_device *set)
 	dev = daemon_device(d);
 	if (set->flags & UAPI_DEVICE_HAS_PRIVATE_KEY)
 		device_set_private_key(dev, set->private_key);
-	if (set->flags & UAPI_DEVICE_REPLACE_PEERS)
+	if (set->flags & UAPI_DEVICE_REPLACE_PEERS) {
+		for (const struct peer *p = dev->first_peer; p; p = p->next_peer)
+			peer_event(d, EVENT_PEER_REMOVED, p->public_key, 0, now);
 		device_remove_all_peers(dev);
+	}
 	moved = dev->prefixes_moved;
 	for (size_t i = 0; i < set->n_peers; i++) {
 		err = apply_peer(d, &set->peers[i], now);

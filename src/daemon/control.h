@@ -93,6 +93,19 @@ struct daemon_counters {
 };
 void daemon_read_counters(struct daemon *d, struct daemon_counters *out);
 
+/* ---- events ------------------------------------------------------------- */
+
+struct event_record;
+/* Stamps r with the wall clock and records it (events.h); now is the
+ * monotonic clock, 0 to read it.  Any thread, with or without dev_lock. */
+void daemon_record_event(struct daemon *d, struct event_record *r, uint64_t now);
+/* The reply to rampart_events=1 since=N (events_reply()); NULL with
+ * -errno in *err. */
+char *daemon_events_reply(struct daemon *d, uint64_t since, size_t *len, int *err);
+/* Events left out and log lines skipped (events_counters()). */
+void daemon_event_counters(struct daemon *d, unsigned long long *suppressed,
+			   unsigned long long *not_logged);
+
 /* ---- what control.c offers ---------------------------------------------- */
 
 /* The UAPI operations, called by the server on the control thread.  get:

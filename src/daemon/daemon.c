@@ -43,9 +43,10 @@ enum ctl_kind {
 	CTL_WAKE,
 	CTL_LINK,
 	CTL_FILE,
+	CTL_EVENTS,
 };
 static int ctl_tags[] = { 0, CTL_LISTEN, CTL_CLIENT, CTL_SIGNAL, CTL_TIMER, CTL_WAKE, CTL_LINK,
-			  CTL_FILE };
+			  CTL_FILE, CTL_EVENTS };
 
 /* A data thread's epoll tags. */
 enum { W_TUN = 1, W_UDP4, W_UDP6, W_WAKE };
@@ -217,6 +218,24 @@ static void op_wall_clock(void *arg, uint64_t *sec, uint32_t *nsec)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	*sec = (uint64_t)ts.tv_sec;
 	*nsec = (uint32_t)ts.tv_nsec;
+}
+
+/* An event of the core: into the ring, under dev_lock (a leaf lock;
+ * the log line is written later by the control thread). */
+static void op_event(void *arg, const struct device_event *ev)
+{
+	struct daemon *d = arg;
+	struct event_record r;
+
+	events_from_device(&r, ev);
+	daemon_record_event(d, &r, ev->now);
+}
+
+void daemon_record_event(struct daemon *d, struct event_record *r, uint64_t now)
+{
+	op_wall_clock(d, &r->sec, &r->nsec);
+	if (d->events_ready)
+		events_record(&d->events, r, now ? now : daemon_now());
 }
 
 /* A dropped datagram, at debug level and rate limited: a remote party
@@ -545,6 +564,11 @@ static int uapi_set_cb(void *arg, const struct uapi_device *set)
 	return daemon_uapi_set(arg, set);
 }
 
+static char *uapi_events_cb(void *arg, uint64_t since, size_t *len, int *err)
+{
+	return daemon_events_reply(arg, since, len, err);
+}
+
 int daemon_init(struct daemon *d, const char *ifname, unsigned n_workers)
 {
 	const struct device_ops ops = {
@@ -553,8 +577,10 @@ int daemon_init(struct daemon *d, const char *ifname, unsigned n_workers)
 		.deliver = op_deliver,
 		.release = op_release,
 		.wall_clock = op_wall_clock,
+		.event = op_event,
 	};
-	const struct server_ops sops = { .arg = d, .get = uapi_get_cb, .set = uapi_set_cb };
+	const struct server_ops sops = { .arg = d, .get = uapi_get_cb, .set = uapi_set_cb,
+					 .events = uapi_events_cb };
 	pthread_rwlockattr_t attr;
 	int err, mtu;
 
@@ -593,7 +619,10 @@ int daemon_init(struct daemon *d, const char *ifname, unsigned n_workers)
 		log_error("Failed to open UDP sockets: %s", strerror(-err));
 		return err;
 	}
-	err = pool_init(&d->pool, (unsigned)mtu);
+	err = events_init(&d->events);
+	d->events_ready = !err;
+	if (!err)
+		err = pool_init(&d->pool, (unsigned)mtu);
 	d->pool_ready = !err;
 	if (!err)
 		err = hsq_init(&d->hsq);
@@ -664,6 +693,13 @@ static void on_timer(struct daemon *d)
 	pthread_rwlock_unlock(&d->sock_lock);
 }
 
+static void log_event_line(void *arg, const char *line)
+{
+	struct daemon *d = arg;
+
+	log_info("%s interface=%s", line, d->tun.name);
+}
+
 static void control_loop(struct daemon *d)
 {
 	struct epoll_event evs[32];
@@ -716,6 +752,10 @@ static void control_loop(struct daemon *d)
 			case CTL_WAKE:
 				drain(d->wake_fd);
 				break;
+			case CTL_EVENTS:
+				drain(d->events.fd);
+				events_drain(&d->events, now, log_event_line, d);
+				break;
 			case CTL_LINK:
 				on_link(d);
 				break;
@@ -762,7 +802,8 @@ int daemon_run(struct daemon *d)
 	if (ctl_watch(d, d->server.listen_fd, CTL_LISTEN) || ctl_watch(d, d->signal_fd, CTL_SIGNAL) ||
 	    ctl_watch(d, d->timer_fd, CTL_TIMER) || ctl_watch(d, d->wake_fd, CTL_WAKE) ||
 	    ctl_watch(d, monitor_link_fd(d->monitor), CTL_LINK) ||
-	    ctl_watch(d, monitor_file_fd(d->monitor), CTL_FILE)) {
+	    ctl_watch(d, monitor_file_fd(d->monitor), CTL_FILE) ||
+	    ctl_watch(d, d->events.fd, CTL_EVENTS)) {
 		log_error("Failed to set up the control loop: %s", strerror(errno));
 		return 1;
 	}
@@ -823,6 +864,9 @@ void daemon_uninit(struct daemon *d)
 		daemon_unlock_device(d);
 	}
 	hsq_uninit(&d->hsq);
+	if (d->events_ready)
+		events_uninit(&d->events);
+	d->events_ready = false;
 	udp_set_close(&d->udp);
 	tun_close(&d->tun);
 	if (d->pool_ready)
@@ -950,4 +994,19 @@ void daemon_read_counters(struct daemon *d, struct daemon_counters *out)
 	out->datagram_truncated = atomic_load(&d->stats.rx_truncated);
 	out->datagram_send_failed = atomic_load(&d->stats.tx_failed);
 	out->tun_write_failed = atomic_load(&d->stats.tun_write_failed);
+}
+
+char *daemon_events_reply(struct daemon *d, uint64_t since, size_t *len, int *err)
+{
+	char *text = events_reply(&d->events, since, len);
+
+	if (!text)
+		*err = -ENOMEM;
+	return text;
+}
+
+void daemon_event_counters(struct daemon *d, unsigned long long *suppressed,
+			   unsigned long long *not_logged)
+{
+	events_counters(&d->events, suppressed, not_logged);
 }

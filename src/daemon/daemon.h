@@ -14,13 +14,15 @@
  *   sock_lock (rwlock)  the UDP socket set: read side to use the sockets,
  *                       write side to rebind or re-mark them;
  *   dev_lock (mutex)    the device and everything reachable from it;
- *   hsq.lock, pool.lock leaves: nothing is taken while holding them.
+ *   hsq.lock, pool.lock, events.lock
+ *                       leaves: nothing is taken while holding them.
  * A thread that calls into the core holds the read side of sock_lock
  * first, since the core sends through the sockets. */
 #ifndef RAMPART_DAEMON_DAEMON_H
 #define RAMPART_DAEMON_DAEMON_H
 
 #include "control.h"
+#include "events.h"
 #include "pool.h"
 #include "server.h"
 #include "tun.h"
@@ -129,6 +131,9 @@ struct daemon {
 	int ctl_epfd;
 	struct monitor *monitor;
 	struct server server;
+
+	struct events events;       /* its own lock, a leaf (events.h) */
+	bool events_ready;
 
 	atomic_bool stopping;
 	struct daemon_stats stats;

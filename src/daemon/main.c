@@ -7,7 +7,10 @@
  * /var/run/wireguard/IFNAME.sock, then (without -f) detaches, so that the
  * command returns once both exist.  LOG_LEVEL=error|verbose|debug (as
  * wireguard-go; also silent, warn, info) sets the log level; when it is
- * set, a detached daemon keeps logging to the inherited stderr too.  A
+ * set, a detached daemon keeps logging to the inherited stderr too.  The
+ * default is info, not wireguard-go's error: the start, the stop and the
+ * event lines (events.h) are what an operator reads in the journal, and
+ * wg-quick starts the daemon with no LOG_LEVEL.  A
  * detached daemon logs to syslog (LOG_DAEMON, with its pid); stdin, stdout
  * and (unless kept) stderr go to /dev/null.  RAMPART_THREADS sets the number of data
  * threads (default: one per CPU, at most 8). */
@@ -89,7 +92,7 @@ int main(int argc, char *argv[])
 	const char *ifname = NULL, *level_env = getenv("LOG_LEVEL");
 	const char *fg_env = getenv("WG_PROCESS_FOREGROUND");
 	bool foreground = fg_env && !strcmp(fg_env, "1");
-	enum log_level level = LOG_LEVEL_ERROR;
+	enum log_level level = LOG_LEVEL_INFO;
 	int ret, err;
 
 	log_set_prefix("rampartd");

@@ -190,13 +190,29 @@ static void reply_errno(struct server_client *c, int err)
 	c->out = c->errbuf;
 }
 
+/* A reply built on the heap, or err when there is none.  Every heap
+ * reply is wiped and freed when done (free_out()): get's holds the
+ * private key; events' holds nothing secret but takes the same way out. */
+static void reply_text(struct server_client *c, char *text, size_t len, int err)
+{
+	if (!text) {
+		reply_errno(c, err);
+		return;
+	}
+	free_out(c);
+	c->out = text;
+	c->out_len = len;
+	c->out_secret = true;
+}
+
 static void run(struct server *s, struct server_client *c, struct uapi_request *req)
 {
 	char msg[ERROR_STRLEN];
 
 	if (req->err) {
 		uapi_error_format(msg, sizeof(msg), &req->error);
-		log_info("control socket: %s request refused: %s", req->op == UAPI_OP_SET ? "set" : "get",
+		log_info("control socket: %s request refused: %s",
+			 req->op == UAPI_OP_SET ? "set" : req->op == UAPI_OP_EVENTS ? "events" : "get",
 			 msg);
 		reply_errno(c, req->err);
 	} else if (req->op == UAPI_OP_GET) {
@@ -204,14 +220,13 @@ static void run(struct server *s, struct server_client *c, struct uapi_request *
 		size_t len = 0;
 		char *text = s->ops.get(s->ops.arg, &len, &err);
 
-		if (!text) {
-			reply_errno(c, err);
-		} else {
-			free_out(c);
-			c->out = text;
-			c->out_len = len;
-			c->out_secret = true;
-		}
+		reply_text(c, text, len, err);
+	} else if (req->op == UAPI_OP_EVENTS) {
+		int err = -EIO;
+		size_t len = 0;
+		char *text = s->ops.events(s->ops.arg, req->since, &len, &err);
+
+		reply_text(c, text, len, err);
 	} else {
 		int err = s->ops.set(s->ops.arg, req->set);
 		reply_errno(c, err);

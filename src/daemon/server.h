@@ -33,6 +33,9 @@ struct server_ops {
 	char *(*get)(void *arg, size_t *len, int *err);
 	/* Applies a validated plan; 0 or a negative errno. */
 	int (*set)(void *arg, const struct uapi_device *set);
+	/* The whole reply to rampart_events=1 after seq since (no secret
+	 * in it), to free(); or NULL with a negative errno in *err. */
+	char *(*events)(void *arg, uint64_t since, size_t *len, int *err);
 };
 
 struct server_client {

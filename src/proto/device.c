@@ -50,6 +50,42 @@ static enum drop_reason drop(struct device *dev, enum drop_reason reason)
 	return reason;
 }
 
+static void emit(struct device *dev, struct device_event *ev, uint64_t now)
+{
+	if (!dev->ops.event)
+		return;
+	ev->now = now;
+	dev->ops.event(dev->ops.arg, ev);
+}
+
+bool device_drop_is_handshake_failure(enum drop_reason reason)
+{
+	switch (reason) {
+	case DROP_INVALID_MAC1:
+	case DROP_HANDSHAKE_DECRYPT:
+	case DROP_UNKNOWN_PEER:
+	case DROP_LOW_ORDER_POINT:
+	case DROP_REPLAYED_INITIATION:
+	case DROP_INITIATION_FLOOD:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A handshake message refused: counted, and reported with its source. */
+static enum drop_reason handshake_failed(struct device *dev, enum drop_reason reason,
+					 const struct endpoint *src, uint64_t now)
+{
+	struct device_event ev = { .type = DEVICE_EVENT_HANDSHAKE_FAILED, .reason = reason,
+				   .new_ep = src };
+
+	drop(dev, reason);
+	if (device_drop_is_handshake_failure(reason))
+		emit(dev, &ev, now);
+	return reason;
+}
+
 static void release(struct device *dev, struct packet *p)
 {
 	if (!p->core_owned)
@@ -178,6 +214,9 @@ static void heap_remove(struct device *dev, struct peer *peer)
 static void heap_update(struct device *dev, struct peer *peer)
 {
 	uint64_t deadline = timers_next_deadline(&peer->timers);
+
+	if (peer->stale_deadline && (!deadline || peer->stale_deadline < deadline))
+		deadline = peer->stale_deadline;
 
 	if (!deadline) {
 		heap_remove(dev, peer);
@@ -394,8 +433,15 @@ int device_peer_add_allowed_ip(struct device *dev, struct peer *peer, int family
 	int ret = allowedips_insert(&dev->table, family, addr, cidr, &peer->allowed, &moved_from);
 
 	if (!ret && moved_from) {
+		struct device_event ev = { .type = DEVICE_EVENT_ALLOWED_IP_MOVED, .peer = peer,
+					   .other = moved_from, .family = family,
+					   .addr = addr, .cidr = cidr };
+
 		((struct peer *)moved_from)->stats.prefixes_lost++;
 		dev->prefixes_moved++;
+		/* The control path has no clock of its own here; the event's
+		 * time is the daemon's, taken when it records it. */
+		emit(dev, &ev, 0);
 	}
 	return ret;
 }
@@ -416,12 +462,20 @@ static bool send_datagram(struct device *dev, struct peer *peer, const void *buf
 	return true;
 }
 
-static void handshake_completed(struct device *dev, struct peer *peer, uint64_t now)
+static void handshake_completed(struct device *dev, struct peer *peer, uint64_t now,
+				bool initiator)
 {
+	struct device_event ev = { .type = DEVICE_EVENT_HANDSHAKE, .peer = peer,
+				   .new_ep = &peer->endpoint, .initiator = initiator };
+
+	/* A rekey, when the session it replaces could still carry data. */
+	ev.rekey = peer->last_handshake && now - peer->last_handshake < REJECT_AFTER_TIME;
 	timers_event_handshake_complete(&peer->timers, now);
 	peer->last_handshake = now;
+	peer->stale_deadline = now + REJECT_AFTER_TIME;
 	dev->ops.wall_clock(dev->ops.arg, &peer->last_handshake_sec, &peer->last_handshake_nsec);
 	peer->stats.handshakes_completed++;
+	emit(dev, &ev, now);
 }
 
 /* An initiation that has passed the rate limit. */
@@ -577,13 +631,57 @@ enum drop_reason device_send(struct device *dev, struct packet *p, uint64_t now)
 
 /* --- receiving ---------------------------------------------------------- */
 
+/* The end of a spell under load: UNDER_LOAD_AFTER_TIME after the last
+ * moment the backlog was long, found at the first look after it (a
+ * handshake or the timer device_next_deadline sets for it). */
+static void load_check_left(struct device *dev, uint64_t now)
+{
+	uint64_t end = dev->last_under_load + UNDER_LOAD_AFTER_TIME;
+	struct device_event ev = { .type = DEVICE_EVENT_LOAD_LEFT };
+
+	if (!dev->load_since || now < end)
+		return;
+	ev.ns = end - dev->load_since;
+	dev->load_ns += ev.ns;
+	dev->load_since = 0;
+	emit(dev, &ev, now);
+}
+
 bool device_under_load(struct device *dev, uint64_t now)
 {
 	if (dev->handshake_backlog >= UNDER_LOAD_QUEUE_LEN) {
+		if (!dev->load_since) {
+			struct device_event ev = { .type = DEVICE_EVENT_LOAD_ENTERED };
+
+			dev->load_since = now;
+			emit(dev, &ev, now);
+		}
 		dev->last_under_load = now;
 		return true;
 	}
+	load_check_left(dev, now);
 	return dev->last_under_load && now < dev->last_under_load + UNDER_LOAD_AFTER_TIME;
+}
+
+uint64_t device_load_ns(const struct device *dev, uint64_t now)
+{
+	uint64_t end = dev->last_under_load + UNDER_LOAD_AFTER_TIME;
+
+	if (!dev->load_since)
+		return dev->load_ns;
+	return dev->load_ns + (now < end ? now : end) - dev->load_since;
+}
+
+size_t device_sessions(const struct device *dev, uint64_t now)
+{
+	size_t n = 0;
+
+	for (const struct peer *peer = dev->first_peer; peer; peer = peer->next_peer) {
+		const struct noise_keypair *kp = peer->remote.current;
+		if (kp && kp->valid && now - kp->birthdate < REJECT_AFTER_TIME)
+			n++;
+	}
+	return n;
 }
 
 void device_set_handshake_backlog(struct device *dev, size_t backlog, uint64_t now)
@@ -592,15 +690,24 @@ void device_set_handshake_backlog(struct device *dev, size_t backlog, uint64_t n
 	(void)device_under_load(dev, now);
 }
 
-static void set_endpoint_from(struct peer *peer, const struct endpoint *src)
+static void set_endpoint_from(struct device *dev, struct peer *peer,
+			      const struct endpoint *src, uint64_t now)
 {
 	/* Roaming: every authenticated packet moves the endpoint.  A change
 	 * of the address or port the peer writes from counts (the local
 	 * address we answer from is not the peer's doing). */
 	if (peer->endpoint.family &&
 	    (peer->endpoint.family != src->family || peer->endpoint.port != src->port ||
-	     memcmp(peer->endpoint.addr, src->addr, src->family == AF_INET ? 4 : 16)))
+	     memcmp(peer->endpoint.addr, src->addr, src->family == AF_INET ? 4 : 16))) {
+		struct endpoint old = peer->endpoint;
+		struct device_event ev = { .type = DEVICE_EVENT_ENDPOINT_CHANGED, .peer = peer,
+					   .old_ep = &old, .new_ep = src };
+
 		peer->stats.endpoint_changes++;
+		peer->endpoint = *src;
+		emit(dev, &ev, now);
+		return;
+	}
 	peer->endpoint = *src;
 }
 
@@ -651,7 +758,7 @@ static enum drop_reason receive_handshake(struct device *dev, struct packet *p,
 	/* mac1 first, before any DH: without our public key, silence. */
 	switch (cookie_validate_packet(&dev->cookie_checker, buf, p->len, &cs, under_load, now)) {
 	case INVALID_MAC:
-		return drop(dev, DROP_INVALID_MAC1);
+		return handshake_failed(dev, DROP_INVALID_MAC1, src, now);
 	case VALID_MAC_BUT_NO_COOKIE:
 		if (under_load) {
 			struct message_handshake_cookie reply;
@@ -678,9 +785,9 @@ static enum drop_reason receive_handshake(struct device *dev, struct packet *p,
 		memcpy(&msg, buf, sizeof(msg));
 		r = noise_consume_initiation(&dev->local, &msg, now, &err);
 		if (!r)
-			return drop(dev, noise_drop(err));
+			return handshake_failed(dev, noise_drop(err), src, now);
 		peer = r->arg;
-		set_endpoint_from(peer, src);
+		set_endpoint_from(dev, peer, src, now);
 		send_response(dev, peer, now);
 	} else {
 		struct message_handshake_response msg;
@@ -693,11 +800,11 @@ static enum drop_reason receive_handshake(struct device *dev, struct packet *p,
 		peer = e->peer;
 		err = noise_consume_response(&peer->remote, &msg);
 		if (err)
-			return drop(dev, noise_drop(err));
-		set_endpoint_from(peer, src);
+			return handshake_failed(dev, noise_drop(err), src, now);
+		set_endpoint_from(dev, peer, src, now);
 		if (noise_begin_session(&peer->remote, now) == 0) {
 			timers_event_session_derived(&peer->timers, now);
-			handshake_completed(dev, peer, now);
+			handshake_completed(dev, peer, now, true);
 			/* Confirms the session to the responder (or sends what
 			 * was waiting, which does the same). */
 			send_keepalive(dev, peer, now);
@@ -750,10 +857,10 @@ static enum drop_reason receive_data(struct device *dev, struct packet *p,
 	if (!replay_check(&kp->replay, counter))
 		return drop(dev, DROP_REPLAYED_COUNTER);
 
-	set_endpoint_from(peer, src);
+	set_endpoint_from(dev, peer, src, now);
 	if (noise_received_with_keypair(&peer->remote, kp)) {
 		/* Key confirmation: the responder's next keypair is current. */
-		handshake_completed(dev, peer, now);
+		handshake_completed(dev, peer, now, false);
 		send_staged(dev, peer, now);
 	}
 	cur = peer->remote.current;
@@ -816,6 +923,13 @@ uint64_t device_next_deadline(const struct device *dev)
 {
 	uint64_t next = dev->heap_len ? dev->heap[0]->heap_deadline : 0;
 
+	/* The end of a spell under load, to report it on time. */
+	if (dev->load_since) {
+		uint64_t end = dev->last_under_load + UNDER_LOAD_AFTER_TIME;
+		if (!next || end < next)
+			next = end;
+	}
+
 	/* The rate limiter's garbage collection, only while it holds
 	 * entries, so an idle daemon sleeps. */
 	if (ratelimiter_count(&dev->ratelimiter)) {
@@ -829,6 +943,15 @@ uint64_t device_next_deadline(const struct device *dev)
 static void run_peer_timers(struct device *dev, struct peer *peer, uint64_t now)
 {
 	unsigned actions = timers_run(&peer->timers, now);
+
+	if (peer->stale_deadline && peer->stale_deadline <= now) {
+		struct device_event ev = { .type = DEVICE_EVENT_STALE, .peer = peer,
+					   .new_ep = &peer->endpoint,
+					   .ns = now - peer->last_handshake };
+
+		peer->stale_deadline = 0;
+		emit(dev, &ev, now);
+	}
 
 	if (actions & TIMERS_ACTION_CLEAR_ENDPOINT_SRC)
 		peer->endpoint.local_family = 0;
@@ -853,6 +976,7 @@ void device_run_timers(struct device *dev, uint64_t now)
 		if (dev->heap_len && dev->heap[0] == peer && peer->heap_deadline <= now)
 			break;
 	}
+	load_check_left(dev, now);
 	if (ratelimiter_count(&dev->ratelimiter) &&
 	    now >= dev->last_ratelimiter_gc + NSEC_PER_SEC) {
 		ratelimiter_gc(&dev->ratelimiter, now);

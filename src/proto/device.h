@@ -65,6 +65,39 @@ enum drop_reason {
 
 const char *device_drop_reason_name(enum drop_reason reason);
 
+/* What the core reports as it happens, for the daemon's event log
+ * (docs/events.md lists the names and fields).  Each is one call of
+ * ops->event, made with the state the event describes already in place;
+ * pointers are borrowed for the call only. */
+enum device_event_type {
+	DEVICE_EVENT_HANDSHAKE,        /* peer; initiator, rekey */
+	DEVICE_EVENT_ENDPOINT_CHANGED, /* peer; old_ep -> new_ep (roaming) */
+	DEVICE_EVENT_STALE,            /* peer: REJECT_AFTER_TIME since its last
+					* handshake and none since; ns = that age */
+	DEVICE_EVENT_ALLOWED_IP_MOVED, /* prefix from other to peer */
+	DEVICE_EVENT_LOAD_ENTERED,     /* under load: cookies from now on */
+	DEVICE_EVENT_LOAD_LEFT,        /* ns = how long it lasted */
+	DEVICE_EVENT_HANDSHAKE_FAILED, /* reason, new_ep = the source */
+};
+
+struct device_event {
+	enum device_event_type type;
+	uint64_t now;                  /* the caller's monotonic ns; 0 for
+					* ALLOWED_IP_MOVED, which the control
+					* path makes without a clock */
+	const struct peer *peer;       /* or NULL */
+	const struct peer *other;      /* ALLOWED_IP_MOVED: the previous holder */
+	const struct endpoint *old_ep, *new_ep;
+	enum drop_reason reason;       /* HANDSHAKE_FAILED */
+	bool initiator;                /* HANDSHAKE: we sent the initiation */
+	bool rekey;                    /* HANDSHAKE: the previous session was
+					* still valid (not a fresh start) */
+	int family;                    /* ALLOWED_IP_MOVED: the prefix */
+	const uint8_t *addr;
+	uint8_t cidr;
+	uint64_t ns;
+};
+
 struct device_ops {
 	void *arg;
 	/* Sends one datagram to ep; 0 or -errno.  buf is only borrowed. */
@@ -76,6 +109,10 @@ struct device_ops {
 	void (*release)(void *arg, struct packet *p);
 	/* The wall clock, for handshake timestamps. */
 	void (*wall_clock)(void *arg, uint64_t *sec, uint32_t *nsec);
+	/* An event (optional: NULL reports none).  Called from inside the
+	 * core, on the path that caused it: it must be cheap and must not
+	 * call back into the device. */
+	void (*event)(void *arg, const struct device_event *ev);
 };
 
 struct device {
@@ -96,6 +133,8 @@ struct device {
 	 * UNDER_LOAD_AFTER_TIME after. */
 	size_t handshake_backlog;
 	uint64_t last_under_load;        /* monotonic ns; 0 = never */
+	uint64_t load_since;             /* monotonic ns the load began; 0 = not under load */
+	uint64_t load_ns;                /* total time under load before load_since */
 	uint64_t last_ratelimiter_gc;    /* monotonic ns */
 	/* Min-heap of peers by timer deadline. */
 	struct peer **heap;
@@ -156,5 +195,13 @@ void device_run_timers(struct device *dev, uint64_t now);
 /* The daemon's count of handshake messages waiting to be processed. */
 void device_set_handshake_backlog(struct device *dev, size_t backlog, uint64_t now);
 bool device_under_load(struct device *dev, uint64_t now);
+/* Time spent under load until now, ns, the current spell included. */
+uint64_t device_load_ns(const struct device *dev, uint64_t now);
+/* Peers with a session that may still carry data at now (a current
+ * keypair younger than REJECT_AFTER_TIME). */
+size_t device_sessions(const struct device *dev, uint64_t now);
+/* Whether a drop reason is a failed handshake (a handshake message
+ * refused after its framing was fine): these are DEVICE_EVENT_HANDSHAKE_FAILED. */
+bool device_drop_is_handshake_failure(enum drop_reason reason);
 
 #endif

@@ -70,6 +70,9 @@ struct peer {
 	 * control socket; 0 and 0 = never. */
 	uint64_t last_handshake_sec;
 	uint32_t last_handshake_nsec;
+	/* Monotonic ns at which the last session expires with no newer
+	 * handshake (DEVICE_EVENT_STALE); 0 = reported, or none yet. */
+	uint64_t stale_deadline;
 	/* The device's list of peers, in the order they were added. */
 	struct peer *prev_peer, *next_peer;
 	struct peer_stats stats;

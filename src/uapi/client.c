@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* --- messages ---------------------------------------------------------- */
@@ -120,6 +121,8 @@ void uapi_reply_uninit(struct uapi_reply_reader *r)
 {
 	uapi_device_free(r->dev);
 	r->dev = NULL;
+	uapi_events_free(r->events);
+	r->events = NULL;
 	explicit_bzero(r->line_buf, sizeof(r->line_buf));
 	r->line_len = 0;
 }
@@ -343,6 +346,100 @@ static int reader_peer_line(struct uapi_reply_reader *r, const char *key, const 
 	return 0; /* protocol_version and unknown keys */
 }
 
+/* --- events replies ------------------------------------------------------ */
+
+void uapi_events_free(struct uapi_events *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->n; i++)
+		free(e->ev[i].text);
+	free(e->ev);
+	free(e);
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/* "SEQ SEC.NSEC TEXT" */
+static int reader_event(struct uapi_reply_reader *r, const char *value)
+{
+	struct uapi_events *e = r->events;
+	const char *sp1 = strchr(value, ' '), *dot, *sp2, *t;
+	struct uapi_event ev = { 0 };
+
+	dot = sp1 ? strchr(sp1 + 1, '.') : NULL;
+	sp2 = dot ? strchr(dot + 1, ' ') : NULL;
+	if (!sp2 || !all_digits(value, (size_t)(sp1 - value)) || sp1 - value > 19 ||
+	    !all_digits(sp1 + 1, (size_t)(dot - sp1 - 1)) || dot - sp1 - 1 > 19 ||
+	    sp2 - dot - 1 != 9 || !all_digits(dot + 1, 9) || !sp2[1])
+		return reader_bad_value(r, "rampart_event", value, false,
+					"not \"SEQ SEC.NSEC TEXT\"");
+	for (t = sp2 + 1; *t; t++)
+		if (*t < 0x20 || *t > 0x7e)
+			return reader_bad_value(r, "rampart_event", value, false,
+						"a control or non-ASCII character in the text");
+	ev.seq = strtoull(value, NULL, 10);
+	ev.sec = strtoull(sp1 + 1, NULL, 10);
+	ev.nsec = (uint32_t)strtoul(dot + 1, NULL, 10);
+	ev.text = strdup(sp2 + 1);
+	if (!ev.text)
+		return reader_errno(r, -ENOMEM);
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? 2 * e->cap : 64;
+		struct uapi_event *grown = realloc(e->ev, cap * sizeof(*grown));
+		if (!grown) {
+			free(ev.text);
+			return reader_errno(r, -ENOMEM);
+		}
+		e->ev = grown;
+		e->cap = cap;
+	}
+	e->ev[e->n++] = ev;
+	return 0;
+}
+
+static int reader_events_line(struct uapi_reply_reader *r, const char *key, const char *value)
+{
+	if (!r->events) {
+		r->events = calloc(1, sizeof(*r->events));
+		if (!r->events)
+			return reader_errno(r, -ENOMEM);
+	}
+	if (!strcmp(key, "rampart_event"))
+		return reader_event(r, value);
+	if (!strcmp(key, "rampart_next"))
+		return reader_number(r, &r->events->next, key, value, UINT64_MAX);
+	if (!strcmp(key, "rampart_lost"))
+		return reader_number(r, &r->events->lost, key, value, UINT64_MAX);
+	return 0; /* a later daemon's keys */
+}
+
+int uapi_reply_take_events(struct uapi_reply_reader *r, struct uapi_events **out)
+{
+	int ret;
+
+	*out = NULL;
+	ret = uapi_reply_take(r, NULL);
+	if (ret)
+		return ret;
+	if (!r->events) {
+		r->events = calloc(1, sizeof(*r->events));
+		if (!r->events)
+			return reader_errno(r, -ENOMEM);
+	}
+	*out = r->events;
+	r->events = NULL;
+	return 0;
+}
+
 /* One line without its newline.  0: go on; 1: the reply is complete. */
 static int reader_line(struct uapi_reply_reader *r, char *s, size_t n)
 {
@@ -374,6 +471,8 @@ static int reader_line(struct uapi_reply_reader *r, char *s, size_t n)
 	}
 	if (r->kind == UAPI_REPLY_SET)
 		return 0; /* wg(8) reads only errno= from a set reply */
+	if (r->kind == UAPI_REPLY_EVENTS)
+		return reader_events_line(r, s, eq + 1);
 	if (!r->dev) {
 		r->dev = uapi_device_alloc();
 		if (!r->dev)

@@ -28,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct textbuf;
 
@@ -45,7 +46,27 @@ enum {
 enum uapi_reply_kind {
 	UAPI_REPLY_GET, /* device keys, peers, errno=N, empty line */
 	UAPI_REPLY_SET, /* errno=N, empty line */
+	UAPI_REPLY_EVENTS, /* rampart_events=1's: rampart_event lines, next,
+			    * lost, errno=N, empty line (uapi.h) */
 };
+
+/* One event of a rampart_events=1 reply: "SEQ SEC.NSEC TEXT", TEXT the
+ * daemon's key=value line ("event=handshake peer=..."), printable ASCII. */
+struct uapi_event {
+	uint64_t seq;
+	uint64_t sec;
+	uint32_t nsec;
+	char *text;
+};
+
+struct uapi_events {
+	struct uapi_event *ev;
+	size_t n, cap;
+	uint64_t next; /* the seq to ask after next time */
+	uint64_t lost; /* events after the asked seq the daemon no longer had */
+};
+
+void uapi_events_free(struct uapi_events *e);
 
 /* An incremental reply reader.  Embed it; the fields are private.
  *
@@ -68,6 +89,7 @@ struct uapi_reply_reader {
 	int daemon_err;           /* from errno=, once seen */
 	bool in_peer;
 	struct uapi_device *dev;  /* get: being built */
+	struct uapi_events *events; /* events: being built */
 	int err;
 	struct error error;       /* why, once err is set */
 	size_t line_len;
@@ -90,6 +112,9 @@ int uapi_reply_finish(struct uapi_reply_reader *r) warn_unused;
  * For a successful get, *out receives the device (the caller frees it
  * with uapi_device_free()); out may be NULL for set replies. */
 int uapi_reply_take(struct uapi_reply_reader *r, struct uapi_device **out) warn_unused;
+/* The same for an events reply: *out receives the events
+ * (uapi_events_free()). */
+int uapi_reply_take_events(struct uapi_reply_reader *r, struct uapi_events **out) warn_unused;
 /* The last failure of r. */
 const struct error *uapi_reply_error(const struct uapi_reply_reader *r);
 

@@ -13,6 +13,7 @@ enum parser_state {
 	STATE_IDLE, /* between operations: the next line names one */
 	STATE_GET,
 	STATE_SET,
+	STATE_EVENTS, /* rampart_events=1: Rampart's own, see uapi.h */
 	STATE_DEAD, /* after a framing error */
 };
 
@@ -335,6 +336,25 @@ static const struct key_def {
 	{ "protocol_version", SCOPE_PEER, false, set_protocol_version },
 };
 
+/* The one key of rampart_events=1: since=SEQ. */
+static void events_line(struct uapi_parser *p, const struct kv *l)
+{
+	char *end;
+	unsigned long long v;
+
+	if (strcmp(l->key, "since")) {
+		fail(p, -EINVAL, l, "rampart_events=1 takes only since");
+		return;
+	}
+	errno = 0;
+	v = strtoull(l->value, &end, 10);
+	if (!*l->value || *end || errno || l->value[0] == '-' || l->value[0] == '+') {
+		fail(p, -EINVAL, l, "not a decimal number");
+		return;
+	}
+	p->since = v;
+}
+
 /* One non-empty line of a get or set, NUL-terminated at line_len (it may
  * hold other NULs). */
 static void handle_line(struct uapi_parser *p)
@@ -373,6 +393,10 @@ static void handle_line(struct uapi_parser *p)
 		fail(p, -EINVAL, &l, "get=1 takes no keys");
 		return;
 	}
+	if (p->state == STATE_EVENTS) {
+		events_line(p, &l);
+		return;
+	}
 	if (!k) {
 		fail(p, -EINVAL, &l, "unknown key");
 		return;
@@ -398,6 +422,7 @@ static void reset_op(struct uapi_parser *p)
 	p->line = 0;
 	p->op_bytes = 0;
 	p->err = 0;
+	p->since = 0;
 	memset(&p->error, 0, sizeof(p->error));
 }
 
@@ -416,7 +441,8 @@ void uapi_parser_uninit(struct uapi_parser *p)
 static enum uapi_op op_of(int state)
 {
 	return state == STATE_GET ? UAPI_OP_GET :
-	       state == STATE_SET ? UAPI_OP_SET : UAPI_OP_NONE;
+	       state == STATE_SET ? UAPI_OP_SET :
+	       state == STATE_EVENTS ? UAPI_OP_EVENTS : UAPI_OP_NONE;
 }
 
 /* Hands over the operation that just ended and readies for the next. */
@@ -426,6 +452,7 @@ static enum uapi_status complete(struct uapi_parser *p, struct uapi_request *req
 	req->err = p->err;
 	req->error = p->error;
 	req->set = p->err ? NULL : p->set;
+	req->since = p->since;
 	if (!p->err)
 		p->set = NULL;
 	reset_op(p);
@@ -461,6 +488,8 @@ static enum uapi_status end_line(struct uapi_parser *p, struct uapi_request *req
 			p->state = STATE_GET;
 		} else if (p->line_len == 5 && !strcmp(s, "set=1")) {
 			p->state = STATE_SET;
+		} else if (!strcmp(s, "rampart_events=1")) {
+			p->state = STATE_EVENTS;
 		} else {
 			return die(p, req, -EPROTO, "expected get=1 or set=1");
 		}
@@ -522,7 +551,7 @@ enum uapi_status uapi_parser_feed(struct uapi_parser *p, const void *buf, size_t
 
 int uapi_parser_finish(struct uapi_parser *p)
 {
-	bool cut = p->state == STATE_GET || p->state == STATE_SET ||
+	bool cut = p->state == STATE_GET || p->state == STATE_SET || p->state == STATE_EVENTS ||
 		   (p->state == STATE_IDLE && p->line_len);
 
 	explicit_bzero(p->line_buf, p->line_len);

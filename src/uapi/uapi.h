@@ -70,6 +70,11 @@ enum uapi_op {
 	UAPI_OP_NONE, /* no valid operation line was read */
 	UAPI_OP_GET,
 	UAPI_OP_SET,
+	/* Rampart's own, which wg(8) never sends: "rampart_events=1", an
+	 * optional "since=SEQ" (decimal; 0 when absent), the empty line.
+	 * The reply is the daemon's event ring after SEQ
+	 * (src/daemon/events.h); wireguard-go hangs up on it. */
+	UAPI_OP_EVENTS,
 };
 
 /* A set operation is parsed into a struct uapi_device (device.h): the
@@ -114,6 +119,7 @@ struct uapi_request {
 	struct error error; /* when err != 0 */
 	struct uapi_device *set; /* a set with err == 0: the plan, now the
 				  * caller's (uapi_device_free); else NULL */
+	uint64_t since;          /* UAPI_OP_EVENTS */
 };
 
 enum uapi_status {
@@ -133,6 +139,7 @@ struct uapi_parser {
 	int err;           /* first error of the current operation */
 	struct error error;
 	struct uapi_device *set; /* the plan being built; NULL once it failed */
+	uint64_t since;          /* rampart_events=1 */
 	size_t line_len;
 	char line_buf[UAPI_LINE_MAX + 1];
 };
