@@ -27,6 +27,22 @@ static const struct {
 	{ "datagram_truncated", "Received datagrams longer than the receive buffer, dropped." },
 	{ "datagram_send_failed", "Datagrams the UDP socket refused to send." },
 	{ "tun_write_failed", "Packets the TUN device refused." },
+	{ "events_suppressed",
+	  "Failed handshakes left out of the event log by its bound per source (each is still a drop)." },
+	{ "events_not_logged", "Events kept in the daemon's ring but not written to the log (its bound)." },
+};
+
+/* Daemon counters that are not plain counts: each its own family, left
+ * out of the generic rampart_NAME_total ones.  scale: the value is in
+ * units of 1/scale: 1, or 1000000000 for ns shown as seconds. */
+static const struct {
+	const char *counter, *metric, *type, *help;
+	uint64_t scale;
+} special_counters[] = {
+	{ "sessions", "rampart_sessions", "gauge",
+	  "Peers with a session that can carry data now (a keypair younger than 180 s).", 1 },
+	{ "under_load_ns", "rampart_under_load_seconds_total", "counter",
+	  "Time the daemon spent under load, answering initiations with cookies.", 1000000000 },
 };
 
 /* The peers' own counters the daemon sends (only once non-zero): each a
@@ -72,6 +88,10 @@ static bool is_reserved(const char *name)
 			return true;
 	for (size_t i = 0; i < sizeof(peer_counters) / sizeof(peer_counters[0]); i++)
 		if (!strcmp(metric, peer_counters[i].metric))
+			return true;
+	for (size_t i = 0; i < sizeof(special_counters) / sizeof(special_counters[0]); i++)
+		if (!strcmp(name, special_counters[i].counter) ||
+		    !strcmp(metric, special_counters[i].metric))
 			return true;
 	return false;
 }
@@ -202,6 +222,35 @@ static void render_counters(struct textbuf *o, const struct metrics_interface *i
 	}
 }
 
+/* The special counters: a family for each once any interface has it
+ * (a daemon that does not send it, wireguard-go, has no sample). */
+static void render_special(struct textbuf *o, const struct metrics_interface *ifs, size_t n)
+{
+	for (size_t s = 0; s < sizeof(special_counters) / sizeof(special_counters[0]); s++) {
+		bool any = false;
+
+		for (size_t i = 0; i < n && !any; i++)
+			any = find_counter(ifs[i].dev, special_counters[s].counter) != NULL;
+		if (!any)
+			continue;
+		family(o, special_counters[s].metric, special_counters[s].type,
+		       special_counters[s].help);
+		for (size_t i = 0; i < n; i++) {
+			const struct uapi_counter *c = find_counter(ifs[i].dev, special_counters[s].counter);
+			uint64_t scale = special_counters[s].scale;
+
+			if (!c)
+				continue;
+			begin(o, special_counters[s].metric, ifs[i].name);
+			if (scale == 1)
+				end_u64(o, c->value);
+			else
+				textbuf_printf(o, "} %" PRIu64 ".%09" PRIu64 "\n", c->value / scale,
+					       c->value % scale);
+		}
+	}
+}
+
 /* The name conf gives the peer with this key; "" if none. */
 static const char *peer_name(const struct conf *conf, const uint8_t key[KEY_LEN])
 {
@@ -287,6 +336,7 @@ void metrics_render(struct textbuf *o, const struct metrics_interface *ifs, size
 	render_up(o, ifs, n);
 	render_drops(o, ifs, n);
 	render_counters(o, ifs, n);
+	render_special(o, ifs, n);
 	render_peers(o, ifs, n, PEER_INFO, "rampart_peer_info", "gauge",
 		     "A peer's name, endpoint and allowed IPs; always 1.");
 	render_peers(o, ifs, n, PEER_RECEIVE, "rampart_peer_receive_bytes_total", "counter",

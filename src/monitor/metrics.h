@@ -10,6 +10,8 @@
  *   rampart_peers{interface}                 gauge
  *   rampart_drops_total{interface,reason}    counter: the daemon's drop_REASON
  *   rampart_NAME_total{interface}            counter: every other daemon counter
+ *   rampart_sessions{interface}              gauge: peers with a live session
+ *   rampart_under_load_seconds_total{interface}  counter: time under load
  *   rampart_peer_info{interface,public_key,name,endpoint,allowed_ips}   gauge 1
  *   rampart_peer_receive_bytes_total{interface,public_key}         counter
  *   rampart_peer_transmit_bytes_total{interface,public_key}        counter

@@ -3,7 +3,10 @@
 # src/common/log.h says: in a namespace whose /dev is a private tmpfs, a
 # listener bound at /dev/log receives the daemon's start and stop lines
 # with LOG_DAEMON priorities and its pid.  A foreground daemon (-f) keeps
-# stderr and sends nothing to /dev/log (the negative control).
+# stderr and sends nothing to /dev/log (the negative control).  Then the
+# daemon as wg-quick starts it (WG_QUICK_USERSPACE_IMPLEMENTATION, no
+# LOG_LEVEL): its start line and the handshake event with a peer
+# ($PEER_IMPL in a second namespace) reach /dev/log at the default level.
 . "$(dirname "$0")/../lib.sh"
 
 D=${DUT:-$RAMPARTD}
@@ -19,6 +22,7 @@ ns_exec box sh -e -c '
 	mount -t tmpfs none "$d"
 	mkdir -p "$d/net"
 	for f in null urandom random net/tun; do touch "$d/$f"; mount --bind "/dev/$f" "$d/$f"; done
+	ln -s /proc/self/fd "$d/fd" # bash process substitution: wg-quick setconf /dev/fd/63
 	mount --rbind "$d" /dev
 	ip link set lo up' || bail "setup failed: a private /dev in the namespace"
 
@@ -58,4 +62,42 @@ check "and nothing to /dev/log" [ ! -s "$tmp/fg" ]
 ns_exec box ip link del rsl1
 wait "$fgpid" 2>/dev/null
 stop_listener
+
+# ---- wg-quick up: the start and the handshake, at the default level ----------
+P=${PEER_IMPL:-wireguard-go}
+keys() { wg_key box >/dev/null && wg_key peer >/dev/null; }
+setup "keys" keys
+setup "a peer namespace" ns_add peer
+setup "veth box-peer" ns_link box peer 192.168.80.1/24 192.168.80.2/24
+setup "$P in the peer" ns_daemon peer "$P" wg0
+setup "configure the peer" ns_wg peer set wg0 private-key "$NS_TMP/peer.key" listen-port 51891 \
+	peer "$(cat "$NS_TMP/box.pub")" allowed-ips 10.80.0.1/32
+setup "the peer's address" wg_if_up peer wg0 10.80.0.2/24
+(umask 077; cat > "$tmp/rsl2.conf" <<EOF
+[Interface]
+PrivateKey = $(cat "$NS_TMP/box.key")
+Address = 10.80.0.1/24
+ListenPort = 51890
+
+[Peer]
+PublicKey = $(cat "$NS_TMP/peer.pub")
+AllowedIPs = 10.80.0.2/32
+Endpoint = 192.168.80.2:51891
+EOF
+)
+rm -f "$tmp/quick.ready"
+setup "a third listener" listen "$tmp/quick"
+setup "wg-quick up with rampartd" ns_exec box env -u LOG_LEVEL \
+	WG_QUICK_USERSPACE_IMPLEMENTATION="$D" sh -c 'wg-quick up "$1" 2>"$2"' - "$tmp/rsl2.conf" "$tmp/up.log"
+check "a ping over the tunnel" ns_ping box -c 1 -W 5 10.80.0.2
+wait_for 5 grep -q "event=handshake" "$tmp/quick"
+check "the start line reaches /dev/log at the default level" \
+	grep -q "^<30>.*rampartd\[[0-9]*\]: interface rsl2 is up" "$tmp/quick"
+check "the handshake event reaches /dev/log, key=value, with the peer and its endpoint" \
+	grep -q -F "event=handshake peer=$(cat "$NS_TMP/peer.pub") endpoint=192.168.80.2:51891 role=initiator rekey=no interface=rsl2" "$tmp/quick"
+check "... as LOG_DAEMON|LOG_INFO from the daemon's pid" \
+	grep -q "^<30>.*rampartd\[[0-9]*\]: event=handshake " "$tmp/quick"
+setup "wg-quick down" ns_exec box sh -c 'wg-quick down "$1" 2>"$2"' - "$tmp/rsl2.conf" "$tmp/down.log"
+stop_listener
 finish
+

@@ -97,6 +97,11 @@ static void test_devices(void)
 	add_counter(wg2, "datagram_truncated", 9);
 	add_counter(wg2, "future_event", 4);
 	add_counter(wg2, "drops", 1);
+	/* The gauge and the time in ns: their own families; wg2 has
+	 * neither (a daemon that does not send them). */
+	add_counter(wg0, "sessions", 1);
+	add_counter(wg0, "under_load_ns", 2500000001ULL);
+	add_counter(wg0, "events_suppressed", 1997);
 
 	/* wg0's config file names the first peer only. */
 	file = conf_alloc();
