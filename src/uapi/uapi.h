@@ -24,7 +24,8 @@
  * discards the rest of it up to its empty line and reports the first
  * error, and the connection carries on with the next operation.  A
  * framing error (a line longer than UAPI_LINE_MAX, an operation larger
- * than UAPI_REQUEST_MAX, a first line other than get=1 or set=1) is fatal:
+ * than UAPI_REQUEST_MAX, a first line other than get=1, set=1 or
+ * Rampart's own rampart_events=1) is fatal:
  * the stream can no longer be trusted, so the daemon answers with the
  * errno and closes the connection.
  *
