@@ -22,6 +22,9 @@
 # Usage: bench/tunnel.sh   (as root)
 # Variables: RAMPARTD_REL (default build/rampartd), BENCH_TIME (5).  When
 # RAMPARTD_REL is missing both columns run wireguard-go, with a note.
+# BENCH_IMPL2 replaces wireguard-go in the second column (another build of
+# rampartd, to compare a change before and after in one run), named
+# BENCH_NAME2 (default: its file name).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 export RAMPART_TOP=$top
@@ -38,8 +41,8 @@ if [ ! -x "$IMPL1" ]; then
 	IMPL1=wireguard-go
 	NAME1="wireguard-go*"
 fi
-IMPL2=wireguard-go
-NAME2=wireguard-go
+IMPL2=${BENCH_IMPL2:-wireguard-go}
+NAME2=${BENCH_NAME2:-$(basename "$IMPL2")}
 impl_require "$IMPL1" "$IMPL2" iperf3
 
 wg_key a >/dev/null && wg_key b >/dev/null || exit 1
