@@ -1,4 +1,4 @@
-/* rampart events IFNAME [--follow] [--since T] [--json]: the daemon's
+/* rampart events IFNAME [--follow] [--since T] [--config FILE] [--json]: the daemon's
  * recent events (src/daemon/events.h: handshakes, roaming, stale peers,
  * moved allowed IPs, load, failed handshakes, peers added, removed and
  * changed), oldest first, one per line:
@@ -6,7 +6,8 @@
  *   2026-12-03T14:50:01.123Z event=handshake peer=KEY endpoint=... name=alice
  *
  * The text after the time is the daemon's own line, the one it logs;
- * name= is added from the config's "# Name = ..." comments.  --json
+ * name= is added from the config's "# Name = ..." comments (--config
+ * FILE, else /etc/wireguard/IFNAME.conf when it exists).  --json
  * writes one JSON object per event and line (JSON Lines, so that
  * --follow streams), each value as the daemon wrote it, numbers as
  * numbers.  --since keeps the events at or after T: "90s", "15m", "2h",
@@ -44,7 +45,8 @@ static void on_stop(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: %s events <interface> [--follow] [--since T] [--json]\n", prog_name);
+	fprintf(f, "Usage: %s events <interface> [--follow] [--since T] [--config FILE] [--json]\n",
+		prog_name);
 	if (f == stdout)
 		fprintf(f, "\n  Prints the daemon's recent events, oldest first.  T is \"90s\", "
 			   "\"15m\", \"2h\" or \"1d\"\n  ago, \"@UNIXTIME\", or "
@@ -211,7 +213,7 @@ static void text_event(struct textbuf *o, const struct uapi_event *ev, const cha
 }
 
 struct events_opts {
-	const char *ifname;
+	const char *ifname, *config;
 	bool follow, json, has_since;
 	int64_t since; /* Unix time, ns */
 };
@@ -260,6 +262,12 @@ static int parse_args(int argc, char *argv[], struct events_opts *o)
 			o->follow = true;
 		} else if (!strcmp(argv[i], "--json")) {
 			o->json = true;
+		} else if (!strcmp(argv[i], "--config")) {
+			if (++i == argc) {
+				fprintf(stderr, "%s events: --config needs a file\n", prog_name);
+				return EXIT_USAGE;
+			}
+			o->config = argv[i];
 		} else if (!strcmp(argv[i], "--since")) {
 			if (++i == argc || !parse_since(argv[i], time(NULL), &o->since)) {
 				fprintf(stderr, "%s events: --since: `%s': not 90s, 15m, 2h, 1d, "
@@ -298,7 +306,7 @@ int events_main(int argc, char *argv[])
 	ret = parse_args(argc, argv, &o);
 	if (ret)
 		return ret;
-	names = cli_peer_names("events", o.ifname, NULL);
+	names = cli_peer_names("events", o.ifname, o.config);
 	ret = print_batch(&o, names, &seq, true);
 	if (!ret && o.follow) {
 		struct sigaction sa = { .sa_handler = on_stop };

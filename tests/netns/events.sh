@@ -150,7 +150,14 @@ suppressed=$(ns_run hub "$RAMPART" metrics wg0 2>/dev/null |
 check "the rest are counted: rampart_events_suppressed_total >= $((FLOOD - 3)) ($suppressed)" \
 	[ "${suppressed:-0}" -ge $((FLOOD - 3)) ]
 
-# ---- --since, --json, --follow ------------------------------------------------------
+# ---- names, --since, --json, --follow ------------------------------------------------
+printf '[Interface]\nPrivateKey = %s\n\n[Peer]\n# Name = alice laptop\nPublicKey = %s\nAllowedIPs = 10.70.0.2/32\n' \
+	"$(cat "$NS_TMP/hub.key")" "$PUB_A" > "$NS_TMP/names.conf"
+events hub names --config "$NS_TMP/names.conf"
+check "--config: a's events carry its name (quoted: it has a space)" \
+	[ "$(count names "peer=$PUB_A " 'name="alice laptop"')" -ge 3 ]
+expect "... and b's none" "$(count names "peer=$PUB_B " "name=")" 0
+
 events hub since --since "@$since_move"
 expect "--since: exit 0" "$?" 0
 expect "--since leaves out what came before (no handshake)" "$(count since "event=handshake ")" 0
