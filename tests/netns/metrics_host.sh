@@ -4,10 +4,13 @@
 #
 #   ns out (the internet, IPv4 only)           ns hub (rampart up, role hub)
 #   out-hub 192.168.77.2/24  ------veth------  hub-out 192.168.77.1/24
-#                                              wg0 10.77.0.1/24 :51877
+#      |                                       wg0 10.77.0.1/24 :51877
+#   out-cli 192.168.78.1/24  ------veth------  cli-out 192.168.78.2/24
+#                                              ns cli (rampart up, role client:
+#                                              full tunnel, kill switch)
 #
-# out has IPv6 off, so that no router or listener traffic of its own
-# (MLD reports, solicitations) reaches the hub's input chain: what the
+# out and cli have IPv6 off, so that no router or listener traffic of
+# their own (MLD reports, solicitations) reaches a chain: what the
 # counters see is what this script sends.  Every send is a burst of UDP
 # datagrams of 100 bytes (IP length 128), one packet each and never
 # retransmitted, so the counts are exact; the script waits for a
@@ -28,6 +31,11 @@
 # 5. `rampart metrics` without an interface: the same families, promtool
 #    accepts them.
 # 6. `rampart down`: no table, no firewall sample; conntrack still there.
+# 7. The kill switch, with the client's daemon killed: `rampart metrics
+#    wg0` says rampart_up 0 (exit status 1) and still has the table's
+#    samples; 5 datagrams from cli to out (refused by the kill switch:
+#    sendto fails with EPERM) raise output kill_switch by exactly 5
+#    packets and 640 bytes.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../tools/policy.sh"
 
@@ -38,10 +46,13 @@ ns_watchdog 90
 say "rampart: $RAMPART, daemon: $RAMPARTD"
 
 HN=$(ns_name hub)
-if keys hub peer && ns_add out && ns_add hub &&
-   ip netns exec "$(ns_name out)" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 \
-	net.ipv6.conf.default.disable_ipv6=1 &&
-   ns_link out hub 192.168.77.2/24 192.168.77.1/24; then
+no_ipv6() {
+	ip netns exec "$(ns_name "$1")" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1
+}
+if keys hub peer cli && ns_add out && ns_add hub && ns_add cli && no_ipv6 out && no_ipv6 cli &&
+   ns_link out hub 192.168.77.2/24 192.168.77.1/24 &&
+   ns_link out cli 192.168.78.1/24 192.168.78.2/24; then
 	echo "# setup: topology: out, hub"
 else
 	bail "setup failed: topology"
@@ -63,9 +74,9 @@ else
 	show_log up; bail "setup failed: hub: rampart up"
 fi
 
-# metrics OUT [IFNAME]: rampart metrics in hub into $NS_TMP/OUT (its
-# stderr in OUT.err); the exit status is rampart's.
-metrics() { ns_run hub "$RAMPART" metrics ${2:+"$2"} >"$NS_TMP/$1" 2>"$NS_TMP/$1.err"; }
+# metrics OUT [IFNAME]: rampart metrics in hub (or $IN) into $NS_TMP/OUT
+# (its stderr in OUT.err); the exit status is rampart's.
+metrics() { ns_run "${IN:-hub}" "$RAMPART" metrics ${2:+"$2"} >"$NS_TMP/$1" 2>"$NS_TMP/$1.err"; }
 # fw OUT FAMILY CHAIN PURPOSE: the value of rampart_firewall_FAMILY_total
 # of wg0 for CHAIN and PURPOSE, "" if there is no such sample.
 fw() {
@@ -78,16 +89,21 @@ promtool_ok() {
 	local out
 	if out=$(promtool check metrics < "$NS_TMP/$2" 2>&1); then ok "$1"; else not_ok "$1" "$out"; fi
 }
-# udp_burst N PORT: N datagrams of 100 bytes from one socket of out to
-# the hub's PORT.
+# udp_burst N PORT [FROM TO]: N datagrams of 100 bytes from one socket
+# of FROM (out) to TO's (the hub's) PORT.  A send the local firewall
+# refuses (EPERM) still went through its chain: it is not an error.
 udp_burst() {
-	say "[out] $1 UDP datagrams of 100 bytes to 192.168.77.1:$2"
-	ns_run out "$PYTHON" -c '
+	local from=${3:-out} to=${4:-192.168.77.1}
+	say "[$from] $1 UDP datagrams of 100 bytes to $to:$2"
+	ns_run "$from" "$PYTHON" -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for _ in range(int(sys.argv[1])):
-    s.sendto(b"x" * 100, ("192.168.77.1", int(sys.argv[2])))
-' "$1" "$2"
+    try:
+        s.sendto(b"x" * 100, (sys.argv[3], int(sys.argv[2])))
+    except PermissionError:
+        pass
+' "$1" "$2" "$to"
 }
 # fw_at_least CHAIN PURPOSE N: rampart metrics says CHAIN PURPOSE has
 # counted at least N packets (for wait_for: the hub may still be
@@ -167,4 +183,40 @@ expect "... no firewall sample" "$(grep -c '^rampart_firewall_' "$NS_TMP/m3")" 0
 expect "... stderr names only the daemon" "$(grep -vc 'wg0.sock' "$NS_TMP/m3.err")" 0
 check "... conntrack still there" [ -n "$(value m3 rampart_conntrack_entries)" ]
 promtool_ok "... promtool accepts it" m3
+
+# ---- 7. the kill switch counts with the daemon gone -----------------------------------
+mkdir -p "$NS_TMP/cli" && cat > "$NS_TMP/cli/wg0.conf" <<EOF
+[Interface]
+PrivateKey = $(priv cli)
+Address = 10.78.0.2/32
+
+[Peer]
+PublicKey = $(pub hub)
+Endpoint = 192.168.78.1:51878
+AllowedIPs = 0.0.0.0/0
+EOF
+if rp cli up-cli up "$NS_TMP/cli/wg0.conf" && fw_exists cli wg0; then
+	echo "# setup: cli: rampart up (client, kill switch)"
+else
+	show_log up-cli; bail "setup failed: cli: rampart up"
+fi
+wg0_gone() { ! ip -n "$(ns_name cli)" link show wg0 >/dev/null 2>&1; }
+pid=$(ns_tun_pid cli wg0)
+say "[cli] kill -KILL $pid (rampartd)"
+if [ -n "$pid" ] && kill -KILL "$pid" && wait_for 5 wg0_gone; then
+	echo "# setup: cli: rampartd killed, wg0 gone"
+else
+	bail "setup failed: cli: kill rampartd ($pid)"
+fi
+IN=cli metrics k0 wg0
+expect "kill switch: the daemon gone, rampart metrics exits 1" "$?" 1
+expect "... rampart_up 0" "$(awk '/^rampart_up\{interface="wg0"\} /{ print $NF }' "$NS_TMP/k0")" 0
+ks0=$(fw k0 packets output kill_switch)
+ksb0=$(fw k0 bytes output kill_switch)
+check "... and output kill_switch is there" [ -n "$ks0" ]
+udp_burst 5 9999 cli 192.168.78.1
+IN=cli metrics k1 wg0
+expect "... 5 datagrams to out: exactly 5 packets and 640 bytes more" \
+	"$(($(fw k1 packets output kill_switch) - ks0)) $(($(fw k1 bytes output kill_switch) - ksb0))" "5 640"
+promtool_ok "... promtool accepts it" k1
 finish
