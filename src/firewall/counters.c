@@ -47,24 +47,28 @@ static bool counts(const char *l, size_t len, uint64_t *packets, uint64_t *bytes
 	return number(&s, bytes) && !*s;
 }
 
-/* "counter NAME {" split into c's chain and purpose; false if it is not
- * such a line or the name is not CHAIN_PURPOSE. */
+/* Whether l is "counter NAME {", the start of a counter's block; *ours
+ * whether NAME is CHAIN_PURPOSE with parts that fit, which are then c's
+ * chain and purpose. */
 static bool header(const char *l, size_t len, struct firewall_counter *c, bool *ours)
 {
 	const char *name = l + 8, *us;
-	size_t nlen;
+	size_t nlen, clen;
 
 	*ours = false;
 	if (len < 10 || strncmp(l, "counter ", 8) || strncmp(l + len - 2, " {", 2))
 		return false;
 	nlen = len - 10;
 	us = memchr(name, '_', nlen);
-	if (!us || us == name || (size_t)(us - name) >= sizeof(c->chain) ||
-	    nlen - (size_t)(us - name) - 1 >= sizeof(c->purpose) || us + 1 == name + nlen)
+	if (!us)
+		return true;
+	clen = (size_t)(us - name);
+	if (!clen || clen >= sizeof(c->chain) || clen + 1 == nlen ||
+	    nlen - clen - 1 >= sizeof(c->purpose))
 		return true;
 	memset(c, 0, sizeof(*c));
-	memcpy(c->chain, name, (size_t)(us - name));
-	memcpy(c->purpose, us + 1, nlen - (size_t)(us - name) - 1);
+	memcpy(c->chain, name, clen);
+	memcpy(c->purpose, us + 1, nlen - clen - 1);
 	*ours = true;
 	return true;
 }

@@ -48,6 +48,15 @@ static void test_parse(void)
 	CHECK_STR(c.v[2].purpose, "kill_switch");
 	CHECK(c.v[2].packets == 10 && c.v[2].bytes == 840);
 
+	/* Not CHAIN_PURPOSE, or a part too long: not ours, skipped. */
+	static const char *const foreign[] = { "_x", "input_", "mine",
+		"averyveryverylongchain_x", "input_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
+	for (size_t i = 0; i < ARRAY_SIZE(foreign); i++) {
+		char text[128];
+
+		snprintf(text, sizeof(text), "counter %s {\n\tpackets 1 bytes 2\n}\n", foreign[i]);
+		CHECK_MSG(firewall_counters_parse(text, &c, &err) == 0 && c.n == 0, "%s", foreign[i]);
+	}
 	CHECK(firewall_counters_parse("", &c, &err) == 0 && c.n == 0);
 	CHECK(firewall_counters_parse("table inet rampart-wg0 {\n}\n", &c, &err) == 0 && c.n == 0);
 }
