@@ -3,11 +3,15 @@
 #ifndef RAMPART_CLI_CLI_H
 #define RAMPART_CLI_CLI_H
 
+#include "monitor/metrics.h"
+
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 extern const char *prog_name;
 
+struct firewall_counters;
 struct firewall_ui;
 struct conf;
 struct fwapply_opts;
@@ -61,6 +65,20 @@ int panic_main(int argc, char *argv[]);
  * names: why" (names are never worth failing a command for).  conf_free()
  * it. */
 struct conf *cli_peer_names(const char *cmd, const char *ifname, const char *path);
+
+/* The host's facts of rampart metrics for interfaces ifs (hostfacts.c):
+ * host is what metrics_render_host() takes; fw and tables own what it
+ * points to (and the interfaces' names are ifs's).  What cannot be read is
+ * left out, said on stderr as "rampart CMD: ..." where it is a fault.
+ * cli_host_facts_free() it. */
+struct cli_host_facts {
+	struct metrics_host host;
+	struct metrics_firewall_counter *fw;
+	struct firewall_counters *tables;
+};
+void cli_host_facts(const char *cmd, const struct metrics_interface *ifs, size_t n,
+		    struct cli_host_facts *f);
+void cli_host_facts_free(struct cli_host_facts *f);
 
 int metrics_main(int argc, char *argv[]);
 int status_main(int argc, char *argv[]);

@@ -14,7 +14,13 @@
  *
  * Peer names come from /etc/wireguard/IFNAME.conf ("# Name = ..." in a
  * [Peer] section) when that file exists; one that cannot be read or
- * parsed is said on stderr and costs the names only. */
+ * parsed is said on stderr and costs the names only.
+ *
+ * After the daemons' families come the host's (hostfacts.c): conntrack
+ * entries against nf_conntrack_max, and the packet and byte counters of
+ * each interface's firewall table, read whether or not its daemon
+ * answered (a kill switch counts most when the daemon is gone); what
+ * cannot be read costs its samples only. */
 #include "cli.h"
 
 #include "common/fileio.h"
@@ -41,6 +47,7 @@ static void usage(FILE *f)
 int metrics_main(int argc, char *argv[])
 {
 	struct metrics_interface *ifs = NULL;
+	struct cli_host_facts host = { 0 };
 	struct uapi_device **devs = NULL;
 	struct textbuf o = { 0 };
 	struct error err = { 0 };
@@ -78,6 +85,8 @@ int metrics_main(int argc, char *argv[])
 			ifs[i].conf = cli_peer_names("metrics", ifs[i].name, NULL);
 	}
 	metrics_render(&o, ifs, n);
+	cli_host_facts("metrics", ifs, n, &host);
+	metrics_render_host(&o, &host.host);
 	r = o.err ? o.err : fileio_write_all(STDOUT_FILENO, o.buf, o.len);
 	if (r)
 		fprintf(stderr, "%s metrics: %s output: %s\n", prog_name,
@@ -85,6 +94,7 @@ int metrics_main(int argc, char *argv[])
 	else
 		ret = failed;
 out:
+	cli_host_facts_free(&host);
 	textbuf_wipe(&o);
 	for (size_t i = 0; devs && i < n; i++) {
 		uapi_device_free(devs[i]);

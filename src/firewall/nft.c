@@ -77,8 +77,10 @@ bool nft_has_table(const char *list, const char *family, const char *name)
 	return false;
 }
 
-int firewall_list_table(const char *name, bool stateless, struct textbuf *out, bool *exists,
-			struct error *err)
+/* `list WHAT inet NAME` ("table", "counters table") appended to out; a
+ * table that does not exist is *exists false and no error. */
+static int list_in_table(const char *what, const char *name, unsigned flags, struct textbuf *out,
+			 bool *exists, struct error *err)
 {
 	char cmd[128];
 	struct error first;
@@ -88,8 +90,8 @@ int firewall_list_table(const char *name, bool stateless, struct textbuf *out, b
 	*exists = false;
 	if (!valid_table_name(name))
 		return error_fail(err, -EINVAL, "\"%s\" is not a table name", name);
-	snprintf(cmd, sizeof(cmd), "list table inet %s\n", name);
-	ret = nftables_exec(cmd, false, stateless ? NFTABLES_OUTPUT_STATELESS : 0, out, 0, &first);
+	snprintf(cmd, sizeof(cmd), "list %s inet %s\n", what, name);
+	ret = nftables_exec(cmd, false, flags, out, 0, &first);
 	if (!ret) {
 		*exists = true;
 		return 0;
@@ -103,6 +105,18 @@ int firewall_list_table(const char *name, bool stateless, struct textbuf *out, b
 	}
 	textbuf_wipe(&tables);
 	return error_fail(err, ret, "%s", first.msg);
+}
+
+int firewall_list_table(const char *name, bool stateless, struct textbuf *out, bool *exists,
+			struct error *err)
+{
+	return list_in_table("table", name, stateless ? NFTABLES_OUTPUT_STATELESS : 0, out, exists,
+			     err);
+}
+
+int nft_list_counters(const char *name, struct textbuf *out, bool *exists, struct error *err)
+{
+	return list_in_table("counters table", name, 0, out, exists, err);
 }
 
 int firewall_list_ruleset(struct textbuf *out, struct error *err)

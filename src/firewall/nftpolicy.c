@@ -179,6 +179,32 @@ static void emit_sets(struct render *r)
 	}
 }
 
+/* The named counters (nftpolicy.h), each where its rule is written. */
+static void emit_counters(struct render *r)
+{
+	const char *names[9];
+	size_t n = 0;
+
+	if (r->conf->n_addresses)
+		names[n++] = NFTPOLICY_COUNTER_ANTI_SPOOF;
+	names[n++] = NFTPOLICY_COUNTER_INPUT_INVALID;
+	if (handshake_meter(r))
+		names[n++] = NFTPOLICY_COUNTER_HANDSHAKE_FLOOD;
+	if (r->f->listen_port)
+		names[n++] = NFTPOLICY_COUNTER_WIREGUARD;
+	if (r->pol->ssh_limit.count)
+		names[n++] = NFTPOLICY_COUNTER_SSH_FLOOD;
+	names[n++] = NFTPOLICY_COUNTER_INPUT_DROP;
+	if (r->pol->forwards)
+		names[n++] = NFTPOLICY_COUNTER_FORWARD_INVALID;
+	names[n++] = NFTPOLICY_COUNTER_FORWARD_DROP;
+	if (r->pol->kill_switch)
+		names[n++] = NFTPOLICY_COUNTER_KILL_SWITCH;
+	for (size_t i = 0; i < n; i++)
+		textbuf_printf(r->o, "\tcounter %s {}\n", names[i]);
+	textbuf_printf(r->o, "\n");
+}
+
 /* CVE-2019-14899: a host answers, on any interface, for addresses it holds
  * on the tunnel, which lets a neighbour on the physical network probe
  * which tunnel address it has and inject into its connections.  Packets
@@ -198,7 +224,8 @@ static void emit_prerouting(struct render *r)
 		char buf[NETADDR_IP_STRLEN];
 
 		textbuf_printf(r->o,
-			       "\t\tiifname != \"%s\" %s daddr %s fib saddr type != local counter drop "
+			       "\t\tiifname != \"%s\" %s daddr %s fib saddr type != local "
+			       "counter name \"" NFTPOLICY_COUNTER_ANTI_SPOOF "\" drop "
 			       "comment \"anti-spoof: tunnel address from outside\"\n",
 			       r->ifname, ipkw(a->family), netaddr_format_ip(buf, a));
 	}
@@ -232,7 +259,8 @@ static void emit_ssh(struct render *r)
 		for (size_t i = 0; i < ARRAY_SIZE(families); i++)
 			textbuf_printf(r->o,
 				       "\t\tmeta nfproto %s tcp dport %u ct state new update @ssh%c "
-				       "{ %s saddr limit rate over %u/%s burst 5 packets } counter drop "
+				       "{ %s saddr limit rate over %u/%s burst 5 packets } "
+				       "counter name \"" NFTPOLICY_COUNTER_SSH_FLOOD "\" drop "
 				       "comment \"SSH brute-force limit\"\n",
 				       families[i] == AF_INET ? "ipv4" : "ipv6", port,
 				       families[i] == AF_INET ? '4' : '6', ipkw(families[i]),
@@ -273,7 +301,7 @@ static void emit_input(struct render *r)
 		       "\t\ttype filter hook input priority filter; policy drop;\n"
 		       "\t\tiif \"lo\" accept\n"
 		       "\t\tct state established,related accept\n"
-		       "\t\tct state invalid counter drop\n");
+		       "\t\tct state invalid counter name \"" NFTPOLICY_COUNTER_INPUT_INVALID "\" drop\n");
 	emit_icmp(r);
 	/* DHCP and DHCPv6 replies: a VPS or a laptop that loses its lease
 	 * loses its address. */
@@ -290,18 +318,20 @@ static void emit_input(struct render *r)
 				textbuf_printf(r->o,
 					       "\t\tmeta nfproto %s udp dport %u udp length 156 @th,64,32 0x01000000 "
 					       "update @handshake%c { %s saddr limit rate over %u/%s burst %u packets } "
-					       "counter drop comment \"handshake flood\"\n",
+					       "counter name \"" NFTPOLICY_COUNTER_HANDSHAKE_FLOOD "\" drop comment \"handshake flood\"\n",
 					       families[i] == AF_INET ? "ipv4" : "ipv6",
 					       port, families[i] == AF_INET ? '4' : '6', ipkw(families[i]),
 					       r->pol->handshake_limit.count, unit(&r->pol->handshake_limit),
 					       r->pol->handshake_burst);
 		}
-		textbuf_printf(r->o, "\t\tudp dport %u accept comment \"WireGuard\"\n", port);
+		textbuf_printf(r->o,
+			       "\t\tudp dport %u counter name \"" NFTPOLICY_COUNTER_WIREGUARD "\" accept "
+			       "comment \"WireGuard\"\n", port);
 	}
 	emit_ssh(r);
 	emit_services(r);
 	emit_log(r, "input");
-	textbuf_printf(r->o, "\t\tcounter comment \"dropped\"\n\t}\n\n");
+	textbuf_printf(r->o, "\t\tcounter name \"" NFTPOLICY_COUNTER_INPUT_DROP "\" comment \"dropped\"\n\t}\n\n");
 }
 
 /* The sources a peer may use: its AllowedIPs of one family. */
@@ -401,7 +431,7 @@ static void emit_forward(struct render *r)
 		emit_mss(r);
 		textbuf_printf(r->o,
 			       "\t\tct state established,related accept\n"
-			       "\t\tct state invalid counter drop\n");
+			       "\t\tct state invalid counter name \"" NFTPOLICY_COUNTER_FORWARD_INVALID "\" drop\n");
 		for (size_t i = 0; i < r->conf->n_peers; i++)
 			emit_peer_forwards(r, &r->conf->peers[i]);
 		if (!pol->isolation)
@@ -416,7 +446,7 @@ static void emit_forward(struct render *r)
 				" accept comment \"LocalNetworks\"");
 	}
 	emit_log(r, "forward");
-	textbuf_printf(r->o, "\t\tcounter comment \"dropped\"\n\t}\n\n");
+	textbuf_printf(r->o, "\t\tcounter name \"" NFTPOLICY_COUNTER_FORWARD_DROP "\" comment \"dropped\"\n\t}\n\n");
 }
 
 /* Seed 002: "NAT only for full tunnel": masquerade exactly the sources of
@@ -496,7 +526,7 @@ static void emit_output(struct render *r)
 	emit_list_rules(r, "", "daddr", pol->kill_switch_allow, pol->n_kill_switch_allow,
 			" accept comment \"KillSwitchAllow\"");
 	emit_log(r, "output");
-	textbuf_printf(r->o, "\t\tcounter comment \"kill switch\"\n\t}\n\n");
+	textbuf_printf(r->o, "\t\tcounter name \"" NFTPOLICY_COUNTER_KILL_SWITCH "\" comment \"kill switch\"\n\t}\n\n");
 }
 
 void nftpolicy_render_delete(struct textbuf *out, const char *ifname)
@@ -519,6 +549,7 @@ void nftpolicy_render(struct textbuf *out, const struct conf *conf, const struct
 		       r.ifname, policykeys_role_name(pol->role), pol->role_reason);
 	nftpolicy_render_delete(out, r.ifname);
 	textbuf_printf(out, "table inet %s {\n", r.table);
+	emit_counters(&r);
 	emit_sets(&r);
 	emit_prerouting(&r);
 	emit_input(&r);

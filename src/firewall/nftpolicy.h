@@ -35,6 +35,22 @@ enum {
 	NFTPOLICY_MSS_OVERHEAD6 = 60,
 };
 
+/* The table's named counters (docs/firewall.md, "Counters"): one for each
+ * rule purpose an operator watches, named CHAIN_PURPOSE (chains have no
+ * '_'), so that `list counters table inet rampart-IF` gives the packets
+ * and bytes of each purpose without parsing rules; `rampart metrics`
+ * exports them.  One counter serves both families' rules of a purpose,
+ * and a table declares only the counters its rules use. */
+#define NFTPOLICY_COUNTER_ANTI_SPOOF "prerouting_anti_spoof"
+#define NFTPOLICY_COUNTER_INPUT_INVALID "input_invalid"
+#define NFTPOLICY_COUNTER_HANDSHAKE_FLOOD "input_handshake_flood"
+#define NFTPOLICY_COUNTER_WIREGUARD "input_wireguard"
+#define NFTPOLICY_COUNTER_SSH_FLOOD "input_ssh_flood"
+#define NFTPOLICY_COUNTER_INPUT_DROP "input_default_drop"
+#define NFTPOLICY_COUNTER_FORWARD_INVALID "forward_invalid"
+#define NFTPOLICY_COUNTER_FORWARD_DROP "forward_default_drop"
+#define NFTPOLICY_COUNTER_KILL_SWITCH "output_kill_switch"
+
 /* A peer's endpoint, resolved: the only destination a kill switch lets
  * out of the physical interfaces. */
 struct nftpolicy_endpoint {

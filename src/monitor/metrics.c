@@ -347,3 +347,34 @@ void metrics_render(struct textbuf *o, const struct metrics_interface *ifs, size
 		     "gauge", "Unix time of the latest handshake with the peer; no sample before the first.");
 	render_peer_counters(o, ifs, n);
 }
+
+/* --- the host's facts ---------------------------------------------------------- */
+
+static void render_firewall(struct textbuf *o, const struct metrics_host *h, bool bytes)
+{
+	const char *metric = bytes ? "rampart_firewall_bytes_total" : "rampart_firewall_packets_total";
+
+	family(o, metric, "counter", bytes ?
+	       "Bytes counted by the interface's firewall rules, by chain and rule purpose." :
+	       "Packets counted by the interface's firewall rules, by chain and rule purpose.");
+	for (size_t i = 0; i < h->n_fw; i++) {
+		begin(o, metric, h->fw[i].interface);
+		label(o, "chain", h->fw[i].chain);
+		label(o, "purpose", h->fw[i].purpose);
+		end_u64(o, bytes ? h->fw[i].bytes : h->fw[i].packets);
+	}
+}
+
+void metrics_render_host(struct textbuf *o, const struct metrics_host *h)
+{
+	family(o, "rampart_conntrack_entries", "gauge",
+	       "Connections in the conntrack table of the network namespace (nf_conntrack_count).");
+	if (h->has_conntrack)
+		textbuf_printf(o, "rampart_conntrack_entries %" PRIu64 "\n", h->conntrack_entries);
+	family(o, "rampart_conntrack_entries_limit", "gauge",
+	       "Size of the conntrack table (nf_conntrack_max); a full table drops new connections.");
+	if (h->has_conntrack)
+		textbuf_printf(o, "rampart_conntrack_entries_limit %" PRIu64 "\n", h->conntrack_limit);
+	render_firewall(o, h, false);
+	render_firewall(o, h, true);
+}

@@ -31,10 +31,25 @@
  * endpoint and the allowed IPs are labels of rampart_peer_info only, so
  * that a roaming or renamed peer keeps its series elsewhere.  public_key is the base64 key; label values are escaped
  * (backslash, double quote, newline). */
+/*
+ * The host's facts, after the daemons' (metrics_render_host):
+ *
+ *   rampart_conntrack_entries, rampart_conntrack_entries_limit
+ *                                            gauges: the network namespace's
+ *                                            nf_conntrack_count and _max; no
+ *                                            sample without conntrack
+ *   rampart_firewall_packets_total{interface,chain,purpose},
+ *   rampart_firewall_bytes_total{interface,chain,purpose}
+ *                                            counters: the named counters of
+ *                                            table inet rampart-IF; no sample
+ *                                            without the table
+ */
 #ifndef RAMPART_MONITOR_METRICS_H
 #define RAMPART_MONITOR_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct conf;
 struct textbuf;
@@ -52,5 +67,26 @@ struct metrics_interface {
 /* Appends the exposition text of n interfaces, in their order, to o;
  * errors are o's (textbuf.h). */
 void metrics_render(struct textbuf *o, const struct metrics_interface *ifs, size_t n);
+
+/* One counter of an interface's firewall: its chain and the purpose of
+ * its rules (docs/firewall.md, "Counters"). */
+struct metrics_firewall_counter {
+	const char *interface, *chain, *purpose;
+	uint64_t packets, bytes;
+};
+
+/* What the host says beside the daemons; all-zero: nothing to say. */
+struct metrics_host {
+	bool has_conntrack; /* false: conntrack is not loaded, no samples */
+	uint64_t conntrack_entries, conntrack_limit;
+	/* Every interface's counters, an interface's together, in the
+	 * order to write them. */
+	const struct metrics_firewall_counter *fw;
+	size_t n_fw;
+};
+
+/* Appends the families of the host's facts to o (after metrics_render's,
+ * which they do not repeat); errors are o's. */
+void metrics_render_host(struct textbuf *o, const struct metrics_host *h);
 
 #endif

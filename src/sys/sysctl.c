@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -120,6 +121,25 @@ int sysctl_read(const char *root, const char *key, char value[SYSCTL_VALUE_MAX],
 			    path, SYSCTL_VALUE_MAX - 1);
 	memcpy(value, buf, len);
 	value[len] = '\0';
+	return 0;
+}
+
+int sysctl_read_u64(const char *root, const char *key, uint64_t *value, struct error *err)
+{
+	char buf[SYSCTL_VALUE_MAX], *end;
+	int ret;
+
+	*value = 0;
+	ret = sysctl_read(root, key, buf, err);
+	if (ret)
+		return ret;
+	errno = 0;
+	if (buf[0] >= '0' && buf[0] <= '9')
+		*value = strtoull(buf, &end, 10);
+	if (buf[0] < '0' || buf[0] > '9' || errno || *end) {
+		*value = 0;
+		return error_fail(err, -EINVAL, "%s: \"%s\" is not a number", key, buf);
+	}
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define SYSCTL_PROC_ROOT "/proc/sys"
 #define SYSCTL_CONF_DIR "/etc/sysctl.d"
@@ -51,6 +52,11 @@ bool sysctl_exists(const char *root, const char *key) warn_unused;
  * SYSCTL_VALUE_MAX, or another -errno. */
 int sysctl_read(const char *root, const char *key, char value[SYSCTL_VALUE_MAX],
 		struct error *err) warn_unused;
+/* The value of key under root as a decimal number (nf_conntrack_count and
+ * the like).  As sysctl_read, and -EINVAL for a value that is not one
+ * number; *value is 0 on every error. */
+int sysctl_read_u64(const char *root, const char *key, uint64_t *value,
+		    struct error *err) warn_unused;
 /* Writes value (and a newline) to key under root; the key must exist. */
 int sysctl_write(const char *root, const char *key, const char *value,
 		 struct error *err) warn_unused;

@@ -121,7 +121,9 @@ fw_exists() { ip netns exec "$(ns_name "$1")" nft list table inet "rampart-$2" >
 # fw_counter NAME IF CHAIN COMMENT: the sum of the packet counters of the
 # rules in CHAIN of table inet rampart-IF whose comment is COMMENT, and
 # the number of such rules ("PACKETS RULES"); "0 0" and status 1 when
-# there is no table.
+# there is no table.  A named counter that several of those rules share
+# (both families' rules of a purpose, docs/firewall.md "Counters") is
+# counted once.
 NS_PY_FWCOUNTER='
 import json, sys
 chain, comment = sys.argv[1], sys.argv[2]
@@ -132,6 +134,7 @@ for o in j:
     if c is not None:
         named[c["name"]] = c.get("packets", 0)
 pk = rules = 0
+used = set()
 for o in j:
     r = o.get("rule")
     if not r or r.get("chain") != chain or r.get("comment") != comment:
@@ -139,7 +142,11 @@ for o in j:
     for e in r["expr"]:
         if "counter" in e:
             c = e["counter"]
-            pk += named.get(c, 0) if isinstance(c, str) else (c or {}).get("packets", 0)
+            if isinstance(c, str):
+                pk += 0 if c in used else named.get(c, 0)
+                used.add(c)
+            else:
+                pk += (c or {}).get("packets", 0)
             rules += 1
 print(pk, rules)
 '

@@ -1,7 +1,8 @@
 /* src/monitor/metrics.c: the exposition text of hand-built devices, byte
  * for byte against tests/golden/metrics/ (which tests/cli/metrics.sh
  * feeds to promtool), the escaping of label values, and no handshake
- * sample before the first handshake. */
+ * sample before the first handshake; the host's facts (conntrack, firewall
+ * counters) after them. */
 #include "harness.h"
 
 #include "common/encoding.h"
@@ -40,14 +41,18 @@ static void add_counter(struct uapi_device *dev, const char *name, uint64_t valu
 	CHECK(!uapi_device_add_counter(dev, name, value));
 }
 
-/* Renders and compares with a golden file (relative to $RAMPART_TOP). */
-static void check_golden(const struct metrics_interface *ifs, size_t n, const char *golden)
+/* Renders (with the host's facts after, if any) and compares with a
+ * golden file (relative to $RAMPART_TOP). */
+static void check_golden(const struct metrics_interface *ifs, size_t n,
+			 const struct metrics_host *host, const char *golden)
 {
 	struct textbuf o = { 0 };
 	size_t len;
 	char *want = harness_slurp(golden, &len);
 
 	metrics_render(&o, ifs, n);
+	if (host)
+		metrics_render_host(&o, host);
 	CHECK(!o.err);
 	if (getenv("RAMPART_UPDATE_GOLDEN")) { /* after a change meant to show */
 		FILE *f = fopen(golden, "w");
@@ -116,7 +121,7 @@ static void test_devices(void)
 	const struct metrics_interface ifs[] = {
 		{ "wg0", wg0, file }, { "wg1", NULL, NULL }, { "wg2", wg2, NULL },
 	};
-	check_golden(ifs, ARRAY_SIZE(ifs), "tests/golden/metrics/devices.prom");
+	check_golden(ifs, ARRAY_SIZE(ifs), NULL, "tests/golden/metrics/devices.prom");
 out:
 	conf_free(file);
 	uapi_device_free(wg0);
@@ -141,7 +146,7 @@ static void test_escaping(void)
 	add_counter(dev, "drop_x", 1);
 
 	const struct metrics_interface ifs[] = { { "a\"b\\c\nd", dev, NULL } };
-	check_golden(ifs, ARRAY_SIZE(ifs), "tests/golden/metrics/escaping.prom");
+	check_golden(ifs, ARRAY_SIZE(ifs), NULL, "tests/golden/metrics/escaping.prom");
 	uapi_device_free(dev);
 }
 
@@ -191,11 +196,64 @@ static void test_no_interfaces(void)
 	textbuf_wipe(&o);
 }
 
+/* The host's facts after two interfaces' (wg1's daemon did not answer,
+ * and its kill switch still counts): conntrack, and the firewall counters
+ * of both, an escaped interface name among them. */
+static void test_host(void)
+{
+	static const struct metrics_firewall_counter fw[] = {
+		{ "wg0", "input", "default_drop", 3, 180 },
+		{ "wg0", "input", "handshake_flood", 0, 0 },
+		{ "wg0", "forward", "default_drop", 18446744073709551615ull, 1 },
+		{ "wg1", "output", "kill_switch", 10, 840 },
+		{ "a\"b", "input", "default_drop", 1, 60 },
+	};
+	const struct metrics_host host = {
+		.has_conntrack = true, .conntrack_entries = 17, .conntrack_limit = 262144,
+		.fw = fw, .n_fw = ARRAY_SIZE(fw),
+	};
+	struct uapi_device *dev = uapi_device_alloc();
+
+	CHECK(dev);
+	if (!dev)
+		return;
+	const struct metrics_interface ifs[] = { { "wg0", dev, NULL }, { "wg1", NULL, NULL } };
+	check_golden(ifs, ARRAY_SIZE(ifs), &host, "tests/golden/metrics/host.prom");
+	uapi_device_free(dev);
+}
+
+/* Nothing known about the host (no conntrack, no table): the four
+ * families' headers and no sample. */
+static void test_host_nothing(void)
+{
+	const struct metrics_host host = { 0 };
+	struct textbuf o = { 0 };
+
+	metrics_render_host(&o, &host);
+	CHECK(!o.err && o.buf);
+	CHECK_STR(o.buf ? o.buf : "",
+		  "# HELP rampart_conntrack_entries Connections in the conntrack table of the "
+		  "network namespace (nf_conntrack_count).\n"
+		  "# TYPE rampart_conntrack_entries gauge\n"
+		  "# HELP rampart_conntrack_entries_limit Size of the conntrack table "
+		  "(nf_conntrack_max); a full table drops new connections.\n"
+		  "# TYPE rampart_conntrack_entries_limit gauge\n"
+		  "# HELP rampart_firewall_packets_total Packets counted by the interface's "
+		  "firewall rules, by chain and rule purpose.\n"
+		  "# TYPE rampart_firewall_packets_total counter\n"
+		  "# HELP rampart_firewall_bytes_total Bytes counted by the interface's "
+		  "firewall rules, by chain and rule purpose.\n"
+		  "# TYPE rampart_firewall_bytes_total counter\n");
+	textbuf_wipe(&o);
+}
+
 static const struct harness_case cases[] = {
 	{ "devices: exact text", test_devices },
 	{ "escaping of label values", test_escaping },
 	{ "no handshake sample before the first handshake", test_no_handshake },
 	{ "no interfaces: headers only", test_no_interfaces },
+	{ "host facts: exact text", test_host },
+	{ "host facts unknown: headers only", test_host_nothing },
 };
 
 HARNESS_MAIN(cases)

@@ -1,6 +1,7 @@
 /* Kernel settings as files (src/sys/sysctl.c): key paths, and reading and
  * writing keys in a small fake /proc/sys in a temporary directory (a
- * missing key, a multi-field value, a value too long, an invalid key). */
+ * missing key, a multi-field value, a value too long, an invalid key), and
+ * numbers (nf_conntrack_count's kind). */
 #define _GNU_SOURCE
 #include "harness.h"
 
@@ -8,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +42,7 @@ static void test_key_path(void)
 
 static char root[256];
 static const char *const made[] = { "net.ipv4.ip_forward", "net.ipv4.tcp_rmem",
-				    "net.ipv4.long" };
+				    "net.ipv4.long", "net.ipv4.big", "net.ipv4.neg" };
 
 /* A key made by hand, not through sysctl_write (which creates nothing). */
 static void put(const char *key, const char *value)
@@ -122,6 +124,31 @@ static void test_read_write(void)
 	tree_remove();
 }
 
+static void test_read_u64(void)
+{
+	uint64_t v = 7;
+
+	tree_create();
+	put("net.ipv4.big", "18446744073709551615");
+	CHECK(sysctl_read_u64(root, "net.ipv4.big", &v, &errbuf) == 0);
+	CHECK(v == UINT64_MAX);
+	CHECK(sysctl_read_u64(root, "net.ipv4.ip_forward", &v, &errbuf) == 0 && v == 0);
+	/* Absent (the module not loaded): -ENOENT, which callers take as no
+	 * sample. */
+	v = 7;
+	CHECK(sysctl_read_u64(root, "net.ipv4.nothing", &v, &errbuf) == -ENOENT && v == 0);
+	/* Not one number: two fields, a sign, too large. */
+	static const char *const bad[] = { "4096\t131072", "-1", "+1", "18446744073709551616", "" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		put("net.ipv4.neg", bad[i]);
+		v = 7;
+		CHECK_MSG(sysctl_read_u64(root, "net.ipv4.neg", &v, &errbuf) == -EINVAL && v == 0,
+			  "\"%s\"", bad[i]);
+	}
+	CHECK(strstr(errbuf.msg, "net.ipv4.neg: ") == errbuf.msg);
+	tree_remove();
+}
+
 static void test_exists(void)
 {
 	tree_create();
@@ -136,6 +163,7 @@ static const struct harness_case cases[] = {
 	{ "key_path", test_key_path },
 	{ "read_write", test_read_write },
 	{ "exists", test_exists },
+	{ "read_u64", test_read_u64 },
 };
 
 HARNESS_MAIN(cases)
