@@ -175,7 +175,7 @@ char *daemon_uapi_get(struct daemon *d, size_t *len, int *err)
 	if (!*err)
 		*err = snapshot_counters(d, snap);
 	if (!*err) {
-		text = uapi_format_get(snap, len);
+		text = uapi_format_get(snap, 0, len);
 		if (!text)
 			*err = -ENOMEM;
 	}
