@@ -620,14 +620,14 @@ int daemon_listen_stats(struct daemon *d, gid_t gid)
 {
 	const struct server_ops sops = { .arg = d, .get = uapi_get_cb, .set = uapi_set_cb };
 	const struct server_params stats = {
-		.what = "statistics socket", .dir = SERVER_STATS_DIR,
-		.suffix = SERVER_STATS_SUFFIX, .mode = 0660, .gid = gid, .stats = true,
+		.what = "statistics socket", .dir = UAPI_STATS_DIR,
+		.suffix = UAPI_STATS_SUFFIX, .mode = 0660, .gid = gid, .stats = true,
 	};
 	int err = server_listen(&d->stats_server, d->tun.name, &stats, &sops);
 
 	if (err)
-		log_error("Failed to listen on the statistics socket %s/%s%s: %s", SERVER_STATS_DIR,
-			  d->tun.name, SERVER_STATS_SUFFIX,
+		log_error("Failed to listen on the statistics socket %s/%s%s: %s", UAPI_STATS_DIR,
+			  d->tun.name, UAPI_STATS_SUFFIX,
 			  err == -EADDRINUSE ? "a daemon is already running for this interface"
 					     : strerror(-err));
 	return err;

@@ -1,7 +1,7 @@
 /* The daemon's UNIX-socket servers, speaking the userspace API (uapi.h):
  * the control socket /var/run/wireguard/IFNAME.sock, mode 0600 in a 0755
  * directory, for wg(8), wg-quick and rampart; and the read-only statistics
- * socket SERVER_STATS_DIR/IFNAME.stats, mode 0660 in the group the
+ * socket UAPI_STATS_DIR/IFNAME.stats (uapi/device.h), mode 0660 in the group the
  * operator names, for the metrics exporter: its get=1 reply carries no
  * secret (no private_key, no preshared_key) and its set=1 is refused
  * with EPERM before anything is applied.  Each is one struct server with
@@ -31,11 +31,6 @@ enum {
 };
 #define SERVER_DIR "/var/run/wireguard"
 #define SERVER_SUFFIX ".sock"
-/* Not under SERVER_DIR: wg(8) takes every *.sock there for an interface.
- * Not /run/rampart either: rampart up makes that 0700, and the exporter
- * must be able to reach the socket as an unprivileged user. */
-#define SERVER_STATS_DIR "/run/rampart-stats"
-#define SERVER_STATS_SUFFIX ".stats"
 #define SERVER_IDLE_NS (30ULL * 1000000000ULL)
 
 struct server_ops {
