@@ -63,6 +63,8 @@ int panic_main(int argc, char *argv[]);
 struct conf *cli_peer_names(const char *cmd, const char *ifname, const char *path);
 
 int metrics_main(int argc, char *argv[]);
+/* rampart metrics serve (serve.c); argv[0] is "serve". */
+int metrics_serve_main(int argc, char *argv[]);
 int status_main(int argc, char *argv[]);
 int check_main(int argc, char *argv[]);
 

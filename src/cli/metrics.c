@@ -32,7 +32,9 @@
 /* The first line alone on stderr, for a usage error: one line. */
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: %s metrics [<interface>]\n", prog_name);
+	fprintf(f, "Usage: %s metrics [<interface>]\n"
+		   "       %s metrics serve --listen <addr>:<port> [--user <user>] [<interface>...]\n",
+		prog_name, prog_name);
 	if (f == stdout)
 		fprintf(f, "\n  Prints the statistics of the interface, or of every interface\n"
 			   "  with a running daemon, in the Prometheus text format.\n");
@@ -48,6 +50,8 @@ int metrics_main(int argc, char *argv[])
 	size_t n = 1;
 	int ret = 1, failed = 0, r;
 
+	if (argc >= 2 && !strcmp(argv[1], "serve"))
+		return metrics_serve_main(argc - 1, argv + 1);
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);
 		return 0;
