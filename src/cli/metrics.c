@@ -32,12 +32,13 @@
 /* The first line alone on stderr, for a usage error: one line. */
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: %s metrics [<interface>]\n"
-		   "       %s metrics serve --listen <addr>:<port> [--user <user>] [<interface>...]\n",
-		prog_name, prog_name);
+	fprintf(f, "Usage: %s metrics [<interface>]\n", prog_name);
 	if (f == stdout)
-		fprintf(f, "\n  Prints the statistics of the interface, or of every interface\n"
-			   "  with a running daemon, in the Prometheus text format.\n");
+		fprintf(f, "       %s metrics serve --listen <addr>:<port> [--user <user>] "
+			   "[<interface>...]\n"
+			   "\n  Prints the statistics of the interface, or of every interface\n"
+			   "  with a running daemon, in the Prometheus text format; serve\n"
+			   "  serves them over HTTP (%s metrics serve --help).\n", prog_name, prog_name);
 }
 
 int metrics_main(int argc, char *argv[])

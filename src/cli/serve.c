@@ -60,17 +60,16 @@ struct serve {
 	size_t n_groups;
 };
 
-static void usage(FILE *f)
+static void usage(void)
 {
-	fprintf(f, "Usage: %s metrics serve --listen <addr>:<port> [--user <user>] "
-		   "[--config <file>] [<interface>...]\n", prog_name);
-	if (f == stdout)
-		fprintf(f, "\n  Serves /metrics over HTTP (Prometheus' port for Rampart: %d).\n"
-			   "  <addr>:<port> is A.B.C.D:PORT, [IPV6]:PORT, or :PORT for every\n"
-			   "  address.  As root it reads the peers' names, then runs as <user>\n"
-			   "  (default nobody) and reads each interface's statistics socket\n"
-			   "  (start rampartd with --stats-group GROUP or RAMPART_STATS_GROUP).\n",
-			EXPORTER_DEFAULT_PORT);
+	printf("Usage: %s metrics serve --listen <addr>:<port> [--user <user>] "
+	       "[--config <file>] [<interface>...]\n"
+	       "\n  Serves /metrics over HTTP (a suggested port: %d).\n"
+	       "  <addr>:<port> is A.B.C.D:PORT, [IPV6]:PORT, or :PORT for every\n"
+	       "  address.  As root it reads the peers' names, then runs as <user>\n"
+	       "  (default nobody) and reads each interface's statistics socket\n"
+	       "  (start rampartd with --stats-group GROUP or RAMPART_STATS_GROUP).\n",
+	       prog_name, EXPORTER_DEFAULT_PORT);
 }
 
 /* Nothing secret is kept past the drop: the names only need the keys'
@@ -210,12 +209,12 @@ static int parse(int argc, char *argv[], const char **listen, const char **user,
 				 : !strcmp(argv[i], "--config") ? config : NULL;
 
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
+			usage();
 			return -1;
 		}
 		if (!dst) {
-			fprintf(stderr, "%s metrics serve: unknown option %s\n", prog_name, argv[i]);
-			usage(stderr);
+			fprintf(stderr, "%s metrics serve: unknown option %s (see --help)\n", prog_name,
+				argv[i]);
 			return SERVE_EXIT_USAGE;
 		}
 		if (i + 1 >= argc) {
@@ -226,8 +225,8 @@ static int parse(int argc, char *argv[], const char **listen, const char **user,
 	}
 	*first = i;
 	if (!*listen) {
-		fprintf(stderr, "%s metrics serve: --listen <addr>:<port> is required\n", prog_name);
-		usage(stderr);
+		fprintf(stderr, "%s metrics serve: --listen <addr>:<port> is required (see --help)\n",
+			prog_name);
 		return SERVE_EXIT_USAGE;
 	}
 	if (*config && argc - i != 1) {
