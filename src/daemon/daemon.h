@@ -141,7 +141,8 @@ struct daemon {
  * a message logged. */
 int daemon_init(struct daemon *d, const char *ifname, unsigned n_workers) warn_unused;
 /* After daemon_init: the read-only statistics socket
- * UAPI_STATS_DIR/IFNAME.stats, root:gid mode 0660 (server.h).  0 or
+ * UAPI_STATS_DIR/IFNAME.stats, mode 0660 in group gid ((gid_t)-1: the
+ * daemon's own; server.h).  0 or
  * -errno with a message logged. */
 int daemon_listen_stats(struct daemon *d, gid_t gid) warn_unused;
 /* After fork: the threads and the control loop, until a stop condition.

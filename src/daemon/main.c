@@ -7,7 +7,8 @@
  * /var/run/wireguard/IFNAME.sock and the read-only statistics socket
  * /run/rampart-stats/IFNAME.stats (root:GROUP, mode 0660; GROUP from
  * --stats-group or RAMPART_STATS_GROUP, since wg-quick passes no options;
- * root's group without either, so only root may connect), then (without
+ * the daemon's own group, root's, without either, so only root may
+ * connect), then (without
  * -f) detaches, so that the command returns once all three exist.  LOG_LEVEL=error|verbose|debug (as
  * wireguard-go; also silent, warn, info) sets the log level; when it is
  * set, a detached daemon keeps logging to the inherited stderr too.  A
@@ -117,7 +118,10 @@ int main(int argc, char *argv[])
 	bool foreground = fg_env && !strcmp(fg_env, "1");
 	const char *group_env = getenv("RAMPART_STATS_GROUP"), *group = NULL;
 	enum log_level level = LOG_LEVEL_ERROR;
-	gid_t gid = 0; /* root's group: only root may read the statistics */
+	/* Without a group, the socket keeps the daemon's own: root's when
+	 * started as root (wg-quick, rampart up), so only root may connect;
+	 * and a daemon with only CAP_NET_ADMIN still starts. */
+	gid_t gid = (gid_t)-1;
 	int ret, err;
 
 	log_set_prefix("rampartd");

@@ -62,7 +62,7 @@ struct server_params {
 	const char *dir;    /* made 0755 if absent */
 	const char *suffix; /* the file is DIR/IFNAME SUFFIX */
 	mode_t mode;        /* of the socket file; connecting needs write */
-	gid_t gid;          /* its group; the owner is the daemon's */
+	gid_t gid;          /* its group, (gid_t)-1 the daemon's; the owner is the daemon's */
 	bool stats;         /* read-only: get without secrets, set refused */
 };
 
