@@ -1,7 +1,8 @@
 /* src/monitor/exporter.c: the --listen parser's forms and refusals (each
  * message quoting the value), and the HTTP server on a loopback port
  * against a fake scrape: /metrics, /, 404, HEAD, 405, a 500 when the text
- * cannot be built, and scrapes run once per GET of /metrics. */
+ * cannot be built, scrapes run once per GET of /metrics, and connections
+ * past EXPORTER_MAX_CONNECTIONS wait until one closes. */
 #include "harness.h"
 
 #include "common/error.h"
@@ -9,6 +10,7 @@
 #include "monitor/exporter.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -170,6 +172,115 @@ static void test_serve(void)
 		close(fd);
 }
 
+/* The descriptors open in this process (the exporter's thread shares
+ * them): how the test sees that the exporter has accepted. */
+static unsigned open_fds(void)
+{
+	unsigned n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* A connection with half a request: the exporter holds it, waiting for
+ * the rest. */
+static int half_request(uint16_t port)
+{
+	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: t\r\n";
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
+			send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof(req) - 1))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Polls for up to ms until the fd count reaches want. */
+static bool fds_reach(unsigned want, int ms)
+{
+	for (int waited = 0; waited <= ms; waited += 10) {
+		if (open_fds() >= want)
+			return true;
+		poll(NULL, 0, 10);
+	}
+	return false;
+}
+
+/* EXPORTER_MAX_CONNECTIONS held open by clients that never finish their
+ * request: one more gets no answer while they stay; once one of them
+ * goes, it is served. */
+static void test_connection_limit(void)
+{
+	struct exporter_addr a;
+	struct error err = { 0 };
+	struct fake f = { 0 };
+	const struct exporter_ops ops = { .arg = &f, .scrape = fake_scrape };
+	struct sockaddr_in bound;
+	socklen_t blen = sizeof(bound);
+	int held[EXPORTER_MAX_CONNECTIONS], fd, extra;
+	struct exporter *e;
+	struct pollfd p;
+	unsigned base;
+	char buf[256];
+	uint16_t port;
+
+	CHECK(exporter_parse_listen("127.0.0.1:1", &a, &err) == 0);
+	((struct sockaddr_in *)&a.ss)->sin_port = 0;
+	CHECK(exporter_listen(&a, &fd, &err) == 0);
+	if (fd < 0)
+		return;
+	CHECK(getsockname(fd, (struct sockaddr *)&bound, &blen) == 0);
+	port = ntohs(bound.sin_port);
+	e = exporter_start(fd, &ops, &err);
+	CHECK(e != NULL);
+	if (!e)
+		return;
+	base = open_fds();
+	for (int i = 0; i < EXPORTER_MAX_CONNECTIONS; i++)
+		CHECK((held[i] = half_request(port)) >= 0);
+	/* Each held connection is two descriptors here: ours and the
+	 * exporter's accepted one. */
+	CHECK(fds_reach(base + 2 * EXPORTER_MAX_CONNECTIONS, 5000));
+	extra = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	{
+		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+		static const char req[] = "GET /metrics HTTP/1.0\r\n\r\n";
+
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		CHECK(connect(extra, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+		CHECK(send(extra, req, sizeof(req) - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof(req) - 1));
+	}
+	/* It is not accepted: no descriptor more, no scrape, no answer. */
+	CHECK(!fds_reach(base + 2 * EXPORTER_MAX_CONNECTIONS + 2, 200));
+	p = (struct pollfd){ .fd = extra, .events = POLLIN };
+	CHECK(poll(&p, 1, 0) == 0 && f.scrapes == 0);
+	close(held[0]);
+	p = (struct pollfd){ .fd = extra, .events = POLLIN };
+	{
+		int pr = poll(&p, 1, 5000);
+		ssize_t n = read(extra, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = 0;
+		CHECK_MSG(pr == 1 && n > 12 && strstr(buf, " 200 ") == buf + 8, "poll %d, read %zd: '%s'",
+			  pr, n, buf);
+	}
+	CHECK(f.scrapes == 1);
+	close(extra);
+	for (int i = 1; i < EXPORTER_MAX_CONNECTIONS; i++)
+		if (held[i] >= 0)
+			close(held[i]);
+	exporter_stop(e);
+}
+
 static void test_port_in_use(void)
 {
 	struct exporter_addr a;
@@ -196,6 +307,7 @@ static const struct harness_case cases[] = {
 	{ "--listen: :PORT, IPv4, [IPv6]", test_parse_forms },
 	{ "--listen: refusals quote the value", test_parse_refusals },
 	{ "HTTP: /metrics, HEAD, /, 404, 405, 500", test_serve },
+	{ "HTTP: at most EXPORTER_MAX_CONNECTIONS at once", test_connection_limit },
 	{ "listen: a port in use is -EADDRINUSE naming the address", test_port_in_use },
 };
 
