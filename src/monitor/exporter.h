@@ -6,8 +6,10 @@
  * What is served: GET or HEAD of /metrics (the exposition text, 200, or
  * 500 when the text cannot be built), of / (a page linking /metrics), of
  * anything else 404; any other method 405 with Allow.  At most
- * EXPORTER_MAX_CONNECTIONS connections at once (more are closed at
- * accept), each closed after EXPORTER_TIMEOUT_S idle seconds.  One
+ * EXPORTER_MAX_CONNECTIONS connections at once (more wait in the listen
+ * backlog until one closes), each closed after EXPORTER_TIMEOUT_S idle
+ * seconds, so clients that never finish a request hold a slot for that
+ * long at most.  One
  * thread, libmicrohttpd's, serves every connection in turn, so scrape
  * callbacks never run concurrently; the caller's thread only starts and
  * stops it.  Nothing is printed: errors come back in a struct error. */
