@@ -9,7 +9,8 @@
 # nobody with CapEff/CapPrm/CapBnd 0, no_new_privs and exactly the
 # statistics group; the scrape is valid for promtool and carries the
 # peer's name from the 0600 config file it read before the drop, but no
-# key; /, 404, HEAD and 405; a bad --listen, a port in use, an unknown
+# key; /, 404, HEAD and 405; a half-sent request is closed after the
+# idle timeout; a bad --listen, a port in use, an unknown
 # --user and a statistics socket in group root each fail with one line
 # naming the value; SIGTERM ends it with status 0.
 #
@@ -218,6 +219,25 @@ expect "GET /: 200, a page linking /metrics" "$(get / index) $(grep -c 'href="/m
 expect "GET /nope: 404" "$(get /nope nope)" 404
 expect "HEAD /metrics: 200" "$(get /metrics head -I)" 200
 expect "POST /metrics: 405" "$(get /metrics post -X POST -d x=1)" 405
+# A client that never finishes its request is closed after the
+# exporter's idle timeout (EXPORTER_TIMEOUT_S, 10 s): the seconds it
+# held the connection, whole.
+NS_PY_HALF='
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /metrics HTTP/1.1\r\nHost: t\r\n")
+t = time.monotonic()
+s.settimeout(30)
+try:
+    while s.recv(4096):
+        pass
+except OSError:
+    pass
+print(int(time.monotonic() - t))
+'
+held=$(ns_run a "$PYTHON" -c "$NS_PY_HALF" "$PORT")
+case $held in 9|10|11) ok "a half-sent request is closed after the 10 s idle timeout ($held s)" ;;
+	*) not_ok "a half-sent request is closed after the 10 s idle timeout" "held $held s" ;; esac
 r=$(serve_err a --listen 127.0.0.1:$PORT wg0)
 expect "a second exporter on port $PORT: exit 1, one line" "${r%%|*}|$(cut -d'|' -f2 <<< "$r")" "1|1"
 case $r in *"127.0.0.1:$PORT: Address already in use"*) ok "... it names the address" ;;
