@@ -244,7 +244,8 @@ int metrics_serve_main(int argc, char *argv[])
 	const struct exporter_ops ops = { .arg = &s, .scrape = scrape };
 	struct exporter_addr addr;
 	struct error err = { 0 };
-	struct passwd *pw = NULL;
+	uid_t uid = 0;
+	gid_t gid = 0;
 	struct exporter *e;
 	bool root = !geteuid();
 	sigset_t mask;
@@ -263,6 +264,8 @@ int metrics_serve_main(int argc, char *argv[])
 		return 1;
 	}
 	if (root) {
+		struct passwd *pw;
+
 		if (!user)
 			user = "nobody";
 		pw = getpwnam(user);
@@ -271,7 +274,17 @@ int metrics_serve_main(int argc, char *argv[])
 				pw ? "the exporter does not run as root" : "no such user");
 			return SERVE_EXIT_USAGE;
 		}
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
 	}
+	/* Blocked from here on, so that a stop during the start waits for
+	 * it and still ends with status 0; the exporter's thread inherits
+	 * the mask, so the signals come to sigwaitinfo() here only. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	ret = gather(&s, argv + first, argc - first, config, root);
 	if (ret)
 		goto out;
@@ -280,19 +293,12 @@ int metrics_serve_main(int argc, char *argv[])
 		fprintf(stderr, "%s metrics serve: --listen %s\n", prog_name, err.msg);
 		goto out;
 	}
-	if (root && privdrop_to(pw->pw_uid, pw->pw_gid, s.groups, s.n_groups, &err)) {
+	if (root && privdrop_to(uid, gid, s.groups, s.n_groups, &err)) {
 		fprintf(stderr, "%s metrics serve: cannot become %s: %s\n", prog_name, user, err.msg);
 		close(fd);
 		goto out;
 	}
 	wgctl_set_timeout(SERVE_GET_TIMEOUT_MS);
-	/* The exporter's thread inherits the mask: the signals come to
-	 * sigwaitinfo() here only. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	e = exporter_start(fd, &ops, &err);
 	if (!e) {
 		fprintf(stderr, "%s metrics serve: %s\n", prog_name, err.msg);
