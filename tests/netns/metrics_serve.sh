@@ -10,7 +10,7 @@
 # statistics group; the scrape is valid for promtool and carries the
 # peer's name from the 0600 config file it read before the drop, but no
 # key; /, 404, HEAD and 405; a half-sent request is closed after the
-# idle timeout; a bad --listen, a port in use, an unknown
+# idle timeout; ":PORT" answers on IPv4 and IPv6; a bad --listen, a port in use, an unknown
 # --user and a statistics socket in group root each fail with one line
 # naming the value; SIGTERM ends it with status 0.
 #
@@ -243,6 +243,23 @@ expect "a second exporter on port $PORT: exit 1, one line" "${r%%|*}|$(cut -d'|'
 case $r in *"127.0.0.1:$PORT: Address already in use"*) ok "... it names the address" ;;
 	*) not_ok "... it names the address" "$r" ;; esac
 expect "the first exporter still answers" "$(get /metrics again)" 200
+
+# ":PORT" is every address of both families on one socket.
+nsenter -t "${NS_HOLDER[a]}" -m -n -- env ASAN_OPTIONS=detect_leaks=0 "$RAMPART" metrics serve \
+	--listen ":$((PORT + 1))" --config "$NS_TMP/a.conf" wg0 >"$NS_TMP/exporter-any.log" 2>&1 </dev/null &
+ANY_PID=$!
+if wait_for 10 ns_listening a tcp $((PORT + 1)); then
+	expect "--listen :$((PORT + 1)): one socket, on [::]" \
+		"$(ns_run a ss -H -ltn "sport = :$((PORT + 1))" | awk '{ print $4 }')" "*:$((PORT + 1))"
+	expect "... answers on 127.0.0.1 and on [::1]" \
+		"$(ns_run a curl -s -m 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((PORT + 1))/metrics") $(ns_run a curl -s -m 10 -o /dev/null -w '%{http_code}' "http://[::1]:$((PORT + 1))/metrics")" "200 200"
+else
+	not_ok "--listen :$((PORT + 1)): listening" "$(cat "$NS_TMP/exporter-any.log")"
+fi
+kill -TERM "$ANY_PID"
+wait_for 10 ns_not_alive "$ANY_PID"
+wait "$ANY_PID"
+expect "... exits 0 on SIGTERM" "$?" 0
 
 ns_daemon_stop b wg0
 expect "b's daemon exits 0 on SIGTERM" "$?" 0
