@@ -9,10 +9,11 @@
  * --stats-group or RAMPART_STATS_GROUP, since wg-quick passes no options;
  * the daemon's own group, root's, without either, so only root may
  * connect), then (without -f) detaches, so that the command returns once
- * all three exist.  LOG_LEVEL=error|verbose|debug (as wireguard-go; also silent, warn, info) sets the log level; when it is
- * set, a detached daemon keeps logging to the inherited stderr too.  A
- * detached daemon logs to syslog (LOG_DAEMON, with its pid); stdin, stdout
- * and (unless kept) stderr go to /dev/null.  RAMPART_THREADS sets the number of data
+ * all three exist.  LOG_LEVEL=error|verbose|debug (as wireguard-go; also
+ * silent, warn, info) sets the log level; when it is set, a detached
+ * daemon keeps logging to the inherited stderr too.  A detached daemon
+ * logs to syslog (LOG_DAEMON, with its pid); stdin, stdout and (unless
+ * kept) stderr go to /dev/null.  RAMPART_THREADS sets the number of data
  * threads (default: one per CPU, at most 8). */
 #define _GNU_SOURCE
 #include "daemon.h"
