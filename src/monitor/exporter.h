@@ -34,8 +34,9 @@ enum {
 
 /* Where to listen: ":PORT" is every address, IPv4 and IPv6 (one [::]
  * socket with IPV6_V6ONLY off); "A.B.C.D:PORT" one IPv4 address;
- * "[IPv6]:PORT" one IPv6 address (no scope).  No host names: an exporter
- * binds before it resolves nothing.  The port is 1..65535. */
+ * "[IPv6]:PORT" one IPv6 address (no scope).  No host names: the
+ * exporter binds to what it is told and resolves nothing.  The port is
+ * 1..65535. */
 struct exporter_addr {
 	struct sockaddr_storage ss;
 	socklen_t len;
