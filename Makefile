@@ -33,8 +33,12 @@ MNL_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libmnl 2>/dev/null)
 MNL_LIBS      := $(shell $(PKG_CONFIG) --libs libmnl 2>/dev/null || echo -lmnl)
 NFT_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libnftables 2>/dev/null)
 NFT_LIBS      := $(shell $(PKG_CONFIG) --libs libnftables 2>/dev/null || echo -lnftables)
+# libmicrohttpd only for rampart (metrics serve) and the tests that link
+# every object: rampartd opens no TCP port and does not link it.
+MHD_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS      := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 
-BASE_CPPFLAGS := -Isrc $(CRYPTO_CFLAGS) $(MNL_CFLAGS) $(NFT_CFLAGS)
+BASE_CPPFLAGS := -Isrc $(CRYPTO_CFLAGS) $(MNL_CFLAGS) $(NFT_CFLAGS) $(MHD_CFLAGS)
 BASE_CFLAGS   := -std=gnu11 $(WARNINGS) -pipe
 LIBS          := $(CRYPTO_LIBS) $(MNL_LIBS) $(NFT_LIBS) -pthread
 
@@ -56,9 +60,13 @@ CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 
+# The objects that need libmicrohttpd, left out of rampartd and the benchmarks.
+HTTP_SRC := src/monitor/exporter.c
 REL_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/rel/%.o)
+REL_NOHTTP_OBJ := $(filter-out $(HTTP_SRC:%.c=$(BUILD)/rel/%.o),$(REL_LIB_OBJ))
 REL_CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/rel/%.o)
 SAN_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/san/%.o)
+SAN_NOHTTP_OBJ := $(filter-out $(HTTP_SRC:%.c=$(BUILD)/san/%.o),$(SAN_LIB_OBJ))
 SAN_CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/san/%.o)
 HARNESS_OBJ := $(BUILD)/san/tests/harness.o
 
@@ -87,26 +95,26 @@ $(BUILD)/san/%.o: %.c
 
 $(RAMPART): $(REL_CLI_OBJ) $(REL_LIB_OBJ)
 	$(E) "  LD      $@"
-	$(Q)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) -o $@
 
 $(RAMPART_SAN): $(SAN_CLI_OBJ) $(SAN_LIB_OBJ)
 	$(E) "  LD san  $@"
-	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) -o $@
 
-$(BUILD)/rampartd: $(DAEMON_MAIN:%.c=$(BUILD)/rel/%.o) $(REL_LIB_OBJ)
+$(BUILD)/rampartd: $(DAEMON_MAIN:%.c=$(BUILD)/rel/%.o) $(REL_NOHTTP_OBJ)
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $^ $(LIBS) -o $@
 
-$(BUILD)/san/rampartd: $(DAEMON_MAIN:%.c=$(BUILD)/san/%.o) $(SAN_LIB_OBJ)
+$(BUILD)/san/rampartd: $(DAEMON_MAIN:%.c=$(BUILD)/san/%.o) $(SAN_NOHTTP_OBJ)
 	$(E) "  LD san  $@"
 	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) -o $@
 
 $(BUILD)/tests/%: $(BUILD)/san/tests/unit/%.o $(HARNESS_OBJ) $(SAN_LIB_OBJ)
 	$(E) "  LD san  $@"
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) -o $@
 
-$(BUILD)/bench/%: $(BUILD)/rel/bench/%.o $(REL_LIB_OBJ)
+$(BUILD)/bench/%: $(BUILD)/rel/bench/%.o $(REL_NOHTTP_OBJ)
 	$(E) "  LD      $@"
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $^ $(LIBS) -o $@

@@ -15,6 +15,7 @@ wireguard-tools:/usr/bin/wg
 iproute2:/usr/sbin/ip
 libmnl-dev:/usr/include/libmnl/libmnl.h
 libnftables-dev:/usr/include/nftables/libnftables.h
+libmicrohttpd-dev:/usr/include/microhttpd.h
 wireguard-go:/usr/bin/wireguard-go
 iperf3:/usr/bin/iperf3
 nftables:/usr/sbin/nft
@@ -23,6 +24,7 @@ procps:/usr/bin/pgrep
 util-linux:/usr/bin/unshare
 python3:/usr/bin/python3
 prometheus:/usr/bin/promtool
+curl:/usr/bin/curl
 "
 
 missing() {

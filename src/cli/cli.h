@@ -79,8 +79,13 @@ struct cli_host_facts {
 void cli_host_facts(const char *cmd, const struct metrics_interface *ifs, size_t n,
 		    struct cli_host_facts *f);
 void cli_host_facts_free(struct cli_host_facts *f);
+/* Only the conntrack figures (which anyone may read): for `metrics
+ * serve`, which has no capability to list the firewall's counters. */
+void cli_conntrack(const char *cmd, struct metrics_host *h);
 
 int metrics_main(int argc, char *argv[]);
+/* rampart metrics serve (serve.c); argv[0] is "serve". */
+int metrics_serve_main(int argc, char *argv[]);
 int status_main(int argc, char *argv[]);
 int check_main(int argc, char *argv[]);
 int events_main(int argc, char *argv[]);

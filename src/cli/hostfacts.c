@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void conntrack(const char *cmd, struct metrics_host *h)
+void cli_conntrack(const char *cmd, struct metrics_host *h)
 {
 	struct error err = { 0 };
 	int r;
@@ -41,7 +41,7 @@ void cli_host_facts(const char *cmd, const struct metrics_interface *ifs, size_t
 	bool exists;
 
 	memset(f, 0, sizeof(*f));
-	conntrack(cmd, &f->host);
+	cli_conntrack(cmd, &f->host);
 	f->tables = calloc(n ? n : 1, sizeof(*f->tables));
 	f->fw = calloc(n ? n * FIREWALL_COUNTERS_MAX : 1, sizeof(*f->fw));
 	if (!f->tables || !f->fw) {

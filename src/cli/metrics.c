@@ -40,8 +40,11 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: %s metrics [<interface>]\n", prog_name);
 	if (f == stdout)
-		fprintf(f, "\n  Prints the statistics of the interface, or of every interface\n"
-			   "  with a running daemon, in the Prometheus text format.\n");
+		fprintf(f, "       %s metrics serve --listen <addr>:<port> [--user <user>] "
+			   "[<interface>...]\n"
+			   "\n  Prints the statistics of the interface, or of every interface\n"
+			   "  with a running daemon, in the Prometheus text format; serve\n"
+			   "  serves them over HTTP (%s metrics serve --help).\n", prog_name, prog_name);
 }
 
 int metrics_main(int argc, char *argv[])
@@ -55,6 +58,8 @@ int metrics_main(int argc, char *argv[])
 	size_t n = 1;
 	int ret = 1, failed = 0, r;
 
+	if (argc >= 2 && !strcmp(argv[1], "serve"))
+		return metrics_serve_main(argc - 1, argv + 1);
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);
 		return 0;

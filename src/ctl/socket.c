@@ -24,11 +24,17 @@
 #include <unistd.h>
 
 static char socket_dir[sizeof(((struct sockaddr_un *)0)->sun_path)] = "/var/run/wireguard";
+static char stats_dir[sizeof(((struct sockaddr_un *)0)->sun_path)] = UAPI_STATS_DIR;
 static unsigned timeout_override;
 
 void wgctl_set_socket_dir(const char *dir)
 {
 	snprintf(socket_dir, sizeof(socket_dir), "%s", dir ? dir : "/var/run/wireguard");
+}
+
+void wgctl_set_stats_dir(const char *dir)
+{
+	snprintf(stats_dir, sizeof(stats_dir), "%s", dir ? dir : UAPI_STATS_DIR);
 }
 
 void wgctl_set_timeout(unsigned ms)
@@ -64,7 +70,8 @@ static bool valid_ifname(const char *s)
 	       strcmp(s, "..");
 }
 
-static int socket_path(struct sockaddr_un *addr, const char *ifname, struct error *err)
+static int socket_path_in(struct sockaddr_un *addr, const char *dir, const char *ifname,
+			  const char *suffix, struct error *err)
 {
 	char name[UAPI_QUOTED_STRLEN];
 
@@ -74,10 +81,28 @@ static int socket_path(struct sockaddr_un *addr, const char *ifname, struct erro
 		return error_fail(err, -EINVAL,
 			    "Invalid argument (`%s' is not an interface name: 1 to 15 bytes, no '/')",
 			    uapi_client_quote(name, sizeof(name), ifname, false));
-	if ((size_t)snprintf(addr->sun_path, sizeof(addr->sun_path), "%s/%s.sock", socket_dir,
-			     ifname) >= sizeof(addr->sun_path))
+	if ((size_t)snprintf(addr->sun_path, sizeof(addr->sun_path), "%s/%s%s", dir, ifname,
+			     suffix) >= sizeof(addr->sun_path))
 		return error_fail(err, -ENAMETOOLONG, "%s (socket path under %s)",
-			    strerror(ENAMETOOLONG), socket_dir);
+			    strerror(ENAMETOOLONG), dir);
+	return 0;
+}
+
+static int socket_path(struct sockaddr_un *addr, const char *ifname, struct error *err)
+{
+	return socket_path_in(addr, socket_dir, ifname, ".sock", err);
+}
+
+int wgctl_stats_path(const char *ifname, char *path, size_t size, struct error *err)
+{
+	struct sockaddr_un addr;
+	int ret = socket_path_in(&addr, stats_dir, ifname, UAPI_STATS_SUFFIX, err);
+
+	if (ret)
+		return ret;
+	if ((size_t)snprintf(path, size, "%s", addr.sun_path) >= size)
+		return error_fail(err, -ENAMETOOLONG, "%s (%s)", strerror(ENAMETOOLONG),
+				  addr.sun_path);
 	return 0;
 }
 
@@ -110,16 +135,13 @@ static int connect_path(int fd, const struct sockaddr_un *addr, int64_t deadline
 	}
 }
 
-static int open_socket(const char *ifname, int *fdp, struct error *err)
+static int open_socket(const struct sockaddr_un *a, int *fdp, struct error *err)
 {
-	struct sockaddr_un addr;
+	const struct sockaddr_un addr = *a;
 	struct stat st;
 	int fd, ret;
 
 	*fdp = -1;
-	ret = socket_path(&addr, ifname, err);
-	if (ret)
-		return ret;
 	if (stat(addr.sun_path, &st) < 0) {
 		if (errno == ENOENT)
 			return error_fail(err, -ENODEV, "%s (%s: %s)", strerror(ENODEV),
@@ -150,14 +172,14 @@ static int open_socket(const char *ifname, int *fdp, struct error *err)
 /* Sends the request and reads the reply at the same time, so that a daemon
  * that answers an error before reading everything (wireguard-go stops at
  * the first bad line) is heard rather than met with EPIPE. */
-static int transact(const char *ifname, const char *req, size_t req_len,
-		    struct uapi_reply_reader *r, struct error *err)
+static int transact(const struct sockaddr_un *addr, const char *ifname, const char *req,
+		    size_t req_len, struct uapi_reply_reader *r, struct error *err)
 {
 	char buf[16384];
 	size_t sent = 0, used;
 	int fd, ret, wait = timeout_ms(), write_err = 0;
 
-	ret = open_socket(ifname, &fd, err);
+	ret = open_socket(addr, &fd, err);
 	if (ret)
 		return ret;
 	for (;;) {
@@ -225,7 +247,9 @@ static int transact(const char *ifname, const char *req, size_t req_len,
 	return ret;
 }
 
-int wgctl_get_device(const char *ifname, struct uapi_device **out, struct error *err)
+/* One get=1 over the socket at addr. */
+static int get_at(const struct sockaddr_un *addr, const char *ifname, struct uapi_device **out,
+		  struct error *err)
 {
 	static const char req[] = "get=1\n\n";
 	struct uapi_reply_reader r;
@@ -233,7 +257,7 @@ int wgctl_get_device(const char *ifname, struct uapi_device **out, struct error 
 
 	*out = NULL;
 	uapi_reply_init(&r, UAPI_REPLY_GET);
-	ret = transact(ifname, req, sizeof(req) - 1, &r, err);
+	ret = transact(addr, ifname, req, sizeof(req) - 1, &r, err);
 	if (!ret) {
 		ret = uapi_reply_take(&r, out);
 		if (ret)
@@ -245,17 +269,41 @@ int wgctl_get_device(const char *ifname, struct uapi_device **out, struct error 
 	return ret;
 }
 
+int wgctl_get_device(const char *ifname, struct uapi_device **out, struct error *err)
+{
+	struct sockaddr_un addr;
+	int ret;
+
+	*out = NULL;
+	ret = socket_path(&addr, ifname, err);
+	return ret ? ret : get_at(&addr, ifname, out, err);
+}
+
+int wgctl_get_stats(const char *ifname, struct uapi_device **out, struct error *err)
+{
+	struct sockaddr_un addr;
+	int ret;
+
+	*out = NULL;
+	ret = socket_path_in(&addr, stats_dir, ifname, UAPI_STATS_SUFFIX, err);
+	return ret ? ret : get_at(&addr, ifname, out, err);
+}
+
 int wgctl_get_events(const char *ifname, uint64_t since, struct uapi_events **out,
 		     struct error *err)
 {
 	struct uapi_reply_reader r;
+	struct sockaddr_un addr;
 	char req[64];
 	int ret, n;
 
 	*out = NULL;
+	ret = socket_path(&addr, ifname, err);
+	if (ret)
+		return ret;
 	n = snprintf(req, sizeof(req), "rampart_events=1\nsince=%" PRIu64 "\n\n", since);
 	uapi_reply_init(&r, UAPI_REPLY_EVENTS);
-	ret = transact(ifname, req, (size_t)n, &r, err);
+	ret = transact(&addr, ifname, req, (size_t)n, &r, err);
 	if (ret == -EPROTO && !r.bytes)
 		ret = error_fail(err, -EOPNOTSUPP, "%s: the daemon hung up on rampart_events=1: "
 				 "it does not report events (not rampartd?)", ifname);
@@ -272,13 +320,17 @@ int wgctl_set_device(const char *ifname, const struct uapi_device *c, struct err
 {
 	struct textbuf req = { 0 };
 	struct uapi_reply_reader r;
+	struct sockaddr_un addr;
 	int ret;
 
 	ret = uapi_format_set(&req, c, err);
 	if (ret)
 		goto out;
+	ret = socket_path(&addr, ifname, err);
+	if (ret)
+		goto out;
 	uapi_reply_init(&r, UAPI_REPLY_SET);
-	ret = transact(ifname, req.buf, req.len, &r, err);
+	ret = transact(&addr, ifname, req.buf, req.len, &r, err);
 	if (!ret) {
 		ret = uapi_reply_take(&r, NULL);
 		if (ret)

@@ -22,6 +22,8 @@ enum {
 
 /* Where the sockets live: /var/run/wireguard unless set (tests). */
 void wgctl_set_socket_dir(const char *dir);
+/* Where the statistics sockets live: UAPI_STATS_DIR (uapi/device.h) unless set. */
+void wgctl_set_stats_dir(const char *dir);
 /* Per-step timeout in milliseconds (0 restores the default). */
 void wgctl_set_timeout(unsigned ms);
 
@@ -35,6 +37,11 @@ void wgctl_list_free(char **list);
 /* One get=1: 0 and a new device named ifname (uapi_device_free()); its
  * public key is not derived (wgctl_derive_public_key(), show.h). */
 int wgctl_get_device(const char *ifname, struct uapi_device **out, struct error *err) warn_unused;
+/* The same get=1 over IFNAME's statistics socket: the device without its
+ * private key and the peers without preshared keys. */
+int wgctl_get_stats(const char *ifname, struct uapi_device **out, struct error *err) warn_unused;
+/* The statistics socket's path of ifname into path. */
+int wgctl_stats_path(const char *ifname, char *path, size_t size, struct error *err) warn_unused;
 /* One rampart_events=1 since=SEQ (uapi/client.h): *out receives the
  * events after seq since (uapi_events_free()).  A daemon that does not
  * know the operation (wireguard-go hangs up) is -EOPNOTSUPP. */

@@ -171,7 +171,7 @@ static int snapshot_counters(struct daemon *d, struct uapi_device *snap)
 	return err;
 }
 
-char *daemon_uapi_get(struct daemon *d, size_t *len, int *err)
+char *daemon_uapi_get(struct daemon *d, unsigned flags, size_t *len, int *err)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct uapi_device *snap;
@@ -189,7 +189,7 @@ char *daemon_uapi_get(struct daemon *d, size_t *len, int *err)
 	if (!*err)
 		*err = snapshot_counters(d, snap);
 	if (!*err) {
-		text = uapi_format_get(snap, len);
+		text = uapi_format_get(snap, flags, len);
 		if (!text)
 			*err = -ENOMEM;
 	}

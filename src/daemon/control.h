@@ -108,10 +108,11 @@ void daemon_event_counters(struct daemon *d, unsigned long long *suppressed,
 
 /* ---- what control.c offers ---------------------------------------------- */
 
-/* The UAPI operations, called by the server on the control thread.  get:
- * the whole reply text (uapi_text_free) or NULL with -errno in *err.  set:
- * applies the plan all or nothing; 0 or -errno. */
-char *daemon_uapi_get(struct daemon *d, size_t *len, int *err);
+/* The UAPI operations, called by the servers on the control thread.  get:
+ * the whole reply text formatted with flags (UAPI_GET_*; uapi_text_free)
+ * or NULL with -errno in *err.  set: applies the plan all or nothing; 0
+ * or -errno. */
+char *daemon_uapi_get(struct daemon *d, unsigned flags, size_t *len, int *err);
 int daemon_uapi_set(struct daemon *d, const struct uapi_device *set) warn_unused;
 
 #endif

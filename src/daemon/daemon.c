@@ -44,9 +44,11 @@ enum ctl_kind {
 	CTL_LINK,
 	CTL_FILE,
 	CTL_EVENTS,
+	CTL_STATS_LISTEN,
+	CTL_STATS_CLIENT,
 };
 static int ctl_tags[] = { 0, CTL_LISTEN, CTL_CLIENT, CTL_SIGNAL, CTL_TIMER, CTL_WAKE, CTL_LINK,
-			  CTL_FILE, CTL_EVENTS };
+			  CTL_FILE, CTL_EVENTS, CTL_STATS_LISTEN, CTL_STATS_CLIENT };
 
 /* A data thread's epoll tags. */
 enum { W_TUN = 1, W_UDP4, W_UDP6, W_WAKE };
@@ -554,9 +556,9 @@ static void worker_uninit(struct worker *w)
 
 /* ---- set-up and tear-down ------------------------------------------------- */
 
-static char *uapi_get_cb(void *arg, size_t *len, int *err)
+static char *uapi_get_cb(void *arg, unsigned flags, size_t *len, int *err)
 {
-	return daemon_uapi_get(arg, len, err);
+	return daemon_uapi_get(arg, flags, len, err);
 }
 
 static int uapi_set_cb(void *arg, const struct uapi_device *set)
@@ -581,12 +583,16 @@ int daemon_init(struct daemon *d, const char *ifname, unsigned n_workers)
 	};
 	const struct server_ops sops = { .arg = d, .get = uapi_get_cb, .set = uapi_set_cb,
 					 .events = uapi_events_cb };
+	const struct server_params control = {
+		.what = "control socket", .dir = SERVER_DIR, .suffix = SERVER_SUFFIX,
+		.mode = 0600, .gid = (gid_t)-1,
+	};
 	pthread_rwlockattr_t attr;
 	int err, mtu;
 
 	memset(d, 0, sizeof(*d));
 	d->timer_fd = d->signal_fd = d->wake_fd = d->ctl_epfd = -1;
-	d->server.listen_fd = -1;
+	d->server.listen_fd = d->stats_server.listen_fd = -1;
 	d->n_workers = n_workers;
 	snprintf(d->ifname, sizeof(d->ifname), "%s", ifname);
 	/* Writers first: a listen-port change must not wait for a quiet
@@ -606,7 +612,7 @@ int daemon_init(struct daemon *d, const char *ifname, unsigned n_workers)
 	mtu = tun_mtu(&d->tun);
 	if (mtu <= 0)
 		mtu = 1420;
-	err = server_listen(&d->server, d->tun.name, &sops);
+	err = server_listen(&d->server, d->tun.name, &control, &sops);
 	if (err) {
 		log_error("Failed to listen on uapi socket %s/%s.sock: %s", SERVER_DIR, d->tun.name,
 			  err == -EADDRINUSE ? "a daemon is already running for this interface"
@@ -639,13 +645,41 @@ int daemon_init(struct daemon *d, const char *ifname, unsigned n_workers)
 	return 0;
 }
 
-static bool add_client(void *arg, struct server_client *c)
+int daemon_listen_stats(struct daemon *d, gid_t gid)
 {
-	struct daemon *d = arg;
+	/* Events carry no secret: the statistics socket gives them too. */
+	const struct server_ops sops = { .arg = d, .get = uapi_get_cb, .set = uapi_set_cb,
+					 .events = uapi_events_cb };
+	const struct server_params stats = {
+		.what = "statistics socket", .dir = UAPI_STATS_DIR,
+		.suffix = UAPI_STATS_SUFFIX, .mode = 0660, .gid = gid, .stats = true,
+	};
+	int err = server_listen(&d->stats_server, d->tun.name, &stats, &sops);
+
+	if (err)
+		log_error("Failed to listen on the statistics socket %s/%s%s: %s", UAPI_STATS_DIR,
+			  d->tun.name, UAPI_STATS_SUFFIX,
+			  err == -EADDRINUSE ? "a daemon is already running for this interface"
+					     : strerror(-err));
+	return err;
+}
+
+static bool add_client_kind(struct daemon *d, struct server_client *c, enum ctl_kind kind)
+{
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
 
-	c->kind = CTL_CLIENT;
+	c->kind = kind;
 	return !epoll_ctl(d->ctl_epfd, EPOLL_CTL_ADD, c->fd, &ev);
+}
+
+static bool add_client(void *arg, struct server_client *c)
+{
+	return add_client_kind(arg, c, CTL_CLIENT);
+}
+
+static bool add_stats_client(void *arg, struct server_client *c)
+{
+	return add_client_kind(arg, c, CTL_STATS_CLIENT);
 }
 
 static int ctl_watch(struct daemon *d, int fd, enum ctl_kind kind)
@@ -707,7 +741,7 @@ static void control_loop(struct daemon *d)
 
 	while (!atomic_load(&d->stopping)) {
 		int timeout = -1, n;
-		bool accept = false;
+		bool accept = false, accept_stats = false;
 		uint64_t now;
 
 		if (idle_next) {
@@ -729,11 +763,16 @@ static void control_loop(struct daemon *d)
 				 * accepting may evict a client named by one. */
 				accept = true;
 				break;
-			case CTL_CLIENT: {
+			case CTL_STATS_LISTEN:
+				accept_stats = true;
+				break;
+			case CTL_CLIENT:
+			case CTL_STATS_CLIENT: {
+				struct server *s = kind == CTL_CLIENT ? &d->server : &d->stats_server;
 				struct server_client *c = evs[i].data.ptr;
-				uint32_t want = server_client_io(&d->server, c, now);
+				uint32_t want = server_client_io(s, c, now);
 				if (!want) {
-					server_drop(&d->server, c);
+					server_drop(s, c);
 				} else {
 					struct epoll_event ev = { .events = want, .data.ptr = c };
 					epoll_ctl(d->ctl_epfd, EPOLL_CTL_MOD, c->fd, &ev);
@@ -767,7 +806,15 @@ static void control_loop(struct daemon *d)
 		}
 		if (accept)
 			server_accept(&d->server, now, add_client, d);
-		idle_next = server_expire(&d->server, daemon_now());
+		if (accept_stats)
+			server_accept(&d->stats_server, now, add_stats_client, d);
+		now = daemon_now();
+		idle_next = server_expire(&d->server, now);
+		{
+			uint64_t stats_next = server_expire(&d->stats_server, now);
+			if (stats_next && (!idle_next || stats_next < idle_next))
+				idle_next = stats_next;
+		}
 	}
 }
 
@@ -803,7 +850,8 @@ int daemon_run(struct daemon *d)
 	    ctl_watch(d, d->timer_fd, CTL_TIMER) || ctl_watch(d, d->wake_fd, CTL_WAKE) ||
 	    ctl_watch(d, monitor_link_fd(d->monitor), CTL_LINK) ||
 	    ctl_watch(d, monitor_file_fd(d->monitor), CTL_FILE) ||
-	    ctl_watch(d, d->events.fd, CTL_EVENTS)) {
+	    ctl_watch(d, d->events.fd, CTL_EVENTS) ||
+	    (d->stats_server.listen_fd >= 0 && ctl_watch(d, d->stats_server.listen_fd, CTL_STATS_LISTEN))) {
 		log_error("Failed to set up the control loop: %s", strerror(errno));
 		return 1;
 	}
@@ -856,6 +904,7 @@ int daemon_run(struct daemon *d)
 void daemon_uninit(struct daemon *d)
 {
 	server_close(&d->server);
+	server_close(&d->stats_server);
 	if (d->dev_ready) {
 		/* Every thread is gone; the lock only satisfies the table's
 		 * debug check. */

@@ -35,6 +35,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct daemon;
 
@@ -131,6 +132,7 @@ struct daemon {
 	int ctl_epfd;
 	struct monitor *monitor;
 	struct server server;
+	struct server stats_server; /* read-only; listen_fd -1 until daemon_listen_stats */
 
 	struct events events;       /* its own lock, a leaf (events.h) */
 	bool events_ready;
@@ -143,6 +145,11 @@ struct daemon {
  * the control socket, the UDP sockets on a random port.  0 or -errno with
  * a message logged. */
 int daemon_init(struct daemon *d, const char *ifname, unsigned n_workers) warn_unused;
+/* After daemon_init: the read-only statistics socket
+ * UAPI_STATS_DIR/IFNAME.stats, mode 0660 in group gid ((gid_t)-1: the
+ * daemon's own; server.h).  0 or
+ * -errno with a message logged. */
+int daemon_listen_stats(struct daemon *d, gid_t gid) warn_unused;
 /* After fork: the threads and the control loop, until a stop condition.
  * Returns the exit status. */
 int daemon_run(struct daemon *d);

@@ -1,18 +1,22 @@
 /* rampartd: a userspace WireGuard implementation, a drop-in for
  * wireguard-go under wg(8) and wg-quick(8).
  *
- *   rampartd [-f|--foreground] IFNAME
+ *   rampartd [-f|--foreground] [--stats-group GROUP] IFNAME
  *
- * Creates the TUN device IFNAME and the control socket
- * /var/run/wireguard/IFNAME.sock, then (without -f) detaches, so that the
- * command returns once both exist.  LOG_LEVEL=error|verbose|debug (as
- * wireguard-go; also silent, warn, info) sets the log level; when it is
- * set, a detached daemon keeps logging to the inherited stderr too.  The
- * default is info, not wireguard-go's error: the start, the stop and the
- * event lines (events.h) are what an operator reads in the journal, and
- * wg-quick starts the daemon with no LOG_LEVEL.  A
- * detached daemon logs to syslog (LOG_DAEMON, with its pid); stdin, stdout
- * and (unless kept) stderr go to /dev/null.  RAMPART_THREADS sets the number of data
+ * Creates the TUN device IFNAME, the control socket
+ * /var/run/wireguard/IFNAME.sock and the read-only statistics socket
+ * /run/rampart-stats/IFNAME.stats (root:GROUP, mode 0660; GROUP from
+ * --stats-group or RAMPART_STATS_GROUP, since wg-quick passes no options;
+ * the daemon's own group, root's, without either, so only root may
+ * connect), then (without -f) detaches, so that the command returns once
+ * all three exist.  LOG_LEVEL=error|verbose|debug (as wireguard-go; also
+ * silent, warn, info) sets the log level; when it is set, a detached
+ * daemon keeps logging to the inherited stderr too.  The default is info,
+ * not wireguard-go's error: the start, the stop and the event lines
+ * (events.h) are what an operator reads in the journal, and wg-quick
+ * starts the daemon with no LOG_LEVEL.  A detached daemon logs to syslog
+ * (LOG_DAEMON, with its pid); stdin, stdout and (unless kept) stderr go
+ * to /dev/null.  RAMPART_THREADS sets the number of data
  * threads (default: one per CPU, at most 8). */
 #define _GNU_SOURCE
 #include "daemon.h"
@@ -23,6 +27,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +41,29 @@ enum { MAX_THREADS = 64, DEFAULT_MAX_THREADS = 8 };
 
 static void usage(FILE *f, const char *prog)
 {
-	fprintf(f, "Usage: %s [-f/--foreground] INTERFACE-NAME\n", prog);
+	fprintf(f, "Usage: %s [-f/--foreground] [--stats-group GROUP] INTERFACE-NAME\n", prog);
+}
+
+/* The statistics socket's group: a name or a number, from where (the
+ * option or the variable, for the message).  false if there is none such. */
+static bool stats_group(const char *name, const char *where, gid_t *gid)
+{
+	struct group *gr = *name ? getgrnam(name) : NULL;
+	char *end;
+	unsigned long n;
+
+	if (gr) {
+		*gid = gr->gr_gid;
+		return true;
+	}
+	errno = 0;
+	n = *name ? strtoul(name, &end, 10) : 0;
+	if (*name && !*end && !errno && n < (gid_t)-1 && name[0] != '-') {
+		*gid = (gid_t)n;
+		return true;
+	}
+	fprintf(stderr, "rampartd: %s %s: no such group\n", where, name);
+	return false;
 }
 
 static unsigned thread_count(void)
@@ -92,13 +119,22 @@ int main(int argc, char *argv[])
 	const char *ifname = NULL, *level_env = getenv("LOG_LEVEL");
 	const char *fg_env = getenv("WG_PROCESS_FOREGROUND");
 	bool foreground = fg_env && !strcmp(fg_env, "1");
+	const char *group_env = getenv("RAMPART_STATS_GROUP"), *group = NULL;
 	enum log_level level = LOG_LEVEL_INFO;
+	/* Without a group, the socket keeps the daemon's own: root's when
+	 * started as root (wg-quick, rampart up), so only root may connect;
+	 * and a daemon with only CAP_NET_ADMIN still starts. */
+	gid_t gid = (gid_t)-1;
 	int ret, err;
 
 	log_set_prefix("rampartd");
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--foreground")) {
 			foreground = true;
+		} else if (!strcmp(argv[i], "--stats-group") && i + 1 < argc) {
+			group = argv[++i];
+		} else if (!strncmp(argv[i], "--stats-group=", 14)) {
+			group = argv[i] + 14;
 		} else if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-v")) {
 			printf("rampartd v%s\n", RAMPART_VERSION);
 			return 0;
@@ -120,12 +156,19 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "rampartd: LOG_LEVEL=%s: use error, verbose or debug\n", level_env);
 		return 1;
 	}
+	if (group && !stats_group(group, "--stats-group", &gid))
+		return 1;
+	if (!group && group_env && *group_env &&
+	    !stats_group(group_env, "RAMPART_STATS_GROUP", &gid))
+		return 1;
 	log_set_level(level);
 	if (crypto_init()) {
 		log_error("Failed to initialise OpenSSL");
 		return 1;
 	}
 	err = daemon_init(&d, ifname, thread_count());
+	if (!err)
+		err = daemon_listen_stats(&d, gid);
 	if (err) {
 		daemon_uninit(&d);
 		return 1;

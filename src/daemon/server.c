@@ -1,4 +1,4 @@
-/* The control socket's server (server.h). */
+/* The control and statistics sockets' server (server.h). */
 #define _GNU_SOURCE
 #include "server.h"
 
@@ -40,7 +40,8 @@ static int probe(const char *path)
 	return ret;
 }
 
-int server_listen(struct server *s, const char *ifname, const struct server_ops *ops)
+int server_listen(struct server *s, const char *ifname, const struct server_params *p,
+		  const struct server_ops *ops)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct stat st;
@@ -50,12 +51,14 @@ int server_listen(struct server *s, const char *ifname, const struct server_ops 
 	memset(s, 0, sizeof(*s));
 	s->listen_fd = -1;
 	s->ops = *ops;
-	n = snprintf(s->path, sizeof(s->path), "%s/%s.sock", SERVER_DIR, ifname);
+	s->what = p->what;
+	s->stats = p->stats;
+	n = snprintf(s->path, sizeof(s->path), "%s/%s%s", p->dir, ifname, p->suffix);
 	if (n < 0 || (size_t)n >= sizeof(s->path))
 		return -ENAMETOOLONG;
-	if (mkdir(SERVER_DIR, 0755) && errno != EEXIST)
+	if (mkdir(p->dir, 0755) && errno != EEXIST)
 		return -errno;
-	if (stat(SERVER_DIR, &st))
+	if (stat(p->dir, &st))
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
@@ -78,17 +81,21 @@ int server_listen(struct server *s, const char *ifname, const struct server_ops 
 	if (s->listen_fd < 0)
 		return -errno;
 	memcpy(sun.sun_path, s->path, strlen(s->path) + 1);
+	/* Nobody may connect before the group and mode are right. */
 	old = umask(0077);
 	err = bind(s->listen_fd, (struct sockaddr *)&sun, sizeof(sun)) ? -errno : 0;
 	umask(old);
-	/* 0600: connecting needs only write permission. */
-	if (!err && chmod(s->path, 0600))
+	if (!err && chown(s->path, (uid_t)-1, p->gid))
+		err = -errno;
+	if (!err && chmod(s->path, p->mode))
 		err = -errno;
 	if (!err && listen(s->listen_fd, SOMAXCONN))
 		err = -errno;
 	if (!err && stat(s->path, &st))
 		err = -errno;
 	if (err) {
+		if (!lstat(s->path, &st) && S_ISSOCK(st.st_mode))
+			unlink(s->path);
 		close(s->listen_fd);
 		s->listen_fd = -1;
 		return err;
@@ -151,7 +158,7 @@ void server_accept(struct server *s, uint64_t now,
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
 			    errno != ECONNABORTED)
-				log_warn("control socket: accept: %s", strerror(errno));
+				log_warn("%s: accept: %s", s->what, strerror(errno));
 			return;
 		}
 		for (slot = 0; slot < SERVER_MAX_CLIENTS && s->clients[slot]; slot++)
@@ -164,13 +171,13 @@ void server_accept(struct server *s, uint64_t now,
 				if (s->clients[i]->last_active < s->clients[slot]->last_active)
 					slot = i;
 			s->evicted++;
-			log_info("control socket: %u clients connected; closing the one idle longest",
-				 SERVER_MAX_CLIENTS);
+			log_info("%s: %u clients connected; closing the one idle longest",
+				 s->what, SERVER_MAX_CLIENTS);
 			server_drop(s, s->clients[slot]);
 		}
 		c = calloc(1, sizeof(*c));
 		if (!c) {
-			log_warn("control socket: out of memory for a client");
+			log_warn("%s: out of memory for a client", s->what);
 			close(fd);
 			continue;
 		}
@@ -211,14 +218,14 @@ static void run(struct server *s, struct server_client *c, struct uapi_request *
 
 	if (req->err) {
 		uapi_error_format(msg, sizeof(msg), &req->error);
-		log_info("control socket: %s request refused: %s",
+		log_info("%s: %s request refused: %s", s->what,
 			 req->op == UAPI_OP_SET ? "set" : req->op == UAPI_OP_EVENTS ? "events" : "get",
 			 msg);
 		reply_errno(c, req->err);
 	} else if (req->op == UAPI_OP_GET) {
 		int err = -EIO;
 		size_t len = 0;
-		char *text = s->ops.get(s->ops.arg, &len, &err);
+		char *text = s->ops.get(s->ops.arg, s->stats ? UAPI_GET_NO_SECRETS : 0, &len, &err);
 
 		reply_text(c, text, len, err);
 	} else if (req->op == UAPI_OP_EVENTS) {
@@ -227,6 +234,11 @@ static void run(struct server *s, struct server_client *c, struct uapi_request *
 		char *text = s->ops.events(s->ops.arg, req->since, &len, &err);
 
 		reply_text(c, text, len, err);
+	} else if (s->stats) {
+		/* Read-only: the plan was parsed (within the protocol's
+		 * bounds) and is dropped unapplied. */
+		log_info("%s: set request refused: the statistics socket is read-only", s->what);
+		reply_errno(c, -EPERM);
 	} else {
 		int err = s->ops.set(s->ops.arg, req->set);
 		reply_errno(c, err);
@@ -270,7 +282,7 @@ uint32_t server_client_io(struct server *s, struct server_client *c, uint64_t no
 			if (st == UAPI_FATAL) {
 				char msg[ERROR_STRLEN];
 				uapi_error_format(msg, sizeof(msg), &req.error);
-				log_info("control socket: closing a client: %s", msg);
+				log_info("%s: closing a client: %s", s->what, msg);
 				reply_errno(c, req.err);
 				c->closing = true;
 			} else {
@@ -293,8 +305,8 @@ uint32_t server_client_io(struct server *s, struct server_client *c, uint64_t no
 		if (n == 0) {
 			/* An operation cut off by the close is discarded. */
 			if (uapi_parser_finish(&c->parser))
-				log_info("control socket: a client left in the middle of an operation; "
-					 "nothing of it was applied");
+				log_info("%s: a client left in the middle of an operation; "
+					 "nothing of it was applied", s->what);
 			return 0;
 		}
 		c->in_len = (size_t)n;
@@ -312,7 +324,7 @@ uint64_t server_expire(struct server *s, uint64_t now)
 		if (!c)
 			continue;
 		if (now - c->last_active >= SERVER_IDLE_NS) {
-			log_debug("control socket: closing an idle client");
+			log_debug("%s: closing an idle client", s->what);
 			server_drop(s, c);
 			continue;
 		}

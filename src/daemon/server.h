@@ -1,6 +1,12 @@
-/* The control socket: /var/run/wireguard/IFNAME.sock, mode 0600 in a 0755
- * directory, speaking the userspace API (uapi.h) to wg(8), wg-quick and
- * rampart.  Every client is non-blocking with its own parser and output
+/* The daemon's UNIX-socket servers, speaking the userspace API (uapi.h):
+ * the control socket /var/run/wireguard/IFNAME.sock, mode 0600 in a 0755
+ * directory, for wg(8), wg-quick and rampart; and the read-only statistics
+ * socket UAPI_STATS_DIR/IFNAME.stats (uapi/device.h), mode 0660 in the group the
+ * operator names, for the metrics exporter: its get=1 reply carries no
+ * secret (no private_key, no preshared_key) and its set=1 is refused
+ * with EPERM before anything is applied.  Each is one struct server with
+ * its own clients, so statistics clients never take the control socket's
+ * slots.  Every client is non-blocking with its own parser and output
  * buffer, so a slow or hostile client holds only its own slot: at most
  * SERVER_MAX_CLIENTS at once (a new client takes the slot of the one idle
  * longest), each closed after SERVER_IDLE_NS without a byte, each reading
@@ -24,13 +30,14 @@ enum {
 	SERVER_SOCK_PATH_MAX = 108, /* sun_path */
 };
 #define SERVER_DIR "/var/run/wireguard"
+#define SERVER_SUFFIX ".sock"
 #define SERVER_IDLE_NS (30ULL * 1000000000ULL)
 
 struct server_ops {
 	void *arg;
-	/* The whole get=1 reply, to free with uapi_text_free(); or NULL with
-	 * a negative errno in *err. */
-	char *(*get)(void *arg, size_t *len, int *err);
+	/* The whole get=1 reply formatted with flags (UAPI_GET_*), to free
+	 * with uapi_text_free(); or NULL with a negative errno in *err. */
+	char *(*get)(void *arg, unsigned flags, size_t *len, int *err);
 	/* Applies a validated plan; 0 or a negative errno. */
 	int (*set)(void *arg, const struct uapi_device *set);
 	/* The whole reply to rampart_events=1 after seq since (no secret
@@ -52,8 +59,20 @@ struct server_client {
 	size_t in_len, in_off;
 };
 
+/* Where and how a server listens. */
+struct server_params {
+	const char *what;   /* for the log: "control socket" */
+	const char *dir;    /* made 0755 if absent */
+	const char *suffix; /* the file is DIR/IFNAME SUFFIX */
+	mode_t mode;        /* of the socket file; connecting needs write */
+	gid_t gid;          /* its group, (gid_t)-1 the daemon's; the owner is the daemon's */
+	bool stats;         /* read-only: get without secrets, set refused */
+};
+
 struct server {
 	int listen_fd;
+	const char *what;
+	bool stats;
 	char path[SERVER_SOCK_PATH_MAX];
 	dev_t dev;          /* of the socket file we made, to notice removal */
 	ino_t ino;
@@ -62,10 +81,11 @@ struct server {
 	unsigned long long evicted; /* clients closed to make room */
 };
 
-/* Creates the socket for ifname: makes the directory, replaces a stale
- * socket (connect refused), refuses a live one (-EADDRINUSE).  0 or
- * -errno. */
-int server_listen(struct server *s, const char *ifname, const struct server_ops *ops) warn_unused;
+/* Creates the socket for ifname as p says: makes the directory, replaces
+ * a stale socket (connect refused), refuses a live one (-EADDRINUSE).
+ * 0 or -errno. */
+int server_listen(struct server *s, const char *ifname, const struct server_params *p,
+		  const struct server_ops *ops) warn_unused;
 /* Closes every client and the socket, and removes the file if it is
  * still the one we made. */
 void server_close(struct server *s);

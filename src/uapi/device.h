@@ -27,6 +27,14 @@
 
 struct textbuf;
 
+/* rampartd's read-only statistics socket, UAPI_STATS_DIR/IFNAME.stats, for
+ * both ends: its get=1 reply carries no secret, its set=1 is refused
+ * with EPERM.  Not under /var/run/wireguard, where wg(8) takes every
+ * *.sock for an interface; not /run/rampart either, which rampart up
+ * makes 0700 while the exporter reaches the socket unprivileged. */
+#define UAPI_STATS_DIR "/run/rampart-stats"
+#define UAPI_STATS_SUFFIX ".stats"
+
 enum {
 	/* IFNAMSIZ - 1. */
 	UAPI_IFNAME_MAX = 15,

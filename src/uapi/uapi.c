@@ -563,17 +563,18 @@ int uapi_parser_finish(struct uapi_parser *p)
 
 /* --- replies ----------------------------------------------------------- */
 
-/* The preshared key is written always, zeros for none; so is the
- * keepalive, 0 for none. */
-static void out_peer(struct textbuf *o, const struct uapi_peer *peer)
+/* The preshared key is written always, zeros for none, unless secrets
+ * are left out; the keepalive always, 0 for none. */
+static void out_peer(struct textbuf *o, const struct uapi_peer *peer, unsigned flags)
 {
 	static const uint8_t none[KEY_LEN];
 	char ep[NETADDR_ENDPOINT_STRLEN], pfx[NETADDR_PREFIX_STRLEN];
 	size_t i;
 
 	uapi_write_key(o, "public_key", peer->public_key);
-	uapi_write_key(o, "preshared_key",
-		peer->flags & UAPI_PEER_HAS_PRESHARED_KEY ? peer->preshared_key : none);
+	if (!(flags & UAPI_GET_NO_SECRETS))
+		uapi_write_key(o, "preshared_key",
+			peer->flags & UAPI_PEER_HAS_PRESHARED_KEY ? peer->preshared_key : none);
 	textbuf_printf(o, "protocol_version=1\n");
 	if (peer->flags & UAPI_PEER_HAS_ENDPOINT)
 		textbuf_printf(o, "endpoint=%s\n", uapi_endpoint_format(ep, &peer->endpoint));
@@ -597,12 +598,13 @@ static void out_peer(struct textbuf *o, const struct uapi_peer *peer)
 	}
 }
 
-char *uapi_format_get(const struct uapi_device *dev, size_t *len)
+char *uapi_format_get(const struct uapi_device *dev, unsigned flags, size_t *len)
 {
 	struct textbuf o = { 0 };
 	size_t i;
 
-	if ((dev->flags & UAPI_DEVICE_HAS_PRIVATE_KEY) && !encoding_key_is_zero(dev->private_key))
+	if (!(flags & UAPI_GET_NO_SECRETS) && (dev->flags & UAPI_DEVICE_HAS_PRIVATE_KEY) &&
+	    !encoding_key_is_zero(dev->private_key))
 		uapi_write_key(&o, "private_key", dev->private_key);
 	if ((dev->flags & UAPI_DEVICE_HAS_LISTEN_PORT) && dev->listen_port)
 		textbuf_printf(&o, "listen_port=%u\n", dev->listen_port);
@@ -612,7 +614,7 @@ char *uapi_format_get(const struct uapi_device *dev, size_t *len)
 		textbuf_printf(&o, "rampart_%s=%" PRIu64 "\n", dev->counters[i].name,
 			       dev->counters[i].value);
 	for (i = 0; i < dev->n_peers; i++)
-		out_peer(&o, &dev->peers[i]);
+		out_peer(&o, &dev->peers[i], flags);
 	textbuf_printf(&o, "errno=0\n\n");
 	if (o.err) {
 		textbuf_wipe(&o);

@@ -173,10 +173,15 @@ int uapi_parser_finish(struct uapi_parser *p) warn_unused;
  * it has one), last_handshake_time_sec, last_handshake_time_nsec,
  * tx_bytes, rx_bytes, persistent_keepalive_interval (always, 0 if absent),
  * each UAPI_ALLOWED_IP_ADD entry, and finally "errno=0\n\n".  The name,
- * the public key and the steps other than ADD are not written.  Returns a
- * NUL-terminated string holding the private key, to release with
+ * the public key and the steps other than ADD are not written.  With
+ * UAPI_GET_NO_SECRETS (the statistics socket's reply) neither private_key
+ * nor any preshared_key line is written, whatever dev holds.  Returns a
+ * NUL-terminated string that may hold the keys, to release with
  * uapi_text_free(), its length in *len; or NULL with errno ENOMEM. */
-char *uapi_format_get(const struct uapi_device *dev, size_t *len);
+enum uapi_get_flags {
+	UAPI_GET_NO_SECRETS = 1 << 0,
+};
+char *uapi_format_get(const struct uapi_device *dev, unsigned flags, size_t *len);
 /* Wipes and frees text from uapi_format_get(); NULL is a no-op. */
 void uapi_text_free(char *text, size_t len);
 

@@ -9,6 +9,8 @@
 
 #include "common/encoding.h"
 #include "common/netaddr.h"
+#include "uapi/client.h"
+#include "uapi/device.h"
 #include "uapi/uapi.h"
 
 #include <arpa/inet.h>
@@ -38,10 +40,10 @@ static void endpoint_from(struct uapi_endpoint *e, const char *text)
 	CHECK(uapi_endpoint_parse(e, text, &why) && e->literal);
 }
 
-static void check_reply(const struct uapi_device *info, const char *want)
+static void check_reply_flags(const struct uapi_device *info, unsigned flags, const char *want)
 {
 	size_t len = 0;
-	char *got = uapi_format_get(info, &len);
+	char *got = uapi_format_get(info, flags, &len);
 
 	CHECK(got != NULL);
 	if (!got)
@@ -49,6 +51,11 @@ static void check_reply(const struct uapi_device *info, const char *want)
 	CHECK_STR(got, want);
 	CHECK(len == strlen(want));
 	uapi_text_free(got, len);
+}
+
+static void check_reply(const struct uapi_device *info, const char *want)
+{
+	check_reply_flags(info, 0, want);
 }
 
 static void test_get_ipv4(void)
@@ -207,6 +214,73 @@ static void test_format_reads_flags(void)
 		    "allowed_ip=fd00::/8\n"
 		    "errno=0\n"
 		    "\n");
+}
+
+/* The statistics socket's reply: the same lines as get's minus every
+ * secret, and the client's reader takes it (a device without a private
+ * key, peers without preshared keys). */
+static void test_get_no_secrets(void)
+{
+	static const char want[] =
+		"listen_port=51820\n"
+		"rampart_drop_no_peer=4\n"
+		"public_key=" PUB1_HEX "\n"
+		"protocol_version=1\n"
+		"endpoint=192.0.2.1:51820\n"
+		"last_handshake_time_sec=1700000000\n"
+		"last_handshake_time_nsec=5\n"
+		"tx_bytes=1234\n"
+		"rx_bytes=99\n"
+		"persistent_keepalive_interval=25\n"
+		"allowed_ip=10.0.0.0/24\n"
+		"errno=0\n"
+		"\n";
+	static const char *const aips[] = { "10.0.0.0/24" };
+	struct uapi_counter counters[] = { { "drop_no_peer", 4 } };
+	struct uapi_allowed_ip prefixes[1];
+	struct uapi_peer peer = { 0 };
+	struct uapi_device info = { 0 }, *back = NULL;
+	struct error err = { 0 };
+
+	CHECK(encoding_key_from_hex(info.private_key, PRIV_HEX));
+	info.flags = UAPI_DEVICE_HAS_PRIVATE_KEY | UAPI_DEVICE_HAS_LISTEN_PORT;
+	info.listen_port = 51820;
+	info.counters = counters;
+	info.n_counters = 1;
+	CHECK(encoding_key_from_hex(peer.public_key, PUB1_HEX));
+	CHECK(encoding_key_from_hex(peer.preshared_key, PSK_HEX));
+	endpoint_from(&peer.endpoint, "192.0.2.1:51820");
+	peer.flags = UAPI_PEER_HAS_PRESHARED_KEY | UAPI_PEER_HAS_ENDPOINT | UAPI_PEER_HAS_KEEPALIVE;
+	peer.last_handshake_sec = 1700000000;
+	peer.last_handshake_nsec = 5;
+	peer.tx_bytes = 1234;
+	peer.rx_bytes = 99;
+	peer.keepalive = 25;
+	parse_prefixes(prefixes, aips, 1);
+	peer.allowed_ips = prefixes;
+	peer.n_allowed_ips = 1;
+	info.peers = &peer;
+	info.n_peers = 1;
+	check_reply_flags(&info, UAPI_GET_NO_SECRETS, want);
+	/* Negative control: the same device with secrets has both keys. */
+	{
+		size_t len = 0;
+		char *full = uapi_format_get(&info, 0, &len);
+
+		CHECK(full && strstr(full, "private_key=" PRIV_HEX "\n"));
+		CHECK(full && strstr(full, "preshared_key=" PSK_HEX "\n"));
+		uapi_text_free(full, len);
+	}
+	CHECK(uapi_reply_parse_get(want, sizeof(want) - 1, &back, &err) == 0);
+	if (!back)
+		return;
+	CHECK(!(back->flags & UAPI_DEVICE_HAS_PRIVATE_KEY));
+	CHECK(encoding_key_is_zero(back->private_key));
+	CHECK(back->listen_port == 51820 && back->n_peers == 1);
+	CHECK(back->n_peers == 1 && !(back->peers[0].flags & UAPI_PEER_HAS_PRESHARED_KEY));
+	CHECK(back->n_peers == 1 && back->peers[0].rx_bytes == 99 &&
+	      back->peers[0].n_allowed_ips == 1);
+	uapi_device_free(back);
 }
 
 static void test_errno(void)
@@ -629,6 +703,7 @@ static const struct harness_case cases[] = {
 	{ "get reply: IPv4", test_get_ipv4 },
 	{ "get reply: IPv6, scope, omitted fields", test_get_ipv6_and_omissions },
 	{ "get reply: fields only with their flags, ADD entries only", test_format_reads_flags },
+	{ "get reply without secrets, and the reader takes it", test_get_no_secrets },
 	{ "errno replies are negative", test_errno },
 	{ "round trip: device info as a set", test_round_trip_info },
 	{ "round trip: random plans, fed in pieces", test_round_trip_plan },
