@@ -44,7 +44,10 @@ int wgctl_get_stats(const char *ifname, struct uapi_device **out, struct error *
 int wgctl_stats_path(const char *ifname, char *path, size_t size, struct error *err) warn_unused;
 /* One rampart_events=1 since=SEQ (uapi/client.h): *out receives the
  * events after seq since (uapi_events_free()).  A daemon that does not
- * know the operation (wireguard-go hangs up) is -EOPNOTSUPP. */
+ * know the operation (wireguard-go hangs up) is -EOPNOTSUPP.  When the
+ * control socket refuses the caller (-EACCES: not root), the statistics
+ * socket is asked instead, and the control socket's error stands if that
+ * fails too. */
 struct uapi_events;
 int wgctl_get_events(const char *ifname, uint64_t since, struct uapi_events **out,
 		     struct error *err) warn_unused;

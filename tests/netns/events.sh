@@ -34,7 +34,9 @@ setup "veth hub-a" ns_link hub a 192.168.70.1/24 192.168.70.2/24
 setup "veth hub-b" ns_link hub b 192.168.71.1/24 192.168.71.2/24
 setup "veth hub-c" ns_link hub c 192.168.72.1/24 192.168.72.2/24
 setup "second address in c" ip -n "$(ns_name c)" addr add 192.168.72.3/24 dev c-hub
-setup "$DUT in hub" ns_daemon hub "$DUT" wg0
+# The statistics socket's group, for the events of a user who is not root.
+STATS_GID=4712
+RAMPART_STATS_GROUP=$STATS_GID setup "$DUT in hub" ns_daemon hub "$DUT" wg0
 setup "$PEER_IMPL in a" ns_daemon a "$PEER_IMPL" wg0
 setup "$DUT in b" ns_daemon b "$DUT" wg0
 setup "$PEER_IMPL in c" ns_daemon c "$PEER_IMPL" wg0
@@ -190,6 +192,20 @@ wait "$fpid"
 expect "--follow ends with exit 0 on SIGTERM" "$?" 0
 expect "--follow printed every event once" \
 	"$(grep -c '"event":"peer_removed"' "$NS_TMP/follow")" 1
+
+# ---- not root: the statistics socket's group --------------------------------------------
+# as_user GROUPS OUT: rampart events wg0 as nobody with these groups.
+# (LeakSanitizer cannot trace a process that changed its uid.)
+as_user() {
+	ns_run hub env ASAN_OPTIONS=detect_leaks=0 setpriv --reuid=65534 --regid=65534 \
+		--groups="$1" "$RAMPART" events wg0 >"$NS_TMP/$2" 2>"$NS_TMP/$2.err"
+}
+as_user "$STATS_GID" nobody
+expect "nobody in the statistics group: exit 0, over the statistics socket" "$?" 0
+check "... the same events (the roaming one)" [ "$(count nobody "event=endpoint_changed")" -eq 1 ]
+as_user 4713 stranger
+expect "nobody in another group: exit 1" "$?" 1
+check "... with the control socket's refusal" grep -q "Permission denied" "$NS_TMP/stranger.err"
 
 # ---- errors -------------------------------------------------------------------------
 events a wggo
