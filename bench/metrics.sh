@@ -4,8 +4,9 @@
 # handshake-free endpoint), and `rampart metrics` (the release build) run
 # R times: the wall time of each (min and median), the size of the
 # exposition text and its number of samples, and `rampart events` on the
-# same daemon.  Prints figures; never fails on speed.  Not part of
-# `make check`.
+# same daemon; then one scrape of /metrics from `rampart metrics serve`
+# (as nobody, over the statistics socket) R times.  Prints figures; never
+# fails on speed.  Not part of `make check`.
 #
 # Usage: bench/metrics.sh   (as root)
 # Variables: RAMPARTD_REL (build/rampartd), RAMPART_REL (build/rampart),
@@ -34,7 +35,7 @@ with open(out, "w") as f:
             f.write("Endpoint = 192.0.2.%d:%d\n" % (i % 250 + 1, 1024 + i % 60000))
 PY
 ns_add a || exit 1
-ns_daemon a "$RAMPARTD_REL" wg0 || exit 1
+RAMPART_STATS_GROUP=4714 ns_daemon a "$RAMPARTD_REL" wg0 || exit 1
 NS_CMD_TIMEOUT=120 ns_wg a setconf wg0 "$NS_TMP/peers.conf" || { echo "setconf failed" >&2; exit 1; }
 
 times=()
@@ -59,4 +60,26 @@ printf '%-44s %s (%.2f MB)\n' "exposition size (bytes)" "$bytes" "$(awk -v v="$b
 printf '%-44s %s\n' "samples" "$samples"
 printf '%-44s %.1f (%s events)\n' "rampart events wall time (ms)" \
 	"$(awk -v v="$(( (t1 - t0) / 1000 ))" 'BEGIN { print v / 1000 }')" "$(grep -c . "$NS_TMP/events.txt")"
+
+# The exporter, as it runs in production: nobody, the socket's group.
+nsenter -t "${NS_HOLDER[a]}" -m -n -- "$RAMPART_REL" metrics serve --listen 127.0.0.1:19586 \
+	--user nobody wg0 >"$NS_TMP/serve.log" 2>&1 </dev/null &
+spid=$!
+serve_up() { ns_run a curl -s -o /dev/null -m 2 http://127.0.0.1:19586/; }
+if wait_for 10 serve_up; then
+	stimes=()
+	for _ in $(seq 1 "$BENCH_RUNS"); do
+		stimes+=($(ns_run a curl -s -o "$NS_TMP/scrape.prom" -w '%{time_total}' \
+			http://127.0.0.1:19586/metrics))
+	done
+	ssorted=$(printf '%s\n' "${stimes[@]}" | sort -n)
+	printf '%-44s %.1f / %.1f (%s bytes)\n' "metrics serve /metrics, min / median (ms)" \
+		"$(awk -v v="$(head -n 1 <<<"$ssorted")" 'BEGIN { print v * 1000 }')" \
+		"$(awk -v v="$(sed -n "$(( (BENCH_RUNS + 1) / 2 ))p" <<<"$ssorted")" 'BEGIN { print v * 1000 }')" \
+		"$(wc -c <"$NS_TMP/scrape.prom")"
+else
+	echo "metrics serve did not start: $(cat "$NS_TMP/serve.log")" >&2
+fi
+kill -TERM "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null
 echo "$BENCH_RUNS runs; $(nproc) CPUs, $(uname -r)"
