@@ -57,7 +57,7 @@ enum { W_TUN = 1, W_UDP4, W_UDP6, W_WAKE };
  * where the core's send and deliver callbacks put their output. */
 static __thread struct worker *current_worker;
 
-uint64_t daemon_now(void)
+static uint64_t boottime_ns(void)
 {
 	struct timespec ts;
 
@@ -65,6 +65,49 @@ uint64_t daemon_now(void)
 	 * on time after a laptop wakes up. */
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+#ifdef RAMPART_DEBUG
+/* Debug builds only (the tests' sanitized rampartd): with
+ * RAMPART_DEBUG_CLOCK_RATE=N the daemon's clock runs N times as fast from
+ * its start, so that a namespace test sees the protocol's minutes (a
+ * session's 180 s lifetime) in seconds.  Release builds have no such
+ * knob.  Set once in daemon_init(), before any thread starts. */
+static uint64_t clock_rate = 1, clock_base;
+
+static void clock_rate_init(void)
+{
+	const char *s = getenv("RAMPART_DEBUG_CLOCK_RATE");
+	unsigned long v = s ? strtoul(s, NULL, 10) : 1;
+
+	clock_base = boottime_ns();
+	clock_rate = v >= 1 && v <= 1000 ? v : 1;
+	if (clock_rate > 1)
+		log_warn("debug build: the clock runs %llu times as fast (RAMPART_DEBUG_CLOCK_RATE)",
+			 (unsigned long long)clock_rate);
+}
+#endif
+
+uint64_t daemon_now(void)
+{
+	uint64_t t = boottime_ns();
+
+#ifdef RAMPART_DEBUG
+	if (clock_rate > 1)
+		return clock_base + (t - clock_base) * clock_rate;
+#endif
+	return t;
+}
+
+/* A deadline on daemon_now()'s clock, on CLOCK_BOOTTIME's (the timerfd's
+ * and epoll's). */
+static uint64_t real_deadline(uint64_t at)
+{
+#ifdef RAMPART_DEBUG
+	if (clock_rate > 1 && at > clock_base)
+		return clock_base + (at - clock_base + clock_rate - 1) / clock_rate;
+#endif
+	return at;
 }
 
 /* ---- locks ---------------------------------------------------------------- */
@@ -112,8 +155,8 @@ void daemon_rearm_timer(struct daemon *d)
 	next = device_next_deadline(&d->dev);
 	if (!next || (d->timer_armed && d->timer_armed <= next))
 		return;
-	its.it_value.tv_sec = (time_t)(next / 1000000000ULL);
-	its.it_value.tv_nsec = (long)(next % 1000000000ULL);
+	its.it_value.tv_sec = (time_t)(real_deadline(next) / 1000000000ULL);
+	its.it_value.tv_nsec = (long)(real_deadline(next) % 1000000000ULL);
 	if (!timerfd_settime(d->timer_fd, TFD_TIMER_ABSTIME, &its, NULL))
 		d->timer_armed = next;
 }
@@ -591,6 +634,9 @@ int daemon_init(struct daemon *d, const char *ifname, unsigned n_workers)
 	int err, mtu;
 
 	memset(d, 0, sizeof(*d));
+#ifdef RAMPART_DEBUG
+	clock_rate_init();
+#endif
 	d->timer_fd = d->signal_fd = d->wake_fd = d->ctl_epfd = -1;
 	d->server.listen_fd = d->stats_server.listen_fd = -1;
 	d->n_workers = n_workers;
@@ -745,8 +791,10 @@ static void control_loop(struct daemon *d)
 		uint64_t now;
 
 		if (idle_next) {
-			now = daemon_now();
-			timeout = idle_next > now ? (int)((idle_next - now) / 1000000ULL) + 1 : 0;
+			uint64_t at = real_deadline(idle_next);
+
+			now = boottime_ns();
+			timeout = at > now ? (int)((at - now) / 1000000ULL) + 1 : 0;
 		}
 		n = epoll_wait(d->ctl_epfd, evs, 32, timeout);
 		if (n < 0 && errno != EINTR) {
