@@ -1,0 +1,105 @@
+/* Where the inventory lives: a narrow interface over a database, so that
+ * a second backend (PostgreSQL, for several hubs) is one more file.  The
+ * SQLite backend (store_sqlite.c) is the default:
+ * /var/lib/rampart/inventory.db (0600, its directory 0700), WAL, foreign
+ * keys, a versioned schema migrated forward at open.
+ *
+ * Every read and write happens inside a transaction: inv_store_begin()
+ * with write = true takes the database's write lock at once (SQLite's
+ * BEGIN IMMEDIATE), so that a command's reads and its writes see one
+ * state: two concurrent `rampart peer add`s never allot one address.  A
+ * busy database is waited for (up to INV_STORE_BUSY_MS) before -EBUSY.
+ * Nothing is visible to others, nor durable, before inv_store_commit()
+ * returns 0; a process killed before that leaves no trace of its
+ * transaction.
+ *
+ * Errors: 0 or -errno, with the reason in err (the database's message,
+ * the path); -ENOENT from a find is "not there", with found = false, not
+ * an error.  No function prints. */
+#ifndef RAMPART_INVENTORY_STORE_H
+#define RAMPART_INVENTORY_STORE_H
+
+#include "model.h"
+
+#include "common/compiler.h"
+#include "common/error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define INV_STORE_DEFAULT_PATH "/var/lib/rampart/inventory.db"
+enum { INV_STORE_BUSY_MS = 30000 };
+
+struct inv_store;
+
+/* The backend's operations; a backend fills one table. */
+struct inv_store_ops {
+	const char *name; /* "sqlite" */
+	void (*close)(struct inv_store *s);
+	int (*begin)(struct inv_store *s, bool write, struct error *err);
+	int (*commit)(struct inv_store *s, struct error *err);
+	void (*rollback)(struct inv_store *s);
+
+	/* Interfaces. */
+	int (*get_interface)(struct inv_store *s, const char *name, struct inv_interface *out,
+			     bool *found, struct error *err);
+	/* Inserts or replaces by name. */
+	int (*put_interface)(struct inv_store *s, const struct inv_interface *ifc,
+			     struct error *err);
+	/* Every interface's name, sorted; free with inv_names_free(). */
+	int (*list_interfaces)(struct inv_store *s, char ***names, size_t *n, struct error *err);
+
+	/* Peers.  list: every peer of iface (NULL: of every interface), by
+	 * name; free with free(). */
+	int (*list_peers)(struct inv_store *s, const char *iface, struct inv_peer **out,
+			  size_t *n, struct error *err);
+	int (*find_peer)(struct inv_store *s, const char *iface, const char *name,
+			 struct inv_peer *out, bool *found, struct error *err);
+	/* By public key (or next_key), across every interface and state,
+	 * revoked included. */
+	int (*find_key)(struct inv_store *s, const uint8_t key[KEY_LEN], struct inv_peer *out,
+			bool *found, struct error *err);
+	/* Inserts p and sets p->id; -EEXIST (naming what) for a name taken on
+	 * the interface or a public key taken anywhere. */
+	int (*insert_peer)(struct inv_store *s, struct inv_peer *p, struct error *err);
+	/* Replaces the record with p->id. */
+	int (*update_peer)(struct inv_store *s, const struct inv_peer *p, struct error *err);
+
+	/* The change log.  append sets e->id; list: of iface (NULL: all)
+	 * and peer (NULL: all), oldest first; free with free(). */
+	int (*append_log)(struct inv_store *s, struct inv_log_entry *e, struct error *err);
+	int (*list_log)(struct inv_store *s, const char *iface, const char *peer,
+			struct inv_log_entry **out, size_t *n, struct error *err);
+};
+
+struct inv_store {
+	const struct inv_store_ops *ops;
+};
+
+/* Opens (creating it, its directory 0700 and the file 0600, if need be)
+ * and migrates the SQLite database at path. */
+int inv_store_open_sqlite(const char *path, struct inv_store **out, struct error *err) warn_unused;
+
+/* The ops, called through the table. */
+static inline void inv_store_close(struct inv_store *s)
+{
+	if (s)
+		s->ops->close(s);
+}
+static inline int inv_store_begin(struct inv_store *s, bool write, struct error *err)
+{
+	return s->ops->begin(s, write, err);
+}
+static inline int inv_store_commit(struct inv_store *s, struct error *err)
+{
+	return s->ops->commit(s, err);
+}
+static inline void inv_store_rollback(struct inv_store *s)
+{
+	s->ops->rollback(s);
+}
+
+void inv_names_free(char **names, size_t n);
+
+#endif
