@@ -16,6 +16,7 @@ iproute2:/usr/sbin/ip
 libmnl-dev:/usr/include/libmnl/libmnl.h
 libnftables-dev:/usr/include/nftables/libnftables.h
 libmicrohttpd-dev:/usr/include/microhttpd.h
+libsqlite3-dev:/usr/include/sqlite3.h
 wireguard-go:/usr/bin/wireguard-go
 iperf3:/usr/bin/iperf3
 nftables:/usr/sbin/nft
