@@ -1,0 +1,571 @@
+/* The inventory's operations (inventory.h).  Every change runs as one
+ * write transaction: read what it depends on, check, write, append the
+ * log line, commit.  A failed check rolls back, so nothing is left
+ * half-done and the log never speaks of a change that did not happen. */
+#include "inventory.h"
+
+#include "alloc.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Runs the read or write transaction body(arg) against c's store. */
+static int in_tx(const struct inv_ctx *c, bool write,
+		 int (*body)(const struct inv_ctx *c, void *arg, struct error *err), void *arg,
+		 struct error *err)
+{
+	int r = inv_store_begin(c->store, write, err);
+
+	if (r)
+		return r;
+	r = body(c, arg, err);
+	if (r) {
+		inv_store_rollback(c->store);
+		return r;
+	}
+	r = inv_store_commit(c->store, err);
+	if (r)
+		inv_store_rollback(c->store);
+	return r;
+}
+
+static int append(const struct inv_ctx *c, const char *iface, const char *peer,
+		  const char *action, struct error *err, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static int append(const struct inv_ctx *c, const char *iface, const char *peer,
+		  const char *action, struct error *err, const char *fmt, ...)
+{
+	struct inv_log_entry e;
+	va_list ap;
+
+	memset(&e, 0, sizeof(e));
+	e.at = c->now;
+	snprintf(e.who, sizeof(e.who), "%s", c->who ? c->who : "");
+	snprintf(e.iface, sizeof(e.iface), "%s", iface);
+	snprintf(e.peer, sizeof(e.peer), "%s", peer);
+	snprintf(e.action, sizeof(e.action), "%s", action);
+	va_start(ap, fmt);
+	vsnprintf(e.detail, sizeof(e.detail), fmt, ap);
+	va_end(ap);
+	return c->store->ops->append_log(c->store, &e, err);
+}
+
+/* "YYYY-MM-DD HH:MM UTC" for messages and the log. */
+static const char *when(int64_t t, char buf[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, 32, "%Y-%m-%d %H:%M UTC", &tm))
+		snprintf(buf, 32, "%lld", (long long)t);
+	return buf;
+}
+
+/* Comma-separated canonical prefixes. */
+static const char *join(const struct netaddr_prefix *v, size_t n, char *buf, size_t size)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && off < size; i++) {
+		char p[NETADDR_PREFIX_STRLEN];
+		int w = snprintf(buf + off, size - off, "%s%s", i ? "," : "",
+				 netaddr_format_prefix(p, &v[i]));
+
+		off += w > 0 ? (size_t)w : 0;
+	}
+	return n ? buf : "none";
+}
+
+/* ---- the interface -------------------------------------------------- */
+
+struct pick_arg {
+	const char *given;
+	char *out;
+};
+
+static int pick_body(const struct inv_ctx *c, void *arg, struct error *err)
+{
+	struct pick_arg *a = arg;
+	char **names;
+	size_t n;
+	int r = c->store->ops->list_interfaces(c->store, &names, &n, err);
+
+	if (r)
+		return r;
+	if (a->given) {
+		r = -ENOENT;
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(names[i], a->given))
+				r = 0;
+		if (r)
+			error_fail(err, r, "interface %s is not in the inventory (rampart peer init)",
+				   a->given);
+		else
+			snprintf(a->out, IFNAMSIZ, "%s", a->given);
+	} else if (n == 1) {
+		snprintf(a->out, IFNAMSIZ, "%s", names[0]);
+	} else if (n == 0) {
+		r = error_fail(err, -ENOENT, "the inventory has no interface yet (rampart peer init)");
+	} else {
+		r = error_fail(err, -EINVAL, "the inventory has %zu interfaces: say which with -i",
+			       n);
+	}
+	inv_names_free(names, n);
+	return r;
+}
+
+int inv_pick_interface(const struct inv_ctx *c, const char *given, char out[IFNAMSIZ],
+		       struct error *err)
+{
+	struct pick_arg a = { given, out };
+
+	return in_tx(c, false, pick_body, &a, err);
+}
+
+static int get_iface(const struct inv_ctx *c, const char *iface, struct inv_interface *out,
+		     struct error *err)
+{
+	bool found;
+	int r = c->store->ops->get_interface(c->store, iface, out, &found, err);
+
+	if (r == -ENOENT || (!r && !found))
+		return error_fail(err, -ENOENT, "interface %s is not in the inventory", iface);
+	return r;
+}
+
+static int init_body(const struct inv_ctx *c, void *arg, struct error *err)
+{
+	struct inv_interface ifc = *(const struct inv_interface *)arg, old;
+	char pools[INV_POOLS_MAX * NETADDR_PREFIX_STRLEN];
+	bool found;
+	int r = c->store->ops->get_interface(c->store, ifc.name, &old, &found, err);
+
+	if (r && r != -ENOENT)
+		return r;
+	ifc.created = found ? old.created : c->now;
+	r = c->store->ops->put_interface(c->store, &ifc, err);
+	if (r)
+		return r;
+	return append(c, ifc.name, "", found ? "reinit" : "init", err,
+		      "endpoint=%s pools=%s dns=%zu full_tunnel=%s", ifc.endpoint,
+		      join(ifc.pools, ifc.n_pools, pools, sizeof(pools)), ifc.n_dns,
+		      ifc.full_tunnel ? "yes" : "no");
+}
+
+int inv_init(const struct inv_ctx *c, const struct inv_interface *ifc, struct error *err)
+{
+	if (!ifc->endpoint[0])
+		return error_fail(err, -EINVAL, "%s: an endpoint (HOST:PORT) is needed", ifc->name);
+	if (!ifc->n_pools)
+		return error_fail(err, -EINVAL, "%s: at least one address pool is needed",
+				  ifc->name);
+	for (size_t i = 0; i < ifc->n_pools; i++) {
+		for (size_t j = 0; j < i; j++) {
+			char a[NETADDR_PREFIX_STRLEN], b[NETADDR_PREFIX_STRLEN];
+
+			if (inv_prefix_overlaps(&ifc->pools[i], &ifc->pools[j]))
+				return error_fail(err, -EINVAL, "pool %s overlaps pool %s",
+						  netaddr_format_prefix(a, &ifc->pools[i]),
+						  netaddr_format_prefix(b, &ifc->pools[j]));
+		}
+	}
+	return in_tx(c, true, init_body, (void *)ifc, err);
+}
+
+/* ---- add ------------------------------------------------------------ */
+
+struct add_arg {
+	struct inv_peer *p;
+	bool generated;
+};
+
+/* Every address in use on the interface (its peers', revoked ones have
+ * none), for the allocator. */
+static int addresses_in_use(const struct inv_peer *peers, size_t n,
+			    struct netaddr_prefix **out, size_t *n_out)
+{
+	size_t count = 0;
+
+	*out = malloc((n * INV_ADDRS_MAX + 1) * sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < peers[i].n_addrs; j++)
+			(*out)[count++] = peers[i].addrs[j];
+	*n_out = count;
+	return 0;
+}
+
+static int allocate(const struct inv_interface *ifc, const struct inv_peer *peers, size_t n,
+		    struct inv_peer *p, struct error *err)
+{
+	struct netaddr_prefix *used;
+	size_t n_used;
+	int r = addresses_in_use(peers, n, &used, &n_used);
+
+	if (r)
+		return error_fail(err, r, "out of memory");
+	p->n_addrs = 0;
+	for (size_t i = 0; i < ifc->n_pools && p->n_addrs < INV_ADDRS_MAX; i++) {
+		char buf[NETADDR_PREFIX_STRLEN];
+
+		r = inv_alloc_next(&ifc->pools[i], used, n_used, &p->addrs[p->n_addrs]);
+		if (r == -ENOSPC) {
+			r = error_fail(err, -ENOSPC, "pool %s of %s is exhausted: no address left",
+				       netaddr_format_prefix(buf, &ifc->pools[i]), ifc->name);
+			break;
+		}
+		if (r) {
+			error_fail(err, r, "out of memory");
+			break;
+		}
+		p->n_addrs++;
+	}
+	free(used);
+	return r;
+}
+
+/* A site must not overlap another peer's addresses or sites, nor a pool
+ * (whose addresses are given to peers), unless the operator means it. */
+static int check_sites(const struct inv_interface *ifc, const struct inv_peer *peers,
+		       size_t n, const struct inv_peer *p, struct error *err)
+{
+	for (size_t i = 0; i < p->n_sites && !p->allow_overlap; i++) {
+		char a[NETADDR_PREFIX_STRLEN], b[NETADDR_PREFIX_STRLEN];
+		struct netaddr_prefix with;
+		const struct inv_peer *o = inv_alloc_overlap(&p->sites[i], peers, n, p->id, &with);
+
+		netaddr_format_prefix(a, &p->sites[i]);
+		if (o)
+			return error_fail(err, -EEXIST,
+					  "site %s overlaps %s of peer %s (--allow-overlap if meant)",
+					  a, netaddr_format_prefix(b, &with), o->name);
+		for (size_t j = 0; j < ifc->n_pools; j++) {
+			if (inv_prefix_overlaps(&p->sites[i], &ifc->pools[j]))
+				return error_fail(err, -EEXIST,
+						  "site %s overlaps pool %s of %s (--allow-overlap if meant)",
+						  a, netaddr_format_prefix(b, &ifc->pools[j]),
+						  ifc->name);
+		}
+	}
+	return 0;
+}
+
+static int add_body(const struct inv_ctx *c, void *arg, struct error *err)
+{
+	struct add_arg *a = arg;
+	struct inv_peer *p = a->p, *peers = NULL;
+	struct inv_interface ifc;
+	char addrs[128], sites[INV_SITES_MAX * NETADDR_PREFIX_STRLEN], key[KEY_B64_LEN + 1];
+	size_t n = 0;
+	int r = get_iface(c, p->iface, &ifc, err);
+
+	if (r)
+		return r;
+	r = c->store->ops->list_peers(c->store, p->iface, &peers, &n, err);
+	if (r)
+		return r;
+	p->id = 0;
+	r = check_sites(&ifc, peers, n, p, err);
+	if (!r)
+		r = allocate(&ifc, peers, n, p, err);
+	free(peers);
+	if (r)
+		return r;
+	p->full_tunnel = ifc.full_tunnel;
+	p->created = c->now;
+	p->state = a->generated ? INV_ACTIVE : INV_PENDING;
+	p->approved = a->generated ? c->now : 0;
+	snprintf(p->approved_by, sizeof(p->approved_by), "%s",
+		 a->generated && c->who ? c->who : "");
+	r = c->store->ops->insert_peer(c->store, p, err);
+	if (r)
+		return r;
+	encoding_key_to_base64(key, p->public_key);
+	return append(c, p->iface, p->name, "add", err,
+		      "%s key=%s owner=%s addresses=%s sites=%s%s", inv_state_name(p->state),
+		      key, p->owner, join(p->addrs, p->n_addrs, addrs, sizeof(addrs)),
+		      join(p->sites, p->n_sites, sites, sizeof(sites)),
+		      p->allow_overlap ? " allow_overlap" : "");
+}
+
+int inv_add(const struct inv_ctx *c, struct inv_peer *p, bool generated, struct error *err)
+{
+	struct add_arg a = { p, generated };
+	const char *why;
+
+	if (!inv_valid_name(p->name, &why))
+		return error_fail(err, -EINVAL, "bad name \"%s\": %s", p->name, why);
+	if (!inv_valid_text(p->owner, &why) || !inv_valid_text(p->device, &why) ||
+	    !inv_valid_text(p->notes, &why))
+		return error_fail(err, -EINVAL, "bad owner, device or notes: %s", why);
+	if (encoding_key_is_zero(p->public_key))
+		return error_fail(err, -EINVAL, "peer %s: the public key is all zeros", p->name);
+	if (p->expires && p->expires <= c->now)
+		return error_fail(err, -EINVAL, "peer %s: the expiry lies in the past", p->name);
+	for (size_t i = 0; i < p->n_sites; i++)
+		netaddr_prefix_mask(&p->sites[i]);
+	return in_tx(c, true, add_body, &a, err);
+}
+
+/* ---- state changes -------------------------------------------------- */
+
+enum change { CH_APPROVE, CH_DISABLE, CH_ENABLE, CH_REVOKE };
+
+struct change_arg {
+	enum change what;
+	const char *iface, *name;
+	int64_t expires;
+	struct inv_peer *out;
+};
+
+static int find(const struct inv_ctx *c, const char *iface, const char *name,
+		struct inv_peer *p, struct error *err)
+{
+	bool found;
+	int r = c->store->ops->find_peer(c->store, iface, name, p, &found, err);
+
+	if (r == -ENOENT || (!r && !found))
+		return error_fail(err, -ENOENT, "no peer %s on %s", name, iface);
+	return r;
+}
+
+static int refuse(const struct inv_peer *p, const char *verb, const char *want,
+		  struct error *err)
+{
+	return error_fail(err, -EINVAL, "cannot %s peer %s: it is %s%s%s", verb, p->name,
+			  inv_state_name(p->state), want ? ", not " : "", want ? want : "");
+}
+
+/* enable's checks and changes: a peer past its expiry needs a new one. */
+static int enable(const struct inv_ctx *c, struct inv_peer *p, int64_t expires,
+		  char *detail, size_t size, struct error *err)
+{
+	char buf[32];
+
+	if (p->state != INV_DISABLED && p->state != INV_EXPIRED)
+		return refuse(p, "enable", "disabled or expired", err);
+	if (expires && expires <= c->now)
+		return error_fail(err, -EINVAL, "peer %s: the new expiry %s lies in the past",
+				  p->name, when(expires, buf));
+	if (!expires && (p->state == INV_EXPIRED || (p->expires && p->expires <= c->now)))
+		return error_fail(err, -EINVAL,
+				  "peer %s expired on %s: enable it with a new expiry (--expires)",
+				  p->name, when(p->expires, buf));
+	if (expires) {
+		p->expires = expires;
+		snprintf(detail, size, "expires=%s", when(expires, buf));
+	}
+	p->state = INV_ACTIVE;
+	return 0;
+}
+
+static int change_body(const struct inv_ctx *c, void *arg, struct error *err)
+{
+	struct change_arg *a = arg;
+	static const char *const actions[] = { "approve", "disable", "enable", "revoke" };
+	char detail[INV_TEXT_MAX + 1] = "", buf[INV_TEXT_MAX + 1];
+	struct inv_peer p;
+	enum inv_state was;
+	int r = find(c, a->iface, a->name, &p, err);
+
+	if (r)
+		return r;
+	was = p.state;
+	switch (a->what) {
+	case CH_APPROVE:
+		if (p.state != INV_PENDING)
+			return refuse(&p, "approve", "pending", err);
+		p.state = INV_ACTIVE;
+		p.approved = c->now;
+		snprintf(p.approved_by, sizeof(p.approved_by), "%s", c->who ? c->who : "");
+		break;
+	case CH_DISABLE:
+		if (p.state != INV_ACTIVE)
+			return refuse(&p, "disable", "active", err);
+		p.state = INV_DISABLED;
+		break;
+	case CH_ENABLE:
+		r = enable(c, &p, a->expires, detail, sizeof(detail), err);
+		if (r)
+			return r;
+		break;
+	case CH_REVOKE:
+		if (p.state == INV_REVOKED)
+			return refuse(&p, "revoke", NULL, err);
+		/* The key stays (UNIQUE keeps it from coming back); what it
+		 * routed is given back to the pools and to other peers. */
+		snprintf(detail, sizeof(detail), "released %s",
+			 join(p.addrs, p.n_addrs, buf, sizeof(buf)));
+		p.state = INV_REVOKED;
+		p.n_addrs = p.n_sites = 0;
+		p.has_next_key = false;
+		break;
+	}
+	r = c->store->ops->update_peer(c->store, &p, err);
+	if (!r)
+		r = append(c, p.iface, p.name, actions[a->what], err, "%s -> %s%s%s",
+			   inv_state_name(was), inv_state_name(p.state), detail[0] ? " " : "",
+			   detail);
+	if (!r && a->out)
+		*a->out = p;
+	return r;
+}
+
+static int change(const struct inv_ctx *c, enum change what, const char *iface,
+		  const char *name, int64_t expires, struct inv_peer *out, struct error *err)
+{
+	struct change_arg a = { what, iface, name, expires, out };
+
+	return in_tx(c, true, change_body, &a, err);
+}
+
+int inv_approve(const struct inv_ctx *c, const char *iface, const char *name,
+		struct inv_peer *out, struct error *err)
+{
+	return change(c, CH_APPROVE, iface, name, 0, out, err);
+}
+
+int inv_disable(const struct inv_ctx *c, const char *iface, const char *name,
+		struct inv_peer *out, struct error *err)
+{
+	return change(c, CH_DISABLE, iface, name, 0, out, err);
+}
+
+int inv_enable(const struct inv_ctx *c, const char *iface, const char *name, int64_t expires,
+	       struct inv_peer *out, struct error *err)
+{
+	return change(c, CH_ENABLE, iface, name, expires, out, err);
+}
+
+int inv_revoke(const struct inv_ctx *c, const char *iface, const char *name,
+	       struct inv_peer *out, struct error *err)
+{
+	return change(c, CH_REVOKE, iface, name, 0, out, err);
+}
+
+/* ---- expiry --------------------------------------------------------- */
+
+struct expire_arg {
+	const char *iface;
+	size_t n;
+};
+
+static int expire_body(const struct inv_ctx *c, void *arg, struct error *err)
+{
+	struct expire_arg *a = arg;
+	struct inv_peer *peers;
+	size_t n;
+	int r = c->store->ops->list_peers(c->store, a->iface, &peers, &n, err);
+
+	if (r)
+		return r;
+	a->n = 0;
+	for (size_t i = 0; !r && i < n; i++) {
+		struct inv_peer *p = &peers[i];
+		enum inv_state was = p->state;
+		char buf[32];
+
+		if (!p->expires || p->expires > c->now || p->state == INV_REVOKED ||
+		    p->state == INV_EXPIRED)
+			continue;
+		p->state = INV_EXPIRED;
+		r = c->store->ops->update_peer(c->store, p, err);
+		if (!r)
+			r = append(c, p->iface, p->name, "expired", err, "%s -> expired: expiry %s",
+				   inv_state_name(was), when(p->expires, buf));
+		a->n++;
+	}
+	free(peers);
+	return r;
+}
+
+int inv_expire_due(const struct inv_ctx *c, const char *iface, size_t *n, struct error *err)
+{
+	struct expire_arg a = { iface, 0 };
+	int r = in_tx(c, true, expire_body, &a, err);
+
+	if (n)
+		*n = r ? 0 : a.n;
+	return r;
+}
+
+/* ---- reads ---------------------------------------------------------- */
+
+struct read_arg {
+	const char *iface, *name;
+	void *out;
+	size_t *n;
+};
+
+static int list_body(const struct inv_ctx *c, void *arg, struct error *err)
+{
+	struct read_arg *a = arg;
+	struct inv_interface ifc;
+	int r = get_iface(c, a->iface, &ifc, err);
+
+	return r ? r : c->store->ops->list_peers(c->store, a->iface, a->out, a->n, err);
+}
+
+int inv_list(const struct inv_ctx *c, const char *iface, struct inv_peer **out, size_t *n,
+	     struct error *err)
+{
+	struct read_arg a = { iface, NULL, out, n };
+
+	*out = NULL;
+	*n = 0;
+	return in_tx(c, false, list_body, &a, err);
+}
+
+static int show_body(const struct inv_ctx *c, void *arg, struct error *err)
+{
+	struct read_arg *a = arg;
+
+	return find(c, a->iface, a->name, a->out, err);
+}
+
+int inv_show(const struct inv_ctx *c, const char *iface, const char *name,
+	     struct inv_peer *out, struct error *err)
+{
+	struct read_arg a = { iface, name, out, NULL };
+
+	return in_tx(c, false, show_body, &a, err);
+}
+
+static int log_body(const struct inv_ctx *c, void *arg, struct error *err)
+{
+	struct read_arg *a = arg;
+
+	return c->store->ops->list_log(c->store, a->iface, a->name, a->out, a->n, err);
+}
+
+int inv_log(const struct inv_ctx *c, const char *iface, const char *peer,
+	    struct inv_log_entry **out, size_t *n, struct error *err)
+{
+	struct read_arg a = { iface, peer, out, n };
+
+	*out = NULL;
+	*n = 0;
+	return in_tx(c, false, log_body, &a, err);
+}
+
+static int iface_body(const struct inv_ctx *c, void *arg, struct error *err)
+{
+	struct read_arg *a = arg;
+
+	return get_iface(c, a->iface, a->out, err);
+}
+
+int inv_get_interface(const struct inv_ctx *c, const char *iface, struct inv_interface *out,
+		      struct error *err)
+{
+	struct read_arg a = { iface, NULL, out, NULL };
+
+	return in_tx(c, false, iface_body, &a, err);
+}

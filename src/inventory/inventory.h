@@ -1,0 +1,87 @@
+/* The inventory's operations (docs/inventory.md): each one transaction
+ * of the store, each change appended to the change log in that same
+ * transaction, so that a change and its log line are durable together or
+ * not at all.  The caller passes who acts (for the log) and the time:
+ * nothing here reads a clock, a user or the terminal, so that tests run
+ * them on a fake clock.  0 or -errno with err filled, naming the bad
+ * value; a failed operation changes nothing. */
+#ifndef RAMPART_INVENTORY_INVENTORY_H
+#define RAMPART_INVENTORY_INVENTORY_H
+
+#include "model.h"
+#include "store.h"
+
+#include "common/compiler.h"
+#include "common/error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct inv_ctx {
+	struct inv_store *store;
+	const char *who; /* the invoking user: "alice", "root via sudo from alice" */
+	int64_t now;     /* Unix seconds */
+};
+
+/* The interface to work on: given (which must exist), or else the
+ * inventory's only one; -ENOENT naming what is missing, -EINVAL when
+ * there are several and none was given. */
+int inv_pick_interface(const struct inv_ctx *c, const char *given, char out[IFNAMSIZ],
+		       struct error *err) warn_unused;
+
+/* Records ifc (a new interface, or new settings for one: its created is
+ * kept).  It needs an endpoint and at least one pool. */
+int inv_init(const struct inv_ctx *c, const struct inv_interface *ifc,
+	     struct error *err) warn_unused;
+
+/* Adds p to p->iface: the caller fills name, owner, device, notes,
+ * public_key (and psk), sites, allow_overlap, keepalive and expires (0:
+ * never); this fills id, addresses (one per pool, allocated inside the
+ * write transaction), full_tunnel (the interface's default), created and
+ * state: active when generated (the operator made the key here, which is
+ * approval), pending when the key came in a client's request.  Refused
+ * (-EEXIST, naming the peer that has it) when the name or the key is
+ * already in the inventory, revoked peers included; a site that overlaps
+ * another peer's address or site, or a pool, unless allow_overlap
+ * (-EEXIST, naming it); a pool with no address left (-ENOSPC, naming
+ * it). */
+int inv_add(const struct inv_ctx *c, struct inv_peer *p, bool generated,
+	    struct error *err) warn_unused;
+
+/* State changes, each with its log line.  approve: pending -> active;
+ * disable: active -> disabled; enable: disabled or expired -> active,
+ * where a peer whose expiry has passed needs expires, a new one after
+ * now (0: keep the one it has, which is only possible while it lies
+ * ahead); revoke: any -> revoked, final: its addresses and sites are
+ * released, its key stays so that it can never come back.  out (may be
+ * NULL) gets the record after the change. */
+int inv_approve(const struct inv_ctx *c, const char *iface, const char *name,
+		struct inv_peer *out, struct error *err) warn_unused;
+int inv_disable(const struct inv_ctx *c, const char *iface, const char *name,
+		struct inv_peer *out, struct error *err) warn_unused;
+int inv_enable(const struct inv_ctx *c, const char *iface, const char *name, int64_t expires,
+	       struct inv_peer *out, struct error *err) warn_unused;
+int inv_revoke(const struct inv_ctx *c, const char *iface, const char *name,
+	       struct inv_peer *out, struct error *err) warn_unused;
+
+/* Marks every peer of iface (NULL: of all) whose expiry is at or before
+ * now, and which is not revoked or expired yet, as expired, logging
+ * "expired".  *n (may be NULL) is how many. */
+int inv_expire_due(const struct inv_ctx *c, const char *iface, size_t *n,
+		   struct error *err) warn_unused;
+
+/* Reads, in one read transaction each.  list: the peers of iface by
+ * name, free() them; show: one (-ENOENT naming it when there is none);
+ * log: of iface (NULL: all) and peer (NULL: all), oldest first, free()
+ * it. */
+int inv_list(const struct inv_ctx *c, const char *iface, struct inv_peer **out, size_t *n,
+	     struct error *err) warn_unused;
+int inv_show(const struct inv_ctx *c, const char *iface, const char *name,
+	     struct inv_peer *out, struct error *err) warn_unused;
+int inv_log(const struct inv_ctx *c, const char *iface, const char *peer,
+	    struct inv_log_entry **out, size_t *n, struct error *err) warn_unused;
+int inv_get_interface(const struct inv_ctx *c, const char *iface, struct inv_interface *out,
+		      struct error *err) warn_unused;
+
+#endif
