@@ -59,6 +59,8 @@ int syncconf_main(int argc, char *argv[]);
 int firewall_main(int argc, char *argv[]);
 int confirm_main(int argc, char *argv[]);
 int panic_main(int argc, char *argv[]);
+/* rampart peer SUBCOMMAND: the peer inventory (peer.c). */
+int peer_main(int argc, char *argv[]);
 /* The config file with the peers' names of IFNAME: path, or else
  * /etc/wireguard/IFNAME.conf when it exists.  NULL when there is none or
  * it cannot be read, said on stderr as "rampart CMD: IFNAME: no peer

@@ -37,6 +37,7 @@ static const struct command {
 	{ "firewall", firewall_main, "Shows, confirms, rolls back or flushes an interface's firewall table" },
 	{ "confirm", confirm_main, "Keeps a firewall change that waits for confirmation (firewall confirm)" },
 	{ "panic", panic_main, "Drops all traffic but the management SSH path, or ends that" },
+	{ "peer", peer_main, "Keeps the peer inventory: owners, devices, addresses, approval, expiry (peer --help)" },
 	{ "metrics", metrics_main, "Prints the daemon's statistics in the Prometheus text format" },
 };
 

@@ -1,0 +1,580 @@
+/* rampart peer SUBCOMMAND: the peer inventory (docs/inventory.md).  One
+ * option parser for every subcommand, the database and the invoking
+ * user, and the commands that change the inventory: init, add, approve,
+ * disable, enable, revoke.  The printing ones are in peer_show.c. */
+#include "cli.h"
+#include "peer.h"
+
+#include "common/encoding.h"
+#include "common/fileio.h"
+#include "common/textbuf.h"
+#include "crypto/crypto.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Which options a subcommand takes. */
+enum {
+	O_ENDPOINT = 1 << 0, O_POOL = 1 << 1, O_DNS = 1 << 2, O_FULL = 1 << 3,
+	O_PUBKEY = 1 << 4, O_OWNER = 1 << 5, O_DEVICE = 1 << 6, O_NOTES = 1 << 7,
+	O_EXPIRES = 1 << 8, O_SITE = 1 << 9, O_OVERLAP = 1 << 10, O_KEEPALIVE = 1 << 11,
+	O_GENERATE = 1 << 12, O_REQUEST = 1 << 13,
+};
+
+static const struct option {
+	const char *name;
+	unsigned mask;           /* 0: every subcommand's */
+	size_t value;            /* offset of the const char * (or list) it sets */
+	size_t count;            /* offset of a list's count; 0: single */
+	size_t flag;             /* offset of the bool it sets, for a flag */
+} options[] = {
+#define V(n, m, f) { n, m, offsetof(struct peer_args, f), 0, 0 }
+#define L(n, m, f) { n, m, offsetof(struct peer_args, f), offsetof(struct peer_args, n_##f), 0 }
+#define F(n, m, f) { n, m, 0, 0, offsetof(struct peer_args, f) }
+	V("-i", 0, iface), V("--db", 0, db), F("--json", 0, json),
+	V("--endpoint", O_ENDPOINT, endpoint), L("--pool", O_POOL, pools),
+	L("--dns", O_DNS, dns), F("--full-tunnel", O_FULL, full_tunnel),
+	V("--public-key", O_PUBKEY, public_key), V("--owner", O_OWNER, owner),
+	V("--device", O_DEVICE, device), V("--notes", O_NOTES, notes),
+	V("--expires", O_EXPIRES, expires), L("--site", O_SITE, sites),
+	F("--allow-overlap", O_OVERLAP, allow_overlap),
+	V("--keepalive", O_KEEPALIVE, keepalive), F("--generate", O_GENERATE, generate),
+	V("--request", O_REQUEST, request),
+#undef V
+#undef L
+#undef F
+};
+
+/* Fills a from argv (argv[0] is the subcommand); at most max_pos
+ * positional arguments.  false after saying what is wrong. */
+static bool peer_parse(struct peer_args *a, unsigned mask, size_t max_pos, int argc,
+		       char *argv[])
+{
+	for (int i = 1; i < argc; i++) {
+		const struct option *o = NULL;
+		char *base = (char *)a;
+
+		for (size_t k = 0; k < sizeof(options) / sizeof(options[0]); k++)
+			if (!strcmp(argv[i], options[k].name) &&
+			    (!options[k].mask || (options[k].mask & mask)))
+				o = &options[k];
+		if (!o && argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "%s: unknown option `%s'\n", a->cmd, argv[i]);
+			return false;
+		}
+		if (!o) {
+			if (a->n_pos == max_pos) {
+				fprintf(stderr, "%s: unexpected argument `%s'\n", a->cmd, argv[i]);
+				return false;
+			}
+			a->pos[a->n_pos++] = argv[i];
+			continue;
+		}
+		if (o->flag) {
+			*(bool *)(base + o->flag) = true;
+			continue;
+		}
+		if (++i == argc) {
+			fprintf(stderr, "%s: %s needs a value\n", a->cmd, o->name);
+			return false;
+		}
+		if (!o->count) {
+			*(const char **)(base + o->value) = argv[i];
+			continue;
+		}
+		if (*(size_t *)(base + o->count) == PEER_MULTI_MAX) {
+			fprintf(stderr, "%s: at most %d of %s\n", a->cmd, PEER_MULTI_MAX, o->name);
+			return false;
+		}
+		((const char **)(base + o->value))[(*(size_t *)(base + o->count))++] = argv[i];
+	}
+	return true;
+}
+
+int peer_fail(const struct peer_session *s, const struct error *err)
+{
+	char buf[ERROR_STRLEN];
+
+	fprintf(stderr, "%s: %s\n", s->a.cmd, error_format(err, buf, sizeof(buf)));
+	return 1;
+}
+
+/* The invoking user as the change log records it: the real uid's name,
+ * and through sudo the user who ran it ("root via sudo from alice").
+ * SUDO_USER is sudo's word, taken as given: whoever can set it in the
+ * environment of a root command is root already. */
+static void who_am_i(char *out, size_t size)
+{
+	const char *sudo = getenv("SUDO_USER");
+	struct passwd *pw = getpwuid(getuid());
+	char me[64];
+
+	if (pw)
+		snprintf(me, sizeof(me), "%s", pw->pw_name);
+	else
+		snprintf(me, sizeof(me), "uid %u", (unsigned)getuid());
+	if (sudo && *sudo && strcmp(sudo, me))
+		snprintf(out, size, "%s via sudo from %s", me, sudo);
+	else
+		snprintf(out, size, "%s", me);
+	for (char *c = out; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+}
+
+/* Unix seconds.  Debug builds (the tests' sanitized rampart) take
+ * RAMPART_NOW=UNIXTIME instead, so that expiry is tested on a fake clock;
+ * release builds have no such knob, so the log's times are the host's. */
+static int64_t clock_now(void)
+{
+#ifdef RAMPART_DEBUG
+	const char *fake = getenv("RAMPART_NOW");
+
+	if (fake && *fake)
+		return strtoll(fake, NULL, 10);
+#endif
+	return (int64_t)time(NULL);
+}
+
+bool peer_session_open(struct peer_session *s, bool pick)
+{
+	struct error err;
+	size_t n;
+
+	error_clear(&err);
+	if (!s->a.db)
+		s->a.db = getenv("RAMPART_DB");
+	if (!s->a.db || !*s->a.db)
+		s->a.db = INV_STORE_DEFAULT_PATH;
+	who_am_i(s->who, sizeof(s->who));
+	/* The database's file and the -wal beside it: no one else's. */
+	umask(077);
+	if (inv_store_open_sqlite(s->a.db, &s->store, &err)) {
+		peer_fail(s, &err);
+		return false;
+	}
+	s->ctx.store = s->store;
+	s->ctx.who = s->who;
+	s->ctx.now = clock_now();
+	if (!pick)
+		return true;
+	if (inv_pick_interface(&s->ctx, s->a.iface, s->ifname, &err) ||
+	    inv_expire_due(&s->ctx, s->ifname, &n, &err)) {
+		peer_fail(s, &err);
+		peer_session_close(s);
+		return false;
+	}
+	return true;
+}
+
+void peer_session_close(struct peer_session *s)
+{
+	inv_store_close(s->store);
+	s->store = NULL;
+}
+
+/* "YYYY-MM-DD", a real day (timegm would roll 02-30 over: refused). */
+static bool is_date(const char *s, int64_t *out)
+{
+	struct tm tm;
+	int y, m, d, n = 0;
+	time_t t;
+
+	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
+		return false;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	t = timegm(&tm);
+	if (t == (time_t)-1 || tm.tm_year != y - 1900 || tm.tm_mon != m - 1 || tm.tm_mday != d)
+		return false;
+	*out = (int64_t)t;
+	return true;
+}
+
+bool peer_parse_expiry(const char *s, int64_t now, int64_t *out)
+{
+	static const struct { char unit; int64_t secs; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 },
+	};
+	char *end;
+	long long v;
+
+	if (!strcmp(s, "never")) {
+		*out = 0;
+		return true;
+	}
+	if (is_date(s, out))
+		return true;
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || v <= 0 || v > 100LL * 366 * 86400 || !end[0] || end[1])
+		return false;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (*end == units[i].unit && v <= 100LL * 366 * 86400 / units[i].secs) {
+			*out = now + v * units[i].secs;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---- init ----------------------------------------------------------- */
+
+static int parse_init(struct peer_session *s, struct inv_interface *ifc, struct error *err)
+{
+	const char *why = NULL;
+	struct netaddr_endpoint ep;
+
+	if (!s->a.iface)
+		return error_fail(err, -EINVAL, "-i IFNAME is needed");
+	if (strlen(s->a.iface) >= IFNAMSIZ || !*s->a.iface)
+		return error_fail(err, -EINVAL, "bad interface name \"%s\"", s->a.iface);
+	snprintf(ifc->name, sizeof(ifc->name), "%s", s->a.iface);
+	if (!s->a.endpoint)
+		return error_fail(err, -EINVAL, "--endpoint HOST:PORT is needed");
+	if (!netaddr_parse_endpoint(&ep, s->a.endpoint, &why) ||
+	    strlen(s->a.endpoint) > INV_ENDPOINT_MAX)
+		return error_fail(err, -EINVAL, "bad --endpoint \"%s\": %s", s->a.endpoint,
+				  why ? why : "too long");
+	snprintf(ifc->endpoint, sizeof(ifc->endpoint), "%s", s->a.endpoint);
+	if (!s->a.n_pools)
+		return error_fail(err, -EINVAL, "--pool CIDR is needed (one per family)");
+	if (s->a.n_pools > INV_POOLS_MAX || s->a.n_dns > INV_DNS_MAX)
+		return error_fail(err, -EINVAL, "at most %d pools and %d DNS servers",
+				  INV_POOLS_MAX, INV_DNS_MAX);
+	for (size_t i = 0; i < s->a.n_pools; i++)
+		if (!netaddr_parse_prefix(&ifc->pools[ifc->n_pools++], s->a.pools[i], &why))
+			return error_fail(err, -EINVAL, "bad --pool \"%s\": %s", s->a.pools[i], why);
+	for (size_t i = 0; i < s->a.n_dns; i++)
+		if (!netaddr_parse_ip(&ifc->dns[ifc->n_dns++], s->a.dns[i], &why))
+			return error_fail(err, -EINVAL, "bad --dns \"%s\": %s", s->a.dns[i], why);
+	ifc->full_tunnel = s->a.full_tunnel;
+	if (s->a.public_key) {
+		if (!encoding_key_from_base64(ifc->public_key, s->a.public_key))
+			return error_fail(err, -EINVAL, "bad --public-key \"%s\"", s->a.public_key);
+		ifc->has_public_key = true;
+	}
+	return 0;
+}
+
+static int cmd_init(struct peer_session *s)
+{
+	struct inv_interface ifc;
+	struct error err;
+
+	memset(&ifc, 0, sizeof(ifc));
+	error_clear(&err);
+	if (parse_init(s, &ifc, &err) || inv_init(&s->ctx, &ifc, &err))
+		return peer_fail(s, &err);
+	if (!s->a.json)
+		printf("%s: interface %s in %s\n", s->a.cmd, ifc.name, s->a.db);
+	else
+		printf("{\"interface\":\"%s\",\"db\":\"%s\"}\n", ifc.name, s->a.db);
+	return 0;
+}
+
+/* ---- add ------------------------------------------------------------ */
+
+/* A request file (what `rampart peer request` writes on the client):
+ * "Name = NAME" and "PublicKey = BASE64" lines; blank lines and '#'
+ * comments are skipped, anything else is refused with its line. */
+static int parse_request(const char *text, const char *file, char name[INV_NAME_MAX + 1],
+			 uint8_t key[KEY_LEN], struct error *err)
+{
+	bool has_key = false;
+	unsigned line = 0;
+
+	name[0] = '\0';
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n'), *eq;
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char buf[256], *k, *v, *e;
+
+		line++;
+		snprintf(buf, sizeof(buf), "%.*s", (int)(len < 255 ? len : 255), p);
+		p += len + (nl != NULL);
+		for (k = buf; *k == ' ' || *k == '\t'; k++)
+			;
+		for (e = k + strlen(k); e > k && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r');)
+			*--e = '\0';
+		if (!*k || *k == '#')
+			continue;
+		eq = strchr(k, '=');
+		if (!eq)
+			return error_fail_at(err, -EINVAL, file, line, NULL, "not KEY = VALUE");
+		for (e = (char *)eq; e > k && (e[-1] == ' ' || e[-1] == '\t');)
+			e--;
+		*e = '\0';
+		for (v = (char *)eq + 1; *v == ' ' || *v == '\t'; v++)
+			;
+		if (!strcasecmp(k, "Name") && strlen(v) <= INV_NAME_MAX) {
+			snprintf(name, INV_NAME_MAX + 1, "%s", v);
+		} else if (!strcasecmp(k, "PublicKey")) {
+			if (!encoding_key_from_base64(key, v))
+				return error_fail_at(err, -EINVAL, file, line, "PublicKey",
+						     "not a key: \"%s\"", v);
+			has_key = true;
+		} else {
+			return error_fail_at(err, -EINVAL, file, line, k, "unknown or too long");
+		}
+	}
+	if (!has_key)
+		return error_fail_at(err, -EINVAL, file, 0, NULL, "no PublicKey line");
+	return 0;
+}
+
+static int read_request(const char *path, char name[INV_NAME_MAX + 1], uint8_t key[KEY_LEN],
+			struct error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *text;
+	size_t len;
+	int r;
+
+	if (fd < 0)
+		return error_fail(err, -errno, "--request %s: %s", path, strerror(errno));
+	r = fileio_read_bounded(fd, 4096, &text, &len);
+	close(fd);
+	if (r)
+		return error_fail(err, r, "--request %s: %s", path, strerror(-r));
+	if (len > 4096)
+		r = error_fail(err, -EFBIG, "--request %s: larger than 4096 bytes", path);
+	else
+		r = parse_request(text, path, name, key, err);
+	textbuf_free_text(text, len);
+	return r;
+}
+
+static int add_fields(struct peer_session *s, struct inv_peer *p, struct error *err)
+{
+	const char *why = NULL;
+
+	if (s->a.owner)
+		snprintf(p->owner, sizeof(p->owner), "%s", s->a.owner);
+	if (s->a.device)
+		snprintf(p->device, sizeof(p->device), "%s", s->a.device);
+	if (s->a.notes)
+		snprintf(p->notes, sizeof(p->notes), "%s", s->a.notes);
+	if (!s->a.owner)
+		return error_fail(err, -EINVAL, "--owner is needed");
+	if (s->a.expires && !peer_parse_expiry(s->a.expires, s->ctx.now, &p->expires))
+		return error_fail(err, -EINVAL,
+				  "bad --expires \"%s\": a duration (90d, 12h, 2w), a date "
+				  "(2027-01-31) or never", s->a.expires);
+	if (s->a.keepalive && !netaddr_parse_keepalive(&p->keepalive, s->a.keepalive, &why))
+		return error_fail(err, -EINVAL, "bad --keepalive \"%s\": %s", s->a.keepalive, why);
+	if (s->a.n_sites > INV_SITES_MAX)
+		return error_fail(err, -EINVAL, "at most %d sites", INV_SITES_MAX);
+	for (size_t i = 0; i < s->a.n_sites; i++)
+		if (!netaddr_parse_prefix(&p->sites[p->n_sites++], s->a.sites[i], &why))
+			return error_fail(err, -EINVAL, "bad --site \"%s\": %s", s->a.sites[i], why);
+	p->allow_overlap = s->a.allow_overlap;
+	return 0;
+}
+
+/* The peer's key: generated here (priv kept for the printed config
+ * only) or from the request file; and its name. */
+static int add_key(struct peer_session *s, struct inv_peer *p, uint8_t priv[KEY_LEN],
+		   struct error *err)
+{
+	char req_name[INV_NAME_MAX + 1] = "";
+	int r;
+
+	if (s->a.generate == !!s->a.request)
+		return error_fail(err, -EINVAL, "one of --generate and --request FILE is needed");
+	if (s->a.request) {
+		r = read_request(s->a.request, req_name, p->public_key, err);
+		if (r)
+			return r;
+	} else {
+		if (crypto_init())
+			return error_fail(err, -EIO, "cannot initialize the crypto library");
+		r = crypto_x25519_keygen(priv);
+		if (r)
+			return error_fail(err, r, "cannot generate a key: %s", strerror(-r));
+		if (!crypto_x25519_public(p->public_key, priv))
+			return error_fail(err, -EIO, "cannot derive the public key");
+	}
+	/* The operator's NAME wins over the one the client suggested. */
+	snprintf(p->name, sizeof(p->name), "%s", s->a.n_pos ? s->a.pos[0] : req_name);
+	if (!p->name[0])
+		return error_fail(err, -EINVAL, "NAME is needed (the request has none)");
+	return 0;
+}
+
+static int cmd_add(struct peer_session *s)
+{
+	uint8_t priv[KEY_LEN];
+	struct inv_interface ifc;
+	struct inv_peer p;
+	struct textbuf o = { 0 };
+	struct error err;
+	int ret = 1;
+
+	memset(&p, 0, sizeof(p));
+	error_clear(&err);
+	if (s->a.generate && s->a.json) {
+		error_fail(&err, -EINVAL, "--json and --generate: stdout carries the client config");
+		goto fail;
+	}
+	snprintf(p.iface, sizeof(p.iface), "%s", s->ifname);
+	if (add_fields(s, &p, &err) || add_key(s, &p, priv, &err) ||
+	    inv_add(&s->ctx, &p, s->a.generate, &err) ||
+	    inv_get_interface(&s->ctx, s->ifname, &ifc, &err))
+		goto fail;
+	if (s->a.generate) {
+		ret = peer_print_client_config(&ifc, &p, priv) ? 0 : 1;
+	} else if (s->a.json) {
+		peer_json(&o, &p, s->ctx.now);
+		textbuf_printf(&o, "\n");
+		ret = cli_write_out(&o) ? 0 : 1;
+	} else {
+		printf("%s: %s is %s\n", s->a.cmd, p.name, inv_state_name(p.state));
+		ret = 0;
+	}
+	goto out;
+fail:
+	peer_fail(s, &err);
+out:
+	crypto_wipe(priv, sizeof(priv));
+	return ret;
+}
+
+/* ---- state changes -------------------------------------------------- */
+
+static int change(struct peer_session *s,
+		  int (*op)(const struct inv_ctx *, const char *, const char *,
+			    struct inv_peer *, struct error *))
+{
+	struct textbuf o = { 0 };
+	struct inv_peer p;
+	struct error err;
+	int64_t expires = 0;
+
+	error_clear(&err);
+	if (!s->a.n_pos) {
+		fprintf(stderr, "%s: NAME is needed\n", s->a.cmd);
+		return 1;
+	}
+	if (s->a.expires && (!peer_parse_expiry(s->a.expires, s->ctx.now, &expires) ||
+			     !expires)) {
+		error_fail(&err, -EINVAL, "bad --expires \"%s\": a duration (90d) or a date",
+			   s->a.expires);
+		return peer_fail(s, &err);
+	}
+	if (op ? op(&s->ctx, s->ifname, s->a.pos[0], &p, &err)
+	       : inv_enable(&s->ctx, s->ifname, s->a.pos[0], expires, &p, &err))
+		return peer_fail(s, &err);
+	if (!s->a.json) {
+		printf("%s: %s is %s\n", s->a.cmd, p.name, inv_state_name(p.state));
+		return 0;
+	}
+	peer_json(&o, &p, s->ctx.now);
+	textbuf_printf(&o, "\n");
+	return cli_write_out(&o) ? 0 : 1;
+}
+
+static int cmd_approve(struct peer_session *s)
+{
+	return change(s, inv_approve);
+}
+
+static int cmd_disable(struct peer_session *s)
+{
+	return change(s, inv_disable);
+}
+
+static int cmd_enable(struct peer_session *s)
+{
+	return change(s, NULL);
+}
+
+static int cmd_revoke(struct peer_session *s)
+{
+	return change(s, inv_revoke);
+}
+
+/* ---- the dispatcher ------------------------------------------------- */
+
+static const struct subcommand {
+	const char *name;
+	/* Either run, on the options above, or main, a command that parses
+	 * its own argv (argv[0] is the subcommand). */
+	int (*run)(struct peer_session *s);
+	int (*main)(int argc, char *argv[]);
+	unsigned mask;
+	size_t max_pos;
+	bool pick;  /* works on one interface: -i or the only one */
+	const char *usage;
+} subcommands[] = {
+	{ "init", cmd_init, NULL, O_ENDPOINT | O_POOL | O_DNS | O_FULL | O_PUBKEY, 0, false,
+	  "-i IFNAME --endpoint HOST:PORT --pool CIDR... [--dns ADDR]... [--full-tunnel] "
+	  "[--public-key KEY]" },
+	{ "add", cmd_add, NULL, O_OWNER | O_DEVICE | O_NOTES | O_EXPIRES | O_SITE | O_OVERLAP |
+	  O_KEEPALIVE | O_GENERATE | O_REQUEST, 1, true,
+	  "[NAME] --owner O (--generate | --request FILE) [--device D] [--notes N] "
+	  "[--expires 90d] [--site PREFIX]... [--allow-overlap] [--keepalive SECS]" },
+	{ "approve", cmd_approve, NULL, 0, 1, true, "NAME" },
+	{ "disable", cmd_disable, NULL, 0, 1, true, "NAME" },
+	{ "enable", cmd_enable, NULL, O_EXPIRES, 1, true, "NAME [--expires 90d]" },
+	{ "revoke", cmd_revoke, NULL, 0, 1, true, "NAME" },
+	{ "list", peer_list, NULL, 0, 0, true, "" },
+	{ "show", peer_show, NULL, 0, 1, true, "NAME" },
+	{ "log", peer_log, NULL, 0, 1, false, "[NAME]" },
+	/* Room for config, request (peer_config.c), apply (peer_apply.c),
+	 * rotate and import: each adds its line here. */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: %s peer SUBCOMMAND [-i IFNAME] [--db PATH] [--json] ...\n",
+		prog_name);
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(f, "  %s peer %s %s\n", prog_name, subcommands[i].name,
+			subcommands[i].usage);
+}
+
+int peer_main(int argc, char *argv[])
+{
+	const struct subcommand *sc = NULL;
+	struct peer_session s;
+	char cmd[64];
+	int ret;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2;
+	}
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			sc = &subcommands[i];
+	if (!sc) {
+		fprintf(stderr, "%s peer: invalid subcommand `%s'\n", prog_name, argv[1]);
+		usage(stderr);
+		return 1;
+	}
+	if (sc->main)
+		return sc->main(argc - 1, argv + 1);
+	memset(&s, 0, sizeof(s));
+	snprintf(cmd, sizeof(cmd), "%s peer %s", prog_name, sc->name);
+	s.a.cmd = cmd;
+	if (!peer_parse(&s.a, sc->mask, sc->max_pos, argc - 1, argv + 1))
+		return 1;
+	if (!peer_session_open(&s, sc->pick))
+		return 1;
+	ret = sc->run(&s);
+	peer_session_close(&s);
+	return ret;
+}

@@ -1,0 +1,295 @@
+/* rampart peer list | show | log, and the printers of a peer: human
+ * (aligned columns, times in UTC) and JSON (one object per peer, keys in
+ * a stable order, times as Unix seconds, null for "never").  Keys are
+ * public ones; a preshared key is never printed, only whether there is
+ * one. */
+#include "cli.h"
+#include "peer.h"
+
+#include "common/textbuf.h"
+#include "crypto/crypto.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *when(int64_t t, char buf[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!t)
+		return "never";
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, 32, "%Y-%m-%d %H:%M UTC", &tm))
+		snprintf(buf, 32, "%lld", (long long)t);
+	return buf;
+}
+
+bool peer_expiring_soon(const struct inv_peer *p, int64_t now)
+{
+	return p->expires && p->expires > now &&
+	       p->expires - now <= (int64_t)PEER_EXPIRING_DAYS * 86400 &&
+	       (p->state == INV_ACTIVE || p->state == INV_PENDING || p->state == INV_DISABLED);
+}
+
+static void json_time(struct textbuf *o, const char *key, int64_t t)
+{
+	if (t)
+		textbuf_printf(o, ",\"%s\":%lld", key, (long long)t);
+	else
+		textbuf_printf(o, ",\"%s\":null", key);
+}
+
+/* v joined by ", " (JSON: quoted, joined by ","). */
+static void prefixes(struct textbuf *o, const struct netaddr_prefix *v, size_t n, bool json)
+{
+	for (size_t i = 0; i < n; i++) {
+		char buf[NETADDR_PREFIX_STRLEN];
+
+		netaddr_format_prefix(buf, &v[i]);
+		if (json)
+			textbuf_printf(o, "%s\"%s\"", i ? "," : "", buf);
+		else
+			textbuf_printf(o, "%s%s", i ? ", " : "", buf);
+	}
+}
+
+static void json_prefixes(struct textbuf *o, const char *key, const struct netaddr_prefix *v,
+			  size_t n)
+{
+	textbuf_printf(o, ",\"%s\":[", key);
+	prefixes(o, v, n, true);
+	textbuf_printf(o, "]");
+}
+
+static void json_text(struct textbuf *o, const char *key, const char *s)
+{
+	textbuf_printf(o, ",\"%s\":", key);
+	cli_json_string(o, s);
+}
+
+void peer_json(struct textbuf *o, const struct inv_peer *p, int64_t now)
+{
+	char key[KEY_B64_LEN + 1];
+
+	encoding_key_to_base64(key, p->public_key);
+	textbuf_printf(o, "{\"id\":%lld", (long long)p->id);
+	json_text(o, "interface", p->iface);
+	json_text(o, "name", p->name);
+	json_text(o, "state", inv_state_name(p->state));
+	json_text(o, "owner", p->owner);
+	json_text(o, "device", p->device);
+	json_text(o, "notes", p->notes);
+	json_text(o, "public_key", key);
+	textbuf_printf(o, ",\"has_preshared_key\":%s", p->has_psk ? "true" : "false");
+	json_prefixes(o, "addresses", p->addrs, p->n_addrs);
+	json_prefixes(o, "sites", p->sites, p->n_sites);
+	textbuf_printf(o, ",\"allow_overlap\":%s,\"keepalive\":%u,\"full_tunnel\":%s",
+		       p->allow_overlap ? "true" : "false", p->keepalive,
+		       p->full_tunnel ? "true" : "false");
+	json_time(o, "created", p->created);
+	json_time(o, "approved", p->approved);
+	json_text(o, "approved_by", p->approved_by);
+	json_time(o, "expires", p->expires);
+	textbuf_printf(o, ",\"expiring_soon\":%s", peer_expiring_soon(p, now) ? "true" : "false");
+	json_time(o, "last_handshake", p->last_handshake);
+	json_text(o, "last_endpoint", p->last_endpoint);
+	if (p->has_next_key) {
+		encoding_key_to_base64(key, p->next_key);
+		json_text(o, "next_key", key);
+	} else {
+		textbuf_printf(o, ",\"next_key\":null");
+	}
+	json_time(o, "rotate_until", p->rotate_until);
+	textbuf_printf(o, ",\"rotate_on_handshake\":%s}", p->rotate_on_handshake ? "true" : "false");
+}
+
+static void human_prefixes(struct textbuf *o, const char *label, const struct netaddr_prefix *v,
+			   size_t n)
+{
+	textbuf_printf(o, "  %-15s", label);
+	prefixes(o, v, n, false);
+	textbuf_printf(o, "%s\n", n ? "" : "(none)");
+}
+
+void peer_human(struct textbuf *o, const struct inv_peer *p, int64_t now)
+{
+	char key[KEY_B64_LEN + 1], t[32];
+
+	encoding_key_to_base64(key, p->public_key);
+	textbuf_printf(o, "peer %s on %s\n", p->name, p->iface);
+	textbuf_printf(o, "  %-15s%s%s\n", "state:", inv_state_name(p->state),
+		       peer_expiring_soon(p, now) ? " (expiring soon)" : "");
+	textbuf_printf(o, "  %-15s%s\n", "owner:", p->owner);
+	if (p->device[0])
+		textbuf_printf(o, "  %-15s%s\n", "device:", p->device);
+	if (p->notes[0])
+		textbuf_printf(o, "  %-15s%s\n", "notes:", p->notes);
+	textbuf_printf(o, "  %-15s%s\n", "public key:", key);
+	human_prefixes(o, "addresses:", p->addrs, p->n_addrs);
+	if (p->n_sites)
+		human_prefixes(o, "sites:", p->sites, p->n_sites);
+	if (p->keepalive)
+		textbuf_printf(o, "  %-15s%u s\n", "keepalive:", p->keepalive);
+	textbuf_printf(o, "  %-15s%s\n", "created:", when(p->created, t));
+	if (p->approved)
+		textbuf_printf(o, "  %-15s%s by %s\n", "approved:", when(p->approved, t),
+			       p->approved_by);
+	textbuf_printf(o, "  %-15s%s\n", "expires:", when(p->expires, t));
+	if (p->last_handshake)
+		textbuf_printf(o, "  %-15s%s from %s\n", "last handshake:",
+			       when(p->last_handshake, t), p->last_endpoint);
+}
+
+int peer_list(struct peer_session *s)
+{
+	struct textbuf o = { 0 };
+	struct inv_peer *v;
+	struct error err;
+	size_t n, soon = 0;
+
+	error_clear(&err);
+	if (inv_list(&s->ctx, s->ifname, &v, &n, &err))
+		return peer_fail(s, &err);
+	for (size_t i = 0; i < n; i++) {
+		char t[32];
+
+		if (!peer_expiring_soon(&v[i], s->ctx.now))
+			continue;
+		soon++;
+		fprintf(stderr, "%s: warning: %s expires on %s\n", s->a.cmd, v[i].name,
+			when(v[i].expires, t));
+	}
+	if (s->a.json) {
+		textbuf_printf(&o, "{\"interface\":\"%s\",\"expiring_soon\":%zu,\"peers\":[",
+			       s->ifname, soon);
+		for (size_t i = 0; i < n; i++) {
+			textbuf_printf(&o, "%s", i ? "," : "");
+			peer_json(&o, &v[i], s->ctx.now);
+		}
+		textbuf_printf(&o, "]}\n");
+	} else {
+		textbuf_printf(&o, "%-20s %-9s %-16s %-34s %s\n", "NAME", "STATE", "OWNER",
+			       "ADDRESSES", "EXPIRES");
+		for (size_t i = 0; i < n; i++) {
+			char a[NETADDR_PREFIX_STRLEN], t[32];
+
+			textbuf_printf(&o, "%-20s %-9s %-16s %-34s %s\n", v[i].name,
+				       inv_state_name(v[i].state), v[i].owner,
+				       v[i].n_addrs ? netaddr_format_prefix(a, &v[i].addrs[0]) : "-",
+				       when(v[i].expires, t));
+		}
+	}
+	free(v);
+	return cli_write_out(&o) ? 0 : 1;
+}
+
+int peer_show(struct peer_session *s)
+{
+	struct textbuf o = { 0 };
+	struct inv_peer p;
+	struct error err;
+
+	error_clear(&err);
+	if (!s->a.n_pos) {
+		fprintf(stderr, "%s: NAME is needed\n", s->a.cmd);
+		return 1;
+	}
+	if (inv_show(&s->ctx, s->ifname, s->a.pos[0], &p, &err))
+		return peer_fail(s, &err);
+	if (s->a.json) {
+		peer_json(&o, &p, s->ctx.now);
+		textbuf_printf(&o, "\n");
+	} else {
+		peer_human(&o, &p, s->ctx.now);
+	}
+	return cli_write_out(&o) ? 0 : 1;
+}
+
+int peer_log(struct peer_session *s)
+{
+	struct textbuf o = { 0 };
+	struct inv_log_entry *v;
+	struct error err;
+	size_t n;
+
+	error_clear(&err);
+	if (inv_log(&s->ctx, s->a.iface, s->a.n_pos ? s->a.pos[0] : NULL, &v, &n, &err))
+		return peer_fail(s, &err);
+	if (s->a.json)
+		textbuf_printf(&o, "{\"entries\":[");
+	for (size_t i = 0; i < n; i++) {
+		char t[32];
+
+		if (!s->a.json) {
+			textbuf_printf(&o, "%s  %-8s %-12s %-8s %s  (%s)\n", when(v[i].at, t),
+				       v[i].iface, v[i].peer[0] ? v[i].peer : "-", v[i].action,
+				       v[i].detail, v[i].who);
+			continue;
+		}
+		textbuf_printf(&o, "%s{\"id\":%lld,\"at\":%lld", i ? "," : "",
+			       (long long)v[i].id, (long long)v[i].at);
+		json_text(&o, "who", v[i].who);
+		json_text(&o, "interface", v[i].iface);
+		json_text(&o, "peer", v[i].peer);
+		json_text(&o, "action", v[i].action);
+		json_text(&o, "detail", v[i].detail);
+		textbuf_printf(&o, "}");
+	}
+	if (s->a.json)
+		textbuf_printf(&o, "]}\n");
+	free(v);
+	return cli_write_out(&o) ? 0 : 1;
+}
+
+/* Split tunnel: the pools as networks; full: everything. */
+static void allowed_ips(struct textbuf *o, const struct inv_interface *ifc,
+			const struct inv_peer *p)
+{
+	textbuf_printf(o, "AllowedIPs = ");
+	if (p->full_tunnel) {
+		textbuf_printf(o, "0.0.0.0/0, ::/0\n");
+		return;
+	}
+	struct netaddr_prefix nets[INV_POOLS_MAX];
+
+	for (size_t i = 0; i < ifc->n_pools; i++) {
+		nets[i] = ifc->pools[i];
+		netaddr_prefix_mask(&nets[i]);
+	}
+	prefixes(o, nets, ifc->n_pools, false);
+	textbuf_printf(o, "\n");
+}
+
+bool peer_print_client_config(const struct inv_interface *ifc, const struct inv_peer *p,
+			      const uint8_t priv[KEY_LEN])
+{
+	char key[KEY_B64_LEN + 1], buf[NETADDR_PREFIX_STRLEN];
+	struct textbuf o = { 0 };
+
+	textbuf_printf(&o, "[Interface]\n# Name = %s\n", p->name);
+	encoding_key_to_base64(key, priv);
+	textbuf_printf(&o, "PrivateKey = %s\n", key);
+	encoding_key_to_base64(key, p->public_key);
+	textbuf_printf(&o, "# PublicKey = %s\nAddress = ", key);
+	prefixes(&o, p->addrs, p->n_addrs, false);
+	textbuf_printf(&o, "\n");
+	for (size_t i = 0; i < ifc->n_dns; i++)
+		textbuf_printf(&o, "%s%s", i ? ", " : "DNS = ", netaddr_format_ip(buf, &ifc->dns[i]));
+	textbuf_printf(&o, "%s\n[Peer]\n", ifc->n_dns ? "\n" : "");
+	if (ifc->has_public_key) {
+		encoding_key_to_base64(key, ifc->public_key);
+		textbuf_printf(&o, "PublicKey = %s\n", key);
+	} else {
+		fprintf(stderr, "%s peer add: warning: the hub's public key is not in the "
+			"inventory (peer init --public-key): the config has no PublicKey\n",
+			prog_name);
+	}
+	textbuf_printf(&o, "Endpoint = %s\n", ifc->endpoint);
+	allowed_ips(&o, ifc, p);
+	if (p->keepalive)
+		textbuf_printf(&o, "PersistentKeepalive = %u\n", p->keepalive);
+	crypto_wipe(key, sizeof(key));
+	return cli_write_out(&o);
+}
