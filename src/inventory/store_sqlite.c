@@ -241,6 +241,11 @@ static int migrate(struct sqlite_store *st, struct error *err)
 	char sql[32];
 	int v = 0, r;
 
+	/* The common case, without the write lock: 50 concurrent commands
+	 * should not queue for a migration that is not needed. */
+	r = user_version(st, &v, err);
+	if (r || v == SCHEMA_VERSION)
+		return r;
 	r = exec(st, "BEGIN IMMEDIATE", "begin the migration", err);
 	if (r)
 		return r;
