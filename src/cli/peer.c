@@ -271,6 +271,7 @@ static int parse_init(struct peer_session *s, struct inv_interface *ifc, struct 
 
 static int cmd_init(struct peer_session *s)
 {
+	struct textbuf o = { 0 };
 	struct inv_interface ifc;
 	struct error err;
 
@@ -278,11 +279,16 @@ static int cmd_init(struct peer_session *s)
 	error_clear(&err);
 	if (parse_init(s, &ifc, &err) || inv_init(&s->ctx, &ifc, &err))
 		return peer_fail(s, &err);
-	if (!s->a.json)
+	if (!s->a.json) {
 		printf("%s: interface %s in %s\n", s->a.cmd, ifc.name, s->a.db);
-	else
-		printf("{\"interface\":\"%s\",\"db\":\"%s\"}\n", ifc.name, s->a.db);
-	return 0;
+		return 0;
+	}
+	textbuf_printf(&o, "{\"interface\":");
+	cli_json_string(&o, ifc.name);
+	textbuf_printf(&o, ",\"db\":");
+	cli_json_string(&o, s->a.db);
+	textbuf_printf(&o, "}\n");
+	return cli_write_out(&o) ? 0 : 1;
 }
 
 /* ---- add ------------------------------------------------------------ */

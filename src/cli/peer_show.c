@@ -162,8 +162,9 @@ int peer_list(struct peer_session *s)
 			when(v[i].expires, t));
 	}
 	if (s->a.json) {
-		textbuf_printf(&o, "{\"interface\":\"%s\",\"expiring_soon\":%zu,\"peers\":[",
-			       s->ifname, soon);
+		textbuf_printf(&o, "{\"interface\":");
+		cli_json_string(&o, s->ifname);
+		textbuf_printf(&o, ",\"expiring_soon\":%zu,\"peers\":[", soon);
 		for (size_t i = 0; i < n; i++) {
 			textbuf_printf(&o, "%s", i ? "," : "");
 			peer_json(&o, &v[i], s->ctx.now);

@@ -6,6 +6,8 @@
 
 #include "alloc.h"
 
+#include "conf/config.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -160,6 +162,8 @@ static int init_body(const struct inv_ctx *c, void *arg, struct error *err)
 
 int inv_init(const struct inv_ctx *c, const struct inv_interface *ifc, struct error *err)
 {
+	if (!conf_valid_ifname(ifc->name))
+		return error_fail(err, -EINVAL, "bad interface name \"%s\"", ifc->name);
 	if (!ifc->endpoint[0])
 		return error_fail(err, -EINVAL, "%s: an endpoint (HOST:PORT) is needed", ifc->name);
 	if (!ifc->n_pools)

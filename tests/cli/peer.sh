@@ -98,6 +98,8 @@ fails "a bad --expires is named" '"tomorrow"' P add x1 --owner x --generate --ex
 fails "a bad prefix is named" '"10.0.0.300/24"' P add x2 --owner x --generate --site 10.0.0.300/24
 fails "a bad name is named" '"bad/name"' P add bad/name --owner x --generate
 fails "an unknown interface is named" "wg7" P list -i wg7
+fails "a bad interface name is named" '"w g"' P init -i "w g" --endpoint h.example.org:1 --pool 10.7.0.0/24
+fails "a bad endpoint is named" '"nohost"' P init -i wg5 --endpoint nohost --pool 10.7.0.0/24
 echo "Bogus = 1" > "$tmp/bogus.req"
 fails "a bad request line is named" "bogus.req:1: Bogus" P add x3 --owner x --request "$tmp/bogus.req"
 [ "$before" = "$(P log --json)" ] && ok "refusals wrote nothing" || not_ok "refusals wrote nothing"
