@@ -386,6 +386,37 @@ static void test_exhausted(void)
 	teardown();
 }
 
+/* 8: the model's names and checks. */
+static void test_model(void)
+{
+	enum inv_state st;
+	const char *why;
+	char long_name[80], long_text[300];
+
+	for (unsigned i = 0; i < INV_STATE_COUNT; i++)
+		CHECK(inv_state_parse(inv_state_name((enum inv_state)i), &st) && st == i);
+	CHECK(inv_state_name(INV_STATE_COUNT) == NULL);
+	CHECK(!inv_state_parse("Active", &st));
+	CHECK(inv_valid_name("laptop-1.alice_2", &why));
+	CHECK(!inv_valid_name("", &why));
+	CHECK(!inv_valid_name("-x", &why) && strstr(why, "'-'"));
+	CHECK(!inv_valid_name(".x", &why));
+	CHECK(!inv_valid_name("a b", &why));
+	CHECK(!inv_valid_name("a/b", &why));
+	memset(long_name, 'a', sizeof(long_name));
+	long_name[INV_NAME_MAX] = '\0';
+	CHECK(inv_valid_name(long_name, &why));
+	long_name[INV_NAME_MAX] = 'a';
+	long_name[INV_NAME_MAX + 1] = '\0';
+	CHECK(!inv_valid_name(long_name, &why));
+	CHECK(inv_valid_text("", &why) && inv_valid_text("Alice Smith <a@x.org> \xc3\xa9", &why));
+	CHECK(!inv_valid_text("a\nb", &why) && !inv_valid_text("\x1b[31m", &why));
+	CHECK(!inv_valid_text("a\x7f", &why));
+	memset(long_text, 'a', sizeof(long_text));
+	long_text[INV_TEXT_MAX + 1] = '\0';
+	CHECK(!inv_valid_text(long_text, &why));
+}
+
 static const struct harness_case cases[] = {
 	{ "store: file 0600 and directory 0700", test_modes },
 	{ "store: open, migrate, reopen; a newer schema refused", test_reopen },
@@ -394,6 +425,7 @@ static const struct harness_case cases[] = {
 	{ "inventory: the operations and their refusals", test_operations },
 	{ "inventory: expiry on a fake clock", test_expiry },
 	{ "inventory: an exhausted pool", test_exhausted },
+	{ "model: states, names and text", test_model },
 };
 
 HARNESS_MAIN(cases)
