@@ -580,44 +580,84 @@ static int read_peer_row(struct sqlite_store *st, sqlite3_stmt *q, struct inv_pe
 	return 0;
 }
 
-static int read_prefixes(struct sqlite_store *st, struct inv_peer *p, struct error *err)
+/* One prefix row into p. */
+static int add_prefix(struct sqlite_store *st, struct inv_peer *p, const char *kind,
+		      const char *t, struct error *err)
 {
+	const char *why;
+	bool ok;
+
+	t = t ? t : "";
+	if (kind && !strcmp(kind, "site"))
+		ok = p->n_sites < INV_SITES_MAX &&
+		     netaddr_parse_prefix(&p->sites[p->n_sites++], t, &why);
+	else
+		ok = p->n_addrs < INV_ADDRS_MAX &&
+		     netaddr_parse_prefix(&p->addrs[p->n_addrs++], t, &why);
+	return ok ? 0 : corrupt(st, "prefix", t, err);
+}
+
+struct by_id {
+	int64_t id;
+	size_t i;
+};
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = ((const struct by_id *)a)->id, y = ((const struct by_id *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The addresses and sites of the count peers of v, in one query (of
+ * iface, NULL: of all; of the one peer when count is 1) rather than one
+ * per peer: `add` reads every peer of a large interface. */
+static int read_prefixes(struct sqlite_store *st, struct inv_peer *v, size_t count,
+			 const char *iface, struct error *err)
+{
+	struct by_id *ids;
 	sqlite3_stmt *q;
 	int rc, r;
 
-	r = prepare(st, "SELECT kind, prefix FROM peer_prefixes WHERE peer=?"
-			" ORDER BY kind, pos", &q, err);
+	if (!count)
+		return 0;
+	ids = malloc(count * sizeof(*ids));
+	if (!ids)
+		return error_fail(err, -ENOMEM, "%s: out of memory", st->path);
+	for (size_t i = 0; i < count; i++)
+		ids[i] = (struct by_id){ v[i].id, i };
+	qsort(ids, count, sizeof(*ids), cmp_id);
+	r = prepare(st, "SELECT peer, kind, prefix FROM peer_prefixes"
+			" WHERE (?1 IS NULL OR iface=?1) AND (?2 IS NULL OR peer=?2)"
+			" ORDER BY peer, kind, pos", &q, err);
 	if (r)
-		return r;
-	sqlite3_bind_int64(q, 1, p->id);
+		goto free;
+	if (count == 1)
+		sqlite3_bind_int64(q, 2, v[0].id);
+	else if (iface)
+		bind_text(q, 1, iface);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		const char *kind = (const char *)sqlite3_column_text(q, 0);
-		const char *t = (const char *)sqlite3_column_text(q, 1);
-		bool site = kind && !strcmp(kind, "site");
-		const char *why;
-		bool ok;
+		struct by_id key = { sqlite3_column_int64(q, 0), 0 }, *hit;
 
-		t = t ? t : "";
-		if (site)
-			ok = p->n_sites < INV_SITES_MAX &&
-			     netaddr_parse_prefix(&p->sites[p->n_sites++], t, &why);
-		else
-			ok = p->n_addrs < INV_ADDRS_MAX &&
-			     netaddr_parse_prefix(&p->addrs[p->n_addrs++], t, &why);
-		if (!ok) {
-			r = corrupt(st, "prefix", t, err);
+		hit = bsearch(&key, ids, count, sizeof(*ids), cmp_id);
+		if (!hit)
+			continue;
+		r = add_prefix(st, &v[hit->i], (const char *)sqlite3_column_text(q, 1),
+			       (const char *)sqlite3_column_text(q, 2), err);
+		if (r)
 			break;
-		}
 	}
 	if (!r && rc != SQLITE_DONE)
-		r = fail_db(st, rc, "read a peer's prefixes", err);
+		r = fail_db(st, rc, "read the peers' prefixes", err);
 	sqlite3_finalize(q);
+free:
+	free(ids);
 	return r;
 }
 
 /* Runs q (bound by the caller) and reads every row into a new array. */
-static int read_peers(struct sqlite_store *st, sqlite3_stmt *q, struct inv_peer **out,
-		      size_t *n, struct error *err)
+static int read_peers(struct sqlite_store *st, sqlite3_stmt *q, const char *iface,
+		      struct inv_peer **out, size_t *n, struct error *err)
 {
 	struct inv_peer *v = NULL;
 	size_t count = 0, cap = 0;
@@ -643,8 +683,8 @@ static int read_peers(struct sqlite_store *st, sqlite3_stmt *q, struct inv_peer 
 	if (!r && rc != SQLITE_DONE)
 		r = fail_db(st, rc, "read the peers", err);
 	sqlite3_finalize(q);
-	for (size_t i = 0; !r && i < count; i++)
-		r = read_prefixes(st, &v[i], err);
+	if (!r)
+		r = read_prefixes(st, v, count, iface, err);
 	if (r) {
 		free(v);
 		return r;
@@ -670,7 +710,7 @@ static int sqlite_list_peers(struct inv_store *s, const char *iface, struct inv_
 		return r;
 	if (iface)
 		bind_text(q, 1, iface);
-	return read_peers(st, q, out, n, err);
+	return read_peers(st, q, iface, out, n, err);
 }
 
 /* The one peer q selects, if any. */
@@ -679,7 +719,7 @@ static int find_one(struct sqlite_store *st, sqlite3_stmt *q, struct inv_peer *o
 {
 	struct inv_peer *v;
 	size_t n;
-	int r = read_peers(st, q, &v, &n, err);
+	int r = read_peers(st, q, NULL, &v, &n, err);
 
 	*found = false;
 	if (r)
