@@ -539,8 +539,10 @@ static const struct subcommand {
 	{ "list", peer_list, NULL, 0, 0, true, "" },
 	{ "show", peer_show, NULL, 0, 1, true, "NAME" },
 	{ "log", peer_log, NULL, 0, 1, false, "[NAME]" },
-	/* Room for config, request (peer_config.c), apply (peer_apply.c),
-	 * rotate and import: each adds its line here. */
+	/* Room for the commands that parse their own argv, each one line:
+	 * { "config", NULL, peer_config_main, 0, 0, false, "NAME [--qr] ..." },
+	 * and so request (peer_config.c), apply (peer_apply.c), rotate and
+	 * import. */
 };
 
 static void usage(FILE *f)
