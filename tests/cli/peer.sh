@@ -13,8 +13,8 @@ export RAMPART_DB=$tmp/lib/inventory.db
 unset RAMPART_NOW
 P() { "$RAMPART" peer "$@"; }
 quiet() { "$@" >/dev/null; }
-# jq EXPR: reads JSON on stdin as d, succeeds when EXPR is true.
-jq() { python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($1) else 1)"; }
+# json_ok EXPR: reads JSON on stdin as d, succeeds when EXPR is true.
+json_ok() { python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($1) else 1)"; }
 # fails NAME WANT CMD...: CMD fails, and its stderr says WANT.
 fails() {
 	local name=$1 want=$2; shift 2
@@ -29,16 +29,16 @@ fails() {
 hub=$(wg genkey | wg pubkey)
 request() { printf 'Name = %s\nPublicKey = %s\n' "$1" "$2" > "$tmp/$1.req"; }
 
-# 1-2. init makes the directory 0700 and the file 0600.
+# init makes the directory 0700 and the file 0600.
 check "init" quiet P init -i wg0 --endpoint vpn.example.org:51820 --pool 10.8.0.0/24 \
 	--pool fd08::/64 --dns 10.8.0.1 --public-key "$hub"
 check "directory 0700, file 0600" \
 	[ "$(stat -c %a "$tmp/lib")-$(stat -c %a "$RAMPART_DB")" = 700-600 ]
 
-# 3-5. add --generate prints a client config (and nothing else) with the
-#      private key, which is nowhere in the database.  A reader holds the
-#      database open meanwhile, so that the -wal file stays to be read
-#      (the last connection to close folds it into the file and deletes it).
+# add --generate prints a client config (and nothing else) with the
+# private key, which is nowhere in the database.  A reader holds the
+# database open meanwhile, so that the -wal file stays to be read
+# (the last connection to close folds it into the file and deletes it).
 python3 -c "
 import os, sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1]); c.execute('SELECT count(*) FROM peers').fetchall()
@@ -53,7 +53,7 @@ pub=$(printf '%s\n' "$priv" | wg pubkey 2>/dev/null)
 check "add --generate prints a config with a private key, nothing else" \
 	[ "$(head -1 "$tmp/laptop.conf")-$(grep -c "^PublicKey = $hub" "$tmp/laptop.conf")" = "[Interface]-1" ]
 [ -n "$priv" ] || bail "no PrivateKey line in the config" "$(cat "$tmp/laptop.conf" "$tmp/err")"
-P show laptop --json | jq "d['public_key'] == '$pub' and d['state'] == 'active' and d['addresses'] == ['10.8.0.2/32', 'fd08::2/128']" &&
+P show laptop --json | json_ok "d['public_key'] == '$pub' and d['state'] == 'active' and d['addresses'] == ['10.8.0.2/32', 'fd08::2/128']" &&
 	ok "the stored key is the config's public key, active, first addresses" ||
 	not_ok "the stored key is the config's public key, active, first addresses"
 hex=$(printf '%s' "$priv" | base64 -d | od -An -tx1 -v | tr -d ' \n')
@@ -69,29 +69,29 @@ check "no client private key in the database or its WAL (base64 or raw)" \
 	[ "$leak-$(test -s "$RAMPART_DB-wal" && echo wal)" = 0-wal ]
 touch "$tmp/release"; wait "$holder"
 
-# 6-8. add --request: pending until approve.
+# add --request: pending until approve.
 request phone "$(wg genkey | wg pubkey)"
 check "add --request" quiet P add --owner bob --request "$tmp/phone.req"
-P show phone --json | jq "d['state'] == 'pending' and d['approved'] is None" &&
+P show phone --json | json_ok "d['state'] == 'pending' and d['approved'] is None" &&
 	ok "a requested peer is pending" || not_ok "a requested peer is pending"
 P approve phone >/dev/null
-P show phone --json | jq "d['state'] == 'active' and d['approved_by'] != ''" &&
+P show phone --json | json_ok "d['state'] == 'active' and d['approved_by'] != ''" &&
 	ok "approve makes it active, recording who" || not_ok "approve makes it active, recording who"
 
-# 9-12. disable, enable, revoke; a revoked key cannot come back.
+# disable, enable, revoke; a revoked key cannot come back.
 P disable phone >/dev/null
-P show phone --json | jq "d['state'] == 'disabled'" && ok "disable" || not_ok "disable"
+P show phone --json | json_ok "d['state'] == 'disabled'" && ok "disable" || not_ok "disable"
 P enable phone >/dev/null
-P show phone --json | jq "d['state'] == 'active'" && ok "enable" || not_ok "enable"
+P show phone --json | json_ok "d['state'] == 'active'" && ok "enable" || not_ok "enable"
 P revoke phone >/dev/null
-P show phone --json | jq "d['state'] == 'revoked' and d['addresses'] == []" &&
+P show phone --json | json_ok "d['state'] == 'revoked' and d['addresses'] == []" &&
 	ok "revoke is final and releases the addresses" || not_ok "revoke"
 cp "$tmp/phone.req" "$tmp/again.req"; sed -i 's/^Name = phone/Name = phone2/' "$tmp/again.req"
 fails "add with a revoked key is refused, naming the peer" "phone" \
 	P add --owner bob --request "$tmp/again.req"
 fails "enable of a revoked peer is refused" "revoked" P enable phone
 
-# 14-19. refusals name the bad value and change nothing.
+# refusals name the bad value and change nothing.
 before=$(P log --json)
 fails "a taken name is refused" "laptop" P add laptop --owner x --generate
 fails "a bad --expires is named" '"tomorrow"' P add x1 --owner x --generate --expires tomorrow
@@ -104,15 +104,15 @@ echo "Bogus = 1" > "$tmp/bogus.req"
 fails "a bad request line is named" "bogus.req:1: Bogus" P add x3 --owner x --request "$tmp/bogus.req"
 [ "$before" = "$(P log --json)" ] && ok "refusals wrote nothing" || not_ok "refusals wrote nothing"
 
-# 21-23. sites: an overlapping one is refused naming the other peer; with
-#        --allow-overlap it is taken.
+# sites: an overlapping one is refused naming the other peer; with
+#   --allow-overlap it is taken.
 check "a site peer" quiet P add office --owner carol --generate --site 192.168.50.0/24
 fails "an overlapping site is refused, naming the other peer" "peer office" \
 	P add branch --owner dave --generate --site 192.168.50.128/25
 check "--allow-overlap takes it" quiet P add branch --owner dave --generate \
 	--site 192.168.50.128/25 --allow-overlap
 
-# 24. 50 concurrent adds from separate processes: 50 distinct addresses.
+# 50 concurrent adds from separate processes: 50 distinct addresses.
 pids=
 for i in $(seq 50); do
 	P add "c$i" --owner load --generate >/dev/null 2>"$tmp/c$i.err" &
@@ -121,11 +121,11 @@ done
 failed=0
 for p in $pids; do wait "$p" || failed=$((failed + 1)); done
 P list --json > "$tmp/list.json"
-jq "len([p for p in d['peers'] if p['name'].startswith('c')]) == 50 and len(set(a for p in d['peers'] for a in p['addresses'])) == sum(len(p['addresses']) for p in d['peers'])" < "$tmp/list.json" &&
+json_ok "len([p for p in d['peers'] if p['name'].startswith('c')]) == 50 and len(set(a for p in d['peers'] for a in p['addresses'])) == sum(len(p['addresses']) for p in d['peers'])" < "$tmp/list.json" &&
 	[ "$failed" = 0 ] && ok "50 concurrent adds: 50 peers, no address twice" ||
 	not_ok "50 concurrent adds: 50 peers, no address twice" "$failed failed" "$(cat "$tmp"/c*.err | head -5)"
 
-# 25. a /29 runs out after five peers, with the pool named.
+# a /29 runs out after five peers, with the pool named.
 check "a second interface with a /29" quiet P init -i wg1 --endpoint hub.example.org:51821 \
 	--pool 10.9.0.0/29 --public-key "$hub"
 for i in 1 2 3 4 5; do P add "s$i" -i wg1 --owner x --generate >/dev/null; done
@@ -133,33 +133,39 @@ fails "the exhausted pool is a clear error" "pool 10.9.0.0/29 of wg1 is exhauste
 	P add s6 -i wg1 --owner x --generate
 fails "two interfaces: -i is needed" "-i" P list
 
-# 28-30. the change log: every action, with who.
+# the change log: every action, with who.
 P log -i wg0 --json > "$tmp/log.json"
-jq "set(['init','add','approve','disable','enable','revoke']) <= set(e['action'] for e in d['entries']) and all(e['who'] for e in d['entries'])" < "$tmp/log.json" &&
+json_ok "set(['init','add','approve','disable','enable','revoke']) <= set(e['action'] for e in d['entries']) and all(e['who'] for e in d['entries'])" < "$tmp/log.json" &&
 	ok "the log has every action, each with who" || not_ok "the log has every action, each with who"
 SUDO_USER=alice P add sudoed -i wg0 --owner x --generate >/dev/null
-P log sudoed --json | jq "d['entries'][0]['who'].endswith('via sudo from alice')" &&
+P log sudoed --json | json_ok "d['entries'][0]['who'].endswith('via sudo from alice')" &&
 	ok "through sudo the log says who ran it" || not_ok "through sudo the log says who ran it"
-P log laptop --json | jq "len(d['entries']) == 1 and d['entries'][0]['action'] == 'add'" &&
+P log laptop --json | json_ok "len(d['entries']) == 1 and d['entries'][0]['action'] == 'add'" &&
 	ok "log NAME: that peer's lines" || not_ok "log NAME: that peer's lines"
 
-# 31-35. expiry on the fake clock (RAMPART_NOW, debug builds only).
+# expiry on the fake clock (RAMPART_NOW, debug builds only).
 now=$(date +%s)
 RAMPART_NOW=$now P add temp -i wg0 --owner x --generate --expires 10d >/dev/null
-RAMPART_NOW=$now P list -i wg0 --json 2>"$tmp/warn" | jq "d['expiring_soon'] >= 1 and [p for p in d['peers'] if p['name'] == 'temp'][0]['expiring_soon']" &&
+RAMPART_NOW=$now P list -i wg0 --json 2>"$tmp/warn" | json_ok "d['expiring_soon'] >= 1 and [p for p in d['peers'] if p['name'] == 'temp'][0]['expiring_soon']" &&
 	grep -q "temp expires" "$tmp/warn" && ok "list warns of a peer expiring within 14 days" ||
 	not_ok "list warns of a peer expiring within 14 days"
-RAMPART_NOW=$((now + 11 * 86400)) P show temp -i wg0 --json | jq "d['state'] == 'expired'" &&
+RAMPART_NOW=$((now + 11 * 86400)) P show temp -i wg0 --json | json_ok "d['state'] == 'expired'" &&
 	ok "past its expiry the peer is expired" || not_ok "past its expiry the peer is expired"
-P log temp --json | jq "d['entries'][-1]['action'] == 'expired'" &&
+P log temp --json | json_ok "d['entries'][-1]['action'] == 'expired'" &&
 	ok "the log says it expired" || not_ok "the log says it expired"
 fails "enable of an expired peer needs a new expiry" "new expiry" \
 	env RAMPART_NOW=$((now + 11 * 86400)) "$RAMPART" peer enable temp -i wg0
 RAMPART_NOW=$((now + 11 * 86400)) P enable temp -i wg0 --expires 30d --json |
-	jq "d['state'] == 'active' and d['expires'] == $((now + 41 * 86400))" &&
+	json_ok "d['state'] == 'active' and d['expires'] == $((now + 41 * 86400))" &&
 	ok "enable with a new expiry" || not_ok "enable with a new expiry"
 
-# 36. SQLite agrees the file is sound.
+# a date as expiry is midnight UTC; a day that does not exist is named.
+P add dated -i wg0 --owner x --generate --expires 2099-01-31 >/dev/null
+P show dated -i wg0 --json | json_ok "d['expires'] == 4073500800" &&
+	ok "--expires DATE is that day's midnight UTC" || not_ok "--expires DATE is that day's midnight UTC"
+fails "--expires 2099-02-30 is refused" '"2099-02-30"' P add undated -i wg0 --owner x --generate --expires 2099-02-30
+
+# SQLite agrees the file is sound.
 python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); sys.exit(0 if c.execute('PRAGMA integrity_check').fetchone()[0]=='ok' else 1)" "$RAMPART_DB" &&
 	ok "PRAGMA integrity_check" || not_ok "PRAGMA integrity_check"
 
