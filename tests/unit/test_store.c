@@ -78,7 +78,8 @@ static void peer(struct inv_peer *p, const char *ifname, const char *name, uint8
 	key(p->public_key, seed);
 }
 
-/* 1: a new file and directory get 0600 and 0700 whatever the umask. */
+/* 1: a new file and directory get 0600 and 0700 whatever the umask; an
+ * existing file readable by others is made 0600. */
 static void test_modes(void)
 {
 	mode_t old = umask(0);
@@ -89,6 +90,11 @@ static void test_modes(void)
 	s = open_store();
 	umask(old);
 	CHECK(stat(sub, &sb) == 0 && (sb.st_mode & 0777) == 0700);
+	CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	inv_store_close(s);
+	/* A file someone made readable is made ours alone again at open. */
+	CHECK(chmod(path, 0644) == 0);
+	s = open_store();
 	CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
 	inv_store_close(s);
 	teardown();
@@ -418,7 +424,7 @@ static void test_model(void)
 }
 
 static const struct harness_case cases[] = {
-	{ "store: file 0600 and directory 0700", test_modes },
+	{ "store: file 0600 and directory 0700; a looser file tightened", test_modes },
 	{ "store: open, migrate, reopen; a newer schema refused", test_reopen },
 	{ "store: peer ops and uniqueness", test_peers },
 	{ "store: the change log is append-only", test_log },
