@@ -69,9 +69,13 @@ check "no client private key in the database or its WAL (base64 or raw)" \
 	[ "$leak-$(test -s "$RAMPART_DB-wal" && echo wal)" = 0-wal ]
 touch "$tmp/release"; wait "$holder"
 
-# add --request: pending until approve.
+# add --request: pending until approve; a NAME given wins over the request's.
 request phone "$(wg genkey | wg pubkey)"
 check "add --request" quiet P add --owner bob --request "$tmp/phone.req"
+printf '# from the client\n\nName = tablet\nPublicKey = %s\n' "$(wg genkey | wg pubkey)" > "$tmp/tablet.req"
+P add pad --owner bob --request "$tmp/tablet.req" >/dev/null
+P show pad --json | json_ok "d['state'] == 'pending'" && ok "NAME wins over the request's Name; comments skipped" ||
+	not_ok "NAME wins over the request's Name; comments skipped"
 P show phone --json | json_ok "d['state'] == 'pending' and d['approved'] is None" &&
 	ok "a requested peer is pending" || not_ok "a requested peer is pending"
 P approve phone >/dev/null
@@ -102,6 +106,11 @@ fails "a bad interface name is named" '"w g"' P init -i "w g" --endpoint h.examp
 fails "a bad endpoint is named" '"nohost"' P init -i wg5 --endpoint nohost --pool 10.7.0.0/24
 echo "Bogus = 1" > "$tmp/bogus.req"
 fails "a bad request line is named" "bogus.req:1: Bogus" P add x3 --owner x --request "$tmp/bogus.req"
+echo "Name = x4" > "$tmp/nokey.req"
+fails "a request without a key is refused" "no PublicKey line" P add --owner x --request "$tmp/nokey.req"
+printf 'Name = x5\nPublicKey = notakey\n' > "$tmp/badkey.req"
+fails "a request's bad key is named with its line" 'badkey.req:2: PublicKey: not a key: "notakey"' \
+	P add --owner x --request "$tmp/badkey.req"
 [ "$before" = "$(P log --json)" ] && ok "refusals wrote nothing" || not_ok "refusals wrote nothing"
 
 # sites: an overlapping one is refused naming the other peer; with
