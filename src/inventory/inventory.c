@@ -403,13 +403,14 @@ static int change_body(const struct inv_ctx *c, void *arg, struct error *err)
 	case CH_REVOKE:
 		if (p.state == INV_REVOKED)
 			return refuse(&p, "revoke", NULL, err);
-		/* The key stays (UNIQUE keeps it from coming back); what it
-		 * routed is given back to the pools and to other peers. */
+		/* The keys stay, a rotation's next one too (UNIQUE and
+		 * find_key keep them from coming back); what it routed is
+		 * given back to the pools and to other peers. */
 		snprintf(detail, sizeof(detail), "released %s",
 			 join(p.addrs, p.n_addrs, buf, sizeof(buf)));
 		p.state = INV_REVOKED;
 		p.n_addrs = p.n_sites = 0;
-		p.has_next_key = false;
+		p.rotate_until = 0;
 		break;
 	}
 	r = c->store->ops->update_peer(c->store, &p, err);

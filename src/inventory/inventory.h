@@ -54,7 +54,8 @@ int inv_add(const struct inv_ctx *c, struct inv_peer *p, bool generated,
  * where a peer whose expiry has passed needs expires, a new one after
  * now (0: keep the one it has, which is only possible while it lies
  * ahead); revoke: any -> revoked, final: its addresses and sites are
- * released, its key stays so that it can never come back.  out (may be
+ * released, its key (and a rotation's next key) stays so that it can
+ * never come back.  out (may be
  * NULL) gets the record after the change. */
 int inv_approve(const struct inv_ctx *c, const char *iface, const char *name,
 		struct inv_peer *out, struct error *err) warn_unused;

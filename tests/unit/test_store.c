@@ -284,6 +284,8 @@ static void test_operations(void)
 	CHECK(inv_add(&c, &p, true, &err) == 0);
 	CHECK(p.state == INV_ACTIVE && p.n_addrs == 2 && !strcmp(p.approved_by, "alice"));
 	peer(&q, "wg0", "phone", 2);
+	q.has_next_key = true;
+	key(q.next_key, 12);
 	CHECK(inv_add(&c, &q, false, &err) == 0 && q.state == INV_PENDING);
 	CHECK(!netaddr_prefix_equal(&p.addrs[0], &q.addrs[0]));
 	CHECK(!netaddr_prefix_equal(&p.addrs[1], &q.addrs[1]));
@@ -313,6 +315,8 @@ static void test_operations(void)
 	/* The revoked key never comes back, under any name. */
 	peer(&q, "wg0", "phone2", 2);
 	CHECK(inv_add(&c, &q, false, &err) == -EEXIST && strstr(err.msg, "phone"));
+	CHECK(inv_add(&c, &q, false, &err) == -EEXIST && strstr(err.msg, "revoked"));
+	peer(&q, "wg0", "phone3", 12); /* the revoked peer's next key */
 	CHECK(inv_add(&c, &q, false, &err) == -EEXIST && strstr(err.msg, "revoked"));
 	peer(&q, "wg0", "bad/name", 9);
 	CHECK(inv_add(&c, &q, false, &err) == -EINVAL && strstr(err.msg, "bad/name"));
