@@ -37,8 +37,11 @@ NFT_LIBS      := $(shell $(PKG_CONFIG) --libs libnftables 2>/dev/null || echo -l
 # every object: rampartd opens no TCP port and does not link it.
 MHD_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
 MHD_LIBS      := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+# libqrencode and libpng: the QR codes of client configs (inventory/qrcode).
+QR_CFLAGS     := $(shell $(PKG_CONFIG) --cflags libqrencode libpng 2>/dev/null)
+QR_LIBS       := $(shell $(PKG_CONFIG) --libs libqrencode libpng 2>/dev/null || echo -lqrencode -lpng)
 
-BASE_CPPFLAGS := -Isrc $(CRYPTO_CFLAGS) $(MNL_CFLAGS) $(NFT_CFLAGS) $(MHD_CFLAGS)
+BASE_CPPFLAGS := -Isrc $(CRYPTO_CFLAGS) $(MNL_CFLAGS) $(NFT_CFLAGS) $(MHD_CFLAGS) $(QR_CFLAGS)
 BASE_CFLAGS   := -std=gnu11 $(WARNINGS) -pipe
 LIBS          := $(CRYPTO_LIBS) $(MNL_LIBS) $(NFT_LIBS) -pthread
 
@@ -52,7 +55,7 @@ SAN_LDFLAGS := $(SANITIZE) -pie $(LDFLAGS)
 
 # The rooms under the CLI, lowest rank first (scripts/layers.sh, docs/design.md).
 # (src/**/*_backend.c) is #included by its seam, never compiled alone.
-LAYERS   := common crypto proto conf sys uapi daemon ctl monitor firewall quick
+LAYERS   := common crypto proto conf sys uapi daemon ctl monitor firewall inventory quick
 # rampartd's main() is the one file of src/daemon outside the library.
 DAEMON_MAIN := src/daemon/main.c
 LIB_SRC  := $(filter-out %_backend.c $(DAEMON_MAIN),$(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
@@ -60,13 +63,15 @@ CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 
-# The objects that need libmicrohttpd, left out of rampartd and the benchmarks.
+# The objects that need libmicrohttpd, left out of rampartd and the benchmarks;
+# those that need libqrencode and libpng (client configs as QR codes), too.
 HTTP_SRC := src/monitor/exporter.c
+QR_SRC   := src/inventory/qrcode.c
 REL_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/rel/%.o)
-REL_NOHTTP_OBJ := $(filter-out $(HTTP_SRC:%.c=$(BUILD)/rel/%.o),$(REL_LIB_OBJ))
+REL_NOHTTP_OBJ := $(filter-out $(HTTP_SRC:%.c=$(BUILD)/rel/%.o) $(QR_SRC:%.c=$(BUILD)/rel/%.o),$(REL_LIB_OBJ))
 REL_CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/rel/%.o)
 SAN_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/san/%.o)
-SAN_NOHTTP_OBJ := $(filter-out $(HTTP_SRC:%.c=$(BUILD)/san/%.o),$(SAN_LIB_OBJ))
+SAN_NOHTTP_OBJ := $(filter-out $(HTTP_SRC:%.c=$(BUILD)/san/%.o) $(QR_SRC:%.c=$(BUILD)/san/%.o),$(SAN_LIB_OBJ))
 SAN_CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/san/%.o)
 HARNESS_OBJ := $(BUILD)/san/tests/harness.o
 
@@ -95,11 +100,11 @@ $(BUILD)/san/%.o: %.c
 
 $(RAMPART): $(REL_CLI_OBJ) $(REL_LIB_OBJ)
 	$(E) "  LD      $@"
-	$(Q)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) -o $@
+	$(Q)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) $(QR_LIBS) -o $@
 
 $(RAMPART_SAN): $(SAN_CLI_OBJ) $(SAN_LIB_OBJ)
 	$(E) "  LD san  $@"
-	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) -o $@
+	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) $(QR_LIBS) -o $@
 
 $(BUILD)/rampartd: $(DAEMON_MAIN:%.c=$(BUILD)/rel/%.o) $(REL_NOHTTP_OBJ)
 	$(E) "  LD      $@"
@@ -112,7 +117,7 @@ $(BUILD)/san/rampartd: $(DAEMON_MAIN:%.c=$(BUILD)/san/%.o) $(SAN_NOHTTP_OBJ)
 $(BUILD)/tests/%: $(BUILD)/san/tests/unit/%.o $(HARNESS_OBJ) $(SAN_LIB_OBJ)
 	$(E) "  LD san  $@"
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) -o $@
+	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) $(QR_LIBS) -o $@
 
 $(BUILD)/bench/%: $(BUILD)/rel/bench/%.o $(REL_NOHTTP_OBJ)
 	$(E) "  LD      $@"
