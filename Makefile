@@ -41,8 +41,11 @@ MHD_LIBS      := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo 
 # never opens the inventory and does not link it.
 SQLITE_CFLAGS := $(shell $(PKG_CONFIG) --cflags sqlite3 2>/dev/null)
 SQLITE_LIBS   := $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null || echo -lsqlite3)
+# libqrencode and libpng: the QR codes of client configs (inventory/qrcode).
+QR_CFLAGS     := $(shell $(PKG_CONFIG) --cflags libqrencode libpng 2>/dev/null)
+QR_LIBS       := $(shell $(PKG_CONFIG) --libs libqrencode libpng 2>/dev/null || echo -lqrencode -lpng)
 
-BASE_CPPFLAGS := -Isrc $(CRYPTO_CFLAGS) $(MNL_CFLAGS) $(NFT_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS)
+BASE_CPPFLAGS := -Isrc $(CRYPTO_CFLAGS) $(MNL_CFLAGS) $(NFT_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) $(QR_CFLAGS)
 BASE_CFLAGS   := -std=gnu11 $(WARNINGS) -pipe
 LIBS          := $(CRYPTO_LIBS) $(MNL_LIBS) $(NFT_LIBS) -pthread
 
@@ -64,8 +67,9 @@ CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 
-# The objects that need libmicrohttpd or SQLite, left out of rampartd and
-# the benchmarks.
+# The objects that need libmicrohttpd, SQLite, libqrencode or libpng
+# (the exporter, the peer inventory and its QR codes), left out of
+# rampartd and the benchmarks.
 HTTP_SRC := src/monitor/exporter.c $(wildcard src/inventory/*.c)
 REL_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/rel/%.o)
 REL_NOHTTP_OBJ := $(filter-out $(HTTP_SRC:%.c=$(BUILD)/rel/%.o),$(REL_LIB_OBJ))
@@ -100,11 +104,11 @@ $(BUILD)/san/%.o: %.c
 
 $(RAMPART): $(REL_CLI_OBJ) $(REL_LIB_OBJ)
 	$(E) "  LD      $@"
-	$(Q)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) -o $@
+	$(Q)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(QR_LIBS) -o $@
 
 $(RAMPART_SAN): $(SAN_CLI_OBJ) $(SAN_LIB_OBJ)
 	$(E) "  LD san  $@"
-	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) -o $@
+	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(QR_LIBS) -o $@
 
 $(BUILD)/rampartd: $(DAEMON_MAIN:%.c=$(BUILD)/rel/%.o) $(REL_NOHTTP_OBJ)
 	$(E) "  LD      $@"
@@ -117,7 +121,7 @@ $(BUILD)/san/rampartd: $(DAEMON_MAIN:%.c=$(BUILD)/san/%.o) $(SAN_NOHTTP_OBJ)
 $(BUILD)/tests/%: $(BUILD)/san/tests/unit/%.o $(HARNESS_OBJ) $(SAN_LIB_OBJ)
 	$(E) "  LD san  $@"
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) -o $@
+	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(QR_LIBS) -o $@
 
 $(BUILD)/bench/%: $(BUILD)/rel/bench/%.o $(REL_NOHTTP_OBJ)
 	$(E) "  LD      $@"

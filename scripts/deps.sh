@@ -26,6 +26,9 @@ util-linux:/usr/bin/unshare
 python3:/usr/bin/python3
 prometheus:/usr/bin/promtool
 curl:/usr/bin/curl
+libqrencode-dev:/usr/include/qrencode.h
+libpng-dev:/usr/include/png.h
+zbar-tools:/usr/bin/zbarimg
 "
 
 missing() {

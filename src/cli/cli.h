@@ -85,6 +85,35 @@ void cli_host_facts_free(struct cli_host_facts *f);
  * serve`, which has no capability to list the firewall's counters. */
 void cli_conntrack(const char *cmd, struct metrics_host *h);
 
+/* The inventory's client side (docs/inventory-config.md); the `peer'
+ * dispatcher calls them with argv[0] the subcommand ("config",
+ * "request").  peer config NAME [--qr] [--qr-png FILE] [-i IFNAME] [--db
+ * PATH] [--json] (peer_config.c); peer request NAME [--key-file FILE]
+ * [--out FILE], on the client's machine (peer_request.c). */
+int peer_config_main(int argc, char *argv[]);
+int peer_request_main(int argc, char *argv[]);
+
+/* Where a client config goes (peer config, and peer add --generate,
+ * which prints one with its private key once): its text on stdout, or
+ * with qr its QR code drawn for the terminal instead, or with json an
+ * object {"interface","peer","config"}; with png also a new PNG file of
+ * the QR code, created 0600 (it holds the private key when the config
+ * does) and never over an existing file. */
+struct cli_client_out {
+	bool qr, json;
+	const char *png;
+};
+/* Takes "--qr", "--qr-png FILE" or "--json" at argv[*i], advancing *i
+ * past its value: 1 when it took one, 0 when argv[*i] is none of them,
+ * -1 after printing what is wrong (a missing FILE). */
+int cli_client_out_flag(const char *cmd, int argc, char *argv[], int *i,
+			struct cli_client_out *o);
+/* Writes the config text (len bytes) as o says; cmd names the command
+ * in messages ("rampart peer config: ..."), iface and peer fill the JSON.
+ * True on success, false after saying why on stderr. */
+bool cli_client_out_write(const char *cmd, const struct cli_client_out *o, const char *iface,
+			  const char *peer, const char *text, size_t len);
+
 int metrics_main(int argc, char *argv[]);
 /* rampart metrics serve (serve.c); argv[0] is "serve". */
 int metrics_serve_main(int argc, char *argv[]);
