@@ -59,6 +59,10 @@ int syncconf_main(int argc, char *argv[]);
 int firewall_main(int argc, char *argv[]);
 int confirm_main(int argc, char *argv[]);
 int panic_main(int argc, char *argv[]);
+/* rampart peer apply [-i IFNAME] [--db PATH] [--json] (peer_apply.c):
+ * argv[0] is "apply".  The running interface follows the inventory
+ * (inventory/plan.h); the interface's observations are kept in it. */
+int peer_apply_main(int argc, char *argv[]);
 /* The config file with the peers' names of IFNAME: path, or else
  * /etc/wireguard/IFNAME.conf when it exists.  NULL when there is none or
  * it cannot be read, said on stderr as "rampart CMD: IFNAME: no peer

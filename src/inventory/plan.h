@@ -60,4 +60,10 @@ struct inv_observed {
 int inv_observe(const struct inv_peer *peers, size_t n, const struct uapi_device *running,
 		struct inv_observed *out, struct error *err) warn_unused;
 
+/* What the store should keep of o in p's record: the last handshake and
+ * endpoint when newer, and, rotated, the next key as the public key (the
+ * rotation fields cleared).  Returns whether p changed; *rotated says if
+ * it was the rotation (for the change log). */
+bool inv_observed_record(struct inv_peer *p, const struct inv_observed *o, bool *rotated);
+
 #endif

@@ -555,11 +555,41 @@ static void test_shared_key(void)
 	CHECK(strstr(err.msg, "p1") && strstr(err.msg, "p2"));
 }
 
+static void test_observed_record(void)
+{
+	struct inv_peer p = fixed_peer(1, 2);
+	struct inv_observed o = { .present = true, .last_handshake = 100 };
+	bool rotated;
+
+	snprintf(o.last_endpoint, sizeof(o.last_endpoint), "192.0.2.1:51820");
+	CHECK(inv_observed_record(&p, &o, &rotated) && !rotated);
+	CHECK(p.last_handshake == 100 && !strcmp(p.last_endpoint, "192.0.2.1:51820"));
+	CHECK(!inv_observed_record(&p, &o, &rotated));
+	/* A restarted daemon says never: the record keeps its handshake. */
+	o.last_handshake = 0;
+	o.last_endpoint[0] = '\0';
+	CHECK(!inv_observed_record(&p, &o, &rotated));
+	CHECK(p.last_handshake == 100 && p.last_endpoint[0]);
+	/* The takeover happened: the next key becomes the key. */
+	p.has_next_key = true;
+	p.rotate_until = 5;
+	pool_key(p.next_key, 9);
+	o.rotated = true;
+	o.last_handshake = 200;
+	CHECK(inv_observed_record(&p, &o, &rotated) && rotated);
+	CHECK(p.public_key[0] == 10 && !p.has_next_key && !p.rotate_until && !p.next_key[0]);
+	CHECK(p.last_handshake == 200);
+	/* Not on the interface: nothing to keep. */
+	o = (struct inv_observed){ 0 };
+	CHECK(!inv_observed_record(&p, &o, &rotated));
+}
+
 static const struct harness_case cases[] = {
 	{ "empty inventory, empty plan", test_empty },
 	{ "removals, changes, additions; only what differs", test_entries },
 	{ "rotation: takeover entry, then the next key alone", test_rotation },
 	{ "two peers with one key are refused", test_shared_key },
+	{ "observations kept in the record", test_observed_record },
 	{ "random inventories against the naive model", test_random },
 };
 
