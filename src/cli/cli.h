@@ -63,6 +63,12 @@ int panic_main(int argc, char *argv[]);
  * argv[0] is "apply".  The running interface follows the inventory
  * (inventory/plan.h); the interface's observations are kept in it. */
 int peer_apply_main(int argc, char *argv[]);
+/* The same on an open store and a chosen interface, for a dispatcher
+ * that opened them (and marked expiries) itself; who is the invoking
+ * user for the change log.  Prints the report or the error; returns the
+ * exit code. */
+struct inv_store;
+int peer_apply_iface(struct inv_store *s, const char *ifname, const char *who, bool json);
 /* The config file with the peers' names of IFNAME: path, or else
  * /etc/wireguard/IFNAME.conf when it exists.  NULL when there is none or
  * it cannot be read, said on stderr as "rampart CMD: IFNAME: no peer

@@ -113,9 +113,11 @@ static void invoker(char who[INV_TEXT_MAX + 1])
 		snprintf(who, INV_TEXT_MAX + 1, "%s", pw ? pw->pw_name : uid);
 }
 
-/* The observations written back, and a log line per completed rotation. */
+/* The observations written back, and a log line per completed rotation,
+ * in who's name. */
 static int record(struct inv_store *s, struct inv_peer *peers, size_t n,
-		  const struct uapi_device *running, struct apply_counts *c, struct error *err)
+		  const struct uapi_device *running, const char *who, struct apply_counts *c,
+		  struct error *err)
 {
 	struct inv_observed *obs = calloc(n ? n : 1, sizeof(*obs));
 	int ret;
@@ -135,7 +137,7 @@ static int record(struct inv_store *s, struct inv_peer *peers, size_t n,
 			continue;
 		c->rotated++;
 		e.at = time(NULL);
-		invoker(e.who);
+		snprintf(e.who, sizeof(e.who), "%s", who);
 		snprintf(e.iface, sizeof(e.iface), "%s", peers[i].iface);
 		snprintf(e.peer, sizeof(e.peer), "%s", peers[i].name);
 		snprintf(e.action, sizeof(e.action), "rotated");
@@ -168,8 +170,8 @@ static void count_plan(const struct uapi_device *set, const struct uapi_device *
 }
 
 /* Inside the transaction: read, observe, plan, send. */
-static int apply_locked(struct inv_store *s, const char *ifname, struct apply_counts *c,
-			struct error *err)
+static int apply_locked(struct inv_store *s, const char *ifname, const char *who,
+			struct apply_counts *c, struct error *err)
 {
 	struct uapi_device *running = NULL, *set = NULL;
 	struct inv_peer *peers = NULL;
@@ -180,7 +182,7 @@ static int apply_locked(struct inv_store *s, const char *ifname, struct apply_co
 	if (!ret)
 		ret = wgctl_get_device(ifname, &running, err);
 	if (!ret)
-		ret = record(s, peers, n, running, c, err);
+		ret = record(s, peers, n, running, who, c, err);
 	if (!ret)
 		ret = inv_plan(peers, n, running, &set, err);
 	if (!ret && set->n_peers) {
@@ -221,12 +223,32 @@ static void report(const char *ifname, const struct apply_counts *c, bool json)
 	cli_write_out(&o);
 }
 
+int peer_apply_iface(struct inv_store *s, const char *ifname, const char *who, bool json)
+{
+	struct apply_counts c = { 0 };
+	struct error err;
+	int ret;
+
+	error_clear(&err);
+	ret = inv_store_begin(s, true, &err);
+	if (ret)
+		return fail(ifname, &err);
+	ret = apply_locked(s, ifname, who, &c, &err);
+	if (!ret)
+		ret = inv_store_commit(s, &err);
+	else
+		inv_store_rollback(s);
+	if (ret)
+		return fail(ifname, &err);
+	report(ifname, &c, json);
+	return 0;
+}
+
 int peer_apply_main(int argc, char *argv[])
 {
 	struct apply_args a = { 0 };
-	struct apply_counts c = { 0 };
 	struct inv_store *s = NULL;
-	char ifname[IFNAMSIZ];
+	char ifname[IFNAMSIZ], who[INV_TEXT_MAX + 1];
 	struct error err;
 	int ret;
 
@@ -236,18 +258,17 @@ int peer_apply_main(int argc, char *argv[])
 		return ret < 0 ? 0 : ret;
 	if (inv_store_open_sqlite(a.db, &s, &err))
 		return fail(a.db, &err);
-	ret = inv_store_begin(s, true, &err);
-	if (!ret)
+	ret = inv_store_begin(s, false, &err);
+	if (!ret) {
 		ret = pick_interface(s, a.ifname, ifname, &err);
-	if (!ret)
-		ret = apply_locked(s, ifname, &c, &err);
-	if (!ret)
-		ret = inv_store_commit(s, &err);
-	else
 		inv_store_rollback(s);
-	inv_store_close(s);
-	if (ret)
+	}
+	if (ret) {
+		inv_store_close(s);
 		return fail(a.ifname, &err);
-	report(ifname, &c, a.json);
-	return 0;
+	}
+	invoker(who);
+	ret = peer_apply_iface(s, ifname, who, a.json);
+	inv_store_close(s);
+	return ret;
 }
