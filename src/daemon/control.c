@@ -316,9 +316,12 @@ static uint64_t peer_changes(const struct peer *peer, const struct uapi_peer *up
 static int apply_allowed_ips(struct device *dev, struct peer *peer, const struct uapi_peer *up);
 
 /* rampart_takeover=OLD (takeover.h): paired now, carried out at the
- * entry's first handshake.  An OLD that is not there has nothing to hand
- * over, and the entry is then an ordinary peer.  Must hold dev_lock. */
-static void record_takeover(struct daemon *d, const struct uapi_peer *up)
+ * entry's first handshake, or at the end of this set if the peer has had
+ * one already (the client holds the new key).  An OLD that is not there
+ * has nothing to hand over, and the entry is then an ordinary peer.
+ * Must hold dev_lock. */
+static void record_takeover(struct daemon *d, const struct peer *peer,
+			    const struct uapi_peer *up)
 {
 	if (!(up->flags & UAPI_PEER_HAS_TAKEOVER))
 		return;
@@ -327,6 +330,8 @@ static void record_takeover(struct daemon *d, const struct uapi_peer *up)
 		return;
 	}
 	takeover_record(daemon_takeovers(d), up->public_key, up->takeover_key);
+	if (peer->last_handshake_sec || peer->last_handshake_nsec)
+		(void)takeover_handshake(daemon_takeovers(d), up->public_key);
 }
 
 /* One peer entry of the plan; 0 or -errno.  Must hold dev_lock. */
@@ -378,7 +383,7 @@ static int apply_peer(struct daemon *d, const struct uapi_peer *up, uint64_t now
 	 * where to go. */
 	if (up->flags & UAPI_PEER_HAS_KEEPALIVE)
 		device_peer_set_keepalive(dev, peer, up->keepalive, now);
-	record_takeover(d, up);
+	record_takeover(d, peer, up);
 	if (!added && up->n_allowed_ips) {
 		after = allowed_print(dev, peer);
 		if (after.n != before.n || after.sum != before.sum || after.xor != before.xor)
@@ -496,6 +501,11 @@ int daemon_uapi_set(struct daemon *d, const struct uapi_device *set)
 	if (dev->prefixes_moved != moved)
 		log_warn("%llu allowed IP(s) moved from one peer to another",
 			 (unsigned long long)(dev->prefixes_moved - moved));
+	/* Takeovers of peers that had their handshake before this set:
+	 * here, under the locks the set holds, as on the control thread's
+	 * wake-up (after the warning: these moves are asked for). */
+	if (daemon_takeovers(d)->n_due)
+		takeover_run(daemon_takeovers(d), d, now);
 	daemon_rearm_timer(d);
 	daemon_unlock_device(d);
 	daemon_sockets_finish(d);

@@ -22,12 +22,13 @@ impl_is_rampartd "$DUT" || bail "DUT must be rampartd: rampart_takeover is Rampa
 need_tool iperf3 "$PYTHON"
 ns_watchdog 120
 
-keys() { for k in hub old new other; do wg_key $k >/dev/null || return 1; done; }
+keys() { for k in hub old new other third; do wg_key $k >/dev/null || return 1; done; }
 setup "keys" keys
 PUB_HUB=$(cat "$NS_TMP/hub.pub")
 PUB_OLD=$(cat "$NS_TMP/old.pub")
 PUB_NEW=$(cat "$NS_TMP/new.pub")
 PUB_OTHER=$(cat "$NS_TMP/other.pub")
+PUB_THIRD=$(cat "$NS_TMP/third.pub")
 for n in hub a b; do setup "namespace $n" ns_add $n; done
 setup "veth hub-a" ns_link hub a 192.168.90.1/24 192.168.90.2/24
 setup "veth hub-b" ns_link hub b 192.168.91.1/24 192.168.91.2/24
@@ -170,6 +171,19 @@ expect "... and has no handshake" "$(wg_handshake b wg0 "$PUB_HUB")" 0
 AFTER_DROPS=$(drops unknown_peer)
 check "... the hub counts its initiations as unknown_peer ($BEFORE -> $AFTER_DROPS)" \
 	[ "$AFTER_DROPS" -gt "$BEFORE" ]
+
+# ---- a new key that has had its handshake takes over at once -----------------------
+setup "hub: the third key, no allowed IPs" ns_wg hub set wg0 peer "$PUB_THIRD"
+setup "b switches to the third key" ns_wg b set wg0 private-key "$NS_TMP/third.key"
+ns_ping b -c 1 -W 1 10.90.0.1 >/dev/null 2>&1 # starts the handshake; no reply is routed
+check "the third key completes a handshake on the hub" wait_handshake hub wg0 "$PUB_THIRD"
+printf 'set=1\npublic_key=%s\nrampart_takeover=%s\n\n' "$(key_hex "$PUB_THIRD")" \
+	"$(key_hex "$PUB_OTHER")" | uapi hub wg0 >"$NS_TMP/set4.out"
+expect "rampart_takeover for a key with a handshake: errno=0" "$(uapi_errno <"$NS_TMP/set4.out")" 0
+expect "... it holds the bystander's address at once" \
+	"$(wg_show_field hub wg0 allowed-ips "$PUB_THIRD")" "10.90.0.9/32"
+other_gone() { ! ns_wg hub show wg0 peers | grep -qxF -- "$PUB_OTHER"; }
+check "... and the bystander's key is gone" other_gone
 
 # ---- a takeover that names no peer is an ordinary peer --------------------------
 printf 'set=1\npublic_key=%s\nrampart_takeover=%s\nallowed_ip=10.90.0.7/32\n\n' \
