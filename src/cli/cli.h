@@ -61,6 +61,21 @@ int confirm_main(int argc, char *argv[]);
 int panic_main(int argc, char *argv[]);
 /* rampart peer SUBCOMMAND: the peer inventory (peer.c). */
 int peer_main(int argc, char *argv[]);
+/* rampart peer apply [-i IFNAME] [--db PATH] [--json] (peer_apply.c):
+ * argv[0] is "apply".  The running interface follows the inventory
+ * (inventory/plan.h); the interface's observations are kept in it. */
+int peer_apply_main(int argc, char *argv[]);
+/* The same on an open store and a chosen interface, for a dispatcher
+ * that opened them (and marked expiries) itself; who is the invoking
+ * user for the change log.  Prints the report or the error; returns the
+ * exit code. */
+struct inv_store;
+int peer_apply_iface(struct inv_store *s, const char *ifname, const char *who, bool json);
+/* After a change of the inventory: the same apply, saying nothing on
+ * stdout, when ifname is running (a live control socket); nothing when it
+ * is not (`rampart up` loads the inventory).  1 after saying on stderr
+ * that the change is saved but the interface did not follow. */
+int peer_follow(struct inv_store *s, const char *cmd, const char *ifname, const char *who);
 /* The config file with the peers' names of IFNAME: path, or else
  * /etc/wireguard/IFNAME.conf when it exists.  NULL when there is none or
  * it cannot be read, said on stderr as "rampart CMD: IFNAME: no peer

@@ -9,6 +9,7 @@
 #include "common/fileio.h"
 #include "common/textbuf.h"
 #include "crypto/crypto.h"
+#include "inventory/clientconf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +27,7 @@ enum {
 	O_ENDPOINT = 1 << 0, O_POOL = 1 << 1, O_DNS = 1 << 2, O_FULL = 1 << 3,
 	O_PUBKEY = 1 << 4, O_OWNER = 1 << 5, O_DEVICE = 1 << 6, O_NOTES = 1 << 7,
 	O_EXPIRES = 1 << 8, O_SITE = 1 << 9, O_OVERLAP = 1 << 10, O_KEEPALIVE = 1 << 11,
-	O_GENERATE = 1 << 12, O_REQUEST = 1 << 13,
+	O_GENERATE = 1 << 12, O_REQUEST = 1 << 13, O_QR = 1 << 14,
 };
 
 static const struct option {
@@ -48,6 +49,7 @@ static const struct option {
 	F("--allow-overlap", O_OVERLAP, allow_overlap),
 	V("--keepalive", O_KEEPALIVE, keepalive), F("--generate", O_GENERATE, generate),
 	V("--request", O_REQUEST, request),
+	F("--qr", O_QR, qr), V("--qr-png", O_QR, qr_png),
 #undef V
 #undef L
 #undef F
@@ -420,6 +422,33 @@ static int add_key(struct peer_session *s, struct inv_peer *p, uint8_t priv[KEY_
 	return 0;
 }
 
+/* The new client's complete config, once: its private key is in it and
+ * nowhere else.  On stdout (and nothing else there), or as a QR code in
+ * the terminal and/or a PNG (cli_client_out_write). */
+static int print_generated(struct peer_session *s, const struct inv_interface *ifc,
+			   const struct inv_peer *p, const uint8_t priv[KEY_LEN])
+{
+	const struct cli_client_out out = { .qr = s->a.qr, .png = s->a.qr_png };
+	char key[KEY_B64_LEN + 1];
+	struct textbuf conf = { 0 };
+	struct error err;
+	bool ok;
+
+	error_clear(&err);
+	encoding_key_to_base64(key, priv);
+	if (inv_client_config(&conf, ifc, p, key, &err)) {
+		crypto_wipe(key, sizeof(key));
+		textbuf_wipe(&conf);
+		fprintf(stderr, "%s: %s is added, but its config cannot be written: %s\n",
+			s->a.cmd, p->name, err.msg);
+		return 1;
+	}
+	crypto_wipe(key, sizeof(key));
+	ok = cli_client_out_write(s->a.cmd, &out, ifc->name, p->name, conf.buf, conf.len);
+	textbuf_wipe(&conf);
+	return ok ? 0 : 1;
+}
+
 static int cmd_add(struct peer_session *s)
 {
 	uint8_t priv[KEY_LEN];
@@ -440,15 +469,18 @@ static int cmd_add(struct peer_session *s)
 	    inv_add(&s->ctx, &p, s->a.generate, &err) ||
 	    inv_get_interface(&s->ctx, s->ifname, &ifc, &err))
 		goto fail;
+	if (peer_follow(s->store, s->a.cmd, s->ifname, s->who))
+		ret = 1;
+	else
+		ret = 0;
 	if (s->a.generate) {
-		ret = peer_print_client_config(&ifc, &p, priv) ? 0 : 1;
+		ret |= print_generated(s, &ifc, &p, priv);
 	} else if (s->a.json) {
 		peer_json(&o, &p, s->ctx.now);
 		textbuf_printf(&o, "\n");
-		ret = cli_write_out(&o) ? 0 : 1;
+		ret |= cli_write_out(&o) ? 0 : 1;
 	} else {
 		printf("%s: %s is %s\n", s->a.cmd, p.name, inv_state_name(p.state));
-		ret = 0;
 	}
 	goto out;
 fail:
@@ -468,6 +500,7 @@ static int change(struct peer_session *s,
 	struct inv_peer p;
 	struct error err;
 	int64_t expires = 0;
+	bool followed;
 
 	error_clear(&err);
 	if (!s->a.n_pos) {
@@ -483,13 +516,14 @@ static int change(struct peer_session *s,
 	if (op ? op(&s->ctx, s->ifname, s->a.pos[0], &p, &err)
 	       : inv_enable(&s->ctx, s->ifname, s->a.pos[0], expires, &p, &err))
 		return peer_fail(s, &err);
+	followed = !peer_follow(s->store, s->a.cmd, s->ifname, s->who);
 	if (!s->a.json) {
 		printf("%s: %s is %s\n", s->a.cmd, p.name, inv_state_name(p.state));
-		return 0;
+		return followed ? 0 : 1;
 	}
 	peer_json(&o, &p, s->ctx.now);
 	textbuf_printf(&o, "\n");
-	return cli_write_out(&o) ? 0 : 1;
+	return cli_write_out(&o) && followed ? 0 : 1;
 }
 
 static int cmd_approve(struct peer_session *s)
@@ -512,6 +546,11 @@ static int cmd_revoke(struct peer_session *s)
 	return change(s, inv_revoke);
 }
 
+static int cmd_apply(struct peer_session *s)
+{
+	return peer_apply_iface(s->store, s->ifname, s->who, s->a.json);
+}
+
 /* ---- the dispatcher ------------------------------------------------- */
 
 static const struct subcommand {
@@ -529,9 +568,9 @@ static const struct subcommand {
 	  "-i IFNAME --endpoint HOST:PORT --pool CIDR... [--dns ADDR]... [--full-tunnel] "
 	  "[--public-key KEY]" },
 	{ "add", cmd_add, NULL, O_OWNER | O_DEVICE | O_NOTES | O_EXPIRES | O_SITE | O_OVERLAP |
-	  O_KEEPALIVE | O_GENERATE | O_REQUEST, 1, true,
-	  "[NAME] --owner O (--generate | --request FILE) [--device D] [--notes N] "
-	  "[--expires 90d] [--site PREFIX]... [--allow-overlap] [--keepalive SECS]" },
+	  O_KEEPALIVE | O_GENERATE | O_REQUEST | O_QR, 1, true,
+	  "[NAME] --owner O (--generate [--qr] [--qr-png FILE] | --request FILE) [--device D] "
+	  "[--notes N] [--expires 90d] [--site PREFIX]... [--allow-overlap] [--keepalive SECS]" },
 	{ "approve", cmd_approve, NULL, 0, 1, true, "NAME" },
 	{ "disable", cmd_disable, NULL, 0, 1, true, "NAME" },
 	{ "enable", cmd_enable, NULL, O_EXPIRES, 1, true, "NAME [--expires 90d]" },
@@ -539,10 +578,12 @@ static const struct subcommand {
 	{ "list", peer_list, NULL, 0, 0, true, "" },
 	{ "show", peer_show, NULL, 0, 1, true, "NAME" },
 	{ "log", peer_log, NULL, 0, 1, false, "[NAME]" },
-	/* Room for the commands that parse their own argv, each one line:
-	 * { "config", NULL, peer_config_main, 0, 0, false, "NAME [--qr] ..." },
-	 * and so request (peer_config.c), apply (peer_apply.c), rotate and
-	 * import. */
+	{ "apply", cmd_apply, NULL, 0, 0, true, "" },
+	/* Commands that parse their own argv. */
+	{ "config", NULL, peer_config_main, 0, 0, false,
+	  "NAME [--qr] [--qr-png FILE] [-i IFNAME] [--db PATH] [--json]" },
+	{ "request", NULL, peer_request_main, 0, 0, false,
+	  "NAME [--key-file FILE] [--out FILE]   (on the client)" },
 };
 
 static void usage(FILE *f)

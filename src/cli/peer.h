@@ -28,6 +28,8 @@ struct peer_args {
 	const char *pools[PEER_MULTI_MAX], *dns[PEER_MULTI_MAX], *sites[PEER_MULTI_MAX];
 	size_t n_pools, n_dns, n_sites;
 	bool full_tunnel, allow_overlap, generate;
+	bool qr;                /* add --generate: the config as a QR code too */
+	const char *qr_png;
 };
 
 /* A command's session: its store, clock and user, and the interface. */
@@ -57,11 +59,5 @@ bool peer_expiring_soon(const struct inv_peer *p, int64_t now);
 int peer_list(struct peer_session *s);
 int peer_show(struct peer_session *s);
 int peer_log(struct peer_session *s);
-
-/* The client's wg-quick config of a peer just generated, with its
- * private key, to stdout (peer_show.c).  The renderer of `rampart peer
- * config` (inventory/clientconf.h) replaces it when it lands. */
-bool peer_print_client_config(const struct inv_interface *ifc, const struct inv_peer *p,
-			      const uint8_t priv[KEY_LEN]);
 
 #endif

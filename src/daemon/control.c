@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include "control.h"
 #include "events.h"
+#include "takeover.h"
 
 #include "common/encoding.h"
 #include "common/log.h"
@@ -314,6 +315,25 @@ static uint64_t peer_changes(const struct peer *peer, const struct uapi_peer *up
 
 static int apply_allowed_ips(struct device *dev, struct peer *peer, const struct uapi_peer *up);
 
+/* rampart_takeover=OLD (takeover.h): paired now, carried out at the
+ * entry's first handshake, or at the end of this set if the peer has had
+ * one already (the client holds the new key).  An OLD that is not there
+ * has nothing to hand over, and the entry is then an ordinary peer.
+ * Must hold dev_lock. */
+static void record_takeover(struct daemon *d, const struct peer *peer,
+			    const struct uapi_peer *up)
+{
+	if (!(up->flags & UAPI_PEER_HAS_TAKEOVER))
+		return;
+	if (!device_find_peer(daemon_device(d), up->takeover_key)) {
+		log_debug("peer entry at line %u: rampart_takeover names no peer", up->line);
+		return;
+	}
+	takeover_record(daemon_takeovers(d), up->public_key, up->takeover_key);
+	if (peer->last_handshake_sec || peer->last_handshake_nsec)
+		(void)takeover_handshake(daemon_takeovers(d), up->public_key);
+}
+
 /* One peer entry of the plan; 0 or -errno.  Must hold dev_lock. */
 static int apply_peer(struct daemon *d, const struct uapi_peer *up, uint64_t now)
 {
@@ -329,6 +349,7 @@ static int apply_peer(struct daemon *d, const struct uapi_peer *up, uint64_t now
 		return 0; /* the contract: ignored */
 	peer = device_find_peer(dev, up->public_key);
 	if (up->flags & UAPI_PEER_REMOVE) {
+		takeover_forget(daemon_takeovers(d), up->public_key);
 		if (peer) {
 			device_remove_peer(dev, peer);
 			peer_event(d, EVENT_PEER_REMOVED, up->public_key, 0, now);
@@ -362,6 +383,7 @@ static int apply_peer(struct daemon *d, const struct uapi_peer *up, uint64_t now
 	 * where to go. */
 	if (up->flags & UAPI_PEER_HAS_KEEPALIVE)
 		device_peer_set_keepalive(dev, peer, up->keepalive, now);
+	record_takeover(d, peer, up);
 	if (!added && up->n_allowed_ips) {
 		after = allowed_print(dev, peer);
 		if (after.n != before.n || after.sum != before.sum || after.xor != before.xor)
@@ -399,6 +421,17 @@ static int apply_allowed_ips(struct device *dev, struct peer *peer, const struct
 	return 0;
 }
 
+static size_t count_takeovers(const struct uapi_device *set)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < set->n_peers; i++)
+		if ((set->peers[i].flags & (UAPI_PEER_HAS_TAKEOVER | UAPI_PEER_REMOVE)) ==
+		    UAPI_PEER_HAS_TAKEOVER)
+			n++;
+	return n;
+}
+
 /* Counts the peers the plan leaves against MAX_PEERS and makes room for
  * them, so that adding them cannot fail but for memory.  Must hold
  * dev_lock. */
@@ -411,6 +444,8 @@ static int reserve_peers(struct daemon *d, const struct uapi_device *set)
 	total = (set->flags & UAPI_DEVICE_REPLACE_PEERS ? 0 : dev->peer_count) +
 		count_new_peers(d, set);
 	if (total > MAX_PEERS)
+		return -ENOSPC;
+	if (takeover_reserve(daemon_takeovers(d), count_takeovers(set)))
 		return -ENOSPC;
 	if (hashtable_reserve(&dev->peers_by_key, total) ||
 	    hashtable_reserve(&dev->peers_by_index, total * PEER_INDEX_ENTRIES))
@@ -450,6 +485,7 @@ int daemon_uapi_set(struct daemon *d, const struct uapi_device *set)
 		for (const struct peer *p = dev->first_peer; p; p = p->next_peer)
 			peer_event(d, EVENT_PEER_REMOVED, p->public_key, 0, now);
 		device_remove_all_peers(dev);
+		takeover_forget_all(daemon_takeovers(d));
 	}
 	moved = dev->prefixes_moved;
 	for (size_t i = 0; i < set->n_peers; i++) {
@@ -465,6 +501,11 @@ int daemon_uapi_set(struct daemon *d, const struct uapi_device *set)
 	if (dev->prefixes_moved != moved)
 		log_warn("%llu allowed IP(s) moved from one peer to another",
 			 (unsigned long long)(dev->prefixes_moved - moved));
+	/* Takeovers of peers that had their handshake before this set:
+	 * here, under the locks the set holds, as on the control thread's
+	 * wake-up (after the warning: these moves are asked for). */
+	if (daemon_takeovers(d)->n_due)
+		takeover_run(daemon_takeovers(d), d, now);
 	daemon_rearm_timer(d);
 	daemon_unlock_device(d);
 	daemon_sockets_finish(d);

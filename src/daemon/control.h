@@ -38,6 +38,10 @@ bool daemon_lock_held(struct daemon *d) warn_unused;
 /* The core's device; must hold dev_lock for as long as it is used. */
 struct device *daemon_device(struct daemon *d);
 
+/* The rampart_takeover pairings (takeover.h); must hold dev_lock for as
+ * long as they are used. */
+struct takeovers *daemon_takeovers(struct daemon *d);
+
 /* After anything that may have moved the device's next deadline
  * earlier; must hold dev_lock. */
 void daemon_rearm_timer(struct daemon *d);

@@ -272,6 +272,11 @@ static void op_event(void *arg, const struct device_event *ev)
 	struct daemon *d = arg;
 	struct event_record r;
 
+	/* Under dev_lock, on the path of the handshake: the takeover itself
+	 * waits for the control thread (takeover.h). */
+	if (ev->type == DEVICE_EVENT_HANDSHAKE && d->takeovers.n &&
+	    takeover_handshake(&d->takeovers, ev->peer->public_key))
+		poke(d->wake_fd);
 	events_from_device(&r, ev);
 	daemon_record_event(d, &r, ev->now);
 }
@@ -773,6 +778,17 @@ static void on_timer(struct daemon *d)
 	pthread_rwlock_unlock(&d->sock_lock);
 }
 
+static void on_wake(struct daemon *d)
+{
+	drain(d->wake_fd);
+	pthread_rwlock_rdlock(&d->sock_lock);
+	daemon_lock_device(d);
+	if (d->takeovers.n_due)
+		takeover_run(&d->takeovers, d, daemon_now());
+	daemon_unlock_device(d);
+	pthread_rwlock_unlock(&d->sock_lock);
+}
+
 static void log_event_line(void *arg, const char *line)
 {
 	struct daemon *d = arg;
@@ -837,7 +853,7 @@ static void control_loop(struct daemon *d)
 				on_timer(d);
 				break;
 			case CTL_WAKE:
-				drain(d->wake_fd);
+				on_wake(d);
 				break;
 			case CTL_EVENTS:
 				drain(d->events.fd);
@@ -984,6 +1000,12 @@ struct device *daemon_device(struct daemon *d)
 {
 	daemon_assert_locked(d);
 	return &d->dev;
+}
+
+struct takeovers *daemon_takeovers(struct daemon *d)
+{
+	daemon_assert_locked(d);
+	return &d->takeovers;
 }
 
 void daemon_socket_info(struct daemon *d, uint16_t *port, uint32_t *fwmark)

@@ -25,6 +25,7 @@
 #include "events.h"
 #include "pool.h"
 #include "server.h"
+#include "takeover.h"
 #include "tun.h"
 #include "udp.h"
 
@@ -109,7 +110,7 @@ struct daemon {
 	uint16_t configured_port;   /* as last set; 0 = random */
 	struct sock_change change;  /* control thread only */
 
-	pthread_mutex_t dev_lock;   /* protects dev, timer_armed */
+	pthread_mutex_t dev_lock;   /* protects dev, timer_armed, takeovers */
 #ifdef RAMPART_DEBUG
 	/* Debug builds: who holds dev_lock, set and cleared by
 	 * daemon_lock_device/daemon_unlock_device under it. */
@@ -117,6 +118,7 @@ struct daemon {
 	atomic_bool dev_locked;
 #endif
 	struct device dev;
+	struct takeovers takeovers; /* rampart_takeover pairings (takeover.h) */
 	bool dev_ready, pool_ready;
 	uint64_t timer_armed;       /* CLOCK_BOOTTIME ns the timerfd is set to; 0 = none */
 
@@ -128,7 +130,8 @@ struct daemon {
 
 	int timer_fd;  /* CLOCK_BOOTTIME timerfd for the device's deadline */
 	int signal_fd;
-	int wake_fd;   /* eventfd: a data thread asks the control thread to stop */
+	int wake_fd;   /* eventfd: a data thread asks the control thread to stop,
+			* or a takeover became due (takeover.h) */
 	int ctl_epfd;
 	struct monitor *monitor;
 	struct server server;

@@ -665,6 +665,9 @@ int uapi_format_set(struct textbuf *o, const struct uapi_device *dev, struct err
 		}
 		if (p->flags & UAPI_PEER_HAS_KEEPALIVE)
 			textbuf_printf(o, "persistent_keepalive_interval=%u\n", p->keepalive);
+		/* Rampart's own: only rampartd takes it (docs/rotation.md). */
+		if (p->flags & UAPI_PEER_HAS_TAKEOVER)
+			uapi_write_key(o, "rampart_takeover", p->takeover_key);
 		print_allowed_ips(o, p);
 	}
 	textbuf_printf(o, "\n");

@@ -62,6 +62,8 @@ enum uapi_peer_flag {
 	UAPI_PEER_HAS_KEEPALIVE = 1u << 2,     /* 0 in a set: turn it off */
 	UAPI_PEER_REMOVE = 1u << 3,            /* set: remove=true */
 	UAPI_PEER_UPDATE_ONLY = 1u << 4,       /* set: do not create the peer */
+	UAPI_PEER_HAS_TAKEOVER = 1u << 5,      /* set: rampart_takeover=HEX (Rampart's
+						* own, docs/rotation.md) */
 };
 
 enum uapi_allowed_ip_action {
@@ -83,8 +85,8 @@ struct uapi_counter {
 /* An endpoint as the model keeps it: numeric, as the wire always writes
  * it, or a host name the client has not resolved yet.  The name lives on
  * the heap, so that a peer stays small: the daemon parses sets of up to a
- * million peers into this model (a peer is under 200 bytes; a name held
- * inline would more than double that). */
+ * million peers into this model (a peer is 256 bytes; a name held
+ * inline would double that). */
 struct uapi_endpoint {
 	bool literal;
 	struct netaddr addr;             /* literal */
@@ -107,6 +109,9 @@ struct uapi_peer {
 	uint8_t preshared_key[KEY_LEN]; /* secret */
 	struct uapi_endpoint endpoint;
 	uint16_t keepalive; /* seconds; 0 = off */
+	/* Rotation with overlap: the old peer whose allowed IPs this one takes
+	 * over at its first handshake, which also removes the old peer. */
+	uint8_t takeover_key[KEY_LEN];
 
 	/* Statistics of a get reply. */
 	/* Wall clock (CLOCK_REALTIME) of the latest handshake; 0/0 = never;

@@ -302,6 +302,25 @@ static int set_allowed_ip(struct uapi_parser *p, const struct kv *l)
 	return ret ? fail_grow(p, ret, l) : 0;
 }
 
+/* Rampart's own (docs/rotation.md): the peer whose allowed IPs this one
+ * takes over at its first handshake.  wg(8) never sends it. */
+static int set_takeover(struct uapi_parser *p, const struct kv *l)
+{
+	struct uapi_peer *peer = cur_peer(p);
+	uint8_t key[KEY_LEN];
+	int ret = parse_key(p, l, key);
+
+	if (ret)
+		return ret;
+	if (!memcmp(key, peer->public_key, KEY_LEN))
+		return fail(p, -EINVAL, l, "a peer cannot take over from itself");
+	if (encoding_key_is_zero(key))
+		return fail(p, -EINVAL, l, "the all-zero key is no peer");
+	memcpy(peer->takeover_key, key, KEY_LEN);
+	peer->flags |= UAPI_PEER_HAS_TAKEOVER;
+	return 0;
+}
+
 static int set_protocol_version(struct uapi_parser *p, const struct kv *l)
 {
 	if (strcmp(l->value, "1"))
@@ -334,6 +353,7 @@ static const struct key_def {
 	{ "replace_allowed_ips", SCOPE_PEER, false, set_replace_allowed_ips },
 	{ "allowed_ip", SCOPE_PEER, false, set_allowed_ip },
 	{ "protocol_version", SCOPE_PEER, false, set_protocol_version },
+	{ "rampart_takeover", SCOPE_PEER, false, set_takeover },
 };
 
 /* The one key of rampart_events=1: since=SEQ. */

@@ -60,8 +60,9 @@ enum {
 	 * 550,000 IPv4 /32 ones.  A parsed plan takes at most a few times
 	 * the bytes of its request, doubling arrays included: measured,
 	 * 16 MiB of allowed_ip lines for one peer make 29 MB (1.8x), 16 MiB
-	 * of bare public_key lines (220,752 peers; a struct uapi_peer is
-	 * 200 bytes for a line of 76) 52 MB (3.1x). */
+	 * of bare public_key lines (220,752 peers; a struct uapi_peer was
+	 * 224 bytes for a line of 76) 52 MB (3.1x); the takeover key
+	 * (docs/rotation.md) adds 32 bytes a peer, 7 MB more. */
 	UAPI_REQUEST_MAX = 16 << 20,
 	/* "errno=-2147483648\n\n" and a NUL. */
 	UAPI_ERRNO_STRLEN = 24,

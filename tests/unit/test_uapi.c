@@ -361,6 +361,15 @@ static const struct bad_case bad_cases[] = {
 	  "the only protocol version is 1" },
 	{ PEER "protocol_version=01\n\n", -EINVAL, 3, "\"protocol_version\"", "\"01\"",
 	  "the only protocol version is 1" },
+	/* rampart_takeover (docs/rotation.md) */
+	{ PEER "rampart_takeover=abc\n\n", -EINVAL, 3, "\"rampart_takeover\"", "\"abc\"",
+	  "not 64 hex digits" },
+	{ PEER "rampart_takeover=" PUB1_HEX "\n\n", -EINVAL, 3, "\"rampart_takeover\"", "(hidden)",
+	  "a peer cannot take over from itself" },
+	{ PEER "rampart_takeover=0000000000000000000000000000000000000000000000000000000000000000\n\n",
+	  -EINVAL, 3, "\"rampart_takeover\"", "(hidden)", "the all-zero key is no peer" },
+	{ DEV "rampart_takeover=" PUB2_HEX "\n\n", -EINVAL, 2, "\"rampart_takeover\"", "(hidden)",
+	  "peer key before any public_key" },
 	/* keys nobody knows, lines that are not key=value */
 	{ DEV "foo=bar\n\n", -EINVAL, 2, "\"foo\"", "\"bar\"", "unknown key" },
 	{ DEV "Listen_Port=1\n\n", -EINVAL, 2, "\"Listen_Port\"", "\"1\"", "unknown key" },
@@ -399,6 +408,26 @@ static const struct bad_case bad_cases[] = {
 	  "get=1 takes no keys" },
 	{ "get=1\nx\n\n", -EPROTO, 2, "\"x\"", "", "no '=' in the line" },
 };
+
+/* Rampart's own peer key: the old peer, for this entry alone. */
+static void test_takeover(void)
+{
+	struct uapi_device *s = parse_ok("set=1\npublic_key=" PUB2_HEX "\n"
+					 "rampart_takeover=" PUB1_HEX "\n"
+					 "persistent_keepalive_interval=25\n"
+					 "public_key=" PUB1_HEX "\n\n");
+
+	if (!s)
+		return;
+	CHECK(s->n_peers == 2);
+	if (s->n_peers == 2) {
+		CHECK(s->peers[0].flags == (UAPI_PEER_HAS_TAKEOVER | UAPI_PEER_HAS_KEEPALIVE));
+		key_is(s->peers[0].takeover_key, PUB1_HEX);
+		CHECK(s->peers[0].n_allowed_ips == 0);
+		CHECK(!(s->peers[1].flags & UAPI_PEER_HAS_TAKEOVER));
+	}
+	uapi_device_free(s);
+}
 
 static void test_bad_values(void)
 {
@@ -920,6 +949,7 @@ static const struct harness_case cases[] = {
 	{ "wg set: scoped endpoint, empty allowed-ips", test_wg_set_scoped },
 	{ "device keys: valid values", test_device_values },
 	{ "peer keys: valid values", test_peer_values },
+	{ "rampart_takeover: the old peer of one entry", test_takeover },
 	{ "bad values, keys and order: exact errors", test_bad_values },
 	{ "NUL bytes", test_nul_bytes },
 	{ "peer entries and allowed-IP steps in order", test_entries_in_order },

@@ -554,11 +554,17 @@ static void test_format_set(void)
 		CHECK(uapi_peer_add_allowed_ip(p, NULL, UAPI_ALLOWED_IP_REPLACE) == 0);
 		CHECK(uapi_peer_add_allowed_ip(p, &b, UAPI_ALLOWED_IP_REMOVE) == 0);
 	}
+	/* Rampart's takeover key, before the allowed IPs. */
+	if (p) {
+		p->flags |= UAPI_PEER_HAS_TAKEOVER;
+		CHECK(encoding_key_from_base64(p->takeover_key, PUB1));
+	}
 	request_is(dev, "set=1\nprivate_key=" PRIV_HEX "\nlisten_port=0\nfwmark=7\n"
 			"replace_peers=true\n"
 			"public_key=" PUB1_HEX "\nremove=true\n"
 			"public_key=" PUB2_HEX "\nupdate_only=true\npreshared_key=" ZERO_HEX "\n"
 			"endpoint=[2001:db8::1]:51820\npersistent_keepalive_interval=0\n"
+			"rampart_takeover=" PUB1_HEX "\n"
 			"allowed_ip=10.0.0.1/32\nreplace_allowed_ips=true\nallowed_ip=-fd00::/64\n\n");
 	/* A host name must be resolved first. */
 	if (p) {

@@ -1,0 +1,317 @@
+/* rampart peer apply [-i IFNAME] [--db PATH] [--json]: the running
+ * interface made to follow the inventory (inventory/plan.h), and what it
+ * has seen kept in the inventory: each peer's last handshake and endpoint,
+ * and a rotation the daemon completed (the next key took over).
+ *
+ * One write transaction holds it together: the peers are read, the
+ * observations written and the plan sent inside it, so that a concurrent
+ * `rampart peer add` waits and the plan is of the state it commits.  A
+ * plan the daemon refuses rolls back the observations too; the daemon
+ * applies a set all or nothing, so the interface is then as it was. */
+#include "cli.h"
+
+#include "common/error.h"
+#include "common/textbuf.h"
+#include "ctl/socket.h"
+#include "inventory/plan.h"
+#include "inventory/store.h"
+#include "uapi/device.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct apply_args {
+	const char *ifname; /* NULL: the inventory's one interface */
+	const char *db;
+	bool json;
+};
+
+/* What the plan did, for the report. */
+struct apply_counts {
+	size_t removed, changed, added, takeovers, recorded, rotated;
+};
+
+static void apply_usage(FILE *f)
+{
+	fprintf(f, "Usage: %s peer apply [-i <interface>] [--db <path>] [--json]\n", prog_name);
+}
+
+static int fail(const char *what, const struct error *err)
+{
+	char buf[ERROR_STRLEN];
+
+	fprintf(stderr, "%s peer apply: %s%s%s\n", prog_name, what ? what : "",
+		what ? ": " : "", error_format(err, buf, sizeof(buf)));
+	return 1;
+}
+
+/* 0, or 2 after saying what is wrong.  argv[0] is "apply". */
+static int parse_args(int argc, char *argv[], struct apply_args *a)
+{
+	a->db = getenv("RAMPART_DB");
+	if (!a->db || !*a->db)
+		a->db = INV_STORE_DEFAULT_PATH;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			a->json = true;
+		} else if ((!strcmp(argv[i], "-i") || !strcmp(argv[i], "--db")) && i + 1 < argc) {
+			*(argv[i][1] == 'i' ? &a->ifname : &a->db) = argv[i + 1];
+			i++;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			apply_usage(stdout);
+			return -1;
+		} else {
+			fprintf(stderr, "%s peer apply: unknown or incomplete argument `%s'\n",
+				prog_name, argv[i]);
+			apply_usage(stderr);
+			return 2;
+		}
+	}
+	return 0;
+}
+
+/* The interface: the one asked for, or the inventory's only one. */
+static int pick_interface(struct inv_store *s, const char *asked, char out[IFNAMSIZ],
+			  struct error *err)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int ret;
+
+	if (asked) {
+		snprintf(out, IFNAMSIZ, "%s", asked);
+		return 0;
+	}
+	ret = s->ops->list_interfaces(s, &names, &n, err);
+	if (ret)
+		return ret;
+	if (n == 1)
+		snprintf(out, IFNAMSIZ, "%s", names[0]);
+	else
+		ret = error_fail(err, -EINVAL, n ? "the inventory has %zu interfaces: say which with -i"
+					     : "the inventory has no interface (rampart peer init)", n);
+	inv_names_free(names, n);
+	return ret;
+}
+
+/* The invoking user for the change log, through sudo as well. */
+static void invoker(char who[INV_TEXT_MAX + 1])
+{
+	const struct passwd *pw = getpwuid(getuid());
+	const char *sudo = getenv("SUDO_USER");
+	char uid[24];
+
+	snprintf(uid, sizeof(uid), "uid %u", (unsigned)getuid());
+	if (sudo && *sudo)
+		snprintf(who, INV_TEXT_MAX + 1, "%s via sudo from %s", pw ? pw->pw_name : uid, sudo);
+	else
+		snprintf(who, INV_TEXT_MAX + 1, "%s", pw ? pw->pw_name : uid);
+}
+
+/* The observations written back, and a log line per completed rotation,
+ * in who's name. */
+static int record(struct inv_store *s, struct inv_peer *peers, size_t n,
+		  const struct uapi_device *running, const char *who, struct apply_counts *c,
+		  struct error *err)
+{
+	struct inv_observed *obs = calloc(n ? n : 1, sizeof(*obs));
+	int ret;
+
+	if (!obs)
+		return error_fail(err, -ENOMEM, "out of memory");
+	ret = inv_observe(peers, n, running, obs, err);
+	for (size_t i = 0; i < n && !ret; i++) {
+		struct inv_log_entry e = { 0 };
+		bool rotated;
+
+		if (!inv_observed_record(&peers[i], &obs[i], &rotated))
+			continue;
+		ret = s->ops->update_peer(s, &peers[i], err);
+		c->recorded++;
+		if (ret || !rotated)
+			continue;
+		c->rotated++;
+		e.at = time(NULL);
+		snprintf(e.who, sizeof(e.who), "%s", who);
+		snprintf(e.iface, sizeof(e.iface), "%s", peers[i].iface);
+		snprintf(e.peer, sizeof(e.peer), "%s", peers[i].name);
+		snprintf(e.action, sizeof(e.action), "rotated");
+		snprintf(e.detail, sizeof(e.detail),
+			 "the new key took over at its first handshake; the old key is gone");
+		ret = s->ops->append_log(s, &e, err);
+	}
+	free(obs);
+	return ret;
+}
+
+static void count_plan(const struct uapi_device *set, const struct uapi_device *running,
+		       struct apply_counts *c)
+{
+	for (size_t i = 0; i < set->n_peers; i++) {
+		const struct uapi_peer *e = &set->peers[i];
+		bool there = false;
+
+		for (size_t j = 0; running && j < running->n_peers && !there; j++)
+			there = !memcmp(running->peers[j].public_key, e->public_key, KEY_LEN);
+		if (e->flags & UAPI_PEER_REMOVE)
+			c->removed++;
+		else if (there)
+			c->changed++;
+		else
+			c->added++;
+		if (e->flags & UAPI_PEER_HAS_TAKEOVER)
+			c->takeovers++;
+	}
+}
+
+/* Inside the transaction: read, observe, plan, send. */
+static int apply_locked(struct inv_store *s, const char *ifname, const char *who,
+			struct apply_counts *c, struct error *err)
+{
+	struct uapi_device *running = NULL, *set = NULL;
+	struct inv_peer *peers = NULL;
+	size_t n = 0;
+	int ret;
+
+	ret = s->ops->list_peers(s, ifname, &peers, &n, err);
+	if (!ret)
+		ret = wgctl_get_device(ifname, &running, err);
+	if (!ret)
+		ret = record(s, peers, n, running, who, c, err);
+	if (!ret)
+		ret = inv_plan(peers, n, running, &set, err);
+	if (!ret && set->n_peers) {
+		count_plan(set, running, c);
+		ret = wgctl_set_device(ifname, set, err);
+	}
+	uapi_device_free(set);
+	uapi_device_free(running);
+	if (peers)
+		explicit_bzero(peers, n * sizeof(*peers)); /* preshared keys */
+	free(peers);
+	return ret;
+}
+
+static void report(const char *ifname, const struct apply_counts *c, bool json)
+{
+	struct textbuf o = { 0 };
+
+	if (json) {
+		textbuf_printf(&o, "{\"interface\":");
+		cli_json_string(&o, ifname);
+		textbuf_printf(&o, ",\"removed\":%zu,\"changed\":%zu,\"added\":%zu,"
+			       "\"takeovers\":%zu,\"recorded\":%zu,\"rotated\":%zu}\n",
+			       c->removed, c->changed, c->added, c->takeovers, c->recorded,
+			       c->rotated);
+	} else if (!c->removed && !c->changed && !c->added) {
+		textbuf_printf(&o, "%s: up to date\n", ifname);
+	} else {
+		textbuf_printf(&o, "%s: %zu added, %zu changed, %zu removed", ifname, c->added,
+			       c->changed, c->removed);
+		if (c->takeovers)
+			textbuf_printf(&o, " (%zu new key(s) waiting for their first handshake)",
+				       c->takeovers);
+		textbuf_printf(&o, "\n");
+	}
+	if (c->rotated && !json)
+		textbuf_printf(&o, "%s: %zu rotation(s) completed\n", ifname, c->rotated);
+	cli_write_out(&o);
+}
+
+int peer_apply_iface(struct inv_store *s, const char *ifname, const char *who, bool json)
+{
+	struct apply_counts c = { 0 };
+	struct error err;
+	int ret;
+
+	error_clear(&err);
+	ret = inv_store_begin(s, true, &err);
+	if (ret)
+		return fail(ifname, &err);
+	ret = apply_locked(s, ifname, who, &c, &err);
+	if (!ret)
+		ret = inv_store_commit(s, &err);
+	else
+		inv_store_rollback(s);
+	if (ret)
+		return fail(ifname, &err);
+	report(ifname, &c, json);
+	return 0;
+}
+
+/* Whether ifname has a live control socket: a running interface. */
+static bool running(const char *ifname)
+{
+	char **names = NULL;
+	size_t n = 0;
+	struct error err;
+	bool up = false;
+
+	error_clear(&err);
+	if (wgctl_list_interfaces(&names, &n, &err))
+		return false;
+	for (size_t i = 0; i < n && !up; i++)
+		up = !strcmp(names[i], ifname);
+	wgctl_list_free(names);
+	return up;
+}
+
+int peer_follow(struct inv_store *s, const char *cmd, const char *ifname, const char *who)
+{
+	struct apply_counts c = { 0 };
+	char buf[ERROR_STRLEN];
+	struct error err;
+	int ret;
+
+	if (!running(ifname))
+		return 0; /* `rampart up` loads the inventory's peers */
+	error_clear(&err);
+	ret = inv_store_begin(s, true, &err);
+	if (!ret) {
+		ret = apply_locked(s, ifname, who, &c, &err);
+		if (!ret)
+			ret = inv_store_commit(s, &err);
+		else
+			inv_store_rollback(s);
+	}
+	if (ret) {
+		fprintf(stderr, "%s: %s: the change is saved, but the interface did not follow: %s "
+			"(run rampart peer apply)\n", cmd, ifname, error_format(&err, buf, sizeof(buf)));
+		return 1;
+	}
+	return 0;
+}
+
+int peer_apply_main(int argc, char *argv[])
+{
+	struct apply_args a = { 0 };
+	struct inv_store *s = NULL;
+	char ifname[IFNAMSIZ], who[INV_TEXT_MAX + 1];
+	struct error err;
+	int ret;
+
+	error_clear(&err);
+	ret = parse_args(argc, argv, &a);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (inv_store_open_sqlite(a.db, &s, &err))
+		return fail(a.db, &err);
+	ret = inv_store_begin(s, false, &err);
+	if (!ret) {
+		ret = pick_interface(s, a.ifname, ifname, &err);
+		inv_store_rollback(s);
+	}
+	if (ret) {
+		inv_store_close(s);
+		return fail(a.ifname, &err);
+	}
+	invoker(who);
+	ret = peer_apply_iface(s, ifname, who, a.json);
+	inv_store_close(s);
+	return ret;
+}
