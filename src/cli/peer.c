@@ -27,7 +27,7 @@ enum {
 	O_ENDPOINT = 1 << 0, O_POOL = 1 << 1, O_DNS = 1 << 2, O_FULL = 1 << 3,
 	O_PUBKEY = 1 << 4, O_OWNER = 1 << 5, O_DEVICE = 1 << 6, O_NOTES = 1 << 7,
 	O_EXPIRES = 1 << 8, O_SITE = 1 << 9, O_OVERLAP = 1 << 10, O_KEEPALIVE = 1 << 11,
-	O_GENERATE = 1 << 12, O_REQUEST = 1 << 13, O_QR = 1 << 14,
+	O_GENERATE = 1 << 12, O_REQUEST = 1 << 13, O_QR = 1 << 14, O_WINDOW = 1 << 15,
 };
 
 static const struct option {
@@ -49,7 +49,7 @@ static const struct option {
 	F("--allow-overlap", O_OVERLAP, allow_overlap),
 	V("--keepalive", O_KEEPALIVE, keepalive), F("--generate", O_GENERATE, generate),
 	V("--request", O_REQUEST, request),
-	F("--qr", O_QR, qr), V("--qr-png", O_QR, qr_png),
+	F("--qr", O_QR, qr), V("--qr-png", O_QR, qr_png), V("--window", O_WINDOW, window),
 #undef V
 #undef L
 #undef F
@@ -546,6 +546,59 @@ static int cmd_revoke(struct peer_session *s)
 	return change(s, inv_revoke);
 }
 
+/* rotate NAME (--generate | --request FILE) [--window 7d]: the peer's
+ * next key; with --generate its new config once on stdout, as add. */
+static int cmd_rotate(struct peer_session *s)
+{
+	uint8_t priv[KEY_LEN];
+	struct inv_interface ifc;
+	struct inv_peer p, req;
+	struct error err;
+	int64_t until = 0;
+	int ret = 1;
+
+	memset(&req, 0, sizeof(req));
+	error_clear(&err);
+	if (!s->a.n_pos) {
+		fprintf(stderr, "%s: NAME is needed\n", s->a.cmd);
+		return 1;
+	}
+	if (!peer_parse_expiry(s->a.window ? s->a.window : "7d", s->ctx.now, &until) || !until) {
+		error_fail(&err, -EINVAL, "bad --window \"%s\": a duration (7d) or a date",
+			   s->a.window);
+		goto fail;
+	}
+	if (s->a.generate && s->a.json) {
+		error_fail(&err, -EINVAL, "--json and --generate: stdout carries the client config");
+		goto fail;
+	}
+	if (add_key(s, &req, priv, &err) ||
+	    inv_rotate(&s->ctx, s->ifname, s->a.pos[0], req.public_key, until, &p, &err) ||
+	    inv_get_interface(&s->ctx, s->ifname, &ifc, &err))
+		goto fail;
+	ret = peer_follow(s->store, s->a.cmd, s->ifname, s->who);
+	if (s->a.generate) {
+		/* The config the client switches to: its addresses, the new key. */
+		memcpy(p.public_key, p.next_key, KEY_LEN);
+		ret |= print_generated(s, &ifc, &p, priv);
+	} else if (s->a.json) {
+		struct textbuf o = { 0 };
+
+		peer_json(&o, &p, s->ctx.now);
+		textbuf_printf(&o, "\n");
+		ret |= cli_write_out(&o) ? 0 : 1;
+	} else {
+		printf("%s: %s rotates to its new key; the old one ends at the new one's first "
+		       "handshake or at the window's end\n", s->a.cmd, p.name);
+	}
+	goto out;
+fail:
+	peer_fail(s, &err);
+out:
+	crypto_wipe(priv, sizeof(priv));
+	return ret;
+}
+
 static int cmd_apply(struct peer_session *s)
 {
 	return peer_apply_iface(s->store, s->ifname, s->who, s->a.json);
@@ -579,6 +632,8 @@ static const struct subcommand {
 	{ "show", peer_show, NULL, 0, 1, true, "NAME" },
 	{ "log", peer_log, NULL, 0, 1, false, "[NAME]" },
 	{ "apply", cmd_apply, NULL, 0, 0, true, "" },
+	{ "rotate", cmd_rotate, NULL, O_GENERATE | O_REQUEST | O_QR | O_WINDOW, 1, true,
+	  "NAME (--generate [--qr] [--qr-png FILE] | --request FILE) [--window 7d]" },
 	/* Commands that parse their own argv. */
 	{ "config", NULL, peer_config_main, 0, 0, false,
 	  "NAME [--qr] [--qr-png FILE] [-i IFNAME] [--db PATH] [--json]" },

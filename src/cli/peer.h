@@ -30,6 +30,7 @@ struct peer_args {
 	bool full_tunnel, allow_overlap, generate;
 	bool qr;                /* add --generate: the config as a QR code too */
 	const char *qr_png;
+	const char *window;     /* rotate --window */
 };
 
 /* A command's session: its store, clock and user, and the interface. */

@@ -455,6 +455,77 @@ int inv_revoke(const struct inv_ctx *c, const char *iface, const char *name,
 	return change(c, CH_REVOKE, iface, name, 0, out, err);
 }
 
+/* ---- rotation ------------------------------------------------------- */
+
+struct rotate_arg {
+	const char *iface, *name;
+	const uint8_t *key;
+	int64_t until;
+	struct inv_peer *out;
+};
+
+static int rotate_body(const struct inv_ctx *c, void *arg, struct error *err)
+{
+	struct rotate_arg *a = arg;
+	struct inv_peer *p = a->out, other;
+	char b64[KEY_B64_LEN + 1], buf[32];
+	bool found;
+	int r = c->store->ops->find_peer(c->store, a->iface, a->name, p, &found, err);
+
+	if (r == -ENOENT || (!r && !found))
+		return error_fail(err, -ENOENT, "no peer %s on %s", a->name, a->iface);
+	if (r)
+		return r;
+	if (p->state != INV_ACTIVE)
+		return error_fail(err, -EINVAL, "%s is %s: only an active peer rotates its key",
+				  p->name, inv_state_name(p->state));
+	if (p->has_next_key)
+		return error_fail(err, -EBUSY, "%s is rotating already (window until %s)",
+				  p->name, when(p->rotate_until, buf));
+	r = c->store->ops->find_key(c->store, a->key, &other, &found, err);
+	if (r && r != -ENOENT)
+		return r;
+	if (!r && found)
+		return error_fail(err, -EEXIST, "the new key is %s's already (%s)", other.name,
+				  inv_state_name(other.state));
+	p->has_next_key = true;
+	memcpy(p->next_key, a->key, KEY_LEN);
+	p->rotate_until = a->until;
+	p->rotate_on_handshake = true;
+	r = c->store->ops->update_peer(c->store, p, err);
+	encoding_key_to_base64(b64, a->key);
+	return r ? r : append(c, p->iface, p->name, "rotate", err,
+			      "new key %s; the old one ends at its first handshake or %s", b64,
+			      when(a->until, buf));
+}
+
+int inv_rotate(const struct inv_ctx *c, const char *iface, const char *name,
+	       const uint8_t key[KEY_LEN], int64_t until, struct inv_peer *out, struct error *err)
+{
+	struct rotate_arg a = { iface, name, key, until, out };
+
+	if (until <= c->now)
+		return error_fail(err, -EINVAL, "the window must end after now");
+	return in_tx(c, true, rotate_body, &a, err);
+}
+
+/* The end of a window the client let pass: the new key takes over for
+ * good (the old one stops, as the operator was told), logged. */
+static int window_end(const struct inv_ctx *c, struct inv_peer *p, struct error *err)
+{
+	char b64[KEY_B64_LEN + 1], buf[32];
+	int r;
+
+	memcpy(p->public_key, p->next_key, KEY_LEN);
+	p->has_next_key = false;
+	memset(p->next_key, 0, KEY_LEN);
+	encoding_key_to_base64(b64, p->public_key);
+	r = c->store->ops->update_peer(c->store, p, err);
+	return r ? r : append(c, p->iface, p->name, "rotated", err,
+			      "window ended %s: the old key stops, %s is the key",
+			      when(p->rotate_until, buf), b64);
+}
+
 /* ---- expiry --------------------------------------------------------- */
 
 struct expire_arg {
@@ -477,6 +548,12 @@ static int expire_body(const struct inv_ctx *c, void *arg, struct error *err)
 		enum inv_state was = p->state;
 		char buf[32];
 
+		if (p->has_next_key && p->rotate_until && p->rotate_until <= c->now &&
+		    p->state == INV_ACTIVE) {
+			r = window_end(c, p, err);
+			if (r)
+				break;
+		}
 		if (!p->expires || p->expires > c->now || p->state == INV_REVOKED ||
 		    p->state == INV_EXPIRED)
 			continue;

@@ -66,9 +66,21 @@ int inv_enable(const struct inv_ctx *c, const char *iface, const char *name, int
 int inv_revoke(const struct inv_ctx *c, const char *iface, const char *name,
 	       struct inv_peer *out, struct error *err) warn_unused;
 
+/* Rotation with overlap (docs/rotation.md): gives the active peer name
+ * its next key, beside the current one, until until (Unix seconds).  The
+ * apply step puts the new key on the interface with rampart_takeover: at
+ * its first handshake it takes over the addresses and the old key stops;
+ * if the window ends first, inv_expire_due() makes the new key the peer's
+ * for good and the old one stops then.  Refused for a peer that is not
+ * active or is rotating already, and for a key the inventory has. */
+int inv_rotate(const struct inv_ctx *c, const char *iface, const char *name,
+	       const uint8_t key[KEY_LEN], int64_t until, struct inv_peer *out,
+	       struct error *err) warn_unused;
+
 /* Marks every peer of iface (NULL: of all) whose expiry is at or before
  * now, and which is not revoked or expired yet, as expired, logging
- * "expired".  *n (may be NULL) is how many. */
+ * "expired"; and ends the rotations whose window is over (logging
+ * "rotated").  *n (may be NULL) is how many expired. */
 int inv_expire_due(const struct inv_ctx *c, const char *iface, size_t *n,
 		   struct error *err) warn_unused;
 

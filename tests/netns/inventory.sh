@@ -7,7 +7,12 @@
 # (`rampart peer request`) is pending and its handshakes are ignored
 # (the hub's unknown_peer drops rise) until `approve`; after `revoke` it
 # cannot connect, and adding its key again is refused.  No client's
-# private key is in the database, its WAL or the change log.
+# private key is in the database, its WAL or the change log.  Rotation
+# through the inventory: `rampart peer rotate` puts the new key beside the
+# old; the client switches and at the new key's first handshake the old
+# one is gone; a window that ends first makes the new key the peer's (on
+# the debug build's fake clock, RAMPART_NOW), and so does expiry take a
+# peer off the interface, with the change log saying why.
 #
 #   ns alice ($PEER_IMPL, wg-quick)          ns hub ($DUT, :51960)
 #   alice-hub 192.168.96.2  ---- veth ----   hub-alice 192.168.96.1
@@ -106,9 +111,56 @@ expect "adding the revoked key again: exit 1" "$?" 1
 check "... refused, naming the revoked peer" grep -q "bob" "$NS_TMP/bob2.err"
 check "alice is still connected" ns_ping alice -c 2 -i 0.2 -w 5 10.96.0.1
 
+# ---- rotation with overlap, through the inventory --------------------------------
+P rotate alice --generate >"$NS_TMP/alice2.conf" 2>"$NS_TMP/alice2.err"
+expect "rotate alice --generate: exit 0" "$?" 0
+PRIV_A2=$(sed -n 's/^PrivateKey = //p' "$NS_TMP/alice2.conf")
+PUB_A2=$(printf '%s\n' "$PRIV_A2" | wg pubkey 2>/dev/null)
+check "... a new config with a new key and the same address" \
+	eval '[ -n "$PUB_A2" ] && [ "$PUB_A2" != "$PUB_A" ] && grep -q -x "Address = 10.96.0.2/32" "$NS_TMP/alice2.conf"'
+expect "the hub holds both keys, the address still the old key's" \
+	"$(ns_wg hub show wg0 allowed-ips | awk -v a="$PUB_A" -v b="$PUB_A2" '$1 == a || $1 == b { print ($1 == a ? "old" : "new"), $2 }' | sort | tr '\n' ' ')" \
+	"new (none) old 10.96.0.2/32 "
+check "alice still pings with the old key" ns_ping alice -c 1 -W 2 10.96.0.1
+printf '%s\n' "$PRIV_A2" >"$NS_TMP/alice2.key"
+setup "alice's client switches to the new key" ns_wg alice set wga private-key "$NS_TMP/alice2.key"
+check "alice pings with the new key" wait_for 20 ns_ping alice -c 1 -W 1 10.96.0.1
+old_gone() { [ "$(ns_wg hub show wg0 peers | grep -c -x -F "$PUB_A")" -eq 0 ]; }
+check "at the new key's first handshake the old key is gone from the hub" wait_for 5 old_gone
+expect "... and the address is the new key's" \
+	"$(ns_wg hub show wg0 allowed-ips | awk -v k="$PUB_A2" '$1 == k { print $2 }')" "10.96.0.2/32"
+P apply --json >"$NS_TMP/rot.apply" 2>&1
+jq "d['rotated'] == 1" <"$NS_TMP/rot.apply" && ok "apply records the completed rotation" ||
+	not_ok "apply records the completed rotation" "$(cat "$NS_TMP/rot.apply")"
+P show alice --json | jq "d['public_key'] == '$PUB_A2' and d['next_key'] is None" &&
+	ok "... the inventory's key for alice is the new one" || not_ok "... the inventory's key for alice is the new one" "$(P show alice --json)"
+
+# ---- the window's end and expiry, on the debug build's fake clock ------------------
+NOW=$(date +%s)
+Pq add carol --owner carol --generate
+field() { P show "$1" --json | "$PYTHON" -c 'import json,sys; v=json.load(sys.stdin)[sys.argv[1]]; print(v[0] if isinstance(v, list) else v)' "$2"; }
+PUB_C=$(field carol public_key)
+ADDR_C=$(field carol addresses)
+P rotate carol --generate --window 1h >/dev/null 2>"$NS_TMP/carol2.err"
+expect "rotate carol --window 1h: exit 0" "$?" 0
+PUB_C2=$(field carol next_key)
+Pq add dave --owner dave --generate --expires 1d
+ADDR_D=$(field dave addresses)
+expect "dave is on the hub ($ADDR_D)" "$(ns_wg hub show wg0 allowed-ips | grep -c -F "$ADDR_D")" 1
+ns_run hub env RAMPART_DB="$RAMPART_DB" RAMPART_NOW=$((NOW + 2 * 86400)) "$RAMPART" peer apply \
+	>"$NS_TMP/later" 2>&1
+expect "two days later, apply: exit 0" "$?" 0
+expect "... carol's window is over: the new key holds her address, the old key is gone" \
+	"$(ns_wg hub show wg0 allowed-ips | awk -v a="$PUB_C" -v b="$PUB_C2" '$1 == a { print "old", $2 } $1 == b { print "new", $2 }' | tr '\n' ' ')" \
+	"new $ADDR_C "
+expect "... dave has expired and left the interface" "$(ns_wg hub show wg0 allowed-ips | grep -c -F "$ADDR_D")" 0
+check "... the change log says why: expired, and the window ended" sh -c \
+	"env RAMPART_DB='$RAMPART_DB' nsenter -t ${NS_HOLDER[hub]} -m -n -- '$RAMPART' peer log | grep -q ' dave .*expired' &&
+	 env RAMPART_DB='$RAMPART_DB' nsenter -t ${NS_HOLDER[hub]} -m -n -- '$RAMPART' peer log | grep -q ' carol .*rotated .*window ended'"
+
 # ---- no client private key at rest ------------------------------------------------
 b64_in() { grep -c -F -- "$1" "$RAMPART_DB"* 2>/dev/null | awk -F: '{ s += $NF } END { print s + 0 }'; }
-expect "alice's private key is in no database file" "$(b64_in "$PRIV_A")" 0
+expect "alice's private keys (both) are in no database file" "$(( $(b64_in "$PRIV_A") + $(b64_in "$PRIV_A2") ))" 0
 expect "bob's private key is in no database file" "$(b64_in "$(cat "$NS_TMP/bob.key")")" 0
 check "control: alice's public key is there" [ "$(b64_in "$PUB_A")" -gt 0 ]
 check "the change log names add, approve and revoke" sh -c \
