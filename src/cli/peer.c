@@ -449,12 +449,39 @@ static int print_generated(struct peer_session *s, const struct inv_interface *i
 	return ok ? 0 : 1;
 }
 
+/* What add and rotate do once the change is saved: the interface
+ * follows, then the client's new config is printed once (--generate: for
+ * a rotation, with the new key), or the record as JSON, or line.  0, or
+ * 1 when any of it failed. */
+static int after_key_change(struct peer_session *s, const struct inv_interface *ifc,
+			    const struct inv_peer *p, const uint8_t priv[KEY_LEN], const char *line)
+{
+	int ret = peer_follow(s->store, s->a.cmd, s->ifname, s->who);
+
+	if (s->a.generate) {
+		struct inv_peer client = *p;
+
+		if (client.has_next_key)
+			memcpy(client.public_key, client.next_key, KEY_LEN);
+		ret |= print_generated(s, ifc, &client, priv);
+		explicit_bzero(&client, sizeof(client)); /* its preshared key */
+	} else if (s->a.json) {
+		struct textbuf o = { 0 };
+
+		peer_json(&o, p, s->ctx.now);
+		textbuf_printf(&o, "\n");
+		ret |= cli_write_out(&o) ? 0 : 1;
+	} else {
+		printf("%s: %s\n", s->a.cmd, line);
+	}
+	return ret;
+}
+
 static int cmd_add(struct peer_session *s)
 {
 	uint8_t priv[KEY_LEN];
 	struct inv_interface ifc;
 	struct inv_peer p;
-	struct textbuf o = { 0 };
 	struct error err;
 	int ret = 1;
 
@@ -469,18 +496,11 @@ static int cmd_add(struct peer_session *s)
 	    inv_add(&s->ctx, &p, s->a.generate, &err) ||
 	    inv_get_interface(&s->ctx, s->ifname, &ifc, &err))
 		goto fail;
-	if (peer_follow(s->store, s->a.cmd, s->ifname, s->who))
-		ret = 1;
-	else
-		ret = 0;
-	if (s->a.generate) {
-		ret |= print_generated(s, &ifc, &p, priv);
-	} else if (s->a.json) {
-		peer_json(&o, &p, s->ctx.now);
-		textbuf_printf(&o, "\n");
-		ret |= cli_write_out(&o) ? 0 : 1;
-	} else {
-		printf("%s: %s is %s\n", s->a.cmd, p.name, inv_state_name(p.state));
+	{
+		char line[128];
+
+		snprintf(line, sizeof(line), "%s is %s", p.name, inv_state_name(p.state));
+		ret = after_key_change(s, &ifc, &p, priv, line);
 	}
 	goto out;
 fail:
@@ -576,20 +596,12 @@ static int cmd_rotate(struct peer_session *s)
 	    inv_rotate(&s->ctx, s->ifname, s->a.pos[0], req.public_key, until, &p, &err) ||
 	    inv_get_interface(&s->ctx, s->ifname, &ifc, &err))
 		goto fail;
-	ret = peer_follow(s->store, s->a.cmd, s->ifname, s->who);
-	if (s->a.generate) {
-		/* The config the client switches to: its addresses, the new key. */
-		memcpy(p.public_key, p.next_key, KEY_LEN);
-		ret |= print_generated(s, &ifc, &p, priv);
-	} else if (s->a.json) {
-		struct textbuf o = { 0 };
+	{
+		char line[192];
 
-		peer_json(&o, &p, s->ctx.now);
-		textbuf_printf(&o, "\n");
-		ret |= cli_write_out(&o) ? 0 : 1;
-	} else {
-		printf("%s: %s rotates to its new key; the old one ends at the new one's first "
-		       "handshake or at the window's end\n", s->a.cmd, p.name);
+		snprintf(line, sizeof(line), "%s rotates to its new key; the old one ends at the new "
+			 "one's first handshake or at the window's end", p.name);
+		ret = after_key_change(s, &ifc, &p, priv, line);
 	}
 	goto out;
 fail:
