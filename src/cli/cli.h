@@ -76,6 +76,10 @@ int peer_apply_iface(struct inv_store *s, const char *ifname, const char *who, b
  * is not (`rampart up` loads the inventory).  1 after saying on stderr
  * that the change is saved but the interface did not follow. */
 int peer_follow(struct inv_store *s, const char *cmd, const char *ifname, const char *who);
+/* After `rampart up IFNAME`: when the inventory (RAMPART_DB, or the
+ * default path; none there is nothing to do) knows ifname, the
+ * interface gets its active peers.  0, or 1 after saying why not. */
+int peer_up_follow(const char *cmd, const char *ifname);
 /* The config file with the peers' names of IFNAME: path, or else
  * /etc/wireguard/IFNAME.conf when it exists.  NULL when there is none or
  * it cannot be read, said on stderr as "rampart CMD: IFNAME: no peer

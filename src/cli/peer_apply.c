@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -285,6 +286,45 @@ int peer_follow(struct inv_store *s, const char *cmd, const char *ifname, const 
 		return 1;
 	}
 	return 0;
+}
+
+int peer_up_follow(const char *cmd, const char *ifname)
+{
+	const char *db = getenv("RAMPART_DB");
+	struct inv_interface ifc;
+	struct inv_store *s = NULL;
+	char who[INV_TEXT_MAX + 1];
+	struct error err;
+	struct stat st;
+	bool found = false;
+	int ret;
+
+	if (!db || !*db)
+		db = INV_STORE_DEFAULT_PATH;
+	if (stat(db, &st))
+		return 0; /* no inventory: the config file is the truth */
+	error_clear(&err);
+	ret = inv_store_open_sqlite(db, &s, &err);
+	if (!ret) {
+		ret = inv_store_begin(s, false, &err);
+		if (!ret) {
+			ret = s->ops->get_interface(s, ifname, &ifc, &found, &err);
+			if (ret == -ENOENT)
+				ret = 0;
+			inv_store_rollback(s);
+		}
+	}
+	if (!ret && found) {
+		fprintf(stderr, "[#] rampart peer apply -i %s\n", ifname);
+		invoker(who);
+		ret = peer_follow(s, cmd, ifname, who);
+	} else if (ret) {
+		fprintf(stderr, "%s: %s: the inventory %s cannot be read: %s\n", cmd, ifname, db,
+			err.msg);
+		ret = 1;
+	}
+	inv_store_close(s);
+	return ret ? 1 : 0;
 }
 
 int peer_apply_main(int argc, char *argv[])

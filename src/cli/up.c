@@ -9,6 +9,7 @@
 
 #include "common/netaddr.h"
 
+#include <net/if.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,22 @@ static void usage(FILE *f, const char *cmd)
 		prog_name, cmd);
 }
 
+/* The interface of `up FILE|IFNAME`: FILE's name less ".conf", as
+ * wg-quick names it. */
+static const char *interface_of(const char *arg)
+{
+	static char name[IFNAMSIZ];
+	const char *base = strrchr(arg, '/');
+	size_t n;
+
+	base = base ? base + 1 : arg;
+	n = strlen(base);
+	if (n > 5 && !strcmp(base + n - 5, ".conf"))
+		n -= 5;
+	snprintf(name, sizeof(name), "%.*s", (int)n, base);
+	return name;
+}
+
 static int updown_main(int argc, char *argv[], bool is_up)
 {
 	/* down uses only the ui: progress lines and messages. */
@@ -116,7 +133,11 @@ static int updown_main(int argc, char *argv[], bool is_up)
 	snprintf(who, sizeof(who), "%s %s", prog_name, argv[0]);
 	ui.arg = who; /* "rampart up: ..." */
 	fw.ui = &ui;
-	return (is_up ? updown_up(argv[1], &fw) : updown_down(argv[1], &fw)) ? 1 : 0;
+	if (!is_up)
+		return updown_down(argv[1], &fw) ? 1 : 0;
+	if (updown_up(argv[1], &fw))
+		return 1;
+	return peer_up_follow(who, interface_of(argv[1]));
 }
 
 int up_main(int argc, char *argv[])

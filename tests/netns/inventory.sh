@@ -12,7 +12,8 @@
 # old; the client switches and at the new key's first handshake the old
 # one is gone; a window that ends first makes the new key the peer's (on
 # the debug build's fake clock, RAMPART_NOW), and so does expiry take a
-# peer off the interface, with the change log saying why.
+# peer off the interface, with the change log saying why.  `rampart up`
+# of an interface the inventory knows loads its active peers.
 #
 #   ns alice ($PEER_IMPL, wg-quick)          ns hub ($DUT, :51960)
 #   alice-hub 192.168.96.2  ---- veth ----   hub-alice 192.168.96.1
@@ -165,6 +166,22 @@ expect "bob's private key is in no database file" "$(b64_in "$(cat "$NS_TMP/bob.
 check "control: alice's public key is there" [ "$(b64_in "$PUB_A")" -gt 0 ]
 check "the change log names add, approve and revoke" sh -c \
 	"env RAMPART_DB='$RAMPART_DB' nsenter -t ${NS_HOLDER[hub]} -m -n -- '$RAMPART' peer log | grep -c -E ' (add|approve|revoke) ' | awk '{ exit !(\$1 >= 4) }'"
+
+# ---- rampart up loads the inventory's active peers ---------------------------------
+Pq init -i wgu --endpoint 192.168.96.1:51961 --pool 10.99.0.1/24 --public-key "$PUB_HUB"
+Pq add erin -i wgu --owner erin --generate
+ADDR_E=$(P show erin -i wgu --json | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["addresses"][0])')
+printf '[Interface]\nPrivateKey = %s\nAddress = 10.99.0.1/24\nListenPort = 51961\nPolicy = off\n' \
+	"$(cat "$NS_TMP/hub.key")" >"$NS_TMP/wgu.conf"
+chmod 600 "$NS_TMP/wgu.conf"
+ns_exec hub env RAMPART_DB="$RAMPART_DB" WG_QUICK_USERSPACE_IMPLEMENTATION="$DUT" \
+	"$RAMPART" up --no-confirm "$NS_TMP/wgu.conf" >"$NS_TMP/wgu.up" 2>&1
+expect "rampart up of an interface the inventory knows: exit 0" "$?" 0
+check "... it says it applies the inventory" grep -q -F "[#] rampart peer apply -i wgu" "$NS_TMP/wgu.up"
+expect "... the interface has the inventory's active peer (erin, $ADDR_E)" \
+	"$(ns_wg hub show wgu allowed-ips | awk '{ print $2 }')" "$ADDR_E"
+ns_exec hub env RAMPART_DB="$RAMPART_DB" "$RAMPART" down "$NS_TMP/wgu.conf" >/dev/null 2>&1
+expect "rampart down wgu" "$?" 0
 
 ns_exec alice sh -c 'wg-quick down "$1" 2>/dev/null' - "$NS_TMP/alice/wga.conf"
 ns_exec bob sh -c 'wg-quick down "$1" 2>/dev/null' - "$NS_TMP/bob/wgb.conf"
