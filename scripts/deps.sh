@@ -26,6 +26,7 @@ util-linux:/usr/bin/unshare
 python3:/usr/bin/python3
 prometheus:/usr/bin/promtool
 curl:/usr/bin/curl
+systemd:/usr/bin/systemd-analyze
 libqrencode-dev:/usr/include/qrencode.h
 libpng-dev:/usr/include/png.h
 zbar-tools:/usr/bin/zbarimg
