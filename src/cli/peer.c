@@ -579,6 +579,7 @@ static const struct subcommand {
 	{ "show", peer_show, NULL, 0, 1, true, "NAME" },
 	{ "log", peer_log, NULL, 0, 1, false, "[NAME]" },
 	{ "apply", cmd_apply, NULL, 0, 0, true, "" },
+	{ "import", peer_import, NULL, O_OWNER, 1, false, "IFNAME|FILE [--owner O]" },
 	/* Commands that parse their own argv. */
 	{ "config", NULL, peer_config_main, 0, 0, false,
 	  "NAME [--qr] [--qr-png FILE] [-i IFNAME] [--db PATH] [--json]" },
