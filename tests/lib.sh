@@ -54,6 +54,20 @@ need_tool() {
 			bail "$t not found: scripts/deps.sh installs it"
 	done
 }
+# json_ok EXPR: reads JSON on stdin as d, succeeds when EXPR is true.
+json_ok() { python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($1) else 1)"; }
+# fails NAME WANT CMD...: a test that CMD fails and its stderr says WANT
+# (its stdout and stderr are left in $NS_TMP/out and $NS_TMP/err).
+fails() {
+	local name=$1 want=$2; shift 2
+	if "$@" >"$NS_TMP/out" 2>"$NS_TMP/err"; then
+		not_ok "$name" "succeeded: $*"
+	elif grep -qF -- "$want" "$NS_TMP/err"; then
+		ok "$name"
+	else
+		not_ok "$name" "stderr lacks '$want':" "$(cat "$NS_TMP/err")"
+	fi
+}
 finish() {
 	echo "$T_PASS passed, $T_FAIL failed$([ "$T_SKIP" -gt 0 ] && echo ", $T_SKIP skipped")"
 	[ "$T_FAIL" -eq 0 ]

@@ -646,6 +646,7 @@ static const struct subcommand {
 	{ "apply", cmd_apply, NULL, 0, 0, true, "" },
 	{ "rotate", cmd_rotate, NULL, O_GENERATE | O_REQUEST | O_QR | O_WINDOW, 1, true,
 	  "NAME (--generate [--qr] [--qr-png FILE] | --request FILE) [--window 7d]" },
+	{ "import", peer_import, NULL, O_OWNER, 1, false, "IFNAME|FILE [--owner O]" },
 	/* Commands that parse their own argv. */
 	{ "config", NULL, peer_config_main, 0, 0, false,
 	  "NAME [--qr] [--qr-png FILE] [-i IFNAME] [--db PATH] [--json]" },

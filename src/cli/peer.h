@@ -60,5 +60,7 @@ bool peer_expiring_soon(const struct inv_peer *p, int64_t now);
 int peer_list(struct peer_session *s);
 int peer_show(struct peer_session *s);
 int peer_log(struct peer_session *s);
+/* rampart peer import IFNAME|FILE (peer_import.c). */
+int peer_import(struct peer_session *s);
 
 #endif

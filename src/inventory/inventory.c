@@ -651,3 +651,241 @@ int inv_get_interface(const struct inv_ctx *c, const char *iface, struct inv_int
 
 	return in_tx(c, false, iface_body, &a, err);
 }
+
+/* ---- import --------------------------------------------------------- */
+
+static bool is_host(const struct netaddr_prefix *x)
+{
+	return x->cidr == (x->addr.family == AF_INET ? 32 : 128);
+}
+
+/* x is an address of pool i: or -EINVAL when pool i has one already or x
+ * is the hub's own. */
+static int split_addr(const struct inv_interface *ifc, size_t pool,
+		      const struct netaddr_prefix *x, struct inv_peer *p, size_t *owner,
+		      struct error *err)
+{
+	char a[NETADDR_PREFIX_STRLEN], b[NETADDR_PREFIX_STRLEN];
+	struct netaddr_prefix hub;
+
+	netaddr_format_prefix(a, x);
+	netaddr_format_prefix(b, &ifc->pools[pool]);
+	inv_alloc_hub(&ifc->pools[pool], &hub);
+	if (netaddr_prefix_equal(&hub, x))
+		return error_fail(err, -EINVAL, "peer %s: %s is the hub's own address in pool %s",
+				  p->name, a, b);
+	for (size_t j = 0; j < p->n_addrs; j++) {
+		char c[NETADDR_PREFIX_STRLEN];
+
+		if (owner[j] == pool)
+			return error_fail(err, -EINVAL,
+					  "peer %s: %s and %s are both in pool %s (the inventory "
+					  "gives a peer one address per pool)", p->name,
+					  netaddr_format_prefix(c, &p->addrs[j]), a, b);
+	}
+	if (p->n_addrs == INV_ADDRS_MAX)
+		return error_fail(err, -EINVAL, "peer %s: more than %d addresses", p->name,
+				  INV_ADDRS_MAX);
+	owner[p->n_addrs] = pool;
+	p->addrs[p->n_addrs++] = *x;
+	return 0;
+}
+
+int inv_import_split(const struct inv_interface *ifc, const struct netaddr_prefix *ips,
+		     size_t n, struct inv_peer *p, struct error *err)
+{
+	size_t owner[INV_ADDRS_MAX];
+
+	p->n_addrs = p->n_sites = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct netaddr_prefix x = ips[i];
+		size_t pool = ifc->n_pools;
+		bool seen = false;
+		int r;
+
+		netaddr_prefix_mask(&x);
+		for (size_t j = 0; j < i && !seen; j++) {
+			struct netaddr_prefix y = ips[j];
+
+			netaddr_prefix_mask(&y);
+			seen = netaddr_prefix_equal(&x, &y);
+		}
+		if (seen)
+			continue;
+		for (size_t j = 0; j < ifc->n_pools && pool == ifc->n_pools; j++)
+			if (is_host(&x) && netaddr_prefix_contains(&ifc->pools[j], &x))
+				pool = j;
+		if (pool < ifc->n_pools) {
+			r = split_addr(ifc, pool, &x, p, owner, err);
+			if (r)
+				return r;
+			continue;
+		}
+		if (p->n_sites == INV_SITES_MAX)
+			return error_fail(err, -EINVAL,
+					  "peer %s: more than %d AllowedIPs outside its addresses",
+					  p->name, INV_SITES_MAX);
+		p->sites[p->n_sites++] = x;
+	}
+	return 0;
+}
+
+struct import_arg {
+	struct inv_peer *peers;
+	size_t n;
+};
+
+/* p's name and key against the inventory (have) and the peers imported
+ * before it (batch, k of them). */
+static int import_unique(const struct inv_ctx *c, const struct inv_peer *p,
+			 const struct inv_peer *batch, size_t k, struct error *err)
+{
+	struct inv_peer other;
+	bool found = false;
+	int r = c->store->ops->find_key(c->store, p->public_key, &other, &found, err);
+
+	if (r && r != -ENOENT)
+		return r;
+	if (found)
+		return error_fail(err, -EEXIST,
+				  "peer %s: its key is already in the inventory as peer %s on %s "
+				  "(%s)", p->name, other.name, other.iface, inv_state_name(other.state));
+	found = false;
+	r = c->store->ops->find_peer(c->store, p->iface, p->name, &other, &found, err);
+	if (r && r != -ENOENT)
+		return r;
+	if (found)
+		return error_fail(err, -EEXIST, "peer %s: the name is taken on %s (a peer %s)",
+				  p->name, p->iface, inv_state_name(other.state));
+	for (size_t j = 0; j < k; j++) {
+		if (!strcmp(batch[j].name, p->name))
+			return error_fail(err, -EEXIST, "two peers are named %s", p->name);
+		if (!memcmp(batch[j].public_key, p->public_key, KEY_LEN))
+			return error_fail(err, -EEXIST, "peers %s and %s have the same key",
+					  batch[j].name, p->name);
+	}
+	return 0;
+}
+
+/* p's addresses and sites against the inventory's peers (have, nh), the
+ * ones imported before it (batch, k) and, for sites, the pools. */
+static int import_overlaps(const struct inv_interface *ifc, const struct inv_peer *p,
+			   const struct inv_peer *have, size_t nh, const struct inv_peer *batch,
+			   size_t k, struct error *err)
+{
+	for (size_t i = 0; i < p->n_addrs + p->n_sites; i++) {
+		bool site = i >= p->n_addrs;
+		const struct netaddr_prefix *x = site ? &p->sites[i - p->n_addrs] : &p->addrs[i];
+		char a[NETADDR_PREFIX_STRLEN], b[NETADDR_PREFIX_STRLEN];
+		struct netaddr_prefix with;
+		const struct inv_peer *o = inv_alloc_overlap(x, have, nh, 0, &with);
+
+		if (!o)
+			o = inv_alloc_overlap(x, batch, k, 0, &with);
+		netaddr_format_prefix(a, x);
+		if (o)
+			return error_fail(err, -EEXIST, "peer %s: %s overlaps %s of peer %s",
+					  p->name, a, netaddr_format_prefix(b, &with), o->name);
+		for (size_t j = 0; site && j < ifc->n_pools; j++)
+			if (inv_prefix_overlaps(x, &ifc->pools[j]))
+				return error_fail(err, -EEXIST,
+						  "peer %s: site %s overlaps pool %s of %s", p->name,
+						  a, netaddr_format_prefix(b, &ifc->pools[j]),
+						  ifc->name);
+	}
+	return 0;
+}
+
+/* The split again, against the pools as the transaction sees them. */
+static int import_resplit(const struct inv_interface *ifc, struct inv_peer *p,
+			  struct error *err)
+{
+	struct netaddr_prefix ips[INV_ADDRS_MAX + INV_SITES_MAX];
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->n_addrs && i < INV_ADDRS_MAX; i++)
+		ips[n++] = p->addrs[i];
+	for (size_t i = 0; i < p->n_sites && i < INV_SITES_MAX; i++)
+		ips[n++] = p->sites[i];
+	return inv_import_split(ifc, ips, n, p, err);
+}
+
+static int import_one(const struct inv_ctx *c, const struct inv_interface *ifc,
+		      struct inv_peer *p, const struct inv_peer *have, size_t nh,
+		      const struct inv_peer *batch, size_t k, struct error *err)
+{
+	char addrs[128], sites[INV_SITES_MAX * NETADDR_PREFIX_STRLEN], key[KEY_B64_LEN + 1];
+	int r = import_resplit(ifc, p, err);
+
+	if (!r)
+		r = import_unique(c, p, batch, k, err);
+	if (!r)
+		r = import_overlaps(ifc, p, have, nh, batch, k, err);
+	if (r)
+		return r;
+	p->id = 0;
+	p->allow_overlap = false;
+	p->full_tunnel = ifc->full_tunnel;
+	p->state = INV_ACTIVE;
+	p->created = p->approved = c->now;
+	snprintf(p->approved_by, sizeof(p->approved_by), "%s", c->who ? c->who : "");
+	r = c->store->ops->insert_peer(c->store, p, err);
+	if (r)
+		return r;
+	encoding_key_to_base64(key, p->public_key);
+	return append(c, p->iface, p->name, "import", err,
+		      "active key=%s owner=%s addresses=%s sites=%s keepalive=%u%s", key, p->owner,
+		      join(p->addrs, p->n_addrs, addrs, sizeof(addrs)),
+		      join(p->sites, p->n_sites, sites, sizeof(sites)), p->keepalive,
+		      p->has_psk ? " preshared_key" : "");
+}
+
+static int import_body(const struct inv_ctx *c, void *arg, struct error *err)
+{
+	struct import_arg *a = arg;
+	struct inv_interface ifc;
+	struct inv_peer *have = NULL;
+	size_t nh = 0;
+	bool found = false;
+	int r = c->store->ops->get_interface(c->store, a->peers[0].iface, &ifc, &found, err);
+
+	if (r == -ENOENT || (!r && !found))
+		return error_fail(err, -ENOENT,
+				  "interface %s is not in the inventory: run rampart peer init -i "
+				  "%s first", a->peers[0].iface, a->peers[0].iface);
+	if (r)
+		return r;
+	r = c->store->ops->list_peers(c->store, ifc.name, &have, &nh, err);
+	for (size_t i = 0; !r && i < a->n; i++)
+		r = import_one(c, &ifc, &a->peers[i], have, nh, a->peers, i, err);
+	free(have);
+	return r;
+}
+
+int inv_import(const struct inv_ctx *c, const char *iface, struct inv_peer *peers, size_t n,
+	       struct error *err)
+{
+	struct import_arg a = { peers, n };
+	const char *why;
+
+	if (!n)
+		return error_fail(err, -EINVAL, "no peers to import");
+	for (size_t i = 0; i < n; i++) {
+		struct inv_peer *p = &peers[i];
+
+		snprintf(p->iface, sizeof(p->iface), "%s", iface);
+		if (!inv_valid_name(p->name, &why))
+			return error_fail(err, -EINVAL, "bad name \"%s\": %s", p->name, why);
+		if (!inv_valid_text(p->owner, &why) || !inv_valid_text(p->device, &why) ||
+		    !inv_valid_text(p->notes, &why))
+			return error_fail(err, -EINVAL, "peer %s: bad owner, device or notes: %s",
+					  p->name, why);
+		if (encoding_key_is_zero(p->public_key))
+			return error_fail(err, -EINVAL, "peer %s: the public key is all zeros",
+					  p->name);
+		if (p->expires && p->expires <= c->now)
+			return error_fail(err, -EINVAL, "peer %s: the expiry lies in the past",
+					  p->name);
+	}
+	return in_tx(c, true, import_body, &a, err);
+}

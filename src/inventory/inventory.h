@@ -97,4 +97,31 @@ int inv_log(const struct inv_ctx *c, const char *iface, const char *peer,
 int inv_get_interface(const struct inv_ctx *c, const char *iface, struct inv_interface *out,
 		      struct error *err) warn_unused;
 
+/* ---- import (rampart peer import): an existing wg-quick config's peers,
+ * as plain records its caller built from the parsed file. */
+
+/* Splits a peer's AllowedIPs (ips, n of them) into p->addrs and p->sites
+ * by ifc's pools: a host route (/32, /128) inside a pool is an address,
+ * at most one per pool; everything else (a network, a host route outside
+ * every pool) is a site.  Exact repeats are dropped.  -EINVAL naming
+ * p->name and the prefix: two addresses in one pool, the hub's own
+ * address, more than INV_SITES_MAX sites.  The order of ips is kept. */
+int inv_import_split(const struct inv_interface *ifc, const struct netaddr_prefix *ips,
+		     size_t n, struct inv_peer *p, struct error *err) warn_unused;
+
+/* Adds peers (n of them) to iface, all or none, each active at once
+ * (approved now by c->who: the operator's config is the approval),
+ * logging "import" for each.  The caller fills name, owner (device,
+ * notes, expires if it wants), public_key, psk, keepalive, addrs and
+ * sites (as inv_import_split made them: the split is done again against
+ * the pools as they are inside the transaction); this fills iface, id,
+ * state, created, approved, full_tunnel, and sets allow_overlap false.
+ * Refused, changing nothing: an interface not initialized (-ENOENT: run
+ * peer init first), a name or key already in the inventory (revoked
+ * peers included) or twice in peers (-EEXIST naming both), a prefix that
+ * overlaps another peer's (in the inventory or in peers) or a site that
+ * overlaps a pool (-EEXIST naming both). */
+int inv_import(const struct inv_ctx *c, const char *iface, struct inv_peer *peers, size_t n,
+	       struct error *err) warn_unused;
+
 #endif

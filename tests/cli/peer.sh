@@ -13,19 +13,6 @@ export RAMPART_DB=$tmp/lib/inventory.db
 unset RAMPART_NOW
 P() { "$RAMPART" peer "$@"; }
 quiet() { "$@" >/dev/null; }
-# json_ok EXPR: reads JSON on stdin as d, succeeds when EXPR is true.
-json_ok() { python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($1) else 1)"; }
-# fails NAME WANT CMD...: CMD fails, and its stderr says WANT.
-fails() {
-	local name=$1 want=$2; shift 2
-	if "$@" >"$tmp/out" 2>"$tmp/err"; then
-		not_ok "$name" "succeeded: $*"
-	elif grep -qF -- "$want" "$tmp/err"; then
-		ok "$name"
-	else
-		not_ok "$name" "stderr lacks '$want':" "$(cat "$tmp/err")"
-	fi
-}
 hub=$(wg genkey | wg pubkey)
 request() { printf 'Name = %s\nPublicKey = %s\n' "$1" "$2" > "$tmp/$1.req"; }
 

@@ -4,22 +4,13 @@
 #include "harness.h"
 
 #include "inventory/alloc.h"
+#include "prefix_fixture.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static struct netaddr_prefix pfx(const char *s)
-{
-	struct netaddr_prefix p;
-	const char *why;
-
-	memset(&p, 0, sizeof(p));
-	CHECK(netaddr_parse_prefix(&p, s, &why));
-	return p;
-}
 
 static struct netaddr_prefix v4(uint32_t a)
 {
