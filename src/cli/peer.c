@@ -28,6 +28,7 @@ enum {
 	O_PUBKEY = 1 << 4, O_OWNER = 1 << 5, O_DEVICE = 1 << 6, O_NOTES = 1 << 7,
 	O_EXPIRES = 1 << 8, O_SITE = 1 << 9, O_OVERLAP = 1 << 10, O_KEEPALIVE = 1 << 11,
 	O_GENERATE = 1 << 12, O_REQUEST = 1 << 13, O_QR = 1 << 14, O_WINDOW = 1 << 15,
+	O_EXPORT = 1 << 16,
 };
 
 static const struct option {
@@ -50,6 +51,7 @@ static const struct option {
 	V("--keepalive", O_KEEPALIVE, keepalive), F("--generate", O_GENERATE, generate),
 	V("--request", O_REQUEST, request),
 	F("--qr", O_QR, qr), V("--qr-png", O_QR, qr_png), V("--window", O_WINDOW, window),
+	V("--config", O_EXPORT, config), F("--write", O_EXPORT, write),
 #undef V
 #undef L
 #undef F
@@ -647,6 +649,7 @@ static const struct subcommand {
 	{ "rotate", cmd_rotate, NULL, O_GENERATE | O_REQUEST | O_QR | O_WINDOW, 1, true,
 	  "NAME (--generate [--qr] [--qr-png FILE] | --request FILE) [--window 7d]" },
 	{ "import", peer_import, NULL, O_OWNER, 1, false, "IFNAME|FILE [--owner O]" },
+	{ "export", peer_export, NULL, O_EXPORT, 0, true, "[--config FILE] [--write]" },
 	/* Commands that parse their own argv. */
 	{ "config", NULL, peer_config_main, 0, 0, false,
 	  "NAME [--qr] [--qr-png FILE] [-i IFNAME] [--db PATH] [--json]" },

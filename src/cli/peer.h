@@ -31,6 +31,8 @@ struct peer_args {
 	bool qr;                /* add --generate: the config as a QR code too */
 	const char *qr_png;
 	const char *window;     /* rotate --window */
+	const char *config;     /* export --config */
+	bool write;             /* export --write */
 };
 
 /* A command's session: its store, clock and user, and the interface. */
@@ -62,5 +64,7 @@ int peer_show(struct peer_session *s);
 int peer_log(struct peer_session *s);
 /* rampart peer import IFNAME|FILE (peer_import.c). */
 int peer_import(struct peer_session *s);
+/* peer export (peer_export.c): the config file regenerated from the inventory. */
+int peer_export(struct peer_session *s);
 
 #endif

@@ -155,6 +155,13 @@ void conf_free(struct conf *conf)
 	free(conf);
 }
 
+void conf_clear_peers(struct conf *conf)
+{
+	for (size_t i = 0; i < conf->n_peers; i++)
+		peer_uninit(&conf->peers[i]);
+	conf->n_peers = 0;
+}
+
 int conf_add_address(struct conf *conf, const struct netaddr_prefix *p, unsigned line)
 {
 	int ret = array_grow((void **)&conf->addresses, &conf->cap_addresses,

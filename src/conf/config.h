@@ -183,6 +183,8 @@ int conf_peer_add_allowed_ip(struct conf_peer *peer, const struct netaddr_prefix
  * E2BIG).  The pointer is valid until the next conf_add_peer(): the
  * array may move. */
 struct conf_peer *conf_add_peer(struct conf *conf, unsigned line);
+/* Frees every peer (their keys wiped) and leaves conf with none. */
+void conf_clear_peers(struct conf *conf);
 
 /* --- data of keys owned by higher rooms -------------------------------------
  *

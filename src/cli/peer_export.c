@@ -1,0 +1,155 @@
+/* rampart peer export [-i IFNAME] [--config FILE] [--write]: the
+ * interface's config file regenerated from the inventory
+ * (docs/inventory.md): its [Interface] (and [Policy]) as the file has
+ * them, and one [Peer] per active peer of the inventory, with its name,
+ * key, preshared key, addresses and sites and keepalive, in the
+ * inventory's order; a peer the file already had keeps what only the
+ * file says of it (its [Peer] policy keys).  On stdout, or with --write
+ * in place of FILE, atomically, the old file kept as FILE.bak.  The text
+ * is canonical (wgconf_format): comments other than "# Name =" are not
+ * kept. */
+#include "cli.h"
+#include "peer.h"
+
+#include "common/fileio.h"
+#include "conf/config.h"
+#include "conf/wgconf.h"
+#include "crypto/crypto.h"
+#include "ctl/wgctl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct conf_peer *old_peer(const struct conf *old, const uint8_t key[KEY_LEN])
+{
+	for (size_t i = 0; i < old->n_peers; i++)
+		if (old->peers[i].has_public_key && !memcmp(old->peers[i].public_key, key, KEY_LEN))
+			return &old->peers[i];
+	return NULL;
+}
+
+/* The inventory's active peers into conf, which has none. */
+static int fill_peers(struct conf *conf, const struct conf *old, const struct inv_peer *v,
+		      size_t n, struct error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct inv_peer *p = &v[i];
+		const struct conf_peer *was = old_peer(old, p->public_key);
+		struct conf_peer *cp;
+
+		if (p->state != INV_ACTIVE)
+			continue;
+		cp = conf_add_peer(conf, 0);
+		if (!cp)
+			return error_fail(err, -errno, "out of memory");
+		snprintf(cp->name, sizeof(cp->name), "%s", p->name);
+		memcpy(cp->public_key, p->public_key, KEY_LEN);
+		cp->has_public_key = true;
+		if (p->has_psk) {
+			memcpy(cp->preshared_key, p->psk, KEY_LEN);
+			cp->has_preshared_key = true;
+		}
+		if (p->keepalive) {
+			cp->keepalive = p->keepalive;
+			cp->has_keepalive = true;
+		}
+		for (size_t j = 0; j < p->n_addrs; j++)
+			if (conf_peer_add_allowed_ip(cp, &p->addrs[j], 0))
+				return error_fail(err, -ENOMEM, "out of memory");
+		for (size_t j = 0; j < p->n_sites; j++)
+			if (conf_peer_add_allowed_ip(cp, &p->sites[j], 0))
+				return error_fail(err, -ENOMEM, "out of memory");
+		if (was && conf_peer_copy_ext(cp, was))
+			return error_fail(err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* FILE.bak, then FILE atomically, both with FILE's own mode (0600 if it
+ * has none stricter). */
+static int write_back(const char *path, const char *text, size_t len, struct error *err)
+{
+	char dir_buf[CONF_PATH_MAX], base_buf[CONF_PATH_MAX], bak[CONF_PATH_MAX + 8];
+	char *old = NULL;
+	size_t old_len = 0;
+	int fd, dirfd, r;
+
+	snprintf(dir_buf, sizeof(dir_buf), "%s", path);
+	snprintf(base_buf, sizeof(base_buf), "%s", path);
+	dirfd = open(dirname(dir_buf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return error_fail(err, -errno, "%s: %s", path, strerror(errno));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	r = fd < 0 ? -errno : fileio_read_bounded(fd, 16 << 20, &old, &old_len);
+	if (fd >= 0)
+		close(fd);
+	snprintf(bak, sizeof(bak), "%s.bak", basename(base_buf));
+	if (!r)
+		r = fileio_write_atomic(dirfd, bak, old, old_len, 0600);
+	if (!r)
+		r = fileio_write_atomic(dirfd, basename(base_buf), text, len, 0600);
+	if (old) {
+		crypto_wipe(old, old_len);
+		free(old);
+	}
+	close(dirfd);
+	return r ? error_fail(err, r, "%s: %s", path, strerror(-r)) : 0;
+}
+
+int peer_export(struct peer_session *s)
+{
+	char path[CONF_PATH_MAX];
+	struct conf *old = NULL, *conf = NULL;
+	struct inv_peer *v = NULL;
+	struct error err;
+	char *text = NULL;
+	size_t n = 0, len = 0;
+	int ret = 1;
+
+	error_clear(&err);
+	if (conf_config_path(s->a.config ? s->a.config : s->ifname, path, sizeof(path))) {
+		fprintf(stderr, "%s: path too long\n", s->a.cmd);
+		return 1;
+	}
+	if (wgctl_load_conf(path, &old, &err) || wgctl_load_conf(path, &conf, &err) ||
+	    inv_list(&s->ctx, s->ifname, &v, &n, &err))
+		goto fail;
+	/* conf keeps the file's [Interface] and [Policy]; its peers go. */
+	conf_clear_peers(conf);
+	if (fill_peers(conf, old, v, n, &err))
+		goto fail;
+	text = wgconf_format(conf, WGCONF_FULL, &len);
+	if (!text) {
+		error_fail(&err, -errno, "cannot write the config: %s", strerror(errno));
+		goto fail;
+	}
+	if (!s->a.write) {
+		ret = fileio_write_all(1, text, len) ? 1 : 0;
+		if (ret)
+			fprintf(stderr, "%s: writing the config: %s\n", s->a.cmd, strerror(errno));
+	} else if (write_back(path, text, len, &err)) {
+		goto fail;
+	} else {
+		fprintf(stderr, "%s: %s regenerated from the inventory (the old one is %s.bak)\n",
+			s->a.cmd, path, path);
+		ret = 0;
+	}
+	goto out;
+fail:
+	peer_fail(s, &err);
+out:
+	if (text)
+		wgconf_text_free(text, len);
+	if (v) {
+		explicit_bzero(v, n * sizeof(*v)); /* preshared keys */
+		free(v);
+	}
+	conf_free(old);
+	conf_free(conf);
+	return ret;
+}
