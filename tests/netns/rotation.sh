@@ -1,9 +1,13 @@
 #!/bin/bash
 # Rotation with overlap (docs/rotation.md) against a hub running $DUT: a
 # client sending with iperf3 switches to a new key in the middle of the
-# transfer.  The hub was given the new key with rampart_takeover=OLD (a
-# raw set=1 over the control socket); at the new key's first handshake
-# the hub moves the client's address to it and removes the old key.  The
+# transfer.  The client and a bystander are peers of the hub's inventory;
+# `rampart peer rotate a --request FILE` gives the hub the new key with
+# rampart_takeover=OLD (the apply step's set); at the new key's first
+# handshake the hub moves the client's address to it and removes the old
+# key, and the next `rampart peer apply` records the new key as the
+# peer's.  The edge cases of rampart_takeover itself come after, as raw
+# sets over the control socket.  The
 # transfer goes on in both directions (iperf3 --bidir; the longest run of
 # empty 0.2 s intervals is measured and reported), the old key is refused afterwards (a second client with
 # it cannot handshake: drop_unknown_peer rises), and in no sample of `wg
@@ -36,8 +40,21 @@ setup "$DUT in hub" ns_daemon hub "$DUT" wg0
 setup "$PEER_IMPL in a" ns_daemon a "$PEER_IMPL" wg0
 setup "$PEER_IMPL in b" ns_daemon b "$PEER_IMPL" wg0
 # A bystander peer on the hub, whose address must not move.
-setup "configure hub" ns_wg hub set wg0 private-key "$NS_TMP/hub.key" listen-port 51900 \
-	peer "$PUB_OLD" allowed-ips 10.90.0.2/32 peer "$PUB_OTHER" allowed-ips 10.90.0.9/32
+setup "configure hub" ns_wg hub set wg0 private-key "$NS_TMP/hub.key" listen-port 51900
+export RAMPART_DB=$NS_TMP/inventory.db
+P() { ns_run hub env RAMPART_DB="$RAMPART_DB" "$RAMPART" peer "$@"; }
+Pq() { P "$@" >/dev/null 2>&1; }
+request() { printf 'Name = %s\nPublicKey = %s\n' "$1" "$2" >"$NS_TMP/$1.req"; }
+request a "$PUB_OLD"; request other "$PUB_OTHER"; request new "$PUB_NEW"
+setup "inventory: init" Pq init -i wg0 --endpoint 192.168.90.1:51900 --pool 10.90.0.1/24 \
+	--public-key "$PUB_HUB"
+setup "inventory: a, the client (old key)" Pq add a --owner a --request "$NS_TMP/a.req"
+setup "... approved" Pq approve a
+setup "inventory: the bystander" Pq add other --owner o --request "$NS_TMP/other.req"
+setup "... approved" Pq approve other
+OTHER_ADDR=$(wg_show_field hub wg0 allowed-ips "$PUB_OTHER")
+expect "the hub holds a's address 10.90.0.2 and the bystander's ($OTHER_ADDR)" \
+	"$(wg_show_field hub wg0 allowed-ips "$PUB_OLD")" "10.90.0.2/32"
 setup "configure a" ns_wg a set wg0 private-key "$NS_TMP/old.key" listen-port 51901 \
 	peer "$PUB_HUB" allowed-ips 10.90.0.0/24 endpoint 192.168.90.1:51900
 setup "addresses hub" wg_if_up hub wg0 10.90.0.1/24
@@ -74,11 +91,10 @@ nsenter -t "${NS_HOLDER[a]}" -m -n -- timeout -k 2 30 \
 	iperf3 -J -c 10.90.0.1 -t 10 -i 0.2 --bidir >"$NS_TMP/iperf.json" 2>&1 </dev/null &
 IPERF=$!
 sleep 2
-# The new key, announced to the hub: no allowed IPs of its own, OLD's at
-# its first handshake.
-printf 'set=1\npublic_key=%s\nrampart_takeover=%s\n\n' "$(key_hex "$PUB_NEW")" \
-	"$(key_hex "$PUB_OLD")" | uapi hub wg0 >"$NS_TMP/set.out"
-expect "set with rampart_takeover: errno=0" "$(uapi_errno <"$NS_TMP/set.out")" 0
+# The new key, announced to the hub through the inventory: no allowed IPs
+# of its own, OLD's at its first handshake.
+P rotate a --request "$NS_TMP/new.req" --window 1h >"$NS_TMP/rotate.out" 2>&1
+expect "rampart peer rotate a --request: exit 0" "$?" 0
 expect "... the new key is on the hub, with no allowed IPs yet" \
 	"$(wg_show_field hub wg0 allowed-ips "$PUB_NEW")" "(none)"
 expect "... and the old key keeps the address" \
@@ -122,10 +138,15 @@ check "the longest pause is under 2 s either way (one handshake and a TCP retran
 expect "the new key holds the address" "$(wg_show_field hub wg0 allowed-ips "$PUB_NEW")" "10.90.0.2/32"
 old_gone() { ! ns_wg hub show wg0 peers | grep -qxF -- "$PUB_OLD"; }
 check "the old key is gone from the hub" old_gone
-expect "the bystander keeps its address" "$(wg_show_field hub wg0 allowed-ips "$PUB_OTHER")" "10.90.0.9/32"
+expect "the bystander keeps its address" "$(wg_show_field hub wg0 allowed-ips "$PUB_OTHER")" "$OTHER_ADDR"
 check "the hub logged the takeover" grep -q "took over 1 allowed IP(s) from peer $PUB_OLD" \
 	"${NS_DLOG[hub/wg0]}"
 check "a reaches the hub with the new key" ns_ping a -c 3 -W 2 -i 0.2 10.90.0.1
+P apply --json >"$NS_TMP/apply.json" 2>&1
+expect "rampart peer apply records the completed rotation" \
+	"$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["rotated"])' "$NS_TMP/apply.json" 2>&1)" 1
+expect "... the inventory's key for a is the new one" \
+	"$(P show a --json | "$PYTHON" -c 'import json,sys; d=json.load(sys.stdin); print(d["public_key"] == sys.argv[1] and d["next_key"] is None)' "$PUB_NEW")" True
 
 # ---- the samples: one owner per address, at every moment ------------------------
 NS_PY_SAMPLES='
@@ -181,7 +202,7 @@ printf 'set=1\npublic_key=%s\nrampart_takeover=%s\n\n' "$(key_hex "$PUB_THIRD")"
 	"$(key_hex "$PUB_OTHER")" | uapi hub wg0 >"$NS_TMP/set4.out"
 expect "rampart_takeover for a key with a handshake: errno=0" "$(uapi_errno <"$NS_TMP/set4.out")" 0
 expect "... it holds the bystander's address at once" \
-	"$(wg_show_field hub wg0 allowed-ips "$PUB_THIRD")" "10.90.0.9/32"
+	"$(wg_show_field hub wg0 allowed-ips "$PUB_THIRD")" "$OTHER_ADDR"
 other_gone() { ! ns_wg hub show wg0 peers | grep -qxF -- "$PUB_OTHER"; }
 check "... and the bystander's key is gone" other_gone
 
