@@ -59,7 +59,7 @@ SAN_LDFLAGS := $(SANITIZE) -pie $(LDFLAGS)
 
 # The rooms under the CLI, lowest rank first (scripts/layers.sh, docs/design.md).
 # (src/**/*_backend.c) is #included by its seam, never compiled alone.
-LAYERS   := common crypto proto conf sys uapi daemon ctl monitor firewall inventory quick
+LAYERS   := common crypto proto conf sys uapi daemon ctl monitor firewall inventory quick audit
 # rampartd's main() is the one file of src/daemon outside the library.
 DAEMON_MAIN := src/daemon/main.c
 LIB_SRC  := $(filter-out %_backend.c $(DAEMON_MAIN),$(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))

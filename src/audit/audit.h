@@ -1,0 +1,91 @@
+/* rampart audit: the guides' checklists as checks.  A check reads facts
+ * (facts.h, under a root) and the interfaces' parsed configs and appends
+ * findings; each finding has a stable id, a severity, what it saw, the
+ * checklist item it implements and the fix.  Library code never prints:
+ * the CLI turns the list into text or JSON. */
+#ifndef RAMPART_AUDIT_AUDIT_H
+#define RAMPART_AUDIT_AUDIT_H
+
+#include "audit/facts.h"
+#include "common/compiler.h"
+#include "common/error.h"
+
+#include <stddef.h>
+
+struct conf;
+
+/* Ordered: the worst of a list decides the exit status. */
+enum audit_severity { AUDIT_INFO, AUDIT_WARNING, AUDIT_CRITICAL };
+
+/* Where the configs live on a host (under the facts' root). */
+#define AUDIT_WG_DIR "/etc/wireguard"
+
+enum {
+	AUDIT_MESSAGE_MAX = 640,
+	AUDIT_EVIDENCE_MAX = 640,
+	AUDIT_FIX_MAX = 512,
+};
+
+struct audit_finding {
+	const char *id;          /* stable: "keys.config_mode" */
+	enum audit_severity severity;
+	char message[AUDIT_MESSAGE_MAX];
+	char evidence[AUDIT_EVIDENCE_MAX];
+	const char *seed_item;   /* "seed 000: keys 0600" */
+	char fix[AUDIT_FIX_MAX]; /* a command or a config line */
+};
+
+struct audit_list {
+	struct audit_finding *v;
+	size_t n, cap;
+};
+
+/* One interface under audit: its name, its config's path under the root
+ * ("/etc/wireguard/wg0.conf") and the parsed config. */
+struct audit_iface {
+	char name[32];
+	char path[sizeof(AUDIT_WG_DIR) + 40];
+	struct conf *conf;
+};
+
+/* A check sees every interface at once (some compare two configs). */
+typedef int (*audit_check_fn)(struct audit_facts *f, const struct audit_iface *ifs,
+			      size_t n, struct audit_list *out, struct error *err);
+
+/* A new zeroed finding at the end of the list, or NULL when out of memory. */
+struct audit_finding *audit_add(struct audit_list *l, const char *id,
+				enum audit_severity sev, const char *seed_item);
+void audit_list_free(struct audit_list *l);
+/* The worst severity in the list; -1 when it is empty. */
+int audit_worst(const struct audit_list *l);
+const char *audit_severity_name(enum audit_severity s);
+
+/* Reads and parses AUDIT_WG_DIR/NAME.conf for each name; with no names,
+ * every *.conf there.  *ifs is freed with audit_ifaces_free(). */
+int audit_load(struct audit_facts *f, char *const *names, size_t n_names,
+	       struct audit_iface **ifs, size_t *n, struct error *err) warn_unused;
+void audit_ifaces_free(struct audit_iface *ifs, size_t n);
+
+/* Every check, in a fixed order. */
+int audit_run(struct audit_facts *f, const struct audit_iface *ifs, size_t n,
+	      struct audit_list *out, struct error *err) warn_unused;
+
+/* The checks (keys.c, peers.c), one per id family. */
+int audit_keys_config_mode(struct audit_facts *f, const struct audit_iface *ifs,
+			   size_t n, struct audit_list *out, struct error *err);
+int audit_keys_config_owner(struct audit_facts *f, const struct audit_iface *ifs,
+			    size_t n, struct audit_list *out, struct error *err);
+int audit_keys_dir_mode(struct audit_facts *f, const struct audit_iface *ifs,
+			size_t n, struct audit_list *out, struct error *err);
+int audit_keys_backup_copy(struct audit_facts *f, const struct audit_iface *ifs,
+			   size_t n, struct audit_list *out, struct error *err);
+int audit_keys_shared_private_key(struct audit_facts *f, const struct audit_iface *ifs,
+				  size_t n, struct audit_list *out, struct error *err);
+int audit_peers_allowed_ips_overlap(struct audit_facts *f, const struct audit_iface *ifs,
+				    size_t n, struct audit_list *out, struct error *err);
+int audit_peers_no_psk(struct audit_facts *f, const struct audit_iface *ifs,
+		       size_t n, struct audit_list *out, struct error *err);
+int audit_peers_wide_route_on_hub(struct audit_facts *f, const struct audit_iface *ifs,
+				  size_t n, struct audit_list *out, struct error *err);
+
+#endif

@@ -1,0 +1,236 @@
+/* The keys checks of seed 000's checklist: config files 0600 and owned by
+ * root, their directory 0700, no private key in a backup copy beside them,
+ * no private key shared by two interfaces. */
+#include "audit.h"
+
+#include "common/textbuf.h"
+#include "conf/config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define SEED_KEYS_MODE "seed 000: keys 0600"
+#define SEED_KEYS_OWNER "seed 000: keys 0600 and owned by root"
+#define SEED_KEYS_DIR "seed 000: /etc/wireguard 0700"
+#define SEED_KEYS_BACKUP "seed 000: no private key outside its 0600 config"
+#define SEED_KEYS_SHARED "seed 000: one key pair per interface"
+
+static int nomem(struct error *err)
+{
+	return error_fail(err, -ENOMEM, "out of memory");
+}
+
+int audit_keys_config_mode(struct audit_facts *f, const struct audit_iface *ifs,
+			   size_t n, struct audit_list *out, struct error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct audit_iface *ifc = &ifs[i];
+		bool key = ifc->conf && ifc->conf->has_private_key;
+		struct audit_finding *a;
+		struct stat st;
+		int ret = audit_stat(f, ifc->path, &st, err);
+
+		if (ret)
+			return ret;
+		if (!(st.st_mode & 077))
+			continue;
+		a = audit_add(out, "keys.config_mode", key ? AUDIT_CRITICAL : AUDIT_WARNING,
+			      SEED_KEYS_MODE);
+		if (!a)
+			return nomem(err);
+		snprintf(a->message, sizeof(a->message), "%s is open to group or others%s",
+			 ifc->path, key ? " and holds a PrivateKey" : "");
+		snprintf(a->evidence, sizeof(a->evidence), "%s mode %04o", ifc->path,
+			 (unsigned)(st.st_mode & 07777));
+		snprintf(a->fix, sizeof(a->fix), "chmod 600 %s", ifc->path);
+	}
+	return 0;
+}
+
+int audit_keys_config_owner(struct audit_facts *f, const struct audit_iface *ifs,
+			    size_t n, struct audit_list *out, struct error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct audit_finding *a;
+		struct stat st;
+		int ret = audit_stat(f, ifs[i].path, &st, err);
+
+		if (ret)
+			return ret;
+		if (st.st_uid == 0)
+			continue;
+		a = audit_add(out, "keys.config_owner", AUDIT_WARNING, SEED_KEYS_OWNER);
+		if (!a)
+			return nomem(err);
+		snprintf(a->message, sizeof(a->message), "%s is not owned by root", ifs[i].path);
+		snprintf(a->evidence, sizeof(a->evidence), "%s owner uid %u gid %u",
+			 ifs[i].path, (unsigned)st.st_uid, (unsigned)st.st_gid);
+		snprintf(a->fix, sizeof(a->fix), "chown root:root %s", ifs[i].path);
+	}
+	return 0;
+}
+
+int audit_keys_dir_mode(struct audit_facts *f, const struct audit_iface *ifs,
+			size_t n, struct audit_list *out, struct error *err)
+{
+	struct audit_finding *a;
+	struct stat st;
+	int ret;
+
+	(void)ifs;
+	(void)n;
+	ret = audit_stat(f, AUDIT_WG_DIR, &st, err);
+	if (ret == -ENOENT) {
+		/* No directory is no config to expose; the CLI names the
+		 * missing interface itself. */
+		error_clear(err);
+		return 0;
+	}
+	if (ret)
+		return ret;
+	/* Stricter than 0700 (0500) hides no less: only group or other bits
+	 * are a finding. */
+	if (!(st.st_mode & 077))
+		return 0;
+	a = audit_add(out, "keys.dir_mode", AUDIT_WARNING, SEED_KEYS_DIR);
+	if (!a)
+		return nomem(err);
+	snprintf(a->message, sizeof(a->message), AUDIT_WG_DIR " is open to group or others");
+	snprintf(a->evidence, sizeof(a->evidence), AUDIT_WG_DIR " mode %04o",
+		 (unsigned)(st.st_mode & 07777));
+	snprintf(a->fix, sizeof(a->fix), "chmod 700 " AUDIT_WG_DIR);
+	return 0;
+}
+
+/* The names editors and hand copies leave beside a file. */
+static bool backup_name(const char *s)
+{
+	static const char *const suffixes[] = { "~", ".bak", ".orig", ".old", ".swp", ".save" };
+	size_t len = strlen(s);
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		size_t sl = strlen(suffixes[i]);
+
+		if (len > sl && !strcmp(s + len - sl, suffixes[i]))
+			return true;
+	}
+	return false;
+}
+
+/* A "PrivateKey = ..." line anywhere in text (keys are case-insensitive,
+ * as wg(8) reads them); an editor's swap file keeps lines whole, so this
+ * finds the key there too. */
+static bool has_private_key_line(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *q = p, *le = nl ? nl : end;
+
+		while (q < le && (*q == ' ' || *q == '\t' || *q == '\0'))
+			q++;
+		if ((size_t)(le - q) > 10 && !strncasecmp(q, "PrivateKey", 10)) {
+			q += 10;
+			while (q < le && (*q == ' ' || *q == '\t'))
+				q++;
+			if (q < le && *q == '=')
+				return true;
+		}
+		p = le + 1;
+	}
+	return false;
+}
+
+static int backup_one(struct audit_facts *f, const char *path, struct audit_list *out,
+		      struct error *err)
+{
+	struct audit_finding *a;
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	bool key;
+	int ret = audit_stat(f, path, &st, err);
+
+	if (ret)
+		return ret;
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	ret = audit_read(f, path, &buf, &len, err);
+	if (ret)
+		return ret;
+	key = has_private_key_line(buf, len);
+	textbuf_free_text(buf, len);
+	if (!key)
+		return 0;
+	a = audit_add(out, "keys.backup_copy", (st.st_mode & 077) ? AUDIT_CRITICAL : AUDIT_WARNING,
+		      SEED_KEYS_BACKUP);
+	if (!a)
+		return nomem(err);
+	snprintf(a->message, sizeof(a->message), "a backup copy of a private key%s: %s",
+		 (st.st_mode & 077) ? ", readable by group or others" : "", path);
+	snprintf(a->evidence, sizeof(a->evidence), "%s mode %04o holds a PrivateKey line",
+		 path, (unsigned)(st.st_mode & 07777));
+	snprintf(a->fix, sizeof(a->fix), "shred -u %s", path);
+	return 0;
+}
+
+int audit_keys_backup_copy(struct audit_facts *f, const struct audit_iface *ifs,
+			   size_t n, struct audit_list *out, struct error *err)
+{
+	char **names = NULL, path[sizeof(AUDIT_WG_DIR) + 257];
+	size_t cnt = 0;
+	int ret = audit_list_dir(f, AUDIT_WG_DIR, &names, &cnt, err);
+
+	(void)ifs;
+	(void)n;
+	if (ret == -ENOENT) {
+		error_clear(err);
+		return 0;
+	}
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < cnt && !ret; i++) {
+		if (!backup_name(names[i]))
+			continue;
+		snprintf(path, sizeof(path), AUDIT_WG_DIR "/%s", names[i]);
+		ret = backup_one(f, path, out, err);
+	}
+	audit_names_free(names, cnt);
+	return ret;
+}
+
+int audit_keys_shared_private_key(struct audit_facts *f, const struct audit_iface *ifs,
+				  size_t n, struct audit_list *out, struct error *err)
+{
+	(void)f;
+	for (size_t i = 0; i < n; i++) {
+		const struct conf *a = ifs[i].conf;
+
+		if (!a || !a->has_private_key)
+			continue;
+		for (size_t j = i + 1; j < n; j++) {
+			const struct conf *b = ifs[j].conf;
+			struct audit_finding *x;
+
+			if (!b || !b->has_private_key ||
+			    memcmp(a->private_key, b->private_key, KEY_LEN))
+				continue;
+			x = audit_add(out, "keys.shared_private_key", AUDIT_CRITICAL,
+				      SEED_KEYS_SHARED);
+			if (!x)
+				return nomem(err);
+			snprintf(x->message, sizeof(x->message),
+				 "%s and %s use the same private key", ifs[i].name, ifs[j].name);
+			snprintf(x->evidence, sizeof(x->evidence),
+				 "PrivateKey at %s:%u and %s:%u", ifs[i].path,
+				 a->private_key_line, ifs[j].path, b->private_key_line);
+			snprintf(x->fix, sizeof(x->fix),
+				 "rampart genkey > /etc/wireguard/%s.key, then set it as %s's PrivateKey",
+				 ifs[j].name, ifs[j].path);
+		}
+	}
+	return 0;
+}
