@@ -139,5 +139,9 @@ int metrics_serve_main(int argc, char *argv[]);
 int status_main(int argc, char *argv[]);
 int check_main(int argc, char *argv[]);
 int events_main(int argc, char *argv[]);
+/* rampart audit [IFNAME...] [--root DIR] [--json] (audit.c): the first
+ * checks of audit/audit.h; exit 0 none (or infos only), 1 warnings, 2
+ * critical, 3 when the audit could not run. */
+int audit_main(int argc, char *argv[]);
 
 #endif

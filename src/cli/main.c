@@ -39,6 +39,7 @@ static const struct command {
 	{ "panic", panic_main, "Drops all traffic but the management SSH path, or ends that" },
 	{ "peer", peer_main, "Keeps the peer inventory: owners, devices, addresses, approval, expiry (peer --help)" },
 	{ "metrics", metrics_main, "Prints the daemon's statistics in the Prometheus text format" },
+	{ "audit", audit_main, "Checks the configs and their files against the guides' checklists (--json)" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,122 @@
+/* rampart audit [IFNAME...] [--root DIR] [--json]: runs the audit's
+ * checks (audit/audit.h) over the interfaces' configs (every
+ * .conf file of /etc/wireguard by default) and prints the findings, one line
+ * each with the evidence and the fix indented below, or as a JSON array.
+ * --root reads the host's files under DIR instead of "/" (for tests and
+ * for auditing a mounted image).  Exit 0 when nothing (or only infos)
+ * was found, 1 for warnings, 2 for a critical finding, 3 when the audit
+ * could not run. */
+#include "cli.h"
+
+#include "audit/audit.h"
+#include "common/textbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f, const char *cmd)
+{
+	fprintf(f, "Usage: %s %s [IFNAME...] [--root DIR] [--json]\n", prog_name, cmd);
+}
+
+static void print_text(const struct audit_list *l, struct textbuf *o)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct audit_finding *a = &l->v[i];
+
+		textbuf_printf(o, "%s %s: %s\n    evidence: %s\n    fix: %s\n    seed: %s\n",
+			       audit_severity_name(a->severity), a->id, a->message,
+			       a->evidence, a->fix, a->seed_item);
+	}
+}
+
+static void print_json(const struct audit_list *l, struct textbuf *o)
+{
+	textbuf_append(o, "[", 1);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct audit_finding *a = &l->v[i];
+
+		textbuf_append(o, i ? ",\n {" : "\n {", i ? 4 : 3);
+		textbuf_printf(o, "\"id\": ");
+		cli_json_string(o, a->id);
+		textbuf_printf(o, ", \"severity\": ");
+		cli_json_string(o, audit_severity_name(a->severity));
+		textbuf_printf(o, ", \"message\": ");
+		cli_json_string(o, a->message);
+		textbuf_printf(o, ", \"evidence\": ");
+		cli_json_string(o, a->evidence);
+		textbuf_printf(o, ", \"fix\": ");
+		cli_json_string(o, a->fix);
+		textbuf_printf(o, ", \"seed\": ");
+		cli_json_string(o, a->seed_item);
+		textbuf_append(o, "}", 1);
+	}
+	textbuf_printf(o, "%s]\n", l->n ? "\n" : "");
+}
+
+static int exit_status(const struct audit_list *l)
+{
+	switch (audit_worst(l)) {
+	case AUDIT_CRITICAL: return 2;
+	case AUDIT_WARNING: return 1;
+	default: return 0;
+	}
+}
+
+int audit_main(int argc, char *argv[])
+{
+	const char *root = "/";
+	char **names = calloc(argc > 0 ? (size_t)argc : 1, sizeof(*names));
+	size_t n_names = 0, n_ifs = 0;
+	struct audit_iface *ifs = NULL;
+	struct audit_list l = { 0 };
+	struct textbuf o = { 0 };
+	struct error err = { 0 };
+	struct audit_facts *f;
+	char msg[ERROR_STRLEN];
+	bool json = false;
+	int ret = 3;
+
+	if (!names) {
+		fprintf(stderr, "%s: %s: out of memory\n", prog_name, argv[0]);
+		return 3;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--root") && i + 1 < argc) {
+			root = argv[++i];
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout, argv[0]);
+			free(names);
+			return 0;
+		} else if (argv[i][0] == '-') {
+			usage(stderr, argv[0]);
+			free(names);
+			return 3;
+		} else {
+			names[n_names++] = argv[i];
+		}
+	}
+	f = audit_facts_open(root, &err);
+	if (!f)
+		goto fail;
+	if (audit_load(f, names, n_names, &ifs, &n_ifs, &err) ||
+	    audit_run(f, ifs, n_ifs, &l, &err))
+		goto fail;
+	if (json)
+		print_json(&l, &o);
+	else
+		print_text(&l, &o);
+	ret = cli_write_out(&o) ? exit_status(&l) : 3;
+	goto out;
+fail:
+	fprintf(stderr, "%s: %s: %s\n", prog_name, argv[0], error_format(&err, msg, sizeof(msg)));
+out:
+	audit_list_free(&l);
+	audit_ifaces_free(ifs, n_ifs);
+	audit_facts_close(f);
+	free(names);
+	return ret;
+}
