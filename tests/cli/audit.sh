@@ -1,0 +1,110 @@
+#!/bin/bash
+# rampart audit over fixture trees (--root): a clean hub prints [] and
+# exits 0; each planted mistake is reported with its id and severity, and
+# the exit status follows the worst finding (0 infos only, 1 warnings, 2
+# critical); an interface that has no config is an error (3).
+set -u
+. "$(dirname "$0")/../lib.sh"
+tmp=$NS_TMP
+need_tool python3
+K1=KLtFF3mdTRVMNJbIygFRxvkvrkwpsTpfMpOjfmEkH18=
+P1=YB6Bs9GND+Esfvya9s0fwYRt/iH4kjU36/pKoFz0sUs=
+P2=CHkEaSbCMOGUchInGyGSv2Ra1WJQJ+j2sKKvqe80vFI=
+PSK=yE7GZOI0DE2hVPWRdgOHfUZEs7lYOCRB+5PRYdwPb1I=
+
+# fixture NAME: a tree with a clean hub config (0600, in a 0700 dir).
+fixture() {
+	local r=$tmp/$1
+	mkdir -p "$r/etc/wireguard"
+	chmod 700 "$r/etc/wireguard"
+	cat > "$r/etc/wireguard/wg0.conf" <<EOC
+[Interface]
+PrivateKey = $K1
+ListenPort = 51820
+
+[Peer]
+# Name = laptop
+PublicKey = $P1
+PresharedKey = $PSK
+AllowedIPs = 10.9.0.2/32
+
+[Peer]
+# Name = phone
+PublicKey = $P2
+PresharedKey = $PSK
+AllowedIPs = 10.9.0.3/32
+EOC
+	chmod 600 "$r/etc/wireguard/wg0.conf"
+	echo "$r"
+}
+
+# audit_json ROOT WANT_RC IDS: the JSON findings' "id:severity", sorted and
+# joined by spaces, equal IDS, and the exit status WANT_RC.
+audit_json() {
+	local name=$1 root=$2 want_rc=$3 want=$4 rc got
+	"$RAMPART" audit --root "$root" --json >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	got=$(python3 -c 'import json,sys
+a = json.load(open(sys.argv[1]))
+for f in a:
+    assert set(f) >= {"id","severity","message","evidence","fix","seed"}, f
+print(" ".join(sorted(f["id"] + ":" + f["severity"] for f in a)))' "$tmp/out" 2>&1)
+	if [ "$rc" = "$want_rc" ] && [ "$got" = "$want" ]; then ok "$name"
+	else not_ok "$name" "exit $rc (want $want_rc), findings '$got' (want '$want')" "$(cat "$tmp/err")"; fi
+}
+
+r=$(fixture clean)
+"$RAMPART" audit --root "$r" --json >"$tmp/out" 2>&1
+rc=$?
+if [ "$rc" = 0 ] && [ "$(cat "$tmp/out")" = "[]" ]; then ok "a clean hub: [] and exit 0"
+else not_ok "a clean hub: [] and exit 0" "exit $rc: $(cat "$tmp/out")"; fi
+check "a clean hub: no text output" test -z "$("$RAMPART" audit --root "$r")"
+
+r=$(fixture mode)
+chmod 644 "$r/etc/wireguard/wg0.conf"
+audit_json "a 0644 config with a private key: critical, exit 2" "$r" 2 "keys.config_mode:critical"
+"$RAMPART" audit --root "$r" >"$tmp/out" 2>&1
+check "text output names the finding and its fix" \
+	grep -q '^critical keys.config_mode: .*' "$tmp/out"
+check "text output indents the fix" grep -q '^    fix: chmod 600 /etc/wireguard/wg0.conf$' "$tmp/out"
+
+r=$(fixture owner)
+chown 65534 "$r/etc/wireguard/wg0.conf"
+audit_json "a config not owned by root: warning, exit 1" "$r" 1 "keys.config_owner:warning"
+
+r=$(fixture dir)
+chmod 755 "$r/etc/wireguard"
+audit_json "a 0755 /etc/wireguard: warning, exit 1" "$r" 1 "keys.dir_mode:warning"
+
+r=$(fixture backup)
+cp -p "$r/etc/wireguard/wg0.conf" "$r/etc/wireguard/wg0.conf.bak"
+chmod 644 "$r/etc/wireguard/wg0.conf.bak"
+audit_json "a readable backup of the key: critical" "$r" 2 "keys.backup_copy:critical"
+
+r=$(fixture shared)
+sed '/^\[Peer\]/,$d' "$r/etc/wireguard/wg0.conf" > "$r/etc/wireguard/wg1.conf"
+chmod 600 "$r/etc/wireguard/wg1.conf"
+audit_json "one private key on two interfaces: critical" "$r" 2 "keys.shared_private_key:critical"
+"$RAMPART" audit --root "$r" wg1 --json >"$tmp/out" 2>&1
+check "IFNAME limits the audit to that interface" test "$(cat "$tmp/out")" = "[]"
+
+r=$(fixture overlap)
+sed -i 's|^AllowedIPs = 10.9.0.3/32|AllowedIPs = 10.9.0.2/32|' "$r/etc/wireguard/wg0.conf"
+audit_json "two peers on one /32: warning" "$r" 1 "peers.allowed_ips_overlap:warning"
+
+r=$(fixture wide)
+sed -i 's|^AllowedIPs = 10.9.0.3/32|AllowedIPs = 0.0.0.0/0|' "$r/etc/wireguard/wg0.conf"
+audit_json "a hub peer routing 0.0.0.0/0: warning" "$r" 1 \
+	"peers.allowed_ips_overlap:warning peers.wide_route_on_hub:warning"
+
+r=$(fixture psk)
+sed -i '/^PresharedKey/d' "$r/etc/wireguard/wg0.conf"
+audit_json "peers without a PSK: infos only, exit 0" "$r" 0 "peers.no_psk:info peers.no_psk:info"
+
+r=$(fixture missing)
+"$RAMPART" audit --root "$r" wg7 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" = 3 ] && grep -q 'wg7.conf' "$tmp/err"; then ok "a missing config: exit 3, named"
+else not_ok "a missing config: exit 3, named" "exit $rc: $(cat "$tmp/err")"; fi
+
+finish
