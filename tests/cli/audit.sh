@@ -107,4 +107,13 @@ rc=$?
 if [ "$rc" = 3 ] && grep -q 'wg7.conf' "$tmp/err"; then ok "a missing config: exit 3, named"
 else not_ok "a missing config: exit 3, named" "exit $rc: $(cat "$tmp/err")"; fi
 
+"$RAMPART" audit --root "$tmp/nonexistent" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" = 3 ] && grep -q 'nonexistent' "$tmp/err"; then ok "a root that is not there: exit 3, named"
+else not_ok "a root that is not there: exit 3, named" "exit $rc: $(cat "$tmp/err")"; fi
+"$RAMPART" audit --bogus >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" = 3 ] && grep -q '^Usage: ' "$tmp/err"; then ok "an unknown flag: usage, exit 3"
+else not_ok "an unknown flag: usage, exit 3" "exit $rc: $(cat "$tmp/err")"; fi
+
 finish

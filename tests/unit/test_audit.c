@@ -242,6 +242,13 @@ static void test_wide_route_on_hub(void)
 	put("wg0.conf", text, 0600);
 	CHECK(audit_count("peers.wide_route_on_hub", &sev) == 1);
 	CHECK(sev == AUDIT_WARNING);
+	snprintf(text, sizeof(text), "[Interface]\nPrivateKey = %s\nListenPort = 51820\n%s"
+		 "[Peer]\nPublicKey = %s\nPresharedKey = %s\nAllowedIPs = fd00::3/128, ::/0\n",
+		 K1, other, P1, PSK);
+	put("wg0.conf", text, 0600);
+	CHECK(audit_count("peers.wide_route_on_hub", NULL) == 1);
+	/* ::/0 shares no address with an IPv4 prefix. */
+	CHECK(audit_count("peers.allowed_ips_overlap", NULL) == 0);
 	cleanup();
 }
 
