@@ -81,6 +81,10 @@ int audit_keys_backup_copy(struct audit_facts *f, const struct audit_iface *ifs,
 			   size_t n, struct audit_list *out, struct error *err);
 int audit_keys_shared_private_key(struct audit_facts *f, const struct audit_iface *ifs,
 				  size_t n, struct audit_list *out, struct error *err);
+/* A file in AUDIT_WG_DIR holding the private key of a peer of an audited
+ * config ("PrivateKey = KEY" or a bare key line). */
+int audit_keys_client_key_on_hub(struct audit_facts *f, const struct audit_iface *ifs,
+				 size_t n, struct audit_list *out, struct error *err);
 int audit_peers_allowed_ips_overlap(struct audit_facts *f, const struct audit_iface *ifs,
 				    size_t n, struct audit_list *out, struct error *err);
 int audit_peers_no_psk(struct audit_facts *f, const struct audit_iface *ifs,

@@ -1,10 +1,13 @@
 /* The keys checks of seed 000's checklist: config files 0600 and owned by
  * root, their directory 0700, no private key in a backup copy beside them,
- * no private key shared by two interfaces. */
+ * no private key shared by two interfaces, no peer's private key kept
+ * here. */
 #include "audit.h"
 
 #include "common/textbuf.h"
+#include "common/encoding.h"
 #include "conf/config.h"
+#include "crypto/crypto.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +19,7 @@
 #define SEED_KEYS_DIR "seed 000: /etc/wireguard 0700"
 #define SEED_KEYS_BACKUP "seed 000: no private key outside its 0600 config"
 #define SEED_KEYS_SHARED "seed 000: one key pair per interface"
+#define SEED_KEYS_PEER "seed 000: each private key only on its own host"
 
 static int nomem(struct error *err)
 {
@@ -233,4 +237,115 @@ int audit_keys_shared_private_key(struct audit_facts *f, const struct audit_ifac
 		}
 	}
 	return 0;
+}
+
+/* The key a line carries: "PrivateKey = KEY" or a bare KEY (a *.key file
+ * as `wg genkey` writes it), spaces around it allowed. */
+static bool line_key(const char *q, const char *le, uint8_t key[KEY_LEN])
+{
+	char b64[KEY_B64_LEN + 1];
+
+	while (q < le && (*q == ' ' || *q == '\t'))
+		q++;
+	if ((size_t)(le - q) > 10 && !strncasecmp(q, "PrivateKey", 10)) {
+		q += 10;
+		while (q < le && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q == le || *q != '=')
+			return false;
+		q++;
+		while (q < le && (*q == ' ' || *q == '\t'))
+			q++;
+	}
+	while (le > q && (le[-1] == ' ' || le[-1] == '\t' || le[-1] == '\r'))
+		le--;
+	if ((size_t)(le - q) != KEY_B64_LEN)
+		return false;
+	memcpy(b64, q, KEY_B64_LEN);
+	b64[KEY_B64_LEN] = '\0';
+	return encoding_key_from_base64(key, b64);
+}
+
+/* The peer of an audited config whose public key pub is, or NULL. */
+static const struct conf_peer *peer_of(const struct audit_iface *ifs, size_t n,
+				       const uint8_t pub[KEY_LEN], size_t *which)
+{
+	for (size_t k = 0; k < n; k++) {
+		const struct conf *c = ifs[k].conf;
+
+		for (size_t i = 0; c && i < c->n_peers; i++) {
+			if (c->peers[i].has_public_key &&
+			    !memcmp(c->peers[i].public_key, pub, KEY_LEN)) {
+				*which = k;
+				return &c->peers[i];
+			}
+		}
+	}
+	return NULL;
+}
+
+static int peer_keys_in(const char *path, const char *text, size_t len,
+			const struct audit_iface *ifs, size_t n, struct audit_list *out,
+			struct error *err)
+{
+	const char *p = text, *end = text + len;
+	uint8_t key[KEY_LEN], pub[KEY_LEN];
+	unsigned line = 0;
+	int ret = 0;
+
+	for (; p < end && !ret; line++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end;
+		const struct conf_peer *peer;
+		struct audit_finding *a;
+		size_t k = 0;
+
+		if (line_key(p, le, key) && crypto_x25519_public(pub, key) &&
+		    (peer = peer_of(ifs, n, pub, &k))) {
+			a = audit_add(out, "keys.client_key_on_hub", AUDIT_WARNING, SEED_KEYS_PEER);
+			if (!a) {
+				ret = nomem(err);
+				break;
+			}
+			snprintf(a->message, sizeof(a->message),
+				 "%s keeps the private key of %s's peer %s", path, ifs[k].name,
+				 peer->name[0] ? peer->name : "(unnamed)");
+			snprintf(a->evidence, sizeof(a->evidence),
+				 "%s:%u: a private key whose public key is the peer's at %s:%u",
+				 path, line + 1, ifs[k].path, peer->public_key_line);
+			snprintf(a->fix, sizeof(a->fix), "shred -u %s (the client keeps its own key)",
+				 path);
+		}
+		p = le + 1;
+	}
+	explicit_bzero(key, sizeof(key));
+	return ret;
+}
+
+int audit_keys_client_key_on_hub(struct audit_facts *f, const struct audit_iface *ifs,
+				 size_t n, struct audit_list *out, struct error *err)
+{
+	char **names = NULL, path[sizeof(AUDIT_WG_DIR) + 257];
+	size_t cnt = 0;
+	int ret = audit_list_dir(f, AUDIT_WG_DIR, &names, &cnt, err);
+
+	if (ret == -ENOENT) {
+		error_clear(err);
+		return 0;
+	}
+	for (size_t i = 0; i < cnt && !ret; i++) {
+		struct stat st;
+		char *buf = NULL;
+		size_t len = 0;
+
+		snprintf(path, sizeof(path), AUDIT_WG_DIR "/%s", names[i]);
+		ret = audit_stat(f, path, &st, err);
+		if (ret || !S_ISREG(st.st_mode))
+			continue;
+		ret = audit_read(f, path, &buf, &len, err);
+		if (!ret)
+			ret = peer_keys_in(path, buf, len, ifs, n, out, err);
+		textbuf_free_text(buf, len);
+	}
+	audit_names_free(names, cnt);
+	return ret;
 }

@@ -88,6 +88,12 @@ audit_json "one private key on two interfaces: critical" "$r" 2 "keys.shared_pri
 "$RAMPART" audit --root "$r" wg1 --json >"$tmp/out" 2>&1
 check "IFNAME limits the audit to that interface" test "$(cat "$tmp/out")" = "[]"
 
+r=$(fixture clientkey)
+sed -i "s|^PublicKey = $P1|PublicKey = 1WCYNECZ34aRkbab5BaVfnbIN+vqtvb8lmYP48eGhHo=|" "$r/etc/wireguard/wg0.conf"
+echo ICcas1FU4aezxoIW/P2nsQCY2dqJswj7qR3u2RJ7Tl8= > "$r/etc/wireguard/laptop.key"
+chmod 600 "$r/etc/wireguard/laptop.key"
+audit_json "a peer's private key kept on the hub: warning" "$r" 1 "keys.client_key_on_hub:warning"
+
 r=$(fixture overlap)
 sed -i 's|^AllowedIPs = 10.9.0.3/32|AllowedIPs = 10.9.0.2/32|' "$r/etc/wireguard/wg0.conf"
 audit_json "two peers on one /32: warning" "$r" 1 "peers.allowed_ips_overlap:warning"

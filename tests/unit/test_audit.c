@@ -18,6 +18,8 @@
 #define K2 "ICcas1FU4aezxoIW/P2nsQCY2dqJswj7qR3u2RJ7Tl8="
 #define P1 "YB6Bs9GND+Esfvya9s0fwYRt/iH4kjU36/pKoFz0sUs="
 #define P2 "CHkEaSbCMOGUchInGyGSv2Ra1WJQJ+j2sKKvqe80vFI="
+/* K2's public key. */
+#define P_K2 "1WCYNECZ34aRkbab5BaVfnbIN+vqtvb8lmYP48eGhHo="
 #define PSK "yE7GZOI0DE2hVPWRdgOHfUZEs7lYOCRB+5PRYdwPb1I="
 
 /* A hub whose every check passes. */
@@ -193,6 +195,26 @@ static void test_shared_private_key(void)
 	cleanup();
 }
 
+static void test_client_key_on_hub(void)
+{
+	static const char hub[] = "[Interface]\nPrivateKey = " K1 "\nListenPort = 51820\n"
+		"[Peer]\n# Name = laptop\nPublicKey = " P_K2 "\nPresharedKey = " PSK
+		"\nAllowedIPs = 10.9.0.2/32\n";
+	int sev = -1;
+
+	tree();
+	put("wg0.conf", hub, 0600);
+	/* A key of no peer here (the hub's own key in a file) is not one. */
+	put("wg0.key", K1 "\n", 0600);
+	CHECK(audit_count("keys.client_key_on_hub", NULL) == 0);
+	put("laptop.key", K2 "\n", 0600);
+	CHECK(audit_count("keys.client_key_on_hub", &sev) == 1);
+	CHECK(sev == AUDIT_WARNING);
+	put("laptop.key", "[Interface]\nPrivateKey = " K2 "\n", 0600);
+	CHECK(audit_count("keys.client_key_on_hub", NULL) == 1);
+	cleanup();
+}
+
 static void test_overlap(void)
 {
 	int sev = -1;
@@ -285,6 +307,7 @@ static const struct harness_case cases[] = {
 	{ "keys.dir_mode", test_dir_mode },
 	{ "keys.backup_copy", test_backup_copy },
 	{ "keys.shared_private_key", test_shared_private_key },
+	{ "keys.client_key_on_hub", test_client_key_on_hub },
 	{ "peers.allowed_ips_overlap", test_overlap },
 	{ "peers.no_psk", test_no_psk },
 	{ "peers.wide_route_on_hub", test_wide_route_on_hub },
