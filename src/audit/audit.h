@@ -81,6 +81,10 @@ int audit_keys_backup_copy(struct audit_facts *f, const struct audit_iface *ifs,
 			   size_t n, struct audit_list *out, struct error *err);
 int audit_keys_shared_private_key(struct audit_facts *f, const struct audit_iface *ifs,
 				  size_t n, struct audit_list *out, struct error *err);
+/* Any other file in AUDIT_WG_DIR with a private key ("PrivateKey =", or
+ * a bare key in *.key or *priv*) open to group or others. */
+int audit_keys_key_file_mode(struct audit_facts *f, const struct audit_iface *ifs,
+			     size_t n, struct audit_list *out, struct error *err);
 /* A file in AUDIT_WG_DIR holding the private key of a peer of an audited
  * config ("PrivateKey = KEY" or a bare key line). */
 int audit_keys_client_key_on_hub(struct audit_facts *f, const struct audit_iface *ifs,

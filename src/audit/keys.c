@@ -148,62 +148,87 @@ static bool has_private_key_line(const char *text, size_t len)
 	return false;
 }
 
-static int backup_one(struct audit_facts *f, const char *path, struct audit_list *out,
-		      struct error *err)
-{
-	struct audit_finding *a;
+/* One regular file of AUDIT_WG_DIR, with its text. */
+struct wg_file {
+	const char *name, *path;
 	struct stat st;
-	char *buf = NULL;
-	size_t len = 0;
-	bool key;
-	int ret = audit_stat(f, path, &st, err);
+	const char *text;
+	size_t len;
+};
 
-	if (ret)
-		return ret;
-	if (!S_ISREG(st.st_mode))
+/* Which files a visitor reads (the others are skipped before reading). */
+typedef bool (*wg_file_want)(const struct wg_file *w, const struct audit_iface *ifs, size_t n);
+typedef int (*wg_file_fn)(const struct wg_file *w, const struct audit_iface *ifs, size_t n,
+			  struct audit_list *out, struct error *err);
+
+/* Calls fn for every regular file of AUDIT_WG_DIR that want accepts; no
+ * directory is nothing to visit. */
+static int each_file(struct audit_facts *f, const struct audit_iface *ifs, size_t n,
+		     struct audit_list *out, struct error *err, wg_file_want want,
+		     wg_file_fn fn)
+{
+	char **names = NULL, path[sizeof(AUDIT_WG_DIR) + 257];
+	size_t cnt = 0;
+	int ret = audit_list_dir(f, AUDIT_WG_DIR, &names, &cnt, err);
+
+	if (ret == -ENOENT) {
+		error_clear(err);
 		return 0;
-	ret = audit_read(f, path, &buf, &len, err);
-	if (ret)
-		return ret;
-	key = has_private_key_line(buf, len);
-	textbuf_free_text(buf, len);
-	if (!key)
+	}
+	for (size_t i = 0; i < cnt && !ret; i++) {
+		struct wg_file w = { .name = names[i], .path = path };
+		char *buf = NULL;
+		size_t len = 0;
+
+		snprintf(path, sizeof(path), AUDIT_WG_DIR "/%s", names[i]);
+		ret = audit_stat(f, path, &w.st, err);
+		if (ret || !S_ISREG(w.st.st_mode) || !want(&w, ifs, n))
+			continue;
+		ret = audit_read(f, path, &buf, &len, err);
+		if (ret)
+			break;
+		w.text = buf;
+		w.len = len;
+		ret = fn(&w, ifs, n, out, err);
+		textbuf_free_text(buf, len);
+	}
+	audit_names_free(names, cnt);
+	return ret;
+}
+
+static bool want_backup(const struct wg_file *w, const struct audit_iface *ifs, size_t n)
+{
+	(void)ifs;
+	(void)n;
+	return backup_name(w->name);
+}
+
+static int backup_one(const struct wg_file *w, const struct audit_iface *ifs, size_t n,
+		      struct audit_list *out, struct error *err)
+{
+	bool exposed = w->st.st_mode & 077;
+	struct audit_finding *a;
+
+	(void)ifs;
+	(void)n;
+	if (!has_private_key_line(w->text, w->len))
 		return 0;
-	a = audit_add(out, "keys.backup_copy", (st.st_mode & 077) ? AUDIT_CRITICAL : AUDIT_WARNING,
+	a = audit_add(out, "keys.backup_copy", exposed ? AUDIT_CRITICAL : AUDIT_WARNING,
 		      SEED_KEYS_BACKUP);
 	if (!a)
 		return nomem(err);
 	snprintf(a->message, sizeof(a->message), "a backup copy of a private key%s: %s",
-		 (st.st_mode & 077) ? ", readable by group or others" : "", path);
+		 exposed ? ", readable by group or others" : "", w->path);
 	snprintf(a->evidence, sizeof(a->evidence), "%s mode %04o holds a PrivateKey line",
-		 path, (unsigned)(st.st_mode & 07777));
-	snprintf(a->fix, sizeof(a->fix), "shred -u %s", path);
+		 w->path, (unsigned)(w->st.st_mode & 07777));
+	snprintf(a->fix, sizeof(a->fix), "shred -u %s", w->path);
 	return 0;
 }
 
 int audit_keys_backup_copy(struct audit_facts *f, const struct audit_iface *ifs,
 			   size_t n, struct audit_list *out, struct error *err)
 {
-	char **names = NULL, path[sizeof(AUDIT_WG_DIR) + 257];
-	size_t cnt = 0;
-	int ret = audit_list_dir(f, AUDIT_WG_DIR, &names, &cnt, err);
-
-	(void)ifs;
-	(void)n;
-	if (ret == -ENOENT) {
-		error_clear(err);
-		return 0;
-	}
-	if (ret)
-		return ret;
-	for (size_t i = 0; i < cnt && !ret; i++) {
-		if (!backup_name(names[i]))
-			continue;
-		snprintf(path, sizeof(path), AUDIT_WG_DIR "/%s", names[i]);
-		ret = backup_one(f, path, out, err);
-	}
-	audit_names_free(names, cnt);
-	return ret;
+	return each_file(f, ifs, n, out, err, want_backup, backup_one);
 }
 
 int audit_keys_shared_private_key(struct audit_facts *f, const struct audit_iface *ifs,
@@ -284,11 +309,10 @@ static const struct conf_peer *peer_of(const struct audit_iface *ifs, size_t n,
 	return NULL;
 }
 
-static int peer_keys_in(const char *path, const char *text, size_t len,
-			const struct audit_iface *ifs, size_t n, struct audit_list *out,
-			struct error *err)
+static int peer_keys_in(const struct wg_file *w, const struct audit_iface *ifs, size_t n,
+			struct audit_list *out, struct error *err)
 {
-	const char *p = text, *end = text + len;
+	const char *p = w->text, *end = w->text + w->len, *path = w->path;
 	uint8_t key[KEY_LEN], pub[KEY_LEN];
 	unsigned line = 0;
 	int ret = 0;
@@ -321,31 +345,76 @@ static int peer_keys_in(const char *path, const char *text, size_t len,
 	return ret;
 }
 
+static bool want_any(const struct wg_file *w, const struct audit_iface *ifs, size_t n)
+{
+	(void)w;
+	(void)ifs;
+	(void)n;
+	return true;
+}
+
 int audit_keys_client_key_on_hub(struct audit_facts *f, const struct audit_iface *ifs,
 				 size_t n, struct audit_list *out, struct error *err)
 {
-	char **names = NULL, path[sizeof(AUDIT_WG_DIR) + 257];
-	size_t cnt = 0;
-	int ret = audit_list_dir(f, AUDIT_WG_DIR, &names, &cnt, err);
+	return each_file(f, ifs, n, out, err, want_any, peer_keys_in);
+}
 
-	if (ret == -ENOENT) {
-		error_clear(err);
+/* A file that keeps a private key: a "PrivateKey =" line anywhere, or a
+ * bare key in a file named as `wg genkey > NAME.key` makes it (a bare key
+ * elsewhere may as well be a public key: *.pub). */
+static bool holds_private_key(const char *name, const char *text, size_t len)
+{
+	size_t nl = strlen(name);
+	uint8_t key[KEY_LEN];
+	bool bare = false;
+
+	if (has_private_key_line(text, len))
+		return true;
+	if ((nl > 4 && !strcmp(name + nl - 4, ".key")) || strstr(name, "priv")) {
+		const char *end = memchr(text, '\n', len);
+
+		bare = line_key(text, end ? end : text + len, key);
+		explicit_bzero(key, sizeof(key));
+	}
+	return bare;
+}
+
+static bool audited(const struct audit_iface *ifs, size_t n, const char *path)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(ifs[i].path, path))
+			return true;
+	return false;
+}
+
+/* Audited configs and backup copies have checks of their own. */
+static bool want_key_file(const struct wg_file *w, const struct audit_iface *ifs, size_t n)
+{
+	return (w->st.st_mode & 077) && !backup_name(w->name) && !audited(ifs, n, w->path);
+}
+
+static int key_file_one(const struct wg_file *w, const struct audit_iface *ifs, size_t n,
+			struct audit_list *out, struct error *err)
+{
+	struct audit_finding *a;
+
+	(void)ifs;
+	(void)n;
+	if (!holds_private_key(w->name, w->text, w->len))
 		return 0;
-	}
-	for (size_t i = 0; i < cnt && !ret; i++) {
-		struct stat st;
-		char *buf = NULL;
-		size_t len = 0;
+	a = audit_add(out, "keys.key_file_mode", AUDIT_CRITICAL, SEED_KEYS_MODE);
+	if (!a)
+		return nomem(err);
+	snprintf(a->message, sizeof(a->message),
+		 "%s holds a private key and is open to group or others", w->path);
+	snprintf(a->evidence, sizeof(a->evidence), "%s mode %04o", w->path,
+		 (unsigned)(w->st.st_mode & 07777));
+	snprintf(a->fix, sizeof(a->fix), "chmod 600 %s", w->path);
+	return 0;
+}
 
-		snprintf(path, sizeof(path), AUDIT_WG_DIR "/%s", names[i]);
-		ret = audit_stat(f, path, &st, err);
-		if (ret || !S_ISREG(st.st_mode))
-			continue;
-		ret = audit_read(f, path, &buf, &len, err);
-		if (!ret)
-			ret = peer_keys_in(path, buf, len, ifs, n, out, err);
-		textbuf_free_text(buf, len);
-	}
-	audit_names_free(names, cnt);
-	return ret;
+int audit_keys_key_file_mode(struct audit_facts *f, const struct audit_iface *ifs,
+			     size_t n, struct audit_list *out, struct error *err)
+{
+	return each_file(f, ifs, n, out, err, want_key_file, key_file_one);
 }

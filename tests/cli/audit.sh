@@ -88,6 +88,11 @@ audit_json "one private key on two interfaces: critical" "$r" 2 "keys.shared_pri
 "$RAMPART" audit --root "$r" wg1 --json >"$tmp/out" 2>&1
 check "IFNAME limits the audit to that interface" test "$(cat "$tmp/out")" = "[]"
 
+r=$(fixture keyfile)
+echo $K1 > "$r/etc/wireguard/wg0.key"
+chmod 644 "$r/etc/wireguard/wg0.key"
+audit_json "a 0644 wg0.key: critical" "$r" 2 "keys.key_file_mode:critical"
+
 r=$(fixture clientkey)
 sed -i "s|^PublicKey = $P1|PublicKey = 1WCYNECZ34aRkbab5BaVfnbIN+vqtvb8lmYP48eGhHo=|" "$r/etc/wireguard/wg0.conf"
 echo ICcas1FU4aezxoIW/P2nsQCY2dqJswj7qR3u2RJ7Tl8= > "$r/etc/wireguard/laptop.key"

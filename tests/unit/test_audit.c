@@ -161,6 +161,26 @@ static void test_dir_mode(void)
 	cleanup();
 }
 
+static void test_key_file_mode(void)
+{
+	int sev = -1;
+
+	tree();
+	put("wg0.conf", CLEAN_HUB, 0644);
+	put("wg0.key", K1 "\n", 0600);
+	put("wg0.pub", P1 "\n", 0644);
+	put("wg0.conf.bak", CLEAN_HUB, 0644);
+	/* The config and the backup are the other checks' findings. */
+	CHECK(audit_count("keys.key_file_mode", NULL) == 0);
+	put("wg0.key", K1 "\n", 0644);
+	CHECK(audit_count("keys.key_file_mode", &sev) == 1);
+	CHECK(sev == AUDIT_CRITICAL);
+	put("wg0.key", K1 "\n", 0600);
+	put("client.txt", "PrivateKey = " K2 "\n", 0604);
+	CHECK(audit_count("keys.key_file_mode", NULL) == 1);
+	cleanup();
+}
+
 static void test_backup_copy(void)
 {
 	int sev = -1;
@@ -305,6 +325,7 @@ static const struct harness_case cases[] = {
 	{ "keys.config_mode", test_config_mode },
 	{ "keys.config_owner", test_config_owner },
 	{ "keys.dir_mode", test_dir_mode },
+	{ "keys.key_file_mode", test_key_file_mode },
 	{ "keys.backup_copy", test_backup_copy },
 	{ "keys.shared_private_key", test_shared_private_key },
 	{ "keys.client_key_on_hub", test_client_key_on_hub },
