@@ -167,6 +167,7 @@ int audit_run(struct audit_facts *f, const struct audit_iface *ifs, size_t n,
 		audit_keys_client_key_on_hub,
 		audit_peers_allowed_ips_overlap,
 		audit_peers_wide_route_on_hub,
+		audit_peers_keepalive_on_hub,
 		audit_peers_no_psk,
 	};
 

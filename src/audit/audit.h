@@ -91,6 +91,9 @@ int audit_keys_client_key_on_hub(struct audit_facts *f, const struct audit_iface
 				 size_t n, struct audit_list *out, struct error *err);
 int audit_peers_allowed_ips_overlap(struct audit_facts *f, const struct audit_iface *ifs,
 				    size_t n, struct audit_list *out, struct error *err);
+/* A hub's peer without an Endpoint (a road warrior) with a keepalive. */
+int audit_peers_keepalive_on_hub(struct audit_facts *f, const struct audit_iface *ifs,
+				 size_t n, struct audit_list *out, struct error *err);
 int audit_peers_no_psk(struct audit_facts *f, const struct audit_iface *ifs,
 		       size_t n, struct audit_list *out, struct error *err);
 int audit_peers_wide_route_on_hub(struct audit_facts *f, const struct audit_iface *ifs,

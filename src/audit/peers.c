@@ -1,6 +1,7 @@
 /* The peers checks of seed 000 and seed 002's checklists: AllowedIPs
  * least privilege (no two peers claiming the same addresses, no full
- * tunnel route for a peer of a hub) and a preshared key per peer. */
+ * tunnel route for a peer of a hub), a preshared key per peer and
+ * keepalive only where it is needed. */
 #include "audit.h"
 
 #include "common/encoding.h"
@@ -13,6 +14,7 @@
 #define SEED_OVERLAP "seed 002: /32 per client, one owner per route"
 #define SEED_WIDE "seed 000: AllowedIPs least privilege"
 #define SEED_PSK "seed 000: a preshared key per peer"
+#define SEED_KEEPALIVE "seed 000: keepalive where needed"
 
 static int nomem(struct error *err)
 {
@@ -161,6 +163,41 @@ int audit_peers_wide_route_on_hub(struct audit_facts *f, const struct audit_ifac
 					 "AllowedIPs = the peer's tunnel address/32 (and /128) in %s",
 					 ifs[k].path);
 			}
+		}
+	}
+	return 0;
+}
+
+/* seed 000: keepalive where needed: behind NAT, on the side that initiates.
+ * A hub does not know where a road warrior is (no Endpoint), so a
+ * keepalive it sets keeps no mapping open that the client's would not. */
+int audit_peers_keepalive_on_hub(struct audit_facts *f, const struct audit_iface *ifs,
+				 size_t n, struct audit_list *out, struct error *err)
+{
+	char l[KEY_B64_LEN + 1];
+
+	(void)f;
+	for (size_t k = 0; k < n; k++) {
+		const struct conf *c = ifs[k].conf;
+
+		for (size_t i = 0; c && is_hub(c) && i < c->n_peers; i++) {
+			const struct conf_peer *p = &c->peers[i];
+			struct audit_finding *a;
+
+			if (!p->keepalive || p->has_endpoint)
+				continue;
+			a = audit_add(out, "peers.keepalive_on_hub", AUDIT_INFO, SEED_KEEPALIVE);
+			if (!a)
+				return nomem(err);
+			snprintf(a->message, sizeof(a->message),
+				 "%s: hub peer %s without an Endpoint has PersistentKeepalive = %u",
+				 ifs[k].name, peer_label(p, l), (unsigned)p->keepalive);
+			snprintf(a->evidence, sizeof(a->evidence),
+				 "%s:%u PersistentKeepalive = %u, no Endpoint, on a hub (ListenPort, %zu peers)",
+				 ifs[k].path, p->keepalive_line, (unsigned)p->keepalive, c->n_peers);
+			snprintf(a->fix, sizeof(a->fix),
+				 "remove PersistentKeepalive from this peer in %s; set it on the client behind NAT",
+				 ifs[k].path);
 		}
 	}
 	return 0;

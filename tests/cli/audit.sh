@@ -112,6 +112,10 @@ r=$(fixture psk)
 sed -i '/^PresharedKey/d' "$r/etc/wireguard/wg0.conf"
 audit_json "peers without a PSK: infos only, exit 0" "$r" 0 "peers.no_psk:info peers.no_psk:info"
 
+r=$(fixture keepalive)
+printf 'PersistentKeepalive = 25\n' >> "$r/etc/wireguard/wg0.conf"
+audit_json "a hub's keepalive for a road warrior: info, exit 0" "$r" 0 "peers.keepalive_on_hub:info"
+
 r=$(fixture missing)
 "$RAMPART" audit --root "$r" wg7 >"$tmp/out" 2>"$tmp/err"
 rc=$?

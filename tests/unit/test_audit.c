@@ -294,6 +294,31 @@ static void test_wide_route_on_hub(void)
 	cleanup();
 }
 
+static void test_keepalive_on_hub(void)
+{
+	static const char *const hub = "[Interface]\nPrivateKey = " K1 "\nListenPort = 51820\n"
+		"[Peer]\nPublicKey = " P1 "\nPresharedKey = " PSK "\nAllowedIPs = 10.9.0.2/32\n"
+		"[Peer]\nPublicKey = " P2 "\nPresharedKey = " PSK "\nAllowedIPs = 10.9.0.3/32\n";
+	char text[1024];
+	int sev = -1;
+
+	tree();
+	/* A site peer with an Endpoint may well want it. */
+	snprintf(text, sizeof(text), "%sEndpoint = 192.0.2.1:51820\nPersistentKeepalive = 25\n", hub);
+	put("wg0.conf", text, 0600);
+	CHECK(audit_count("peers.keepalive_on_hub", NULL) == 0);
+	snprintf(text, sizeof(text), "%sPersistentKeepalive = 25\n", hub);
+	put("wg0.conf", text, 0600);
+	CHECK(audit_count("peers.keepalive_on_hub", &sev) == 1);
+	CHECK(sev == AUDIT_INFO);
+	/* A client (one peer) behind NAT is where it belongs. */
+	put("wg0.conf", "[Interface]\nPrivateKey = " K1 "\nListenPort = 51820\n"
+	    "[Peer]\nPublicKey = " P1 "\nPresharedKey = " PSK "\nAllowedIPs = 0.0.0.0/0\n"
+	    "PersistentKeepalive = 25\n", 0600);
+	CHECK(audit_count("peers.keepalive_on_hub", NULL) == 0);
+	cleanup();
+}
+
 static void test_facts_root(void)
 {
 	struct error err = { 0 };
@@ -332,6 +357,7 @@ static const struct harness_case cases[] = {
 	{ "peers.allowed_ips_overlap", test_overlap },
 	{ "peers.no_psk", test_no_psk },
 	{ "peers.wide_route_on_hub", test_wide_route_on_hub },
+	{ "peers.keepalive_on_hub", test_keepalive_on_hub },
 };
 
 HARNESS_MAIN(cases)
