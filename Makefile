@@ -44,8 +44,11 @@ SQLITE_LIBS   := $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null || echo -lsqli
 # libqrencode and libpng: the QR codes of client configs (inventory/qrcode).
 QR_CFLAGS     := $(shell $(PKG_CONFIG) --cflags libqrencode libpng 2>/dev/null)
 QR_LIBS       := $(shell $(PKG_CONFIG) --libs libqrencode libpng 2>/dev/null || echo -lqrencode -lpng)
+# Jansson: the audit reads the live ruleset as nft's JSON (audit/ruleset).
+JSON_CFLAGS   := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+JSON_LIBS     := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
 
-BASE_CPPFLAGS := -Isrc $(CRYPTO_CFLAGS) $(MNL_CFLAGS) $(NFT_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) $(QR_CFLAGS)
+BASE_CPPFLAGS := -Isrc $(CRYPTO_CFLAGS) $(MNL_CFLAGS) $(NFT_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) $(QR_CFLAGS) $(JSON_CFLAGS)
 BASE_CFLAGS   := -std=gnu11 $(WARNINGS) -pipe
 LIBS          := $(CRYPTO_LIBS) $(MNL_LIBS) $(NFT_LIBS) -pthread
 
@@ -67,10 +70,10 @@ CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 
-# The objects that need libmicrohttpd, SQLite, libqrencode or libpng
-# (the exporter, the peer inventory and its QR codes), left out of
-# rampartd and the benchmarks.
-HTTP_SRC := src/monitor/exporter.c $(wildcard src/inventory/*.c)
+# The objects that need libmicrohttpd, SQLite, libqrencode, libpng or
+# Jansson (the exporter, the peer inventory and its QR codes, the audit),
+# left out of rampartd and the benchmarks.
+HTTP_SRC := src/monitor/exporter.c $(wildcard src/inventory/*.c) $(wildcard src/audit/*.c)
 REL_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/rel/%.o)
 REL_NOHTTP_OBJ := $(filter-out $(HTTP_SRC:%.c=$(BUILD)/rel/%.o),$(REL_LIB_OBJ))
 REL_CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/rel/%.o)
@@ -104,11 +107,11 @@ $(BUILD)/san/%.o: %.c
 
 $(RAMPART): $(REL_CLI_OBJ) $(REL_LIB_OBJ)
 	$(E) "  LD      $@"
-	$(Q)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(QR_LIBS) -o $@
+	$(Q)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(QR_LIBS) $(JSON_LIBS) -o $@
 
 $(RAMPART_SAN): $(SAN_CLI_OBJ) $(SAN_LIB_OBJ)
 	$(E) "  LD san  $@"
-	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(QR_LIBS) -o $@
+	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(QR_LIBS) $(JSON_LIBS) -o $@
 
 $(BUILD)/rampartd: $(DAEMON_MAIN:%.c=$(BUILD)/rel/%.o) $(REL_NOHTTP_OBJ)
 	$(E) "  LD      $@"
@@ -121,7 +124,7 @@ $(BUILD)/san/rampartd: $(DAEMON_MAIN:%.c=$(BUILD)/san/%.o) $(SAN_NOHTTP_OBJ)
 $(BUILD)/tests/%: $(BUILD)/san/tests/unit/%.o $(HARNESS_OBJ) $(SAN_LIB_OBJ)
 	$(E) "  LD san  $@"
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(QR_LIBS) -o $@
+	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(QR_LIBS) $(JSON_LIBS) -o $@
 
 $(BUILD)/bench/%: $(BUILD)/rel/bench/%.o $(REL_NOHTTP_OBJ)
 	$(E) "  LD      $@"

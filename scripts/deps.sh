@@ -30,6 +30,7 @@ systemd:/usr/bin/systemd-analyze
 libqrencode-dev:/usr/include/qrencode.h
 libpng-dev:/usr/include/png.h
 zbar-tools:/usr/bin/zbarimg
+libjansson-dev:/usr/include/jansson.h
 "
 
 missing() {

@@ -2,18 +2,37 @@
  * path opened relative to it with openat(2). */
 #include "facts.h"
 
+#include "audit/ruleset.h"
 #include "common/fileio.h"
 #include "common/textbuf.h"
+#include "uapi/device.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+/* One daemon asked for: its device, or NULL when none runs. */
+struct device_fact {
+	char name[16];
+	struct uapi_device *dev;
+};
+
+enum { GAPS_MAX = 32, GAP_STRLEN = 320 };
+
 struct audit_facts {
 	int rootfd;
+	char *root;
+	struct audit_sources src;
+	bool ruleset_asked;
+	struct audit_ruleset *ruleset;
+	struct device_fact *devices;
+	size_t n_devices;
+	char *gaps[GAPS_MAX];
+	size_t n_gaps;
 };
 
 struct audit_facts *audit_facts_open(const char *root, struct error *err)
@@ -27,9 +46,14 @@ struct audit_facts *audit_facts_open(const char *root, struct error *err)
 		error_fail(err, -ENOMEM, "out of memory");
 		return NULL;
 	}
+	f->root = strdup(root);
 	f->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (f->rootfd < 0) {
-		error_fail(err, -errno, "%s: %s", root, strerror(errno));
+	if (f->rootfd < 0 || !f->root) {
+		error_fail(err, f->root ? -errno : -ENOMEM, "%s: %s", root,
+			   f->root ? strerror(errno) : "out of memory");
+		if (f->rootfd >= 0)
+			close(f->rootfd);
+		free(f->root);
 		free(f);
 		return NULL;
 	}
@@ -41,7 +65,107 @@ void audit_facts_close(struct audit_facts *f)
 	if (!f)
 		return;
 	close(f->rootfd);
+	audit_ruleset_free(f->ruleset);
+	for (size_t i = 0; i < f->n_devices; i++)
+		uapi_device_free(f->devices[i].dev);
+	free(f->devices);
+	for (size_t i = 0; i < f->n_gaps; i++)
+		free(f->gaps[i]);
+	free(f->root);
 	free(f);
+}
+
+const char *audit_root(const struct audit_facts *f)
+{
+	return f->root;
+}
+
+void audit_facts_set_sources(struct audit_facts *f, const struct audit_sources *s)
+{
+	f->src = *s;
+}
+
+/* A fact a check wanted and could not have; kept once, at most GAPS_MAX. */
+static void note_gap(struct audit_facts *f, const char *what, const struct error *why)
+{
+	char buf[GAP_STRLEN], msg[ERROR_STRLEN];
+
+	snprintf(buf, sizeof(buf), "%s: %s", what, error_format(why, msg, sizeof(msg)));
+	for (size_t i = 0; i < f->n_gaps; i++)
+		if (!strcmp(f->gaps[i], buf))
+			return;
+	if (f->n_gaps < GAPS_MAX && (f->gaps[f->n_gaps] = strdup(buf)))
+		f->n_gaps++;
+}
+
+size_t audit_facts_gaps(const struct audit_facts *f, const char *const **gaps)
+{
+	*gaps = (const char *const *)f->gaps;
+	return f->n_gaps;
+}
+
+int audit_ruleset(struct audit_facts *f, const struct audit_ruleset **rs, struct error *err)
+{
+	struct textbuf t = { 0 };
+	struct error why = { 0 };
+	int ret;
+
+	*rs = f->ruleset;
+	if (f->ruleset_asked || !f->src.ruleset)
+		return 0;
+	f->ruleset_asked = true;
+	ret = f->src.ruleset(f->src.arg, &t, &why);
+	if (ret) {
+		textbuf_wipe(&t);
+		if (ret == -ENOMEM)
+			return error_fail(err, ret, "out of memory");
+		if (ret != -ENOENT)
+			note_gap(f, "the nftables ruleset", &why);
+		return 0;
+	}
+	ret = audit_ruleset_parse(t.buf ? t.buf : "", t.len, &f->ruleset, err);
+	textbuf_wipe(&t);
+	*rs = f->ruleset;
+	return ret;
+}
+
+int audit_device(struct audit_facts *f, const char *ifname, const struct uapi_device **dev,
+		 struct error *err)
+{
+	struct device_fact *v, *d;
+	struct error why = { 0 };
+	char what[64];
+	int ret;
+
+	*dev = NULL;
+	for (size_t i = 0; i < f->n_devices; i++) {
+		if (!strcmp(f->devices[i].name, ifname)) {
+			*dev = f->devices[i].dev;
+			return 0;
+		}
+	}
+	if (!f->src.device)
+		return 0;
+	v = realloc(f->devices, (f->n_devices + 1) * sizeof(*v));
+	if (!v)
+		return error_fail(err, -ENOMEM, "out of memory");
+	f->devices = v;
+	d = &v[f->n_devices++];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%s", ifname);
+	ret = f->src.device(f->src.arg, ifname, &d->dev, &why);
+	if (ret) {
+		d->dev = NULL;
+		if (ret == -ENOMEM)
+			return error_fail(err, ret, "out of memory");
+		if (ret != -ENOENT) {
+			snprintf(what, sizeof(what), "the %s daemon", ifname);
+			note_gap(f, what, &why);
+		}
+		return 0;
+	}
+	*dev = d->dev;
+	return 0;
 }
 
 /* The path relative to the root: "." for "/". */

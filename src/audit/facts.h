@@ -12,6 +12,10 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+struct audit_ruleset;
+struct textbuf;
+struct uapi_device;
+
 /* Largest file the audit reads: a config of at most 16 MiB, as conf's. */
 enum { AUDIT_READ_MAX = 16 << 20 };
 
@@ -35,5 +39,45 @@ int audit_read(struct audit_facts *f, const char *path, char **buf, size_t *len,
 int audit_list_dir(struct audit_facts *f, const char *path, char ***names,
 		   size_t *n, struct error *err) warn_unused;
 void audit_names_free(char **names, size_t n);
+
+/* The root the facts were opened on ("/" on a host), for the few readers
+ * that take a root themselves (sysctls_report) or need a path to hand to
+ * a library (the inventory's SQLite file): ROOT + path. */
+const char *audit_root(const struct audit_facts *f);
+
+/* --- facts that are not files --------------------------------------------- */
+
+/* The live ruleset and the daemons are not files under the root: the CLI
+ * installs sources that ask the kernel (libnftables) and the control
+ * sockets; a test installs sources that hand back fixed text.  Without
+ * sources (or with a member NULL) the fact is absent.  Each returns 0,
+ * -ENOENT when the fact does not exist (no daemon runs for ifname), or
+ * another -errno with err filled (not allowed, not answering). */
+struct audit_sources {
+	/* `nft -j list ruleset`, appended to out. */
+	int (*ruleset)(void *arg, struct textbuf *out, struct error *err);
+	/* The running daemon's device for ifname (a get), the caller's. */
+	int (*device)(void *arg, const char *ifname, struct uapi_device **out,
+		      struct error *err);
+	void *arg;
+};
+void audit_facts_set_sources(struct audit_facts *f, const struct audit_sources *s);
+
+/* The live ruleset, read and parsed once (audit/ruleset.h) and owned by
+ * the facts.  0 with *rs NULL when there is none to read (no source; or
+ * it failed, which is noted: audit_facts_gaps()).  -errno only for a
+ * ruleset that does not parse or memory that runs out. */
+int audit_ruleset(struct audit_facts *f, const struct audit_ruleset **rs,
+		  struct error *err) warn_unused;
+/* The running daemon's device for ifname, asked once and owned by the
+ * facts.  0 with *dev NULL when no daemon runs for it, or when asking
+ * failed (noted, as above). */
+int audit_device(struct audit_facts *f, const char *ifname, const struct uapi_device **dev,
+		 struct error *err) warn_unused;
+
+/* What the checks wanted and could not read: "ruleset: Operation not
+ * permitted", "wg0 daemon: ...".  audit_run() reports each as an info
+ * finding, so that an audit run without root does not look clean. */
+size_t audit_facts_gaps(const struct audit_facts *f, const char *const **gaps);
 
 #endif

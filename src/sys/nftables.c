@@ -93,7 +93,8 @@ int nftables_exec(const char *text, bool dry, unsigned flags, struct textbuf *ou
 		return error_fail(err, -ENOMEM, "cannot buffer nftables output");
 	}
 	nft_ctx_set_dry_run(nft, dry);
-	nft_ctx_output_set_flags(nft, flags & NFTABLES_OUTPUT_STATELESS ? NFT_CTX_OUTPUT_STATELESS : 0);
+	nft_ctx_output_set_flags(nft, (flags & NFTABLES_OUTPUT_STATELESS ? NFT_CTX_OUTPUT_STATELESS : 0) |
+					   (flags & NFTABLES_OUTPUT_JSON ? NFT_CTX_OUTPUT_JSON : 0));
 
 	fd = memfd_create("rampart-nft", MFD_CLOEXEC);
 	if (fd >= 0 && fileio_write_all(fd, text, strlen(text)) == 0) {

@@ -13,8 +13,9 @@
 struct textbuf;
 
 /* NFTABLES_OUTPUT_STATELESS: leave counters and set elements' state out of
- * listings (libnftables' NFT_CTX_OUTPUT_STATELESS). */
-enum { NFTABLES_OUTPUT_STATELESS = 1u << 0 };
+ * listings (libnftables' NFT_CTX_OUTPUT_STATELESS).  NFTABLES_OUTPUT_JSON:
+ * listings as nft -j prints them (libnftables-json(5)). */
+enum { NFTABLES_OUTPUT_STATELESS = 1u << 0, NFTABLES_OUTPUT_JSON = 1u << 1 };
 
 /* Runs a batch of nft commands: a dry run (dry: parsed and checked by the
  * kernel, nothing changes) or for real.  flags: NFTABLES_OUTPUT_*.  nft's

@@ -2,17 +2,11 @@
  * where it does not.  The trees are built in a temp dir; owner checks
  * compare with root, so a file chowned to 65534 is the firing case (the
  * suite runs as root, which creates every other file). */
-#include "harness.h"
+#include "audit_fixture.h"
 
-#include "audit/audit.h"
+#include "audit/ruleset.h"
 #include "conf/config.h"
-
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include "uapi/device.h"
 
 #define K1 "KLtFF3mdTRVMNJbIygFRxvkvrkwpsTpfMpOjfmEkH18="
 #define K2 "ICcas1FU4aezxoIW/P2nsQCY2dqJswj7qR3u2RJ7Tl8="
@@ -20,6 +14,8 @@
 #define P2 "CHkEaSbCMOGUchInGyGSv2Ra1WJQJ+j2sKKvqe80vFI="
 /* K2's public key. */
 #define P_K2 "1WCYNECZ34aRkbab5BaVfnbIN+vqtvb8lmYP48eGhHo="
+/* K1 as the control protocol writes keys. */
+#define HEX_K1 "28bb4517799d4d154c3496c8ca0151c6f92fae4c29b13a5f3293a37e61241f5f"
 #define PSK "yE7GZOI0DE2hVPWRdgOHfUZEs7lYOCRB+5PRYdwPb1I="
 
 /* A hub whose every check passes. */
@@ -29,71 +25,6 @@
 	"\nAllowedIPs = 10.9.0.2/32\n"                                      \
 	"[Peer]\n# Name = phone\nPublicKey = " P2 "\nPresharedKey = " PSK    \
 	"\nAllowedIPs = 10.9.0.3/32\n"
-
-static char root[64];
-
-static void tree(void)
-{
-	char p[128];
-
-	snprintf(root, sizeof(root), "/tmp/rampart-audit-XXXXXX");
-	CHECK(mkdtemp(root) != NULL);
-	snprintf(p, sizeof(p), "%s/etc", root);
-	CHECK(mkdir(p, 0755) == 0);
-	snprintf(p, sizeof(p), "%s/etc/wireguard", root);
-	CHECK(mkdir(p, 0700) == 0);
-}
-
-static void put(const char *name, const char *text, mode_t mode)
-{
-	char p[256];
-	int fd;
-
-	snprintf(p, sizeof(p), "%s/etc/wireguard/%s", root, name);
-	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	CHECK(fd >= 0);
-	CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
-	CHECK(fchmod(fd, mode) == 0);
-	close(fd);
-}
-
-static void cleanup(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	CHECK(system(cmd) == 0);
-}
-
-/* Runs every check over the tree; the findings with id, counted, and the
- * severity of the last of them in *sev. */
-static size_t audit_count(const char *id, int *sev)
-{
-	struct error err = { 0 };
-	struct audit_list l = { 0 };
-	struct audit_iface *ifs = NULL;
-	struct audit_facts *f = audit_facts_open(root, &err);
-	size_t n = 0, hits = 0;
-
-	CHECK(f != NULL);
-	if (!f)
-		return 0;
-	CHECK_MSG(audit_load(f, NULL, 0, &ifs, &n, &err) == 0, "%s", err.msg);
-	CHECK_MSG(audit_run(f, ifs, n, &l, &err) == 0, "%s", err.msg);
-	for (size_t i = 0; i < l.n; i++) {
-		if (!strcmp(l.v[i].id, id)) {
-			hits++;
-			if (sev)
-				*sev = (int)l.v[i].severity;
-			CHECK(l.v[i].message[0] && l.v[i].evidence[0] && l.v[i].fix[0]);
-			CHECK(l.v[i].seed_item && !strncmp(l.v[i].seed_item, "seed 00", 7));
-		}
-	}
-	audit_list_free(&l);
-	audit_ifaces_free(ifs, n);
-	audit_facts_close(f);
-	return hits;
-}
 
 static void test_clean(void)
 {
@@ -344,6 +275,107 @@ static void test_facts_root(void)
 	cleanup();
 }
 
+/* nft -j list ruleset of a table with a set, two base chains and a
+ * regular one, as nft 1.0.6 printed it. */
+static const char ruleset_json[] =
+	"{\"nftables\": [{\"metainfo\": {\"version\": \"1.0.6\", \"release_name\": \"Les"
+	"ter Gooch #5\", \"json_schema_version\": 1}}, {\"table\": {\"family\": \"ine"
+	"t\", \"name\": \"t\", \"handle\": 1}}, {\"set\": {\"family\": \"inet\", \"name\": \""
+	"ssh\", \"table\": \"t\", \"type\": \"ipv4_addr\", \"handle\": 4, \"flags\": [\"int"
+	"erval\"], \"elem\": [{\"prefix\": {\"addr\": \"10.0.0.0\", \"len\": 8}}]}}, {\"c"
+	"hain\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"input\", \"handle\": 1"
+	", \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": \"drop\"}}, "
+	"{\"chain\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"forward_x\", \"han"
+	"dle\": 2, \"type\": \"filter\", \"hook\": \"forward\", \"prio\": 0, \"policy\": \""
+	"accept\"}}, {\"chain\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"subc\""
+	", \"handle\": 3}}, {\"rule\": {\"family\": \"inet\", \"table\": \"t\", \"chain\": "
+	"\"input\", \"handle\": 5, \"expr\": [{\"match\": {\"op\": \"==\", \"left\": {\"meta"
+	"\": {\"key\": \"iifname\"}}, \"right\": \"lo\"}}, {\"accept\": null}]}}, {\"rule"
+	"\": {\"family\": \"inet\", \"table\": \"t\", \"chain\": \"input\", \"handle\": 6, \""
+	"expr\": [{\"match\": {\"op\": \"in\", \"left\": {\"ct\": {\"key\": \"state\"}}, \"ri"
+	"ght\": [\"established\", \"related\"]}}, {\"accept\": null}]}}, {\"rule\": {\""
+	"family\": \"inet\", \"table\": \"t\", \"chain\": \"input\", \"handle\": 7, \"expr\""
+	": [{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"udp\", \"f"
+	"ield\": \"dport\"}}, \"right\": 51820}}, {\"limit\": {\"rate\": 20, \"burst\": "
+	"40, \"per\": \"second\", \"inv\": true}}, {\"drop\": null}]}}, {\"rule\": {\"fa"
+	"mily\": \"inet\", \"table\": \"t\", \"chain\": \"input\", \"handle\": 8, \"expr\": "
+	"[{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"udp\", \"fie"
+	"ld\": \"dport\"}}, \"right\": 51820}}, {\"accept\": null}]}}, {\"rule\": {\"fa"
+	"mily\": \"inet\", \"table\": \"t\", \"chain\": \"input\", \"handle\": 9, \"comment"
+	"\": \"ssh\", \"expr\": [{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"prot"
+	"ocol\": \"tcp\", \"field\": \"dport\"}}, \"right\": 22}}, {\"match\": {\"op\": \"="
+	"=\", \"left\": {\"payload\": {\"protocol\": \"ip\", \"field\": \"saddr\"}}, \"righ"
+	"t\": \"@ssh\"}}, {\"accept\": null}]}}]}";
+
+static void test_ruleset_parse(void)
+{
+	struct error err = { 0 };
+	struct audit_ruleset *rs = NULL;
+	const struct audit_nft_chain *c;
+	const struct audit_nft_set *set;
+
+	CHECK_MSG(audit_ruleset_parse(ruleset_json, strlen(ruleset_json), &rs, &err) == 0, "%s",
+		  err.msg);
+	if (!rs)
+		return;
+	CHECK(rs->n_chains == 3 && rs->n_sets == 1);
+	c = audit_ruleset_chain(rs, "inet", "t", "input");
+	CHECK(c && !strcmp(c->hook, "input") && !strcmp(c->policy, "drop") && c->n_rules == 5);
+	CHECK(c && audit_chain_on_hook(c, "input", true) && audit_chain_on_hook(c, "input", false));
+	CHECK(c && c->n_rules == 5 && c->rules[4].comment && !strcmp(c->rules[4].comment, "ssh"));
+	CHECK(c && c->n_rules == 5 && json_array_size(c->rules[2].expr) == 3);
+	c = audit_ruleset_chain(rs, "inet", "t", "subc");
+	CHECK(c && !c->hook && !c->policy && c->n_rules == 0);
+	CHECK(!audit_ruleset_chain(rs, "ip", "t", "input"));
+	set = audit_ruleset_set(rs, "inet", "t", "ssh");
+	CHECK(set && json_array_size(set->elem) == 1 && !set->is_map);
+	audit_ruleset_free(rs);
+
+	CHECK(audit_ruleset_parse("", 0, &rs, &err) == 0 && rs && rs->n_chains == 0);
+	audit_ruleset_free(rs);
+	CHECK(audit_ruleset_parse("{\"nftables\": 1}", 15, &rs, &err) == -EINVAL && !rs);
+	CHECK(strstr(err.msg, "nftables"));
+	CHECK(audit_ruleset_parse("{nope", 5, &rs, &err) == -EINVAL && strstr(err.msg, "byte"));
+}
+
+/* A fact that a check asks for and cannot have is an info finding, not
+ * silence; one that does not exist (no daemon) is neither. */
+static void test_fact_gaps(void)
+{
+	struct error err = { 0 };
+	struct audit_facts *f;
+	const struct audit_ruleset *rs = NULL;
+	const struct uapi_device *dev = NULL;
+	const char *const *gaps;
+
+	tree();
+	f = audit_facts_open(root, &err);
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	CHECK(audit_ruleset(f, &rs, &err) == 0 && !rs);
+	CHECK(audit_facts_gaps(f, &gaps) == 0);
+	audit_facts_set_sources(f, &fixture_sources);
+	CHECK(audit_device(f, "wg0", &dev, &err) == 0 && !dev);
+	CHECK(audit_facts_gaps(f, &gaps) == 0);
+	fixture_ruleset_errno = EPERM;
+	CHECK(audit_ruleset(f, &rs, &err) == 0 && !rs);
+	CHECK(audit_facts_gaps(f, &gaps) == 1 && strstr(gaps[0], "ruleset"));
+	audit_facts_close(f);
+
+	f = audit_facts_open(root, &err);
+	audit_facts_set_sources(f, &fixture_sources);
+	fixture_ruleset_errno = 0;
+	fixture_ruleset = ruleset_json;
+	CHECK(audit_ruleset(f, &rs, &err) == 0 && rs && rs->n_chains == 3);
+	fixture_device_reply = "private_key=" HEX_K1 "\nlisten_port=51820\nerrno=0\n\n";
+	CHECK_MSG(audit_device(f, "wg0", &dev, &err) == 0 && dev, "%s", err.msg);
+	CHECK(dev && dev->listen_port == 51820);
+	CHECK(audit_facts_gaps(f, &gaps) == 0);
+	audit_facts_close(f);
+	cleanup();
+}
+
 static const struct harness_case cases[] = {
 	{ "facts resolve paths under the root", test_facts_root },
 	{ "a clean hub has no findings", test_clean },
@@ -358,6 +390,8 @@ static const struct harness_case cases[] = {
 	{ "peers.no_psk", test_no_psk },
 	{ "peers.wide_route_on_hub", test_wide_route_on_hub },
 	{ "peers.keepalive_on_hub", test_keepalive_on_hub },
+	{ "the live ruleset parsed from nft's JSON", test_ruleset_parse },
+	{ "facts that cannot be read are gaps, absent ones are not", test_fact_gaps },
 };
 
 HARNESS_MAIN(cases)
