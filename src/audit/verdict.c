@@ -317,7 +317,11 @@ static enum outcome run_rule(struct walk *w, const struct audit_nft_chain *c,
 				return NEXT;
 			continue;
 		}
-		if (limit_stops(e))
+		/* An iptables-nft match (multiport, recent, ...) is a match
+		 * the audit cannot read: it keeps the rule from applying. */
+		if (limit_stops(e) ||
+		    ((x = json_object_get(e, "xt")) &&
+		     same(json_string_value(json_object_get(x, "type")), "match")))
 			return NEXT;
 		if (json_object_get(e, "accept"))
 			return ACCEPT;

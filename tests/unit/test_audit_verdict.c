@@ -145,7 +145,34 @@ static void test_empty(void)
 	audit_ruleset_free(rs);
 }
 
+/* iptables-nft writes matches it cannot express natively as "xt"
+ * statements (this one as nft -j prints `-m multiport --dports 80,443
+ * -j ACCEPT`): unreadable, so the rule does not apply, and the policy
+ * decides. */
+static void test_xt_match(void)
+{
+	static const char json[] =
+		"{\"nftables\": [{\"table\": {\"family\": \"ip\", \"name\": \"filter\"}},"
+		" {\"chain\": {\"family\": \"ip\", \"table\": \"filter\", \"name\": \"INPUT\","
+		" \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": \"drop\"}},"
+		" {\"rule\": {\"family\": \"ip\", \"table\": \"filter\", \"chain\": \"INPUT\","
+		" \"handle\": 2, \"expr\": [{\"match\": {\"op\": \"==\", \"left\": {\"payload\":"
+		" {\"protocol\": \"tcp\", \"field\": \"dport\"}}, \"right\": 8080}},"
+		" {\"xt\": {\"type\": \"match\", \"name\": \"multiport\"}}, {\"accept\": null}]}}]}";
+	struct error err = { 0 };
+	struct audit_ruleset *rs = NULL;
+	char w[128];
+
+	CHECK_MSG(audit_ruleset_parse(json, strlen(json), &rs, &err) == 0, "%s", err.msg);
+	if (!rs)
+		return;
+	CHECK(!passes(rs, "input", "eth0", NULL, NULL, IPPROTO_TCP, 8080, w, sizeof(w)));
+	CHECK_MSG(strstr(w, "INPUT policy drop"), "%s", w);
+	audit_ruleset_free(rs);
+}
+
 static const struct harness_case cases[] = {
+	{ "an iptables-nft xt match keeps its rule from applying", test_xt_match },
 	{ "hub policy: input from the WAN and the tunnel", test_hub_input },
 	{ "hub policy: forward and a hook without chains", test_hub_forward },
 	{ "jumps, gotos, returns, sets, two tables on a hook", test_jumps },
