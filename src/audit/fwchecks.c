@@ -370,9 +370,21 @@ int audit_firewall_forward_open(struct audit_facts *f, const struct audit_iface 
 
 /* --- firewall.nat_split_tunnel ------------------------------------------ */
 
+/* An iptables-nft target nft shows through the compat layer
+ * (`xt target "MASQUERADE"`), for rules written with iptables. */
+static bool is_xt_target(json_t *stmt, const char *name)
+{
+	json_t *xt = json_object_get(stmt, "xt");
+	const char *type = json_string_value(json_object_get(xt, "type"));
+	const char *n = json_string_value(json_object_get(xt, "name"));
+
+	return type && n && !strcmp(type, "target") && !strcmp(n, name);
+}
+
 static bool is_nat(json_t *stmt)
 {
-	return json_object_get(stmt, "masquerade") || json_object_get(stmt, "snat");
+	return json_object_get(stmt, "masquerade") || json_object_get(stmt, "snat") ||
+	       is_xt_target(stmt, "MASQUERADE") || is_xt_target(stmt, "SNAT");
 }
 
 /* A copy of nat chain c in which reaching a masquerade or snat is an
@@ -529,14 +541,15 @@ int audit_firewall_nat_split_tunnel(struct audit_facts *f, const struct audit_if
 
 /* --- firewall.no_mss_clamp ---------------------------------------------- */
 
-/* `tcp option maxseg size set ...`: a mangle of the maxseg option. */
+/* `tcp option maxseg size set ...`: a mangle of the maxseg option, or
+ * iptables' TCPMSS target. */
 static bool is_mss_clamp(json_t *stmt)
 {
 	json_t *opt = json_object_get(json_object_get(json_object_get(stmt, "mangle"), "key"),
 				      "tcp option");
 	const char *name = json_string_value(json_object_get(opt, "name"));
 
-	return name && !strcmp(name, "maxseg");
+	return (name && !strcmp(name, "maxseg")) || is_xt_target(stmt, "TCPMSS");
 }
 
 /* Whether a chain that forwarded packets pass (a base chain on forward

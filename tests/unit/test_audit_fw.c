@@ -380,6 +380,33 @@ static void test_ipv6_unfiltered(void)
 	cleanup();
 }
 
+/* iptables-nft's MASQUERADE and TCPMSS through nft's compat layer, as
+ * nft's json.c prints an xt statement (no iptables here to list one). */
+static const char xt_json[] =
+	"{\"nftables\": [{\"table\": {\"family\": \"ip\", \"name\": \"nat\", \"handle\": 1}},"
+	" {\"chain\": {\"family\": \"ip\", \"table\": \"nat\", \"name\": \"POSTROUTING\","
+	" \"handle\": 1, \"type\": \"nat\", \"hook\": \"postrouting\", \"prio\": 100,"
+	" \"policy\": \"accept\"}},"
+	" {\"rule\": {\"family\": \"ip\", \"table\": \"nat\", \"chain\": \"POSTROUTING\","
+	" \"handle\": 2, \"expr\": [{\"match\": {\"op\": \"==\", \"left\": {\"payload\":"
+	" {\"protocol\": \"ip\", \"field\": \"saddr\"}}, \"right\": {\"prefix\": {\"addr\":"
+	" \"10.8.0.0\", \"len\": 24}}}}, {\"counter\": {\"packets\": 0, \"bytes\": 0}},"
+	" {\"xt\": {\"type\": \"target\", \"name\": \"MASQUERADE\"}}]}},"
+	" {\"chain\": {\"family\": \"ip\", \"table\": \"nat\", \"name\": \"FORWARD\","
+	" \"handle\": 3, \"type\": \"filter\", \"hook\": \"forward\", \"prio\": 0,"
+	" \"policy\": \"drop\"}},"
+	" {\"rule\": {\"family\": \"ip\", \"table\": \"nat\", \"chain\": \"FORWARD\","
+	" \"handle\": 4, \"expr\": [{\"xt\": {\"type\": \"target\", \"name\": \"TCPMSS\"}}]}}]}";
+
+static void test_iptables_nft(void)
+{
+	hub_host("tests/golden/audit/hub_ruleset.json");
+	fixture_ruleset = xt_json;
+	CHECK(audit_count("firewall.nat_split_tunnel", NULL) == 1);
+	CHECK(audit_count("firewall.no_mss_clamp", NULL) == 0);
+	cleanup();
+}
+
 /* The netns test's planted mistakes (tests/netns/audit_hub.sh) each
  * give their own id and no other firewall one; the clean hub none. */
 static void test_only_their_own(void)
@@ -433,6 +460,7 @@ static const struct harness_case cases[] = {
 	{ "no_kill_switch: a full-tunnel client's output hook", test_no_kill_switch },
 	{ "sysctls: the role's plan against the host", test_sysctls },
 	{ "ipv6_unfiltered: IPv6 where only IPv4 is filtered", test_ipv6_unfiltered },
+	{ "iptables-nft's MASQUERADE and TCPMSS", test_iptables_nft },
 	{ "the netns test's mistakes: each its own id only", test_only_their_own },
 	{ "no facts, no findings", test_no_facts },
 	{ "(free the listings)", test_free },
