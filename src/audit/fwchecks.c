@@ -121,6 +121,24 @@ static void each_line(struct audit_facts *f, const char *path, bool header,
 /* RTF_UP, RTF_REJECT of the kernel's route flags. */
 enum { ROUTE_UP = 0x1, ROUTE_REJECT = 0x200 };
 
+/* The default route looked for, and the tunnels it may not go through:
+ * wg-quick's full tunnel without Table = auto puts the default route on
+ * the tunnel, which is then no WAN. */
+struct route_q {
+	char *wan;
+	const struct audit_iface *ifs;
+	size_t n;
+};
+
+static bool found_route(struct route_q *q, const char *ifname)
+{
+	for (size_t i = 0; i < q->n; i++)
+		if (!strcmp(q->ifs[i].name, ifname))
+			return false;
+	snprintf(q->wan, 16, "%s", ifname);
+	return true;
+}
+
 static bool route4_default(const char *line, void *arg)
 {
 	char ifname[16], dst[9], mask[9];
@@ -131,8 +149,7 @@ static bool route4_default(const char *line, void *arg)
 	if (strcmp(dst, "00000000") || strcmp(mask, "00000000") || !(flags & ROUTE_UP) ||
 	    (flags & ROUTE_REJECT))
 		return false;
-	snprintf(arg, 16, "%s", ifname);
-	return true;
+	return found_route(arg, ifname);
 }
 
 static bool route6_default(const char *line, void *arg)
@@ -146,8 +163,7 @@ static bool route6_default(const char *line, void *arg)
 	if (strspn(dst, "0") != 32 || strcmp(plen, "00") || !(flags & ROUTE_UP) ||
 	    (flags & ROUTE_REJECT) || !strcmp(ifname, "lo"))
 		return false;
-	snprintf(arg, 16, "%s", ifname);
-	return true;
+	return found_route(arg, ifname);
 }
 
 /* The WAN interface: the config's [Policy] WANInterface when it names
@@ -155,9 +171,11 @@ static bool route6_default(const char *line, void *arg)
  * IPv4 default route, else of the IPv6 one; "" when none is known (the
  * probes then leave the interface unknown, and only rules that accept
  * whatever the interface count).  *from says where it came from. */
-static void find_wan(struct audit_facts *f, const struct policy *pol, char wan[16],
-		     const char **from)
+static void find_wan(struct audit_facts *f, const struct policy *pol,
+		     const struct audit_iface *ifs, size_t n, char wan[16], const char **from)
 {
+	struct route_q q = { wan, ifs, n };
+
 	wan[0] = '\0';
 	*from = "no default route";
 	if (pol && pol->wan[0]) {
@@ -165,12 +183,12 @@ static void find_wan(struct audit_facts *f, const struct policy *pol, char wan[1
 		*from = "[Policy] WANInterface";
 		return;
 	}
-	each_line(f, "/proc/net/route", true, route4_default, wan);
+	each_line(f, "/proc/net/route", true, route4_default, &q);
 	if (wan[0]) {
 		*from = "the default route in /proc/net/route";
 		return;
 	}
-	each_line(f, "/proc/net/ipv6_route", false, route6_default, wan);
+	each_line(f, "/proc/net/ipv6_route", false, route6_default, &q);
 	if (wan[0])
 		*from = "the default route in /proc/net/ipv6_route";
 }
@@ -255,11 +273,11 @@ static void host_wan(struct audit_facts *f, const struct audit_iface *ifs, size_
 
 	for (size_t k = 0; k < n; k++) {
 		if (resolved(&ifs[k], &pol) && pol.wan[0]) {
-			find_wan(f, &pol, wan, from);
+			find_wan(f, &pol, ifs, n, wan, from);
 			return;
 		}
 	}
-	find_wan(f, NULL, wan, from);
+	find_wan(f, NULL, ifs, n, wan, from);
 }
 
 /* The interface a host-wide finding's fix names. */
@@ -360,7 +378,7 @@ int audit_firewall_forward_open(struct audit_facts *f, const struct audit_iface 
 
 		if (!resolved(&ifs[k], &pol))
 			continue;
-		find_wan(f, &pol, iwan, &from);
+		find_wan(f, &pol, &ifs[k], 1, iwan, &from);
 		for (int fam = 0; fam < 2 && !ret; fam++)
 			if ((fam ? fwd.v6 : fwd.v4) == 1)
 				ret = forward_tunnel(rs, &ifs[k], &pol, !fam, iwan, out, err);
@@ -531,7 +549,7 @@ int audit_firewall_nat_split_tunnel(struct audit_facts *f, const struct audit_if
 
 		if (!resolved(&ifs[k], &pol) || pol.role != POLICY_ROLE_HUB)
 			continue;
-		find_wan(f, &pol, wan, &from);
+		find_wan(f, &pol, &ifs[k], 1, wan, &from);
 		for (size_t i = 0; i < ifs[k].conf->n_peers && !ret; i++)
 			if (!is_egress(&pol, &ifs[k].conf->peers[i]))
 				ret = nat_peer(rs, &ifs[k], &ifs[k].conf->peers[i], wan, out, err);
@@ -814,7 +832,7 @@ static int handshake_live(struct audit_facts *f, const struct audit_ruleset *rs,
 	char wan[16], where[256];
 	bool v6 = host_ipv6(f, &g);
 
-	find_wan(f, pol, wan, &from);
+	find_wan(f, pol, ifc, 1, wan, &from);
 	for (int fam = 0; fam < 2; fam++) {
 		struct audit_verdict v;
 		struct audit_pkt p;
@@ -900,7 +918,7 @@ static int kill_live(struct audit_facts *f, const struct audit_ruleset *rs,
 	char wan[16], where[256], ev[AUDIT_EVIDENCE_MAX];
 	const char *from;
 
-	find_wan(f, pol, wan, &from);
+	find_wan(f, pol, ifc, 1, wan, &from);
 	for (int fam = 0; fam < 2; fam++) {
 		struct audit_verdict v;
 		struct audit_pkt p;
@@ -1021,7 +1039,7 @@ static int sysctls_iface(struct audit_facts *f, const struct audit_iface *ifc,
 	/* Policy = off: Rampart sets no sysctls for the interface. */
 	if (!resolved(ifc, &pol) || !pol.enabled)
 		return 0;
-	find_wan(f, &pol, wan, &from);
+	find_wan(f, &pol, ifc, 1, wan, &from);
 	ret = role_plan(ifc, &pol, wan, &plan, err);
 	if (!ret)
 		ret = sysctls_report(proc_sys, &plan, &rep, err);

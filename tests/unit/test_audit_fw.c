@@ -300,6 +300,15 @@ static void test_no_kill_switch(void)
 			  strstr(a->evidence, "no output chain filters it"),
 		  "%s", a ? a->evidence : "");
 	audit_list_free(&l);
+	/* A default route through the tunnel itself is no WAN. */
+	put_file("proc/net/route",
+		 "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\n"
+		 "wg0\t00000000\t00000000\t0001\t0\t0\t0\t00000000\n"
+		 "eth1\t00000000\t0102A8C0\t0003\t0\t0\t100\t00000000\n", 0444);
+	run(&l);
+	a = first(&l, "firewall.no_kill_switch");
+	CHECK_MSG(a && strstr(a->evidence, "out of eth1"), "%s", a ? a->evidence : "");
+	audit_list_free(&l);
 	/* Without a ruleset: KillSwitch = off in the config. */
 	fixture_ruleset = NULL;
 	CHECK(audit_count("firewall.no_kill_switch", NULL) == 0);
