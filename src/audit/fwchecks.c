@@ -409,8 +409,9 @@ static bool is_nat(json_t *stmt)
  * accept and everything else that ends the chain (an accept, a drop, a
  * return, its policy) is a drop, so that the verdict evaluator answers
  * "does this chain NAT packet p" with the matches it knows, sets and
- * negations included.  Statements are borrowed, not copied.  NULL with
- * *oom when memory runs out. */
+ * negations included.  Statements are borrowed, not copied.  *oom when
+ * memory runs out; what was built is freed by nat_probe_free() either
+ * way. */
 static struct audit_nft_rule *nat_probe_rules(const struct audit_nft_chain *c, bool *oom)
 {
 	struct audit_nft_rule *v = calloc(c->n_rules ? c->n_rules : 1, sizeof(*v));

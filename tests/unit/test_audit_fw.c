@@ -268,6 +268,17 @@ static void test_no_handshake_limit(void)
 			  strstr(a->evidence, "WireGuard"),
 		  "%s", a ? a->evidence : "");
 	audit_list_free(&l);
+	/* A limit after the accept is never met; one before it on the
+	 * port counts (the port 51821 of the same rule). */
+	live("tests/golden/audit/fw_limit_late_ruleset.json");
+	put_file("proc/net/if_inet6", "", 0444);
+	CHECK(audit_count("firewall.no_handshake_limit", NULL) == 1);
+	put("wg0.conf",
+	    "[Interface]\nPrivateKey = AD0WjyAB7J6fRMdjxxOR9adiwCsOw3qZ9aUm2uHCAUA=\n"
+	    "ListenPort = 51821\nAddress = 10.8.0.1/24\n"
+	    "[Peer]\nPublicKey = rUTLuw+531kX2sizS4U5d2iqYCZQiP6rijJe9JXbJ3E=\nAllowedIPs = 10.8.0.2/32\n",
+	    0600);
+	CHECK(audit_count("firewall.no_handshake_limit", NULL) == 0);
 	/* Without a ruleset: the config's word. */
 	cleanup();
 	tree();
