@@ -451,34 +451,68 @@ static void nat_probe_free(struct audit_nft_rule *v, size_t n)
 	free(v);
 }
 
-/* The rule of nat chain c that NATs p, or NULL.  Jumps out of the copy
- * find no chain and count as a drop: a NAT the audit cannot follow is
- * not reported. */
-static int nat_rule(const struct audit_ruleset *rs, const struct audit_nft_chain *c,
-		    const struct audit_pkt *p, const struct audit_nft_rule **rule,
-		    struct error *err)
-{
-	struct audit_ruleset probe_rs = *rs;
-	struct audit_nft_chain pc = *c;
-	struct audit_verdict v;
-	bool oom;
+/* Every nat postrouting chain of the ruleset with its probe copy, built
+ * once for all the peers asked about. */
+struct nat_probes {
+	const struct audit_nft_chain **orig;
+	struct audit_nft_chain *pc;
+	size_t n;
+};
 
-	*rule = NULL;
-	pc.rules = nat_probe_rules(c, &oom);
-	if (oom) {
-		nat_probe_free(pc.rules, c->n_rules);
+static void nat_probes_free(struct nat_probes *np)
+{
+	for (size_t i = 0; i < np->n; i++)
+		nat_probe_free(np->pc[i].rules, np->pc[i].n_rules);
+	free(np->pc);
+	free(np->orig);
+	memset(np, 0, sizeof(*np));
+}
+
+static int nat_probes_init(const struct audit_ruleset *rs, struct nat_probes *np,
+			   struct error *err)
+{
+	memset(np, 0, sizeof(*np));
+	np->orig = calloc(rs->n_chains ? rs->n_chains : 1, sizeof(*np->orig));
+	np->pc = calloc(rs->n_chains ? rs->n_chains : 1, sizeof(*np->pc));
+	if (!np->orig || !np->pc) {
+		nat_probes_free(np);
 		return nomem(err);
 	}
-	pc.type = "filter";
-	pc.hook = NAT_PROBE_HOOK;
-	pc.policy = "drop";
-	probe_rs.chains = &pc;
+	for (size_t i = 0; i < rs->n_chains; i++) {
+		const struct audit_nft_chain *c = &rs->chains[i];
+		struct audit_nft_chain *pc = &np->pc[np->n];
+		bool oom;
+
+		if (!c->type || strcmp(c->type, "nat") || !c->hook || strcmp(c->hook, "postrouting"))
+			continue;
+		*pc = *c;
+		pc->rules = nat_probe_rules(c, &oom);
+		np->orig[np->n++] = c;
+		if (oom) {
+			nat_probes_free(np);
+			return nomem(err);
+		}
+		pc->type = "filter";
+		pc->hook = NAT_PROBE_HOOK;
+		pc->policy = "drop";
+	}
+	return 0;
+}
+
+/* The rule of the i-th nat chain that NATs p, or NULL.  Jumps out of
+ * the copy find no chain and count as a drop: a NAT the audit cannot
+ * follow is not reported. */
+static const struct audit_nft_rule *nat_rule(const struct audit_ruleset *rs,
+					     const struct nat_probes *np, size_t i,
+					     const struct audit_pkt *p)
+{
+	struct audit_ruleset probe_rs = *rs;
+	struct audit_verdict v;
+
+	probe_rs.chains = &np->pc[i];
 	probe_rs.n_chains = 1;
 	audit_ruleset_verdict(&probe_rs, NAT_PROBE_HOOK, p, &v);
-	if (v.accept && v.rule)
-		*rule = &c->rules[v.rule - pc.rules];
-	nat_probe_free(pc.rules, c->n_rules);
-	return 0;
+	return v.accept && v.rule ? &np->orig[i]->rules[v.rule - np->pc[i].rules] : NULL;
 }
 
 static int nat_finding(const struct audit_iface *ifc, const struct conf_peer *peer,
@@ -508,9 +542,9 @@ static int nat_finding(const struct audit_iface *ifc, const struct conf_peer *pe
 
 /* The first NAT rule of any nat postrouting chain that covers the
  * peer's traffic from the tunnel to the WAN, either family. */
-static int nat_peer(const struct audit_ruleset *rs, const struct audit_iface *ifc,
-		    const struct conf_peer *peer, const char *wan, struct audit_list *out,
-		    struct error *err)
+static int nat_peer(const struct audit_ruleset *rs, const struct nat_probes *np,
+		    const struct audit_iface *ifc, const struct conf_peer *peer, const char *wan,
+		    struct audit_list *out, struct error *err)
 {
 	for (int fam = 0; fam < 2; fam++) {
 		const struct conf_prefix *src;
@@ -519,17 +553,14 @@ static int nat_peer(const struct audit_ruleset *rs, const struct audit_iface *if
 		probe(&p, !fam, ifc->name, wan);
 		if (!peer_source(peer, !fam, &p, &src))
 			continue;
-		for (size_t i = 0; i < rs->n_chains; i++) {
-			const struct audit_nft_chain *c = &rs->chains[i];
+		for (size_t i = 0; i < np->n; i++) {
 			const struct audit_nft_rule *r;
-			int ret;
 
-			if (!c->type || strcmp(c->type, "nat") ||
-			    !audit_chain_on_hook(c, "postrouting", !fam))
+			if (!audit_chain_on_hook(np->orig[i], "postrouting", !fam))
 				continue;
-			ret = nat_rule(rs, c, &p, &r, err);
-			if (ret || r)
-				return ret ? ret : nat_finding(ifc, peer, src, c, r, out, err);
+			r = nat_rule(rs, np, i, &p);
+			if (r)
+				return nat_finding(ifc, peer, src, np->orig[i], r, out, err);
 		}
 	}
 	return 0;
@@ -539,10 +570,12 @@ int audit_firewall_nat_split_tunnel(struct audit_facts *f, const struct audit_if
 				    size_t n, struct audit_list *out, struct error *err)
 {
 	const struct audit_ruleset *rs;
+	struct nat_probes np;
 	int ret = audit_ruleset(f, &rs, err);
 
 	if (ret || !rs)
 		return ret;
+	ret = nat_probes_init(rs, &np, err);
 	for (size_t k = 0; k < n && !ret; k++) {
 		struct policy pol;
 		const char *from;
@@ -553,8 +586,9 @@ int audit_firewall_nat_split_tunnel(struct audit_facts *f, const struct audit_if
 		find_wan(f, &pol, &ifs[k], 1, wan, &from);
 		for (size_t i = 0; i < ifs[k].conf->n_peers && !ret; i++)
 			if (!is_egress(&pol, &ifs[k].conf->peers[i]))
-				ret = nat_peer(rs, &ifs[k], &ifs[k].conf->peers[i], wan, out, err);
+				ret = nat_peer(rs, &np, &ifs[k], &ifs[k].conf->peers[i], wan, out, err);
 	}
+	nat_probes_free(&np);
 	return ret;
 }
 
