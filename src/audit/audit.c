@@ -2,6 +2,7 @@
  * and the order the checks run in. */
 #include "audit.h"
 
+#include "common/encoding.h"
 #include "common/textbuf.h"
 #include "conf/config.h"
 #include "conf/wgconf.h"
@@ -169,6 +170,13 @@ int audit_run(struct audit_facts *f, const struct audit_iface *ifs, size_t n,
 		audit_peers_wide_route_on_hub,
 		audit_peers_keepalive_on_hub,
 		audit_peers_no_psk,
+		audit_firewall_forward_open,
+		audit_firewall_nat_split_tunnel,
+		audit_firewall_no_mss_clamp,
+		audit_firewall_no_handshake_limit,
+		audit_firewall_no_kill_switch,
+		audit_firewall_sysctls,
+		audit_firewall_ipv6_unfiltered,
 	};
 
 	const char *const *gaps;
@@ -193,4 +201,14 @@ int audit_run(struct audit_facts *f, const struct audit_iface *ifs, size_t n,
 		snprintf(a->fix, sizeof(a->fix), "run rampart audit as root, with the daemons running");
 	}
 	return 0;
+}
+
+const char *audit_peer_label(const struct conf_peer *p, char *buf)
+{
+	if (p->name[0])
+		return p->name;
+	if (!p->has_public_key)
+		return "(no public key)";
+	encoding_key_to_base64(buf, p->public_key);
+	return buf;
 }

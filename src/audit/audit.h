@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 struct conf;
+struct conf_peer;
 
 /* Ordered: the worst of a list decides the exit status. */
 enum audit_severity { AUDIT_INFO, AUDIT_WARNING, AUDIT_CRITICAL };
@@ -98,5 +99,34 @@ int audit_peers_no_psk(struct audit_facts *f, const struct audit_iface *ifs,
 		       size_t n, struct audit_list *out, struct error *err);
 int audit_peers_wide_route_on_hub(struct audit_facts *f, const struct audit_iface *ifs,
 				  size_t n, struct audit_list *out, struct error *err);
+
+/* The peer as the operator knows it: its "# Name", else its public key
+ * in base64, written into buf (KEY_B64_LEN + 1 bytes, common/encoding.h). */
+const char *audit_peer_label(const struct conf_peer *p, char *buf);
+
+/* The routing and firewall checks (fwchecks.c), from the live ruleset
+ * when the facts have one, else from the config where docs/audit.md
+ * says so.  Forwarding on with a forward hook that lets a new packet
+ * through from any source WAN to WAN, or from a peer that is not an
+ * Egress peer out to the WAN. */
+int audit_firewall_forward_open(struct audit_facts *f, const struct audit_iface *ifs,
+				size_t n, struct audit_list *out, struct error *err);
+/* A masquerade or snat in a nat postrouting chain that covers a hub
+ * peer without Egress = on. */
+int audit_firewall_nat_split_tunnel(struct audit_facts *f, const struct audit_iface *ifs,
+				    size_t n, struct audit_list *out, struct error *err);
+int audit_firewall_no_mss_clamp(struct audit_facts *f, const struct audit_iface *ifs,
+				size_t n, struct audit_list *out, struct error *err);
+int audit_firewall_no_handshake_limit(struct audit_facts *f, const struct audit_iface *ifs,
+				      size_t n, struct audit_list *out, struct error *err);
+int audit_firewall_no_kill_switch(struct audit_facts *f, const struct audit_iface *ifs,
+				  size_t n, struct audit_list *out, struct error *err);
+/* One finding per key of the role's sysctl plan whose value differs. */
+int audit_firewall_sysctls(struct audit_facts *f, const struct audit_iface *ifs, size_t n,
+			   struct audit_list *out, struct error *err);
+/* IPv6 addresses or forwarding, and an input hook that drops an IPv4
+ * probe but accepts the same probe over IPv6. */
+int audit_firewall_ipv6_unfiltered(struct audit_facts *f, const struct audit_iface *ifs,
+				   size_t n, struct audit_list *out, struct error *err);
 
 #endif
