@@ -169,6 +169,11 @@ int audit_run(struct audit_facts *f, const struct audit_iface *ifs, size_t n,
 		audit_peers_wide_route_on_hub,
 		audit_peers_keepalive_on_hub,
 		audit_peers_no_psk,
+		audit_exposure_wan_listener,
+		audit_exposure_ssh_any_source,
+		audit_exposure_sshd_password_auth,
+		audit_exposure_sshd_root_login,
+		audit_exposure_metrics_public,
 	};
 
 	const char *const *gaps;
