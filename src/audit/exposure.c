@@ -493,14 +493,14 @@ static const char *sock_addr(const struct audit_socket *s, char *buf, size_t siz
 }
 
 /* "/proc/net/tcp:3 0.0.0.0:8080 LISTEN uid 0 inode 18601; from any source
- * on eth0 (WHY): accepted by WHERE" */
+ * on eth0 (WHY): accepted: WHERE" */
 static void sock_evidence(const struct exposure *x, const struct audit_socket *s,
 			  const struct reach *r, char *buf, size_t size)
 {
 	char a[NETADDR_IP_STRLEN + 10];
 
 	snprintf(buf, size, "%s:%u %s %s uid %u inode %lu; a new %s packet to port %u from any "
-		 "source on %s (%s): %s by %s", s->file, s->line, sock_addr(s, a, sizeof(a)),
+		 "source on %s (%s): %s: %s", s->file, s->line, sock_addr(s, a, sizeof(a)),
 		 s->l4proto == IPPROTO_TCP ? "LISTEN" : "UNCONN", s->uid, s->inode, proto_name(s),
 		 s->port, x->wan, x->wan_from, r->accept ? "accepted" : "dropped", r->where);
 }
@@ -690,13 +690,15 @@ static int sshd_load(struct audit_facts *f, struct sshd *sd, struct error *err)
 static void sshd_evidence(const struct sshd *sd, const struct sshd_value *v, const char *key,
 			  const char *dflt, char *buf, size_t size)
 {
+	const char *files = sd->n_files == 1 ? "file" : "files";
+
 	if (v->set)
-		snprintf(buf, size, "%s %s %s: the first value sshd reads (%u files: %s and its "
+		snprintf(buf, size, "%s %s %s: the first value sshd reads (%u %s read: %s and its "
 			 "Includes; Match blocks left out)", v->where, key, v->value, sd->n_files,
-			 SSHD_CONFIG);
+			 files, SSHD_CONFIG);
 	else
-		snprintf(buf, size, "no %s outside Match blocks in %s and its Includes (%u files): "
-			 "OpenSSH's default is %s", key, SSHD_CONFIG, sd->n_files, dflt);
+		snprintf(buf, size, "no %s outside Match blocks in %s and its Includes (%u %s "
+			 "read): OpenSSH's default is %s", key, SSHD_CONFIG, sd->n_files, files, dflt);
 }
 
 static void sshd_fix(const struct sshd_value *v, const char *line, char *buf, size_t size)

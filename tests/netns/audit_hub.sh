@@ -207,7 +207,7 @@ hnft_handle H insert rule inet rampart-wg0 input tcp dport 8080 accept
 probe "an accept in Rampart's input chain" 8080 open
 planted "a canary on the WAN, accepted" exposure.wan_listener firewall.table_drift
 check "its evidence: the socket and the rule that accepts it" grep -q \
-	"0.0.0.0:8080 LISTEN.*accepted by inet rampart-wg0 input rule handle $H\b" \
+	"0.0.0.0:8080 LISTEN.*accepted: inet rampart-wg0 input rule handle $H\b" \
 	"$NS_TMP/exposure.wan_listener.json"
 check "undo: the rule and the hand-made table deleted" eval \
 	'hnft delete rule inet rampart-wg0 input handle "$H" && hnft delete table inet handmade'

@@ -192,7 +192,7 @@ static void test_wan_listener(void)
 	fixture_ruleset = RS_EMPTY;
 	CHECK(audit_count("exposure.wan_listener", &sev) == 1 && sev == AUDIT_WARNING);
 	first("exposure.wan_listener", ev, fix);
-	CHECK_MSG(strstr(ev, "0.0.0.0:8080 LISTEN") && strstr(ev, "no input chain filters it") &&
+	CHECK_MSG(strstr(ev, "0.0.0.0:8080 LISTEN") && strstr(ev, "accepted: no input chain filters it") &&
 		  strstr(ev, "on eth0 (the default route"), "%s", ev);
 	CHECK_MSG(strstr(fix, "sport = :8080"), "%s", fix);
 	fixture_ruleset = RS_ACCEPT;
