@@ -822,7 +822,8 @@ static int metrics_one(const struct exposure *x, const struct audit_iface *ifs, 
 		reach(x, s, &r);
 		sock_evidence(x, s, &r, ev, sizeof(ev));
 		snprintf(a->evidence, sizeof(a->evidence), "%s; %s", ev, r.accept ?
-			 "the ruleset lets it through today" : "the ruleset drops it today, one rule away");
+			 "the ruleset lets it through today" :
+			 "the ruleset drops it today; one accept rule would open it");
 	} else {
 		snprintf(a->evidence, sizeof(a->evidence), "%s:%u %s LISTEN uid %u inode %lu; the "
 			 "ruleset was not read", s->file, s->line, sa, s->uid, s->inode);

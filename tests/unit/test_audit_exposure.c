@@ -56,13 +56,22 @@
 
 static char *hub_rs;
 
-static const char *hub_ruleset(void)
+/* The fixture's ruleset: Rampart's hub policy as nft listed it. */
+static void use_hub_ruleset(void)
 {
 	size_t len;
 
 	if (!hub_rs)
 		hub_rs = harness_slurp("tests/golden/audit/hub_ruleset.json", &len);
-	return hub_rs ? hub_rs : "";
+	fixture_ruleset = hub_rs ? hub_rs : "";
+}
+
+/* The tree removed, the hub ruleset freed. */
+static void done(void)
+{
+	cleanup();
+	free(hub_rs);
+	hub_rs = NULL;
 }
 
 /* A /proc/net file of one socket: addr is the kernel's hex ("00000000",
@@ -91,6 +100,9 @@ static void listen_tcp(const char *addr, unsigned port)
 /* A hub tree: the config, a default route via eth0. */
 static void hub_tree(void)
 {
+	/* [Policy] keys parse only once registered, as the CLI does at start
+	 * (later calls do nothing). */
+	CHECK(policykeys_register() == 0);
 	tree();
 	put("wg0.conf", HUB, 0600);
 	put_file("proc/net/route", "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
@@ -187,7 +199,7 @@ static void test_wan_listener(void)
 	/* No ruleset fact: nothing is guessed. */
 	CHECK(audit_count("exposure.wan_listener", NULL) == 0);
 	/* The hub policy drops it. */
-	fixture_ruleset = hub_ruleset();
+	use_hub_ruleset();
 	CHECK(audit_count("exposure.wan_listener", NULL) == 0);
 	fixture_ruleset = RS_EMPTY;
 	CHECK(audit_count("exposure.wan_listener", &sev) == 1 && sev == AUDIT_WARNING);
@@ -214,7 +226,7 @@ static void test_wan_listener(void)
 	put_file("proc/net/udp", UDP_HEAD, 0444);
 	listen_tcp(ANY4, 6379);
 	CHECK(audit_count("exposure.wan_listener", &sev) == 1 && sev == AUDIT_CRITICAL);
-	cleanup();
+	done();
 }
 
 static void test_wan_interface(void)
@@ -222,6 +234,7 @@ static void test_wan_interface(void)
 	char ev[AUDIT_EVIDENCE_MAX], fix[AUDIT_FIX_MAX];
 
 	/* tcp 8080 is accepted from ens3 only. */
+	CHECK(policykeys_register() == 0);
 	tree();
 	put("wg0.conf", HUB, 0600);
 	listen_tcp(ANY4, 8080);
@@ -247,7 +260,7 @@ static void test_wan_interface(void)
 		 "ens3\t00000000\t010200C0\t0003\t0\t0\t100\t00000000\n"
 		 "eth1\t00000000\t010200C0\t0003\t0\t0\t200\t00000000\n", 0444);
 	CHECK(audit_count("exposure.wan_listener", NULL) == 1);
-	cleanup();
+	done();
 }
 
 static void test_ssh_any_source(void)
@@ -267,7 +280,7 @@ static void test_ssh_any_source(void)
 	CHECK_MSG(strstr(ev, "0.0.0.0:22") && strstr(ev, "sshd's default"), "%s", ev);
 	CHECK_MSG(strstr(fix, "nft") || strstr(fix, "SSHFrom"), "%s", fix);
 	/* SSHFrom restricted: only management and the tunnel. */
-	fixture_ruleset = hub_ruleset();
+	use_hub_ruleset();
 	CHECK(audit_count("exposure.ssh_any_source", NULL) == 0);
 	/* Bound to loopback: not SSH from anywhere. */
 	fixture_ruleset = RS_ACCEPT;
@@ -279,7 +292,7 @@ static void test_ssh_any_source(void)
 	CHECK(audit_count("exposure.ssh_any_source", NULL) == 1);
 	first("exposure.ssh_any_source", ev, fix);
 	CHECK_MSG(strstr(ev, "/etc/ssh/sshd_config:1"), "%s", ev);
-	cleanup();
+	done();
 }
 
 static void test_ssh_policy_port(void)
@@ -298,7 +311,7 @@ static void test_ssh_policy_port(void)
 	put("wg0.conf", HUB, 0600);
 	CHECK(audit_count("exposure.ssh_any_source", NULL) == 0);
 	CHECK(audit_count("exposure.wan_listener", NULL) == 1);
-	cleanup();
+	done();
 }
 
 static void test_sshd_password(void)
@@ -333,7 +346,7 @@ static void test_sshd_password(void)
 	CHECK(audit_count("exposure.sshd_password_auth", NULL) == 0);
 	put_file("etc/ssh/sshd_config", "Include \"sshd_config.d/*.conf\"\n", 0644);
 	CHECK(audit_count("exposure.sshd_password_auth", NULL) == 1);
-	cleanup();
+	done();
 }
 
 static void test_sshd_match(void)
@@ -369,7 +382,7 @@ static void test_sshd_match(void)
 		audit_ifaces_free(ifs, n);
 		audit_facts_close(f);
 	}
-	cleanup();
+	done();
 }
 
 static void test_sshd_root_login(void)
@@ -386,7 +399,7 @@ static void test_sshd_root_login(void)
 	CHECK_MSG(strstr(ev, "/etc/ssh/sshd_config:2 PermitRootLogin yes"), "%s", ev);
 	put_file("etc/ssh/sshd_config", "PermitRootLogin prohibit-password\nPermitRootLogin yes\n", 0644);
 	CHECK(audit_count("exposure.sshd_root_login", NULL) == 0);
-	cleanup();
+	done();
 }
 
 static void test_metrics(void)
@@ -405,7 +418,7 @@ static void test_metrics(void)
 	listen_tcp("057100CB", 9586);
 	CHECK(audit_count("exposure.metrics_public", NULL) == 1);
 	listen_tcp(ANY4, 9586);
-	fixture_ruleset = hub_ruleset();
+	use_hub_ruleset();
 	CHECK(audit_count("exposure.metrics_public", NULL) == 1);
 	first("exposure.metrics_public", ev, fix);
 	CHECK_MSG(strstr(ev, "0.0.0.0:9586") && strstr(ev, "drops it today"), "%s", ev);
@@ -420,23 +433,10 @@ static void test_metrics(void)
 	CHECK(audit_count("exposure.metrics_public", NULL) == 1);
 	listen_tcp(ANY6, 3001);
 	CHECK(audit_count("exposure.metrics_public", NULL) == 0);
-	cleanup();
-}
-
-static void test_register(void)
-{
-	/* [Policy] keys parse only once registered (the CLI does it at start). */
-	CHECK(policykeys_register() == 0);
-}
-
-static void test_done(void)
-{
-	free(hub_rs);
-	hub_rs = NULL;
+	done();
 }
 
 static const struct harness_case cases[] = {
-	{ "register the policy keys", test_register },
 	{ "the /proc/net parser on a host's lines", test_parse_real },
 	{ "the /proc/net parser: v4-mapped, a bad line", test_parse_odd },
 	{ "wan_listener: what the ruleset lets in", test_wan_listener },
@@ -447,7 +447,6 @@ static const struct harness_case cases[] = {
 	{ "sshd: Match blocks, nested Include", test_sshd_match },
 	{ "sshd_root_login", test_sshd_root_login },
 	{ "metrics_public: public, private, loopback", test_metrics },
-	{ "free", test_done },
 };
 
 HARNESS_MAIN(cases)
