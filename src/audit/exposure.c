@@ -276,6 +276,8 @@ static int sshd_file(struct audit_facts *f, const char *path, bool in_match, int
 struct exposure {
 	struct audit_socket *socks;
 	size_t n_socks;
+	struct netaddr *local;          /* the host's addresses but loopback */
+	size_t n_local;
 	const struct audit_ruleset *rs; /* NULL: not read */
 	char wan[16];
 	const char *wan_from;           /* static text */
@@ -406,8 +408,10 @@ static void find_ssh_ports(const struct audit_iface *ifs, size_t n, struct expos
 static void exposure_free(struct exposure *x)
 {
 	free(x->socks);
+	free(x->local);
 	x->socks = NULL;
-	x->n_socks = 0;
+	x->local = NULL;
+	x->n_socks = x->n_local = 0;
 }
 
 static int exposure_load(struct audit_facts *f, const struct audit_iface *ifs, size_t n,
@@ -421,6 +425,8 @@ static int exposure_load(struct audit_facts *f, const struct audit_iface *ifs, s
 		ret = sshd_file(f, SSHD_CONFIG, false, 0, &x->sshd, err);
 	if (!ret && x->n_socks)
 		ret = audit_ruleset(f, &x->rs, err);
+	if (!ret && x->rs)
+		ret = audit_local_addrs(f, &x->local, &x->n_local, err);
 	if (ret) {
 		exposure_free(x);
 		return ret;
@@ -434,33 +440,54 @@ static int exposure_load(struct audit_facts *f, const struct audit_iface *ifs, s
 
 struct reach {
 	bool accept;
+	struct netaddr daddr;                /* family 0: any of the host's */
 	const struct audit_nft_chain *chain; /* what decided; NULL: nothing filters */
 	const struct audit_nft_rule *rule;
 	char where[200];
 };
 
-/* A new packet from any source on the WAN to the socket, of one family,
- * through prerouting and then input. */
-static void reach_family(const struct exposure *x, const struct audit_socket *s, bool ipv4,
-			 struct reach *r)
+/* The packet through prerouting and then input. */
+static void pass(const struct exposure *x, const struct audit_pkt *p, struct reach *r)
 {
-	struct audit_pkt p = { .ipv4 = ipv4, .iif = x->wan, .any_source = true,
-			       .l4proto = s->l4proto, .dport = s->port };
 	static const char *const hooks[] = { "prerouting", "input" };
 	struct audit_verdict v = { 0 };
 
-	if (!s->wildcard)
-		p.daddr = s->addr;
 	for (size_t i = 0; i < 2; i++) {
-		audit_ruleset_verdict(x->rs, hooks[i], &p, &v);
+		audit_ruleset_verdict(x->rs, hooks[i], p, &v);
 		if (!v.accept || i == 1) {
 			audit_verdict_where(&v, hooks[i], r->where, sizeof(r->where));
 			break;
 		}
 	}
 	r->accept = v.accept;
+	r->daddr = p->daddr;
 	r->chain = v.chain;
 	r->rule = v.rule;
+}
+
+/* A new packet from any source on the WAN to the socket, of one family.
+ * To a wildcard socket, first with no destination address (a rule that
+ * names one does not apply), then to each of the host's own addresses:
+ * a rule with `ip daddr` that one of them matches lets it in too. */
+static void reach_family(const struct exposure *x, const struct audit_socket *s, bool ipv4,
+			 struct reach *r)
+{
+	struct audit_pkt p = { .ipv4 = ipv4, .iif = x->wan, .any_source = true,
+			       .l4proto = s->l4proto, .dport = s->port };
+
+	if (!s->wildcard)
+		p.daddr = s->addr;
+	pass(x, &p, r);
+	for (size_t i = 0; !r->accept && s->wildcard && i < x->n_local; i++) {
+		struct reach to;
+
+		if ((x->local[i].family == AF_INET) != ipv4)
+			continue;
+		p.daddr = x->local[i];
+		pass(x, &p, &to);
+		if (to.accept)
+			*r = to;
+	}
 }
 
 /* An IPv6 wildcard socket is taken as dual stack (Linux's default,
@@ -492,17 +519,21 @@ static const char *sock_addr(const struct audit_socket *s, char *buf, size_t siz
 	return buf;
 }
 
-/* "/proc/net/tcp:3 0.0.0.0:8080 LISTEN uid 0 inode 18601; from any source
- * on eth0 (WHY): accepted: WHERE" */
+/* "/proc/net/tcp:3 0.0.0.0:8080 LISTEN uid 0 inode 18601; a new tcp packet
+ * to port 8080 from any source on eth0 (WHY): accepted: WHERE" */
 static void sock_evidence(const struct exposure *x, const struct audit_socket *s,
 			  const struct reach *r, char *buf, size_t size)
 {
-	char a[NETADDR_IP_STRLEN + 10];
+	char a[NETADDR_IP_STRLEN + 10], to[NETADDR_IP_STRLEN + 8] = "";
 
-	snprintf(buf, size, "%s:%u %s %s uid %u inode %lu; a new %s packet to port %u from any "
+	if (r->daddr.family && s->wildcard) {
+		netaddr_format_ip(to, &r->daddr);
+		strcat(to, " ");
+	}
+	snprintf(buf, size, "%s:%u %s %s uid %u inode %lu; a new %s packet to %sport %u from any "
 		 "source on %s (%s): %s: %s", s->file, s->line, sock_addr(s, a, sizeof(a)),
 		 s->l4proto == IPPROTO_TCP ? "LISTEN" : "UNCONN", s->uid, s->inode, proto_name(s),
-		 s->port, x->wan, x->wan_from, r->accept ? "accepted" : "dropped", r->where);
+		 to, s->port, x->wan, x->wan_from, r->accept ? "accepted" : "dropped", r->where);
 }
 
 /* Whether an earlier socket of the list was already reported for this

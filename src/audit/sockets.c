@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,11 +98,16 @@ static bool addr_zero(const struct netaddr *a)
 		       a->family == AF_INET ? 4 : 16);
 }
 
+static bool loopback(const struct netaddr *a)
+{
+	if (a->family == AF_INET)
+		return (ntohl(a->in4.s_addr) >> 24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(&a->in6);
+}
+
 bool audit_socket_loopback(const struct audit_socket *s)
 {
-	if (s->addr.family == AF_INET)
-		return (ntohl(s->addr.in4.s_addr) >> 24) == 127;
-	return IN6_IS_ADDR_LOOPBACK(&s->addr.in6);
+	return loopback(&s->addr);
 }
 
 /* Splits a line into at most FIELDS_MAX whitespace-separated fields. */
@@ -244,6 +250,118 @@ int audit_sockets_read(struct audit_facts *f, struct audit_socket **v, size_t *n
 			*v = NULL;
 			*n = 0;
 			return ret;
+		}
+	}
+	return 0;
+}
+
+/* --- the host's own addresses --------------------------------------------- */
+
+static int add_addr(struct netaddr **v, size_t *n, size_t *cap, const struct netaddr *a)
+{
+	if (loopback(a))
+		return 0;
+	for (size_t i = 0; i < *n; i++)
+		if (netaddr_equal(&(*v)[i], a))
+			return 0;
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+		struct netaddr *nv = realloc(*v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = *a;
+	return 0;
+}
+
+/* A leaf is "|-- 192.0.2.2" followed by its routes' lines, one of them
+ * "/32 host LOCAL" for an address the host holds. */
+int audit_fib_trie_parse(const char *text, size_t len, struct netaddr **v, size_t *n,
+			 size_t *cap)
+{
+	const char *s = text, *end = text + len;
+	struct netaddr leaf = { 0 };
+
+	while (s < end) {
+		const char *eol = memchr(s, '\n', (size_t)(end - s)), *p = s, *why;
+		char ip[NETADDR_IP_STRLEN];
+		size_t l;
+
+		if (!eol)
+			eol = end;
+		while (p < eol && *p == ' ')
+			p++;
+		l = (size_t)(eol - p);
+		if (l > 4 && !memcmp(p, "|-- ", 4)) {
+			snprintf(ip, sizeof(ip), "%.*s", (int)(l - 4 < sizeof(ip) ? l - 4 : sizeof(ip) - 1),
+				 p + 4);
+			if (!netaddr_parse_ip(&leaf, ip, &why))
+				leaf.family = 0;
+		} else if (l >= 14 && !memcmp(p, "/32 host LOCAL", 14) && leaf.family == AF_INET) {
+			if (add_addr(v, n, cap, &leaf))
+				return -ENOMEM;
+		} else if (l > 4 && !memcmp(p, "+-- ", 4)) {
+			leaf.family = 0;
+		}
+		s = eol + (eol < end);
+	}
+	return 0;
+}
+
+/* "fd000000000000000000000000000002 04 40 00 82     eth0": the address
+ * in network order, then index, prefix length, scope, flags, name. */
+int audit_if_inet6_parse(const char *text, size_t len, struct netaddr **v, size_t *n,
+			 size_t *cap)
+{
+	const char *s = text, *end = text + len;
+
+	while (s < end) {
+		const char *eol = memchr(s, '\n', (size_t)(end - s));
+		struct netaddr a = { .family = AF_INET6 };
+		uint32_t byte = 0;
+		bool ok;
+
+		if (!eol)
+			eol = end;
+		ok = eol - s >= 33 && s[32] == ' ';
+		for (size_t i = 0; i < 16 && ok; i++) {
+			ok = hexval(s + 2 * i, 2, &byte);
+			a.in6.s6_addr[i] = (uint8_t)byte;
+		}
+		if (ok && add_addr(v, n, cap, &a))
+			return -ENOMEM;
+		s = eol + (eol < end);
+	}
+	return 0;
+}
+
+int audit_local_addrs(struct audit_facts *f, struct netaddr **v, size_t *n,
+		      struct error *err)
+{
+	static const char *const files[] = { "/proc/net/fib_trie", "/proc/net/if_inet6" };
+	size_t cap = 0;
+
+	*v = NULL;
+	*n = 0;
+	for (size_t i = 0; i < 2; i++) {
+		struct error why = { 0 };
+		char *buf = NULL;
+		size_t len = 0;
+		int ret;
+
+		if (audit_read(f, files[i], &buf, &len, &why))
+			continue; /* absent or unreadable: fewer packets to try */
+		ret = i == 0 ? audit_fib_trie_parse(buf, len, v, n, &cap)
+			     : audit_if_inet6_parse(buf, len, v, n, &cap);
+		textbuf_free_text(buf, len);
+		if (ret) {
+			free(*v);
+			*v = NULL;
+			*n = 0;
+			return error_fail(err, ret, "out of memory");
 		}
 	}
 	return 0;

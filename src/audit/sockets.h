@@ -46,6 +46,19 @@ int audit_sockets_parse(const char *text, size_t len, const char *file,
 int audit_sockets_read(struct audit_facts *f, struct audit_socket **v, size_t *n,
 		       struct error *err) warn_unused;
 
+/* The host's own addresses but loopback, for the packets a wildcard
+ * socket may receive: IPv4 from ROOT/proc/net/fib_trie (its "/32 host
+ * LOCAL" leaves), IPv6 from ROOT/proc/net/if_inet6.  Appended to *v
+ * without repeats; the parsers take a buffer, audit_local_addrs() reads
+ * both files (an absent one has none).  0 or -ENOMEM (what does not
+ * parse is not an address: these files only feed extra packets). */
+int audit_fib_trie_parse(const char *text, size_t len, struct netaddr **v, size_t *n,
+			 size_t *cap) warn_unused;
+int audit_if_inet6_parse(const char *text, size_t len, struct netaddr **v, size_t *n,
+			 size_t *cap) warn_unused;
+int audit_local_addrs(struct audit_facts *f, struct netaddr **v, size_t *n,
+		      struct error *err) warn_unused;
+
 /* True for 127.0.0.0/8 and ::1: nothing from outside the host reaches it. */
 bool audit_socket_loopback(const struct audit_socket *s);
 

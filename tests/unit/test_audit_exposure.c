@@ -54,6 +54,27 @@
 	"{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"tcp\", \"field\": \"dport\"}}, " \
 	"\"right\": 8080}}, {\"accept\": null}]}}]}"
 
+/* Policy drop; tcp 80 accepted to 203.0.113.1 only. */
+#define RS_DADDR RS_TABLE "{\"chain\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"input\", " \
+	"\"handle\": 1, \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": \"drop\"}}, " \
+	"{\"rule\": {\"family\": \"inet\", \"table\": \"t\", \"chain\": \"input\", \"handle\": 5, \"expr\": [" \
+	"{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"ip\", \"field\": \"daddr\"}}, " \
+	"\"right\": \"203.0.113.1\"}}, " \
+	"{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"tcp\", \"field\": \"dport\"}}, " \
+	"\"right\": 80}}, {\"accept\": null}]}}]}"
+
+/* From a host's /proc/net/fib_trie (its Main table) and if_inet6. */
+#define REAL_FIB_TRIE "Main:\n  +-- 0.0.0.0/0 3 0 5\n     |-- 0.0.0.0\n        /0 universe UNICAST\n" \
+	"     +-- 127.0.0.0/8 2 0 2\n        +-- 127.0.0.0/31 1 0 0\n           |-- 127.0.0.0\n" \
+	"              /8 host LOCAL\n           |-- 127.0.0.1\n              /32 host LOCAL\n" \
+	"        |-- 127.255.255.255\n           /32 link BROADCAST\n     +-- 192.0.2.0/24 2 0 2\n" \
+	"        +-- 192.0.2.0/30 2 0 2\n           |-- 192.0.2.0\n              /24 link UNICAST\n" \
+	"           |-- 192.0.2.2\n              /32 host LOCAL\n        |-- 192.0.2.255\n" \
+	"           /32 link BROADCAST\n"
+#define REAL_IF_INET6 "00000000000000000000000000000001 01 80 10 80       lo\n" \
+	"fe8000000000000000fc00fffe000001 04 40 20 80     eth0\n" \
+	"fd000000000000000000000000000002 04 40 00 82     eth0\n"
+
 static char *hub_rs;
 
 /* The fixture's ruleset: Rampart's hub policy as nft listed it. */
@@ -187,6 +208,47 @@ static void test_parse_odd(void)
 	CHECK(audit_sockets_parse(bad, strlen(bad), "/proc/net/tcp", &v, &n, &cap, &err) == -EINVAL);
 	CHECK_MSG(err.line == 3 && strstr(err.msg, "local_address"), "%u %s", err.line, err.msg);
 	free(v);
+}
+
+static void test_local_addrs(void)
+{
+	struct netaddr *v = NULL;
+	size_t n = 0, cap = 0;
+	char a[NETADDR_IP_STRLEN];
+
+	/* Main and Local list 192.0.2.2 both; loopback is left out. */
+	CHECK(audit_fib_trie_parse(REAL_FIB_TRIE "Local:\n" REAL_FIB_TRIE,
+				   2 * strlen(REAL_FIB_TRIE) + 7, &v, &n, &cap) == 0);
+	CHECK(audit_if_inet6_parse(REAL_IF_INET6, strlen(REAL_IF_INET6), &v, &n, &cap) == 0);
+	CHECK_MSG(n == 3, "%zu addresses", n);
+	if (n == 3) {
+		CHECK(!strcmp(netaddr_format_ip(a, &v[0]), "192.0.2.2"));
+		CHECK(!strcmp(netaddr_format_ip(a, &v[1]), "fe80::fc:ff:fe00:1"));
+		CHECK(!strcmp(netaddr_format_ip(a, &v[2]), "fd00::2"));
+	}
+	free(v);
+}
+
+static void test_wan_daddr(void)
+{
+	char ev[AUDIT_EVIDENCE_MAX], fix[AUDIT_FIX_MAX];
+
+	/* tcp 80 accepted to 203.0.113.1: a wildcard socket gets those
+	 * packets when the host holds that address. */
+	hub_tree();
+	listen_tcp(ANY4, 80);
+	fixture_ruleset = RS_DADDR;
+	CHECK(audit_count("exposure.wan_listener", NULL) == 0);
+	put_file("proc/net/fib_trie", "Main:\n  +-- 0.0.0.0/0 3 0 5\n     |-- 203.0.113.1\n"
+		 "        /32 host LOCAL\n", 0444);
+	CHECK(audit_count("exposure.wan_listener", NULL) == 1);
+	first("exposure.wan_listener", ev, fix);
+	CHECK_MSG(strstr(ev, "packet to 203.0.113.1 port 80") &&
+		  strstr(ev, "accepted: inet t input rule handle 5"), "%s", ev);
+	/* Bound to another address: the rule does not apply. */
+	listen_tcp("0200A8C0", 80);
+	CHECK(audit_count("exposure.wan_listener", NULL) == 0);
+	done();
 }
 
 static void test_wan_listener(void)
@@ -441,6 +503,8 @@ static const struct harness_case cases[] = {
 	{ "the /proc/net parser: v4-mapped, a bad line", test_parse_odd },
 	{ "wan_listener: what the ruleset lets in", test_wan_listener },
 	{ "wan_listener: which interface is the WAN", test_wan_interface },
+	{ "the host's addresses: fib_trie and if_inet6", test_local_addrs },
+	{ "wan_listener: a rule for one of the host's addresses", test_wan_daddr },
 	{ "ssh_any_source: SSH from anywhere or restricted", test_ssh_any_source },
 	{ "ssh_any_source: [Policy] SSHPort", test_ssh_policy_port },
 	{ "sshd_password_auth: Include order, first value wins", test_sshd_password },
