@@ -11,6 +11,7 @@
 #include "sockets.h"
 
 #include "audit/facts.h"
+#include "common/array.h"
 #include "common/textbuf.h"
 
 #include <errno.h>
@@ -24,6 +25,12 @@ enum {
 	/* Fields a line must have, up to the inode. */
 	FIELDS_MIN = 10,
 	FIELDS_MAX = 12,
+	/* Bounds on what is kept: far beyond a host's listening sockets,
+	 * short of what a hostile fixture could make us hold. */
+	SOCKETS_MAX = 1 << 20,
+	/* Addresses a wildcard socket is tried with (each is a verdict per
+	 * socket, and repeats are looked for in a list). */
+	ADDRS_MAX = 4096,
 };
 
 static bool hexval(const char *s, size_t len, uint32_t *out)
@@ -131,15 +138,10 @@ static size_t split(const char *s, const char *end, const char *fs[], size_t fl[
 
 static int push(struct audit_socket **v, size_t *n, size_t *cap, const struct audit_socket *s)
 {
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct audit_socket *nv = realloc(*v, ncap * sizeof(*nv));
+	int ret = array_grow((void **)v, cap, *n, sizeof(**v), SOCKETS_MAX);
 
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = ncap;
-	}
+	if (ret)
+		return ret;
 	(*v)[(*n)++] = *s;
 	return 0;
 }
@@ -215,8 +217,10 @@ int audit_sockets_parse(const char *text, size_t len, const char *file,
 					     "%s is not in the kernel's format: `%.*s'", bad,
 					     (int)(eol - s > 120 ? 120 : eol - s), s);
 		sock.line = line;
-		if (r && push(v, n, cap, &sock))
-			return error_fail(err, -ENOMEM, "out of memory");
+		if (r && (r = push(v, n, cap, &sock)))
+			return error_fail_at(err, r, file, line, NULL, r == -E2BIG ?
+					     "more than %d listening sockets" : "out of memory",
+					     SOCKETS_MAX);
 		s = eol + (eol < end);
 	}
 	return 0;
@@ -264,15 +268,9 @@ static int add_addr(struct netaddr **v, size_t *n, size_t *cap, const struct net
 	for (size_t i = 0; i < *n; i++)
 		if (netaddr_equal(&(*v)[i], a))
 			return 0;
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-		struct netaddr *nv = realloc(*v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = ncap;
-	}
+	/* Past ADDRS_MAX the rest are not tried: fewer packets, not an error. */
+	if (array_grow((void **)v, cap, *n, sizeof(**v), ADDRS_MAX))
+		return *n < ADDRS_MAX ? -ENOMEM : 0;
 	(*v)[(*n)++] = *a;
 	return 0;
 }
