@@ -184,7 +184,8 @@ static int parse_line(const char *s, const char *end, bool ipv6, bool tcp,
 	out->dual_stack = ipv6 && out->wildcard && out->addr.family == AF_INET6;
 	if (tcp)
 		return st == TCP_STATE_LISTEN;
-	return addr_zero(&rem) && rport == 0;
+	/* Port 0: created, not yet bound; nothing can reach it. */
+	return addr_zero(&rem) && rport == 0 && out->port != 0;
 }
 
 int audit_sockets_parse(const char *text, size_t len, const char *file,
@@ -217,10 +218,11 @@ int audit_sockets_parse(const char *text, size_t len, const char *file,
 					     "%s is not in the kernel's format: `%.*s'", bad,
 					     (int)(eol - s > 120 ? 120 : eol - s), s);
 		sock.line = line;
-		if (r && (r = push(v, n, cap, &sock)))
-			return error_fail_at(err, r, file, line, NULL, r == -E2BIG ?
-					     "more than %d listening sockets" : "out of memory",
-					     SOCKETS_MAX);
+		if (r && (r = push(v, n, cap, &sock)) == -E2BIG)
+			return error_fail_at(err, r, file, line, NULL,
+					     "more than %d listening sockets", SOCKETS_MAX);
+		if (r < 0)
+			return error_fail(err, r, "out of memory");
 		s = eol + (eol < end);
 	}
 	return 0;

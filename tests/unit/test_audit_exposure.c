@@ -197,6 +197,8 @@ static void test_parse_odd(void)
 		ANY6 ":0000 0A 00000000:00000000 00:00000000 00000000     0        0 7 1 0 100 0 0 10 0\n";
 	const char *bad = TCP_HEAD "   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0\n"
 		"   1: 0000000G:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1 1 0\n";
+	const char *unbound = UDP_HEAD " 1: 00000000:0000 00000000:0000 07 00000000:00000000 "
+		"00:00000000 00000000     0        0 9 2 0 0\n";
 	struct audit_socket *v = NULL;
 	size_t n = 0, cap = 0;
 	struct error err = { 0 };
@@ -205,6 +207,9 @@ static void test_parse_odd(void)
 	CHECK(audit_sockets_parse(mapped, strlen(mapped), "/proc/net/tcp6", &v, &n, &cap, &err) == 0);
 	CHECK(n == 1 && v[0].addr.family == AF_INET && !v[0].dual_stack && v[0].port == 9586);
 	CHECK(n == 1 && !strcmp(netaddr_format_ip(a, &v[0].addr), "10.8.0.1"));
+	/* A UDP socket not yet bound (port 0) waits for nothing. */
+	CHECK(audit_sockets_parse(unbound, strlen(unbound), "/proc/net/udp", &v, &n, &cap, &err) == 0);
+	CHECK(n == 1);
 	CHECK(audit_sockets_parse(bad, strlen(bad), "/proc/net/tcp", &v, &n, &cap, &err) == -EINVAL);
 	CHECK_MSG(err.line == 3 && strstr(err.msg, "local_address"), "%u %s", err.line, err.msg);
 	free(v);
