@@ -177,6 +177,11 @@ int audit_run(struct audit_facts *f, const struct audit_iface *ifs, size_t n,
 		audit_firewall_no_kill_switch,
 		audit_firewall_sysctls,
 		audit_firewall_ipv6_unfiltered,
+		audit_exposure_wan_listener,
+		audit_exposure_ssh_any_source,
+		audit_exposure_sshd_password_auth,
+		audit_exposure_sshd_root_login,
+		audit_exposure_metrics_public,
 	};
 
 	const char *const *gaps;

@@ -128,5 +128,18 @@ int audit_firewall_sysctls(struct audit_facts *f, const struct audit_iface *ifs,
  * probe but accepts the same probe over IPv6. */
 int audit_firewall_ipv6_unfiltered(struct audit_facts *f, const struct audit_iface *ifs,
 				   size_t n, struct audit_list *out, struct error *err);
+/* The exposure checks (exposure.c): listening sockets (audit/sockets.h)
+ * against the live ruleset's verdict for a new packet from any source on
+ * the WAN interface, and the effective sshd config. */
+int audit_exposure_wan_listener(struct audit_facts *f, const struct audit_iface *ifs,
+				size_t n, struct audit_list *out, struct error *err);
+int audit_exposure_ssh_any_source(struct audit_facts *f, const struct audit_iface *ifs,
+				  size_t n, struct audit_list *out, struct error *err);
+int audit_exposure_sshd_password_auth(struct audit_facts *f, const struct audit_iface *ifs,
+				      size_t n, struct audit_list *out, struct error *err);
+int audit_exposure_sshd_root_login(struct audit_facts *f, const struct audit_iface *ifs,
+				   size_t n, struct audit_list *out, struct error *err);
+int audit_exposure_metrics_public(struct audit_facts *f, const struct audit_iface *ifs,
+				  size_t n, struct audit_list *out, struct error *err);
 
 #endif
