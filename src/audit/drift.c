@@ -106,6 +106,8 @@ static size_t prefix_set(struct netaddr_prefix *v, size_t n)
 {
 	size_t k = 0;
 
+	if (!n)
+		return 0;
 	for (size_t i = 0; i < n; i++)
 		netaddr_prefix_mask(&v[i]);
 	qsort(v, n, sizeof(*v), prefix_order);
