@@ -1,0 +1,165 @@
+#!/bin/bash
+# rampart diff: a hub brought up with `rampart up`, then one drift at a
+# time, each reported (in the text and in --json, exit 1) and put back by
+# the very fix diff names, after which diff is clean again (exit 0).
+#
+#   ns hub   wg0 10.66.0.1/24 fd66::1/64, ListenPort 51820, role hub
+#            (the default [Policy]: table inet rampart-wg0, the hub's
+#            sysctls); one peer 10.66.0.2/32, fd66::2/128, keepalive 25
+#            /etc/wireguard and /etc/sysctl.d: tmpfs of this namespace
+#
+#  1. a fresh `rampart up`: no drift, exit 0, --json []; the hub's own
+#     ruleset untouched by diff's rendering
+#  2. each alone: a peer added with `wg set`; an allowed IP removed with
+#     `wg set`; a rule added to Rampart's table by hand (`nft add rule`);
+#     a sysctl of the plan changed (`sysctl -w`); the listen port changed
+#     with `wg set`; each named, exit 1, and undone by its fix
+#  3. cannot run: no such interface, a config that is not there (exit 3,
+#     one line naming it)
+. "$(dirname "$0")/../lib.sh"
+
+ns_require
+impl_require "$RAMPARTD" wg nft "$PYTHON"
+ns_watchdog 90
+export RAMPARTD
+
+HN=$(ns_name hub)
+umask 077
+mkdir -p "$NS_TMP/bin" || exit 1
+chmod 755 "$NS_TMP" "$NS_TMP/bin"
+# The fixes say `rampart ...`: this rampart, first in PATH.
+ln -s "$RAMPART" "$NS_TMP/bin/rampart"
+TESTPATH=$NS_TMP/bin:$PATH
+# No inventory: the config file is what is declared.
+export RAMPART_DB=$NS_TMP/no-inventory.db
+
+KEY=$("$RAMPART" genkey)
+PUB=$("$RAMPART" genkey | "$RAMPART" pubkey)
+STRAY=$("$RAMPART" genkey | "$RAMPART" pubkey)
+CONF="[Interface]
+PrivateKey = $KEY
+ListenPort = 51820
+Address = 10.66.0.1/24, fd66::1/64
+
+[Peer]
+# Name = laptop
+PublicKey = $PUB
+AllowedIPs = 10.66.0.2/32, fd66::2/128
+PersistentKeepalive = 25"
+
+# hub CMD...: in the hub, with the test's PATH, stdin closed.
+hub() { ns_run hub env PATH="$TESTPATH" RAMPART_DB="$RAMPART_DB" RAMPARTD="$RAMPARTD" "$@" </dev/null; }
+
+if ns_add hub &&
+   ns_exec hub mount -t tmpfs -o mode=0700 tmpfs /etc/wireguard &&
+   ns_exec hub mount -t tmpfs -o mode=0755 tmpfs /etc/sysctl.d &&
+   printf '%s\n' "$CONF" | ns_exec hub sh -c 'umask 077; cat > /etc/wireguard/wg0.conf' &&
+   hub "$RAMPART" up wg0 >"$NS_TMP/up.log" 2>&1; then
+	echo "# setup: hub up"
+else
+	sed 's/^/    /' "$NS_TMP/up.log" >&2
+	bail "setup failed: rampart up wg0"
+fi
+
+# diff [ARGS...]: rampart diff wg0 in the hub; stdout in $OUT, stderr in
+# $NS_TMP/diff.err, the exit status in $RC.
+diff_wg0() {
+	OUT=$(hub "$RAMPART" diff wg0 "$@" 2>"$NS_TMP/diff.err")
+	RC=$?
+}
+show() { printf '%s\n' "$OUT" | sed 's/^/    /' >&2; sed 's/^/    /' "$NS_TMP/diff.err" >&2; }
+
+# clean NAME: diff says nothing and exits 0, in text and in JSON.
+clean() {
+	diff_wg0
+	if [ "$RC" = 0 ] && [ "$OUT" = "wg0: no drift" ]; then ok "$1: no drift, exit 0"
+	else not_ok "$1: no drift, exit 0 (exit $RC)"; show; fi
+	diff_wg0 --json
+	if [ "$RC" = 0 ] && printf '%s' "$OUT" | json_ok 'd == []'; then ok "$1: --json []"
+	else not_ok "$1: --json [] (exit $RC)"; show; fi
+}
+
+# drifted NAME KIND PYEXPR TEXT: diff exits 1 with exactly one
+# difference, of KIND, for which PYEXPR (over x, the difference) holds,
+# and the text output has a line with TEXT; then its fix is run in the
+# hub (FIX is left set) and the state is clean again.
+drifted() {
+	local name=$1 kind=$2 expr=$3 text=$4
+	diff_wg0
+	if [ "$RC" = 1 ] && printf '%s\n' "$OUT" | grep -qF -- "$text"; then
+		ok "$name: named in the text, exit 1"
+	else
+		not_ok "$name: named in the text, exit 1 (exit $RC)"; show
+	fi
+	diff_wg0 --json
+	if [ "$RC" = 1 ] && printf '%s' "$OUT" |
+	   json_ok "len(d) == 1 and (lambda x: x['kind'] == '$kind' and ($expr))(d[0])"; then
+		ok "$name: --json has one $kind"
+	else
+		not_ok "$name: --json has one $kind (exit $RC)"; show
+	fi
+	FIX=$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[0]["fix"] if d else "")' 2>/dev/null)
+	echo "# [hub] $FIX"
+	if [ -n "$FIX" ] && hub bash -c "$FIX" >"$NS_TMP/fix.log" 2>&1; then
+		ok "$name: its fix runs"
+	else
+		not_ok "$name: its fix runs ($FIX)"; sed 's/^/    /' "$NS_TMP/fix.log" >&2
+	fi
+	clean "$name: after the fix"
+}
+
+# 1. Fresh.  diff renders the policy in a scratch namespace of its own:
+# the hub's ruleset is the same before and after.
+RULESET=$(ip netns exec "$HN" nft -s list ruleset)
+clean "fresh rampart up"
+expect "diff left the hub's ruleset alone" "$(ip netns exec "$HN" nft -s list ruleset)" "$RULESET"
+
+# 2. One drift at a time.
+echo "# [hub] wg set wg0 peer $STRAY allowed-ips 10.66.0.9/32"
+setup "add a peer" hub wg set wg0 peer "$STRAY" allowed-ips 10.66.0.9/32
+drifted "a peer added with wg set" peer_extra \
+	"x['peer'] == '$STRAY' and x['declared'] == '(absent)' and x['running'] == 'present'" \
+	"peer_extra peer $STRAY peer: declared (absent), running present"
+
+echo "# [hub] wg set wg0 peer $PUB allowed-ips 10.66.0.2/32"
+setup "remove an allowed IP" hub wg set wg0 peer "$PUB" allowed-ips 10.66.0.2/32
+drifted "an allowed IP removed with wg set" allowed_ip_missing \
+	"x['peer'] == '$PUB' and x['peer_name'] == 'laptop' and x['declared'] == 'fd66::2/128' and x['running'] == '(absent)'" \
+	"allowed_ip_missing peer laptop ($PUB) allowed IP fd66::2/128: declared fd66::2/128, running (absent)"
+
+echo "# [hub] nft add rule inet rampart-wg0 input tcp dport 8080 accept"
+setup "add a rule" ip netns exec "$HN" nft add rule inet rampart-wg0 input tcp dport 8080 accept
+drifted "a rule added to Rampart's table by hand" nft_table \
+	"x['what'] == 'chain input' and x['declared'] == '(absent)' and x['running'] == 'tcp dport 8080 accept'" \
+	"nft_table chain input: declared (absent), running tcp dport 8080 accept"
+
+echo "# [hub] sysctl -w net.ipv4.conf.all.send_redirects=1"
+setup "change a sysctl" hub sysctl -q -w net.ipv4.conf.all.send_redirects=1
+drifted "a sysctl of the plan changed" sysctl \
+	"x['what'] == 'net.ipv4.conf.all.send_redirects' and x['declared'] == '0' and x['running'] == '1'" \
+	"sysctl net.ipv4.conf.all.send_redirects: declared 0, running 1"
+
+echo "# [hub] wg set wg0 listen-port 51821"
+setup "change the port" hub wg set wg0 listen-port 51821
+drifted "the listen port changed with wg set" listen_port \
+	"x['declared'] == '51820' and x['running'] == '51821' and x['fix'] == 'wg set wg0 listen-port 51820'" \
+	"listen_port listen port: declared 51820, running 51821"
+
+# 3. What diff cannot compare.
+OUT=$(hub "$RAMPART" diff nosuch0 2>"$NS_TMP/diff.err"); RC=$?
+if [ "$RC" = 3 ] && [ "$(wc -l < "$NS_TMP/diff.err")" = 1 ] &&
+   grep -q 'nosuch0' "$NS_TMP/diff.err"; then
+	ok "no such interface: exit 3, one line naming it"
+else
+	not_ok "no such interface: exit 3, one line naming it (exit $RC)"; show
+fi
+diff_wg0 --config /etc/wireguard/missing.conf
+if [ "$RC" = 3 ] && [ "$(wc -l < "$NS_TMP/diff.err")" = 1 ] &&
+   grep -q '/etc/wireguard/missing.conf' "$NS_TMP/diff.err"; then
+	ok "a config that is not there: exit 3, one line naming it"
+else
+	not_ok "a config that is not there: exit 3, one line naming it (exit $RC)"; show
+fi
+
+hub "$RAMPART" down wg0 >"$NS_TMP/down.log" 2>&1 || sed 's/^/    /' "$NS_TMP/down.log" >&2
+finish
