@@ -10,6 +10,7 @@
 #include "crypto/crypto.h"
 #include "inventory/model.h"
 #include "inventory/plan.h"
+#include "uapi/client.h"
 #include "uapi/device.h"
 
 #include <errno.h>
@@ -157,6 +158,7 @@ static void fix_allowed_ips(struct drift *d, const char *ifname, const struct ne
 
 struct peer_ctx {
 	const char *ifname;
+	const struct uapi_events *events; /* NULL: none */
 	const uint8_t *key;
 	const char *name;
 	const char *fix;   /* "": wg set, peer by peer; else this command */
@@ -240,20 +242,64 @@ static int diff_keepalive(const struct peer_ctx *c, uint16_t want, uint16_t have
 	return 0;
 }
 
+/* The value of " NAME=" in an event's text, up to the next space; NULL
+ * when the word is not there.  *len: its length. */
+static const char *event_word(const char *text, const char *name, size_t *len)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = strchr(text, ' '); p; p = strchr(p + 1, ' ')) {
+		if (!strncmp(p + 1, name, n) && p[1 + n] == '=') {
+			*len = strcspn(p + 2 + n, " ");
+			return p + 2 + n;
+		}
+	}
+	return NULL;
+}
+
+enum endpoint_origin { ORIGIN_UNKNOWN, ORIGIN_ROAMED, ORIGIN_SET };
+
+/* Who gave the peer its running endpoint, by its latest event that can
+ * have: the daemon for roaming (endpoint_changed), a set for peer_added
+ * and peer_changed with endpoint among what changed. */
+static enum endpoint_origin endpoint_origin(const struct uapi_events *ev, const char *b64)
+{
+	for (size_t i = ev ? ev->n : 0; i-- > 0;) {
+		const char *t = ev->ev[i].text, *v;
+		size_t len;
+
+		v = event_word(t, "peer", &len);
+		if (!v || len != KEY_B64_LEN || strncmp(v, b64, len))
+			continue;
+		if (!strncmp(t, "event=endpoint_changed ", 23))
+			return ORIGIN_ROAMED;
+		if (!strncmp(t, "event=peer_added ", 17))
+			return ORIGIN_SET;
+		if (strncmp(t, "event=peer_changed ", 19) || !(v = event_word(t, "changed", &len)))
+			continue;
+		for (const char *c = v; c < v + len; c += strcspn(c, ", ") + 1)
+			if (!strncmp(c, "endpoint", 8) && (c[8] == ',' || c[8] == ' ' || !c[8]))
+				return ORIGIN_SET;
+	}
+	return ORIGIN_UNKNOWN;
+}
+
 /* A configured Endpoint against the running one.  WireGuard moves a
  * peer's endpoint to the source of every authenticated packet
- * (roaming), so a difference means a hand change only while nothing was
- * ever received from the peer: without a handshake and a byte received,
- * the daemon cannot have learned an address, so the running one was set.
- * Once the peer has talked, a difference is taken for roaming.  A name
- * in the file is compared by its port alone: what it resolves to may
- * change. */
+ * (roaming), so a difference is drift only when a set made it: the
+ * event ring says which when it still holds the peer's latest endpoint
+ * event (endpoint_origin); otherwise only while nothing was ever
+ * received from the peer (no handshake, no byte), when the daemon cannot
+ * have learned an address.  A name in the file is compared by its port
+ * alone: what it resolves to may change. */
 static int diff_endpoint(const struct peer_ctx *c, const struct conf_peer *p,
 			 const struct uapi_peer *r)
 {
 	char want[NETADDR_ENDPOINT_STRLEN], have[NETADDR_ENDPOINT_STRLEN] = "(none)";
 	bool has = r->flags & UAPI_PEER_HAS_ENDPOINT, same = false;
+	enum endpoint_origin o = ORIGIN_UNKNOWN;
 	struct netaddr_endpoint e;
+	char b64[KEY_B64_LEN + 1];
 	struct drift *d;
 
 	if (!p->has_endpoint)
@@ -263,8 +309,12 @@ static int diff_endpoint(const struct peer_ctx *c, const struct conf_peer *p,
 		same = p->endpoint.literal ? netaddr_endpoint_equal(&p->endpoint, &e)
 					   : e.port == p->endpoint.port;
 		uapi_endpoint_format(have, &r->endpoint);
+		encoding_key_to_base64(b64, r->public_key);
+		o = endpoint_origin(c->events, b64);
 	}
-	if (same || (has && (r->rx_bytes || r->last_handshake_sec || r->last_handshake_nsec)))
+	if (same || o == ORIGIN_ROAMED ||
+	    (o == ORIGIN_UNKNOWN && has &&
+	     (r->rx_bytes || r->last_handshake_sec || r->last_handshake_nsec)))
 		return 0;
 	netaddr_format_endpoint(want, &p->endpoint);
 	d = drift_add(c->out, DRIFT_ENDPOINT, c->key, c->name, "endpoint");
@@ -317,11 +367,12 @@ static int conf_peer_drift(const struct peer_ctx *c, const struct conf_peer *p,
 }
 
 static int conf_peers(const char *ifname, const struct drift_declared *dd,
-		      const struct uapi_device *dev, struct drift_list *out)
+		      const struct uapi_device *dev, const struct uapi_events *events,
+		      struct drift_list *out)
 {
 	const struct conf *conf = dd->conf;
 	struct drift probe = { 0 };
-	struct peer_ctx c = { .ifname = ifname, .fix = probe.fix, .out = out };
+	struct peer_ctx c = { .ifname = ifname, .events = events, .fix = probe.fix, .out = out };
 	int ret = 0;
 
 	fix_syncconf(&probe, ifname, dd);
@@ -514,15 +565,15 @@ static int diff_interface(const char *ifname, const struct drift_declared *dd,
 }
 
 int drift_compare_device(const char *ifname, const struct drift_declared *d,
-			 const struct uapi_device *running, struct drift_list *out,
-			 struct error *err)
+			 const struct uapi_device *running, const struct uapi_events *events,
+			 struct drift_list *out, struct error *err)
 {
 	int ret = diff_interface(ifname, d, running, out);
 
 	if (!ret && d->inventory)
 		return inv_peers(ifname, d, running, out, err);
 	if (!ret)
-		ret = conf_peers(ifname, d, running, out);
+		ret = conf_peers(ifname, d, running, events, out);
 	if (ret)
 		return error_fail(err, ret, "comparing %s: %s", ifname, strerror(-ret));
 	return 0;

@@ -90,12 +90,19 @@ struct drift_declared {
 };
 
 /* Appends the differences between d and running (a get=1 reply of
- * ifname: its private key, peers and preshared keys included).  Pure.
- * 0, or -ENOMEM / -EINVAL (the inventory's plan refused: two peers with
- * one key) in err. */
+ * ifname: its private key, peers and preshared keys included).  events,
+ * the daemon's event ring (rampart_events=1; NULL when it cannot be
+ * asked), tells a configured endpoint that roamed from one set by hand:
+ * the peer's latest endpoint event decides (endpoint_changed: roamed;
+ * peer_added, or peer_changed with endpoint: set); without one, an
+ * endpoint is taken as set only while the peer has sent nothing (no
+ * handshake, no byte received), since the daemon cannot have learned
+ * it then.  Pure.  0, or -ENOMEM / -EINVAL (the inventory's plan
+ * refused: two peers with one key) in err. */
+struct uapi_events;
 int drift_compare_device(const char *ifname, const struct drift_declared *d,
-			 const struct uapi_device *running, struct drift_list *out,
-			 struct error *err) warn_unused;
+			 const struct uapi_device *running, const struct uapi_events *events,
+			 struct drift_list *out, struct error *err) warn_unused;
 
 /* Compares two stateless listings of table inet rampart-IF as nft prints
  * them (`nft -s list table`), line by line in order (a longest common

@@ -16,6 +16,7 @@
 #include "firewall/firewall.h"
 #include "inventory/store.h"
 #include "quick/quick.h"
+#include "uapi/client.h"
 #include "uapi/device.h"
 
 #include <errno.h>
@@ -146,6 +147,18 @@ static uint32_t auto_fwmark(const char *ifname)
 	return mark;
 }
 
+/* The daemon's event ring, which tells roaming from an endpoint set by
+ * hand; NULL when it cannot be had (wireguard-go keeps none): the
+ * comparison then goes by the peer's traffic (drift.h). */
+static const struct uapi_events *running_events(const char *ifname, struct uapi_events **ev)
+{
+	struct error err;
+
+	if (wgctl_get_events(ifname, 0, ev, &err))
+		*ev = NULL;
+	return *ev;
+}
+
 static void print_text(const char *ifname, const struct drift_list *l, struct textbuf *o)
 {
 	if (!l->n)
@@ -198,6 +211,7 @@ static int compare(const struct diff_args *a, const char *path, struct drift_lis
 		   struct error *err)
 {
 	struct drift_declared d = { .filename = path };
+	struct uapi_events *events = NULL;
 	struct uapi_device *dev = NULL;
 	struct inv_peer *peers = NULL;
 	struct conf *conf = NULL;
@@ -214,12 +228,14 @@ static int compare(const struct diff_args *a, const char *path, struct drift_lis
 		d.inv_peers = peers;
 		d.n_inv = n;
 		d.auto_fwmark = auto_fwmark(a->ifname);
-		ret = drift_compare_device(a->ifname, &d, dev, l, err);
+		ret = drift_compare_device(a->ifname, &d, dev, running_events(a->ifname, &events),
+					   l, err);
 	}
 	if (!ret)
 		ret = drift_nft_table(a->ifname, conf, path, l, err);
 	if (!ret)
 		ret = drift_sysctls(a->ifname, conf, path, l, err);
+	uapi_events_free(events);
 	uapi_device_free(dev);
 	conf_free(conf);
 	if (peers)

@@ -5,7 +5,8 @@
 #
 #   ns hub   wg0 10.66.0.1/24 fd66::1/64, ListenPort 51820, role hub
 #            (the default [Policy]: table inet rampart-wg0, the hub's
-#            sysctls); one peer 10.66.0.2/32, fd66::2/128, keepalive 25
+#            sysctls); peer laptop 10.66.0.2/32, fd66::2/128, keepalive
+#            25; peer site 10.66.0.3/32 at Endpoint 192.0.2.1:51820
 #            /etc/wireguard and /etc/sysctl.d: tmpfs of this namespace
 #
 #  1. a fresh `rampart up`: no drift, exit 0, --json []; the hub's own
@@ -13,7 +14,8 @@
 #  2. each alone: a peer added with `wg set`; an allowed IP removed with
 #     `wg set`; a rule added to Rampart's table by hand (`nft add rule`);
 #     a sysctl of the plan changed (`sysctl -w`); the listen port changed
-#     with `wg set`; each named, exit 1, and undone by its fix
+#     with `wg set`; the site's endpoint set by hand with `wg set`; each
+#     named, exit 1, and undone by its fix
 #  3. cannot run: no such interface, a config that is not there (exit 3,
 #     one line naming it)
 . "$(dirname "$0")/../lib.sh"
@@ -36,6 +38,7 @@ export RAMPART_DB=$NS_TMP/no-inventory.db
 KEY=$("$RAMPART" genkey)
 PUB=$("$RAMPART" genkey | "$RAMPART" pubkey)
 STRAY=$("$RAMPART" genkey | "$RAMPART" pubkey)
+SITE=$("$RAMPART" genkey | "$RAMPART" pubkey)
 CONF="[Interface]
 PrivateKey = $KEY
 ListenPort = 51820
@@ -45,7 +48,13 @@ Address = 10.66.0.1/24, fd66::1/64
 # Name = laptop
 PublicKey = $PUB
 AllowedIPs = 10.66.0.2/32, fd66::2/128
-PersistentKeepalive = 25"
+PersistentKeepalive = 25
+
+[Peer]
+# Name = site
+PublicKey = $SITE
+Endpoint = 192.0.2.1:51820
+AllowedIPs = 10.66.0.3/32"
 
 # hub CMD...: in the hub, with the test's PATH, stdin closed.
 hub() { ns_run hub env PATH="$TESTPATH" RAMPART_DB="$RAMPART_DB" RAMPARTD="$RAMPARTD" "$@" </dev/null; }
@@ -144,6 +153,12 @@ setup "change the port" hub wg set wg0 listen-port 51821
 drifted "the listen port changed with wg set" listen_port \
 	"x['declared'] == '51820' and x['running'] == '51821' and x['fix'] == 'wg set wg0 listen-port 51820'" \
 	"listen_port listen port: declared 51820, running 51821"
+
+echo "# [hub] wg set wg0 peer $SITE endpoint 192.0.2.2:51820"
+setup "set an endpoint" hub wg set wg0 peer "$SITE" endpoint 192.0.2.2:51820
+drifted "an endpoint set by hand with wg set" endpoint \
+	"x['peer'] == '$SITE' and x['declared'] == '192.0.2.1:51820' and x['running'] == '192.0.2.2:51820'" \
+	"endpoint peer site ($SITE) endpoint: declared 192.0.2.1:51820, running 192.0.2.2:51820"
 
 # 3. What diff cannot compare.
 OUT=$(hub "$RAMPART" diff nosuch0 2>"$NS_TMP/diff.err"); RC=$?

@@ -112,7 +112,7 @@ static struct drift_list compare(const struct conf *c, const struct uapi_device 
 	struct drift_list l = { 0 };
 	struct error err = { 0 };
 
-	CHECK_MSG(!drift_compare_device("wg0", &d, dev, &l, &err), "compare: %s", err.msg);
+	CHECK_MSG(!drift_compare_device("wg0", &d, dev, NULL, &l, &err), "compare: %s", err.msg);
 	return l;
 }
 
@@ -263,6 +263,74 @@ static void test_endpoint(void)
 	l = compare(c, d, 0);
 	CHECK(l.n == 0);
 	drift_list_free(&l);
+	uapi_device_free(d);
+	conf_free(c);
+}
+
+static struct drift_list with_events(const struct conf *c, const struct uapi_device *dev,
+				     const char *const *texts, size_t n)
+{
+	struct drift_declared d = { .conf = c, .filename = "/etc/wireguard/wg0.conf" };
+	struct uapi_event ev[8];
+	struct uapi_events events = { .ev = ev, .n = n, .cap = 8 };
+	struct drift_list l = { 0 };
+	struct error err = { 0 };
+
+	memset(ev, 0, sizeof(ev));
+	for (size_t i = 0; i < n && i < 8; i++) {
+		ev[i].seq = i + 1;
+		ev[i].text = (char *)texts[i];
+	}
+	CHECK_MSG(!drift_compare_device("wg0", &d, dev, &events, &l, &err), "%s", err.msg);
+	return l;
+}
+
+/* The event ring tells roaming from a set, also once the peer talked. */
+static void test_endpoint_events(void)
+{
+	struct conf *c = hub_conf("", "Endpoint = 192.0.2.1:51820\n");
+	struct uapi_device *d = running(1, 51820, peer(2, "endpoint=192.0.2.9:51820\n"
+						       "last_handshake_time_sec=1700000000\n"
+						       "rx_bytes=92\n" PEER2));
+	char added[128], roamed[160], set[160], other[160], keep[160];
+	struct drift_list l;
+
+	snprintf(added, sizeof(added), "event=peer_added peer=%s", b64(2));
+	snprintf(roamed, sizeof(roamed), "event=endpoint_changed peer=%s old=192.0.2.1:51820 "
+		 "new=192.0.2.9:51820", b64(2));
+	snprintf(set, sizeof(set), "event=peer_changed peer=%s changed=allowed_ips,endpoint", b64(2));
+	snprintf(keep, sizeof(keep), "event=peer_changed peer=%s changed=persistent_keepalive",
+		 b64(2));
+	snprintf(other, sizeof(other), "event=peer_changed peer=%s changed=endpoint", b64(3));
+	{
+		/* Added, then roamed: none, though a set came later for
+		 * another peer and for this one's keepalive. */
+		const char *t[] = { added, roamed, other, keep };
+		l = with_events(c, d, t, 4);
+		CHECK_MSG(l.n == 0, "%zu", l.n);
+		drift_list_free(&l);
+	}
+	{
+		/* Roamed, then set by hand: drift, though the peer talked. */
+		const char *t[] = { added, roamed, set };
+		l = with_events(c, d, t, 3);
+		CHECK(l.n == 1 && count(&l, DRIFT_ENDPOINT) == 1);
+		drift_list_free(&l);
+	}
+	{
+		/* Added with that endpoint and never roamed: drift. */
+		const char *t[] = { added, other };
+		l = with_events(c, d, t, 2);
+		CHECK(l.n == 1 && count(&l, DRIFT_ENDPOINT) == 1);
+		drift_list_free(&l);
+	}
+	{
+		/* Nothing about the peer in the ring: its traffic decides. */
+		const char *t[] = { other };
+		l = with_events(c, d, t, 1);
+		CHECK(l.n == 0);
+		drift_list_free(&l);
+	}
 	uapi_device_free(d);
 	conf_free(c);
 }
@@ -421,7 +489,7 @@ static void test_inventory(void)
 	snprintf(text, sizeof(text), "%s%s", peer(3, "allowed_ip=10.0.0.3/32\n"),
 		 peer(4, "allowed_ip=10.0.0.4/32\n"));
 	d = running(1, 51820, text);
-	CHECK(!drift_compare_device("wg0", &dd, d, &l, &err));
+	CHECK(!drift_compare_device("wg0", &dd, d, NULL, &l, &err));
 	x = find(&l, DRIFT_PEER_EXTRA);
 	m = find(&l, DRIFT_PEER_MISSING);
 	CHECK_MSG(l.n == 2, "%zu differences", l.n);
@@ -433,7 +501,7 @@ static void test_inventory(void)
 	snprintf(text, sizeof(text), "%s%s", peer(3, "allowed_ip=10.0.0.3/32\n"),
 		 peer(6, "allowed_ip=10.0.0.6/32\nallowed_ip=10.0.0.66/32\n"));
 	d = running(1, 51820, text);
-	CHECK(!drift_compare_device("wg0", &dd, d, &l, &err));
+	CHECK(!drift_compare_device("wg0", &dd, d, NULL, &l, &err));
 	x = find(&l, DRIFT_ALLOWED_IP_EXTRA);
 	CHECK_MSG(l.n == 1, "%zu differences", l.n);
 	CHECK(x && !strcmp(x->running, "10.0.0.66/32") && !strcmp(x->peer_name, "carol") &&
@@ -441,7 +509,7 @@ static void test_inventory(void)
 	drift_list_free(&l);
 	/* carol's keepalive in the inventory. */
 	peers[2].keepalive = 25;
-	CHECK(!drift_compare_device("wg0", &dd, d, &l, &err));
+	CHECK(!drift_compare_device("wg0", &dd, d, NULL, &l, &err));
 	CHECK(l.n == 2 && count(&l, DRIFT_KEEPALIVE) == 1);
 	drift_list_free(&l);
 	uapi_device_free(d);
@@ -576,6 +644,7 @@ static const struct harness_case cases[] = {
 	{ "peers: missing and extra", test_peers },
 	{ "allowed IPs: missing and extra", test_allowed_ips },
 	{ "endpoint: set by hand, not roamed, not learned", test_endpoint },
+	{ "endpoint: the event ring tells roaming from a set", test_endpoint_events },
 	{ "listen port and fwmark", test_port_and_fwmark },
 	{ "private key: shown as public keys", test_private_key },
 	{ "preshared key: never shown", test_preshared_key },
