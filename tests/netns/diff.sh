@@ -16,7 +16,10 @@
 #     a sysctl of the plan changed (`sysctl -w`); the listen port changed
 #     with `wg set`; the site's endpoint set by hand with `wg set`; each
 #     named, exit 1, and undone by its fix
-#  3. cannot run: no such interface, a config that is not there (exit 3,
+#  3. with an inventory holding wg0 (`rampart peer init`, `peer add`):
+#     its peer is declared, the file's are not; a key added with `wg
+#     set` is extra, and `rampart peer apply` puts it back
+#  4. cannot run: no such interface, a config that is not there (exit 3,
 #     one line naming it)
 . "$(dirname "$0")/../lib.sh"
 
@@ -160,7 +163,27 @@ drifted "an endpoint set by hand with wg set" endpoint \
 	"x['peer'] == '$SITE' and x['declared'] == '192.0.2.1:51820' and x['running'] == '192.0.2.2:51820'" \
 	"endpoint peer site ($SITE) endpoint: declared 192.0.2.1:51820, running 192.0.2.2:51820"
 
-# 3. What diff cannot compare.
+# 3. With an inventory that holds wg0, its peers are what is declared:
+# the file's two peers leave with the first change that applies
+# (`peer add`), and diff agrees with the interface.
+export RAMPART_DB=$NS_TMP/inventory.db
+HUBPUB=$(printf '%s\n' "$KEY" | "$RAMPART" pubkey)
+setup "peer init" hub "$RAMPART" peer init -i wg0 --endpoint 192.0.2.100:51820 \
+	--pool 10.66.0.0/24 --public-key "$HUBPUB"
+# The client's config (its private key) goes to a file, not the log.
+add_alice() { hub "$RAMPART" peer add alice --owner alice --generate -i wg0 >"$NS_TMP/alice.conf"; }
+setup "peer add alice" add_alice
+ALICE=$(hub "$RAMPART" peer show alice -i wg0 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["public_key"])')
+expect "the inventory's peer alone runs" "$(ns_wg hub show wg0 peers)" "$ALICE"
+clean "the inventory's peers"
+echo "# [hub] wg set wg0 peer $STRAY allowed-ips 10.66.0.9/32"
+setup "add a peer" hub wg set wg0 peer "$STRAY" allowed-ips 10.66.0.9/32
+drifted "inventory: a peer added with wg set" peer_extra \
+	"x['peer'] == '$STRAY' and x['fix'] == 'rampart peer apply -i wg0'" \
+	"peer_extra peer $STRAY peer: declared (absent), running present"
+export RAMPART_DB=$NS_TMP/no-inventory.db
+
+# 4. What diff cannot compare.
 OUT=$(hub "$RAMPART" diff nosuch0 2>"$NS_TMP/diff.err"); RC=$?
 if [ "$RC" = 3 ] && [ "$(wc -l < "$NS_TMP/diff.err")" = 1 ] &&
    grep -q 'nosuch0' "$NS_TMP/diff.err"; then

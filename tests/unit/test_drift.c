@@ -27,19 +27,8 @@ static void key(uint8_t k[KEY_LEN], unsigned i)
 	k[0] = (uint8_t)(i + 1);
 }
 
-static const char *b64(unsigned i)
-{
-	static char buf[8][KEY_B64_LEN + 1];
-	static unsigned slot;
-	uint8_t k[KEY_LEN];
-
-	key(k, i);
-	slot = (slot + 1) % 8;
-	encoding_key_to_base64(buf[slot], k);
-	return buf[slot];
-}
-
-static const char *hex(unsigned i)
+/* Key i in base64 or hex, in one of a few rotating buffers. */
+static const char *encoded(unsigned i, bool as_hex)
 {
 	static char buf[8][KEY_HEX_LEN + 1];
 	static unsigned slot;
@@ -47,9 +36,15 @@ static const char *hex(unsigned i)
 
 	key(k, i);
 	slot = (slot + 1) % 8;
-	encoding_key_to_hex(buf[slot], k);
+	if (as_hex)
+		encoding_key_to_hex(buf[slot], k);
+	else
+		encoding_key_to_base64(buf[slot], k);
 	return buf[slot];
 }
+
+static const char *b64(unsigned i) { return encoded(i, false); }
+static const char *hex(unsigned i) { return encoded(i, true); }
 
 static struct conf *parse_conf(const char *text)
 {
