@@ -52,7 +52,7 @@ struct drift *drift_add(struct drift_list *l, enum drift_kind k, const uint8_t *
 	struct drift *d;
 	va_list ap;
 
-	if (array_grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v), SIZE_MAX / 2))
+	if (array_grow((void **)&l->v, &l->cap, l->n, sizeof(*l->v), SIZE_MAX / sizeof(*l->v)))
 		return NULL;
 	d = &l->v[l->n++];
 	memset(d, 0, sizeof(*d));

@@ -106,8 +106,9 @@ int drift_compare_device(const char *ifname, const struct drift_declared *d,
 
 /* Compares two stateless listings of table inet rampart-IF as nft prints
  * them (`nft -s list table`), line by line in order (a longest common
- * subsequence; rule order matters): one DRIFT_NFT_TABLE per line only in
- * one of them, named by its chain or set.  Elements of dynamic sets are
+ * subsequence; rule order matters; past a few thousand differing lines,
+ * as multisets): one DRIFT_NFT_TABLE per line only in one of them, named
+ * by its chain or set.  Elements of dynamic sets are
  * state, not drift, and are left out.  *_exists false: that side has no
  * table (one difference for the whole table).  fix goes into each
  * difference.  Pure.  0 or -ENOMEM. */

@@ -293,7 +293,7 @@ static int canonical(const char *table, const char *batch, struct textbuf *out, 
 {
 	char *buf = NULL;
 	size_t len = 0;
-	int fds[2], status, ret;
+	int fds[2], status = 0, ret;
 	pid_t pid;
 
 	if (pipe2(fds, O_CLOEXEC))
@@ -313,9 +313,16 @@ static int canonical(const char *table, const char *batch, struct textbuf *out, 
 	close(fds[1]);
 	ret = fileio_read_bounded(fds[0], FIREWALL_FILE_MAX, &buf, &len);
 	close(fds[0]);
+	if (!ret && len > FIREWALL_FILE_MAX)
+		ret = -EFBIG;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (!ret && (!len || (buf[0] != 'O' && buf[0] != 'A')))
+	/* A child that died after its first bytes may have listed half. */
+	if (!ret && (!WIFEXITED(status) || WEXITSTATUS(status)))
+		ret = error_fail(err, -EIO, "rendering %s in a scratch namespace: the child %s %d",
+				 table, WIFEXITED(status) ? "exited with" : "was killed by signal",
+				 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	else if (!ret && (!len || (buf[0] != 'O' && buf[0] != 'A')))
 		ret = error_fail(err, -EIO, "rendering %s in a scratch namespace: %s", table,
 				 len > 1 ? buf + 1 : "the child said nothing");
 	else if (ret)
@@ -324,7 +331,7 @@ static int canonical(const char *table, const char *batch, struct textbuf *out, 
 		*exists = buf[0] == 'O';
 		textbuf_append(out, buf + 1, len - 1);
 	}
-	free(buf);
+	textbuf_free_text(buf, len);
 	return ret;
 }
 

@@ -597,6 +597,37 @@ static void test_listings(void)
 	free(other);
 }
 
+/* Too many differing lines for the ordered comparison's table: the
+ * lines are compared as multisets, and every one is still reported. */
+static void test_listings_large(void)
+{
+	enum { N = 2100 };
+	struct textbuf a = { 0 }, b = { 0 };
+	struct drift_list l;
+	size_t absent = 0;
+
+	textbuf_printf(&a, "table inet rampart-wg0 {\n\tchain input {\n");
+	textbuf_printf(&b, "table inet rampart-wg0 {\n\tchain input {\n");
+	for (int i = 0; i < N; i++) {
+		textbuf_printf(&a, "\t\ttcp dport %d accept\n", 1000 + i);
+		textbuf_printf(&b, "\t\tudp dport %d accept\n", 1000 + i);
+	}
+	/* One line both have, which must not be reported. */
+	textbuf_printf(&a, "\t\tiif \"lo\" accept\n\t}\n}\n");
+	textbuf_printf(&b, "\t\tiif \"lo\" accept\n\t}\n}\n");
+	CHECK(!a.err && !b.err);
+	l = listings(a.buf, true, b.buf, true);
+	for (size_t i = 0; i < l.n; i++)
+		absent += !strcmp(l.v[i].running, "(absent)");
+	CHECK_MSG(l.n == 2 * N, "%zu", l.n);
+	CHECK(absent == N);
+	for (size_t i = 0; i < l.n; i++)
+		CHECK(strcmp(l.v[i].declared, "iif \"lo\" accept") && strcmp(l.v[i].running, "iif \"lo\" accept"));
+	drift_list_free(&l);
+	textbuf_wipe(&a);
+	textbuf_wipe(&b);
+}
+
 static void test_sysctl_report(void)
 {
 	const char report[] =
@@ -646,6 +677,7 @@ static const struct harness_case cases[] = {
 	{ "keepalive", test_keepalive },
 	{ "inventory: the plan's peers", test_inventory },
 	{ "nft listings", test_listings },
+	{ "nft listings past the ordered comparison's bound", test_listings_large },
 	{ "sysctl report", test_sysctl_report },
 	{ "kind names", test_kind_names },
 };
