@@ -144,6 +144,18 @@ static bool leaks(const struct drift_list *l, unsigned k)
 	return false;
 }
 
+/* c against d is no drift; d is freed. */
+static void no_drift_at(const struct conf *c, struct uapi_device *d, int line)
+{
+	struct drift_list l = compare(c, d, 0);
+
+	CHECK_MSG(l.n == 0, "line %d: %zu differences, first %s", line, l.n,
+		  l.n ? drift_kind_name(l.v[0].kind) : "");
+	drift_list_free(&l);
+	uapi_device_free(d);
+}
+#define no_drift(c, d) no_drift_at((c), (d), __LINE__)
+
 #define PEER2 "allowed_ip=10.0.0.2/32\nallowed_ip=fd00::2/128\npersistent_keepalive_interval=25\n"
 
 static void test_clean(void)
@@ -240,25 +252,16 @@ static void test_endpoint(void)
 	uapi_device_free(d);
 	/* The same address: none. */
 	d = running(1, 51820, peer(2, "endpoint=192.0.2.1:51820\n" PEER2));
-	l = compare(c, d, 0);
-	CHECK(l.n == 0);
-	drift_list_free(&l);
-	uapi_device_free(d);
+	no_drift(c, d);
 	/* Roamed: the peer has talked, its packets moved the endpoint. */
 	d = running(1, 51820, peer(2, "endpoint=198.51.100.4:40000\nlast_handshake_time_sec=1700000000\n"
 				   "rx_bytes=92\n" PEER2));
-	l = compare(c, d, 0);
-	CHECK(l.n == 0);
-	drift_list_free(&l);
-	uapi_device_free(d);
+	no_drift(c, d);
 	conf_free(c);
 	/* Learned, not configured: none. */
 	c = hub_conf("", "");
 	d = running(1, 51820, peer(2, "endpoint=198.51.100.4:40000\n" PEER2));
-	l = compare(c, d, 0);
-	CHECK(l.n == 0);
-	drift_list_free(&l);
-	uapi_device_free(d);
+	no_drift(c, d);
 	conf_free(c);
 }
 
@@ -388,10 +391,7 @@ static void test_private_key(void)
 	uapi_device_free(d);
 	/* The same key: none. */
 	d = running(1, 51820, peer(2, PEER2));
-	l = compare(c, d, 0);
-	CHECK(l.n == 0);
-	drift_list_free(&l);
-	uapi_device_free(d);
+	no_drift(c, d);
 	conf_free(c);
 }
 
@@ -424,10 +424,7 @@ static void test_preshared_key(void)
 	/* The same: none. */
 	snprintf(psk, sizeof(psk), "preshared_key=%s\n" PEER2, hex(7));
 	d = running(1, 51820, peer(2, psk));
-	l = compare(c, d, 0);
-	CHECK(l.n == 0);
-	drift_list_free(&l);
-	uapi_device_free(d);
+	no_drift(c, d);
 	conf_free(c);
 }
 
