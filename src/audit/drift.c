@@ -328,12 +328,48 @@ static int diff_endpoint(const struct peer_ctx *c, const struct conf_peer *p,
 
 /* ---- peers of the config file ------------------------------------------- */
 
-static const struct uapi_peer *running_peer(const struct uapi_device *dev, const uint8_t *key)
+/* Peers by key, so that matching two sides of n peers costs two sorts,
+ * not n * n key comparisons. */
+struct keyed {
+	const uint8_t *key;
+	const void *item;
+};
+
+static int keyed_order(const void *a, const void *b)
 {
-	for (size_t i = 0; i < dev->n_peers; i++)
-		if (!memcmp(dev->peers[i].public_key, key, KEY_LEN))
-			return &dev->peers[i];
-	return NULL;
+	return memcmp(((const struct keyed *)a)->key, ((const struct keyed *)b)->key, KEY_LEN);
+}
+
+static const void *keyed_find(const struct keyed *v, size_t n, const uint8_t *key)
+{
+	const struct keyed probe = { .key = key }, *k;
+
+	k = n ? bsearch(&probe, v, n, sizeof(*v), keyed_order) : NULL;
+	return k ? k->item : NULL;
+}
+
+/* The running peers and the file's, each sorted by key; NULL when out
+ * of memory. */
+static struct keyed *index_running(const struct uapi_device *dev)
+{
+	struct keyed *v = calloc(dev->n_peers + 1, sizeof(*v));
+
+	for (size_t i = 0; v && i < dev->n_peers; i++)
+		v[i] = (struct keyed){ dev->peers[i].public_key, &dev->peers[i] };
+	if (v && dev->n_peers)
+		qsort(v, dev->n_peers, sizeof(*v), keyed_order);
+	return v;
+}
+
+static struct keyed *index_conf(const struct conf *conf)
+{
+	struct keyed *v = calloc(conf->n_peers + 1, sizeof(*v));
+
+	for (size_t i = 0; v && i < conf->n_peers; i++)
+		v[i] = (struct keyed){ conf->peers[i].public_key, &conf->peers[i] };
+	if (v && conf->n_peers)
+		qsort(v, conf->n_peers, sizeof(*v), keyed_order);
+	return v;
 }
 
 static int conf_peer_drift(const struct peer_ctx *c, const struct conf_peer *p,
@@ -366,6 +402,33 @@ static int conf_peer_drift(const struct peer_ctx *c, const struct conf_peer *p,
 	return ret;
 }
 
+/* Running peers the file does not have. */
+static int conf_extra(const char *ifname, const struct conf *conf, const struct uapi_device *dev,
+		      struct drift_list *out)
+{
+	struct keyed *declared = index_conf(conf);
+
+	if (!declared)
+		return -ENOMEM;
+	for (size_t i = 0; i < dev->n_peers; i++) {
+		const struct uapi_peer *r = &dev->peers[i];
+		struct drift *d;
+
+		if (keyed_find(declared, conf->n_peers, r->public_key))
+			continue;
+		d = drift_add(out, DRIFT_PEER_EXTRA, r->public_key, NULL, "peer");
+		if (!d) {
+			free(declared);
+			return -ENOMEM;
+		}
+		snprintf(d->declared, sizeof(d->declared), "(absent)");
+		snprintf(d->running, sizeof(d->running), "present");
+		snprintf(d->fix, sizeof(d->fix), "wg set %s peer %s remove", ifname, d->peer);
+	}
+	free(declared);
+	return 0;
+}
+
 static int conf_peers(const char *ifname, const struct drift_declared *dd,
 		      const struct uapi_device *dev, const struct uapi_events *events,
 		      struct drift_list *out)
@@ -373,12 +436,15 @@ static int conf_peers(const char *ifname, const struct drift_declared *dd,
 	const struct conf *conf = dd->conf;
 	struct drift probe = { 0 };
 	struct peer_ctx c = { .ifname = ifname, .events = events, .fix = probe.fix, .out = out };
+	struct keyed *run = index_running(dev);
 	int ret = 0;
 
+	if (!run)
+		return -ENOMEM;
 	fix_syncconf(&probe, ifname, dd);
 	for (size_t i = 0; i < conf->n_peers && !ret; i++) {
 		const struct conf_peer *p = &conf->peers[i];
-		const struct uapi_peer *r = running_peer(dev, p->public_key);
+		const struct uapi_peer *r = keyed_find(run, dev->n_peers, p->public_key);
 		struct drift *d;
 
 		c.key = p->public_key;
@@ -388,26 +454,16 @@ static int conf_peers(const char *ifname, const struct drift_declared *dd,
 			continue;
 		}
 		d = drift_add(out, DRIFT_PEER_MISSING, p->public_key, p->name, "peer");
-		if (!d)
-			return -ENOMEM;
+		if (!d) {
+			ret = -ENOMEM;
+			break;
+		}
 		snprintf(d->declared, sizeof(d->declared), "present (line %u)", p->line);
 		snprintf(d->running, sizeof(d->running), "(absent)");
 		snprintf(d->fix, sizeof(d->fix), "%s", probe.fix);
 	}
-	for (size_t i = 0; i < dev->n_peers && !ret; i++) {
-		const struct uapi_peer *r = &dev->peers[i];
-		struct drift *d;
-
-		if (conf_find_peer(conf, r->public_key))
-			continue;
-		d = drift_add(out, DRIFT_PEER_EXTRA, r->public_key, NULL, "peer");
-		if (!d)
-			return -ENOMEM;
-		snprintf(d->declared, sizeof(d->declared), "(absent)");
-		snprintf(d->running, sizeof(d->running), "present");
-		snprintf(d->fix, sizeof(d->fix), "wg set %s peer %s remove", ifname, d->peer);
-	}
-	return ret;
+	free(run);
+	return ret ? ret : conf_extra(ifname, conf, dev, out);
 }
 
 /* ---- peers of the inventory --------------------------------------------- */
@@ -456,16 +512,21 @@ static int inv_peers(const char *ifname, const struct drift_declared *dd,
 {
 	struct uapi_device *plan = NULL;
 	struct peer_ctx c = { .ifname = ifname, .out = out };
+	struct keyed *run;
 	char fix[64];
 	int ret = inv_plan(dd->inv_peers, dd->n_inv, dev, &plan, err);
 
 	if (ret)
 		return ret;
+	if (!(run = index_running(dev))) {
+		uapi_device_free(plan);
+		return error_fail(err, -ENOMEM, "out of memory");
+	}
 	snprintf(fix, sizeof(fix), "rampart peer apply -i %s", ifname);
 	c.fix = fix;
 	for (size_t i = 0; i < plan->n_peers && !ret; i++) {
 		const struct uapi_peer *e = &plan->peers[i];
-		const struct uapi_peer *r = running_peer(dev, e->public_key);
+		const struct uapi_peer *r = keyed_find(run, dev->n_peers, e->public_key);
 		bool rm = e->flags & UAPI_PEER_REMOVE;
 		struct drift *d;
 
@@ -487,6 +548,7 @@ static int inv_peers(const char *ifname, const struct drift_declared *dd,
 		snprintf(d->fix, sizeof(d->fix), "%s", fix);
 	}
 	uapi_device_free(plan);
+	free(run);
 	if (ret == -ENOMEM)
 		error_fail(err, ret, "out of memory");
 	return ret;
