@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,28 +349,26 @@ static const void *keyed_find(const struct keyed *v, size_t n, const uint8_t *ke
 	return k ? k->item : NULL;
 }
 
-/* The running peers and the file's, each sorted by key; NULL when out
- * of memory. */
-static struct keyed *index_running(const struct uapi_device *dev)
+/* n items of size bytes from base, their keys at key_off, sorted by key;
+ * NULL when out of memory. */
+static struct keyed *index_keys(const void *base, size_t n, size_t size, size_t key_off)
 {
-	struct keyed *v = calloc(dev->n_peers + 1, sizeof(*v));
+	struct keyed *v = calloc(n + 1, sizeof(*v));
 
-	for (size_t i = 0; v && i < dev->n_peers; i++)
-		v[i] = (struct keyed){ dev->peers[i].public_key, &dev->peers[i] };
-	if (v && dev->n_peers)
-		qsort(v, dev->n_peers, sizeof(*v), keyed_order);
+	for (size_t i = 0; v && i < n; i++) {
+		const char *item = (const char *)base + i * size;
+
+		v[i] = (struct keyed){ (const uint8_t *)item + key_off, item };
+	}
+	if (v && n)
+		qsort(v, n, sizeof(*v), keyed_order);
 	return v;
 }
 
-static struct keyed *index_conf(const struct conf *conf)
+static struct keyed *index_running(const struct uapi_device *dev)
 {
-	struct keyed *v = calloc(conf->n_peers + 1, sizeof(*v));
-
-	for (size_t i = 0; v && i < conf->n_peers; i++)
-		v[i] = (struct keyed){ conf->peers[i].public_key, &conf->peers[i] };
-	if (v && conf->n_peers)
-		qsort(v, conf->n_peers, sizeof(*v), keyed_order);
-	return v;
+	return index_keys(dev->peers, dev->n_peers, sizeof(*dev->peers),
+			  offsetof(struct uapi_peer, public_key));
 }
 
 static int conf_peer_drift(const struct peer_ctx *c, const struct conf_peer *p,
@@ -406,7 +405,8 @@ static int conf_peer_drift(const struct peer_ctx *c, const struct conf_peer *p,
 static int conf_extra(const char *ifname, const struct conf *conf, const struct uapi_device *dev,
 		      struct drift_list *out)
 {
-	struct keyed *declared = index_conf(conf);
+	struct keyed *declared = index_keys(conf->peers, conf->n_peers, sizeof(*conf->peers),
+					    offsetof(struct conf_peer, public_key));
 
 	if (!declared)
 		return -ENOMEM;
