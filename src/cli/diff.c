@@ -1,5 +1,6 @@
 /* rampart diff IFNAME [--config FILE] [--db PATH] [--json]: the drift
- * between what is declared (the config file, and the peer inventory when
+ * between what is declared (the config file: FILE, else the one `rampart
+ * up` read, else /etc/wireguard/IFNAME.conf; and the peer inventory when
  * it holds IFNAME) and what runs (the daemon, Rampart's nft table, the
  * role's sysctls), through audit/drift.h.  One difference per line with
  * its fix indented below, or a JSON array.  Exit 0 when there is none, 1
@@ -122,29 +123,36 @@ static int load_inventory(const char *db, const char *ifname, bool *held,
 	return ret;
 }
 
-/* The fwmark `rampart up` chose for a full tunnel, from its state file;
- * 0 when there is none (the interface came up some other way). */
-static uint32_t auto_fwmark(const char *ifname)
+/* What `rampart up` recorded in its state file: the config it read (an
+ * absolute path) and the fwmark it chose for a full tunnel.  Nothing
+ * (config "", fwmark 0) when there is no state file: the interface came
+ * up some other way. */
+struct up_record {
+	char config[CONF_PATH_MAX];
+	uint32_t fwmark;
+};
+
+static void up_record(const char *ifname, struct up_record *r)
 {
 	struct quick_state st;
 	struct error err;
 	char path[64], *buf = NULL;
 	size_t len = 0;
-	uint32_t mark = 0;
 	int fd;
 
+	memset(r, 0, sizeof(*r));
 	snprintf(path, sizeof(path), FIREWALL_STATE_DIR "/%s.state", ifname);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return;
 	if (!fileio_read_bounded(fd, 1 << 20, &buf, &len) &&
 	    !quick_state_parse(buf, len, &st, &err)) {
-		mark = st.fwmark;
+		snprintf(r->config, sizeof(r->config), "%s", st.config);
+		r->fwmark = st.fwmark;
 		quick_state_uninit(&st);
 	}
 	close(fd);
 	free(buf);
-	return mark;
 }
 
 /* The daemon's event ring, which tells roaming from an endpoint set by
@@ -207,8 +215,8 @@ static void print_json(const struct drift_list *l, struct textbuf *o)
 }
 
 /* Every comparison, in the order the output has them. */
-static int compare(const struct diff_args *a, const char *path, struct drift_list *l,
-		   struct error *err)
+static int compare(const struct diff_args *a, const char *path, uint32_t fwmark,
+		   struct drift_list *l, struct error *err)
 {
 	struct drift_declared d = { .filename = path };
 	struct uapi_events *events = NULL;
@@ -227,7 +235,7 @@ static int compare(const struct diff_args *a, const char *path, struct drift_lis
 		d.conf = conf;
 		d.inv_peers = peers;
 		d.n_inv = n;
-		d.auto_fwmark = auto_fwmark(a->ifname);
+		d.auto_fwmark = fwmark;
 		ret = drift_compare_device(a->ifname, &d, dev, running_events(a->ifname, &events),
 					   l, err);
 	}
@@ -251,15 +259,21 @@ int diff_main(int argc, char *argv[])
 	struct textbuf o = { 0 };
 	struct error err = { 0 };
 	char path[CONF_PATH_MAX], msg[ERROR_STRLEN];
+	struct up_record up;
 	int ret = parse_args(argc, argv, &a);
 
 	if (ret)
 		return ret == 1 ? 0 : ret;
+	/* The file asked for, else the one `rampart up` read, else the
+	 * default. */
+	up_record(a.ifname, &up);
 	if (a.config)
 		snprintf(path, sizeof(path), "%s", a.config);
+	else if (up.config[0])
+		snprintf(path, sizeof(path), "%s", up.config);
 	else
 		snprintf(path, sizeof(path), "/etc/wireguard/%s.conf", a.ifname);
-	if (compare(&a, path, &l, &err)) {
+	if (compare(&a, path, up.fwmark, &l, &err)) {
 		fprintf(stderr, "%s %s: %s\n", prog_name, argv[0],
 			error_format(&err, msg, sizeof(msg)));
 		drift_list_free(&l);

@@ -21,6 +21,8 @@
 #     set` is extra, and `rampart peer apply` puts it back
 #  4. cannot run: no such interface, a config that is not there (exit 3,
 #     one line naming it)
+#  5. without --config, the file `rampart up` read (a hub brought up from
+#     a file outside /etc/wireguard)
 . "$(dirname "$0")/../lib.sh"
 
 ns_require
@@ -200,6 +202,22 @@ else
 	not_ok "a config that is not there: exit 3, one line naming it (exit $RC)"; show
 fi
 
+# 5. Without --config, the file `rampart up` read (its state file): a hub
+# brought up from a file elsewhere, with none in /etc/wireguard.
+ELSE=$NS_TMP/elsewhere/wg0.conf
+mkdir -p "$NS_TMP/elsewhere" && printf '%s\n' "$CONF" >"$ELSE"
+# logged LOG CMD...: CMD's output in $NS_TMP/LOG.log.
+logged() { local log=$NS_TMP/$1.log; shift; "$@" >"$log" 2>&1; }
+setup "down" logged down1 hub "$RAMPART" down wg0
+setup "no /etc/wireguard/wg0.conf" ns_exec hub rm /etc/wireguard/wg0.conf
+setup "up from elsewhere" logged up2 hub "$RAMPART" up "$ELSE"
+diff_wg0
+expect "without --config: the file up read, no drift" "$RC $OUT" "0 wg0: no drift"
+setup "change the port" hub wg set wg0 listen-port 51821
+diff_wg0
+expect "... and a drift against it" "$RC $(printf '%s' "$OUT" | head -n 1)" \
+	"1 listen_port listen port: declared 51820, running 51821"
+
 check "no sanitizer report from rampart diff" ns_sanitizer_clean
-hub "$RAMPART" down wg0 >"$NS_TMP/down.log" 2>&1 || sed 's/^/    /' "$NS_TMP/down.log" >&2
+hub "$RAMPART" down "$ELSE" >"$NS_TMP/down.log" 2>&1 || sed 's/^/    /' "$NS_TMP/down.log" >&2
 finish
