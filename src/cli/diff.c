@@ -136,15 +136,21 @@ static void up_record(const char *ifname, struct up_record *r)
 {
 	struct quick_state st;
 	struct error err;
+	struct stat sb;
 	char path[64], *buf = NULL;
 	size_t len = 0;
 	int fd;
 
 	memset(r, 0, sizeof(*r));
 	snprintf(path, sizeof(path), FIREWALL_STATE_DIR "/%s.state", ifname);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return;
+	/* As up and down trust it: ours, and written by nobody else. */
+	if (fstat(fd, &sb) || sb.st_uid != geteuid() || (sb.st_mode & 022)) {
+		close(fd);
+		return;
+	}
 	if (!fileio_read_bounded(fd, 1 << 20, &buf, &len) &&
 	    !quick_state_parse(buf, len, &st, &err)) {
 		snprintf(r->config, sizeof(r->config), "%s", st.config);
