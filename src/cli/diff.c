@@ -136,7 +136,7 @@ static void up_record(const char *ifname, struct up_record *r)
 {
 	struct quick_state st;
 	struct error err;
-	struct stat sb;
+	struct stat sb, sd;
 	char path[64], *buf = NULL;
 	size_t len = 0;
 	int fd;
@@ -146,8 +146,10 @@ static void up_record(const char *ifname, struct up_record *r)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return;
-	/* As up and down trust it: ours, and written by nobody else. */
-	if (fstat(fd, &sb) || sb.st_uid != geteuid() || (sb.st_mode & 022)) {
+	/* As up and down trust it: it and its directory ours, and
+	 * writable by nobody else. */
+	if (fstat(fd, &sb) || sb.st_uid != geteuid() || (sb.st_mode & 022) ||
+	    stat(FIREWALL_STATE_DIR, &sd) || sd.st_uid != geteuid() || (sd.st_mode & 022)) {
 		close(fd);
 		return;
 	}
