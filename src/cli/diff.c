@@ -175,6 +175,17 @@ static const struct uapi_events *running_events(const char *ifname, struct uapi_
 	return *ev;
 }
 
+/* Text from the ruleset (a rule's comment, written by anyone who could
+ * add a rule) never reaches the terminal as control characters. */
+static void put_text(struct textbuf *o, const char *s)
+{
+	for (; *s; s++) {
+		char c = (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s;
+
+		textbuf_append(o, &c, 1);
+	}
+}
+
 static void print_text(const char *ifname, const struct drift_list *l, struct textbuf *o)
 {
 	if (!l->n)
@@ -183,13 +194,25 @@ static void print_text(const char *ifname, const struct drift_list *l, struct te
 		const struct drift *d = &l->v[i];
 
 		textbuf_printf(o, "%s", drift_kind_name(d->kind));
-		if (d->peer[0])
-			textbuf_printf(o, " peer %s%s%s%s", d->peer_name[0] ? d->peer_name : d->peer,
-				       d->peer_name[0] ? " (" : "", d->peer_name[0] ? d->peer : "",
-				       d->peer_name[0] ? ")" : "");
-		textbuf_printf(o, " %s: declared %s, running %s\n", d->what, d->declared, d->running);
-		if (d->fix[0])
-			textbuf_printf(o, "    fix: %s\n", d->fix);
+		if (d->peer_name[0]) {
+			textbuf_printf(o, " peer ");
+			put_text(o, d->peer_name);
+			textbuf_printf(o, " (%s)", d->peer);
+		} else if (d->peer[0]) {
+			textbuf_printf(o, " peer %s", d->peer);
+		}
+		textbuf_printf(o, " ");
+		put_text(o, d->what);
+		textbuf_printf(o, ": declared ");
+		put_text(o, d->declared);
+		textbuf_printf(o, ", running ");
+		put_text(o, d->running);
+		textbuf_printf(o, "\n");
+		if (d->fix[0]) {
+			textbuf_printf(o, "    fix: ");
+			put_text(o, d->fix);
+			textbuf_printf(o, "\n");
+		}
 	}
 }
 

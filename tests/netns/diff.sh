@@ -15,7 +15,8 @@
 #     `wg set`; a rule added to Rampart's table by hand (`nft add rule`);
 #     a sysctl of the plan changed (`sysctl -w`); the listen port changed
 #     with `wg set`; the site's endpoint set by hand with `wg set`; each
-#     named, exit 1, and undone by its fix
+#     named, exit 1, and undone by its fix; a rule whose comment holds
+#     an escape character is printed without it
 #  3. with an inventory holding wg0 (`rampart peer init`, `peer add`):
 #     its peer is declared, the file's are not; a key added with `wg
 #     set` is extra, and `rampart peer apply` puts it back
@@ -61,6 +62,8 @@ PublicKey = $SITE
 Endpoint = 192.0.2.1:51820
 AllowedIPs = 10.66.0.3/32"
 
+# logged LOG CMD...: CMD's output in $NS_TMP/LOG.log.
+logged() { local log=$NS_TMP/$1.log; shift; "$@" >"$log" 2>&1; }
 # hub CMD...: in the hub, with the test's PATH, stdin closed.
 hub() { ns_run hub env PATH="$TESTPATH" RAMPART_DB="$RAMPART_DB" RAMPARTD="$RAMPARTD" "$@" </dev/null; }
 
@@ -148,6 +151,27 @@ drifted "a rule added to Rampart's table by hand" nft_table \
 	"x['what'] == 'chain input' and x['declared'] == '(absent)' and x['running'] == 'tcp dport 8080 accept'" \
 	"nft_table chain input: declared (absent), running tcp dport 8080 accept"
 
+# A rule's comment is anyone's text: no control character reaches the
+# terminal, and --json keeps it escaped.
+ESC=$(printf '\033')
+setup "add a rule with an escape in its comment" ip netns exec "$HN" nft add rule inet rampart-wg0 \
+	input tcp dport 8081 accept comment "\"a${ESC}[1mb\""
+diff_wg0
+if [ "$RC" = 1 ] && printf '%s\n' "$OUT" | grep -qF 'tcp dport 8081 accept comment "a?[1mb"' &&
+   ! printf '%s' "$OUT" | grep -q "$ESC"; then
+	ok "a control character in a rule's comment is not printed"
+else
+	not_ok "a control character in a rule's comment is not printed (exit $RC)"; show
+fi
+diff_wg0 --json
+if printf '%s' "$OUT" | json_ok "d[0]['running'] == 'tcp dport 8081 accept comment \"a\\x1b[1mb\"'"; then
+	ok "... and --json carries it escaped"
+else
+	not_ok "... and --json carries it escaped"; show
+fi
+setup "put the table back" logged apply1 hub "$RAMPART" firewall apply wg0
+clean "after the comment's rule"
+
 echo "# [hub] sysctl -w net.ipv4.conf.all.send_redirects=1"
 setup "change a sysctl" hub sysctl -q -w net.ipv4.conf.all.send_redirects=1
 drifted "a sysctl of the plan changed" sysctl \
@@ -171,7 +195,7 @@ drifted "an endpoint set by hand with wg set" endpoint \
 # (`peer add`), and diff agrees with the interface.
 export RAMPART_DB=$NS_TMP/inventory.db
 HUBPUB=$(printf '%s\n' "$KEY" | "$RAMPART" pubkey)
-setup "peer init" hub "$RAMPART" peer init -i wg0 --endpoint 192.0.2.100:51820 \
+setup "peer init" logged init hub "$RAMPART" peer init -i wg0 --endpoint 192.0.2.100:51820 \
 	--pool 10.66.0.0/24 --public-key "$HUBPUB"
 # The client's config (its private key) goes to a file, not the log.
 add_alice() { hub "$RAMPART" peer add alice --owner alice --generate -i wg0 >"$NS_TMP/alice.conf"; }
@@ -206,8 +230,6 @@ fi
 # brought up from a file elsewhere, with none in /etc/wireguard.
 ELSE=$NS_TMP/elsewhere/wg0.conf
 mkdir -p "$NS_TMP/elsewhere" && printf '%s\n' "$CONF" >"$ELSE"
-# logged LOG CMD...: CMD's output in $NS_TMP/LOG.log.
-logged() { local log=$NS_TMP/$1.log; shift; "$@" >"$log" 2>&1; }
 setup "down" logged down1 hub "$RAMPART" down wg0
 setup "no /etc/wireguard/wg0.conf" ns_exec hub rm /etc/wireguard/wg0.conf
 setup "up from elsewhere" logged up2 hub "$RAMPART" up "$ELSE"
