@@ -120,8 +120,9 @@ int drift_compare_listings(const char *declared, bool declared_exists, const cha
  * facts), has nft itself canonicalise it (applied in a forked child in a
  * fresh network namespace, then listed there stateless: the host's
  * ruleset is never touched), lists the live table stateless and compares
- * the two (drift_compare_listings).  Root only (unshare(CLONE_NEWNET)):
- * -EPERM otherwise.  0 or -errno with err naming what failed. */
+ * the two (drift_compare_listings).  Root only: without CAP_SYS_ADMIN
+ * unshare(CLONE_NEWNET) fails, and so does this (-EIO, err quoting
+ * unshare's error).  0 or -errno with err naming what failed. */
 int drift_nft_table(const char *ifname, const struct conf *conf, const char *filename,
 		    struct drift_list *out, struct error *err) warn_unused;
 
