@@ -143,5 +143,8 @@ int events_main(int argc, char *argv[]);
  * checks of audit/audit.h; exit 0 none (or infos only), 1 warnings, 2
  * critical, 3 when the audit could not run. */
 int audit_main(int argc, char *argv[]);
+/* rampart diff IFNAME [--config FILE] [--db PATH] [--json] (diff.c): the
+ * drift of audit/drift.h; exit 0 none, 1 some, 3 when it cannot run. */
+int diff_main(int argc, char *argv[]);
 
 #endif
