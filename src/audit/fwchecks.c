@@ -210,6 +210,30 @@ static bool is_egress(const struct policy *pol, const struct conf_peer *p)
 	return pol->enabled && k->egress.set && k->egress.on;
 }
 
+/* An address an Egress peer of the config claims too: what the hub does
+ * with packets from it is the Egress peer's allowance, not a hole for
+ * the other peer (the overlap is peers.allowed_ips_overlap's finding). */
+static bool egress_claims(const struct conf *c, const struct policy *pol,
+			  const struct netaddr_prefix *src)
+{
+	struct netaddr_prefix a = *src;
+
+	netaddr_prefix_mask(&a);
+	for (size_t i = 0; i < c->n_peers; i++) {
+		const struct conf_peer *q = &c->peers[i];
+
+		for (size_t j = 0; is_egress(pol, q) && j < q->n_allowed_ips; j++) {
+			struct netaddr_prefix b = q->allowed_ips[j].prefix;
+
+			netaddr_prefix_mask(&b);
+			if (a.addr.family == b.addr.family &&
+			    (netaddr_prefix_contains(&a, &b) || netaddr_prefix_contains(&b, &a)))
+				return true;
+		}
+	}
+	return false;
+}
+
 /* A probe: the first packet of a new tcp connection to PROBE_PORT at
  * the public probe address. */
 static void probe(struct audit_pkt *p, bool ipv4, const char *iif, const char *oif)
@@ -333,7 +357,8 @@ static int forward_tunnel(const struct audit_ruleset *rs, const struct audit_ifa
 		struct audit_pkt p;
 
 		probe(&p, ipv4, ifc->name, wan);
-		if (is_egress(pol, peer) || !peer_source(peer, ipv4, &p, &src))
+		if (is_egress(pol, peer) || !peer_source(peer, ipv4, &p, &src) ||
+		    egress_claims(ifc->conf, pol, &src->prefix))
 			continue;
 		audit_ruleset_verdict(rs, "forward", &p, &v);
 		if (!v.accept)
@@ -543,15 +568,16 @@ static int nat_finding(const struct audit_iface *ifc, const struct conf_peer *pe
 /* The first NAT rule of any nat postrouting chain that covers the
  * peer's traffic from the tunnel to the WAN, either family. */
 static int nat_peer(const struct audit_ruleset *rs, const struct nat_probes *np,
-		    const struct audit_iface *ifc, const struct conf_peer *peer, const char *wan,
-		    struct audit_list *out, struct error *err)
+		    const struct audit_iface *ifc, const struct policy *pol,
+		    const struct conf_peer *peer, const char *wan, struct audit_list *out,
+		    struct error *err)
 {
 	for (int fam = 0; fam < 2; fam++) {
 		const struct conf_prefix *src;
 		struct audit_pkt p;
 
 		probe(&p, !fam, ifc->name, wan);
-		if (!peer_source(peer, !fam, &p, &src))
+		if (!peer_source(peer, !fam, &p, &src) || egress_claims(ifc->conf, pol, &src->prefix))
 			continue;
 		for (size_t i = 0; i < np->n; i++) {
 			const struct audit_nft_rule *r;
@@ -586,7 +612,8 @@ int audit_firewall_nat_split_tunnel(struct audit_facts *f, const struct audit_if
 		find_wan(f, &pol, &ifs[k], 1, wan, &from);
 		for (size_t i = 0; i < ifs[k].conf->n_peers && !ret; i++)
 			if (!is_egress(&pol, &ifs[k].conf->peers[i]))
-				ret = nat_peer(rs, &np, &ifs[k], &ifs[k].conf->peers[i], wan, out, err);
+				ret = nat_peer(rs, &np, &ifs[k], &pol, &ifs[k].conf->peers[i], wan, out,
+					       err);
 	}
 	nat_probes_free(&np);
 	return ret;

@@ -155,6 +155,39 @@ static void test_forward_open(void)
 	cleanup();
 }
 
+/* A peer claiming the Egress peer's address: the hub's allowance for that
+ * address is the Egress peer's, so only the overlap is reported, not a
+ * forward or NAT hole for the other peer (a planted mistake of
+ * tests/netns/audit_hub.sh). */
+static void test_egress_address_shared(void)
+{
+	char *text, *two;
+	size_t len = 0;
+	const char *from = "AllowedIPs = 10.8.0.3/32, fd08::3/128";
+
+	hub_host("tests/golden/audit/hub_ruleset.json");
+	text = harness_slurp("tests/golden/policy/hub.conf", &len);
+	CHECK(text && strstr(text, from));
+	if (!text || !strstr(text, from)) {
+		free(text);
+		cleanup();
+		return;
+	}
+	two = strdup(text);
+	CHECK(two != NULL);
+	if (two) {
+		memcpy(two + (strstr(text, from) - text), "AllowedIPs = 10.8.0.2/32, fd08::2/128",
+		       strlen(from));
+		put("wg0.conf", two, 0600);
+		CHECK(audit_count("peers.allowed_ips_overlap", NULL) == 1);
+		CHECK(audit_count("firewall.forward_open", NULL) == 0);
+		CHECK(audit_count("firewall.nat_split_tunnel", NULL) == 0);
+	}
+	free(two);
+	free(text);
+	cleanup();
+}
+
 static void test_forward_open_tunnel(void)
 {
 	struct audit_list l;
@@ -472,6 +505,8 @@ static void test_free(void)
 }
 
 static const struct harness_case cases[] = {
+	{ "an address shared with an Egress peer is the overlap's finding only",
+	  test_egress_address_shared },
 	{ "forward_open: an accept-all before the forward drop", test_forward_open },
 	{ "forward_open: a peer without Egress let out to the WAN", test_forward_open_tunnel },
 	{ "nat_split_tunnel: NAT for a peer without Egress", test_nat_split_tunnel },
