@@ -169,6 +169,14 @@ int audit_run(struct audit_facts *f, const struct audit_iface *ifs, size_t n,
 		audit_peers_wide_route_on_hub,
 		audit_peers_keepalive_on_hub,
 		audit_peers_no_psk,
+		audit_peers_subnet_for_host,
+		audit_peers_subnet_collides_lan,
+		audit_peers_keepalive_missing_nat,
+		audit_peers_no_handshake,
+		audit_peers_inventory_inactive,
+		audit_host_unattended_upgrades,
+		audit_host_daemon_privileges,
+		audit_host_unit_hardening,
 	};
 
 	const char *const *gaps;

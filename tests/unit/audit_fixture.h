@@ -30,6 +30,8 @@ static const char *fixture_ruleset;
 static const char *fixture_device_reply;
 static const char *fixture_device_name;
 static int fixture_ruleset_errno; /* nonzero: the source fails with it */
+/* The options audit_count() runs with (a fake clock); NULL: the defaults. */
+static const struct audit_options *fixture_options;
 
 static int fixture_ruleset_src(void *arg, struct textbuf *out, struct error *err)
 {
@@ -81,6 +83,7 @@ static void tree(void)
 	fixture_device_reply = NULL;
 	fixture_device_name = NULL;
 	fixture_ruleset_errno = 0;
+	fixture_options = NULL;
 }
 
 /* ROOT/rel with text and mode, its directories made as needed. */
@@ -138,6 +141,8 @@ static size_t audit_count(const char *id, int *sev)
 	if (!f)
 		return 0;
 	audit_facts_set_sources(f, &fixture_sources);
+	if (fixture_options)
+		audit_facts_set_options(f, fixture_options);
 	CHECK_MSG(audit_load(f, NULL, 0, &ifs, &n, &err) == 0, "%s", err.msg);
 	CHECK_MSG(audit_run(f, ifs, n, &l, &err) == 0, "%s", err.msg);
 	for (size_t i = 0; i < l.n; i++) {
