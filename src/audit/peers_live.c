@@ -264,8 +264,8 @@ static int collides_one(const struct audit_iface *ifc, const struct conf_prefix 
 	snprintf(fnd->evidence, sizeof(fnd->evidence), "%s:%u Address = %s; %s: %s dev %s",
 		 ifc->path, a->line, net, rt->file, dst, rt->dev);
 	snprintf(fnd->fix, sizeof(fnd->fix),
-		 "Address = a subnet no LAN uses (e.g. in 10.64.0.0/10) in %s, and the peers' "
-		 "AllowedIPs with it", ifc->path);
+		 "Address = a subnet that no route here covers (ip route show match NET) in %s, "
+		 "and the peers' AllowedIPs with it", ifc->path);
 	return 0;
 }
 

@@ -32,6 +32,8 @@ static const char *fixture_device_name;
 static int fixture_ruleset_errno; /* nonzero: the source fails with it */
 /* The options audit_count() runs with (a fake clock); NULL: the defaults. */
 static const struct audit_options *fixture_options;
+/* The evidence of the last finding audit_count() counted. */
+static char fixture_evidence[AUDIT_EVIDENCE_MAX];
 
 static int fixture_ruleset_src(void *arg, struct textbuf *out, struct error *err)
 {
@@ -150,6 +152,7 @@ static size_t audit_count(const char *id, int *sev)
 			hits++;
 			if (sev)
 				*sev = (int)l.v[i].severity;
+			memcpy(fixture_evidence, l.v[i].evidence, sizeof(fixture_evidence));
 			CHECK(l.v[i].message[0] && l.v[i].evidence[0] && l.v[i].fix[0]);
 			CHECK(l.v[i].seed_item && !strncmp(l.v[i].seed_item, "seed 00", 7));
 		}
