@@ -283,3 +283,16 @@ void audit_facts_note_gap(struct audit_facts *f, const char *what, const struct 
 {
 	note_gap(f, what, why);
 }
+
+int audit_readlink(struct audit_facts *f, const char *path, char *buf, size_t size,
+		   struct error *err)
+{
+	ssize_t n = readlinkat(f->rootfd, rel(path), buf, size);
+
+	if (n < 0)
+		return error_fail(err, -errno, "%s: %s", path, strerror(errno));
+	if ((size_t)n >= size)
+		return error_fail(err, -ENAMETOOLONG, "%s: link target too long", path);
+	buf[n] = '\0';
+	return 0;
+}

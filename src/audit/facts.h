@@ -101,4 +101,9 @@ void audit_facts_set_options(struct audit_facts *f, const struct audit_options *
 /* The settings with the defaults filled in. */
 const struct audit_options *audit_options(struct audit_facts *f);
 
+/* The target of the symbolic link at path (not followed), NUL-terminated:
+ * "net:[4026531840]" for /proc/PID/ns/net. */
+int audit_readlink(struct audit_facts *f, const char *path, char *buf, size_t size,
+		   struct error *err) warn_unused;
+
 #endif

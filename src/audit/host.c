@@ -358,8 +358,20 @@ static int check_wireguard_go(const struct proc_facts *p, struct audit_list *out
 	return 0;
 }
 
-static int check_pid(struct audit_facts *f, const char *pid, struct audit_list *out,
-		     struct error *err)
+/* A process of another network namespace serves another host's
+ * interfaces (a container, a test's namespace): not this audit's.  When
+ * either side cannot be read, the process counts. */
+static bool other_netns(struct audit_facts *f, const char *pid, const char *self_ns)
+{
+	struct error why = { 0 };
+	char path[64], ns[64];
+
+	snprintf(path, sizeof(path), "/proc/%s/ns/net", pid);
+	return self_ns[0] && !audit_readlink(f, path, ns, sizeof(ns), &why) && strcmp(ns, self_ns);
+}
+
+static int check_pid(struct audit_facts *f, const char *pid, const char *self_ns,
+		     struct audit_list *out, struct error *err)
 {
 	struct proc_facts p;
 	struct error why = { 0 };
@@ -379,7 +391,7 @@ static int check_pid(struct audit_facts *f, const char *pid, struct audit_list *
 	rampartd = !strcmp(buf, "rampartd");
 	wggo = !strcmp(buf, "wireguard-go");
 	textbuf_free_text(buf, len);
-	if ((!rampartd && !wggo) || !read_status(f, &p))
+	if ((!rampartd && !wggo) || other_netns(f, pid, self_ns) || !read_status(f, &p))
 		return 0;
 	return rampartd ? check_rampartd(&p, out, err) : check_wireguard_go(&p, out, err);
 }
@@ -388,7 +400,7 @@ int audit_host_daemon_privileges(struct audit_facts *f, const struct audit_iface
 				 size_t n, struct audit_list *out, struct error *err)
 {
 	struct error why = { 0 };
-	char **names = NULL;
+	char **names = NULL, self_ns[64];
 	size_t m = 0;
 	int ret = audit_list_dir(f, "/proc", &names, &m, &why);
 
@@ -396,9 +408,12 @@ int audit_host_daemon_privileges(struct audit_facts *f, const struct audit_iface
 	(void)n;
 	if (ret)
 		return ret == -ENOMEM ? nomem(err) : 0;
+	/* The audit's own namespace: /proc/self is the reader on a host. */
+	if (audit_readlink(f, "/proc/self/ns/net", self_ns, sizeof(self_ns), &why))
+		self_ns[0] = '\0';
 	for (size_t i = 0; i < m && !ret; i++)
 		if (all_digits(names[i]))
-			ret = check_pid(f, names[i], out, err);
+			ret = check_pid(f, names[i], self_ns, out, err);
 	audit_names_free(names, m);
 	return ret;
 }

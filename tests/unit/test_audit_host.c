@@ -88,6 +88,7 @@ static void put_proc(const char *pid, const char *comm, unsigned uid, const char
 
 static void test_daemon_privileges(void)
 {
+	char p[512];
 	int sev = -1;
 
 	tree();
@@ -116,6 +117,22 @@ static void test_daemon_privileges(void)
 	CHECK(audit_count(PRIV, NULL) == 0);
 	put_proc("300", "wireguard-go", 0, "0000000000001000", 0, "wireguard-go wg1");
 	CHECK(audit_count(PRIV, NULL) == 0);
+
+	/* A daemon in another network namespace than the audit's is another
+	 * host's; one in the same namespace is this one's. */
+	put_proc("300", "wireguard-go", 0, CAPS_ALL, 0, "wireguard-go wg1");
+	CHECK(audit_count(PRIV, NULL) == 1);
+	snprintf(p, sizeof(p), "%s/proc/self", root);
+	CHECK(unlink(p) == 0);
+	fixture_mkdir("proc/self/ns", 0755);
+	fixture_mkdir("proc/300/ns", 0755);
+	snprintf(p, sizeof(p), "%s/proc/self/ns/net", root);
+	CHECK(symlink("net:[4026531840]", p) == 0);
+	snprintf(p, sizeof(p), "%s/proc/300/ns/net", root);
+	CHECK(symlink("net:[4026532999]", p) == 0);
+	CHECK(audit_count(PRIV, NULL) == 0);
+	CHECK(unlink(p) == 0 && symlink("net:[4026531840]", p) == 0);
+	CHECK(audit_count(PRIV, NULL) == 1);
 	cleanup();
 }
 
