@@ -1046,6 +1046,9 @@ int inv_store_open_sqlite_readonly(const char *path, struct inv_store **out, str
 			     NULL);
 	if (rc != SQLITE_OK) {
 		r = fail_db(st, rc, "open", err);
+		/* The file is there: "cannot open" is not "no inventory". */
+		if (r == -ENOENT)
+			r = err->code = -EIO;
 		goto close;
 	}
 	sqlite3_extended_result_codes(st->db, 1);

@@ -434,9 +434,11 @@ static void test_readonly(void)
 {
 	struct inv_interface ifc, got;
 	struct inv_store *s = NULL;
+	char other[160];
 	struct stat sb;
 	sqlite3 *db;
 	bool found;
+	int r;
 
 	setup();
 	CHECK(inv_store_open_sqlite_readonly(path, &s, &err) == -ENOENT && !s);
@@ -464,6 +466,12 @@ static void test_readonly(void)
 	s = NULL;
 	CHECK(inv_store_open_sqlite_readonly(path, &s, &err) == -EPROTO && !s);
 	CHECK(strstr(err.msg, "99") != NULL);
+	/* Something there that SQLite cannot open is an error, not "none". */
+	snprintf(other, sizeof(other), "%s/dir.db", sub);
+	CHECK(mkdir(other, 0700) == 0);
+	r = inv_store_open_sqlite_readonly(other, &s, &err);
+	CHECK_MSG(r < 0 && r != -ENOENT && !s, "%d", r);
+	rmdir(other);
 	teardown();
 }
 
