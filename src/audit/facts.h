@@ -97,6 +97,7 @@ struct audit_options {
 	 * under the root); NULL: INV_STORE_DEFAULT_PATH under the root. */
 	const char *db;
 };
+/* Copies *o, but not the string db points to: it must outlive f. */
 void audit_facts_set_options(struct audit_facts *f, const struct audit_options *o);
 /* The settings with the defaults filled in. */
 const struct audit_options *audit_options(struct audit_facts *f);
