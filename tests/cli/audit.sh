@@ -180,4 +180,15 @@ RAMPART_DB=$tmp/elsewhere.db audit_json_db "--db wins over RAMPART_DB" 1 \
 	"peers.inventory_inactive:warning" --db "$db"
 audit_json_db "without --db: the root's /var/lib/rampart/inventory.db (none there)" 0 ""
 
+# The clock (RAMPART_NOW in this debug build): phone, enabled again for a
+# day, is past its expiry two days later, before any apply marked it.
+RAMPART_NOW=1800000000 P disable phone -i wg0 && RAMPART_NOW=1800000000 P enable phone -i wg0 --expires 1d ||
+	not_ok "phone enabled for a day" "$(cat "$tmp/perr")"
+RAMPART_NOW=1800003600 audit_json_db "an hour later: phone not yet expired" 1 \
+	"peers.inventory_inactive:warning" --db "$db"
+RAMPART_NOW=1800172800 audit_json_db "two days later: phone expired, still configured" 1 \
+	"peers.inventory_inactive:warning peers.inventory_inactive:warning" --db "$db"
+grep -q 'phone (owner imported) is active, but it expired at 2027-01-16T08:00:00Z' "$tmp/out" &&
+	ok "the message says when it expired" || not_ok "the message says when it expired" "$(cat "$tmp/out")"
+
 finish
