@@ -68,7 +68,8 @@ static int read_fact(struct audit_facts *f, const char *path, char **buf, size_t
 /* --- host.unattended_upgrades --------------------------------------------- */
 
 /* dpkg's status: a stanza "Package: PKG" with "Status: install ok
- * installed" (stanzas end at an empty line). */
+ * installed" (or "hold ok installed": held at its version, still there);
+ * stanzas end at an empty line. */
 static bool dpkg_installed(char *buf, const char *pkg)
 {
 	bool is_pkg = false, installed = false;
@@ -82,7 +83,8 @@ static bool dpkg_installed(char *buf, const char *pkg)
 		} else if (!strncmp(line, "Package: ", 9)) {
 			is_pkg = !strcmp(line + 9, pkg);
 		} else if (!strncmp(line, "Status: ", 8)) {
-			installed = !strcmp(line + 8, "install ok installed");
+			installed = !strcmp(line + 8, "install ok installed") ||
+				    !strcmp(line + 8, "hold ok installed");
 		}
 	}
 	return is_pkg && installed;

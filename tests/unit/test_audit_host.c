@@ -32,6 +32,8 @@ static void test_unattended_upgrades(void)
 	CHECK(audit_count(UU, NULL) == 1);
 	put_file("etc/apt/apt.conf.d/20auto-upgrades", AUTO_UPGRADES("1"), 0644);
 	CHECK(audit_count(UU, NULL) == 0);
+	put_file("var/lib/dpkg/status", STANZA_UU("hold ok installed"), 0644);
+	CHECK(audit_count(UU, NULL) == 0);
 	/* A later file wins, as apt reads them in lexical order... */
 	put_file("etc/apt/apt.conf.d/99local", "// APT::Periodic::Unattended-Upgrade \"1\";\n"
 		 "apt::periodic::unattended-upgrade \"0\";\n", 0644);
