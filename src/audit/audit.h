@@ -142,4 +142,41 @@ int audit_exposure_sshd_root_login(struct audit_facts *f, const struct audit_ifa
 int audit_exposure_metrics_public(struct audit_facts *f, const struct audit_iface *ifs,
 				  size_t n, struct audit_list *out, struct error *err);
 
+/* The peers checks that read more than the config (peers_live.c): the
+ * host's routes and addresses under /proc/net, the running daemon, the
+ * inventory (docs/audit.md says what each one reads). */
+/* A hub's peer with a network inside the hub's own Address networks,
+ * wider than a host route. */
+int audit_peers_subnet_for_host(struct audit_facts *f, const struct audit_iface *ifs,
+				size_t n, struct audit_list *out, struct error *err);
+/* The Address networks overlapping another interface's route
+ * (/proc/net/route, /proc/net/ipv6_route). */
+int audit_peers_subnet_collides_lan(struct audit_facts *f, const struct audit_iface *ifs,
+				    size_t n, struct audit_list *out, struct error *err);
+/* A peer with a public IPv4 Endpoint and no keepalive on a host whose
+ * IPv4 addresses are all private (/proc/net/fib_trie). */
+int audit_peers_keepalive_missing_nat(struct audit_facts *f, const struct audit_iface *ifs,
+				      size_t n, struct audit_list *out, struct error *err);
+/* The running daemon's peers without a handshake for audit_options()'s
+ * stale_days (a warning), or never (an info). */
+int audit_peers_no_handshake(struct audit_facts *f, const struct audit_iface *ifs,
+			     size_t n, struct audit_list *out, struct error *err);
+/* Inventory peers that are not active (or have expired) whose key is
+ * still in the config or the running daemon. */
+int audit_peers_inventory_inactive(struct audit_facts *f, const struct audit_iface *ifs,
+				   size_t n, struct audit_list *out, struct error *err);
+
+/* The host checks (host.c). */
+/* unattended-upgrades installed and APT::Periodic::Unattended-Upgrade on. */
+int audit_host_unattended_upgrades(struct audit_facts *f, const struct audit_iface *ifs,
+				   size_t n, struct audit_list *out, struct error *err);
+/* A running rampartd with more than its two capabilities or without
+ * no_new_privs; a wireguard-go with every capability as root (info). */
+int audit_host_daemon_privileges(struct audit_facts *f, const struct audit_iface *ifs,
+				 size_t n, struct audit_list *out, struct error *err);
+/* Rampart's and wg-quick's installed systemd units without the
+ * hardening directives. */
+int audit_host_unit_hardening(struct audit_facts *f, const struct audit_iface *ifs,
+			      size_t n, struct audit_list *out, struct error *err);
+
 #endif

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* One daemon asked for: its device, or NULL when none runs. */
@@ -33,6 +34,8 @@ struct audit_facts {
 	size_t n_devices;
 	char *gaps[GAPS_MAX];
 	size_t n_gaps;
+	/* The caller's settings, with audit_options()'s defaults filled in. */
+	struct audit_options opt;
 };
 
 struct audit_facts *audit_facts_open(const char *root, struct error *err)
@@ -259,4 +262,37 @@ nomem:
 	closedir(d);
 	audit_names_free(v, cnt);
 	return error_fail(err, -ENOMEM, "out of memory");
+}
+
+void audit_facts_set_options(struct audit_facts *f, const struct audit_options *o)
+{
+	f->opt = *o;
+}
+
+const struct audit_options *audit_options(struct audit_facts *f)
+{
+	/* Read once, so that every check of one run sees the same instant. */
+	if (!f->opt.now)
+		f->opt.now = (int64_t)time(NULL);
+	if (!f->opt.stale_days)
+		f->opt.stale_days = AUDIT_STALE_DAYS_DEFAULT;
+	return &f->opt;
+}
+
+void audit_facts_note_gap(struct audit_facts *f, const char *what, const struct error *why)
+{
+	note_gap(f, what, why);
+}
+
+int audit_readlink(struct audit_facts *f, const char *path, char *buf, size_t size,
+		   struct error *err)
+{
+	ssize_t n = readlinkat(f->rootfd, rel(path), buf, size);
+
+	if (n < 0)
+		return error_fail(err, -errno, "%s: %s", path, strerror(errno));
+	if ((size_t)n >= size)
+		return error_fail(err, -ENAMETOOLONG, "%s: link target too long", path);
+	buf[n] = '\0';
+	return 0;
 }

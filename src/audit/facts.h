@@ -10,6 +10,7 @@
 #include "common/error.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 struct audit_ruleset;
@@ -79,5 +80,31 @@ int audit_device(struct audit_facts *f, const char *ifname, const struct uapi_de
  * permitted", "wg0 daemon: ...".  audit_run() reports each as an info
  * finding, so that an audit run without root does not look clean. */
 size_t audit_facts_gaps(const struct audit_facts *f, const char *const **gaps);
+/* A fact that a check (rather than the facts) tried to read and could
+ * not, such as the inventory's database: "WHAT: WHY" joins the gaps. */
+void audit_facts_note_gap(struct audit_facts *f, const char *what, const struct error *why);
+
+/* --- the caller's settings ------------------------------------------------ */
+
+/* What the checks take from the caller rather than from the host: the
+ * time (a fake clock in the tests), the age past which a handshake is
+ * stale, and where the inventory is.  Zeroed members take the defaults. */
+enum { AUDIT_STALE_DAYS_DEFAULT = 30 };
+struct audit_options {
+	int64_t now;         /* Unix seconds (CLOCK_REALTIME); 0: time(NULL), read once */
+	unsigned stale_days; /* 0: AUDIT_STALE_DAYS_DEFAULT */
+	/* The inventory's SQLite file, a path on this host as given (not
+	 * under the root); NULL: INV_STORE_DEFAULT_PATH under the root. */
+	const char *db;
+};
+/* Copies *o, but not the string db points to: it must outlive f. */
+void audit_facts_set_options(struct audit_facts *f, const struct audit_options *o);
+/* The settings with the defaults filled in. */
+const struct audit_options *audit_options(struct audit_facts *f);
+
+/* The target of the symbolic link at path (not followed), NUL-terminated:
+ * "net:[4026531840]" for /proc/PID/ns/net. */
+int audit_readlink(struct audit_facts *f, const char *path, char *buf, size_t size,
+		   struct error *err) warn_unused;
 
 #endif

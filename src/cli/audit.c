@@ -1,15 +1,20 @@
-/* rampart audit [IFNAME...] [--root DIR] [--json]: runs the audit's
+/* rampart audit [IFNAME...] [--root DIR] [--stale-days N] [--db PATH]
+ * [--json]: runs the audit's
  * checks (audit/audit.h) over the interfaces' configs (every
  * .conf file of /etc/wireguard by default) and prints the findings, one line
  * each with the evidence and the fix indented below, or as a JSON array.
  * --root reads the host's files under DIR instead of "/" (for tests and
- * for auditing a mounted image).  Exit 0 when nothing (or only infos)
+ * for auditing a mounted image).  --stale-days is the age in days past
+ * which a peer's latest handshake is reported (peers.no_handshake,
+ * default 30); --db (or RAMPART_DB) the inventory's file, by default
+ * INV_STORE_DEFAULT_PATH under the root.  Exit 0 when nothing (or only infos)
  * was found, 1 for warnings, 2 for a critical finding, 3 when the audit
  * could not run. */
 #include "cli.h"
 
 #include "audit/audit.h"
 #include "common/textbuf.h"
+#include "common/netaddr.h"
 #include "ctl/socket.h"
 #include "sys/nftables.h"
 
@@ -19,9 +24,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The longest --stale-days: a hundred years. */
+enum { STALE_DAYS_MAX = 36500 };
+
 static void usage(FILE *f, const char *cmd)
 {
-	fprintf(f, "Usage: %s %s [IFNAME...] [--root DIR] [--json]\n", prog_name, cmd);
+	fprintf(f, "Usage: %s %s [IFNAME...] [--root DIR] [--stale-days N] [--db PATH] [--json]\n",
+		prog_name, cmd);
 }
 
 /* The host's live facts: the ruleset from the kernel, the daemons from
@@ -74,6 +83,21 @@ static void print_json(const struct audit_list *l, struct textbuf *o)
 	textbuf_printf(o, "%s]\n", l->n ? "\n" : "");
 }
 
+/* --stale-days N: 1..STALE_DAYS_MAX; false with the reason on stderr. */
+static bool parse_stale_days(const char *cmd, const char *s, unsigned *out)
+{
+	const char *why = "must be at least 1";
+	uint32_t v;
+
+	if (netaddr_parse_u32(&v, s, STALE_DAYS_MAX, &why) && v >= 1) {
+		*out = v;
+		return true;
+	}
+	fprintf(stderr, "%s: %s: --stale-days `%s': %s (a number of days, 1 to %d)\n", prog_name,
+		cmd, s, why, STALE_DAYS_MAX);
+	return false;
+}
+
 static int exit_status(const struct audit_list *l)
 {
 	switch (audit_worst(l)) {
@@ -92,6 +116,7 @@ int audit_main(int argc, char *argv[])
 	struct audit_list l = { 0 };
 	struct textbuf o = { 0 };
 	struct error err = { 0 };
+	struct audit_options opt = { 0 };
 	struct audit_facts *f;
 	char msg[ERROR_STRLEN];
 	bool json = false;
@@ -106,6 +131,13 @@ int audit_main(int argc, char *argv[])
 			json = true;
 		} else if (!strcmp(argv[i], "--root") && i + 1 < argc) {
 			root = argv[++i];
+		} else if (!strcmp(argv[i], "--stale-days") && i + 1 < argc) {
+			if (!parse_stale_days(argv[0], argv[++i], &opt.stale_days)) {
+				free(names);
+				return 3;
+			}
+		} else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
+			opt.db = argv[++i];
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout, argv[0]);
 			free(names);
@@ -121,6 +153,16 @@ int audit_main(int argc, char *argv[])
 	f = audit_facts_open(root, &err);
 	if (!f)
 		goto fail;
+	if (!opt.db)
+		opt.db = getenv("RAMPART_DB");
+#ifdef RAMPART_DEBUG
+	/* The tests' sanitized rampart takes RAMPART_NOW=UNIXTIME, as the peer
+	 * commands do, so that handshake ages and expiries run on a fake
+	 * clock; release builds have no such knob (the facts read the time). */
+	if (getenv("RAMPART_NOW") && *getenv("RAMPART_NOW"))
+		opt.now = strtoll(getenv("RAMPART_NOW"), NULL, 10);
+#endif
+	audit_facts_set_options(f, &opt);
 	/* A fixture tree (--root) has no kernel of its own to ask. */
 	if (!strcmp(root, "/")) {
 		static const struct audit_sources live = { live_ruleset, live_device, NULL };

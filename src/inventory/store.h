@@ -102,4 +102,12 @@ static inline void inv_store_rollback(struct inv_store *s)
 
 void inv_names_free(char **names, size_t n);
 
+/* Opens the SQLite database at path for reading only: never creates
+ * the file or its directory, never migrates, and every write through it
+ * fails (-EACCES).  -ENOENT (naming path) when there is no file; -EPROTO
+ * when its schema is not the one this rampart reads (run a `rampart
+ * peer` command, which migrates). */
+int inv_store_open_sqlite_readonly(const char *path, struct inv_store **out,
+				   struct error *err) warn_unused;
+
 #endif

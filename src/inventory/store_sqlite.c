@@ -1021,3 +1021,48 @@ static const struct inv_store_ops sqlite_ops = {
 	.append_log = sqlite_append_log,
 	.list_log = sqlite_list_log,
 };
+
+/* ---- read-only ------------------------------------------------------ */
+
+int inv_store_open_sqlite_readonly(const char *path, struct inv_store **out, struct error *err)
+{
+	struct sqlite_store *st;
+	struct stat sb;
+	int rc, r, v = 0;
+
+	if (strlen(path) >= PATH_MAX)
+		return error_fail(err, -ENAMETOOLONG, "%s: path too long", path);
+	/* SQLite says only "unable to open" for a file that is not there;
+	 * the caller needs to tell "no inventory" from "cannot read it". */
+	if (lstat(path, &sb) < 0)
+		return error_fail(err, -errno, "%s: %s", path, strerror(errno));
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return error_fail(err, -ENOMEM, "%s: out of memory", path);
+	st->base.ops = &sqlite_ops;
+	snprintf(st->path, sizeof(st->path), "%s", path);
+	rc = sqlite3_open_v2(path, &st->db,
+			     SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		r = fail_db(st, rc, "open", err);
+		/* The file is there: "cannot open" is not "no inventory". */
+		if (r == -ENOENT)
+			r = err->code = -EIO;
+		goto close;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, INV_STORE_BUSY_MS);
+	r = user_version(st, &v, err);
+	if (!r && v != SCHEMA_VERSION)
+		r = error_fail(err, -EPROTO, "%s: schema version %d, this rampart reads %d",
+			       path, v, SCHEMA_VERSION);
+	if (r)
+		goto close;
+	*out = &st->base;
+	return 0;
+close:
+	sqlite3_close(st->db);
+	free(st);
+	return r;
+}

@@ -131,4 +131,64 @@ rc=$?
 if [ "$rc" = 3 ] && grep -q '^Usage: ' "$tmp/err"; then ok "an unknown flag: usage, exit 3"
 else not_ok "an unknown flag: usage, exit 3" "exit $rc: $(cat "$tmp/err")"; fi
 
+# --stale-days and --db (peers.no_handshake, peers.inventory_inactive).
+# audit_rc NAME WANT_RC WANT_ERR ARGS...: the exit status, and stderr
+# naming WANT_ERR.
+audit_rc() {
+	local name=$1 want_rc=$2 want_err=$3 rc; shift 3
+	"$RAMPART" audit "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" = "$want_rc" ] && grep -qF -- "$want_err" "$tmp/err"; then ok "$name"
+	else not_ok "$name" "exit $rc (want $want_rc), stderr lacks '$want_err'" "$(cat "$tmp/err")"; fi
+}
+r=$(fixture options)
+audit_rc "--stale-days x: exit 3, the value named" 3 "--stale-days \`x'" --root "$r" --stale-days x
+audit_rc "--stale-days 0: exit 3" 3 "must be at least 1" --root "$r" --stale-days 0
+audit_rc "--stale-days 99999: exit 3" 3 "--stale-days \`99999'" --root "$r" --stale-days 99999
+audit_rc "--stale-days without a value: usage, exit 3" 3 "Usage: " --root "$r" --stale-days
+"$RAMPART" audit --root "$r" --stale-days 7 --json >"$tmp/out" 2>"$tmp/err"
+check "--stale-days 7 on a clean hub: []" test "$(cat "$tmp/out")" = "[]"
+
+unset RAMPART_DB RAMPART_NOW
+db=$tmp/inv/inventory.db
+P() { "$RAMPART" peer "$@" --db "$db" >/dev/null 2>"$tmp/perr"; }
+"$RAMPART" audit --root "$r" --db "$db" --json >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" = 0 ] && [ "$(cat "$tmp/out")" = "[]" ] && [ ! -e "$db" ] && [ ! -e "$tmp/inv" ]; then
+	ok "--db of a file that is not there: no finding, nothing created"
+else not_ok "--db of a file that is not there: no finding, nothing created" "exit $rc: $(cat "$tmp/out" "$tmp/err")"; fi
+P init -i wg0 --endpoint vpn.example.org:51820 --pool 10.9.0.1/24 &&
+	P import "$r/etc/wireguard/wg0.conf" -i wg0 &&
+	ok "an inventory of the hub's two peers" || not_ok "an inventory of the hub's two peers" "$(cat "$tmp/perr")"
+"$RAMPART" audit --root "$r" --db "$db" --json >"$tmp/out" 2>&1
+check "--db with both peers active: []" test "$(cat "$tmp/out")" = "[]"
+P revoke laptop -i wg0
+audit_json_db() { # NAME WANT_RC IDS, with RAMPART_DB or --db as the caller sets
+	local name=$1 want_rc=$2 want=$3; shift 3
+	"$RAMPART" audit --root "$r" "$@" --json >"$tmp/out" 2>"$tmp/err"
+	local rc=$? got
+	got=$(python3 -c 'import json,sys; print(" ".join(sorted(f["id"] + ":" + f["severity"] for f in json.load(open(sys.argv[1])))))' "$tmp/out" 2>&1)
+	if [ "$rc" = "$want_rc" ] && [ "$got" = "$want" ]; then ok "$name"
+	else not_ok "$name" "exit $rc (want $want_rc), findings '$got' (want '$want')" "$(cat "$tmp/err")"; fi
+}
+audit_json_db "--db: a revoked peer still in the config, warning" 1 "peers.inventory_inactive:warning" --db "$db"
+grep -q '"evidence": ".*peer laptop key .*revoked; in /etc/wireguard/wg0.conf:5 \[Peer\]' "$tmp/out" &&
+	ok "the evidence names the peer, its state and its [Peer] line" ||
+	not_ok "the evidence names the peer, its state and its [Peer] line" "$(cat "$tmp/out")"
+RAMPART_DB=$db audit_json_db "RAMPART_DB: the same" 1 "peers.inventory_inactive:warning"
+RAMPART_DB=$tmp/elsewhere.db audit_json_db "--db wins over RAMPART_DB" 1 \
+	"peers.inventory_inactive:warning" --db "$db"
+audit_json_db "without --db: the root's /var/lib/rampart/inventory.db (none there)" 0 ""
+
+# The clock (RAMPART_NOW in this debug build): phone, enabled again for a
+# day, is past its expiry two days later, before any apply marked it.
+RAMPART_NOW=1800000000 P disable phone -i wg0 && RAMPART_NOW=1800000000 P enable phone -i wg0 --expires 1d ||
+	not_ok "phone enabled for a day" "$(cat "$tmp/perr")"
+RAMPART_NOW=1800003600 audit_json_db "an hour later: phone not yet expired" 1 \
+	"peers.inventory_inactive:warning" --db "$db"
+RAMPART_NOW=1800172800 audit_json_db "two days later: phone expired, still configured" 1 \
+	"peers.inventory_inactive:warning peers.inventory_inactive:warning" --db "$db"
+grep -q 'phone (owner imported) is active, but it expired at 2027-01-16T08:00:00Z' "$tmp/out" &&
+	ok "the message says when it expired" || not_ok "the message says when it expired" "$(cat "$tmp/out")"
+
 finish

@@ -30,6 +30,10 @@ static const char *fixture_ruleset;
 static const char *fixture_device_reply;
 static const char *fixture_device_name;
 static int fixture_ruleset_errno; /* nonzero: the source fails with it */
+/* The options audit_count() runs with (a fake clock); NULL: the defaults. */
+static const struct audit_options *fixture_options;
+/* The evidence of the last finding audit_count() counted. */
+static char fixture_evidence[AUDIT_EVIDENCE_MAX];
 
 static int fixture_ruleset_src(void *arg, struct textbuf *out, struct error *err)
 {
@@ -81,6 +85,7 @@ static void tree(void)
 	fixture_device_reply = NULL;
 	fixture_device_name = NULL;
 	fixture_ruleset_errno = 0;
+	fixture_options = NULL;
 }
 
 /* ROOT/rel with text and mode, its directories made as needed. */
@@ -138,6 +143,8 @@ static size_t audit_count(const char *id, int *sev)
 	if (!f)
 		return 0;
 	audit_facts_set_sources(f, &fixture_sources);
+	if (fixture_options)
+		audit_facts_set_options(f, fixture_options);
 	CHECK_MSG(audit_load(f, NULL, 0, &ifs, &n, &err) == 0, "%s", err.msg);
 	CHECK_MSG(audit_run(f, ifs, n, &l, &err) == 0, "%s", err.msg);
 	for (size_t i = 0; i < l.n; i++) {
@@ -145,6 +152,7 @@ static size_t audit_count(const char *id, int *sev)
 			hits++;
 			if (sev)
 				*sev = (int)l.v[i].severity;
+			memcpy(fixture_evidence, l.v[i].evidence, sizeof(fixture_evidence));
 			CHECK(l.v[i].message[0] && l.v[i].evidence[0] && l.v[i].fix[0]);
 			CHECK(l.v[i].seed_item && !strncmp(l.v[i].seed_item, "seed 00", 7));
 		}

@@ -427,6 +427,54 @@ static void test_model(void)
 	CHECK(!inv_valid_text(long_text, &why));
 }
 
+/* 9: the read-only open: a missing file is -ENOENT and stays missing (no
+ * directory either), an existing one is read and never written, and a
+ * database of another schema is refused. */
+static void test_readonly(void)
+{
+	struct inv_interface ifc, got;
+	struct inv_store *s = NULL;
+	char other[160];
+	struct stat sb;
+	sqlite3 *db;
+	bool found;
+	int r;
+
+	setup();
+	CHECK(inv_store_open_sqlite_readonly(path, &s, &err) == -ENOENT && !s);
+	CHECK(strstr(err.msg, path) != NULL);
+	CHECK(stat(sub, &sb) < 0 && errno == ENOENT);
+	s = open_store();
+	iface(&ifc, "wg0", "10.0.0.0/24");
+	CHECK(inv_store_begin(s, true, &err) == 0);
+	CHECK(s->ops->put_interface(s, &ifc, &err) == 0);
+	CHECK(inv_store_commit(s, &err) == 0);
+	inv_store_close(s);
+	s = NULL;
+	CHECK_MSG(inv_store_open_sqlite_readonly(path, &s, &err) == 0 && s, "%s", err.msg);
+	if (s) {
+		CHECK(inv_store_begin(s, false, &err) == 0);
+		CHECK(s->ops->get_interface(s, "wg0", &got, &found, &err) == 0 && found);
+		ifc.full_tunnel = true;
+		CHECK(s->ops->put_interface(s, &ifc, &err) == -EACCES);
+		inv_store_rollback(s);
+		inv_store_close(s);
+	}
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "PRAGMA user_version=99", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	s = NULL;
+	CHECK(inv_store_open_sqlite_readonly(path, &s, &err) == -EPROTO && !s);
+	CHECK(strstr(err.msg, "99") != NULL);
+	/* Something there that SQLite cannot open is an error, not "none". */
+	snprintf(other, sizeof(other), "%s/dir.db", sub);
+	CHECK(mkdir(other, 0700) == 0);
+	r = inv_store_open_sqlite_readonly(other, &s, &err);
+	CHECK_MSG(r < 0 && r != -ENOENT && !s, "%d", r);
+	rmdir(other);
+	teardown();
+}
+
 static const struct harness_case cases[] = {
 	{ "store: file 0600 and directory 0700; a looser file tightened", test_modes },
 	{ "store: open, migrate, reopen; a newer schema refused", test_reopen },
@@ -436,6 +484,7 @@ static const struct harness_case cases[] = {
 	{ "inventory: expiry on a fake clock", test_expiry },
 	{ "inventory: an exhausted pool", test_exhausted },
 	{ "model: states, names and text", test_model },
+	{ "store: the read-only open creates nothing and writes nothing", test_readonly },
 };
 
 HARNESS_MAIN(cases)
