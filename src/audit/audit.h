@@ -179,4 +179,9 @@ int audit_host_daemon_privileges(struct audit_facts *f, const struct audit_iface
 int audit_host_unit_hardening(struct audit_facts *f, const struct audit_iface *ifs,
 			      size_t n, struct audit_list *out, struct error *err);
 
+/* tabledrift.c: a running interface's table inet rampart-IF differing
+ * from what its config renders (the facts' table_drift source). */
+int audit_firewall_table_drift(struct audit_facts *f, const struct audit_iface *ifs, size_t n,
+			       struct audit_list *out, struct error *err);
+
 #endif

@@ -101,6 +101,25 @@ static void note_gap(struct audit_facts *f, const char *what, const struct error
 		f->n_gaps++;
 }
 
+int audit_table_drift(struct audit_facts *f, const char *ifname, const struct conf *conf,
+		      const char *filename, struct drift_list *out, struct error *err)
+{
+	struct error why = { 0 };
+	char what[64];
+	int ret;
+
+	if (!f->src.table_drift)
+		return 0;
+	ret = f->src.table_drift(f->src.arg, ifname, conf, filename, out, &why);
+	if (ret == -ENOMEM)
+		return error_fail(err, ret, "out of memory");
+	if (ret) {
+		snprintf(what, sizeof(what), "table inet rampart-%s against its config", ifname);
+		note_gap(f, what, &why);
+	}
+	return 0;
+}
+
 size_t audit_facts_gaps(const struct audit_facts *f, const char *const **gaps)
 {
 	*gaps = (const char *const *)f->gaps;

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 
 struct audit_ruleset;
+struct conf;
+struct drift_list;
 struct textbuf;
 struct uapi_device;
 
@@ -60,6 +62,11 @@ struct audit_sources {
 	/* The running daemon's device for ifname (a get), the caller's. */
 	int (*device)(void *arg, const char *ifname, struct uapi_device **out,
 		      struct error *err);
+	/* Rampart's live table inet rampart-IFNAME against a fresh
+	 * rendering of conf's policy, as `rampart diff` compares them
+	 * (audit/drift.h drift_nft_table): the differences appended. */
+	int (*table_drift)(void *arg, const char *ifname, const struct conf *conf,
+			   const char *filename, struct drift_list *out, struct error *err);
 	void *arg;
 };
 void audit_facts_set_sources(struct audit_facts *f, const struct audit_sources *s);
@@ -75,6 +82,12 @@ int audit_ruleset(struct audit_facts *f, const struct audit_ruleset **rs,
  * failed (noted, as above). */
 int audit_device(struct audit_facts *f, const char *ifname, const struct uapi_device **dev,
 		 struct error *err) warn_unused;
+
+/* The table_drift source's answer for one interface (not kept: each
+ * check that asks pays for it).  0 with nothing appended when there is
+ * no source, or when it failed (noted as a gap). */
+int audit_table_drift(struct audit_facts *f, const char *ifname, const struct conf *conf,
+		      const char *filename, struct drift_list *out, struct error *err) warn_unused;
 
 /* What the checks wanted and could not read: "ruleset: Operation not
  * permitted", "wg0 daemon: ...".  audit_run() reports each as an info

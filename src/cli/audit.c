@@ -13,6 +13,7 @@
 #include "cli.h"
 
 #include "audit/audit.h"
+#include "audit/drift.h"
 #include "common/textbuf.h"
 #include "common/netaddr.h"
 #include "ctl/socket.h"
@@ -46,6 +47,13 @@ static int live_device(void *arg, const char *ifname, struct uapi_device **out,
 {
 	(void)arg;
 	return wgctl_get_device(ifname, out, err);
+}
+
+static int live_table_drift(void *arg, const char *ifname, const struct conf *conf,
+			    const char *filename, struct drift_list *out, struct error *err)
+{
+	(void)arg;
+	return drift_nft_table(ifname, conf, filename, out, err);
 }
 
 static void print_text(const struct audit_list *l, struct textbuf *o)
@@ -165,7 +173,8 @@ int audit_main(int argc, char *argv[])
 	audit_facts_set_options(f, &opt);
 	/* A fixture tree (--root) has no kernel of its own to ask. */
 	if (!strcmp(root, "/")) {
-		static const struct audit_sources live = { live_ruleset, live_device, NULL };
+		static const struct audit_sources live = { live_ruleset, live_device,
+							   live_table_drift, NULL };
 
 		audit_facts_set_sources(f, &live);
 	}

@@ -25,16 +25,18 @@
 #    dropped by Rampart's input chain (nft runs every base chain; an
 #    accept is final only for its own), so no finding and the probe is
 #    filtered; the same accept inserted into Rampart's input chain: open,
-#    exposure.wan_listener (and firewall.table_drift, the hand edit, once
-#    that check exists); PasswordAuthentication yes
+#    exposure.wan_listener and firewall.table_drift (the hand edit);
+#    PasswordAuthentication yes
 #    (exposure.sshd_password_auth); PermitRootLogin yes
 #    (exposure.sshd_root_login); a listener on 0.0.0.0:9586, dropped by
 #    the policy (exposure.metrics_public alone).
-# 3. With AUDIT_HUB_FW=1 (checks built elsewhere; skipped otherwise): a
-#    forward accept-all added to Rampart's forward chain
+# 3. A forward accept-all added to Rampart's forward chain
 #    (firewall.forward_open), masquerade for the split-tunnel phone
-#    (firewall.nat_split_tunnel), ip_forward 0 (firewall.sysctls); the two
-#    hand edits may also show firewall.table_drift.
+#    (firewall.nat_split_tunnel), ip_forward 0 (firewall.sysctls); each
+#    hand edit of Rampart's table is also firewall.table_drift.
+# 4. Unattended upgrades turned off (host.unattended_upgrades); the stock
+#    wg-quick@.service installed (host.unit_hardening).  The hub has its
+#    own dpkg status, apt.conf.d and unit directories (tmpfs).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../tools/policy.sh"
 
@@ -47,6 +49,25 @@ for d in /etc/wireguard /etc/ssh /etc/sysctl.d; do
 	[ -d "$d" ] || bail "$d does not exist on this host: nothing to mount the hub's tmpfs on"
 done
 
+# The VPS's own package state and units, not this machine's: dpkg says
+# unattended-upgrades is installed and apt runs it daily; no systemd unit
+# of WireGuard's is installed (this machine's wg-quick@.service is not
+# hardened).  tmpfs in the hub's mount namespace only.
+UNITDIRS="/usr/lib/systemd/system /etc/systemd/system"
+host_files() {
+	local d
+	for d in /var/lib/dpkg /etc/apt/apt.conf.d $UNITDIRS; do
+		ns_exec hub mkdir -p "$d" && ns_exec hub mount -t tmpfs -o mode=0755 tmpfs "$d" || return 1
+	done
+	printf 'Package: unattended-upgrades\nStatus: install ok installed\nVersion: 2.9.1+nmu3\n\n' \
+		> "/proc/${NS_HOLDER[hub]}/root/var/lib/dpkg/status" &&
+	auto_upgrades
+}
+auto_upgrades() {
+	printf 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n' \
+		> "/proc/${NS_HOLDER[hub]}/root/etc/apt/apt.conf.d/20auto-upgrades"
+}
+
 HN=$(ns_name hub)
 IN=$(ns_name inet)
 if keys hub laptop phone && ns_add inet && ns_add hub &&
@@ -57,7 +78,7 @@ if keys hub laptop phone && ns_add inet && ns_add hub &&
    ns_exec hub mount -t tmpfs -o mode=0700 tmpfs /etc/wireguard &&
    ns_exec hub mount -t tmpfs -o mode=0755 tmpfs /etc/ssh &&
    ns_exec hub mount -t tmpfs -o mode=0755 tmpfs /etc/sysctl.d &&
-   canary hub ssh --tcp 22; then
+   host_files && canary hub ssh --tcp 22; then
 	ok "topology: inet, hub with its own /etc/wireguard, /etc/ssh, /etc/sysctl.d; canary on 22"
 else
 	bail "setup failed: topology"
@@ -101,16 +122,18 @@ sshd_conf() {
 	printf 'PasswordAuthentication %s\n' "$1" > "$ETC/ssh/sshd_config.d/50-keys-only.conf"
 }
 
-# The audit's JSON: which ids, and whether only WANT (and ALLOW, a comma
-# list) are warnings or worse.  WANT "" is the clean run.  Prints the ids.
+# The audit's JSON: which ids, and whether every id of WANT (a comma list)
+# is found and only those (and ALLOW, a comma list) are warnings or worse.
+# WANT "" is the clean run.  Prints the ids.
 NS_PY_AUDIT='
 import json, sys
-want, allow, path = sys.argv[1], set(filter(None, sys.argv[2].split(","))), sys.argv[3]
+want = set(filter(None, sys.argv[1].split(",")))
+allow, path = set(filter(None, sys.argv[2].split(","))), sys.argv[3]
 d = json.load(open(path))
 ids = sorted({f["id"] + ("" if f["severity"] != "info" else "(info)") for f in d})
 print(" ".join(ids) or "(none)")
-bad = {f["id"] for f in d if f["severity"] != "info"} - {want} - allow
-sys.exit(0 if (not want or want in {f["id"] for f in d}) and not bad else 1)
+bad = {f["id"] for f in d if f["severity"] != "info"} - want - allow
+sys.exit(0 if want <= {f["id"] for f in d} and not bad else 1)
 '
 # audit TAG: rampart audit --json wg0 in the hub, to $NS_TMP/TAG.json;
 # its exit status in AUDIT_RC.
@@ -119,8 +142,9 @@ audit() {
 	ns_run hub "$RAMPART" audit --json wg0 >"$NS_TMP/$1.json" 2>"$NS_TMP/$1.err"
 	AUDIT_RC=$?
 }
-# planted NAME WANT_ID [ALLOW]: the audit finds WANT_ID and no other
-# warning or critical id but ALLOW; exit status 1 or 2.
+# planted NAME WANT_IDS [ALLOW]: the audit finds every id of WANT_IDS (a
+# comma list) and no other warning or critical id but ALLOW; exit status
+# 1 or 2.
 planted() {
 	local ids
 	audit "$2"
@@ -205,10 +229,13 @@ probe "an accept in a hand-made table" 8080 filtered
 clean "an accept in a hand-made table, Rampart's chain drops"
 hnft_handle H insert rule inet rampart-wg0 input tcp dport 8080 accept
 probe "an accept in Rampart's input chain" 8080 open
-planted "a canary on the WAN, accepted" exposure.wan_listener firewall.table_drift
+planted "a canary on the WAN, accepted" exposure.wan_listener,firewall.table_drift
 check "its evidence: the socket and the rule that accepts it" grep -q \
 	"0.0.0.0:8080 LISTEN.*accepted: inet rampart-wg0 input rule handle $H\b" \
-	"$NS_TMP/exposure.wan_listener.json"
+	"$NS_TMP/exposure.wan_listener,firewall.table_drift.json"
+check "the drift's evidence: the rule added by hand" grep -q \
+	"table_drift.*running tcp dport 8080 accept" \
+	"$NS_TMP/exposure.wan_listener,firewall.table_drift.json"
 check "undo: the rule and the hand-made table deleted" eval \
 	'hnft delete rule inet rampart-wg0 input handle "$H" && hnft delete table inet handmade'
 bg_stop web
@@ -226,26 +253,46 @@ planted "metrics on 0.0.0.0:9586" exposure.metrics_public
 bg_stop metrics
 clean "after every mistake was undone"
 
-# 3. The firewall checks, built in parallel with these.
-if [ "${AUDIT_HUB_FW:-0}" = 1 ]; then
-	hnft_handle H add rule inet rampart-wg0 forward accept
-	planted "a forward accept-all by hand" firewall.forward_open firewall.table_drift
-	setup "undo the forward accept-all" hnft delete rule inet rampart-wg0 forward handle "$H"
-	hnft_handle H add rule inet rampart-wg0 postrouting oifname hub-inet ip saddr 10.6.0.3 masquerade
-	planted "NAT for the split-tunnel phone" firewall.nat_split_tunnel firewall.table_drift
-	setup "undo the masquerade" hnft delete rule inet rampart-wg0 postrouting handle "$H"
-	say "[hub] sysctl net.ipv4.ip_forward=0"
-	ip netns exec "$HN" sysctl -q -w net.ipv4.ip_forward=0
-	planted "ip_forward 0 on the hub" firewall.sysctls
-	ip netns exec "$HN" sysctl -q -w net.ipv4.ip_forward=1
-	clean "the firewall mistakes undone"
-else
-	for c in "firewall.forward_open (a forward accept-all)" \
-		 "firewall.nat_split_tunnel (NAT for a split-tunnel peer)" \
-		 "firewall.sysctls (ip_forward 0)"; do
-		skip "$c" "AUDIT_HUB_FW=1 runs it once the firewall checks are merged"
-	done
-fi
+# 3. The routing and firewall mistakes; a hand edit of Rampart's table is
+#    also firewall.table_drift.
+hnft_handle H add rule inet rampart-wg0 forward accept
+planted "a forward accept-all by hand" firewall.forward_open,firewall.table_drift
+setup "undo the forward accept-all" hnft delete rule inet rampart-wg0 forward handle "$H"
+hnft_handle H add rule inet rampart-wg0 postrouting oifname hub-inet ip saddr 10.6.0.3 masquerade
+planted "NAT for the split-tunnel phone" firewall.nat_split_tunnel,firewall.table_drift
+setup "undo the masquerade" hnft delete rule inet rampart-wg0 postrouting handle "$H"
+say "[hub] sysctl net.ipv4.ip_forward=0"
+ip netns exec "$HN" sysctl -q -w net.ipv4.ip_forward=0
+planted "ip_forward 0 on the hub" firewall.sysctls
+ip netns exec "$HN" sysctl -q -w net.ipv4.ip_forward=1
+clean "the firewall mistakes undone"
+
+# 4. The host: unattended upgrades turned off; the stock, unhardened
+#    wg-quick@.service installed.
+say "[hub] rm /etc/apt/apt.conf.d/20auto-upgrades"
+rm -f "/proc/${NS_HOLDER[hub]}/root/etc/apt/apt.conf.d/20auto-upgrades"
+planted "unattended upgrades off" host.unattended_upgrades
+setup "unattended upgrades on again" auto_upgrades
+UNIT=/proc/${NS_HOLDER[hub]}/root/usr/lib/systemd/system/wg-quick@.service
+cat > "$UNIT" <<'UNIT'
+[Unit]
+Description=WireGuard via wg-quick(8) for %I
+After=network-online.target nss-lookup.target
+Wants=network-online.target nss-lookup.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/bin/wg-quick up %i
+ExecStop=/usr/bin/wg-quick down %i
+Environment=WG_ENDPOINT_RESOLUTION_RETRIES=infinity
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+planted "an unhardened wg-quick@.service" host.unit_hardening
+rm -f "$UNIT"
+clean "the host mistakes undone"
 
 hub_down end || not_ok "rampart down"
 check "no sanitizer report" ns_sanitizer_clean

@@ -10,6 +10,7 @@
 #include "harness.h"
 
 #include "audit/audit.h"
+#include "audit/drift.h"
 #include "common/textbuf.h"
 #include "uapi/client.h"
 
@@ -55,7 +56,23 @@ static int fixture_device_src(void *arg, const char *ifname, struct uapi_device 
 	return uapi_reply_parse_get(fixture_device_reply, strlen(fixture_device_reply), out, err);
 }
 
+/* The table_drift source: the two stateless listings compared as `rampart
+ * diff` does (NULL declared: no answer, -ENOENT). */
+static const char *fixture_table_declared, *fixture_table_running;
+
+static int fixture_table_drift_src(void *arg, const char *ifname, const struct conf *conf,
+				   const char *filename, struct drift_list *out, struct error *err)
+{
+	(void)arg, (void)ifname, (void)conf, (void)filename;
+	if (!fixture_table_declared)
+		return -ENOENT;
+	return drift_compare_listings(fixture_table_declared, true, fixture_table_running,
+				      fixture_table_running != NULL, "rampart firewall apply",
+				      out, err);
+}
+
 static const struct audit_sources fixture_sources = { fixture_ruleset_src, fixture_device_src,
+						      fixture_table_drift_src,
 						      NULL };
 
 /* mkdir -p of ROOT/rel. */
@@ -85,6 +102,8 @@ static void tree(void)
 	fixture_device_reply = NULL;
 	fixture_device_name = NULL;
 	fixture_ruleset_errno = 0;
+	fixture_table_declared = NULL;
+	fixture_table_running = NULL;
 	fixture_options = NULL;
 }
 
