@@ -143,5 +143,9 @@ int events_main(int argc, char *argv[]);
  * checks of audit/audit.h; exit 0 none (or infos only), 1 warnings, 2
  * critical, 3 when the audit could not run. */
 int audit_main(int argc, char *argv[]);
+/* rampart doctor IFNAME [PEER] [--wait SECS] [--json] (doctor.c): the
+ * diagnosis playbook of audit/doctor.h; exit 0 every step that ran ok, 1
+ * a broken layer, 3 when doctor cannot run. */
+int doctor_main(int argc, char *argv[]);
 
 #endif

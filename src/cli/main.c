@@ -40,6 +40,7 @@ static const struct command {
 	{ "peer", peer_main, "Keeps the peer inventory: owners, devices, addresses, approval, expiry (peer --help)" },
 	{ "metrics", metrics_main, "Prints the daemon's statistics in the Prometheus text format" },
 	{ "audit", audit_main, "Checks the configs and their files against the guides' checklists (--json)" },
+	{ "doctor", doctor_main, "Diagnoses a peer's tunnel layer by layer, stopping at the broken one (--json)" },
 };
 
 static void usage(FILE *f)
