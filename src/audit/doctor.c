@@ -171,6 +171,12 @@ static bool handshake_fresh(const struct state *s, const struct uapi_peer *p)
 	return s->ops->wall_s(s->ops->arg) - p->last_handshake_sec < DOCTOR_HANDSHAKE_FRESH_S;
 }
 
+/* Handshakes refused in the window, of the kinds handshake_why() names. */
+static uint64_t failures(const struct state *s)
+{
+	return dev_delta(s, "drop_invalid_mac1") + dev_delta(s, "drop_unknown_peer");
+}
+
 static bool arrived(const struct state *s)
 {
 	return wireguard_delta(s) || rx_delta(s) || receive_drops(s) ||
@@ -350,7 +356,15 @@ static void step_handshake(struct state *s, struct doctor_result *r)
 		saw(r, "latest handshake %" PRId64 " s ago; handshakes_completed +%" PRIu64,
 		    s->ops->wall_s(s->ops->arg) - p->last_handshake_sec,
 		    peer_delta(s, "handshakes_completed"));
-		r->status = DOCTOR_OK;
+		/* A session younger than 180 s outlives a broken handshake:
+		 * with nothing received meanwhile and handshakes failing, the
+		 * peer has moved on to a key or a config that no longer works. */
+		if (rx_delta(s) || !failures(s)) {
+			r->status = DOCTOR_OK;
+			return;
+		}
+		saw(r, ", but nothing received from the peer since");
+		handshake_why(s, r);
 		return;
 	}
 	if (p->last_handshake_sec)

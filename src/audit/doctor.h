@@ -42,8 +42,11 @@ enum doctor_status { DOCTOR_OK, DOCTOR_FAIL, DOCTOR_SKIPPED };
 enum {
 	DOCTOR_EVIDENCE_MAX = 640,
 	DOCTOR_NEXT_MAX = 384,
-	/* The watching window when the caller gives none, and its poll. */
-	DOCTOR_WAIT_MS_DEFAULT = 3000,
+	/* The watching window when the caller gives none, and its poll: a
+	 * peer whose handshake fails retries every REKEY_TIMEOUT (5 s, plus
+	 * up to 333 ms of jitter), so a window of 6 s sees at least one of
+	 * its initiations.  A healthy peer ends it at its first keepalive. */
+	DOCTOR_WAIT_MS_DEFAULT = 6000,
 	DOCTOR_POLL_MS = 200,
 	/* One probe's wait for its answer. */
 	DOCTOR_PROBE_MS = 700,

@@ -165,8 +165,10 @@ int doctor_main(int argc, char *argv[])
 	if (ret)
 		return ret < 0 ? 0 : ret;
 	ret = load(&a, ifname, &conf);
-	if (ret)
+	if (ret) {
+		conf_free(conf);
 		return ret;
+	}
 	doctor_host_ops(&ops);
 	if (a.json)
 		textbuf_append(&o, "[", 1);

@@ -362,6 +362,24 @@ static void test_handshake(void)
 	CHECK(broken_at(DOCTOR_HANDSHAKE));
 	CHECK(has(DOCTOR_HANDSHAKE, DOCTOR_FAIL, "200 s ago (older than 180 s)", "wrong server"));
 
+	/* A session still young, but nothing received since and the
+	 * peer's initiations refused: it changed keys. */
+	world();
+	w.rx_per_get = 0;
+	w.mac1_per_get = 2;
+	run(HUB);
+	CHECK(broken_at(DOCTOR_HANDSHAKE));
+	CHECK_MSG(has(DOCTOR_HANDSHAKE, DOCTOR_FAIL, "5 s ago; handshakes_completed +0, but nothing "
+		      "received from the peer since; drop_invalid_mac1 +", "wrong server public key"),
+		  SHOW(DOCTOR_HANDSHAKE));
+	/* The same session idle, with no failures: fine. */
+	world();
+	w.rx_per_get = 0;
+	w.fw_table = true;
+	w.fw_per_get = 1;
+	run(HUB);
+	CHECK_MSG(has(DOCTOR_HANDSHAKE, DOCTOR_OK, "5 s ago", NULL), SHOW(DOCTOR_HANDSHAKE));
+
 	world();
 	w.peer_absent = true;
 	w.mac1_per_get = 1;
