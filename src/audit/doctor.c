@@ -18,10 +18,19 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+/* One peer's run.  The snapshots of the window are the whole device's,
+ * taken once for every peer of the run (doctor_run()): a peer's copy of
+ * the state borrows them, and owns after only once the tunnel step has
+ * taken a snapshot of its own (own_after). */
 struct state {
 	const struct doctor_target *t;
+	const struct doctor_target *all; /* every peer of the run, for the window */
+	size_t n_all;
 	const struct doctor_ops *ops;
 	struct uapi_device *before, *after;
+	bool own_after;
+	int watched;                     /* watch()'s return */
+	struct error watch_err;
 	const struct uapi_peer *pb, *pa; /* the peer in before, after; NULL if absent */
 	struct firewall_counters fw_before, fw_after;
 	bool fw_exists;
@@ -192,8 +201,10 @@ static int observe(struct state *s, struct error *err)
 
 	if (ret)
 		return ret;
-	uapi_device_free(s->after);
+	if (s->own_after)
+		uapi_device_free(s->after);
 	s->after = d;
+	s->own_after = true;
 	s->pa = find_peer(d, s->t->peer->public_key);
 	if (s->ops->counters(s->ops->arg, s->t->ifname, &s->fw_after, &exists, err) || !exists)
 		memset(&s->fw_after, 0, sizeof(s->fw_after));
@@ -244,8 +255,21 @@ static void step_listening(struct state *s, struct doctor_result *r)
 	return;
 }
 
-/* Watches until the peer shows a fresh handshake and received bytes, or
- * the window ends.  0 or -errno (the daemon went away). */
+/* Every peer of the run shows a fresh handshake and received bytes. */
+static bool all_lively(const struct state *s)
+{
+	for (size_t i = 0; i < s->n_all; i++) {
+		const uint8_t *key = s->all[i].peer->public_key;
+		const struct uapi_peer *pb = find_peer(s->before, key), *pa = find_peer(s->after, key);
+
+		if (!pb || !pa || pa->rx_bytes <= pb->rx_bytes || !handshake_fresh(s, pa))
+			return false;
+	}
+	return true;
+}
+
+/* Watches until every peer shows a fresh handshake and received bytes,
+ * or the window ends.  0 or -errno (the daemon went away). */
 static int watch(struct state *s, struct error *err)
 {
 	const struct doctor_ops *o = s->ops;
@@ -261,8 +285,7 @@ static int watch(struct state *s, struct error *err)
 		ret = observe(s, err);
 		if (ret)
 			return ret;
-	} while (!(handshake_fresh(s, s->pa) && rx_delta(s)) &&
-		 o->now_ms(o->arg) - start < wait);
+	} while (!all_lively(s) && o->now_ms(o->arg) - start < wait);
 	s->waited_ms = (unsigned)(o->now_ms(o->arg) - start);
 	return 0;
 }
@@ -283,12 +306,12 @@ static void drops_seen(const struct state *s, struct doctor_result *r)
 
 static void step_arrival(struct state *s, struct doctor_result *r)
 {
-	struct error e = { 0 };
 	char msg[ERROR_STRLEN];
 	uint16_t port = s->before->listen_port;
 
-	if (watch(s, &e)) {
-		saw(r, "the daemon stopped answering: %s", error_format(&e, msg, sizeof(msg)));
+	if (s->watched) {
+		saw(r, "the daemon stopped answering: %s",
+		    error_format(&s->watch_err, msg, sizeof(msg)));
 		fail(r, "see why rampartd for %s exited (its log), then rampart up %s",
 		     s->t->ifname, s->t->ifname);
 		return;
@@ -667,18 +690,19 @@ const struct conf_peer *doctor_find_peer(const struct conf *conf, const char *ar
 	return NULL;
 }
 
-void doctor_run(const struct doctor_target *t, const struct doctor_ops *ops,
-		struct doctor_report *rep)
+/* The steps after listening, which the run has decided once for all. */
+static void run_steps(struct state *s, const struct doctor_result *listening,
+		      struct doctor_report *rep)
 {
 	static void (*const steps[DOCTOR_STEPS])(struct state *, struct doctor_result *) = {
-		step_listening, step_arrival, step_handshake, step_tunnel,
+		NULL, step_arrival, step_handshake, step_tunnel,
 		step_routes, step_nat, step_dns, step_mtu,
 	};
-	struct state s = { .t = t, .ops = ops };
 
 	memset(rep, 0, sizeof(*rep));
-	rep->failed = -1;
-	for (int i = 0; i < DOCTOR_STEPS; i++) {
+	rep->steps[0] = *listening;
+	rep->failed = listening->status == DOCTOR_FAIL ? 0 : -1;
+	for (int i = 1; i < DOCTOR_STEPS; i++) {
 		struct doctor_result *r = &rep->steps[i];
 
 		r->step = (enum doctor_step)i;
@@ -688,10 +712,34 @@ void doctor_run(const struct doctor_target *t, const struct doctor_ops *ops,
 				 doctor_step_name((enum doctor_step)rep->failed));
 			continue;
 		}
-		steps[i](&s, r);
+		steps[i](s, r);
 		if (r->status == DOCTOR_FAIL)
 			rep->failed = i;
 	}
-	uapi_device_free(s.before);
-	uapi_device_free(s.after);
+}
+
+void doctor_run(const struct doctor_target *t, size_t n, const struct doctor_ops *ops,
+		struct doctor_report *reps)
+{
+	struct state shared = { .t = t, .all = t, .n_all = n, .ops = ops, .own_after = true };
+	struct doctor_result listening = { .step = DOCTOR_LISTENING };
+
+	if (!n)
+		return;
+	step_listening(&shared, &listening);
+	if (listening.status == DOCTOR_OK)
+		shared.watched = watch(&shared, &shared.watch_err);
+	for (size_t i = 0; i < n; i++) {
+		struct state s = shared;
+
+		s.t = &t[i];
+		s.own_after = false;
+		s.pb = find_peer(s.before, t[i].peer->public_key);
+		s.pa = find_peer(s.after, t[i].peer->public_key);
+		run_steps(&s, &listening, &reps[i]);
+		if (s.own_after)
+			uapi_device_free(s.after);
+	}
+	uapi_device_free(shared.before);
+	uapi_device_free(shared.after);
 }

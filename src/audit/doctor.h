@@ -119,12 +119,15 @@ struct doctor_target {
 	unsigned wait_ms;             /* the watching window; 0: the default */
 };
 
-/* Runs the steps in order for t into *rep: every step after the first
- * failure is DOCTOR_SKIPPED with that said.  Whatever an observation
- * fails with is evidence of its step (memory included), so this cannot
- * fail. */
-void doctor_run(const struct doctor_target *t, const struct doctor_ops *ops,
-		struct doctor_report *rep);
+/* Runs the steps in order for each of the n peers t (of one interface:
+ * the same ifname, conf and wait_ms) into reps[0..n-1]: the daemon is
+ * asked and watched once for all of them, the window ending when every
+ * one shows a fresh handshake and received bytes; every step after a
+ * peer's first failure is DOCTOR_SKIPPED with that said.  Whatever an
+ * observation fails with is evidence of its step (memory included), so
+ * this cannot fail. */
+void doctor_run(const struct doctor_target *t, size_t n, const struct doctor_ops *ops,
+		struct doctor_report *reps);
 
 /* The peer of conf named by arg: its "# Name", or its public key in
  * base64.  NULL when none is. */

@@ -1,6 +1,6 @@
 /* rampart doctor IFNAME|CONFIG [PEER] [--wait SECS] [--json]: seed 002's
  * diagnosis playbook (audit/doctor.h) for one peer of the interface, or
- * for every peer in turn, on the host of the interface.  Prints each step
+ * for every peer (watched together), on the host of the interface.  Prints each step
  * with its status and evidence and, at the first broken layer, the next
  * action; --json prints one array of the steps, each with the peer.  Exit
  * 0 when every step that ran is ok, 1 when one failed, 3 when doctor
@@ -154,42 +154,53 @@ static int load(const struct args *a, char ifname[CONF_IFNAME_MAX + 1], struct c
 int doctor_main(int argc, char *argv[])
 {
 	char ifname[CONF_IFNAME_MAX + 1], label[CONF_PEER_NAME_MAX + KEY_B64_LEN + 1];
+	struct doctor_target *t = NULL;
+	struct doctor_report *reps = NULL;
 	struct args a = { 0 };
 	struct conf *conf = NULL;
 	struct doctor_ops ops;
-	struct doctor_report rep;
 	struct textbuf o = { 0 };
-	bool failed = false, first = true;
+	bool failed = false;
+	size_t n = 0;
 	int ret = parse_args(argc, argv, &a);
 
 	if (ret)
 		return ret < 0 ? 0 : ret;
 	ret = load(&a, ifname, &conf);
-	if (ret) {
-		conf_free(conf);
-		return ret;
+	if (ret)
+		goto out;
+	t = calloc(conf->n_peers, sizeof(*t));
+	reps = calloc(conf->n_peers, sizeof(*reps));
+	if (!t || !reps) {
+		fprintf(stderr, "%s doctor: out of memory\n", prog_name);
+		ret = 3;
+		goto out;
 	}
-	doctor_host_ops(&ops);
-	if (a.json)
-		textbuf_append(&o, "[", 1);
 	for (size_t i = 0; i < conf->n_peers; i++) {
 		const struct conf_peer *p = &conf->peers[i];
-		struct doctor_target t = { ifname, conf, p, policykeys_peer(p)->egress.on, a.wait_ms };
 
-		if (a.peer && p != doctor_find_peer(conf, a.peer))
-			continue;
-		doctor_run(&t, &ops, &rep);
-		failed |= rep.failed >= 0;
-		peer_label(p, label, sizeof(label));
+		if (!a.peer || p == doctor_find_peer(conf, a.peer))
+			t[n++] = (struct doctor_target){ ifname, conf, p,
+							 policykeys_peer(p)->egress.on, a.wait_ms };
+	}
+	doctor_host_ops(&ops);
+	doctor_run(t, n, &ops, reps);
+	if (a.json)
+		textbuf_append(&o, "[", 1);
+	for (size_t i = 0; i < n; i++) {
+		failed |= reps[i].failed >= 0;
+		peer_label(t[i].peer, label, sizeof(label));
 		if (a.json)
-			print_json(&rep, label, first, &o);
+			print_json(&reps[i], label, !i, &o);
 		else
-			print_text(&rep, ifname, label, &o);
-		first = false;
+			print_text(&reps[i], ifname, label, &o);
 	}
 	if (a.json)
 		textbuf_printf(&o, "\n]\n");
 	ret = cli_write_out(&o) ? failed : 3;
+out:
+	free(t);
+	free(reps);
 	conf_free(conf);
 	return ret;
 }

@@ -221,7 +221,7 @@ static void run(const char *text)
 	struct doctor_target t = {
 		"wg0", conf, &conf->peers[0], policykeys_peer(&conf->peers[0])->egress.on, 0,
 	};
-	doctor_run(&t, &ops, &rep);
+	doctor_run(&t, 1, &ops, &rep);
 	conf_free(conf);
 }
 
@@ -515,6 +515,39 @@ static void test_mtu(void)
 		  SHOW(DOCTOR_MTU));
 }
 
+/* Two peers watched in one window: it ends only when both show life,
+ * and each is decided on its own. */
+static void test_two_peers(void)
+{
+	const char *text = HUB "[Peer]\n# Name = phone\nPublicKey = " P2 "\nAllowedIPs = 10.9.0.3/32\n";
+	struct doctor_report reps[2];
+	struct error err = { 0 };
+	struct conf *conf = NULL;
+
+	setup();
+	world();
+	CHECK(wgconf_parse(text, strlen(text), "wg0.conf", &conf, &err) == 0);
+	if (!conf)
+		return;
+	struct doctor_target t[2] = {
+		{ "wg0", conf, &conf->peers[0], false, 0 },
+		{ "wg0", conf, &conf->peers[1], false, 0 },
+	};
+	/* The fake daemon knows laptop (P1) only, and refuses phone's
+	 * initiations. */
+	w.unknown_per_get = 1;
+	doctor_run(t, 2, &ops, reps);
+	CHECK_MSG(reps[0].failed == -1, "laptop failed at %d", reps[0].failed);
+	CHECK(reps[1].failed == DOCTOR_HANDSHAKE);
+	CHECK(reps[1].steps[DOCTOR_LISTENING].status == DOCTOR_OK);
+	CHECK(strstr(reps[1].steps[DOCTOR_HANDSHAKE].evidence, "not configured in the running daemon"));
+	/* phone never shows life, so the window ran to its end, once. */
+	CHECK_MSG(w.now_ms == DOCTOR_WAIT_MS_DEFAULT, "%llu ms", (unsigned long long)w.now_ms);
+	CHECK_MSG(w.gets == 1 + DOCTOR_WAIT_MS_DEFAULT / DOCTOR_POLL_MS + 1,
+		  "%u gets", w.gets); /* listening, the polls, laptop's ping */
+	conf_free(conf);
+}
+
 static void test_find_peer(void)
 {
 	struct error err = { 0 };
@@ -544,6 +577,7 @@ static const struct harness_case cases[] = {
 	{ "nat", test_nat },
 	{ "dns", test_dns },
 	{ "mtu", test_mtu },
+	{ "two_peers", test_two_peers },
 	{ "find_peer", test_find_peer },
 };
 
