@@ -133,12 +133,26 @@ void doctor_run(const struct doctor_target *t, size_t n, const struct doctor_ops
  * base64.  NULL when none is. */
 const struct conf_peer *doctor_find_peer(const struct conf *conf, const char *arg);
 
+/* Pure readers for the host's observations (doctor_parse.c).  Whether a
+ * line of /proc/net/udp or udp6 is a socket bound on port.  Whether a
+ * line of nft's listing is a masquerade or snat rule that covers src: one
+ * without a source match covers every source; a "saddr" match (a
+ * prefix, an address or a set of them) covers src when one of them
+ * holds all of src. */
+bool doctor_udp_line_has(const char *line, uint16_t port) warn_unused;
+bool doctor_nat_covers(const char *line, const struct netaddr_prefix *src) warn_unused;
+
 /* "listening", ...; "ok", "fail", "skipped". */
 const char *doctor_step_name(enum doctor_step s);
 const char *doctor_status_name(enum doctor_status s);
 
 /* The host's observations: the control socket, /proc, netlink, the live
- * ruleset and raw ICMP sockets (doctor_host.c). */
-void doctor_host_ops(struct doctor_ops *ops);
+ * ruleset and raw ICMP sockets (doctor_host.c).  A doctor_host holds what
+ * a run reads once (the ruleset); open one per run, NULL with errno, and
+ * close it after.  ops->arg is h. */
+struct doctor_host;
+struct doctor_host *doctor_host_open(void);
+void doctor_host_close(struct doctor_host *h);
+void doctor_host_ops(struct doctor_host *h, struct doctor_ops *ops);
 
 #endif

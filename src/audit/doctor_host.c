@@ -41,8 +41,7 @@ static int host_device(void *arg, const char *ifname, struct uapi_device **out,
 	return wgctl_get_device(ifname, out, err);
 }
 
-/* Whether one of /proc/net/udp's lines ("sl local_address:PORT ...", the
- * port in hex) has port. */
+/* Whether one of path's lines (/proc/net/udp or udp6) has port. */
 static int udp_file_has(const char *path, uint16_t port, bool *bound, struct error *err)
 {
 	char line[512];
@@ -53,15 +52,9 @@ static int udp_file_has(const char *path, uint16_t port, bool *bound, struct err
 			return 0; /* no IPv6 */
 		return error_fail(err, -errno, "%s: %s", path, strerror(errno));
 	}
-	while (fgets(line, sizeof(line), f)) {
-		unsigned p;
-		char *colon = strchr(line, ':');
-
-		/* The second colon ends the local address. */
-		colon = colon ? strchr(colon + 1, ':') : NULL;
-		if (colon && sscanf(colon + 1, "%x", &p) == 1 && p == port)
+	while (fgets(line, sizeof(line), f))
+		if (doctor_udp_line_has(line, port))
 			*bound = true;
-	}
 	fclose(f);
 	return 0;
 }
@@ -110,80 +103,62 @@ static int host_sysctl(void *arg, const char *key, char *value, size_t size, str
 	return ret;
 }
 
-/* Whether the saddr match after s ("10.8.0.0/24" or "{ a, b }") covers
- * src. */
-static bool saddr_covers(const char *s, const struct netaddr_prefix *src)
+/* The run's state: the live ruleset, listed once for every peer's NAT
+ * question (a hub with a thousand Egress peers would list it a thousand
+ * times otherwise). */
+struct doctor_host {
+	struct textbuf ruleset;
+	bool listed;
+	struct error list_err; /* code 0 when the listing worked */
+};
+
+struct doctor_host *doctor_host_open(void)
 {
-	bool set = *s == '{';
-	char tok[NETADDR_PREFIX_STRLEN];
-
-	if (set)
-		s++;
-	for (;;) {
-		struct netaddr_prefix p;
-		size_t n;
-
-		s += strspn(s, " ,");
-		n = strcspn(s, " ,}\n");
-		if (!n || n >= sizeof(tok))
-			return false;
-		memcpy(tok, s, n);
-		tok[n] = '\0';
-		if (!strchr(tok, '/'))
-			strcat(tok, src->addr.family == AF_INET ? "/32" : "/128");
-		if (netaddr_parse_prefix(&p, tok, NULL) && netaddr_prefix_contains(&p, src))
-			return true;
-		s += n;
-		if (!set || *s == '}' || !*s)
-			return false;
-	}
+	return calloc(1, sizeof(struct doctor_host));
 }
 
-/* A masquerade or snat line of the listing that covers src: one without
- * a source match covers every source. */
-static bool nat_line_covers(const char *line, const struct netaddr_prefix *src)
+void doctor_host_close(struct doctor_host *h)
 {
-	const char *saddr = strstr(line, "saddr ");
-	bool v6 = strstr(line, "ip6 saddr") != NULL;
-
-	if (!strstr(line, "masquerade") && !strstr(line, "snat to"))
-		return false;
-	if (!saddr)
-		return true;
-	if (v6 != (src->addr.family == AF_INET6))
-		return false;
-	return saddr_covers(saddr + strlen("saddr "), src);
+	if (!h)
+		return;
+	free(h->ruleset.buf);
+	free(h);
 }
 
 static int host_nat(void *arg, const struct netaddr_prefix *src, bool *present, char *rule,
 		    size_t size, struct error *err)
 {
-	struct textbuf out = { 0 };
-	int ret;
+	struct doctor_host *h = arg;
 
-	(void)arg;
 	*present = false;
-	ret = nftables_exec("list ruleset\n", false, NFTABLES_OUTPUT_STATELESS, &out, 0, err);
-	if (ret)
-		goto out;
-	if (out.err) {
-		ret = error_fail(err, out.err, "the ruleset: %s", strerror(-out.err));
-		goto out;
+	if (!h->listed) {
+		h->listed = true;
+		if (!nftables_exec("list ruleset\n", false, NFTABLES_OUTPUT_STATELESS, &h->ruleset, 0,
+				   &h->list_err) && h->ruleset.err)
+			error_fail(&h->list_err, h->ruleset.err, "the ruleset: %s",
+				   strerror(-h->ruleset.err));
 	}
-	for (char *line = out.buf; line && *line && !*present;) {
-		char *end = strchr(line, '\n');
+	if (h->list_err.code) {
+		*err = h->list_err;
+		return h->list_err.code;
+	}
+	for (const char *line = h->ruleset.buf; line && *line && !*present;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		char buf[1024];
 
-		if (end)
-			*end = '\0';
-		if (nat_line_covers(line, src)) {
-			*present = true;
-			snprintf(rule, size, "%s", line + strspn(line, " \t"));
+		/* Longer lines are sets of elements, not rules. */
+		if (len < sizeof(buf)) {
+			memcpy(buf, line, len);
+			buf[len] = '\0';
+			if (doctor_nat_covers(buf, src)) {
+				*present = true;
+				snprintf(rule, size, "%s", buf + strspn(buf, " \t"));
+			}
 		}
 		line = end ? end + 1 : NULL;
 	}
-out:
-	free(out.buf);
-	return ret;
+	return 0;
 }
 
 static uint16_t icmp_sum(const void *p, size_t len)
@@ -413,11 +388,12 @@ static int64_t host_wall_s(void *arg)
 	return (int64_t)time(NULL);
 }
 
-void doctor_host_ops(struct doctor_ops *ops)
+void doctor_host_ops(struct doctor_host *h, struct doctor_ops *ops)
 {
 	static const struct doctor_ops host = {
 		host_device, host_udp_bound, host_counters, host_route, host_sysctl, host_nat,
 		host_ping, host_dns, host_mtu, host_now_ms, host_sleep_ms, host_wall_s, NULL,
 	};
 	*ops = host;
+	ops->arg = h;
 }

@@ -158,6 +158,7 @@ int doctor_main(int argc, char *argv[])
 	struct doctor_report *reps = NULL;
 	struct args a = { 0 };
 	struct conf *conf = NULL;
+	struct doctor_host *h = NULL;
 	struct doctor_ops ops;
 	struct textbuf o = { 0 };
 	bool failed = false;
@@ -171,7 +172,8 @@ int doctor_main(int argc, char *argv[])
 		goto out;
 	t = calloc(conf->n_peers, sizeof(*t));
 	reps = calloc(conf->n_peers, sizeof(*reps));
-	if (!t || !reps) {
+	h = doctor_host_open();
+	if (!t || !reps || !h) {
 		fprintf(stderr, "%s doctor: out of memory\n", prog_name);
 		ret = 3;
 		goto out;
@@ -183,7 +185,7 @@ int doctor_main(int argc, char *argv[])
 			t[n++] = (struct doctor_target){ ifname, conf, p,
 							 policykeys_peer(p)->egress.on, a.wait_ms };
 	}
-	doctor_host_ops(&ops);
+	doctor_host_ops(h, &ops);
 	doctor_run(t, n, &ops, reps);
 	if (a.json)
 		textbuf_append(&o, "[", 1);
@@ -199,6 +201,7 @@ int doctor_main(int argc, char *argv[])
 		textbuf_printf(&o, "\n]\n");
 	ret = cli_write_out(&o) ? failed : 3;
 out:
+	doctor_host_close(h);
 	free(t);
 	free(reps);
 	conf_free(conf);

@@ -548,6 +548,66 @@ static void test_two_peers(void)
 	conf_free(conf);
 }
 
+static bool covers(const char *line, const char *prefix)
+{
+	struct netaddr_prefix p;
+
+	return netaddr_parse_prefix(&p, prefix, NULL) && doctor_nat_covers(line, &p);
+}
+
+/* The readers of the host's listings, on lines copied from a host. */
+static void test_parsers(void)
+{
+	const char *udp = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when "
+			  "retrnsmt   uid  timeout inode ref pointer drops";
+	const char *bound = "  412: 00000000:CA65 00000000:0000 07 00000000:00000000 00:00000000 "
+			    "00000000     0        0 41210 2 0000000000000000 0";
+	const char *bound6 = "  412: 00000000000000000000000000000000:CA65 "
+			     "00000000000000000000000000000000:0000 07 00000000:00000000";
+	const char *masq4 = "\t\tiifname \"wg0\" oifname \"eth0\" ip saddr 10.8.0.2 masquerade "
+			    "comment \"Egress\"";
+
+	CHECK(!doctor_udp_line_has(udp, 51813));
+	CHECK(doctor_udp_line_has(bound, 51813));   /* 0xCA65 */
+	CHECK(!doctor_udp_line_has(bound, 51812));
+	CHECK(doctor_udp_line_has(bound6, 51813));
+	CHECK(!doctor_udp_line_has("", 0));
+
+	CHECK(covers(masq4, "10.8.0.2/32"));
+	CHECK(!covers(masq4, "10.8.0.20/32"));
+	CHECK(!covers(masq4, "10.8.0.0/24"));      /* the rule covers one host of it */
+	CHECK(!covers(masq4, "fd08::2/128"));
+	CHECK(covers("ip saddr 10.8.0.0/24 oifname \"eth0\" masquerade", "10.8.0.7/32"));
+	CHECK(covers("ip saddr { 10.8.0.2, 10.8.0.3 } masquerade", "10.8.0.3/32"));
+	CHECK(!covers("ip saddr { 10.8.0.2, 10.8.0.3 } masquerade", "10.8.0.4/32"));
+	CHECK(covers("ip6 saddr fd08::/64 oifname \"eth0\" masquerade", "fd08::2/128"));
+	CHECK(!covers("ip6 saddr fd08::/64 oifname \"eth0\" masquerade", "10.8.0.2/32"));
+	CHECK(covers("oifname \"eth0\" masquerade", "10.8.0.2/32"));
+	CHECK(covers("ip saddr 10.8.0.2 snat to 203.0.113.1", "10.8.0.2/32"));
+	CHECK(covers("ip saddr != 192.168.0.0/16 masquerade", "10.8.0.2/32"));
+	CHECK(!covers("ip saddr != 10.0.0.0/8 masquerade", "10.8.0.2/32"));
+	CHECK(!covers("ip saddr 10.8.0.2 accept", "10.8.0.2/32"));
+}
+
+/* IPv6: its forwarding sysctl, and DF probes no smaller than 1280. */
+static void test_ipv6(void)
+{
+	world();
+	snprintf(w.forward, sizeof(w.forward), "0");
+	run(IFACE LAPTOP "AllowedIPs = fd09::2/128\nEgress = on\n");
+	CHECK(broken_at(DOCTOR_NAT));
+	CHECK_MSG(has(DOCTOR_NAT, DOCTOR_FAIL, "net.ipv6.conf.all.forwarding = 0",
+		      "net.ipv6.conf.all.forwarding=1"), SHOW(DOCTOR_NAT));
+
+	world();
+	w.path_mtu = 1000;
+	run(IFACE LAPTOP "AllowedIPs = fd09::2/128\n");
+	CHECK(broken_at(DOCTOR_MTU));
+	CHECK_MSG(has(DOCTOR_MTU, DOCTOR_FAIL, "no DF probe answers, down to 1280", NULL),
+		  SHOW(DOCTOR_MTU));
+	CHECK(has(DOCTOR_TUNNEL, DOCTOR_OK, "ping fd09::2: answered", NULL));
+}
+
 static void test_find_peer(void)
 {
 	struct error err = { 0 };
@@ -578,6 +638,8 @@ static const struct harness_case cases[] = {
 	{ "dns", test_dns },
 	{ "mtu", test_mtu },
 	{ "two_peers", test_two_peers },
+	{ "parsers", test_parsers },
+	{ "ipv6", test_ipv6 },
 	{ "find_peer", test_find_peer },
 };
 
