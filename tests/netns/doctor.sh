@@ -19,6 +19,7 @@
 #   the client's address 10.77.0.9            tunnel (source outside AllowedIPs)
 #   net.ipv4.ip_forward = 0 on the hub        nat
 #   the hub's masquerade rule deleted         nat
+#   DNS = 10.77.0.2, a resolver there         dns ok; without the resolver: dns
 #   r-c MTU 1300, the router's frag-needed    mtu (largest DF probe 1232: 1300
 #   dropped (an MTU black hole)               less 60 bytes of WireGuard over IPv4
 #                                             is 1240, and the padding of the
@@ -179,10 +180,43 @@ case_is "MTU black hole" blackhole 1 \
 	"listening=ok arrival=ok handshake=ok tunnel=ok routes=ok nat=ok dns=skipped mtu=fail" \
 	mtu "largest DF probe that answers: 1232 bytes"
 
-# ---- healthy again, in text ----------------------------------------------------------------
+# ---- DNS through the tunnel ---------------------------------------------------------------
+# The same hub's config with DNS = the client's tunnel address, read by
+# doctor only (rampart up would hand it to resolvconf), and a resolver
+# there that answers every query with its header and question.
+mkdir -p "$NS_TMP/dns"
+sed 's/^Address = .*/&\nDNS = 10.77.0.2/' "$CONF" > "$NS_TMP/dns/wg0.conf"
+DNS_PY='
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 53))
+open(sys.argv[2], "w").close()
+while True:
+    d, a = s.recvfrom(512)
+    s.sendto(d[:2] + b"\x81\x80" + d[4:6] + b"\x00" * 6 + d[12:], a)
+'
 run_in r nft delete table ip doctor_blackhole
 ip -n "$RN" link set r-c mtu 1500
 ip -n "$(ns_name c)" link set c-r mtu 1500
+bg c dns "$PYTHON" -c "$DNS_PY" 10.77.0.2 "$NS_TMP/dns.ready"
+if wait_for 5 tool_ready dns; then
+	say "[hub] rampart doctor $NS_TMP/dns/wg0.conf laptop --json"
+	ns_run hub "$RAMPART" doctor "$NS_TMP/dns/wg0.conf" laptop --json >"$NS_TMP/dnsok.json" 2>"$NS_TMP/dnsok.err"
+	DOC_RC=$?
+	case_is "DNS answers through the tunnel" dnsok 0 \
+		"listening=ok arrival=ok handshake=ok tunnel=ok routes=ok nat=ok dns=ok mtu=ok" \
+		dns "query to 10.77.0.2 through wg0: answered"
+else
+	not_ok "DNS: the resolver in the client started" "$(bg_out dns)"
+fi
+bg_stop dns
+ns_run hub "$RAMPART" doctor "$NS_TMP/dns/wg0.conf" laptop --json >"$NS_TMP/dnsno.json" 2>"$NS_TMP/dnsno.err"
+DOC_RC=$?
+case_is "DNS without a resolver" dnsno 1 \
+	"listening=ok arrival=ok handshake=ok tunnel=ok routes=ok nat=ok dns=fail mtu=skipped" \
+	dns "query to 10.77.0.2 through wg0: no answer"
+
+# ---- healthy again, in text ----------------------------------------------------------------
 say "[hub] rampart doctor wg0-by-path"
 ns_run hub "$RAMPART" doctor "$CONF" >"$NS_TMP/text.out" 2>&1
 expect "restored: doctor exits 0 (text, every peer)" "$?" 0
