@@ -1,8 +1,10 @@
-/* The playbook's decisions (doctor.h).  One watching window, at the
- * arrival step, takes two snapshots of the daemon and the firewall's
- * counters; arrival, handshake and tunnel are decided from what moved
- * between them, so that a healthy tunnel ends the window as soon as its
- * keepalives show, and a broken one is watched for the whole window. */
+/* The playbook's decisions (doctor.h).  One watching window per run,
+ * after listening, takes two snapshots of the daemon and the firewall's
+ * counters for every peer at once; each peer's arrival, handshake and
+ * tunnel are decided from what moved between them, so that healthy
+ * tunnels end the window as soon as their keepalives show, and a broken
+ * one is watched for the whole window.  The later steps probe one peer
+ * at a time. */
 #include "doctor.h"
 
 #include "common/encoding.h"
@@ -10,12 +12,12 @@
 #include "firewall/counters.h"
 #include "uapi/device.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <arpa/inet.h>
 #include <sys/socket.h>
 
 /* One peer's run.  The snapshots of the window are the whole device's,
@@ -252,7 +254,6 @@ static void step_listening(struct state *s, struct doctor_result *r)
 	}
 	saw(r, "; udp/%u bound", port);
 	r->status = DOCTOR_OK;
-	return;
 }
 
 /* Every peer of the run shows a fresh handshake and received bytes. */
@@ -332,7 +333,6 @@ static void step_arrival(struct state *s, struct doctor_result *r)
 		return;
 	}
 	r->status = DOCTOR_OK;
-	return;
 }
 
 /* Why no handshake happened, from what the daemon counted in the window. */
