@@ -42,8 +42,10 @@ struct state {
 };
 
 /* The counters of a get reply that only a datagram from the network
- * moves (the core's drops on receive, the daemon's receive path). */
+ * moves: rampartd's count of every datagram read (datagrams_received),
+ * the core's drops on receive, the daemon's receive path. */
 static const char *const receive_counters[] = {
+	"datagrams_received",
 	"drop_invalid_message", "drop_no_identity", "drop_invalid_mac1",
 	"drop_cookie_sent", "drop_ratelimited", "drop_handshake_decrypt",
 	"drop_unknown_peer", "drop_low_order_point", "drop_replayed_initiation",
@@ -356,10 +358,11 @@ static void handshake_why(const struct state *s, struct doctor_result *r)
 		    "load", load);
 		fail(r, "find the source of the initiation flood (rampart events %s)", s->t->ifname);
 	} else {
-		saw(r, "; no failed handshake counted: nothing from the peer is a handshake");
-		fail(r, "nothing of the peer's arrives: check an upstream firewall for udp/%u and "
-		     "the peer's Endpoint; make it send (PersistentKeepalive = 25)",
-		     s->before->listen_port);
+		saw(r, "; no failed handshake counted: what arrives completes no handshake "
+		    "with this peer");
+		fail(r, "the peer's initiations do not arrive, or this host's answers do not reach "
+		     "it: check firewalls and NAT both ways for udp/%u and the peer's Endpoint; "
+		     "make it send (PersistentKeepalive = 25)", s->before->listen_port);
 	}
 }
 

@@ -98,6 +98,9 @@ doctor healthy
 case_is healthy healthy 0 \
 	"listening=ok arrival=ok handshake=ok tunnel=ok routes=ok nat=ok dns=skipped mtu=ok" \
 	mtu "answers"
+# rampartd's count of the datagrams it read (rampart_datagrams_received),
+# the arrival evidence that needs no firewall table.
+says healthy healthy arrival "daemon: datagrams_received +"
 
 # ---- UDP blocked in front of the hub --------------------------------------------
 run_in r nft -f - <<-'EOF'

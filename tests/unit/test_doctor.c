@@ -32,7 +32,7 @@ struct fake {
 	uint16_t listen_port;
 	bool bound, peer_absent;
 	unsigned gets;            /* gets so far: counters = per_get * gets */
-	uint64_t rx_per_get, mac1_per_get, unknown_per_get, spoof_per_get;
+	uint64_t rx_per_get, mac1_per_get, unknown_per_get, spoof_per_get, datagrams_per_get;
 	bool fw_table;
 	uint64_t fw_per_get;
 	int64_t handshake_age;    /* seconds; -1: never */
@@ -80,7 +80,9 @@ static int f_device(void *arg, const char *ifname, struct uapi_device **out, str
 	snprintf(d->name, sizeof(d->name), "%s", ifname);
 	d->flags = UAPI_DEVICE_HAS_LISTEN_PORT;
 	d->listen_port = w.listen_port;
-	if ((w.mac1_per_get && uapi_device_add_counter(d, "drop_invalid_mac1", n * w.mac1_per_get)) ||
+	if ((w.datagrams_per_get &&
+	     uapi_device_add_counter(d, "datagrams_received", n * w.datagrams_per_get)) ||
+	    (w.mac1_per_get && uapi_device_add_counter(d, "drop_invalid_mac1", n * w.mac1_per_get)) ||
 	    (w.unknown_per_get && uapi_device_add_counter(d, "drop_unknown_peer", n * w.unknown_per_get)) ||
 	    (w.spoof_per_get &&
 	     uapi_device_add_counter(d, "drop_source_not_allowed", n * w.spoof_per_get)))
@@ -332,6 +334,17 @@ static void test_arrival(void)
 	CHECK(broken_at(DOCTOR_HANDSHAKE));
 	CHECK_MSG(has(DOCTOR_HANDSHAKE, DOCTOR_FAIL, "no failed handshake counted", "PersistentKeepalive"),
 		  SHOW(DOCTOR_HANDSHAKE));
+
+	/* Without a table, rampartd's own count of what reached the port:
+	 * initiations that arrive and are answered, the answers lost. */
+	world();
+	w.rx_per_get = 0;
+	w.handshake_age = -1;
+	w.datagrams_per_get = 1;
+	run(HUB);
+	CHECK_MSG(has(DOCTOR_ARRIVAL, DOCTOR_OK, "no table inet rampart-wg0; peer received +0 bytes; "
+		      "daemon: datagrams_received +", NULL), SHOW(DOCTOR_ARRIVAL));
+	CHECK(broken_at(DOCTOR_HANDSHAKE));
 }
 
 static void test_handshake(void)
