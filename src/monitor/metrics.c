@@ -25,7 +25,6 @@ static const struct {
 	{ "allowed_ips_moved", "Allowed IPs that one peer took from another." },
 	{ "handshake_queue_full", "Handshake messages dropped because the handshake queue was full." },
 	{ "datagram_truncated", "Received datagrams longer than the receive buffer, dropped." },
-	{ "datagrams_received", "Datagrams read from the UDP sockets, before any check." },
 	{ "datagram_send_failed", "Datagrams the UDP socket refused to send." },
 	{ "tun_write_failed", "Packets the TUN device refused." },
 	{ "events_suppressed",
