@@ -227,7 +227,10 @@ static void step_listening(struct state *s, struct doctor_result *r)
 	if (s->ops->device(s->ops->arg, s->t->ifname, &s->before, &e)) {
 		saw(r, "the control socket of %s does not answer: %s", s->t->ifname,
 		    error_format(&e, msg, sizeof(msg)));
-		fail(r, "start the daemon: rampart up %s", s->t->ifname);
+		if (e.code == -EACCES || e.code == -EPERM)
+			fail(r, "run doctor as root: the control socket is root's");
+		else
+			fail(r, "start the daemon: rampart up %s", s->t->ifname);
 		return;
 	}
 	s->pb = find_peer(s->before, s->t->peer->public_key);

@@ -289,6 +289,12 @@ static void test_listening(void)
 	CHECK(w.pings == 0);
 
 	world();
+	w.device_err = -EACCES;
+	run(HUB);
+	CHECK_MSG(has(DOCTOR_LISTENING, DOCTOR_FAIL, "Permission denied", "run doctor as root"),
+		  SHOW(DOCTOR_LISTENING));
+
+	world();
 	w.bound = false;
 	run(HUB);
 	CHECK(broken_at(DOCTOR_LISTENING));
