@@ -24,6 +24,7 @@
 #   dropped (an MTU black hole)               less 60 bytes of WireGuard over IPv4
 #                                             is 1240, and the padding of the
 #                                             plaintext to 16 bytes makes it 1232)
+#   Policy = off (no table), no Egress        ok, then UDP blocked: arrival
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../tools/policy.sh"
 
@@ -235,6 +236,40 @@ check "an unknown peer: named" grep -q "no peer \`nosuchpeer'" "$NS_TMP/nopeer.e
 ns_run hub "$RAMPART" doctor "$NS_TMP/hub/nope.conf" >/dev/null 2>"$NS_TMP/noconf.err"
 expect "no such config: exit 3" "$?" 3
 check "no such config: named" grep -q "nope.conf" "$NS_TMP/noconf.err"
+
+# ---- no Rampart table: the daemon's own count is the arrival evidence -----------------------
+# The hub again with Policy = off and the peer without Egress (nothing
+# masquerades it now); the client starts a session with the new daemon.
+rp hub down down "$CONF" || not_ok "rampart down"
+sed -e 's/^Address = .*/&\nPolicy = off/' -e '/^Egress/d' "$CONF" > "$NS_TMP/hub/wg0.off" &&
+	mv "$NS_TMP/hub/wg0.off" "$CONF"
+if rp hub up-off up "$CONF" &&
+   run_in c wg set wg0 peer "$(pub hub)" remove &&
+   run_in c wg set wg0 peer "$(pub hub)" allowed-ips 0.0.0.0/0 \
+	endpoint 203.0.113.1:51877 persistent-keepalive 1 &&
+   wait_handshake hub wg0 "$(pub c)" 10; then
+	check "Policy = off: no table inet rampart-wg0" eval '! fw_exists hub wg0'
+	doctor notable
+	case_is "no table, healthy" notable 0 \
+		"listening=ok arrival=ok handshake=ok tunnel=ok routes=ok nat=skipped dns=skipped mtu=ok" \
+		arrival "no table inet rampart-wg0"
+	says "no table, healthy" notable arrival "daemon: datagrams_received +"
+	run_in r nft -f - <<-'EOF'
+		table inet doctor_block {
+			chain forward {
+				type filter hook forward priority 0; policy accept;
+				udp dport 51877 drop
+			}
+		}
+		EOF
+	doctor notable_blocked --wait 2
+	case_is "no table, UDP blocked on the router" notable_blocked 1 \
+		"listening=ok arrival=fail handshake=skipped tunnel=skipped routes=skipped $REST_SKIPPED" \
+		arrival "nothing arrived on udp/51877"
+	run_in r nft delete table inet doctor_block
+else
+	not_ok "Policy = off: hub up again, a session"; show_log up-off
+fi
 
 bg_stop cping
 rp hub down down "$CONF" || not_ok "rampart down"
