@@ -19,11 +19,11 @@
 #   the client's address 10.77.0.9            tunnel (source outside AllowedIPs)
 #   net.ipv4.ip_forward = 0 on the hub        nat
 #   the hub's masquerade rule deleted         nat
-#   DNS = 10.77.0.2, a resolver there         dns ok; without the resolver: dns
 #   r-c MTU 1300, the router's frag-needed    mtu (largest DF probe 1232: 1300
 #   dropped (an MTU black hole)               less 60 bytes of WireGuard over IPv4
 #                                             is 1240, and the padding of the
 #                                             plaintext to 16 bytes makes it 1232)
+#   DNS = 10.77.0.2, a resolver there         dns ok; without the resolver: dns
 #   Policy = off (no table), no Egress        ok, then UDP blocked: arrival
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../tools/policy.sh"
