@@ -402,7 +402,6 @@ static void step_handshake(struct state *s, struct doctor_result *r)
 	else
 		saw(r, "no handshake with the peer yet");
 	handshake_why(s, r);
-	return;
 }
 
 /* The peer's one tunnel address: the first host prefix (/32, /128) of
@@ -433,11 +432,14 @@ static void step_tunnel(struct state *s, struct doctor_result *r)
 	struct error e = { 0 };
 	bool answered = false;
 	uint64_t spoofed;
+	int ret = 0;
 
 	find_host(s);
 	if (s->has_host) {
 		netaddr_format_ip(ip, &s->host);
-		if (s->ops->ping(s->ops->arg, s->t->ifname, &s->host, 84, false, &answered, &e))
+		ret = s->ops->ping(s->ops->arg, s->t->ifname, &s->host, DOCTOR_PING_SIZE, false,
+				   &answered, &e);
+		if (ret)
 			saw(r, "ping %s: %s", ip, error_format(&e, msg, sizeof(msg)));
 		else
 			saw(r, "ping %s: %s", ip, answered ? "answered" : "no answer");
@@ -456,14 +458,15 @@ static void step_tunnel(struct state *s, struct doctor_result *r)
 		r->status = DOCTOR_OK;
 		return;
 	}
-	if (spoofed)
+	if (ret == -EPERM || ret == -EACCES)
+		fail(r, "run doctor as root: the probes need a raw ICMP socket");
+	else if (spoofed)
 		fail(r, "the peer sends from an address outside its AllowedIPs on this host: set "
 		     "its Address inside them, or widen AllowedIPs of its [Peer] in %s",
 		     s->t->ifname);
 	else
 		fail(r, "the handshake works but no traffic comes back: check the peer's Address "
 		     "is its AllowedIPs here, and its firewall for ICMP on its tunnel interface");
-	return;
 }
 
 /* Where to ask the route of a prefix: its own address, but for a /0 a
@@ -516,7 +519,6 @@ static void step_routes(struct state *s, struct doctor_result *r)
 			fail(r, "ip route add %s dev %s (rampart up adds it unless Table = off, or "
 			     "another route owns the prefix)", ip, s->t->ifname);
 	}
-	return;
 }
 
 static int check_forwarding(struct state *s, struct doctor_result *r, int family)
@@ -576,7 +578,6 @@ static void step_nat(struct state *s, struct doctor_result *r)
 		     "ip saddr %s masquerade", s->t->ifname, s->t->ifname, ip);
 		return;
 	}
-	return;
 }
 
 static void step_dns(struct state *s, struct doctor_result *r)
@@ -608,7 +609,6 @@ static void step_dns(struct state *s, struct doctor_result *r)
 	}
 	if (!any)
 		skip(r, "the config names no DNS server");
-	return;
 }
 
 /* The largest size in [lo, hi) that a DF probe passes, lo when none. */
@@ -676,7 +676,6 @@ static void step_mtu(struct state *s, struct doctor_result *r)
 	    "fragmentation-needed lost on the path)", best);
 	fail(r, "set MTU = %u in [Interface] of %s and of the peer (or let ICMP "
 	     "fragmentation-needed through, and clamp TCP MSS)", best, s->t->ifname);
-	return;
 }
 
 /* --- the run ---------------------------------------------------------------------- */

@@ -48,8 +48,10 @@ enum {
 	 * its initiations.  A healthy peer ends it at its first keepalive. */
 	DOCTOR_WAIT_MS_DEFAULT = 6000,
 	DOCTOR_POLL_MS = 200,
-	/* One probe's wait for its answer. */
+	/* One probe's wait for its answer, and the size of the tunnel's
+	 * echo: ping(8)'s default, 56 bytes of data. */
 	DOCTOR_PROBE_MS = 700,
+	DOCTOR_PING_SIZE = 84,
 	/* REJECT_AFTER_TIME: a handshake older than this carries nothing. */
 	DOCTOR_HANDSHAKE_FRESH_S = 180,
 	/* The smallest DF probe: IPv4's minimum datagram every host takes

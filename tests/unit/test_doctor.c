@@ -42,6 +42,7 @@ struct fake {
 	bool ping_answers;
 	unsigned path_mtu;        /* DF probes up to this size answer */
 	unsigned pings, dns_queries;
+	int ping_err;
 	bool dns_answers;
 	unsigned mtu;
 };
@@ -153,8 +154,11 @@ static int f_nat(void *arg, const struct netaddr_prefix *src, bool *present, cha
 static int f_ping(void *arg, const char *ifname, const struct netaddr *dst, unsigned size,
 		  bool df, bool *answered, struct error *err)
 {
-	(void)arg, (void)ifname, (void)dst, (void)err;
+	(void)arg, (void)ifname, (void)dst;
 	w.pings++;
+	*answered = false;
+	if (w.ping_err)
+		return error_fail(err, w.ping_err, "socket: %s", strerror(-w.ping_err));
 	*answered = w.ping_answers && (!df || size <= w.path_mtu);
 	return 0;
 }
@@ -425,6 +429,14 @@ static void test_tunnel(void)
 	CHECK(broken_at(DOCTOR_TUNNEL));
 	CHECK_MSG(has(DOCTOR_TUNNEL, DOCTOR_FAIL, "transfer: received +", "no traffic comes back"),
 		  SHOW(DOCTOR_TUNNEL));
+
+	/* A probe the host refuses (not root): said so. */
+	world();
+	w.ping_err = -EPERM;
+	run(HUB);
+	CHECK(broken_at(DOCTOR_TUNNEL));
+	CHECK_MSG(has(DOCTOR_TUNNEL, DOCTOR_FAIL, "ping 10.9.0.2: socket: Operation not permitted",
+		      "run doctor as root"), SHOW(DOCTOR_TUNNEL));
 
 	/* No single address to ping: the transfer counters decide, and the
 	 * MTU cannot be probed. */
