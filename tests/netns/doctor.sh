@@ -25,6 +25,7 @@
 #                                             plaintext to 16 bytes makes it 1232)
 #   DNS = 10.77.0.2, a resolver there         dns ok; without the resolver: dns
 #   Policy = off (no table), no Egress        ok, then UDP blocked: arrival
+#   the hub down                              listening
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../tools/policy.sh"
 
@@ -273,5 +274,10 @@ fi
 
 bg_stop cping
 rp hub down down "$CONF" || not_ok "rampart down"
+# ---- no daemon --------------------------------------------------------------------------------
+doctor down
+case_is "the hub down" down 1 \
+	"listening=fail arrival=skipped handshake=skipped tunnel=skipped routes=skipped $REST_SKIPPED" \
+	listening "rampart up wg0"
 check "no sanitizer reports in daemon logs" ns_sanitizer_clean
 finish
