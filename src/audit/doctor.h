@@ -1,5 +1,5 @@
-/* rampart doctor: seed 002's diagnosis playbook for one peer of one
- * interface, on the host of the interface.  The layers in order --
+/* rampart doctor: seed 002's diagnosis playbook for the peers of one
+ * interface (one, or all of them at once), on the host of the interface.  The layers in order --
  * listening, arrival, handshake, tunnel, routes, nat, dns, mtu -- each
  * decided from observations, stopping at the first broken one, which the
  * report names with what was seen and what to do next.
