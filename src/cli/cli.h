@@ -146,5 +146,9 @@ int audit_main(int argc, char *argv[]);
 /* rampart diff IFNAME [--config FILE] [--db PATH] [--json] (diff.c): the
  * drift of audit/drift.h; exit 0 none, 1 some, 3 when it cannot run. */
 int diff_main(int argc, char *argv[]);
+/* rampart doctor IFNAME [PEER] [--wait SECS] [--json] (doctor.c): the
+ * diagnosis playbook of audit/doctor.h; exit 0 every step that ran ok, 1
+ * a broken layer, 3 when doctor cannot run. */
+int doctor_main(int argc, char *argv[]);
 
 #endif

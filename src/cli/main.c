@@ -41,6 +41,7 @@ static const struct command {
 	{ "metrics", metrics_main, "Prints the daemon's statistics in the Prometheus text format" },
 	{ "audit", audit_main, "Checks the configs and their files against the guides' checklists (--json)" },
 	{ "diff", diff_main, "Shows the drift between an interface's config and what runs (--json)" },
+	{ "doctor", doctor_main, "Diagnoses a peer's tunnel layer by layer, stopping at the broken one (--json)" },
 };
 
 static void usage(FILE *f)

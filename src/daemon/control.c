@@ -161,6 +161,7 @@ static int snapshot_counters(struct daemon *d, struct uapi_device *snap)
 	} own[] = {
 		{ "handshake_queue_full", c.handshake_queue_full },
 		{ "datagram_truncated", c.datagram_truncated },
+		{ "datagrams_received", c.datagrams_received },
 		{ "datagram_send_failed", c.datagram_send_failed },
 		{ "tun_write_failed", c.tun_write_failed },
 		{ "events_suppressed", suppressed },

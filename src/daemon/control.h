@@ -92,6 +92,7 @@ unsigned long long daemon_handshakes_dropped(struct daemon *d);
 struct daemon_counters {
 	unsigned long long handshake_queue_full;
 	unsigned long long datagram_truncated;
+	unsigned long long datagrams_received;
 	unsigned long long datagram_send_failed;
 	unsigned long long tun_write_failed;
 };

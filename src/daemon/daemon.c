@@ -444,6 +444,10 @@ static void worker_rx(struct worker *w, int fd)
 		n = udp_recv_batch(fd, &b);
 		if (n <= 0)
 			return;
+		/* What reached the port, before any check: rampart doctor's
+		 * evidence that datagrams arrive, with or without a firewall
+		 * table to count them.  One atomic add per batch. */
+		atomic_fetch_add(&d->stats.rx_datagrams, (unsigned long long)n);
 		for (unsigned i = 0; i < (unsigned)n; i++) {
 			enum message_type type;
 
@@ -1111,6 +1115,7 @@ void daemon_read_counters(struct daemon *d, struct daemon_counters *out)
 {
 	out->handshake_queue_full = daemon_handshakes_dropped(d);
 	out->datagram_truncated = atomic_load(&d->stats.rx_truncated);
+	out->datagrams_received = atomic_load(&d->stats.rx_datagrams);
 	out->datagram_send_failed = atomic_load(&d->stats.tx_failed);
 	out->tun_write_failed = atomic_load(&d->stats.tun_write_failed);
 }

@@ -94,6 +94,7 @@ struct sock_change {
 
 struct daemon_stats {
 	atomic_ullong rx_truncated;   /* datagrams larger than a buffer */
+	atomic_ullong rx_datagrams;   /* every datagram read, counted per batch */
 	atomic_ullong tx_failed;      /* datagrams the kernel refused */
 	atomic_ullong tun_write_failed;
 	atomic_ullong tun_read_nobuf; /* pool empty */
