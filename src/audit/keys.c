@@ -161,39 +161,76 @@ typedef bool (*wg_file_want)(const struct wg_file *w, const struct audit_iface *
 typedef int (*wg_file_fn)(const struct wg_file *w, const struct audit_iface *ifs, size_t n,
 			  struct audit_list *out, struct error *err);
 
-/* Calls fn for every regular file of AUDIT_WG_DIR that want accepts; no
- * directory is nothing to visit. */
-static int each_file(struct audit_facts *f, const struct audit_iface *ifs, size_t n,
-		     struct audit_list *out, struct error *err, wg_file_want want,
-		     wg_file_fn fn)
-{
-	char **names = NULL, path[sizeof(AUDIT_WG_DIR) + 257];
-	size_t cnt = 0;
-	int ret = audit_list_dir(f, AUDIT_WG_DIR, &names, &cnt, err);
+/* How deep under AUDIT_WG_DIR the visitor goes: a backup tree or a
+ * clients/ folder is one or two levels down; deeper is not a layout
+ * anyone keeps keys in, and a bound keeps a hostile tree from costing
+ * more than it should. */
+enum { WG_DIR_DEPTH = 4, WG_PATH_MAX = 1024 };
 
-	if (ret == -ENOENT) {
+struct visit {
+	struct audit_facts *f;
+	const struct audit_iface *ifs;
+	size_t n;
+	struct audit_list *out;
+	wg_file_want want;
+	wg_file_fn fn;
+};
+
+static int visit_file(const struct visit *v, const char *name, const char *path,
+		      struct error *err)
+{
+	struct wg_file w = { .name = name, .path = path };
+	char *buf = NULL;
+	size_t len = 0;
+	int ret = audit_stat(v->f, path, &w.st, err);
+
+	if (ret || !S_ISREG(w.st.st_mode) || !v->want(&w, v->ifs, v->n))
+		return ret;
+	ret = audit_read(v->f, path, &buf, &len, err);
+	if (ret)
+		return ret;
+	w.text = buf;
+	w.len = len;
+	ret = v->fn(&w, v->ifs, v->n, v->out, err);
+	textbuf_free_text(buf, len);
+	return ret;
+}
+
+/* Every regular file of dir, then of its subdirectories (not followed
+ * through symbolic links: audit_stat does not follow them). */
+static int visit_dir(const struct visit *v, const char *dir, int depth, struct error *err)
+{
+	char **names = NULL, path[WG_PATH_MAX];
+	size_t cnt = 0;
+	int ret = audit_list_dir(v->f, dir, &names, &cnt, err);
+
+	if (ret == -ENOENT && depth == 0) {
 		error_clear(err);
 		return 0;
 	}
 	for (size_t i = 0; i < cnt && !ret; i++) {
-		struct wg_file w = { .name = names[i], .path = path };
-		char *buf = NULL;
-		size_t len = 0;
+		struct stat st;
 
-		snprintf(path, sizeof(path), AUDIT_WG_DIR "/%s", names[i]);
-		ret = audit_stat(f, path, &w.st, err);
-		if (ret || !S_ISREG(w.st.st_mode) || !want(&w, ifs, n))
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= sizeof(path))
 			continue;
-		ret = audit_read(f, path, &buf, &len, err);
-		if (ret)
-			break;
-		w.text = buf;
-		w.len = len;
-		ret = fn(&w, ifs, n, out, err);
-		textbuf_free_text(buf, len);
+		ret = visit_file(v, names[i], path, err);
+		if (!ret && depth + 1 < WG_DIR_DEPTH && audit_stat(v->f, path, &st, err) == 0 &&
+		    S_ISDIR(st.st_mode))
+			ret = visit_dir(v, path, depth + 1, err);
 	}
 	audit_names_free(names, cnt);
 	return ret;
+}
+
+/* Calls fn for every regular file under AUDIT_WG_DIR that want accepts;
+ * no directory is nothing to visit. */
+static int each_file(struct audit_facts *f, const struct audit_iface *ifs, size_t n,
+		     struct audit_list *out, struct error *err, wg_file_want want,
+		     wg_file_fn fn)
+{
+	const struct visit v = { f, ifs, n, out, want, fn };
+
+	return visit_dir(&v, AUDIT_WG_DIR, 0, err);
 }
 
 static bool want_backup(const struct wg_file *w, const struct audit_iface *ifs, size_t n)

@@ -112,6 +112,47 @@ static void test_key_file_mode(void)
 	cleanup();
 }
 
+/* Below /etc/wireguard too: a clients/ folder (PiVPN keeps client
+ * configs in one), a backups/ tree; four levels deep at most, and never
+ * through a symbolic link (it could lead out of the root). */
+static void test_subdirectories(void)
+{
+	char target[128], link[128];
+
+	tree();
+	put("wg0.conf", CLEAN_HUB, 0600);
+	put_file("etc/wireguard/clients/phone.conf", "[Interface]\nPrivateKey = " K2 "\n", 0600);
+	CHECK(audit_count("keys.key_file_mode", NULL) == 0);
+	/* K2 is the phone's key: a client's private key kept on the hub. */
+	put("wg0.conf",
+	    "[Interface]\nPrivateKey = " K1 "\nListenPort = 51820\n"
+	    "[Peer]\n# Name = phone\nPublicKey = " P_K2 "\nPresharedKey = " PSK
+	    "\nAllowedIPs = 10.9.0.3/32\n", 0600);
+	CHECK(audit_count("keys.client_key_on_hub", NULL) == 1);
+	CHECK_MSG(strstr(fixture_evidence, "/etc/wireguard/clients/phone.conf"), "%s",
+		  fixture_evidence);
+	put_file("etc/wireguard/clients/phone.conf", "[Interface]\nPrivateKey = " K2 "\n", 0644);
+	CHECK(audit_count("keys.key_file_mode", NULL) == 1);
+	put_file("etc/wireguard/clients/phone.conf", "[Interface]\nPrivateKey = " K2 "\n", 0600);
+	put_file("etc/wireguard/old/2025/wg0.conf.bak", CLEAN_HUB, 0644);
+	CHECK(audit_count("keys.backup_copy", NULL) == 1);
+	CHECK(strstr(fixture_evidence, "/etc/wireguard/old/2025/wg0.conf.bak"));
+	put_file("etc/wireguard/old/2025/wg0.conf.bak", "", 0600);
+	/* Depth 4 is read, depth 5 is not. */
+	put_file("etc/wireguard/a/b/c/d.key", K2 "\n", 0644);
+	CHECK(audit_count("keys.key_file_mode", NULL) == 1);
+	put_file("etc/wireguard/a/b/c/d.key", "", 0600);
+	put_file("etc/wireguard/a/b/c/d/e.key", K2 "\n", 0644);
+	CHECK(audit_count("keys.key_file_mode", NULL) == 0);
+	/* A symbolic link to a directory outside is not followed. */
+	snprintf(target, sizeof(target), "%s/outside", root);
+	snprintf(link, sizeof(link), "%s/etc/wireguard/elsewhere", root);
+	put_file("outside/x.key", K2 "\n", 0644);
+	CHECK(symlink(target, link) == 0);
+	CHECK(audit_count("keys.key_file_mode", NULL) == 0);
+	cleanup();
+}
+
 static void test_backup_copy(void)
 {
 	int sev = -1;
@@ -384,6 +425,7 @@ static const struct harness_case cases[] = {
 	{ "keys.dir_mode", test_dir_mode },
 	{ "keys.key_file_mode", test_key_file_mode },
 	{ "keys.backup_copy", test_backup_copy },
+	{ "keys: the files below /etc/wireguard, not through links", test_subdirectories },
 	{ "keys.shared_private_key", test_shared_private_key },
 	{ "keys.client_key_on_hub", test_client_key_on_hub },
 	{ "peers.allowed_ips_overlap", test_overlap },
