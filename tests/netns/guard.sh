@@ -22,7 +22,8 @@
 #     namespace: the control)
 #  3. that guard still keeps the change on confirm, and exits
 #  4. a dropped guard still rolls back at its deadline, with the command
-#     SIGKILLed: A is back, byte for byte
+#     SIGKILLed: A is back, byte for byte, and its warning reaches
+#     /dev/log (a listener on the namespace's private /dev)
 #  5. a guard whose drop fails (RAMPART_DEBUG_GUARD=fail-drop): the apply
 #     refuses with the reason and changes nothing (ruleset byte-identical,
 #     no window, no guard left)
@@ -36,6 +37,13 @@ ns_watchdog 120
 H="host"
 ns_add $H || { not_ok "namespace"; finish; exit 1; }
 ip -n "$(ns_name $H)" tuntap add dev wg0 mode tun
+# A private /dev in the namespace, so that /dev/log is ours: the guard's
+# syslog line at the deadline comes to a listener, not the host's journal.
+mkdir -p "$NS_TMP/dev"
+ns_exec $H sh -e -c '
+	mount -t tmpfs none "$1"
+	for f in null zero random urandom; do touch "$1/$f"; mount --bind "/dev/$f" "$1/$f"; done
+	mount --rbind "$1" /dev' sh "$NS_TMP/dev" || { not_ok "a private /dev"; finish; exit 1; }
 
 wg_key host >/dev/null && wg_key peer >/dev/null || { not_ok "keys"; finish; exit 1; }
 mkdir -p "$NS_TMP/a" "$NS_TMP/b"
@@ -164,6 +172,17 @@ else
 fi
 
 # ---- 4. the deadline still rolls back ------------------------------------------
+# Every datagram sent to /dev/log, one a line, into syslog.log.
+ns_exec $H "$PYTHON" -u -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+open(sys.argv[1] + ".ready", "w").close()
+while True:
+    print(s.recv(65536).decode(errors="replace").rstrip("\n"), flush=True)' \
+	"$NS_TMP/syslog" >"$NS_TMP/syslog.log" 2>&1 </dev/null &
+LISTENER=$!
+wait_for 5 test -e "$NS_TMP/syslog.ready" || not_ok "a /dev/log listener" "$(cat "$NS_TMP/syslog.log")"
 rp applyA3 firewall apply --no-confirm "$CA"
 RA=$(ruleset)
 nsenter -t "${NS_HOLDER[$H]}" -m -n -- "$RAMPART" firewall apply --confirm-timeout 3 "$CB" \
@@ -180,11 +199,15 @@ if wait_for 10 pending; then
 	check "deadline: no window, the guard is gone" eval '! pending && wait_for 3 ns_not_alive "$G"'
 	rp showD firewall show wg0
 	check "deadline: the outcome says rolled back" logged showD "not confirmed within 3 s"
-	[ $? -eq 0 ] || show_log showD
+	check "deadline: the guard's warning reaches syslog (LOG_DAEMON|LOG_WARNING, its pid)" \
+		wait_for 3 grep -q "^<28>.*rampart\[$G\]: firewall change on wg0 not confirmed within 3 s: table inet rampart-wg0 rolled back" "$NS_TMP/syslog.log"
 else
 	not_ok "deadline: window open" "$(cat "$NS_TMP/deadline.log")"
 	kill -9 "$pid" 2>/dev/null
 fi
+
+kill "$LISTENER" 2>/dev/null
+wait "$LISTENER" 2>/dev/null
 
 # ---- 5. a drop that fails: nothing applied --------------------------------------
 guards() { pgrep -f "firewall apply --confirm-timeout" | grep -v "^$$\$"; }
