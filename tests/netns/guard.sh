@@ -162,6 +162,7 @@ if open_window "$RAMPART" drop; then
 	check "guard's namespace: the state directory is writable" touch_in "$G" /run/rampart/wg0.fw/probe
 
 	# ---- 3. confirm keeps the change ----------------------------------------
+	# shellcheck disable=SC2034  # read in eval
 	TB=$(table_s)
 	close_window confirm
 	check "dropped guard: confirm keeps B and the guard exits" eval \
@@ -184,6 +185,7 @@ while True:
 LISTENER=$!
 wait_for 5 test -e "$NS_TMP/syslog.ready" || not_ok "a /dev/log listener" "$(cat "$NS_TMP/syslog.log")"
 rp applyA3 firewall apply --no-confirm "$CA"
+# shellcheck disable=SC2034  # read in eval
 RA=$(ruleset)
 nsenter -t "${NS_HOLDER[$H]}" -m -n -- "$RAMPART" firewall apply --confirm-timeout 3 "$CB" \
 	>"$NS_TMP/deadline.log" 2>&1 </dev/null &
@@ -211,6 +213,7 @@ wait "$LISTENER" 2>/dev/null
 
 # ---- 5. a drop that fails: nothing applied --------------------------------------
 guards() { pgrep -f "firewall apply --confirm-timeout" | grep -v "^$$\$"; }
+# shellcheck disable=SC2034  # read in eval
 R0=$(ruleset)
 env RAMPART_DEBUG_GUARD=fail-drop nsenter -t "${NS_HOLDER[$H]}" -m -n -- "$RAMPART" firewall \
 	apply --confirm-timeout 30 "$CB" >"$NS_TMP/fail.log" 2>&1 </dev/null
