@@ -194,7 +194,7 @@ static int debug_guard(struct error *err)
  * the file system is made read-only for it but that directory. */
 static int guard_confine(struct fwdir *d, struct error *err)
 {
-	struct rlimit nofile = { GUARD_NOFILE, GUARD_NOFILE };
+	struct rlimit nofile = { GUARD_NOFILE, GUARD_NOFILE }, cur;
 	struct stat before, after;
 	int fd, ret = debug_guard(err);
 
@@ -217,6 +217,9 @@ static int guard_confine(struct fwdir *d, struct error *err)
 	close(fd);
 	if (ret < 0)
 		return error_fail(err, -errno, "dup3: %s", strerror(errno));
+	/* Lower only: a smaller limit from the caller stays. */
+	if (getrlimit(RLIMIT_NOFILE, &cur) == 0 && cur.rlim_max < nofile.rlim_max)
+		nofile = cur;
 	if (setrlimit(RLIMIT_NOFILE, &nofile))
 		return error_fail(err, -errno, "RLIMIT_NOFILE: %s", strerror(errno));
 	return caps_keep(CAPS_BIT(CAP_NET_ADMIN), err);
