@@ -27,6 +27,8 @@
 #  5. a guard whose drop fails (RAMPART_DEBUG_GUARD=fail-drop): the apply
 #     refuses with the reason and changes nothing (ruleset byte-identical,
 #     no window, no guard left)
+#     and so does one whose command lacks CAP_SYS_ADMIN (setpriv), while
+#     --no-confirm still applies
 #  6. the release build has no such switch: its guard drops anyway
 . "$(dirname "$0")/../lib.sh"
 
@@ -224,6 +226,28 @@ check "failed drop: says why and that nothing was applied" \
 [ $rc -eq 1 ] || show_log fail
 check "failed drop: ruleset byte-identical" eval '[ "$(ruleset)" = "$R0" ] && table_is "$TA"'
 check "failed drop: no window and no guard left" eval '! pending && [ -z "$(guards)" ]'
+
+# A real failure, not a debug one: a command without CAP_SYS_ADMIN (a
+# container given CAP_NET_ADMIN alone) cannot give its guard a mount
+# namespace.  setpriv takes CAP_SYS_ADMIN out of every set of the command.
+if command -v setpriv >/dev/null; then
+	nsenter -t "${NS_HOLDER[$H]}" -m -n -- setpriv --bounding-set -sys_admin \
+		--inh-caps -sys_admin -- "$RAMPART" firewall apply --confirm-timeout 30 "$CB" \
+		>"$NS_TMP/nosysadmin.log" 2>&1 </dev/null
+	rc=$?
+	check "without CAP_SYS_ADMIN: the apply exits 1, with the guard's reason" eval \
+		'[ $rc -eq 1 ] && logged nosysadmin "could not give up its privileges (unshare(CLONE_NEWNS): Operation not permitted); nothing applied"'
+	[ $rc -eq 1 ] || show_log nosysadmin
+	check "without CAP_SYS_ADMIN: nothing changed, no window, no guard" eval \
+		'[ "$(ruleset)" = "$R0" ] && ! pending && [ -z "$(guards)" ]'
+	ns_run $H setpriv --bounding-set -sys_admin --inh-caps -sys_admin -- "$RAMPART" \
+		firewall apply --no-confirm "$CB" >"$NS_TMP/nosysadmin2.log" 2>&1
+	check "without CAP_SYS_ADMIN, --no-confirm still applies (the way out the docs give)" eval \
+		'[ $? -eq 0 ] && ! table_is "$TA"'
+	rp nosysadmin3 firewall apply --no-confirm "$CA"
+else
+	skip "without CAP_SYS_ADMIN" "no setpriv"
+fi
 
 # ---- 6. the release build ignores the debug switch ---------------------------------
 if [ -x "$RAMPART_REL" ] && open_window "$RAMPART_REL" rel RAMPART_DEBUG_GUARD=keep-privileges; then
