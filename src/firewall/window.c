@@ -137,9 +137,9 @@ static void report_failure(int ready, const struct error *e)
 	}
 }
 
-/* The guard's first steps, before anything can fail: out of the way of
- * the command's signals, stdio and descriptors.  The ready pipe's new
- * descriptor, or -1. */
+/* The guard's first steps: out of the way of the command's signals,
+ * stdio and descriptors.  The ready pipe's new descriptor, or -1 (no
+ * report: the command says the guard did not start). */
 static int guard_detach(struct fwdir *d, int ready)
 {
 	static const int ignored[] = { SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN,
