@@ -30,6 +30,8 @@
 #     and so does one whose command lacks CAP_SYS_ADMIN (setpriv), while
 #     --no-confirm still applies
 #  6. the release build has no such switch: its guard drops anyway
+#  7. `rampart up` with a window: its guard drops the same; confirmed, the
+#     interface and its table stay; `down` removes both
 . "$(dirname "$0")/../lib.sh"
 
 ns_require
@@ -44,7 +46,8 @@ ip -n "$(ns_name $H)" tuntap add dev wg0 mode tun
 mkdir -p "$NS_TMP/dev"
 ns_exec $H sh -e -c '
 	mount -t tmpfs none "$1"
-	for f in null zero random urandom; do touch "$1/$f"; mount --bind "/dev/$f" "$1/$f"; done
+	mkdir "$1/net"
+	for f in null zero random urandom net/tun; do touch "$1/$f"; mount --bind "/dev/$f" "$1/$f"; done
 	mount --rbind "$1" /dev' sh "$NS_TMP/dev" || { not_ok "a private /dev"; finish; exit 1; }
 
 wg_key host >/dev/null && wg_key peer >/dev/null || { not_ok "keys"; finish; exit 1; }
@@ -257,6 +260,32 @@ if [ -x "$RAMPART_REL" ] && open_window "$RAMPART_REL" rel RAMPART_DEBUG_GUARD=k
 	check "release build: confirm closes the window" eval '! pending'
 else
 	not_ok "release build: window open" "$(cat "$NS_TMP/rel.log" 2>/dev/null)"
+	kill -9 "$WPID" 2>/dev/null
+fi
+# ---- 7. the guard of `rampart up` ------------------------------------------------
+rp flush firewall flush wg0
+ip -n "$(ns_name $H)" link del wg0
+nsenter -t "${NS_HOLDER[$H]}" -m -n -- "$RAMPART" up --confirm-timeout 30 "$CA" \
+	>"$NS_TMP/up.log" 2>&1 </dev/null &
+WPID=$!
+if wait_for 15 pending && G=$(guard_pid) && [ -n "$G" ]; then
+	check "up: its guard keeps CAP_NET_ADMIN only, no_new_privs, a mount namespace of its own" eval \
+		'[ "$(status "$G" CapEff)" = "$NET_ADMIN" ] && [ "$(status "$G" CapBnd)" = "$NET_ADMIN" ] &&
+		 [ "$(status "$G" NoNewPrivs)" = 1 ] &&
+		 [ "$(readlink "/proc/$G/ns/mnt")" != "$(readlink "/proc/${NS_HOLDER[$H]}/ns/mnt")" ]'
+	rp upconfirm confirm wg0
+	wait "$WPID"
+	rc=$?
+	check "up: confirmed, exit 0, the interface and its table stay" eval \
+		'[ $rc -eq 0 ] && ip -n "$(ns_name $H)" link show wg0 >/dev/null && [ -n "$(table_s)" ] && ! pending'
+	[ $rc -eq 0 ] || show_log up
+	rp down down "$CA"
+	rc=$?
+	check "down: the interface and the table are gone" eval \
+		'[ $rc -eq 0 ] && ! ip -n "$(ns_name $H)" link show wg0 >/dev/null 2>&1 && [ -z "$(table_s)" ]'
+	[ $rc -eq 0 ] || show_log down
+else
+	not_ok "up: window open" "$(cat "$NS_TMP/up.log")"
 	kill -9 "$WPID" 2>/dev/null
 fi
 check "no sanitizer report from rampart" eval \
