@@ -8,14 +8,20 @@
 #include "nft.h"
 #include "common/error.h"
 #include "common/fileio.h"
+#include "sys/caps.h"
+#include "sys/confine.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -105,24 +111,41 @@ static void close_fds_except(int a, int b)
 	close_between(hi + 1, ~0U);
 }
 
-/* The guard: a grandchild in its own session, so that neither the end of
- * the command, nor SIGKILL to it or to its process group, nor a hangup of
- * its terminal stops it.  It reports its pid on ready once its deadline
- * timer is armed, waits for the deadline or the end of the window, and at
- * the deadline, under the lock, rolls the window back if it is still
- * open.  It never returns. */
-static __attribute__((noreturn)) void guard_main(struct fwdir *d, int ready, const char *id,
-						  uint64_t deadline)
+/* What the guard tells the command once it runs (or could not start):
+ * one write, atomic on a pipe. */
+struct guard_report {
+	pid_t pid;  /* the guard's, or 0 if it could not start */
+	int code;   /* -errno when pid is 0 */
+	char msg[FWDIR_REASON_STRLEN];
+};
+
+enum {
+	/* Enough for the guard's own descriptors (stdio, the directory,
+	 * the lock, the timer, inotify, the report) and libnftables' (a
+	 * netlink socket, the batch's memfd and its /proc path, the
+	 * files of /etc/iproute2 it reads) with room to spare. */
+	GUARD_NOFILE = 32,
+};
+
+static void report_failure(int ready, const struct error *e)
+{
+	struct guard_report r = { .pid = 0, .code = e->code };
+
+	snprintf(r.msg, sizeof(r.msg), "%.*s", (int)sizeof(r.msg) - 1, e->msg);
+	if (write(ready, &r, sizeof(r)) != sizeof(r)) {
+		/* the command sees a short report: "did not start" */
+	}
+}
+
+/* The guard's first steps: out of the way of the command's signals,
+ * stdio and descriptors.  The ready pipe's new descriptor, or -1 (no
+ * report: the command says the guard did not start). */
+static int guard_detach(struct fwdir *d, int ready)
 {
 	static const int ignored[] = { SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN,
 				       SIGTTOU, SIGUSR1, SIGUSR2 };
-	struct itimerspec its = { 0 };
-	struct fwdir_pending p;
-	char watch[48], reason[FWDIR_REASON_STRLEN];
-	struct error e;
 	sigset_t none;
-	pid_t self = getpid();
-	int tfd, ino, devnull;
+	int devnull;
 
 	for (size_t i = 0; i < ARRAY_SIZE(ignored); i++)
 		signal(ignored[i], SIG_IGN);
@@ -134,17 +157,145 @@ static __attribute__((noreturn)) void guard_main(struct fwdir *d, int ready, con
 	d->dirfd = fcntl(d->dirfd, F_DUPFD_CLOEXEC, 3);
 	ready = fcntl(ready, F_DUPFD_CLOEXEC, 3);
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (d->dirfd < 0 || ready < 0)
-		_exit(1);
-	if (devnull < 0)
-		_exit(1);
+	if (d->dirfd < 0 || ready < 0 || devnull < 0)
+		return -1;
 	dup2(devnull, 0);
 	dup2(devnull, 1);
 	dup2(devnull, 2);
 	close_fds_except(d->dirfd, ready);
 	if (chdir("/") < 0)
-		_exit(1);
+		return -1;
+	return ready;
+}
 
+/* Debug builds only: RAMPART_DEBUG_GUARD=keep-privileges starts a guard
+ * that keeps everything (the tests' negative control), =fail-drop one
+ * whose drop fails (the apply must then refuse).  1: skip the drop. */
+static int debug_guard(struct error *err)
+{
+#ifdef RAMPART_DEBUG
+	const char *v = getenv("RAMPART_DEBUG_GUARD");
+
+	if (v && !strcmp(v, "keep-privileges"))
+		return 1;
+	if (v && !strcmp(v, "fail-drop"))
+		return error_fail(err, -EPERM, "RAMPART_DEBUG_GUARD=fail-drop");
+#else
+	(void)err;
+#endif
+	return 0;
+}
+
+/* The guard keeps only what it needs: CAP_NET_ADMIN, for its one
+ * nftables table, and the files of its state directory.  It stays uid 0,
+ * because those files are root's (0600, in a 0700 directory, refused if
+ * not the euid's); without CAP_DAC_OVERRIDE and the like, uid 0 acts on
+ * files as their owner only, and owns nearly every file of the host, so
+ * the file system is made read-only for it but that directory. */
+static int guard_confine(struct fwdir *d, struct error *err)
+{
+	struct rlimit nofile = { GUARD_NOFILE, GUARD_NOFILE }, cur;
+	struct stat before, after;
+	int fd, ret = debug_guard(err);
+
+	if (ret)
+		return ret < 0 ? ret : 0;
+	if (fstat(d->dirfd, &before))
+		return error_fail(err, -errno, "%s: %s", d->path, strerror(errno));
+	ret = confine_mounts(d->path, err);
+	if (ret)
+		return ret;
+	/* The old descriptor writes through the old, writable mounts. */
+	fd = open(d->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return error_fail(err, -errno, "%s: %s", d->path, strerror(errno));
+	if (fstat(fd, &after) || after.st_dev != before.st_dev || after.st_ino != before.st_ino) {
+		close(fd);
+		return error_fail(err, -ESTALE, "%s changed under the guard", d->path);
+	}
+	ret = dup3(fd, d->dirfd, O_CLOEXEC);
+	close(fd);
+	if (ret < 0)
+		return error_fail(err, -errno, "dup3: %s", strerror(errno));
+	/* Lower only: a smaller limit from the caller stays. */
+	if (getrlimit(RLIMIT_NOFILE, &cur) == 0 && cur.rlim_max < nofile.rlim_max)
+		nofile = cur;
+	if (setrlimit(RLIMIT_NOFILE, &nofile))
+		return error_fail(err, -errno, "RLIMIT_NOFILE: %s", strerror(errno));
+	return caps_keep(CAPS_BIT(CAP_NET_ADMIN), err);
+}
+
+/* Until the deadline (tfd) or the end of window id, which inotify on the
+ * state directory (ino, or -1) or a look every second sees.  Returns at
+ * the deadline. */
+static void guard_wait(struct fwdir *d, int tfd, int ino, const char *id)
+{
+	for (;;) {
+		struct pollfd fds[2] = { { .fd = tfd, .events = POLLIN }, { .fd = ino, .events = POLLIN } };
+		char buf[4096];
+
+		if (poll(fds, ino >= 0 ? 2 : 1, 1000) < 0 && errno != EINTR)
+			_exit(1);
+		if (fds[0].revents & POLLIN)
+			return;
+		if (ino >= 0 && (fds[1].revents & POLLIN))
+			while (read(ino, buf, sizeof(buf)) > 0)
+				;
+		if (!fwdir_pending_is(d->dirfd, id))
+			_exit(0);
+	}
+}
+
+/* At the deadline, under the lock: rolls window id back if it is still
+ * open. */
+static void guard_rollback(struct fwdir *d, const char *id)
+{
+	char reason[FWDIR_REASON_STRLEN];
+	struct fwdir_pending p;
+	struct error e;
+
+	if (fwdir_lock(d, &e))
+		_exit(1);
+	if (fwdir_pending_read(d->dirfd, &p))
+		return;
+	if (!strcmp(p.id, id)) {
+		openlog("rampart", LOG_PID, LOG_DAEMON);
+		snprintf(reason, sizeof(reason), "not confirmed within %u s", p.secs);
+		if (window_settle(d, &p, FWDIR_ROLLED_BACK, reason, &e))
+			syslog(LOG_ERR, "firewall change on %s %s", d->ifname, e.msg);
+		else
+			syslog(LOG_WARNING, "firewall change on %s not confirmed within %u s: "
+			       "table inet %s rolled back", d->ifname, p.secs, d->table);
+		closelog();
+	}
+	fwdir_pending_free(&p);
+}
+
+/* The guard: a grandchild in its own session, so that neither the end of
+ * the command, nor SIGKILL to it or to its process group, nor a hangup of
+ * its terminal stops it.  It gives up what it does not need
+ * (guard_confine), reports on ready once its deadline timer is armed,
+ * waits for the deadline or the end of the window, and at the deadline,
+ * under the lock, rolls the window back if it is still open.  If the
+ * drop fails it says why on ready and exits before the command changes
+ * anything: there is never a window without a guard, nor a guard with
+ * more than it needs.  It never returns. */
+static __attribute__((noreturn)) void guard_main(struct fwdir *d, int ready, const char *id,
+						  uint64_t deadline)
+{
+	struct guard_report r = { .pid = getpid() };
+	struct itimerspec its = { 0 };
+	char watch[48];
+	struct error e;
+	int tfd, ino;
+
+	ready = guard_detach(d, ready);
+	if (ready < 0)
+		_exit(1);
+	if (guard_confine(d, &e)) {
+		report_failure(ready, &e);
+		_exit(1);
+	}
 	tfd = timerfd_create(CLOCK_BOOTTIME, TFD_CLOEXEC);
 	its.it_value.tv_sec = (time_t)(deadline / NS_PER_SEC);
 	its.it_value.tv_nsec = (long)(deadline % NS_PER_SEC);
@@ -159,40 +310,11 @@ static __attribute__((noreturn)) void guard_main(struct fwdir *d, int ready, con
 		close(ino);
 		ino = -1;
 	}
-	if (write(ready, &self, sizeof(self)) != sizeof(self))
+	if (write(ready, &r, sizeof(r)) != sizeof(r))
 		_exit(1);
 	close(ready);
-
-	for (;;) {
-		struct pollfd fds[2] = { { .fd = tfd, .events = POLLIN }, { .fd = ino, .events = POLLIN } };
-		char buf[4096];
-
-		if (poll(fds, ino >= 0 ? 2 : 1, 1000) < 0 && errno != EINTR)
-			_exit(1);
-		if (fds[0].revents & POLLIN)
-			break;
-		if (ino >= 0 && (fds[1].revents & POLLIN))
-			while (read(ino, buf, sizeof(buf)) > 0)
-				;
-		if (!fwdir_pending_is(d->dirfd, id))
-			_exit(0);
-	}
-
-	if (fwdir_lock(d, &e))
-		_exit(1);
-	if (!fwdir_pending_read(d->dirfd, &p)) {
-		if (!strcmp(p.id, id)) {
-			openlog("rampart", LOG_PID, LOG_DAEMON);
-			snprintf(reason, sizeof(reason), "not confirmed within %u s", p.secs);
-			if (window_settle(d, &p, FWDIR_ROLLED_BACK, reason, &e))
-				syslog(LOG_ERR, "firewall change on %s %s", d->ifname, e.msg);
-			else
-				syslog(LOG_WARNING, "firewall change on %s not confirmed within %u s: "
-				       "table inet %s rolled back", d->ifname, p.secs, d->table);
-			closelog();
-		}
-		fwdir_pending_free(&p);
-	}
+	guard_wait(d, tfd, ino, id);
+	guard_rollback(d, id);
 	_exit(0);
 }
 
@@ -201,6 +323,7 @@ static __attribute__((noreturn)) void guard_main(struct fwdir *d, int ready, con
 int window_guard_start(struct fwdir *d, const char *id, uint64_t deadline, pid_t *guard,
 		       struct error *err)
 {
+	struct guard_report r = { 0 };
 	int pipefd[2], status;
 	pid_t child;
 	ssize_t n;
@@ -237,11 +360,15 @@ int window_guard_start(struct fwdir *d, const char *id, uint64_t deadline, pid_t
 	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 		;
 	do
-		n = read(pipefd[0], guard, sizeof(*guard));
+		n = read(pipefd[0], &r, sizeof(r));
 	while (n < 0 && errno == EINTR);
 	close(pipefd[0]);
-	if (n != sizeof(*guard))
+	if (n == sizeof(r) && !r.pid && r.code < 0)
+		return error_fail(err, r.code, "the rollback guard could not give up its "
+				  "privileges (%.*s); nothing applied", (int)sizeof(r.msg), r.msg);
+	if (n != sizeof(r) || r.pid <= 0)
 		return error_fail(err, -ECHILD, "the rollback guard did not start; nothing applied");
+	*guard = r.pid;
 	return 0;
 }
 
