@@ -23,6 +23,7 @@ trap 'rm -rf "$dir"' EXIT
 bin=$(readlink -f "$RAMPART_REL")
 bind=$(readlink -f "$RAMPARTD_REL")
 units=$RAMPART_TOP/contrib/systemd
+[ -x "$bin" ] && [ -x "$bind" ] || bail "no $RAMPART_REL or $RAMPARTD_REL: run make"
 
 # The stock unit of Debian's wireguard-tools, where the package is not
 # installed (its text as of 1.0.20210914).
