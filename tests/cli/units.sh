@@ -5,6 +5,9 @@
 #    with its ExecStart pointed at the built programs, and the wg-quick@
 #    drop-in over the stock wg-quick@.service; a misspelt key, in a unit
 #    or in the drop-in, is the negative control: verify must fail.
+#  - every hardening option the issue lists is set in each unit, or
+#    named in a comment that says why not (a unit without UMask= is the
+#    control).
 #  - `systemd-analyze security --offline=true` scores each at 2.0 or
 #    lower, but for the two that run rampartd, whose measured ceilings are
 #    in the table below with the reason; every score is printed.  The
@@ -83,6 +86,29 @@ sed -i 's/^Environment=/Enviroment=/' "$dir/wg-quick@.service.d/rampart.conf"
 if verify "$dir/wg-quick@wg0.service"; then not_ok "control: a misspelt key in the drop-in fails verify"
 else ok "control: a misspelt key in the drop-in fails verify"; fi
 rm -r "$dir/wg-quick@.service.d"
+
+# uncovered FILE: the options it neither sets nor names in a comment.
+options="User RootDirectory ProtectSystem ProtectHome PrivateTmp PrivateDevices DeviceAllow
+	PrivateNetwork IPAddressDeny PrivateUsers PrivateMounts PrivateIPC CapabilityBoundingSet
+	AmbientCapabilities NoNewPrivileges RestrictAddressFamilies SystemCallFilter
+	SystemCallArchitectures LockPersonality MemoryDenyWriteExecute RestrictNamespaces
+	RestrictRealtime RestrictSUIDSGID ProtectKernelTunables ProtectKernelModules
+	ProtectKernelLogs ProtectControlGroups ProtectClock ProtectHostname ProtectProc ProcSubset
+	RemoveIPC UMask KeyringMode"
+uncovered() {
+	local k
+	for k in $options; do
+		grep -q "^$k=" "$1" || grep -qE "^#.*\b$k=" "$1" || printf '%s ' "$k"
+	done
+}
+for f in "$units"/*.service; do
+	miss=$(uncovered "$f")
+	if [ -z "$miss" ]; then ok "$(basename "$f"): every option set or its absence explained"
+	else not_ok "$(basename "$f"): every option set or its absence explained" "missing: $miss"; fi
+done
+sed '/^UMask=/d' "$units/rampart-peer-apply@.service" >"$dir/no-umask.service"
+if [ "$(uncovered "$dir/no-umask.service")" = "UMask " ]; then ok "control: a unit without UMask= is caught"
+else not_ok "control: a unit without UMask= is caught" "missing: '$(uncovered "$dir/no-umask.service")'"; fi
 
 # score FILE: the overall exposure systemd-analyze prints, e.g. 2.0.
 score() {
