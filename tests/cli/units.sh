@@ -8,6 +8,9 @@
 #  - every hardening option the issue lists is set in each unit, or
 #    named in a comment that says why not (a unit without UMask= is the
 #    control).
+#  - the directories the code writes under /run (its #defines: the
+#    sockets', the state's, the engine's empty root once the split
+#    defines it) are in the RuntimeDirectory= of the units that run it.
 #  - `systemd-analyze security --offline=true` scores each at 2.0 or
 #    lower, but for the two that run rampartd, whose measured ceilings are
 #    in the table below with the reason; every score is printed.  The
@@ -109,6 +112,31 @@ done
 sed '/^UMask=/d' "$units/rampart-peer-apply@.service" >"$dir/no-umask.service"
 if [ "$(uncovered "$dir/no-umask.service")" = "UMask " ]; then ok "control: a unit without UMask= is caught"
 else not_ok "control: a unit without UMask= is caught" "missing: '$(uncovered "$dir/no-umask.service")'"; fi
+
+# code_dirs NAME...: the /run directories those #defines in src/ name
+# (/var/run is /run), one a line; a name not defined (yet) gives none.
+code_dirs() {
+	local n
+	for n in "$@"; do
+		grep -rhoE "^#define $n \"[^\"]+\"" "$RAMPART_TOP/src" | sed -E 's/.*"(.*)"/\1/; s|^/var/run/|/run/|'
+	done | sort -u
+}
+# unit_dirs FILE: its RuntimeDirectory= entries as /run paths.
+unit_dirs() { sed -n 's/^RuntimeDirectory=//p' "$1" | tr ' ' '\n' | sed '/^$/d; s|^|/run/|' | sort -u; }
+dirs_ok() { # UNIT NAME...: every directory the names define is the unit's
+	local u=$1 want; shift
+	want=$(code_dirs "$@")
+	[ -n "$want" ] && [ -z "$(comm -23 <(echo "$want") <(unit_dirs "$u"))" ] ||
+		{ echo "wants: $want; has: $(unit_dirs "$u" | tr '\n' ' ')"; return 1; }
+}
+daemon_dirs="SERVER_DIR UAPI_STATS_DIR PRIVSEP_EMPTY_DIR"
+check "rampartd@: RuntimeDirectory= holds the daemon's /run directories" \
+	dirs_ok "$units/rampartd@.service" $daemon_dirs
+check "rampart@: RuntimeDirectory= holds rampart up's and the daemon's" \
+	dirs_ok "$units/rampart@.service" $daemon_dirs STATE_DIR FIREWALL_STATE_DIR
+sed 's/^RuntimeDirectory=.*/RuntimeDirectory=wireguard/' "$units/rampartd@.service" >"$dir/few-dirs.service"
+if dirs_ok "$dir/few-dirs.service" $daemon_dirs >/dev/null; then not_ok "control: a unit without /run/rampart-stats is caught"
+else ok "control: a unit without /run/rampart-stats is caught"; fi
 
 # score FILE: the overall exposure systemd-analyze prints, e.g. 2.0.
 score() {
