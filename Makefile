@@ -5,6 +5,7 @@
 CC       ?= cc
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
 DESTDIR  ?=
 BUILD    ?= build
 OPT      ?= -O2 -g
@@ -154,13 +155,25 @@ demo: deps
 bench: $(BENCHES)
 	$(Q)for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
 
-install: $(RAMPART) $(RAMPARTD) $(RAMPARTD)
+# The systemd units (contrib/systemd) go to UNITDIR with their programs'
+# /usr/local/bin replaced by BINDIR; none is enabled.  The wg-quick@
+# drop-in is not installed: it changes wg-quick (contrib/README.md).
+UNITS := $(wildcard contrib/systemd/*.service contrib/systemd/*.timer)
+
+install: $(RAMPART) $(RAMPARTD)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(RAMPART) $(DESTDIR)$(BINDIR)/rampart
 	$(if $(RAMPARTD),install -m 0755 $(RAMPARTD) $(DESTDIR)$(BINDIR)/rampartd)
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in $(notdir $(UNITS)); do \
+		sed 's|/usr/local/bin/|$(BINDIR)/|g' contrib/systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u.tmp && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.tmp && \
+		mv -f $(DESTDIR)$(UNITDIR)/$$u.tmp $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/rampart $(DESTDIR)$(BINDIR)/rampartd
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
 
 clean:
 	rm -rf $(BUILD)
