@@ -182,12 +182,21 @@ struct parent {
 static int do_bind(void *arg, uint16_t port, uint32_t fwmark)
 {
 	struct parent *p = arg;
+	struct udp_set fresh = { 0 };
+	/* The set's sockets share the port by SO_REUSEPORT, which would let
+	 * them join any group of root's sockets already on it and take a
+	 * share of that service's datagrams: the port must be free. */
+	int err = udp_port_free(port);
 
+	if (!err)
+		err = udp_set_open(&fresh, p->d->n_workers, port, fwmark);
+	if (err)
+		return err; /* a set already pending stays so */
 	/* A second bind before a commit replaces the first. */
 	udp_set_close(&p->pending);
-	int err = udp_set_open(&p->pending, p->d->n_workers, port, fwmark);
-	p->send_set = !err;
-	return err;
+	p->pending = fresh;
+	p->send_set = true;
+	return 0;
 }
 
 static int do_commit(void *arg, bool use)
