@@ -21,7 +21,8 @@
 # the old port stays and still carries traffic), fwmark 0x42 on every
 # socket.  SIGKILL to the engine: the interface and the socket are gone
 # within 1 s; SIGKILL to the parent: the engine ends.  An unknown --user
-# is refused at start.
+# and root are refused at start; a failed step of the drop (an empty root
+# that is not empty) stops the daemon with nothing left.
 . "$(dirname "$0")/../lib.sh"
 
 ns_require
@@ -138,6 +139,19 @@ check "... and wg0 with it" wait_for 1 eval '! ip -n "$(ns_name hub)" link show 
 fails "an unknown --user is refused at start" "no such user" \
 	ns_run hub "$RAMPARTD" -f --user rampart-no-such-user wg1
 check "no wg1 after the refusal" eval '! ip -n "$(ns_name hub)" link show wg1 >/dev/null 2>&1'
+fails "--user root is refused at start" "has uid or gid 0" ns_run hub "$RAMPARTD" -f --user root wg1
+
+# --- a drop that fails is fatal: an empty root that is not empty ------------
+EMPTY=/proc/${NS_HOLDER[hub]}/root/run/rampart-empty
+check "negative control: the empty root exists and is empty" \
+	eval '[ -d "$EMPTY" ] && [ -z "$(ls -A "$EMPTY")" ]'
+touch "$EMPTY/intruder"
+fails "an empty root that is not empty stops the daemon" "is not empty" \
+	ns_run hub "$RAMPARTD" -f wg1
+check "... with exit status 1 and nothing left: no wg1, no socket" \
+	eval 'ns_run hub "$RAMPARTD" -f wg1 >/dev/null 2>&1; [ $? = 1 ] &&
+	      ! ip -n "$(ns_name hub)" link show wg1 >/dev/null 2>&1 && [ ! -e "$(ns_sock hub wg1)" ]'
+rm -f "$EMPTY/intruder"
 
 check "no sanitizer report" ns_sanitizer_clean
 finish
