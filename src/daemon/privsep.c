@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "privsep.h"
 #include "daemon.h"
+#include "privreq.h"
 #include "udp.h"
 
 #include "common/error.h"

@@ -25,8 +25,6 @@
 #ifndef RAMPART_DAEMON_PRIVSEP_H
 #define RAMPART_DAEMON_PRIVSEP_H
 
-#include "privreq.h"
-
 #include "common/compiler.h"
 
 #include <signal.h>

@@ -12,6 +12,7 @@
 #include "harness.h"
 
 #include "daemon/daemon.h"
+#include "daemon/privreq.h"
 #include "daemon/privsep.h"
 
 #include <errno.h>
