@@ -280,9 +280,15 @@ static bool serve_one(struct parent *p, int fd)
 	/* MSG_TRUNC: n is the datagram's real length, so an oversized one is
 	 * refused for its length. */
 	rep.result = privreq_handle(buf, (size_t)n, &acts, &p->counters, &why);
-	if (why != PRIVREQ_OK)
-		log_warn("refused a request from the engine (%s), %llu so far",
-			 privreq_refusal_name(why), p->counters.refused[why]);
+	/* Every refusal is counted; the log gets the first ten of a reason
+	 * and then every power of two, so that an engine cannot flood it. */
+	if (why != PRIVREQ_OK) {
+		unsigned long long count = p->counters.refused[why];
+
+		if (count <= 10 || !(count & (count - 1)))
+			log_warn("refused a request from the engine (%s), %llu so far",
+				 privreq_refusal_name(why), count);
+	}
 	if (p->send_set) {
 		rep.port = p->pending.port;
 		rep.n_pairs = p->pending.n_pairs;
