@@ -255,6 +255,8 @@ int main(int argc, char *argv[])
 			err == -EPERM ? "has uid or gid 0" : "no such user");
 		return 1;
 	}
+	if (!separate && user)
+		fprintf(stderr, "rampartd: --user %s: not root, so one process, this user's\n", user);
 	log_set_level(level);
 	if (crypto_init()) {
 		log_error("Failed to initialise OpenSSL");
