@@ -134,8 +134,9 @@ static int empty_dir(struct error *err)
 /* The sanitizer build: LeakSanitizer's exit check lists the threads in
  * /proc/PID/task, which the engine's empty root has not, and would fail
  * the exit.  It is skipped in the engine once it has chrooted (the
- * parent, and a daemon not started as root, are still checked), and
- * AddressSanitizer and UBSan still report every error there. */
+ * parent, and a daemon not started as root, are still checked);
+ * AddressSanitizer and UBSan still report errors there, perhaps without
+ * symbols. */
 static bool engine_chrooted;
 
 int __lsan_is_turned_off(void);
@@ -150,15 +151,17 @@ int privsep_engine_drop(uid_t uid, gid_t gid, pid_t parent)
 	struct error err = { 0 };
 	int ret = empty_dir(&err);
 
-	if (!ret && (chroot(PRIVSEP_EMPTY_DIR) || chdir("/")))
+	if (!ret && chroot(PRIVSEP_EMPTY_DIR))
 		ret = error_fail(&err, -errno, "chroot %s: %s", PRIVSEP_EMPTY_DIR, strerror(errno));
+#if defined(__SANITIZE_ADDRESS__)
+	engine_chrooted = !ret;
+#endif
+	if (!ret && chdir("/"))
+		ret = error_fail(&err, -errno, "chdir / in %s: %s", PRIVSEP_EMPTY_DIR, strerror(errno));
 	/* The groups, the gids, the uids, every capability set, then the
 	 * checks that none of it can be undone (privdrop.h). */
 	if (!ret)
 		ret = privdrop_to(uid, gid, NULL, 0, &err);
-#if defined(__SANITIZE_ADDRESS__)
-	engine_chrooted = !ret;
-#endif
 	/* The parent's death ends the engine through its socket
 	 * (daemon_run watches it): a parent-death signal would not do, as
 	 * the kernel checks it like a kill(2), which a parent without
