@@ -308,12 +308,12 @@ static bool serve_one(struct parent *p, int fd)
  * for ENGINE_GRACE_MS at most.  The parent cannot kill it (kill(2) to
  * another user needs CAP_KILL, which it does not keep); an engine that
  * outlives that has ignored its socket's end, and is left behind with a
- * message.  Its exit status, 1 if it was killed or is left. */
-static int reap(pid_t engine)
+ * message.  Its exit status (st, if it was reaped already), 1 if it was
+ * killed or is left. */
+static int reap(pid_t engine, bool reaped, int st)
 {
 	const struct timespec tick = { .tv_nsec = 10 * 1000000 };
-	int st = 0;
-	pid_t r = 0;
+	pid_t r = reaped ? engine : 0;
 
 	for (int ms = 0; ms < ENGINE_GRACE_MS && !r; ms += 10) {
 		r = waitpid(engine, &st, WNOHANG);
@@ -335,7 +335,8 @@ int privsep_parent(struct daemon *d, int fd, pid_t engine, const sigset_t *mask)
 {
 	struct parent p = { .d = d };
 	int sfd = signalfd(-1, mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	bool run = sfd >= 0, stopping = false;
+	bool run = sfd >= 0, stopping = false, reaped = false;
+	int st = 0;
 
 	if (sfd < 0)
 		log_error("signalfd: %s: stopping the engine", strerror(errno));
@@ -351,7 +352,10 @@ int privsep_parent(struct daemon *d, int fd, pid_t engine, const sigset_t *mask)
 		}
 		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGCHLD) {
-				run = false; /* the engine's end is closed too */
+				/* An exit, not a stop: the engine's end is
+				 * closed too. */
+				reaped = waitpid(engine, &st, WNOHANG) == engine;
+				run = run && !reaped;
 			} else if (!stopping) {
 				/* kill(2) to another user needs CAP_KILL: the
 				 * engine is told by the end of the socket, and
@@ -368,7 +372,7 @@ int privsep_parent(struct daemon *d, int fd, pid_t engine, const sigset_t *mask)
 	if (sfd >= 0)
 		close(sfd);
 	close(fd);
-	return reap(engine);
+	return reap(engine, reaped, st);
 }
 
 /* ---- the engine's requests ------------------------------------------------ */

@@ -117,6 +117,13 @@ check "fwmark 0x42 on every socket ($marks of $socks)" [ "$socks" -ge 2 ] && [ "
 check "wg show says fwmark 0x42" [ "$(ns_wg hub show wg0 fwmark)" = 0x42 ]
 check "traffic flows with the mark" ns_ping peer -c 3 -i 0.2 -w 8 10.62.0.1
 
+# --- a stopped engine is not an ended one -----------------------------------
+kill -STOP "$ENGINE"
+sleep 0.3
+check "engine stopped (SIGSTOP): the parent stays" pid_alive "$PARENT"
+kill -CONT "$ENGINE"
+check "engine continued: traffic flows" ns_ping peer -c 3 -i 0.2 -w 8 10.62.0.1
+
 # --- SIGKILL to the engine: the interface and the socket go within 1 s -----
 gone() { ! ip -n "$(ns_name hub)" link show wg0 >/dev/null 2>&1 && [ ! -e "$(ns_sock hub wg0)" ]; }
 kill -KILL "$ENGINE"
