@@ -327,7 +327,9 @@ wg_psk() { [ -s "$NS_TMP/$1.psk" ] || (umask 077; wg genpsk > "$NS_TMP/$1.psk");
 key_hex() { printf '%s' "$1" | base64 -d | od -An -tx1 -v | tr -d ' \n'; }
 
 # ns_tun_pid NAME IF: the pid of the process that holds TUN device IF in
-# NAME (for any implementation, daemonized or not).
+# NAME (for any implementation, daemonized or not); for rampartd started
+# as root, the first of its two (the parent: ns_engine_pid, below, finds
+# the engine).
 ns_tun_pid() {
 	local p
 	for p in $(ns_pids "$1"); do
