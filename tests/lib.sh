@@ -327,7 +327,9 @@ wg_psk() { [ -s "$NS_TMP/$1.psk" ] || (umask 077; wg genpsk > "$NS_TMP/$1.psk");
 key_hex() { printf '%s' "$1" | base64 -d | od -An -tx1 -v | tr -d ' \n'; }
 
 # ns_tun_pid NAME IF: the pid of the process that holds TUN device IF in
-# NAME (for any implementation, daemonized or not).
+# NAME (for any implementation, daemonized or not); for rampartd started
+# as root, the first of its two (the parent: ns_engine_pid, below, finds
+# the engine).
 ns_tun_pid() {
 	local p
 	for p in $(ns_pids "$1"); do
@@ -335,6 +337,48 @@ ns_tun_pid() {
 			echo "$p"
 			return 0
 		fi
+	done
+	return 1
+}
+
+# ns_tun_pids NAME IF: every process that holds TUN device IF in NAME.
+# rampartd started as root is two (src/daemon/privsep.h): the privileged
+# parent and the engine it forked, which hold the same TUN queues.
+ns_tun_pids() {
+	local p
+	for p in $(ns_pids "$1"); do
+		grep -qs "^iff:[[:space:]]*$2\$" /proc/"$p"/fdinfo/* 2>/dev/null && echo "$p"
+	done
+}
+
+# ppid_of PID: its parent's pid.
+ppid_of() { awk '/^PPid:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+
+# ns_engine_pid NAME IF: the process that runs the daemon for IF: of the
+# holders of the TUN, the one whose parent holds it too (rampartd's
+# engine); with a single holder (another implementation, or rampartd not
+# started as root), that one.  ns_parent_pid NAME IF: the holder whose
+# parent does not hold it (rampartd's privileged parent, or the single
+# holder).
+ns_engine_pid() {
+	local pids p q n=0 one=
+	pids=$(ns_tun_pids "$1" "$2")
+	for p in $pids; do
+		n=$((n + 1)); one=$p
+		for q in $pids; do
+			if [ "$(ppid_of "$p")" = "$q" ]; then echo "$p"; return 0; fi
+		done
+	done
+	[ "$n" -eq 1 ] && { echo "$one"; return 0; }
+	return 1
+}
+ns_parent_pid() {
+	local pids p q mine
+	pids=$(ns_tun_pids "$1" "$2")
+	for p in $pids; do
+		mine=1
+		for q in $pids; do [ "$(ppid_of "$p")" = "$q" ] && mine=0; done
+		[ "$mine" = 1 ] && { echo "$p"; return 0; }
 	done
 	return 1
 }

@@ -46,9 +46,10 @@ enum ctl_kind {
 	CTL_EVENTS,
 	CTL_STATS_LISTEN,
 	CTL_STATS_CLIENT,
+	CTL_PARENT,
 };
 static int ctl_tags[] = { 0, CTL_LISTEN, CTL_CLIENT, CTL_SIGNAL, CTL_TIMER, CTL_WAKE, CTL_LINK,
-			  CTL_FILE, CTL_EVENTS, CTL_STATS_LISTEN, CTL_STATS_CLIENT };
+			  CTL_FILE, CTL_EVENTS, CTL_STATS_LISTEN, CTL_STATS_CLIENT, CTL_PARENT };
 
 /* A data thread's epoll tags. */
 enum { W_TUN = 1, W_UDP4, W_UDP6, W_WAKE };
@@ -646,7 +647,7 @@ int daemon_init(struct daemon *d, const char *ifname, unsigned n_workers)
 #ifdef RAMPART_DEBUG
 	clock_rate_init();
 #endif
-	d->timer_fd = d->signal_fd = d->wake_fd = d->ctl_epfd = -1;
+	d->timer_fd = d->signal_fd = d->wake_fd = d->ctl_epfd = d->priv_fd = -1;
 	d->server.listen_fd = d->stats_server.listen_fd = -1;
 	d->n_workers = n_workers;
 	snprintf(d->ifname, sizeof(d->ifname), "%s", ifname);
@@ -675,6 +676,18 @@ int daemon_init(struct daemon *d, const char *ifname, unsigned n_workers)
 		return err;
 	}
 	snprintf(d->sock_path, sizeof(d->sock_path), "%s", d->server.path);
+	{
+		/* Here, not in daemon_run: the inotify watch names a path,
+		 * which the engine's empty root does not have. */
+		char name[IFNAMSIZ + 8];
+		snprintf(name, sizeof(name), "%s.sock", d->tun.name);
+		d->monitor = monitor_open(d->tun.ifindex, SERVER_DIR, name);
+		if (!d->monitor) {
+			err = -errno;
+			log_error("Failed to watch the link and the socket: %s", strerror(errno));
+			return err;
+		}
+	}
 	err = udp_set_open(&d->udp, n_workers, 0, 0);
 	if (err) {
 		log_error("Failed to open UDP sockets: %s", strerror(-err));
@@ -739,7 +752,10 @@ static bool add_stats_client(void *arg, struct server_client *c)
 
 static int ctl_watch(struct daemon *d, int fd, enum ctl_kind kind)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &ctl_tags[kind] };
+	/* The parent's socket: only its end closing (the parent stops the
+	 * engine that way, or died); its answers are read where asked. */
+	struct epoll_event ev = { .events = kind == CTL_PARENT ? EPOLLRDHUP : EPOLLIN,
+				  .data.ptr = &ctl_tags[kind] };
 
 	return epoll_ctl(d->ctl_epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
@@ -866,6 +882,9 @@ static void control_loop(struct daemon *d)
 			case CTL_LINK:
 				on_link(d);
 				break;
+			case CTL_PARENT:
+				request_stop(d, "the privileged parent has stopped");
+				break;
 			case CTL_FILE:
 				if (monitor_read_file(d->monitor) && !server_socket_present(&d->server))
 					request_stop(d, "the control socket was removed");
@@ -904,11 +923,6 @@ int daemon_run(struct daemon *d)
 	pthread_sigmask(SIG_BLOCK, &mask, &old);
 	signal(SIGPIPE, SIG_IGN);
 	d->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	{
-		char name[IFNAMSIZ + 8];
-		snprintf(name, sizeof(name), "%s.sock", d->tun.name);
-		d->monitor = monitor_open(d->tun.ifindex, SERVER_DIR, name);
-	}
 	if (d->ctl_epfd < 0 || d->timer_fd < 0 || d->wake_fd < 0 || d->signal_fd < 0 ||
 	    !d->monitor) {
 		log_error("Failed to set up the control loop: %s", strerror(errno));
@@ -919,7 +933,8 @@ int daemon_run(struct daemon *d)
 	    ctl_watch(d, monitor_link_fd(d->monitor), CTL_LINK) ||
 	    ctl_watch(d, monitor_file_fd(d->monitor), CTL_FILE) ||
 	    ctl_watch(d, d->events.fd, CTL_EVENTS) ||
-	    (d->stats_server.listen_fd >= 0 && ctl_watch(d, d->stats_server.listen_fd, CTL_STATS_LISTEN))) {
+	    (d->stats_server.listen_fd >= 0 && ctl_watch(d, d->stats_server.listen_fd, CTL_STATS_LISTEN)) ||
+	    (d->priv_fd >= 0 && ctl_watch(d, d->priv_fd, CTL_PARENT))) {
 		log_error("Failed to set up the control loop: %s", strerror(errno));
 		return 1;
 	}
@@ -1010,95 +1025,6 @@ struct takeovers *daemon_takeovers(struct daemon *d)
 {
 	daemon_assert_locked(d);
 	return &d->takeovers;
-}
-
-void daemon_socket_info(struct daemon *d, uint16_t *port, uint32_t *fwmark)
-{
-	pthread_rwlock_rdlock(&d->sock_lock);
-	*port = d->udp.port;
-	*fwmark = d->udp.fwmark;
-	pthread_rwlock_unlock(&d->sock_lock);
-}
-
-int daemon_sockets_prepare(struct daemon *d, const struct daemon_socket_request *req)
-{
-	struct sock_change *c = &d->change;
-	uint32_t mark = req->set_fwmark ? req->fwmark : d->udp.fwmark;
-	int err;
-
-	memset(c, 0, sizeof(*c));
-	c->has_port = req->set_port;
-	c->port = req->port;
-	/* Decide what needs the sockets' write side without holding it:
-	 * only the control thread writes udp, and it is the caller. */
-	c->rebind = req->set_port && req->port != d->udp.port &&
-		    !(req->port == 0 && d->configured_port == 0);
-	c->remark = req->set_fwmark && req->fwmark != d->udp.fwmark;
-	if (c->rebind) {
-		err = udp_set_open(&c->fresh, d->n_workers, req->port, mark);
-		if (err) {
-			log_info("cannot listen on port %u: %s", req->port, strerror(-err));
-			return err == -EADDRINUSE || err == -EACCES ? -EADDRINUSE : err;
-		}
-		c->remark = false; /* the new sockets carry the mark */
-	}
-	if (c->rebind || c->remark)
-		pthread_rwlock_wrlock(&d->sock_lock);
-	else
-		pthread_rwlock_rdlock(&d->sock_lock);
-	if (c->remark) {
-		c->old_mark = d->udp.fwmark;
-		err = udp_set_fwmark(&d->udp, req->fwmark);
-		if (err) {
-			if (udp_set_fwmark(&d->udp, c->old_mark))
-				log_error("cannot restore fwmark 0x%x", c->old_mark);
-			pthread_rwlock_unlock(&d->sock_lock);
-			log_info("cannot set fwmark 0x%x: %s", req->fwmark, strerror(-err));
-			return err;
-		}
-	}
-	return 0;
-}
-
-void daemon_sockets_commit(struct daemon *d)
-{
-	struct sock_change *c = &d->change;
-
-	daemon_assert_locked(d);
-	if (c->rebind) {
-		struct udp_set old = d->udp;
-
-		/* The data threads see the new sockets the next time they
-		 * look; closing the old descriptors removes them from every
-		 * epoll set. */
-		d->udp = c->fresh;
-		memset(&c->fresh, 0, sizeof(c->fresh));
-		udp_set_close(&old);
-		d->configured_port = c->port;
-	} else if (c->has_port && c->port) {
-		d->configured_port = c->port;
-	}
-}
-
-void daemon_sockets_finish(struct daemon *d)
-{
-	struct sock_change *c = &d->change;
-
-	pthread_rwlock_unlock(&d->sock_lock);
-	if (c->rebind)
-		daemon_wake_workers(d); /* to watch the new sockets */
-	memset(c, 0, sizeof(*c));
-}
-
-void daemon_sockets_abort(struct daemon *d)
-{
-	struct sock_change *c = &d->change;
-
-	if (c->remark && udp_set_fwmark(&d->udp, c->old_mark))
-		log_error("cannot restore fwmark 0x%x", c->old_mark);
-	pthread_rwlock_unlock(&d->sock_lock);
-	udp_set_close(&c->fresh);
-	memset(c, 0, sizeof(*c));
 }
 
 unsigned long long daemon_handshakes_dropped(struct daemon *d)

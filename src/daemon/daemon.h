@@ -110,6 +110,10 @@ struct daemon {
 	struct udp_set udp;
 	uint16_t configured_port;   /* as last set; 0 = random */
 	struct sock_change change;  /* control thread only */
+	/* The privileged parent's end of the request socket (privsep.h);
+	 * -1 without a parent: the daemon binds and marks itself.  Control
+	 * thread only. */
+	int priv_fd;
 
 	pthread_mutex_t dev_lock;   /* protects dev, timer_armed, takeovers */
 #ifdef RAMPART_DEBUG

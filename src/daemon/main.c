@@ -1,7 +1,7 @@
 /* rampartd: a userspace WireGuard implementation, a drop-in for
  * wireguard-go under wg(8) and wg-quick(8).
  *
- *   rampartd [-f|--foreground] [--stats-group GROUP] IFNAME
+ *   rampartd [-f|--foreground] [--stats-group GROUP] [--user USER] IFNAME
  *
  * Creates the TUN device IFNAME, the control socket
  * /var/run/wireguard/IFNAME.sock and the read-only statistics socket
@@ -17,9 +17,18 @@
  * starts the daemon with no LOG_LEVEL.  A detached daemon logs to syslog
  * (LOG_DAEMON, with its pid); stdin, stdout and (unless kept) stderr go
  * to /dev/null.  RAMPART_THREADS sets the number of data
- * threads (default: one per CPU, at most 8). */
+ * threads (default: one per CPU, at most 8).
+ *
+ * Started as root, the daemon splits in two once everything privileged
+ * is open (privsep.h): a parent that keeps CAP_NET_ADMIN and
+ * CAP_NET_BIND_SERVICE and only answers typed requests, and the engine,
+ * which runs the daemon as USER (--user; default "rampart" if that user
+ * exists, else "nobody") in an empty root with no capability.  Started
+ * as another user, it stays one process and keeps what it was given, as
+ * before. */
 #define _GNU_SOURCE
 #include "daemon.h"
+#include "monitor.h"
 #include "privsep.h"
 
 #include "common/log.h"
@@ -28,9 +37,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #ifndef RAMPART_VERSION
@@ -41,7 +52,8 @@ enum { MAX_THREADS = 64, DEFAULT_MAX_THREADS = 8 };
 
 static void usage(FILE *f, const char *prog)
 {
-	fprintf(f, "Usage: %s [-f/--foreground] [--stats-group GROUP] INTERFACE-NAME\n", prog);
+	fprintf(f, "Usage: %s [-f/--foreground] [--stats-group GROUP] [--user USER] INTERFACE-NAME\n",
+		prog);
 }
 
 /* The statistics socket's group: a name or a number, from where (the
@@ -113,6 +125,74 @@ static void detach(bool keep_stderr)
 	log_open_syslog(keep_stderr);
 }
 
+/* The engine's life after the fork (privsep.h): the drop, then the
+ * daemon.  Nothing from the network or a client has been read yet, and
+ * from the drop on nothing privileged is left to take. */
+static int engine_main(struct daemon *d, int fd, uid_t uid, gid_t gid, pid_t parent)
+{
+	int ret;
+
+	d->priv_fd = fd;
+	if (privsep_engine_drop(uid, gid, parent)) {
+		daemon_uninit(d);
+		close(fd);
+		return 1;
+	}
+	ret = daemon_run(d);
+	daemon_uninit(d);
+	close(fd);
+	return ret;
+}
+
+/* As root: the split.  The parent returns the engine's exit status once
+ * the engine has ended, with the sockets removed and the TUN closed. */
+static int split(struct daemon *d, uid_t uid, gid_t gid)
+{
+	sigset_t mask, old;
+	pid_t parent = getpid(), pid;
+	int sv[2], err, ret;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+		log_error("socketpair: %s", strerror(errno));
+		daemon_uninit(d);
+		return 1;
+	}
+	/* Blocked before the fork, so that no stop is lost: the parent
+	 * reads them from a signalfd and stops the engine; the engine
+	 * blocks them again in daemon_run. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	pid = fork();
+	if (pid < 0) {
+		log_error("fork: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		daemon_uninit(d);
+		return 1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return engine_main(d, sv[1], uid, gid, parent);
+	}
+	close(sv[1]);
+	/* The parent reads neither the link nor the socket file. */
+	monitor_close(d->monitor);
+	d->monitor = NULL;
+	err = privsep_drop();
+	if (err) {
+		log_error("cannot drop the parent's privileges: %s: stopping", strerror(-err));
+		shutdown(sv[0], SHUT_WR); /* the engine stops on the end of its socket */
+	}
+	ret = privsep_parent(d, sv[0], pid, &mask);
+	daemon_uninit(d);
+	return err ? 1 : ret;
+}
+
 int main(int argc, char *argv[])
 {
 	static struct daemon d;
@@ -120,11 +200,14 @@ int main(int argc, char *argv[])
 	const char *fg_env = getenv("WG_PROCESS_FOREGROUND");
 	bool foreground = fg_env && !strcmp(fg_env, "1");
 	const char *group_env = getenv("RAMPART_STATS_GROUP"), *group = NULL;
+	const char *user = NULL, *user_used = NULL;
+	bool separate = geteuid() == 0;
+	uid_t uid = 0;
 	enum log_level level = LOG_LEVEL_INFO;
 	/* Without a group, the socket keeps the daemon's own: root's when
 	 * started as root (wg-quick, rampart up), so only root may connect;
 	 * and a daemon with only CAP_NET_ADMIN still starts. */
-	gid_t gid = (gid_t)-1;
+	gid_t gid = (gid_t)-1, engine_gid = 0;
 	int ret, err;
 
 	log_set_prefix("rampartd");
@@ -135,6 +218,10 @@ int main(int argc, char *argv[])
 			group = argv[++i];
 		} else if (!strncmp(argv[i], "--stats-group=", 14)) {
 			group = argv[i] + 14;
+		} else if (!strcmp(argv[i], "--user") && i + 1 < argc) {
+			user = argv[++i];
+		} else if (!strncmp(argv[i], "--user=", 7)) {
+			user = argv[i] + 7;
 		} else if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-v")) {
 			printf("rampartd v%s\n", RAMPART_VERSION);
 			return 0;
@@ -161,6 +248,15 @@ int main(int argc, char *argv[])
 	if (!group && group_env && *group_env &&
 	    !stats_group(group_env, "RAMPART_STATS_GROUP", &gid))
 		return 1;
+	/* Before anything is opened: the user database is a file, which the
+	 * engine's empty root will not have. */
+	if (separate && (err = privsep_user_lookup(user, &uid, &engine_gid, &user_used))) {
+		fprintf(stderr, "rampartd: the engine's user %s: %s\n", user_used,
+			err == -EPERM ? "has uid or gid 0" : "no such user");
+		return 1;
+	}
+	if (!separate && user)
+		fprintf(stderr, "rampartd: --user %s: not root, so one process, this user's\n", user);
 	log_set_level(level);
 	if (crypto_init()) {
 		log_error("Failed to initialise OpenSSL");
@@ -177,9 +273,16 @@ int main(int argc, char *argv[])
 		detach(level_env && *level_env);
 	if (chdir("/"))
 		log_warn("chdir /: %s", strerror(errno));
+	if (separate)
+		return split(&d, uid, engine_gid);
+	/* Not root: nothing to separate; drop what capabilities there are
+	 * (a daemon given CAP_NET_ADMIN keeps it and CAP_NET_BIND_SERVICE). */
 	err = privsep_drop();
-	if (err)
-		log_warn("cannot drop privileges: %s", strerror(-err));
+	if (err) {
+		log_error("cannot drop privileges: %s", strerror(-err));
+		daemon_uninit(&d);
+		return 1;
+	}
 	ret = daemon_run(&d);
 	daemon_uninit(&d);
 	return ret;

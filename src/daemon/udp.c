@@ -174,6 +174,25 @@ int udp_set_open(struct udp_set *set, unsigned n_pairs, uint16_t port, uint32_t 
 	return 0;
 }
 
+int udp_port_free(uint16_t port)
+{
+	const int families[] = { AF_INET, AF_INET6 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(families); i++) {
+		uint16_t bound;
+		/* No SO_REUSEPORT: the bind fails if any socket holds the
+		 * port, a reuseport group of the same user's included. */
+		int fd = open_one(families[i], port, 0, false, &bound);
+
+		if (fd == -EAFNOSUPPORT)
+			continue;
+		if (fd < 0)
+			return fd;
+		close(fd);
+	}
+	return 0;
+}
+
 void udp_set_close(struct udp_set *set)
 {
 	if (set->pairs)

@@ -37,6 +37,10 @@ struct udp_set {
  * port is taken); on failure nothing stays open. */
 int udp_set_open(struct udp_set *set, unsigned n_pairs, uint16_t port,
 		 uint32_t fwmark) warn_unused;
+/* 0 if no socket of either family is bound to port (it binds a plain
+ * socket, without SO_REUSEPORT, and closes it), else -errno
+ * (-EADDRINUSE). */
+int udp_port_free(uint16_t port) warn_unused;
 void udp_set_close(struct udp_set *set);
 /* Sets SO_MARK on every socket; 0 or -errno. */
 int udp_set_fwmark(struct udp_set *set, uint32_t fwmark) warn_unused;

@@ -61,7 +61,10 @@ nnp=$(printf '%s\n' "$status" | awk '/^NoNewPrivs/ {print $2}')
 check "capabilities: only NET_ADMIN and NET_BIND_SERVICE ($capeff)" [ "$capeff" = 0000000000001400 ]
 check "bounding set reduced too ($capbnd)" [ "$capbnd" = 0000000000001400 ]
 check "no_new_privs set" [ "$nnp" = 1 ]
-threads=$(ls "/proc/$hub_pid/task" | wc -l)
+# The threads are the engine's (src/daemon/privsep.h); the checks above
+# are the privileged parent's, the first process of the namespace.
+engine_pid=$(ns_engine_pid hub wg0)
+threads=$(ls "/proc/$engine_pid/task" | wc -l)
 # control + handshake + 3 data threads.
 check "RAMPART_THREADS=3 gives 5 threads ($threads)" [ "$threads" -eq 5 ]
 queues=$(ls "/proc/$hub_pid/fd" -l 2>/dev/null | grep -c /dev/net/tun)
