@@ -160,6 +160,13 @@ bench: $(BENCHES)
 # drop-in is not installed: it changes wg-quick (contrib/README.md).
 UNITS := $(wildcard contrib/systemd/*.service contrib/systemd/*.timer)
 
+# The user rampartd's engine runs as (rampartd --user, default rampart):
+# a system user and group of its own, no home, no shell.  Only on a real
+# install: a staged one (DESTDIR) leaves users to the package's scripts.
+INSTALL_USER = getent passwd rampart >/dev/null || \
+	useradd --system --user-group --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin --comment "Rampart's WireGuard engine" rampart
+
 install: $(RAMPART) $(RAMPARTD)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(RAMPART) $(DESTDIR)$(BINDIR)/rampart
@@ -170,6 +177,7 @@ install: $(RAMPART) $(RAMPARTD)
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.tmp && \
 		mv -f $(DESTDIR)$(UNITDIR)/$$u.tmp $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	done
+	$(if $(DESTDIR),,$(INSTALL_USER))
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/rampart $(DESTDIR)$(BINDIR)/rampartd
