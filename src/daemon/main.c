@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include "daemon.h"
 #include "privsep.h"
+#include "sandbox.h"
 
 #include "common/log.h"
 #include "crypto/crypto.h"
@@ -180,6 +181,13 @@ int main(int argc, char *argv[])
 	err = privsep_drop();
 	if (err)
 		log_warn("cannot drop privileges: %s", strerror(-err));
+	/* Before daemon_run starts the threads, which inherit it. */
+	err = sandbox_apply(SANDBOX_BUILD_FLAGS);
+	if (err) {
+		log_error("cannot install the system-call filter: %s", strerror(-err));
+		daemon_uninit(&d);
+		return 1;
+	}
 	ret = daemon_run(&d);
 	daemon_uninit(&d);
 	return ret;
