@@ -24,18 +24,22 @@
 
 /* Allowed whatever their arguments. */
 static const int plain[] = {
-	/* The data path and the control socket: the descriptors the engine
-	 * holds (TUN queues, UDP sockets, control and statistics sockets
-	 * and their clients, eventfds, timerfd, signalfd, netlink, inotify). */
-	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
-	SCMP_SYS(recvmmsg), SCMP_SYS(sendmmsg), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
-	SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(accept4), SCMP_SYS(close),
-	SCMP_SYS(getsockname),
-	/* Waiting. */
-	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl), SCMP_SYS(poll),
-	SCMP_SYS(ppoll), SCMP_SYS(futex), SCMP_SYS(timerfd_settime), SCMP_SYS(timerfd_gettime),
-	SCMP_SYS(clock_gettime), SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
-	SCMP_SYS(sched_yield),
+	/* The data path and the control socket, on the descriptors the
+	 * engine holds: TUN queues (read, write), UDP sockets (recvmmsg,
+	 * sendmmsg, sendmsg for a single datagram), the control and
+	 * statistics sockets and their clients (accept4, read, write), the
+	 * eventfds, timerfd and signalfd (read, write), netlink (recvmsg),
+	 * inotify (read); sendto is syslog()'s send on its socket. */
+	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(recvmmsg), SCMP_SYS(sendmmsg),
+	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(sendto), SCMP_SYS(accept4),
+	SCMP_SYS(close), SCMP_SYS(getsockname),
+	/* Waiting: epoll (epoll_pwait is arm64's epoll_wait), locks and
+	 * condition variables, the device's timer.  The clocks are read in
+	 * the vDSO, which falls back to the system call when the clock
+	 * source cannot be read from user space (some virtual machines). */
+	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl), SCMP_SYS(futex),
+	SCMP_SYS(timerfd_settime), SCMP_SYS(clock_gettime), SCMP_SYS(clock_nanosleep),
+	SCMP_SYS(nanosleep),
 	/* daemon_run's set-up, after the filter today: the control loop's
 	 * epoll set, timerfd, eventfds and signalfd, the link monitor's
 	 * netlink socket (socket() below) and its inotify watch on the
@@ -45,7 +49,8 @@ static const int plain[] = {
 	SCMP_SYS(signalfd4), SCMP_SYS(inotify_init1), SCMP_SYS(inotify_add_watch),
 	/* The crypto's randomness. */
 	SCMP_SYS(getrandom),
-	/* Memory (mmap and mprotect below). */
+	/* Memory (mmap and mprotect below): malloc's heap, arenas and large
+	 * blocks (mremap: realloc of one). */
 	SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(madvise), SCMP_SYS(mremap),
 	/* Signals: the mask every thread inherits, SIGPIPE ignored, returns
 	 * from handlers. */
@@ -55,15 +60,15 @@ static const int plain[] = {
 	SCMP_SYS(set_robust_list), SCMP_SYS(rseq), SCMP_SYS(gettid), SCMP_SYS(getpid),
 	SCMP_SYS(exit), SCMP_SYS(exit_group),
 	/* glibc's malloc sizes its arenas by the CPUs it may run on, when a
-	 * thread first allocates (release builds; ASan has its own). */
+	 * thread first allocates. */
 	SCMP_SYS(sched_getaffinity),
-	/* The single-process daemon's own sockets at exit: the control
-	 * socket's presence is checked with stat() when its directory
+	/* The single-process daemon's own sockets: the control socket's
+	 * presence is checked with stat() (newfstatat) when its directory
 	 * changes, and both socket files are removed with unlink() when the
 	 * daemon stops.  Neither opens anything; unlink() can remove a file
 	 * the daemon's user could remove, which is why these go to the
 	 * privileged parent with the process split. */
-	SCMP_SYS(newfstatat), SCMP_SYS(fstat), SCMP_SYS(statx), SCMP_SYS(unlink),
+	SCMP_SYS(newfstatat), SCMP_SYS(unlink),
 };
 
 /* The options the UDP sockets are made with (udp.c): on the listen-port
@@ -168,6 +173,7 @@ static const int sanitizer_plain[] = {
 	SCMP_SYS(readlink), SCMP_SYS(lseek), SCMP_SYS(pread64), SCMP_SYS(getdents64),
 	SCMP_SYS(getdents), SCMP_SYS(ptrace), SCMP_SYS(wait4), SCMP_SYS(prctl),
 	SCMP_SYS(getppid), SCMP_SYS(kill), SCMP_SYS(tgkill), SCMP_SYS(fcntl),
+	SCMP_SYS(sched_yield),
 };
 
 static int add_sanitizer(scmp_filter_ctx ctx)

@@ -5,7 +5,8 @@
  * engine may read and write the descriptors it holds, make threads,
  * memory (never executable), timers and wake-ups, and UDP sockets for a
  * listen-port change; it may not execute, open or create a file, fork,
- * trace, mount or load anything.  docs/design.md lists every call and why.
+ * trace, mount or load anything.  sandbox.c gives each call its reason;
+ * docs/design.md the whole.
  *
  * The filter is inherited by every thread and child made after it and
  * cannot be removed.  It is installed with SCMP_FLTATR_CTL_TSYNC, so a
