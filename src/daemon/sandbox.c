@@ -218,7 +218,10 @@ int sandbox_apply(unsigned flags)
 	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
 		return -ENOMEM;
-	err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+	/* SYSRAWRC: the kernel's own errno when it refuses the filter. */
+	err = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+	if (!err)
+		err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	for (unsigned i = 0; !err && i < sizeof(plain) / sizeof(plain[0]); i++)
 		err = allow(ctx, plain[i], 0, NULL);
 	if (!err)
@@ -232,7 +235,5 @@ int sandbox_apply(unsigned flags)
 	if (!err)
 		err = seccomp_load(ctx);
 	seccomp_release(ctx);
-	/* libseccomp returns -errno, or -ECANCELED for a kernel error it
-	 * could not name (then errno has it). */
-	return err == -ECANCELED && errno ? -errno : err;
+	return err;
 }

@@ -1,7 +1,7 @@
 /* src/daemon/sandbox.c, in forked children (a filter cannot be removed):
  * without the filter each child's act succeeds (the negative control);
- * with it, execve, open, openat, creat, fork, ptrace, a TCP socket and
- * executable memory die by SIGSYS, while what the engine does (random
+ * with it, execve, open, openat, creat, fork, ptrace, unshare, connect, a
+ * TCP socket and executable memory die by SIGSYS, while what the engine does (random
  * bytes, a UDP socket bound and named, memory, a thread) goes on and the
  * child exits 0.  The sanitizer's extras (debug builds) open files
  * read-only only, still refuse execve, and let a leak check at exit and
@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +122,12 @@ static int act_creat(void)
 	return fd >= 0 ? close(fd) : -1;
 }
 
+static int act_sys_creat(void)
+{
+	int fd = (int)syscall(SYS_creat, scratch, 0600);
+	return fd >= 0 ? close(fd) : -1;
+}
+
 static int act_open_write(void)
 {
 	int fd = open(scratch, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -141,6 +148,24 @@ static int act_ptrace(void)
 {
 	/* Asks to be traced by the parent: harmless, and allowed unfiltered. */
 	return ptrace(PTRACE_TRACEME, 0, NULL, NULL) ? -1 : 0;
+}
+
+static int act_unshare(void)
+{
+	/* The child's own mount namespace: harmless without the filter. */
+	return unshare(CLONE_NEWNS);
+}
+
+/* A UDP socket as the engine makes them, then connect(): not allowed. */
+static int act_connect(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(9),
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+		return -1;
+	return close(fd);
 }
 
 static int act_tcp(void)
@@ -210,7 +235,8 @@ static int act_unix_refused(void)
 static void test_control(void)
 {
 	int (*const acts[])(void) = { act_execve, act_open, act_sys_open, act_openat, act_creat,
-				      act_fork, act_tcp, act_exec_memory, act_engine };
+				      act_sys_creat, act_fork, act_unshare, act_connect, act_tcp,
+				      act_exec_memory, act_engine };
 
 	for (size_t i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {
 		int st = in_child(NO_FILTER, acts[i], -1);
@@ -224,7 +250,8 @@ static void test_control(void)
 static void test_kills(void)
 {
 	int (*const acts[])(void) = { act_execve_direct, act_open, act_sys_open, act_openat,
-				      act_creat, act_fork, act_ptrace, act_tcp, act_exec_memory };
+				      act_creat, act_sys_creat, act_fork, act_ptrace, act_unshare,
+				      act_connect, act_tcp, act_exec_memory };
 
 	for (size_t i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {
 		int st = in_child(0, acts[i], -1);
@@ -335,7 +362,7 @@ static void test_sanitizer_extras(void)
 
 static const struct harness_case cases[] = {
 	{ "without the filter every act succeeds (the control)", test_control },
-	{ "with it execve, open, openat, creat, fork, ptrace, TCP, PROT_EXEC die by SIGSYS",
+	{ "with it execve, open, openat, creat, fork, ptrace, unshare, connect, TCP, PROT_EXEC die by SIGSYS",
 	  test_kills },
 	{ "with it the engine's calls go on; AF_UNIX fails with EACCES", test_allows },
 	{ "an unknown flag is refused", test_bad_flags },
