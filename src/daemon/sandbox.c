@@ -163,16 +163,19 @@ static int add_process(scmp_filter_ctx ctx)
 
 #ifdef RAMPART_DEBUG
 /* The sanitizers' runtime, debug builds only.  A report (ASan, UBSan)
- * reads /proc/self/maps and the binary's debug information to symbolize
- * its stack trace, and aborts with abort_on_error; LeakSanitizer's check
- * at exit starts a tracer (clone without CLONE_THREAD, sharing the
- * memory), which lists /proc/self/task, attaches to every thread with
- * ptrace and reads their registers, while the process waits for it.
- * Files are opened read-only: no write, create or truncate. */
+ * reads /proc/self/maps and the binary's debug information (readlink of
+ * /proc/self/exe, lseek) to symbolize its stack trace, and aborts with
+ * abort_on_error (tgkill of itself, as in release builds);
+ * LeakSanitizer's check at exit starts a tracer (clone without
+ * CLONE_THREAD, sharing the memory: prctl for its death signal and
+ * dumpability, getppid), which lists /proc/self/task (getdents), attaches
+ * to every thread with ptrace and reads their registers, while the
+ * process waits for it (wait4, sched_yield, fcntl).  Files are opened
+ * read-only: no write, create or truncate.  Found by removing calls until
+ * tests/unit/test_sandbox.c's report and leak cases failed. */
 static const int sanitizer_plain[] = {
-	SCMP_SYS(readlink), SCMP_SYS(lseek), SCMP_SYS(pread64), SCMP_SYS(getdents64),
-	SCMP_SYS(getdents), SCMP_SYS(ptrace), SCMP_SYS(wait4), SCMP_SYS(prctl),
-	SCMP_SYS(getppid), SCMP_SYS(kill), SCMP_SYS(tgkill), SCMP_SYS(fcntl),
+	SCMP_SYS(readlink), SCMP_SYS(lseek), SCMP_SYS(getdents), SCMP_SYS(ptrace),
+	SCMP_SYS(wait4), SCMP_SYS(prctl), SCMP_SYS(getppid), SCMP_SYS(fcntl),
 	SCMP_SYS(sched_yield),
 };
 
