@@ -2,7 +2,9 @@
  *
  * The list was found by running rampartd's namespace suites with the
  * filter's default action at SCMP_ACT_LOG and reading the kernel's log
- * (type=1326 records), then proven with SCMP_ACT_KILL_PROCESS.  Argument
+ * (type=1326 records) and under strace -ff, completed by reading the
+ * paths the suites do not reach (a lost link event), then proven with
+ * SCMP_ACT_KILL_PROCESS.  Argument
  * filters compare registers only, never memory: a path or a socket
  * address cannot be checked, so what takes one is either left out or
  * documented below. */
@@ -86,6 +88,27 @@ static int allow(scmp_filter_ctx ctx, int nr, unsigned n, const struct scmp_arg_
 	return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, n, cmp);
 }
 
+/* When the link monitor lost events (ENOBUFS), the control thread looks
+ * for its interface itself: if_nametoindex() and tun_mtu() ask the kernel
+ * on a plain AF_INET datagram socket (glibc's tries AF_UNIX first, which
+ * fails below), with two read-only ioctls. */
+static int add_ifqueries(scmp_filter_ctx ctx)
+{
+	struct scmp_arg_cmp query[] = {
+		SCMP_A0(SCMP_CMP_EQ, AF_INET),
+		SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)(SOCK_DGRAM | SOCK_CLOEXEC)),
+		SCMP_A2(SCMP_CMP_EQ, 0),
+	};
+	const unsigned long requests[] = { SIOCGIFINDEX, SIOCGIFMTU };
+	int err = allow(ctx, SCMP_SYS(socket), 3, query);
+
+	for (unsigned i = 0; !err && i < 2; i++) {
+		struct scmp_arg_cmp req = SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)requests[i]);
+		err = allow(ctx, SCMP_SYS(ioctl), 1, &req);
+	}
+	return err;
+}
+
 /* socket(): UDP of both families exactly as udp.c makes them, for a
  * listen-port change (the privileged parent binds with the split); the
  * link monitor's NETLINK_ROUTE socket (daemon_run's set-up).  AF_UNIX
@@ -121,6 +144,8 @@ static int add_sockets(scmp_filter_ctx ctx)
 	}
 	err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1,
 			       SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	if (!err)
+		err = add_ifqueries(ctx);
 	if (err)
 		return err;
 	/* bind() takes a pointer: the family was fixed by socket(). */

@@ -1,18 +1,21 @@
 /* src/daemon/sandbox.c, in forked children (a filter cannot be removed):
  * without the filter each child's act succeeds (the negative control);
  * with it, execve, open, openat, creat, fork, ptrace, unshare, connect, a
- * TCP socket and executable memory die by SIGSYS, while what the engine does (random
- * bytes, a UDP socket bound and named, memory, a thread) goes on and the
- * child exits 0.  The sanitizer's extras (debug builds) open files
- * read-only only, still refuse execve, and let a leak check at exit and
- * an ASan report run to their end. */
+ * TCP socket and executable memory die by SIGSYS, while what the engine
+ * does (random bytes, a UDP socket bound and named, memory, a thread, the
+ * control thread's look at its interface) goes on and the child exits 0.
+ * The sanitizer's extras (debug builds) open files read-only only, still
+ * refuse execve, and let a leak check at exit and an ASan report run to
+ * their end. */
 #define _GNU_SOURCE
 #include "harness.h"
 
 #include "daemon/sandbox.h"
+#include "daemon/tun.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
@@ -225,6 +228,16 @@ static int act_engine(void)
 	return seen == 42 ? 0 : -1;
 }
 
+/* The control thread's own look at its interface after lost link events
+ * (daemon.c): if_nametoindex() and tun_mtu(), on the loopback. */
+static int act_ifquery(void)
+{
+	struct tun lo = { .name = "lo" };
+	unsigned index = if_nametoindex("lo");
+
+	return index && (lo.ifindex = index, tun_mtu(&lo) > 0) ? 0 : -1;
+}
+
 /* An AF_UNIX socket (syslog's reconnection) fails with EACCES, no kill. */
 static int act_unix_refused(void)
 {
@@ -236,7 +249,7 @@ static void test_control(void)
 {
 	int (*const acts[])(void) = { act_execve, act_open, act_sys_open, act_openat, act_creat,
 				      act_sys_creat, act_fork, act_unshare, act_connect, act_tcp,
-				      act_exec_memory, act_engine };
+				      act_exec_memory, act_engine, act_ifquery };
 
 	for (size_t i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {
 		int st = in_child(NO_FILTER, acts[i], -1);
@@ -264,6 +277,7 @@ static void test_allows(void)
 {
 	CHECK(exited_0(in_child(0, act_engine, -1)));
 	CHECK(exited_0(in_child(0, act_unix_refused, -1)));
+	CHECK(exited_0(in_child(0, act_ifquery, -1)));
 }
 
 static void test_bad_flags(void)
