@@ -88,10 +88,12 @@ static int allow(scmp_filter_ctx ctx, int nr, unsigned n, const struct scmp_arg_
 	return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, n, cmp);
 }
 
-/* When the link monitor lost events (ENOBUFS), the control thread looks
- * for its interface itself: if_nametoindex() and tun_mtu() ask the kernel
- * on a plain AF_INET datagram socket (glibc's tries AF_UNIX first, which
- * fails below), with two read-only ioctls. */
+/* Interface names and numbers: when the link monitor lost events
+ * (ENOBUFS) the control thread looks for its interface itself
+ * (if_nametoindex, tun_mtu), and a link-local endpoint's zone goes from a
+ * name to an index in a set and back in a get (control.c).  glibc and
+ * tun_mtu() ask the kernel on a plain AF_INET datagram socket (glibc
+ * tries AF_UNIX first, which fails below), with read-only ioctls. */
 static int add_ifqueries(scmp_filter_ctx ctx)
 {
 	struct scmp_arg_cmp query[] = {
@@ -99,10 +101,10 @@ static int add_ifqueries(scmp_filter_ctx ctx)
 		SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)(SOCK_DGRAM | SOCK_CLOEXEC)),
 		SCMP_A2(SCMP_CMP_EQ, 0),
 	};
-	const unsigned long requests[] = { SIOCGIFINDEX, SIOCGIFMTU };
+	const unsigned long requests[] = { SIOCGIFINDEX, SIOCGIFNAME, SIOCGIFMTU };
 	int err = allow(ctx, SCMP_SYS(socket), 3, query);
 
-	for (unsigned i = 0; !err && i < 2; i++) {
+	for (unsigned i = 0; !err && i < sizeof(requests) / sizeof(requests[0]); i++) {
 		struct scmp_arg_cmp req = SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)requests[i]);
 		err = allow(ctx, SCMP_SYS(ioctl), 1, &req);
 	}

@@ -11,7 +11,9 @@
 # with at least one filter, while $PEER_IMPL's process says 0 (the
 # negative control: the check can fail); a key, a peer and a tunnel that
 # pings; a listen-port change (the daemon binds new UDP sockets) and an
-# fwmark change (SO_MARK), each followed by a ping; wg show and showconf;
+# fwmark change (SO_MARK), each followed by a ping; a peer whose endpoint
+# is link-local with a zone (interface name to index and back); wg show
+# and showconf;
 # and the daemon still alive and filtered after all of it, with no SIGSYS
 # and no sanitizer report, and a clean exit on SIGTERM.
 . "$(dirname "$0")/../lib.sh"
@@ -20,8 +22,9 @@ ns_require
 impl_require "$RAMPARTD" "$RAMPARTD_REL" "$PEER_IMPL"
 ns_watchdog 120
 
-wg_key a >/dev/null && wg_key b >/dev/null || bail "keys"
+wg_key a >/dev/null && wg_key b >/dev/null && wg_key c >/dev/null || bail "keys"
 PUB_A=$(cat "$NS_TMP/a.pub")
+PUB_C=$(cat "$NS_TMP/c.pub")
 PUB_B=$(cat "$NS_TMP/b.pub")
 
 setup "namespaces" ns_add a
@@ -67,6 +70,12 @@ for impl in "$RAMPARTD" "$RAMPARTD_REL"; do
 	expect "$name: wg show says the mark" "$(ns_wg a show wg0 fwmark)" 0x4711
 	check "$name: ping with the mark" ns_ping a -c 2 -i 0.2 -w 8 10.71.0.2
 	check "$name: fwmark off" ns_wg a set wg0 fwmark 0
+	# A link-local endpoint's zone: a name to an index in the set, back
+	# to the name in the get.
+	check "$name: a link-local endpoint with a zone" ns_wg a set wg0 peer "$PUB_C" \
+		allowed-ips 10.71.0.3/32 endpoint '[fe80::4711%a-b]:51999'
+	expect "$name: wg show gives its zone back" \
+		"$(ns_wg a show wg0 endpoints | awk -v k="$PUB_C" '$1 == k {print $2}')" '[fe80::4711%a-b]:51999'
 	conf=$(ns_wg a showconf wg0)
 	check "$name: wg showconf names the peer" grep -qF "PublicKey = $PUB_B" <<<"$conf"
 

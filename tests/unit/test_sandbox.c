@@ -229,13 +229,18 @@ static int act_engine(void)
 }
 
 /* The control thread's own look at its interface after lost link events
- * (daemon.c): if_nametoindex() and tun_mtu(), on the loopback. */
+ * (daemon.c: if_nametoindex, tun_mtu), and a zone's name from its index,
+ * on the loopback. */
 static int act_ifquery(void)
 {
 	struct tun lo = { .name = "lo" };
-	unsigned index = if_nametoindex("lo");
+	char name[IF_NAMESIZE];
 
-	return index && (lo.ifindex = index, tun_mtu(&lo) > 0) ? 0 : -1;
+	lo.ifindex = if_nametoindex("lo");
+	if (!lo.ifindex || tun_mtu(&lo) <= 0)
+		return -1;
+	/* A link-local endpoint's zone in a get (control.c). */
+	return if_indextoname(lo.ifindex, name) && !strcmp(name, "lo") ? 0 : -1;
 }
 
 /* An AF_UNIX socket (syslog's reconnection) fails with EACCES, no kill. */
