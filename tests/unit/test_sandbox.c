@@ -118,6 +118,7 @@ static int act_openat(void)
 }
 
 static char scratch[64];
+static bool is_root;
 
 static int act_creat(void)
 {
@@ -194,8 +195,10 @@ static int udp_bound(int family)
 	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0)
 		return errno == EAFNOSUPPORT ? 0 : -1;
+	/* SO_MARK needs CAP_NET_ADMIN: root only (known before the filter,
+	 * which has no geteuid). */
 	if (!setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) &&
-	    !setsockopt(fd, SOL_SOCKET, SO_MARK, &one, sizeof(one)) &&
+	    (!is_root || !setsockopt(fd, SOL_SOCKET, SO_MARK, &one, sizeof(one))) &&
 	    !bind(fd, (struct sockaddr *)&ss, sl) && !getsockname(fd, (struct sockaddr *)&ss, &sl))
 		ret = 0;
 	close(fd);
@@ -257,7 +260,13 @@ static void test_control(void)
 				      act_exec_memory, act_engine, act_ifquery };
 
 	for (size_t i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {
-		int st = in_child(NO_FILTER, acts[i], -1);
+		int st;
+
+		if (acts[i] == act_unshare && !is_root) {
+			printf("# test_control: not root: no mount namespace to unshare\n");
+			continue;
+		}
+		st = in_child(NO_FILTER, acts[i], -1);
 		CHECK_MSG(exited_0(st), "act %zu without the filter: status %#x", i, st);
 	}
 	unlink(scratch);
@@ -394,6 +403,7 @@ static void set_scratch(void) __attribute__((constructor));
 static void set_scratch(void)
 {
 	snprintf(scratch, sizeof(scratch), "/tmp/rampart-test-sandbox.%d", (int)getpid());
+	is_root = geteuid() == 0;
 }
 
 HARNESS_MAIN(cases)
