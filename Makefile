@@ -34,6 +34,11 @@ MNL_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libmnl 2>/dev/null)
 MNL_LIBS      := $(shell $(PKG_CONFIG) --libs libmnl 2>/dev/null || echo -lmnl)
 NFT_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libnftables 2>/dev/null)
 NFT_LIBS      := $(shell $(PKG_CONFIG) --libs libnftables 2>/dev/null || echo -lnftables)
+# libseccomp: rampartd's system-call filter (src/daemon/sandbox.c).  In
+# LIBS, since everything that links the daemon's objects needs it: rampartd,
+# the tests, the benchmarks, and rampart, which links every room's objects.
+SECCOMP_CFLAGS := $(shell $(PKG_CONFIG) --cflags libseccomp 2>/dev/null)
+SECCOMP_LIBS   := $(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null || echo -lseccomp)
 # libmicrohttpd only for rampart (metrics serve) and the tests that link
 # every object: rampartd opens no TCP port and does not link it.
 MHD_CFLAGS    := $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
@@ -49,9 +54,9 @@ QR_LIBS       := $(shell $(PKG_CONFIG) --libs libqrencode libpng 2>/dev/null || 
 JSON_CFLAGS   := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
 JSON_LIBS     := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
 
-BASE_CPPFLAGS := -Isrc $(CRYPTO_CFLAGS) $(MNL_CFLAGS) $(NFT_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) $(QR_CFLAGS) $(JSON_CFLAGS)
+BASE_CPPFLAGS := -Isrc $(CRYPTO_CFLAGS) $(MNL_CFLAGS) $(NFT_CFLAGS) $(SECCOMP_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) $(QR_CFLAGS) $(JSON_CFLAGS)
 BASE_CFLAGS   := -std=gnu11 $(WARNINGS) -pipe
-LIBS          := $(CRYPTO_LIBS) $(MNL_LIBS) $(NFT_LIBS) -pthread
+LIBS          := $(CRYPTO_LIBS) $(MNL_LIBS) $(NFT_LIBS) $(SECCOMP_LIBS) -pthread
 
 # Release objects: hardened, optimized.  CFLAGS/LDFLAGS from the user are
 # appended so that packagers can override.

@@ -31,6 +31,7 @@ libqrencode-dev:/usr/include/qrencode.h
 libpng-dev:/usr/include/png.h
 zbar-tools:/usr/bin/zbarimg
 libjansson-dev:/usr/include/jansson.h
+libseccomp-dev:/usr/include/seccomp.h
 "
 
 missing() {

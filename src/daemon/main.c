@@ -30,6 +30,7 @@
 #include "daemon.h"
 #include "monitor.h"
 #include "privsep.h"
+#include "sandbox.h"
 
 #include "common/log.h"
 #include "crypto/crypto.h"
@@ -134,6 +135,15 @@ static int engine_main(struct daemon *d, int fd, uid_t uid, gid_t gid, pid_t par
 
 	d->priv_fd = fd;
 	if (privsep_engine_drop(uid, gid, parent)) {
+		daemon_uninit(d);
+		close(fd);
+		return 1;
+	}
+	/* The filter last, once the engine has nothing left to give up, and
+	 * before daemon_run starts the threads, which inherit it. */
+	ret = sandbox_apply(SANDBOX_BUILD_FLAGS);
+	if (ret) {
+		log_error("cannot install the system-call filter: %s", strerror(-ret));
 		daemon_uninit(d);
 		close(fd);
 		return 1;
@@ -280,6 +290,13 @@ int main(int argc, char *argv[])
 	err = privsep_drop();
 	if (err) {
 		log_error("cannot drop privileges: %s", strerror(-err));
+		daemon_uninit(&d);
+		return 1;
+	}
+	/* Before daemon_run starts the threads, which inherit it. */
+	err = sandbox_apply(SANDBOX_BUILD_FLAGS);
+	if (err) {
+		log_error("cannot install the system-call filter: %s", strerror(-err));
 		daemon_uninit(&d);
 		return 1;
 	}
