@@ -14,7 +14,7 @@
 #   UDP, 64-byte payloads, unlimited rate (iperf3 -u -l 64 -b 0):
 #     packets per second that arrived
 #   ping RTT, average of 20 pings at -i 0.05 (ms)
-#   RSS (VmRSS) of an idle daemon with 0, 1,000 and 10,000 peers (random
+#   RSS (VmRSS, summed over the daemon's processes) of an idle daemon with 0, 1,000 and 10,000 peers (random
 #     keys, one distinct /32 each, loaded with wg setconf), in MiB
 # and the ratio rampartd / wireguard-go per row (for RTT and RSS lower is
 # better).
@@ -100,8 +100,11 @@ measure() {
 		ns_daemon a "$impl" "$ifn" || continue
 		[ "$n" != 0 ] && { NS_CMD_TIMEOUT=120 ns_wg a setconf "$ifn" "$NS_TMP/peers$n.conf" || continue; }
 		sleep 2
-		pid=${NS_DPID[a/$ifn]}
-		R[$col,rss$n]=$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status")
+		# Every process that holds the interface's TUN: rampartd's
+		# parent and engine together (their shared pages counted twice,
+		# so an upper bound), wireguard-go's one process.
+		R[$col,rss$n]=$(for pid in $(ns_tun_pids a "$ifn"); do cat "/proc/$pid/status"; done |
+			awk '/^VmRSS:/ { kb += $2 } END { printf "%.1f", kb / 1024 }')
 		ns_daemon_stop a "$ifn"
 	done
 	ns_cleanup
