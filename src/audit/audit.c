@@ -217,6 +217,11 @@ int audit_run(struct audit_facts *f, const struct audit_iface *ifs, size_t n,
 	return 0;
 }
 
+bool audit_is_hub(const struct conf *c)
+{
+	return c->has_listen_port && c->n_peers > 1;
+}
+
 const char *audit_peer_label(const struct conf_peer *p, char *buf)
 {
 	if (p->name[0])

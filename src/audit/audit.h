@@ -10,6 +10,7 @@
 #include "common/compiler.h"
 #include "common/error.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct conf;
@@ -103,6 +104,9 @@ int audit_peers_wide_route_on_hub(struct audit_facts *f, const struct audit_ifac
 /* The peer as the operator knows it: its "# Name", else its public key
  * in base64, written into buf (KEY_B64_LEN + 1 bytes, common/encoding.h). */
 const char *audit_peer_label(const struct conf_peer *p, char *buf);
+/* A hub, for the peers checks: the config listens for peers and has more
+ * than one (the firewall checks go by the policy's role instead). */
+bool audit_is_hub(const struct conf *c);
 
 /* The routing and firewall checks (fwchecks.c), from the live ruleset
  * when the facts have one, else from the config where docs/audit.md

@@ -21,17 +21,6 @@ static int nomem(struct error *err)
 	return error_fail(err, -ENOMEM, "out of memory");
 }
 
-/* The peer as the operator knows it: its "# Name", else its public key. */
-static const char *peer_label(const struct conf_peer *p, char buf[KEY_B64_LEN + 1])
-{
-	if (p->name[0])
-		return p->name;
-	if (!p->has_public_key)
-		return "(no public key)";
-	encoding_key_to_base64(buf, p->public_key);
-	return buf;
-}
-
 /* Two prefixes share an address when the shorter contains the longer;
  * host bits written in the config do not count, as the kernel masks them. */
 static bool overlap(const struct netaddr_prefix *a, const struct netaddr_prefix *b)
@@ -64,7 +53,7 @@ static int overlap_pair(const struct audit_iface *ifc, const struct conf_peer *p
 			netaddr_format_prefix(pb, &y->prefix);
 			snprintf(a->message, sizeof(a->message),
 				 "%s: peers %s and %s claim overlapping AllowedIPs (%s, %s)",
-				 ifc->name, peer_label(p, la), peer_label(q, lb), pa, pb);
+				 ifc->name, audit_peer_label(p, la), audit_peer_label(q, lb), pa, pb);
 			snprintf(a->evidence, sizeof(a->evidence), "%s:%u AllowedIPs %s; %s:%u AllowedIPs %s",
 				 ifc->path, x->line, pa, ifc->path, y->line, pb);
 			snprintf(a->fix, sizeof(a->fix),
@@ -115,7 +104,7 @@ int audit_peers_no_psk(struct audit_facts *f, const struct audit_iface *ifs,
 			if (!a)
 				return nomem(err);
 			snprintf(a->message, sizeof(a->message), "%s: peer %s has no PresharedKey",
-				 ifs[k].name, peer_label(p, l));
+				 ifs[k].name, audit_peer_label(p, l));
 			snprintf(a->evidence, sizeof(a->evidence), "%s:%u [Peer] without PresharedKey",
 				 ifs[k].path, p->line);
 			snprintf(a->fix, sizeof(a->fix),
@@ -123,12 +112,6 @@ int audit_peers_no_psk(struct audit_facts *f, const struct audit_iface *ifs,
 		}
 	}
 	return 0;
-}
-
-/* A hub: it listens for peers and has more than one. */
-static bool is_hub(const struct conf *c)
-{
-	return c->has_listen_port && c->n_peers > 1;
 }
 
 int audit_peers_wide_route_on_hub(struct audit_facts *f, const struct audit_iface *ifs,
@@ -140,7 +123,7 @@ int audit_peers_wide_route_on_hub(struct audit_facts *f, const struct audit_ifac
 	for (size_t k = 0; k < n; k++) {
 		const struct conf *c = ifs[k].conf;
 
-		for (size_t i = 0; c && is_hub(c) && i < c->n_peers; i++) {
+		for (size_t i = 0; c && audit_is_hub(c) && i < c->n_peers; i++) {
 			const struct conf_peer *p = &c->peers[i];
 
 			for (size_t j = 0; j < p->n_allowed_ips; j++) {
@@ -155,7 +138,7 @@ int audit_peers_wide_route_on_hub(struct audit_facts *f, const struct audit_ifac
 				netaddr_format_prefix(pfx, &x->prefix);
 				snprintf(a->message, sizeof(a->message),
 					 "%s: hub peer %s routes %s: every address it does not know goes to it",
-					 ifs[k].name, peer_label(p, l), pfx);
+					 ifs[k].name, audit_peer_label(p, l), pfx);
 				snprintf(a->evidence, sizeof(a->evidence),
 					 "%s:%u AllowedIPs %s on a hub (ListenPort, %zu peers)",
 					 ifs[k].path, x->line, pfx, c->n_peers);
@@ -180,7 +163,7 @@ int audit_peers_keepalive_on_hub(struct audit_facts *f, const struct audit_iface
 	for (size_t k = 0; k < n; k++) {
 		const struct conf *c = ifs[k].conf;
 
-		for (size_t i = 0; c && is_hub(c) && i < c->n_peers; i++) {
+		for (size_t i = 0; c && audit_is_hub(c) && i < c->n_peers; i++) {
 			const struct conf_peer *p = &c->peers[i];
 			struct audit_finding *a;
 
@@ -191,7 +174,7 @@ int audit_peers_keepalive_on_hub(struct audit_facts *f, const struct audit_iface
 				return nomem(err);
 			snprintf(a->message, sizeof(a->message),
 				 "%s: hub peer %s without an Endpoint has PersistentKeepalive = %u",
-				 ifs[k].name, peer_label(p, l), (unsigned)p->keepalive);
+				 ifs[k].name, audit_peer_label(p, l), (unsigned)p->keepalive);
 			snprintf(a->evidence, sizeof(a->evidence),
 				 "%s:%u PersistentKeepalive = %u, no Endpoint, on a hub (ListenPort, %zu peers)",
 				 ifs[k].path, p->keepalive_line, (unsigned)p->keepalive, c->n_peers);

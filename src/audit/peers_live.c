@@ -5,6 +5,7 @@
  * daemon, no inventory) is no finding; one that is there and cannot be
  * read is a gap (audit_facts_gaps()). */
 #include "audit.h"
+#include "sockets.h"
 
 #include "common/encoding.h"
 #include "common/textbuf.h"
@@ -56,12 +57,6 @@ static const char *label(const struct conf *c, const uint8_t key[KEY_LEN],
 		return p->name;
 	encoding_key_to_base64(buf, key);
 	return buf;
-}
-
-/* A hub, as peers.c has it: it listens for peers and has more than one. */
-static bool is_hub(const struct conf *c)
-{
-	return c->has_listen_port && c->n_peers > 1;
 }
 
 static struct netaddr_prefix masked(const struct netaddr_prefix *p)
@@ -129,7 +124,7 @@ int audit_peers_subnet_for_host(struct audit_facts *f, const struct audit_iface 
 	for (size_t k = 0; k < n; k++) {
 		const struct conf *c = ifs[k].conf;
 
-		for (size_t i = 0; c && is_hub(c) && i < c->n_peers; i++) {
+		for (size_t i = 0; c && audit_is_hub(c) && i < c->n_peers; i++) {
 			int ret = subnet_for_host_peer(&ifs[k], &c->peers[i], out, err);
 
 			if (ret)
@@ -344,13 +339,14 @@ static void local_add(struct local_addrs *la, const struct in_addr *a)
 }
 
 /* *found false when there is no fib_trie to read (a fixture without
- * /proc): then nothing is known of NAT. */
+ * /proc): then nothing is known of NAT.  The file is read by sockets.c's
+ * parser, which the exposure checks use for the same addresses. */
 static void read_local_addrs(struct audit_facts *f, struct local_addrs *la, bool *found)
 {
 	struct error why = { 0 };
-	struct in_addr leaf = { 0 };
-	bool have_leaf = false;
-	char *buf = NULL, *line, *next, ip[20];
+	struct netaddr *v = NULL;
+	size_t n = 0, cap = 0;
+	char *buf = NULL;
 	size_t len = 0;
 	int ret = audit_read(f, PROC_FIB_TRIE, &buf, &len, &why);
 
@@ -358,17 +354,14 @@ static void read_local_addrs(struct audit_facts *f, struct local_addrs *la, bool
 	*found = ret == 0;
 	if (ret && ret != -ENOENT)
 		audit_facts_note_gap(f, PROC_FIB_TRIE, &why);
-	for (line = buf; !ret && line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (sscanf(line, " |-- %19s", ip) == 1)
-			have_leaf = inet_pton(AF_INET, ip, &leaf) == 1;
-		else if (have_leaf && strstr(line, "/32 host LOCAL"))
-			local_add(la, &leaf);
-	}
-	if (!ret)
-		textbuf_free_text(buf, len);
+	if (ret)
+		return;
+	if (audit_fib_trie_parse(buf, len, &v, &n, &cap) == 0)
+		for (size_t i = 0; i < n; i++)
+			if (v[i].family == AF_INET)
+				local_add(la, &v[i].in4);
+	free(v);
+	textbuf_free_text(buf, len);
 }
 
 static const struct uapi_peer *dev_peer(const struct uapi_device *dev,
