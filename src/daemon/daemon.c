@@ -624,24 +624,15 @@ static char *uapi_events_cb(void *arg, uint64_t since, size_t *len, int *err)
 	return daemon_events_reply(arg, since, len, err);
 }
 
-int daemon_init(struct daemon *d, const char *ifname, unsigned n_workers)
+void daemon_server_ops(struct daemon *d, struct server_ops *ops)
 {
-	const struct device_ops ops = {
-		.arg = d,
-		.send = op_send,
-		.deliver = op_deliver,
-		.release = op_release,
-		.wall_clock = op_wall_clock,
-		.event = op_event,
-	};
-	const struct server_ops sops = { .arg = d, .get = uapi_get_cb, .set = uapi_set_cb,
-					 .events = uapi_events_cb };
-	const struct server_params control = {
-		.what = "control socket", .dir = SERVER_DIR, .suffix = SERVER_SUFFIX,
-		.mode = 0600, .gid = (gid_t)-1,
-	};
+	*ops = (struct server_ops){ .arg = d, .get = uapi_get_cb, .set = uapi_set_cb,
+				    .events = uapi_events_cb };
+}
+
+void daemon_init_base(struct daemon *d, const char *ifname, unsigned n_workers)
+{
 	pthread_rwlockattr_t attr;
-	int err, mtu;
 
 	memset(d, 0, sizeof(*d));
 #ifdef RAMPART_DEBUG
@@ -658,7 +649,50 @@ int daemon_init(struct daemon *d, const char *ifname, unsigned n_workers)
 	pthread_rwlock_init(&d->sock_lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
 	pthread_mutex_init(&d->dev_lock, NULL);
+}
 
+int daemon_init_core(struct daemon *d, unsigned mtu)
+{
+	const struct device_ops ops = {
+		.arg = d,
+		.send = op_send,
+		.deliver = op_deliver,
+		.release = op_release,
+		.wall_clock = op_wall_clock,
+		.event = op_event,
+	};
+	int err = events_init(&d->events);
+
+	d->events_ready = !err;
+	if (!err)
+		err = pool_init(&d->pool, mtu);
+	d->pool_ready = !err;
+	if (!err)
+		err = hsq_init(&d->hsq);
+	if (!err)
+		err = device_init(&d->dev, &ops, mtu);
+	d->dev_ready = !err;
+	if (err) {
+		log_error("Failed to set up the device: %s", strerror(-err));
+		return err;
+	}
+#ifdef RAMPART_DEBUG
+	allowedips_set_lock_check(&d->dev.table, table_lock_held, d);
+#endif
+	return 0;
+}
+
+int daemon_init(struct daemon *d, const char *ifname, unsigned n_workers)
+{
+	struct server_ops sops;
+	const struct server_params control = {
+		.what = "control socket", .dir = SERVER_DIR, .suffix = SERVER_SUFFIX,
+		.mode = 0600, .gid = (gid_t)-1,
+	};
+	int err, mtu;
+
+	daemon_init_base(d, ifname, n_workers);
+	daemon_server_ops(d, &sops);
 	err = tun_open(&d->tun, ifname, n_workers);
 	if (err) {
 		log_error("Failed to create TUN device %s: %s", ifname,
@@ -693,37 +727,21 @@ int daemon_init(struct daemon *d, const char *ifname, unsigned n_workers)
 		log_error("Failed to open UDP sockets: %s", strerror(-err));
 		return err;
 	}
-	err = events_init(&d->events);
-	d->events_ready = !err;
-	if (!err)
-		err = pool_init(&d->pool, (unsigned)mtu);
-	d->pool_ready = !err;
-	if (!err)
-		err = hsq_init(&d->hsq);
-	if (!err)
-		err = device_init(&d->dev, &ops, (unsigned)mtu);
-	d->dev_ready = !err;
-	if (err) {
-		log_error("Failed to set up the device: %s", strerror(-err));
-		return err;
-	}
-#ifdef RAMPART_DEBUG
-	allowedips_set_lock_check(&d->dev.table, table_lock_held, d);
-#endif
-	return 0;
+	return daemon_init_core(d, (unsigned)mtu);
 }
 
 int daemon_listen_stats(struct daemon *d, gid_t gid)
 {
 	/* Events carry no secret: the statistics socket gives them too. */
-	const struct server_ops sops = { .arg = d, .get = uapi_get_cb, .set = uapi_set_cb,
-					 .events = uapi_events_cb };
+	struct server_ops sops;
 	const struct server_params stats = {
 		.what = "statistics socket", .dir = UAPI_STATS_DIR,
 		.suffix = UAPI_STATS_SUFFIX, .mode = 0660, .gid = gid, .stats = true,
 	};
-	int err = server_listen(&d->stats_server, d->tun.name, &stats, &sops);
+	int err;
 
+	daemon_server_ops(d, &sops);
+	err = server_listen(&d->stats_server, d->tun.name, &stats, &sops);
 	if (err)
 		log_error("Failed to listen on the statistics socket %s/%s%s: %s", UAPI_STATS_DIR,
 			  d->tun.name, UAPI_STATS_SUFFIX,

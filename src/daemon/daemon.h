@@ -153,6 +153,14 @@ struct daemon {
  * the control socket, the UDP sockets on a random port.  0 or -errno with
  * a message logged. */
 int daemon_init(struct daemon *d, const char *ifname, unsigned n_workers) warn_unused;
+/* daemon_init's parts, for an engine that is handed its descriptors
+ * (handover.h) rather than opening them: the zeroed struct with its
+ * locks; the ops of both sockets' server; and what is built on the
+ * descriptors (events, buffers, handshake queue, the device at mtu), 0 or
+ * -errno with a message logged. */
+void daemon_init_base(struct daemon *d, const char *ifname, unsigned n_workers);
+void daemon_server_ops(struct daemon *d, struct server_ops *ops);
+int daemon_init_core(struct daemon *d, unsigned mtu) warn_unused;
 /* After daemon_init: the read-only statistics socket
  * UAPI_STATS_DIR/IFNAME.stats, mode 0660 in group gid ((gid_t)-1: the
  * daemon's own; server.h).  0 or

@@ -1,7 +1,8 @@
 /* rampartd: a userspace WireGuard implementation, a drop-in for
  * wireguard-go under wg(8) and wg-quick(8).
  *
- *   rampartd [-f|--foreground] [--stats-group GROUP] [--user USER] IFNAME
+ *   rampartd [-f|--foreground] [--stats-group GROUP] [--user USER] [--wait-engine] IFNAME
+ *   rampartd --engine IFNAME
  *
  * Creates the TUN device IFNAME, the control socket
  * /var/run/wireguard/IFNAME.sock and the read-only statistics socket
@@ -25,13 +26,18 @@
  * which runs the daemon as USER (--user; default "rampart" if that user
  * exists, else "nobody") in an empty root with no capability.  Started
  * as another user, it stays one process and keeps what it was given, as
- * before. */
+ * before.  With --wait-engine the parent forks no engine: it waits for
+ * `rampartd --engine IFNAME`, which systemd starts as the engine's user
+ * (handover.h, contrib/systemd/rampartd-engine@.service), so that neither
+ * unit needs the privileges of the other's part of the drop. */
 #define _GNU_SOURCE
 #include "daemon.h"
+#include "handover.h"
 #include "monitor.h"
 #include "privsep.h"
 #include "sandbox.h"
 
+#include "common/error.h"
 #include "common/log.h"
 #include "crypto/crypto.h"
 
@@ -42,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -53,8 +60,9 @@ enum { MAX_THREADS = 64, DEFAULT_MAX_THREADS = 8 };
 
 static void usage(FILE *f, const char *prog)
 {
-	fprintf(f, "Usage: %s [-f/--foreground] [--stats-group GROUP] [--user USER] INTERFACE-NAME\n",
-		prog);
+	fprintf(f, "Usage: %s [-f/--foreground] [--stats-group GROUP] [--user USER] "
+		"[--wait-engine] INTERFACE-NAME\n"
+		"       %s --engine INTERFACE-NAME\n", prog, prog);
 }
 
 /* The statistics socket's group: a name or a number, from where (the
@@ -126,22 +134,13 @@ static void detach(bool keep_stderr)
 	log_open_syslog(keep_stderr);
 }
 
-/* The engine's life after the fork (privsep.h): the drop, then the
- * daemon.  Nothing from the network or a client has been read yet, and
- * from the drop on nothing privileged is left to take. */
-static int engine_main(struct daemon *d, int fd, uid_t uid, gid_t gid, pid_t parent)
+/* The engine after its drop: the filter, then the daemon. */
+static int engine_run(struct daemon *d, int fd)
 {
-	int ret;
-
-	d->priv_fd = fd;
-	if (privsep_engine_drop(uid, gid, parent)) {
-		daemon_uninit(d);
-		close(fd);
-		return 1;
-	}
 	/* The filter last, once the engine has nothing left to give up, and
 	 * before daemon_run starts the threads, which inherit it. */
-	ret = sandbox_apply(SANDBOX_BUILD_FLAGS);
+	int ret = sandbox_apply(SANDBOX_BUILD_FLAGS);
+
 	if (ret) {
 		log_error("cannot install the system-call filter: %s", strerror(-ret));
 		daemon_uninit(d);
@@ -151,6 +150,109 @@ static int engine_main(struct daemon *d, int fd, uid_t uid, gid_t gid, pid_t par
 	ret = daemon_run(d);
 	daemon_uninit(d);
 	close(fd);
+	return ret;
+}
+
+/* The engine's life after the fork (privsep.h): the drop, then the
+ * daemon.  Nothing from the network or a client has been read yet, and
+ * from the drop on nothing privileged is left to take. */
+static int engine_main(struct daemon *d, int fd, uid_t uid, gid_t gid, pid_t parent)
+{
+	d->priv_fd = fd;
+	if (privsep_engine_drop(uid, gid, parent)) {
+		daemon_uninit(d);
+		close(fd);
+		return 1;
+	}
+	return engine_run(d, fd);
+}
+
+/* rampartd --engine IFNAME: the engine started by systemd as its user
+ * (handover.h), which takes everything from IFNAME's parent. */
+static int engine_external(struct daemon *d, const char *ifname)
+{
+	struct error err = { 0 };
+	int fd;
+
+	if (!geteuid()) {
+		log_error("--engine runs as the engine's user (rampartd-engine@.service's User=), "
+			  "not as root");
+		return 1;
+	}
+	fd = handover_connect(ifname, HANDOVER_WAIT_MS, &err);
+	if (fd < 0) {
+		log_error("engine: cannot reach the parent of %s: %s", ifname, err.msg);
+		return 1;
+	}
+	if (handover_adopt(d, fd, &err) || privsep_engine_drop_self()) {
+		if (err.msg[0])
+			log_error("engine: %s", err.msg);
+		daemon_uninit(d);
+		close(fd);
+		return 1;
+	}
+	log_info("engine for %s: running as uid %u", ifname, (unsigned)getuid());
+	return engine_run(d, fd);
+}
+
+static void block_stops(sigset_t *mask, sigset_t *old)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGHUP);
+	sigaddset(mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, mask, old);
+}
+
+/* rampartd --wait-engine IFNAME, as root: the parent of an engine that
+ * systemd starts (handover.h).  It drops its own privileges first, waits
+ * for the engine's user to connect, hands everything over and serves the
+ * requests, as the forked parent does. */
+static int wait_engine(struct daemon *d, uid_t uid)
+{
+	struct error err = { 0 };
+	sigset_t mask, old;
+	unsigned refused = 0;
+	int lfd, sfd, fd, ret;
+
+	block_stops(&mask, &old);
+	if (privsep_prepare_root()) {
+		daemon_uninit(d);
+		return 1;
+	}
+	lfd = handover_listen(d->tun.name, &err);
+	ret = lfd < 0 ? lfd : privsep_drop();
+	if (ret) {
+		log_error("%s", lfd < 0 ? err.msg : "cannot drop the parent's privileges");
+		if (lfd >= 0)
+			handover_unlisten(lfd, d->tun.name);
+		daemon_uninit(d);
+		return 1;
+	}
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	log_info("waiting for the engine (uid %u) on %s", (unsigned)uid, HANDOVER_DIR);
+	fd = handover_accept(lfd, d->tun.name, uid, sfd, HANDOVER_WAIT_MS, &refused, &err);
+	if (sfd >= 0)
+		close(sfd);
+	if (refused)
+		log_warn("refused %u connection(s) from other users than the engine's", refused);
+	if (fd < 0 || (ret = handover_send(fd, d))) {
+		if (fd >= 0)
+			log_error("handing over to the engine: %s", strerror(-ret));
+		else if (fd != -EINTR)
+			log_error("%s", err.msg);
+		if (fd >= 0)
+			close(fd);
+		daemon_uninit(d);
+		return fd == -EINTR ? 0 : 1;
+	}
+	/* The engine has the monitor's descriptors; the parent reads
+	 * neither the link nor the socket file. */
+	monitor_close(d->monitor);
+	d->monitor = NULL;
+	ret = privsep_parent(d, fd, -1, &mask);
+	daemon_uninit(d);
 	return ret;
 }
 
@@ -170,12 +272,7 @@ static int split(struct daemon *d, uid_t uid, gid_t gid)
 	/* Blocked before the fork, so that no stop is lost: the parent
 	 * reads them from a signalfd and stops the engine; the engine
 	 * blocks them again in daemon_run. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &mask, &old);
+	block_stops(&mask, &old);
 	pid = fork();
 	if (pid < 0) {
 		log_error("fork: %s", strerror(errno));
@@ -212,6 +309,7 @@ int main(int argc, char *argv[])
 	const char *group_env = getenv("RAMPART_STATS_GROUP"), *group = NULL;
 	const char *user = NULL, *user_used = NULL;
 	bool separate = geteuid() == 0;
+	enum { MODE_FORK, MODE_WAIT_ENGINE, MODE_ENGINE } mode = MODE_FORK;
 	uid_t uid = 0;
 	enum log_level level = LOG_LEVEL_INFO;
 	/* Without a group, the socket keeps the daemon's own: root's when
@@ -232,6 +330,10 @@ int main(int argc, char *argv[])
 			user = argv[++i];
 		} else if (!strncmp(argv[i], "--user=", 7)) {
 			user = argv[i] + 7;
+		} else if (!strcmp(argv[i], "--wait-engine")) {
+			mode = MODE_WAIT_ENGINE;
+		} else if (!strcmp(argv[i], "--engine")) {
+			mode = MODE_ENGINE;
 		} else if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-v")) {
 			printf("rampartd v%s\n", RAMPART_VERSION);
 			return 0;
@@ -251,6 +353,18 @@ int main(int argc, char *argv[])
 	}
 	if (level_env && *level_env && !log_parse_level(level_env, &level)) {
 		fprintf(stderr, "rampartd: LOG_LEVEL=%s: use error, verbose or debug\n", level_env);
+		return 1;
+	}
+	if (mode == MODE_ENGINE) {
+		log_set_level(level);
+		if (crypto_init()) {
+			log_error("Failed to initialise OpenSSL");
+			return 1;
+		}
+		return engine_external(&d, ifname);
+	}
+	if (mode == MODE_WAIT_ENGINE && !separate) {
+		fprintf(stderr, "rampartd: --wait-engine: the privileged parent runs as root\n");
 		return 1;
 	}
 	if (group && !stats_group(group, "--stats-group", &gid))
@@ -283,6 +397,8 @@ int main(int argc, char *argv[])
 		detach(level_env && *level_env);
 	if (chdir("/"))
 		log_warn("chdir /: %s", strerror(errno));
+	if (mode == MODE_WAIT_ENGINE)
+		return wait_engine(&d, uid);
 	if (separate)
 		return split(&d, uid, engine_gid);
 	/* Not root: nothing to separate; drop what capabilities there are

@@ -46,6 +46,26 @@ fail:
 	return NULL;
 }
 
+struct monitor *monitor_adopt(int link_fd, int file_fd, unsigned ifindex, const char *sock_name)
+{
+	struct monitor *m = calloc(1, sizeof(*m));
+
+	if (m)
+		m->nl = mnl_socket_fdopen(link_fd);
+	if (!m || !m->nl) {
+		int err = m ? EINVAL : ENOMEM;
+		free(m);
+		close(link_fd);
+		close(file_fd);
+		errno = err;
+		return NULL;
+	}
+	m->ifindex = ifindex;
+	m->ino_fd = file_fd;
+	snprintf(m->sock_name, sizeof(m->sock_name), "%s", sock_name);
+	return m;
+}
+
 void monitor_close(struct monitor *m)
 {
 	if (!m)

@@ -14,6 +14,10 @@ struct monitor;
 
 /* NULL with errno on failure. */
 struct monitor *monitor_open(unsigned ifindex, const char *dir, const char *sock_name);
+/* The same from the two descriptors of another process's monitor_open
+ * (monitor_link_fd, monitor_file_fd), handed over (handover.h); both
+ * are the monitor's from then on, also on failure (NULL with errno). */
+struct monitor *monitor_adopt(int link_fd, int file_fd, unsigned ifindex, const char *sock_name);
 void monitor_close(struct monitor *m);
 int monitor_link_fd(const struct monitor *m);
 int monitor_file_fd(const struct monitor *m);

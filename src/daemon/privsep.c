@@ -11,6 +11,7 @@
 #include "sys/privdrop.h"
 
 #include <dirent.h>
+#include <net/if.h>
 #include <errno.h>
 #include <linux/capability.h>
 #include <poll.h>
@@ -56,6 +57,19 @@ static bool kept(int cap)
 	return false;
 }
 
+/* A capability outside the kept ones in any of the three sets. */
+static bool beyond_kept(const struct __user_cap_data_struct *data)
+{
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
+		const struct __user_cap_data_struct *w = &data[CAP_TO_INDEX(cap)];
+		uint32_t m = CAP_TO_MASK(cap);
+
+		if (!kept(cap) && ((w->effective | w->permitted | w->inheritable) & m))
+			return true;
+	}
+	return false;
+}
+
 int privsep_drop(void)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
@@ -65,18 +79,24 @@ int privsep_drop(void)
 		return -errno;
 	if (!data[0].effective && !data[1].effective)
 		return 0; /* nothing to drop */
-	/* The bounding set first: dropping from it needs CAP_SETPCAP. */
+	/* The bounding set first: dropping from it needs CAP_SETPCAP.  Only
+	 * what is in it: under rampartd@.service it holds the kept two and
+	 * nothing else, and the parent has no CAP_SETPCAP. */
 	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
-		if (!kept(cap) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL)
+		if (!kept(cap) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) > 0 &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
 			return -errno;
-	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
-		data[i].effective = data[i].permitted = data[i].inheritable = 0;
-	for (unsigned i = 0; i < ARRAY_SIZE(keep); i++) {
-		data[CAP_TO_INDEX(keep[i])].effective |= CAP_TO_MASK(keep[i]);
-		data[CAP_TO_INDEX(keep[i])].permitted |= CAP_TO_MASK(keep[i]);
+	if (beyond_kept(data)) {
+		/* Not under that unit, whose filter refuses capset(). */
+		for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+			data[i].effective = data[i].permitted = data[i].inheritable = 0;
+		for (unsigned i = 0; i < ARRAY_SIZE(keep); i++) {
+			data[CAP_TO_INDEX(keep[i])].effective |= CAP_TO_MASK(keep[i]);
+			data[CAP_TO_INDEX(keep[i])].permitted |= CAP_TO_MASK(keep[i]);
+		}
+		if (syscall(SYS_capset, &hdr, data))
+			return -errno;
 	}
-	if (syscall(SYS_capset, &hdr, data))
-		return -errno;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return -errno;
 	return 0;
@@ -146,18 +166,26 @@ int __lsan_is_turned_off(void)
 }
 #endif
 
-int privsep_engine_drop(uid_t uid, gid_t gid, pid_t parent)
+/* The empty root, checked, then chroot and chdir into it. */
+static int enter_empty_root(struct error *err)
 {
-	struct error err = { 0 };
-	int ret = empty_dir(&err);
+	int ret = empty_dir(err);
 
 	if (!ret && chroot(PRIVSEP_EMPTY_DIR))
-		ret = error_fail(&err, -errno, "chroot %s: %s", PRIVSEP_EMPTY_DIR, strerror(errno));
+		ret = error_fail(err, -errno, "chroot %s: %s", PRIVSEP_EMPTY_DIR, strerror(errno));
 #if defined(__SANITIZE_ADDRESS__)
 	engine_chrooted = !ret;
 #endif
 	if (!ret && chdir("/"))
-		ret = error_fail(&err, -errno, "chdir / in %s: %s", PRIVSEP_EMPTY_DIR, strerror(errno));
+		ret = error_fail(err, -errno, "chdir / in %s: %s", PRIVSEP_EMPTY_DIR, strerror(errno));
+	return ret;
+}
+
+int privsep_engine_drop(uid_t uid, gid_t gid, pid_t parent)
+{
+	struct error err = { 0 };
+	int ret = enter_empty_root(&err);
+
 	/* The groups, the gids, the uids, every capability set, then the
 	 * checks that none of it can be undone (privdrop.h). */
 	if (!ret)
@@ -169,6 +197,28 @@ int privsep_engine_drop(uid_t uid, gid_t gid, pid_t parent)
 	 * be gone: say so. */
 	if (!ret && getppid() != parent)
 		ret = error_fail(&err, -ESRCH, "the privileged parent is gone");
+	if (ret)
+		log_error("engine: cannot drop privileges: %s", err.msg);
+	return ret;
+}
+
+int privsep_prepare_root(void)
+{
+	struct error err = { 0 };
+	int ret = empty_dir(&err);
+
+	if (ret)
+		log_error("the engine's root: %s", err.msg);
+	return ret;
+}
+
+int privsep_engine_drop_self(void)
+{
+	struct error err = { 0 };
+	int ret = enter_empty_root(&err);
+
+	if (!ret)
+		ret = privdrop_caps(&err);
 	if (ret)
 		log_error("engine: cannot drop privileges: %s", err.msg);
 	return ret;
@@ -331,6 +381,15 @@ static int reap(pid_t engine, bool reaped, int st)
 	return WEXITSTATUS(st);
 }
 
+/* An engine that is not our child (handover.h) leaves no exit status:
+ * its end closed with the link deleted or the control socket removed is
+ * what a clean stop of its own looks like (daemon_run stops on those);
+ * anything else is a failure, for systemd to restart the pair. */
+static bool engine_stopped_cleanly(const struct daemon *d)
+{
+	return if_nametoindex(d->tun.name) != d->tun.ifindex || !server_socket_present(&d->server);
+}
+
 int privsep_parent(struct daemon *d, int fd, pid_t engine, const sigset_t *mask)
 {
 	struct parent p = { .d = d };
@@ -351,7 +410,7 @@ int privsep_parent(struct daemon *d, int fd, pid_t engine, const sigset_t *mask)
 			break;
 		}
 		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-			if (si.ssi_signo == SIGCHLD) {
+			if (si.ssi_signo == SIGCHLD && engine > 0) {
 				/* An exit, not a stop: the engine's end is
 				 * closed too. */
 				reaped = waitpid(engine, &st, WNOHANG) == engine;
@@ -372,10 +431,38 @@ int privsep_parent(struct daemon *d, int fd, pid_t engine, const sigset_t *mask)
 	if (sfd >= 0)
 		close(sfd);
 	close(fd);
+	if (engine < 0)
+		return stopping || engine_stopped_cleanly(d) ? 0 : 1;
 	return reap(engine, reaped, st);
 }
 
 /* ---- the engine's requests ------------------------------------------------ */
+
+ssize_t privsep_recv_fds(int fd, struct msghdr *mh, int *fds, unsigned max, unsigned *n_fds)
+{
+	ssize_t n;
+
+	*n_fds = 0;
+	do
+		n = recvmsg(fd, mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		unsigned k = (unsigned)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		for (unsigned i = 0; i < k; i++) {
+			int got;
+			memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*n_fds < max)
+				fds[(*n_fds)++] = got;
+			else
+				close(got);
+		}
+	}
+	return n;
+}
 
 /* Sends req and waits for the answer, with up to max descriptors into
  * fds (*n_fds of them).  0 or -errno of the exchange; the answer's result
@@ -397,24 +484,9 @@ static int ask(int fd, const struct privreq *req, struct privrep *rep, int *fds,
 	*n_fds = 0;
 	if (send(fd, &w, len, MSG_NOSIGNAL) != (ssize_t)len)
 		return errno ? -errno : -EPROTO;
-	do
-		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	n = privsep_recv_fds(fd, &mh, fds, max, n_fds);
 	if (n < 0)
-		return -errno;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		unsigned k = (unsigned)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-		for (unsigned i = 0; i < k; i++) {
-			int got;
-			memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (*n_fds < max)
-				fds[(*n_fds)++] = got;
-			else
-				close(got);
-		}
-	}
+		return (int)n;
 	if (n != sizeof(*rep) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
 		for (unsigned i = 0; i < *n_fds; i++)
 			close(fds[i]);

@@ -30,6 +30,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 struct daemon;
@@ -62,11 +63,30 @@ int privsep_user_lookup(const char *name, uid_t *uid, gid_t *gid, const char **u
  * failure. */
 int privsep_engine_drop(uid_t uid, gid_t gid, pid_t parent) warn_unused;
 
+/* As root, for an engine that is not forked: PRIVSEP_EMPTY_DIR made and
+ * checked as privsep_engine_drop does, which that engine's user cannot.
+ * 0 or -errno, logged. */
+int privsep_prepare_root(void) warn_unused;
+/* The engine's drop when it was started as an ordinary user by systemd
+ * (handover.h) with CAP_SYS_CHROOT and CAP_SETPCAP: the same empty root,
+ * then every capability set emptied and no_new_privs (privdrop_caps),
+ * checked.  0, or -errno with the step logged; fatal as the other. */
+int privsep_engine_drop_self(void) warn_unused;
+
 /* The parent's loop: serves requests on fd until the engine closes it or
  * exits; a signal of mask (blocked by the caller before the fork, read
  * here from a signalfd) stops the engine by the end of the socket.  Returns the engine's exit status
- * (1 if it was killed by a signal).  The engine is reaped. */
+ * (1 if it was killed by a signal).  The engine is reaped.  engine -1:
+ * an engine that is not our child (handover.h); 0 after a stop by
+ * signal or one the engine made itself (its link deleted, its control
+ * socket removed), else 1. */
 int privsep_parent(struct daemon *d, int fd, pid_t engine, const sigset_t *mask);
+
+/* recvmsg on fd into mh (its iov and control buffer the caller's),
+ * retried on EINTR, with the SCM_RIGHTS descriptors that came into fds
+ * (up to max; *n_fds of them, the rest closed).  The message's length
+ * or -errno; the caller checks the length and mh->msg_flags. */
+ssize_t privsep_recv_fds(int fd, struct msghdr *mh, int *fds, unsigned max, unsigned *n_fds);
 
 /* ---- the engine's requests, over fd; each waits for the parent's answer */
 

@@ -91,6 +91,16 @@ static void daemon_program(char *out, size_t size)
 		snprintf(out, size, "rampartd");
 }
 
+/* RAMPARTD_RUNNING=1: the daemon is started for us, by rampartd@.service
+ * (which rampart@.service binds to, so that this unit needs none of the
+ * daemon's privileges); up waits for its interface instead. */
+static bool daemon_started(void)
+{
+	const char *env = getenv("RAMPARTD_RUNNING");
+
+	return env && !strcmp(env, "1");
+}
+
 static int start_daemon(struct updown_ctx *c)
 {
 	char *prog = c->daemon, *argv[] = { prog, c->ifname, NULL };
@@ -98,10 +108,14 @@ static int start_daemon(struct updown_ctx *c)
 	int status = 0, ret, lret;
 	unsigned ms = 0;
 
-	updown_say(c, "%s %s", prog, c->ifname);
-	ret = spawn_run(argv, &c->child_mask, NULL, 0, NULL, &status);
-	if (ret)
-		return updown_fail(c, ret, "cannot run %s: %s", prog, strerror(-ret));
+	if (daemon_started()) {
+		updown_say(c, "# waiting for the daemon of %s (RAMPARTD_RUNNING=1)", c->ifname);
+	} else {
+		updown_say(c, "%s %s", prog, c->ifname);
+		ret = spawn_run(argv, &c->child_mask, NULL, 0, NULL, &status);
+		if (ret)
+			return updown_fail(c, ret, "cannot run %s: %s", prog, strerror(-ret));
+	}
 	/* It daemonizes and returns once the interface and its socket exist;
 	 * wait a little anyway, then take the TUN device it made, even on
 	 * failure, so that the rollback removes it. */
@@ -572,7 +586,7 @@ static int preflight(struct updown_ctx *c)
 	if (ret)
 		return ret;
 	daemon_program(c->daemon, sizeof(c->daemon));
-	if (!spawn_find(c->daemon, found, sizeof(found)))
+	if (!daemon_started() && !spawn_find(c->daemon, found, sizeof(found)))
 		return updown_fail(c, -ENOENT, "cannot find the daemon `%s' (build it with `make', "
 				   "or set RAMPARTD to the daemon to use)", c->daemon);
 	for (size_t i = 0; i < c->conf->n_dns; i++)
@@ -594,10 +608,11 @@ int updown_run_up(struct updown_ctx *c, const char *arg)
 	ret = updown_begin(c, arg);
 	if (ret)
 		return ret;
+	/* A daemon started for us may have made the interface already. */
 	ret = netlink_link_get(c->nl, c->ifname, 0, &l);
-	if (!ret)
+	if (!ret && !daemon_started())
 		return updown_fail(c, -EEXIST, "`%s' already exists", c->ifname);
-	if (ret != -ENODEV)
+	if (ret && ret != -ENODEV)
 		return updown_nl_fail(c, ret);
 	ret = preflight(c);
 	if (ret)
@@ -606,7 +621,7 @@ int updown_run_up(struct updown_ctx *c, const char *arg)
 	if (ret)
 		return ret;
 	/* Again, under the lock. */
-	if (!netlink_link_get(c->nl, c->ifname, 0, &l))
+	if (!daemon_started() && !netlink_link_get(c->nl, c->ifname, 0, &l))
 		return updown_fail(c, -EEXIST, "`%s' already exists", c->ifname);
 	ret = updown_state_load(c, &old);
 	if (ret < 0)

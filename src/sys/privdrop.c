@@ -63,20 +63,56 @@ static int check_ids(uid_t uid, gid_t gid, struct error *err)
 	return 0;
 }
 
-int privdrop_to(uid_t uid, gid_t gid, const gid_t *groups, size_t n, struct error *err)
+/* The bounding set, then the ambient set.  Only the capabilities still
+ * in the bounding set are dropped: dropping one needs CAP_SETPCAP, which
+ * a process already started with a narrow set (a systemd unit) may hold
+ * for this alone. */
+static int drop_bounding_ambient(struct error *err)
 {
 	int top = last_cap();
+
+	for (int cap = 0; cap <= top; cap++)
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) > 0 && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
+			return error_fail(err, -errno, "dropping capability %d from the bounding set: %s",
+					  cap, strerror(errno));
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL)
+		return error_fail(err, -errno, "clearing the ambient capabilities: %s", strerror(errno));
+	return 0;
+}
+
+int privdrop_caps(struct error *err)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3] = { 0 };
+	int ret;
+
+	if (!getuid() || !geteuid() || !getgid() || !getegid())
+		return error_fail(err, -EPERM, "started as uid %u gid %u: an ordinary user's ids "
+				  "are needed", geteuid(), getegid());
+	ret = drop_bounding_ambient(err);
+	if (ret)
+		return ret;
+	if (syscall(SYS_capset, &hdr, none))
+		return error_fail(err, -errno, "capset: %s", strerror(errno));
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return error_fail(err, -errno, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+	ret = check_ids(getuid(), getgid(), err);
+	if (!ret)
+		ret = check_no_caps(err);
+	return ret;
+}
+
+int privdrop_to(uid_t uid, gid_t gid, const gid_t *groups, size_t n, struct error *err)
+{
+	int ret;
 
 	if (!uid)
 		return error_fail(err, -EINVAL, "will not drop to uid 0");
 	/* The bounding set first: emptying it needs CAP_SETPCAP, which the
 	 * uid change takes away. */
-	for (int cap = 0; cap <= top; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL)
-			return error_fail(err, -errno, "dropping capability %d from the bounding set: %s",
-					  cap, strerror(errno));
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL)
-		return error_fail(err, -errno, "clearing the ambient capabilities: %s", strerror(errno));
+	ret = drop_bounding_ambient(err);
+	if (ret)
+		return ret;
 	if (setgroups(n, n ? groups : NULL))
 		return error_fail(err, -errno, "setgroups: %s", strerror(errno));
 	if (setresgid(gid, gid, gid))
@@ -96,10 +132,8 @@ int privdrop_to(uid_t uid, gid_t gid, const gid_t *groups, size_t n, struct erro
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return error_fail(err, -errno, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
-	{
-		int ret = check_ids(uid, gid, err);
-		if (!ret)
-			ret = check_no_caps(err);
-		return ret;
-	}
+	ret = check_ids(uid, gid, err);
+	if (!ret)
+		ret = check_no_caps(err);
+	return ret;
 }

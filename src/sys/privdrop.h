@@ -21,5 +21,12 @@ struct error;
  * 0, or -errno with the step that failed in err; the process must not
  * go on after a failure (it may hold part of its privileges). */
 int privdrop_to(uid_t uid, gid_t gid, const gid_t *groups, size_t n, struct error *err) warn_unused;
+/* The same for a process that is already an ordinary user (started so by
+ * systemd's User=, with at most CAP_SETPCAP and what it used before):
+ * keeps its ids and groups (dropping groups needs CAP_SETGID), empties
+ * the bounding set (with CAP_SETPCAP), the ambient, inheritable,
+ * permitted and effective sets, sets PR_SET_NO_NEW_PRIVS, then checks as
+ * privdrop_to does.  -EPERM for a uid or gid of 0. */
+int privdrop_caps(struct error *err) warn_unused;
 
 #endif

@@ -12,10 +12,9 @@
 #    sockets', the state's, the engine's empty root once the split
 #    defines it) are in the RuntimeDirectory= of the units that run it.
 #  - `systemd-analyze security --offline=true` scores each at 2.0 or
-#    lower, but for the two that run rampartd, whose measured ceilings are
-#    in the table below with the reason; every score is printed.  The
-#    stock wg-quick@.service (9.6) and a copy of rampartd@ stripped of its
-#    hardening are the negative controls: above 2.0, above the ceiling.
+#    lower; every score is printed.  The stock wg-quick@.service (9.6)
+#    and a copy of rampartd@ stripped of its hardening are the negative
+#    controls: above 2.0.
 #  - `rampart audit --root` over a tree holding them in /etc/systemd/system
 #    reports no host.unit_hardening for them, and does for the stock
 #    wg-quick@ unit and for one of ours with UMask= taken out.
@@ -67,6 +66,8 @@ instance() { # UNIT -> its file in $dir, for wg0
 }
 verify() { systemd-analyze verify --man=no "$@" >"$dir/out" 2>&1 && ! grep -q . "$dir/out"; }
 
+# All first: a unit names others (rampart@ and the engine bind to rampartd@).
+for f in "$units"/*.service "$units"/*.timer; do instance "$f" >/dev/null; done
 for f in "$units"/*.service "$units"/*.timer; do
 	u=$(instance "$f")
 	if verify "$u"; then ok "systemd-analyze verify $(basename "$f")"; else not_ok "systemd-analyze verify $(basename "$f")" "$(cat "$dir/out")"; fi
@@ -129,11 +130,11 @@ dirs_ok() { # UNIT NAME...: every directory the names define is the unit's
 	[ -n "$want" ] && [ -z "$(comm -23 <(echo "$want") <(unit_dirs "$u"))" ] ||
 		{ echo "wants: $want; has: $(unit_dirs "$u" | tr '\n' ' ')"; return 1; }
 }
-daemon_dirs="SERVER_DIR UAPI_STATS_DIR PRIVSEP_EMPTY_DIR"
+daemon_dirs="SERVER_DIR UAPI_STATS_DIR PRIVSEP_EMPTY_DIR HANDOVER_DIR"
 check "rampartd@: RuntimeDirectory= holds the daemon's /run directories" \
 	dirs_ok "$units/rampartd@.service" $daemon_dirs
-check "rampart@: RuntimeDirectory= holds rampart up's and the daemon's" \
-	dirs_ok "$units/rampart@.service" $daemon_dirs STATE_DIR FIREWALL_STATE_DIR
+check "rampart@: RuntimeDirectory= holds rampart up's" \
+	dirs_ok "$units/rampart@.service" STATE_DIR FIREWALL_STATE_DIR
 sed 's/^RuntimeDirectory=.*/RuntimeDirectory=wireguard/' "$units/rampartd@.service" >"$dir/few-dirs.service"
 if dirs_ok "$dir/few-dirs.service" $daemon_dirs >/dev/null; then not_ok "control: a unit without /run/rampart-stats is caught"
 else ok "control: a unit without /run/rampart-stats is caught"; fi
@@ -145,24 +146,11 @@ score() {
 }
 above() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }
 
-# The ceilings: 2.0, the issue's, but for the two units that run rampartd.
-# Their score is what the job leaves: root (the parent binds new ports
-# and creates the TUN device), CAP_NET_ADMIN, the host's network and
-# user namespace (no PrivateNetwork=, PrivateUsers=), peers anywhere (no
-# IPAddressDeny=), /dev/net/tun in the device list, and the privilege
-# drops: CAP_SETPCAP and capset() for the daemon's own, CAP_SETUID,
-# CAP_SETGID, CAP_SYS_CHROOT, setresuid() and chroot() for its engine's
-# (2.3 and 2.5 without the engine's), chown() for the statistics socket.
-# rampart@ also writes the policy's sysctls under /proc/sys (no
-# ProtectKernelTunables=, ProcSubset=pid).  Each unit says the same in
-# its comments.
-ceiling() {
-	case $1 in
-	rampartd@.service) echo 2.5 ;;
-	rampart@.service) echo 2.6 ;;
-	*) echo 2.0 ;;
-	esac
-}
+# The ceiling: 2.0, the issue's, for every unit.  What each keeps is the
+# job's (its comments say what and why): for rampartd@, root,
+# CAP_NET_ADMIN, the host's network, /dev/net/tun; the engine's drop is
+# rampartd-engine@'s (CAP_SYS_CHROOT, CAP_SETPCAP, chroot(), capset()).
+ceiling() { echo 2.0; }
 for f in "$units"/*.service; do
 	name=$(basename "$f")
 	s=$(score "$(instance "$f")")
@@ -230,7 +218,8 @@ inst_ok() {
 		[ "$(stat -c %a "$u" 2>/dev/null)" = 644 ] || { echo "$u: not 0644"; return 1; }
 		! grep -q /usr/local/bin "$u" || { echo "$u: still names /usr/local/bin"; return 1; }
 	done
-	grep -qx 'ExecStart=/opt/rampart/bin/rampartd -f %i' "$stage/usr/lib/systemd/system/rampartd@.service" &&
+	grep -qx 'ExecStart=/opt/rampart/bin/rampartd -f --wait-engine %i' "$stage/usr/lib/systemd/system/rampartd@.service" &&
+		grep -qx 'ExecStart=/opt/rampart/bin/rampartd --engine %i' "$stage/usr/lib/systemd/system/rampartd-engine@.service" &&
 		grep -qx 'ExecStart=/opt/rampart/bin/rampart up --no-confirm /etc/wireguard/%i.conf' \
 			"$stage/usr/lib/systemd/system/rampart@.service" &&
 		[ "$(stat -c %a "$stage/opt/rampart/bin/rampart")" = 755 ]
