@@ -23,7 +23,10 @@
 # socket are gone within 1 s and the parent exits 1 (for Restart=);
 # SIGTERM to the parent: both end, exit 0.  A parent stopped while it
 # waits leaves nothing; an engine run as root is refused; an engine that
-# cannot chroot stops, and its parent with it, leaving nothing.
+# cannot chroot stops, and its parent with it, leaving nothing.  `rampart
+# up` with RAMPARTD_RUNNING=1 (rampart@.service's) configures the pair's
+# interface rather than starting a daemon (without it: refused, the
+# interface exists), and `rampart down` ends the pair.
 . "$(dirname "$0")/../lib.sh"
 
 ns_require
@@ -153,6 +156,35 @@ check "an engine that cannot chroot stops with the reason" exited "$ENGINE" 5 &&
 	grep -q "chroot /run/rampart-empty: Operation not permitted" "$NS_TMP/engine.log"
 check "... its parent exits 1 and nothing is left" exited "$PARENT" 5 && [ "$RC" = 1 ] &&
 	wait_for 2 nothing_left
+
+# --- rampart up on the pair's daemon, as rampart@.service does -------------
+cat >"$NS_TMP/wg0.conf" <<EOC
+[Interface]
+PrivateKey = $(cat "$NS_TMP/hub.key")
+ListenPort = 51820
+Address = 10.63.0.1/24
+
+[Peer]
+PublicKey = $PUB_PEER
+AllowedIPs = 10.63.0.2/32
+Endpoint = 192.168.63.2:51821
+EOC
+chmod 600 "$NS_TMP/wg0.conf"
+ns_wg peer set wg0 peer "$PUB_HUB" endpoint 192.168.63.1:51820
+setup "the pair for rampart up" start_parent
+start_engine
+setup "engine for rampart up" wait_for 10 eval '[ "$(grep -c "running as uid" "$NS_TMP/engine.log")" -ge 3 ]'
+fails "control: without RAMPARTD_RUNNING=1, up refuses the existing interface" "already exists" \
+	ns_run hub "$RAMPART" up --no-confirm "$NS_TMP/wg0.conf"
+ns_run hub env RAMPARTD_RUNNING=1 "$RAMPART" up --no-confirm "$NS_TMP/wg0.conf" >"$NS_TMP/up.log" 2>&1
+check "RAMPARTD_RUNNING=1: up configures the running daemon's interface" [ $? -eq 0 ] &&
+	grep -q "waiting for the daemon of wg0" "$NS_TMP/up.log"
+# The hub starts the handshake: the peer's session is the killed daemon's.
+check "... and the tunnel carries traffic (the hub pings its peer)" \
+	ns_ping hub -c 3 -i 0.2 -w 8 10.63.0.2
+ns_run hub "$RAMPART" down "$NS_TMP/wg0.conf" >"$NS_TMP/down.log" 2>&1
+check "down deletes the interface: the parent exits 0, the engine ends, nothing is left" \
+	exited "$PARENT" 5 && [ "$RC" = 0 ] && exited "$ENGINE" 5 && wait_for 2 nothing_left
 
 check "no sanitizer report" eval '! grep -E "AddressSanitizer|runtime error|LeakSanitizer" "$NS_TMP/parent.log" "$NS_TMP/engine.log"'
 finish
