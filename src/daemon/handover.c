@@ -20,31 +20,14 @@
 #include <time.h>
 #include <unistd.h>
 
-enum {
-	HANDOVER_MAGIC = 0x52504831, /* "RPH1" */
-	MAX_QUEUES = 64,             /* main.c's MAX_THREADS */
-	/* The TUN queues, the two servers, the monitor's two, two UDP
-	 * sockets a queue. */
-	MAX_FDS = MAX_QUEUES + 4 + 2 * MAX_QUEUES,
-	FAM_V4 = 1,
-	FAM_V6 = 2,
-	RETRY_MS = 50,
-};
+_Static_assert(HANDOVER_MAX_FDS <= PRIVSEP_MAX_SEND_FDS, "a handover fits one message");
 
-/* Fixed size, both ends built from the same source. */
-struct handover_wire {
-	uint32_t magic;
-	uint32_t n_queues;
-	uint32_t ifindex;
-	uint32_t mtu;
-	uint32_t families; /* of the UDP set's pairs: FAM_V4 | FAM_V6 */
-	uint32_t port;
-	uint32_t has_stats;
-	uint32_t fwmark;
-	uint64_t ctl_dev, ctl_ino, stats_dev, stats_ino;
-	char ifname[IFNAMSIZ];
-	char ctl_path[SERVER_SOCK_PATH_MAX];
-	char stats_path[SERVER_SOCK_PATH_MAX];
+enum {
+	MAX_QUEUES = HANDOVER_MAX_QUEUES,
+	MAX_FDS = HANDOVER_MAX_FDS,
+	FAM_V4 = HANDOVER_V4,
+	FAM_V6 = HANDOVER_V6,
+	RETRY_MS = 50,
 };
 
 static int sock_path(const char *ifname, struct sockaddr_un *sun, struct error *err)
@@ -186,13 +169,6 @@ int handover_send(int fd, const struct daemon *d)
 		.ctl_dev = d->server.dev, .ctl_ino = d->server.ino,
 		.stats_dev = d->stats_server.dev, .stats_ino = d->stats_server.ino,
 	};
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { .iov_base = &w, .iov_len = sizeof(w) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf };
-	struct cmsghdr *c;
 	int fds[MAX_FDS];
 	unsigned n;
 
@@ -202,14 +178,7 @@ int handover_send(int fd, const struct daemon *d)
 	memcpy(w.ctl_path, d->server.path, sizeof(w.ctl_path));
 	memcpy(w.stats_path, d->stats_server.path, sizeof(w.stats_path));
 	n = collect_fds(d, fds);
-	memset(&ctl, 0, sizeof(ctl));
-	mh.msg_controllen = CMSG_SPACE(sizeof(int) * n);
-	c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int) * n);
-	memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
-	return sendmsg(fd, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(w) ? 0 : errno ? -errno : -EPROTO;
+	return privsep_send_fds(fd, &w, sizeof(w), fds, n);
 }
 
 int handover_connect(const char *ifname, int wait_ms, struct error *err)

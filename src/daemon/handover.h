@@ -26,7 +26,10 @@
 #define RAMPART_DAEMON_HANDOVER_H
 
 #include "common/compiler.h"
+#include "server.h"
 
+#include <net/if.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct daemon;
@@ -37,6 +40,33 @@ struct error;
 enum {
 	/* How long each end waits for the other by default. */
 	HANDOVER_WAIT_MS = 30000,
+	HANDOVER_MAGIC = 0x52504831, /* "RPH1" */
+	HANDOVER_MAX_QUEUES = 64,    /* main.c's MAX_THREADS */
+	/* The TUN queues, the two servers, the monitor's two, two UDP
+	 * sockets a queue. */
+	HANDOVER_MAX_FDS = HANDOVER_MAX_QUEUES + 4 + 2 * HANDOVER_MAX_QUEUES,
+	HANDOVER_V4 = 1,
+	HANDOVER_V6 = 2,
+};
+
+/* The one message, fixed size, both ends built from the same source.  Its
+ * descriptors come in this order: n_queues TUN queues, the control
+ * listener, the statistics listener if has_stats, the monitor's netlink
+ * and inotify descriptors, then the UDP set pair by pair, IPv4 first,
+ * a family not in families left out of every pair. */
+struct handover_wire {
+	uint32_t magic;
+	uint32_t n_queues; /* 1 to HANDOVER_MAX_QUEUES */
+	uint32_t ifindex;
+	uint32_t mtu;
+	uint32_t families; /* of the UDP set's pairs: HANDOVER_V4 | HANDOVER_V6 */
+	uint32_t port;
+	uint32_t has_stats;
+	uint32_t fwmark;
+	uint64_t ctl_dev, ctl_ino, stats_dev, stats_ino;
+	char ifname[IFNAMSIZ];
+	char ctl_path[SERVER_SOCK_PATH_MAX];
+	char stats_path[SERVER_SOCK_PATH_MAX];
 };
 
 /* Parent: the listening socket HANDOVER_DIR/IFNAME.sock (the directory

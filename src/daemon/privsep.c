@@ -279,23 +279,18 @@ static int do_mark(void *arg, uint32_t fwmark)
 	return udp_set_fwmark(&p->d->udp, fwmark);
 }
 
-static int send_answer(int fd, const struct privrep *rep, const struct udp_set *set)
+int privsep_send_fds(int fd, const void *buf, size_t len, const int *fds, unsigned n)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
+		char buf[CMSG_SPACE(sizeof(int) * PRIVSEP_MAX_SEND_FDS)];
 		struct cmsghdr align;
 	} ctl;
-	struct iovec iov = { .iov_base = (void *)rep, .iov_len = sizeof(*rep) };
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	int fds[MAX_FDS];
-	unsigned n = 0;
+	ssize_t sent;
 
-	for (unsigned i = 0; set && i < set->n_pairs && n + 2 <= MAX_FDS; i++) {
-		if (set->pairs[i].fd4 >= 0)
-			fds[n++] = set->pairs[i].fd4;
-		if (set->pairs[i].fd6 >= 0)
-			fds[n++] = set->pairs[i].fd6;
-	}
+	if (n > PRIVSEP_MAX_SEND_FDS)
+		return -EINVAL;
 	if (n) {
 		struct cmsghdr *c;
 
@@ -308,7 +303,24 @@ static int send_answer(int fd, const struct privrep *rep, const struct udp_set *
 		c->cmsg_len = CMSG_LEN(sizeof(int) * n);
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
 	}
-	return sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+	sent = sendmsg(fd, &mh, MSG_NOSIGNAL);
+	if (sent < 0)
+		return -errno;
+	return (size_t)sent == len ? 0 : -EPROTO;
+}
+
+static int send_answer(int fd, const struct privrep *rep, const struct udp_set *set)
+{
+	int fds[MAX_FDS];
+	unsigned n = 0;
+
+	for (unsigned i = 0; set && i < set->n_pairs && n + 2 <= MAX_FDS; i++) {
+		if (set->pairs[i].fd4 >= 0)
+			fds[n++] = set->pairs[i].fd4;
+		if (set->pairs[i].fd6 >= 0)
+			fds[n++] = set->pairs[i].fd6;
+	}
+	return privsep_send_fds(fd, rep, sizeof(*rep), fds, n);
 }
 
 /* One request: false when the engine has closed its end. */

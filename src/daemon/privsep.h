@@ -82,6 +82,13 @@ int privsep_engine_drop_self(void) warn_unused;
  * socket removed), else 1. */
 int privsep_parent(struct daemon *d, int fd, pid_t engine, const sigset_t *mask);
 
+/* The most descriptors privsep_send_fds sends: a handover's
+ * (handover.h), more than a BIND_UDP answer's. */
+#define PRIVSEP_MAX_SEND_FDS 200
+/* One message of len bytes on fd with fds (n of them, at most
+ * PRIVSEP_MAX_SEND_FDS) by SCM_RIGHTS.  0, -errno, or -EPROTO when it
+ * went short. */
+int privsep_send_fds(int fd, const void *buf, size_t len, const int *fds, unsigned n) warn_unused;
 /* recvmsg on fd into mh (its iov and control buffer the caller's),
  * retried on EINTR, with the SCM_RIGHTS descriptors that came into fds
  * (up to max; *n_fds of them, the rest closed).  The message's length
