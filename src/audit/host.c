@@ -541,8 +541,8 @@ static bool unit_wanted(const char *name)
 {
 	size_t l = strlen(name);
 
-	return !strcmp(name, "rampartd@.service") || !strcmp(name, "rampart@.service") ||
-	       !strcmp(name, "wg-quick@.service") ||
+	return !strcmp(name, "rampartd@.service") || !strcmp(name, "rampartd-engine@.service") ||
+	       !strcmp(name, "rampart@.service") || !strcmp(name, "wg-quick@.service") ||
 	       (!strncmp(name, "rampart-", 8) && l > 16 && !strcmp(name + l - 8, ".service"));
 }
 

@@ -204,6 +204,9 @@ static void test_unit_hardening(void)
 		 "[Unit]\nNoNewPrivileges=yes\n[Service]\nExecStart=/x\n", 0644);
 	CHECK(audit_count(UNIT, NULL) == 1);
 	CHECK(strstr(fixture_evidence, "without NoNewPrivileges,") != NULL);
+	/* The engine's unit is read too. */
+	put_file("lib/systemd/system/rampartd-engine@.service", "[Service]\nExecStart=/x\n", 0644);
+	CHECK(audit_count(UNIT, NULL) == 2);
 	cleanup();
 }
 
