@@ -139,7 +139,7 @@ static int engine_run(struct daemon *d, int fd)
 {
 	/* The filter last, once the engine has nothing left to give up, and
 	 * before daemon_run starts the threads, which inherit it. */
-	int ret = sandbox_apply(SANDBOX_BUILD_FLAGS);
+	int ret = sandbox_apply(SANDBOX_BUILD_FLAGS | SANDBOX_ENGINE);
 
 	if (ret) {
 		log_error("cannot install the system-call filter: %s", strerror(-ret));

@@ -11,9 +11,10 @@
 #define _GNU_SOURCE
 #include "sandbox.h"
 
+#include "common/compiler.h"
+
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/netlink.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -42,13 +43,12 @@ static const int plain[] = {
 	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl), SCMP_SYS(futex),
 	SCMP_SYS(timerfd_settime), SCMP_SYS(clock_gettime), SCMP_SYS(clock_nanosleep),
 	SCMP_SYS(nanosleep),
-	/* daemon_run's set-up, after the filter today: the control loop's
-	 * epoll set, timerfd, eventfds and signalfd, the link monitor's
-	 * netlink socket (socket() below) and its inotify watch on the
-	 * control socket's directory.  A watch takes a path: it can tell
-	 * that a file changes, never read it. */
+	/* daemon_run's set-up, after the filter: the control loop's and
+	 * each data thread's epoll set, the timerfd, the eventfds and the
+	 * signalfd.  (The link monitor's netlink socket and inotify watch
+	 * exist before the filter, in every mode: daemon_init.) */
 	SCMP_SYS(epoll_create1), SCMP_SYS(timerfd_create), SCMP_SYS(eventfd2),
-	SCMP_SYS(signalfd4), SCMP_SYS(inotify_init1), SCMP_SYS(inotify_add_watch),
+	SCMP_SYS(signalfd4),
 	/* The crypto's randomness. */
 	SCMP_SYS(getrandom),
 	/* Memory (mmap and mprotect below): malloc's heap, arenas and large
@@ -64,14 +64,17 @@ static const int plain[] = {
 	/* glibc's malloc sizes its arenas by the CPUs it may run on, when a
 	 * thread first allocates. */
 	SCMP_SYS(sched_getaffinity),
-	/* The single-process daemon's own sockets: the control socket's
-	 * presence is checked with stat() (newfstatat) when its directory
-	 * changes, and both socket files are removed with unlink() when the
-	 * daemon stops.  Neither opens anything; unlink() can remove a file
-	 * the daemon's user could remove, which is why these go to the
-	 * privileged parent with the process split. */
-	SCMP_SYS(newfstatat), SCMP_SYS(unlink),
+	/* The control socket's presence is checked with stat()
+	 * (newfstatat) when its directory changes; in the engine's empty
+	 * root the path never resolves. */
+	SCMP_SYS(newfstatat),
 };
+
+/* Only a daemon without a parent (not started as root): it removes its
+ * socket files with unlink() when it stops, which can remove any file
+ * its user could; with a parent, the parent removes them, and the
+ * engine's stat() of them fails in its empty root before any unlink(). */
+static const int single_plain[] = { SCMP_SYS(unlink) };
 
 /* The options the UDP sockets are made with (udp.c): on the listen-port
  * change's new sockets, and SO_MARK for an fwmark change. */
@@ -111,14 +114,23 @@ static int add_ifqueries(scmp_filter_ctx ctx)
 	return err;
 }
 
-/* socket(): UDP of both families exactly as udp.c makes them, for a
- * listen-port change (the privileged parent binds with the split); the
- * link monitor's NETLINK_ROUTE socket (daemon_run's set-up).  AF_UNIX
- * fails with EACCES instead of killing: glibc's syslog() reconnects to
- * /dev/log when a send fails, and a lost log line is better than a dead
- * tunnel.  The log socket itself is opened before the filter (LOG_NDELAY,
- * main.c's detach), and connect() is not allowed at all. */
+/* socket(): AF_UNIX fails with EACCES instead of killing: glibc's
+ * syslog() reconnects to /dev/log when a send fails, and a lost log line
+ * is better than a dead tunnel.  The log socket itself is opened before
+ * the filter (LOG_NDELAY, main.c's detach), and connect() is not allowed
+ * at all.  The interface queries' socket (add_ifqueries). */
 static int add_sockets(scmp_filter_ctx ctx)
+{
+	int err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1,
+				   SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+
+	return err ? err : add_ifqueries(ctx);
+}
+
+/* Only a daemon without a parent: UDP sockets of both families exactly as
+ * udp.c makes them, bound and given their options, for a listen-port or
+ * fwmark change, which the privileged parent makes for an engine. */
+static int add_udp(scmp_filter_ctx ctx)
 {
 	const int type = SOCK_NONBLOCK | SOCK_CLOEXEC;
 	const int families[] = { AF_INET, AF_INET6 };
@@ -134,22 +146,6 @@ static int add_sockets(scmp_filter_ctx ctx)
 		if (err)
 			return err;
 	}
-	{
-		struct scmp_arg_cmp nl[] = {
-			SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
-			SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)(SOCK_RAW | type)),
-			SCMP_A2(SCMP_CMP_EQ, NETLINK_ROUTE),
-		};
-		err = allow(ctx, SCMP_SYS(socket), 3, nl);
-		if (err)
-			return err;
-	}
-	err = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1,
-			       SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
-	if (!err)
-		err = add_ifqueries(ctx);
-	if (err)
-		return err;
 	/* bind() takes a pointer: the family was fixed by socket(). */
 	err = allow(ctx, SCMP_SYS(bind), 0, NULL);
 	for (unsigned i = 0; !err && i < sizeof(sockopts) / sizeof(sockopts[0]); i++) {
@@ -236,10 +232,10 @@ int sandbox_apply(unsigned flags)
 	int err = 0;
 
 #ifdef RAMPART_DEBUG
-	if (flags & ~(unsigned)SANDBOX_SANITIZER)
+	if (flags & ~(unsigned)(SANDBOX_SANITIZER | SANDBOX_ENGINE))
 		return -EINVAL;
 #else
-	if (flags)
+	if (flags & ~(unsigned)SANDBOX_ENGINE)
 		return -EINVAL;
 #endif
 	/* syslog() stamps its lines with localtime(), which reads the zone
@@ -256,6 +252,10 @@ int sandbox_apply(unsigned flags)
 		err = allow(ctx, plain[i], 0, NULL);
 	if (!err)
 		err = add_sockets(ctx);
+	if (!err && !(flags & SANDBOX_ENGINE))
+		err = add_udp(ctx);
+	for (unsigned i = 0; !err && !(flags & SANDBOX_ENGINE) && i < ARRAY_SIZE(single_plain); i++)
+		err = allow(ctx, single_plain[i], 0, NULL);
 	if (!err)
 		err = add_process(ctx);
 #ifdef RAMPART_DEBUG

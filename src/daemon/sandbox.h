@@ -3,8 +3,8 @@
  * and the capabilities are dropped (privsep.h): anything not on the list
  * kills the whole process with SIGSYS (SCMP_ACT_KILL_PROCESS).  The
  * engine may read and write the descriptors it holds, make threads,
- * memory (never executable), timers and wake-ups, and UDP sockets for a
- * listen-port change; it may not execute, open or create a file, fork,
+ * memory (never executable), timers and wake-ups, and (without a parent:
+ * SANDBOX_ENGINE says which) UDP sockets for a listen-port change; it may not execute, open or create a file, fork,
  * trace, mount or load anything.  sandbox.c gives each call its reason;
  * docs/design.md the whole.
  *
@@ -23,6 +23,10 @@ enum sandbox_flags {
 	 * opens of /proc files and the binary, the leak checker's tracer
 	 * process and its ptrace).  -EINVAL in a release build. */
 	SANDBOX_SANITIZER = 1 << 0,
+	/* An engine with a privileged parent (privsep.h): no UDP socket,
+	 * bind() or socket option of its own (the parent binds and marks),
+	 * and no unlink() (the parent removes the socket files). */
+	SANDBOX_ENGINE = 1 << 1,
 };
 
 /* The flags rampartd installs with: the sanitizer's extras in debug

@@ -4,6 +4,8 @@
  * TCP socket and executable memory die by SIGSYS, while what the engine
  * does (random bytes, a UDP socket bound and named, memory, a thread, the
  * control thread's look at its interface) goes on and the child exits 0.
+ * With SANDBOX_ENGINE (an engine with a parent) a UDP socket and unlink()
+ * die too, and the rest of what that engine does goes on.
  * The sanitizer's extras (debug builds) open files read-only only, still
  * refuse execve, and let a leak check at exit and an ASan report run to
  * their end. */
@@ -294,6 +296,51 @@ static void test_allows(void)
 	CHECK(exited_0(in_child(0, act_ifquery, -1)));
 }
 
+/* The engine with a parent (SANDBOX_ENGINE) makes no UDP socket, and
+ * unlinks nothing. */
+static int act_udp_socket(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	return fd >= 0 ? close(fd) : -1;
+}
+
+static int act_unlink(void)
+{
+	return unlink(scratch) && errno != ENOENT ? -1 : 0;
+}
+
+/* What that engine does: random bytes, memory, a thread, the interface
+ * queries; the single-process act_engine less its UDP sockets. */
+static int act_engine_separated(void)
+{
+	uint8_t buf[32];
+	pthread_t t;
+	int seen = 0;
+
+	if (getrandom(buf, sizeof(buf), 0) != (ssize_t)sizeof(buf) || act_ifquery())
+		return -1;
+	free(malloc(1 << 20));
+	if (pthread_create(&t, NULL, thread_main, &seen) || pthread_join(t, NULL))
+		return -1;
+	return seen == 42 ? 0 : -1;
+}
+
+static void test_engine_flag(void)
+{
+	int eng = SANDBOX_ENGINE;
+
+	/* The controls: both are allowed without the flag. */
+	CHECK(exited_0(in_child(0, act_udp_socket, -1)));
+	CHECK(exited_0(in_child(0, act_unlink, -1)));
+	CHECK(killed_by_sigsys(in_child(eng, act_udp_socket, -1)));
+	CHECK(killed_by_sigsys(in_child(eng, act_unlink, -1)));
+	CHECK(killed_by_sigsys(in_child(eng, act_engine, -1)));
+	CHECK(exited_0(in_child(eng, act_engine_separated, -1)));
+	CHECK(exited_0(in_child(eng, act_unix_refused, -1)));
+	CHECK(killed_by_sigsys(in_child(eng, act_execve_direct, -1)));
+	CHECK(killed_by_sigsys(in_child(eng, act_open, -1)));
+}
+
 static void test_bad_flags(void)
 {
 	/* Refused before anything is installed: this process stays free. */
@@ -393,6 +440,7 @@ static const struct harness_case cases[] = {
 	{ "with it execve, open, openat, creat, fork, ptrace, unshare, connect, TCP, PROT_EXEC die by SIGSYS",
 	  test_kills },
 	{ "with it the engine's calls go on; AF_UNIX fails with EACCES", test_allows },
+	{ "the engine's flag: no UDP socket nor unlink, what it does goes on", test_engine_flag },
 	{ "an unknown flag is refused", test_bad_flags },
 #ifdef RAMPART_DEBUG
 	{ "the sanitizer's extras: read-only opens, reports and the leak check", test_sanitizer_extras },
