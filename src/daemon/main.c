@@ -251,7 +251,12 @@ static int wait_engine(struct daemon *d, uid_t uid)
 	 * neither the link nor the socket file. */
 	monitor_close(d->monitor);
 	d->monitor = NULL;
-	ret = privsep_parent(d, fd, -1, &mask);
+	ret = sandbox_apply_parent(SANDBOX_BUILD_FLAGS);
+	if (ret) {
+		log_error("cannot install the parent's system-call filter: %s", strerror(-ret));
+		shutdown(fd, SHUT_WR); /* the engine stops on the end of its socket */
+	}
+	ret = privsep_parent(d, fd, -1, &mask) || ret ? 1 : 0;
 	daemon_uninit(d);
 	return ret;
 }
@@ -291,10 +296,13 @@ static int split(struct daemon *d, uid_t uid, gid_t gid)
 	monitor_close(d->monitor);
 	d->monitor = NULL;
 	err = privsep_drop();
-	if (err) {
+	if (err)
 		log_error("cannot drop the parent's privileges: %s: stopping", strerror(-err));
+	else if ((err = sandbox_apply_parent(SANDBOX_BUILD_FLAGS)))
+		log_error("cannot install the parent's system-call filter: %s: stopping",
+			  strerror(-err));
+	if (err)
 		shutdown(sv[0], SHUT_WR); /* the engine stops on the end of its socket */
-	}
 	ret = privsep_parent(d, sv[0], pid, &mask);
 	daemon_uninit(d);
 	return err ? 1 : ret;

@@ -226,6 +226,88 @@ static int add_sanitizer(scmp_filter_ctx ctx)
 }
 #endif
 
+/* The privileged parent's calls after its drop (privsep.c's loop, the
+ * actions of its requests, the end of the daemon), found as the engine's
+ * were (strace -ff over tests/netns/privsep.sh and handover.sh): its
+ * requests socket and signalfd (made at the loop's start; poll, recv,
+ * sendmsg, read), a new UDP set
+ * (socket, setsockopt, bind, getsockname, close: add_udp), the end of
+ * the engine (shutdown, wait4, the grace period's sleeps), and its own
+ * end: the socket files removed (newfstatat, unlink), the link looked for
+ * by name (add_ifqueries), the descriptors closed. */
+static const int parent_plain[] = {
+	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(close), SCMP_SYS(poll), SCMP_SYS(ppoll),
+	SCMP_SYS(recvfrom), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(sendto),
+	SCMP_SYS(getsockname), SCMP_SYS(shutdown), SCMP_SYS(wait4), SCMP_SYS(newfstatat),
+	SCMP_SYS(unlink), SCMP_SYS(clock_gettime), SCMP_SYS(clock_nanosleep),
+	SCMP_SYS(nanosleep), SCMP_SYS(restart_syscall), SCMP_SYS(futex), SCMP_SYS(brk),
+	SCMP_SYS(munmap), SCMP_SYS(madvise), SCMP_SYS(mremap), SCMP_SYS(rt_sigprocmask),
+	SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigreturn), SCMP_SYS(sigaltstack), SCMP_SYS(getpid),
+	SCMP_SYS(gettid),
+	SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(getrandom), SCMP_SYS(signalfd4),
+};
+
+/* The filter's frame: kill by default, the kernel's errno, every thread. */
+static scmp_filter_ctx filter_new(int *err)
+{
+	scmp_filter_ctx ctx;
+
+	/* syslog() stamps its lines with localtime(), which reads the zone
+	 * file once: read it now, while files may still be opened. */
+	tzset();
+	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	if (!ctx) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	/* SYSRAWRC: the kernel's own errno when it refuses the filter. */
+	*err = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+	if (!*err)
+		*err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+	return ctx;
+}
+
+/* The parts every filter has: memory without PROT_EXEC, abort(), and
+ * the sanitizers' extras when asked for; then loaded. */
+static int filter_finish(scmp_filter_ctx ctx, unsigned flags, int err)
+{
+	(void)flags;
+	if (!err)
+		err = add_process(ctx);
+#ifdef RAMPART_DEBUG
+	if (!err && (flags & SANDBOX_SANITIZER))
+		err = add_sanitizer(ctx);
+#endif
+	if (!err)
+		err = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return err;
+}
+
+int sandbox_apply_parent(unsigned flags)
+{
+	scmp_filter_ctx ctx;
+	int err;
+
+#ifdef RAMPART_DEBUG
+	if (flags & ~(unsigned)SANDBOX_SANITIZER)
+		return -EINVAL;
+#else
+	if (flags)
+		return -EINVAL;
+#endif
+	ctx = filter_new(&err);
+	if (!ctx)
+		return err;
+	for (unsigned i = 0; !err && i < ARRAY_SIZE(parent_plain); i++)
+		err = allow(ctx, parent_plain[i], 0, NULL);
+	if (!err)
+		err = add_sockets(ctx);
+	if (!err)
+		err = add_udp(ctx);
+	return filter_finish(ctx, flags, err);
+}
+
 int sandbox_apply(unsigned flags)
 {
 	scmp_filter_ctx ctx;
@@ -238,17 +320,10 @@ int sandbox_apply(unsigned flags)
 	if (flags & ~(unsigned)SANDBOX_ENGINE)
 		return -EINVAL;
 #endif
-	/* syslog() stamps its lines with localtime(), which reads the zone
-	 * file once: read it now, while files may still be opened. */
-	tzset();
-	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	ctx = filter_new(&err);
 	if (!ctx)
-		return -ENOMEM;
-	/* SYSRAWRC: the kernel's own errno when it refuses the filter. */
-	err = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
-	if (!err)
-		err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
-	for (unsigned i = 0; !err && i < sizeof(plain) / sizeof(plain[0]); i++)
+		return err;
+	for (unsigned i = 0; !err && i < ARRAY_SIZE(plain); i++)
 		err = allow(ctx, plain[i], 0, NULL);
 	if (!err)
 		err = add_sockets(ctx);
@@ -256,14 +331,5 @@ int sandbox_apply(unsigned flags)
 		err = add_udp(ctx);
 	for (unsigned i = 0; !err && !(flags & SANDBOX_ENGINE) && i < ARRAY_SIZE(single_plain); i++)
 		err = allow(ctx, single_plain[i], 0, NULL);
-	if (!err)
-		err = add_process(ctx);
-#ifdef RAMPART_DEBUG
-	if (!err && (flags & SANDBOX_SANITIZER))
-		err = add_sanitizer(ctx);
-#endif
-	if (!err)
-		err = seccomp_load(ctx);
-	seccomp_release(ctx);
-	return err;
+	return filter_finish(ctx, flags, err);
 }

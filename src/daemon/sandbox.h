@@ -45,5 +45,10 @@ enum sandbox_flags {
  * CAP_SYS_ADMIN).  Call it single-threaded or with every thread able to
  * take the filter. */
 int sandbox_apply(unsigned flags) warn_unused;
+/* The privileged parent's own, narrower list, installed after its drop
+ * (main.c): its request loop, a new UDP set and SO_MARK for the engine,
+ * the engine's end and its own; no execve, open, fork, ptrace, mount
+ * either.  flags: SANDBOX_SANITIZER only.  0 or -errno as above. */
+int sandbox_apply_parent(unsigned flags) warn_unused;
 
 #endif

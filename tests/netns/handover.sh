@@ -117,6 +117,7 @@ check "engine: its root is an empty directory" \
 check "engine: not the parent's child" [ "$(ppid_of "$ENGINE")" != "$PARENT" ]
 check "parent: CapEff NET_ADMIN and NET_BIND_SERVICE only ($(field "$PARENT" CapEff))" \
 	[ "$(field "$PARENT" CapEff)" = 0000000000001400 ] && [ "$(field "$PARENT" NoNewPrivs)" = 1 ]
+check "parent: its own system-call filter (Seccomp 2)" [ "$(field "$PARENT" Seccomp)" = 2 ]
 
 # --- the tunnel, and a listen port bound by the parent ----------------------
 setup "hub configured" ns_wg hub set wg0 private-key "$NS_TMP/hub.key" listen-port 51820 \

@@ -7,7 +7,7 @@
 #   wg0 10.71.0.1   <====== tunnel ======>  wg0 10.71.0.2
 #   a-b 192.168.112.1  ------ veth ------   b-a 192.168.112.2
 #
-# For each build: every thread of the daemon's engine says Seccomp 2 (filter mode)
+# For each build: every thread of the daemon's engine, and its parent, say Seccomp 2 (filter mode)
 # with at least one filter, while $PEER_IMPL's process says 0 (the
 # negative control: the check can fail); a key, a peer and a tunnel that
 # pings; a listen-port change (the daemon binds new UDP sockets) and an
@@ -59,6 +59,7 @@ for impl in "$RAMPARTD" "$RAMPARTD_REL"; do
 	pid=$(ns_engine_pid a wg0)
 	threads=$(ls /proc/"$pid"/task | wc -l)
 	check "$name: Seccomp 2 with a filter, in all $threads threads" filtered "$pid"
+	check "$name: the parent has its own filter (Seccomp 2)" filtered "$(ns_parent_pid a wg0)"
 	check "$name: set a key and a peer" ns_wg a set wg0 private-key "$NS_TMP/a.key" \
 		listen-port "$port" peer "$PUB_B" allowed-ips 10.71.0.2/32 endpoint 192.168.112.2:51902
 	setup "$name: a's wg0 up" wg_if_up a wg0 10.71.0.1/24

@@ -29,12 +29,13 @@
 #include <sys/ptrace.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { NO_FILTER = -1, APPLY_FAILED = 100, ACT_FAILED = 101 };
+enum { NO_FILTER = -1, PARENT_FILTER = -2, APPLY_FAILED = 100, ACT_FAILED = 101 };
 
 /* Forks a child that installs the filter with flags (NO_FILTER: none),
  * runs act and exits with its result (0 = the act succeeded).  Returns
@@ -55,7 +56,8 @@ static int in_child(int flags, int (*act)(void), int out_fd)
 		setrlimit(RLIMIT_CORE, &nocore);
 		if (out_fd >= 0)
 			dup2(out_fd, STDERR_FILENO);
-		if (flags != NO_FILTER && sandbox_apply((unsigned)flags))
+		if (flags == PARENT_FILTER ? sandbox_apply_parent(0) != 0
+					   : flags != NO_FILTER && sandbox_apply((unsigned)flags))
 			_exit(APPLY_FAILED);
 		_exit(act() ? ACT_FAILED : 0);
 	}
@@ -341,10 +343,39 @@ static void test_engine_flag(void)
 	CHECK(killed_by_sigsys(in_child(eng, act_open, -1)));
 }
 
+/* The parent's list: a UDP socket with its options bound, as for a
+ * BIND_UDP; nothing of the engine's data path nor a file. */
+static int act_parent(void)
+{
+	return udp_bound(AF_INET) || udp_bound(AF_INET6) ? -1 : 0;
+}
+
+static int act_epoll(void)
+{
+	int fd = epoll_create1(EPOLL_CLOEXEC);
+	return fd >= 0 ? close(fd) : -1;
+}
+
+static void test_parent(void)
+{
+	int (*const killed[])(void) = { act_execve_direct, act_open, act_openat, act_creat,
+					act_fork, act_ptrace, act_connect, act_tcp,
+					act_exec_memory, act_epoll };
+
+	CHECK(exited_0(in_child(PARENT_FILTER, act_parent, -1)));
+	CHECK(exited_0(in_child(PARENT_FILTER, act_unlink, -1)));
+	CHECK(exited_0(in_child(NO_FILTER, act_epoll, -1)));
+	for (size_t i = 0; i < sizeof(killed) / sizeof(killed[0]); i++) {
+		int st = in_child(PARENT_FILTER, killed[i], -1);
+		CHECK_MSG(killed_by_sigsys(st), "act %zu with the parent's filter: status %#x", i, st);
+	}
+}
+
 static void test_bad_flags(void)
 {
 	/* Refused before anything is installed: this process stays free. */
 	CHECK(sandbox_apply(1u << 7) == -EINVAL);
+	CHECK(sandbox_apply_parent(SANDBOX_ENGINE) == -EINVAL);
 #ifndef RAMPART_DEBUG
 	CHECK(sandbox_apply(SANDBOX_SANITIZER) == -EINVAL);
 #endif
@@ -441,6 +472,7 @@ static const struct harness_case cases[] = {
 	  test_kills },
 	{ "with it the engine's calls go on; AF_UNIX fails with EACCES", test_allows },
 	{ "the engine's flag: no UDP socket nor unlink, what it does goes on", test_engine_flag },
+	{ "the parent's filter: a UDP set bound, no exec, open, fork, epoll or TCP", test_parent },
 	{ "an unknown flag is refused", test_bad_flags },
 #ifdef RAMPART_DEBUG
 	{ "the sanitizer's extras: read-only opens, reports and the leak check", test_sanitizer_extras },
