@@ -17,10 +17,11 @@
 #  3. --netns t1: a process in t1 reaches the client and the client t1;
 #     the hub has no route to the client's tunnel address, t1 none to the
 #     uplink; the policy's table in t1 without the port's rules, the
-#     port's table in the hub; rampart show and wg show in the hub
+#     port's table in the hub; rampart show, status and wg show in the hub
 #  4. the MTU changed in t1: the daemon follows (its log, through a
 #     /dev/log of the hub's own)
-#  5. rampart down: no table in either namespace, no link, no state
+#  5. rampart down: no table in either namespace, no link, no state; an
+#     up whose PostUp fails (in t1) rolls back all of it
 #  6. Namespace = t1 in the file; `ip link del wg0` in t1 ends the daemon
 #     and removes its socket; rampart down then leaves nothing
 #  7. the tenant namespace deleted ends the daemon; rampart down cleans up
@@ -35,7 +36,7 @@ echo "# daemon: $RAMPARTD, rampart: $RAMPART"
 
 T=tnt1 # inside the hub's mount namespace: /run/netns there is its own
 umask 077
-mkdir -p "$NS_TMP/hub/keyed" || exit 1
+mkdir -p "$NS_TMP/hub/keyed" "$NS_TMP/hub/failing" || exit 1
 
 # The tenant and what runs in it go before the namespaces (the EXIT trap).
 tenant_cleanup() {
@@ -106,6 +107,7 @@ CONF
 }
 conf "" >"$NS_TMP/hub/wg0.conf"
 conf "Namespace = $T" >"$NS_TMP/hub/keyed/wg0.conf"
+conf "PostUp = ip link add tnx0 type veth peer name tnx1; false" >"$NS_TMP/hub/failing/wg0.conf"
 
 # daemons: the rampartd processes in the hub (parent and engine).
 daemons() {
@@ -205,6 +207,8 @@ check "... and nothing that drops the hub's other traffic" \
 	sh -c "grep -q 'policy accept' '$NS_TMP/hub.nft' && ! grep -q 'policy drop' '$NS_TMP/hub.nft'"
 shows_port() { hub "$RAMPART" show wg0 | grep -q 'listening port: 51888'; }
 check "rampart show in the hub talks to the daemon" shows_port
+status_ok() { hub "$RAMPART" status wg0 --config "$NS_TMP/hub/wg0.conf" | grep -q "$CL_PUB"; }
+check "rampart status in the hub lists the client" status_ok
 check "wg show in the hub sees the client's handshake" wait_handshake hub wg0 "$CL_PUB" 5
 check "the daemon logged the move" wait_for 5 grep -q "moved to namespace id" "$NS_TMP/syslog"
 
@@ -218,6 +222,18 @@ check "rampart down" rp down1 down "$NS_TMP/hub/wg0.conf"
 wait_for 5 no_daemon
 check "down left nothing: no table in either namespace, no link, no state, no daemon" \
 	same_as "$before"
+
+# --- 5b. a failure part-way ------------------------------------------------------------
+if rp fail up --no-confirm --netns "$T" "$NS_TMP/hub/failing/wg0.conf"; then
+	not_ok "up --netns with a failing PostUp fails" "$(cat "$NS_TMP/fail.log")"
+else
+	ok "up --netns with a failing PostUp fails"
+fi
+hook_ran() { t1 ip link show tnx0 >/dev/null 2>&1; }
+check "... it ran in $T (the hook's veth is there)" hook_ran
+setup "the hook's veth removed" t1 ip link del tnx0
+wait_for 5 no_daemon
+check "... and the rollback left nothing in either namespace" same_as "$before"
 
 # --- 6. the key; deletion in t1 ------------------------------------------------------
 if rp up2 up --no-confirm "$NS_TMP/hub/keyed/wg0.conf"; then
