@@ -27,8 +27,9 @@ struct monitor {
 	char sock_name[256];
 };
 
-/* The other namespaces' link messages, and the ids' own: both are
- * refused without CAP_NET_BROADCAST, which is no error (all_nsid). */
+/* The ids' own messages (any process may join RTNLGRP_NSID), and the
+ * other namespaces' link messages: NETLINK_LISTEN_ALL_NSID is refused
+ * without CAP_NET_BROADCAST, which is no error (all_nsid). */
 static void listen_all(struct monitor *m)
 {
 	int fd = mnl_socket_get_fd(m->nl), on = 1, group = RTNLGRP_NSID;
