@@ -85,6 +85,23 @@ static int open_tenant(struct updown_ctx *c, bool loud)
 	return 0;
 }
 
+bool updown_tenant_link_alive(struct updown_ctx *c, const struct quick_state *old)
+{
+	char netns[sizeof(c->netns)];
+	struct netlink_link l;
+	bool alive;
+
+	if (!old->netns[0] || !old->moved || c->netns_fd >= 0)
+		return false;
+	memcpy(netns, c->netns, sizeof(netns));
+	snprintf(c->netns, sizeof(c->netns), "%s", old->netns);
+	alive = !open_tenant(c, false) &&
+		!netlink_link_get(c->tenant_nl, NULL, old->ifindex, &l) && !strcmp(l.name, c->ifname);
+	updown_tenant_leave(c);
+	memcpy(c->netns, netns, sizeof(netns));
+	return alive;
+}
+
 int updown_tenant_check(struct updown_ctx *c)
 {
 	struct error err = { 0 };

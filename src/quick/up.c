@@ -626,6 +626,12 @@ int updown_run_up(struct updown_ctx *c, const char *arg)
 	ret = updown_state_load(c, &old);
 	if (ret < 0)
 		return ret;
+	if (ret && updown_tenant_link_alive(c, &old)) {
+		ret = updown_fail(c, -EEXIST, "`%s' already exists in network namespace %s",
+				  c->ifname, old.netns);
+		quick_state_uninit(&old);
+		return ret;
+	}
 	if (ret) {
 		ret = updown_clean_stale(c, &old);
 		quick_state_uninit(&old);

@@ -139,6 +139,9 @@ struct netlink *updown_home_nl(const struct updown_ctx *c);
 /* up's preflight for c->netns: a valid name of an existing network
  * namespace, no DNS; nothing opened or changed. */
 int updown_tenant_check(struct updown_ctx *c) warn_unused;
+/* up: the link an earlier up (old) moved into its tenant is still there
+ * under its name and index: that interface is up, not stale. */
+bool updown_tenant_link_alive(struct updown_ctx *c, const struct quick_state *old) warn_unused;
 /* Opens the tenant and a netlink socket there, and checks that the
  * interface's name is free in it. */
 int updown_tenant_prepare(struct updown_ctx *c) warn_unused;

@@ -17,7 +17,8 @@
 #  3. --netns t1: a process in t1 reaches the client and the client t1;
 #     the hub has no route to the client's tunnel address, t1 none to the
 #     uplink; the policy's table in t1 without the port's rules, the
-#     port's table in the hub; rampart show, status and wg show in the hub
+#     port's table in the hub; rampart show, status and wg show in the hub;
+#     a second up is refused and changes nothing
 #  4. the MTU changed in t1: the daemon follows (its log, through a
 #     /dev/log of the hub's own)
 #  5. rampart down: no table in either namespace, no link, no state; an
@@ -211,6 +212,15 @@ status_ok() { hub "$RAMPART" status wg0 --config "$NS_TMP/hub/wg0.conf" | grep -
 check "rampart status in the hub lists the client" status_ok
 check "wg show in the hub sees the client's handshake" wait_handshake hub wg0 "$CL_PUB" 5
 check "the daemon logged the move" wait_for 5 grep -q "moved to namespace id" "$NS_TMP/syslog"
+
+if rp again up --no-confirm "$NS_TMP/hub/wg0.conf"; then
+	not_ok "a second up while wg0 is up in $T fails" "$(cat "$NS_TMP/again.log")"
+else
+	ok "a second up while wg0 is up in $T fails"
+fi
+check "... saying where it is" logged again "\`wg0' already exists in network namespace $T"
+table_kept() { t1 nft list table inet rampart-wg0 >/dev/null 2>&1 && hub nft list table inet rampart-wg0 >/dev/null 2>&1; }
+check "... and leaves the running interface's tables alone" table_kept
 
 # --- 4. the MTU in t1 -------------------------------------------------------------
 setup "MTU 1300 on wg0 in $T" t1 ip link set wg0 mtu 1300
