@@ -69,7 +69,8 @@ int cli_apply_flags(int argc, char *argv[], bool allow_persist, struct fwapply_o
 static void usage(FILE *f, const char *cmd)
 {
 	fprintf(f,
-		"Usage: %s %s [--confirm-timeout SECS | --no-confirm] [ CONFIG_FILE | INTERFACE ]\n\n"
+		"Usage: %s %s [--netns NAME] [--confirm-timeout SECS | --no-confirm]\n"
+		"       [ CONFIG_FILE | INTERFACE ]\n\n"
 		"  CONFIG_FILE is a configuration file, whose filename is the interface name\n"
 		"  followed by `.conf'. Otherwise, INTERFACE is an interface name, with\n"
 		"  configuration found at /etc/wireguard/INTERFACE.conf. The file is in\n"
@@ -85,7 +86,12 @@ static void usage(FILE *f, const char *cmd)
 		"  removes and restores (docs/firewall.md). Run from a terminal or over SSH,\n"
 		"  the new firewall must be confirmed within 60 s (Enter, or `rampart\n"
 		"  confirm INTERFACE') or it is rolled back and up undone; --confirm-timeout\n"
-		"  sets the window, --no-confirm turns it off.\n",
+		"  sets the window, --no-confirm turns it off.\n\n"
+		"  --netns NAME (or `Namespace = NAME' in [Interface]) puts the interface in\n"
+		"  the network namespace NAME (/run/netns/NAME, as `ip netns add' makes it)\n"
+		"  while the daemon and its UDP sockets stay here; addresses, routes and the\n"
+		"  policy's rules for the interface go there, its WireGuard port's rules\n"
+		"  stay here (docs/tenant.md). down finds the namespace in the state.\n",
 		prog_name, cmd);
 }
 
@@ -105,11 +111,32 @@ static const char *interface_of(const char *arg)
 	return name;
 }
 
+/* Takes `--netns NAME' (up's alone, so not in cli_apply_flags) out of
+ * the options in front of the operand; 0, or -1 having said why. */
+static int take_netns(int *argc, char *argv[], const char **netns)
+{
+	for (int i = 1; i < *argc && !strncmp(argv[i], "--", 2); i++) {
+		if (strcmp(argv[i], "--netns"))
+			continue;
+		if (i + 1 >= *argc || !argv[i + 1][0]) {
+			fprintf(stderr, "%s %s: --netns needs a network namespace name\n", prog_name,
+				argv[0]);
+			return -1;
+		}
+		*netns = argv[i + 1];
+		memmove(&argv[i], &argv[i + 2], (size_t)(*argc - i - 1) * sizeof(*argv));
+		*argc -= 2;
+		return 0;
+	}
+	return 0;
+}
+
 static int updown_main(int argc, char *argv[], bool is_up)
 {
 	/* down uses only the ui: progress lines and messages. */
 	struct fwapply_opts fw = { 0 };
 	struct firewall_ui ui = cli_firewall_ui;
+	const char *netns = NULL;
 	char who[64];
 	int n;
 
@@ -118,6 +145,8 @@ static int updown_main(int argc, char *argv[], bool is_up)
 		usage(stdout, argv[0]);
 		return 0;
 	}
+	if (is_up && take_netns(&argc, argv, &netns))
+		return 1;
 	n = is_up ? cli_apply_flags(argc, argv, false, &fw) : 0;
 	if (n < 0)
 		return 1;
@@ -135,7 +164,7 @@ static int updown_main(int argc, char *argv[], bool is_up)
 	fw.ui = &ui;
 	if (!is_up)
 		return updown_down(argv[1], &fw) ? 1 : 0;
-	if (updown_up(argv[1], &fw))
+	if (updown_up(argv[1], netns, &fw))
 		return 1;
 	return peer_up_follow(who, interface_of(argv[1]));
 }

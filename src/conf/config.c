@@ -344,6 +344,8 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 	if (a->has_save_config != b->has_save_config ||
 	    (a->has_save_config && a->save_config != b->save_config))
 		return false;
+	if (strcmp(a->netns, b->netns))
+		return false;
 	if (a->n_peers != b->n_peers)
 		return false;
 	for (size_t i = 0; i < a->n_peers; i++)
@@ -401,5 +403,17 @@ bool conf_ifname_from_path(const char *path, char ifname[CONF_IFNAME_MAX + 1])
 		return false;
 	memcpy(ifname, base, n);
 	ifname[n] = '\0';
+	return true;
+}
+
+bool conf_valid_netns(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!n || n > CONF_NETNS_MAX || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (name[i] <= ' ' || name[i] > '~' || name[i] == '/')
+			return false;
 	return true;
 }

@@ -27,6 +27,9 @@ enum {
 	/* Entries in any one list (addresses, DNS, hooks, a peer's
 	 * AllowedIPs); a file of at most 16 MiB cannot come close. */
 	CONF_LIST_MAX = 1 << 20,
+	/* Longest network namespace name accepted for Namespace (ip-netns(8)
+	 * takes file names; 63 is plenty and keeps the state file small). */
+	CONF_NETNS_MAX = 63,
 	/* Longest routing table name accepted for Table. */
 	CONF_TABLE_NAME_MAX = 63,
 	/* Longest peer name ("# Name = ..."), in bytes. */
@@ -157,6 +160,14 @@ struct conf {
 	bool has_save_config;
 	unsigned save_config_line;
 
+	/* Rampart's: the network namespace (under /run/netns) the interface
+	 * is moved into while its UDP sockets stay where the daemon runs;
+	 * "" for none.  An [Interface] key because, like Table, it says where
+	 * wg-quick's part lives (the link, its addresses and routes), and
+	 * Policy = off must not change it. */
+	char netns[CONF_NETNS_MAX + 1];
+	unsigned netns_line;
+
 	struct conf_peer *peers;
 	size_t n_peers, cap_peers;
 
@@ -164,6 +175,10 @@ struct conf {
 	 * registered (conf_ext()). */
 	void *ext[CONF_EXT_MAX];
 };
+
+/* A name ip-netns(8) could make and the state file can hold: 1 to
+ * CONF_NETNS_MAX printable characters, no blank or '/', not "." or "..". */
+bool conf_valid_netns(const char *name) warn_unused;
 
 /* A zeroed conf with nothing set; NULL with errno on failure. */
 struct conf *conf_alloc(void);

@@ -413,6 +413,19 @@ static int set_save_config(struct wgconf_ctx *p, const struct wgconf_key *k, cha
 	return 0;
 }
 
+/* ip-netns(8)'s names: a file name under /run/netns. */
+static int set_netns(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
+{
+	(void)k;
+	if (*value && !conf_valid_netns(value))
+		return fail_value(p, "namespace", value, QUOTE_AUTO,
+				  strlen(value) > CONF_NETNS_MAX ? "too long"
+								 : "not a name ip netns could make");
+	snprintf(p->conf->netns, sizeof(p->conf->netns), "%s", value);
+	p->conf->netns_line = p->line;
+	return 0;
+}
+
 static int set_public_key(struct wgconf_ctx *p, const struct wgconf_key *k, char *value)
 {
 	struct conf_peer *peer = cur_peer(p);
@@ -636,6 +649,14 @@ static void print_save_config(struct textbuf *o, const struct wgconf_key *k,
 		textbuf_printf(o, "%s = %s\n", k->name, c->save_config ? "true" : "false");
 }
 
+static void print_netns(struct textbuf *o, const struct wgconf_key *k, const struct conf *c,
+			size_t idx)
+{
+	(void)idx;
+	if (c->netns[0])
+		textbuf_printf(o, "%s = %s\n", k->name, c->netns);
+}
+
 static void print_public_key(struct textbuf *o, const struct wgconf_key *k,
 			     const struct conf *c, size_t idx)
 {
@@ -739,6 +760,7 @@ static const struct wgconf_key builtin_keys[] = {
 	{ "Interface", "PreDown", WGCONF_OWNER_WGQUICK, WGCONF_KEY_EMPTY_OK, CONF_HOOK_PRE_DOWN, set_hook, print_hook },
 	{ "Interface", "PostDown", WGCONF_OWNER_WGQUICK, WGCONF_KEY_EMPTY_OK, CONF_HOOK_POST_DOWN, set_hook, print_hook },
 	{ "Interface", "SaveConfig", WGCONF_OWNER_WGQUICK, 0, 0, set_save_config, print_save_config },
+	{ "Interface", "Namespace", WGCONF_OWNER_WGQUICK, WGCONF_KEY_EMPTY_OK, 0, set_netns, print_netns },
 	{ "Peer", "PublicKey", WGCONF_OWNER_WG, 0, 0, set_public_key, print_public_key },
 	{ "Peer", "PresharedKey", WGCONF_OWNER_WG, 0, 0, set_preshared_key, print_preshared_key },
 	{ "Peer", "AllowedIPs", WGCONF_OWNER_WG, WGCONF_KEY_EMPTY_OK, 0, set_allowed_ips, print_allowed_ips },

@@ -778,6 +778,29 @@ static int ctl_watch(struct daemon *d, int fd, enum ctl_kind kind)
 	return epoll_ctl(d->ctl_epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
+/* Events were lost: look for the link ourselves.  At home by name and
+ * index; in another namespace the engine can neither ask (no socket
+ * there, no CAP_NET_ADMIN for IFLA_TARGET_NETNSID) nor enter it, so it
+ * asks its TUN queue whether the device still exists and keeps the MTU
+ * it knew until the next change is heard.  false: the link is gone. */
+static bool relook(struct daemon *d, struct monitor_link_event *ev)
+{
+	const struct monitor_link *where = monitor_where(d->monitor);
+
+	if (where->nsid == MONITOR_NSID_HOME && !where->moving_to) {
+		if (if_nametoindex(d->tun.name) != where->ifindex)
+			return false;
+		ev->mtu = tun_mtu(&d->tun);
+		return true;
+	}
+	ev->mtu = 0;
+	if (!tun_present(&d->tun))
+		return false;
+	log_warn("Link events were lost; the interface is in another namespace, its MTU is "
+		 "taken as %u until the next change", d->dev.mtu);
+	return true;
+}
+
 static void on_link(struct daemon *d)
 {
 	struct monitor_link_event ev;
@@ -787,13 +810,19 @@ static void on_link(struct daemon *d)
 		request_stop(d, "the interface was deleted");
 		return;
 	}
-	if (ev.mtu < 0) {
-		/* Events were lost: look for ourselves. */
-		if (if_nametoindex(d->tun.name) != d->tun.ifindex) {
-			request_stop(d, "the interface was deleted");
-			return;
-		}
-		ev.mtu = tun_mtu(&d->tun);
+	if (ev.moved) {
+		const struct monitor_link *where = monitor_where(d->monitor);
+
+		if (where->nsid == MONITOR_NSID_HOME)
+			log_info("The interface is back in the daemon's namespace (index %u)",
+				 where->ifindex);
+		else
+			log_info("The interface moved to namespace id %d (index %u); the UDP "
+				 "sockets stay here", where->nsid, where->ifindex);
+	}
+	if (ev.mtu < 0 && !relook(d, &ev)) {
+		request_stop(d, "the interface was deleted");
+		return;
 	}
 	if (ev.mtu > 0 && (unsigned)ev.mtu != d->dev.mtu) {
 		daemon_lock_device(d);

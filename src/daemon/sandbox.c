@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_tun.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -96,7 +97,10 @@ static int allow(scmp_filter_ctx ctx, int nr, unsigned n, const struct scmp_arg_
  * (if_nametoindex, tun_mtu), and a link-local endpoint's zone goes from a
  * name to an index in a set and back in a get (control.c).  glibc and
  * tun_mtu() ask the kernel on a plain AF_INET datagram socket (glibc
- * tries AF_UNIX first, which fails below), with read-only ioctls. */
+ * tries AF_UNIX first, which fails below), with read-only ioctls.  A
+ * link moved to another namespace cannot be asked for by name:
+ * tun_present() reads TUNGETIFF (name and flags, read-only) on a TUN
+ * queue the engine holds. */
 static int add_ifqueries(scmp_filter_ctx ctx)
 {
 	struct scmp_arg_cmp query[] = {
@@ -104,7 +108,7 @@ static int add_ifqueries(scmp_filter_ctx ctx)
 		SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)(SOCK_DGRAM | SOCK_CLOEXEC)),
 		SCMP_A2(SCMP_CMP_EQ, 0),
 	};
-	const unsigned long requests[] = { SIOCGIFINDEX, SIOCGIFNAME, SIOCGIFMTU };
+	const unsigned long requests[] = { SIOCGIFINDEX, SIOCGIFNAME, SIOCGIFMTU, TUNGETIFF };
 	int err = allow(ctx, SCMP_SYS(socket), 3, query);
 
 	for (unsigned i = 0; !err && i < sizeof(requests) / sizeof(requests[0]); i++) {

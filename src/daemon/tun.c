@@ -88,3 +88,14 @@ int tun_mtu(const struct tun *tun)
 	close(fd);
 	return mtu;
 }
+
+bool tun_present(const struct tun *tun)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	for (unsigned i = 0; i < tun->n_fds; i++)
+		if (tun->fds[i] >= 0)
+			return !ioctl(tun->fds[i], TUNGETIFF, &ifr) || errno != EBADFD;
+	return false;
+}

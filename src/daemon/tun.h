@@ -7,6 +7,7 @@
 #include "common/compiler.h"
 
 #include <net/if.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct tun {
@@ -23,7 +24,12 @@ struct tun {
 int tun_open(struct tun *tun, const char *name, unsigned n_queues) warn_unused;
 /* Closes every queue: the device goes away with its last descriptor. */
 void tun_close(struct tun *tun);
-/* The interface's MTU, or -errno. */
+/* The interface's MTU, or -errno: asked by name in the daemon's own
+ * namespace, so only while the link is there. */
 int tun_mtu(const struct tun *tun) warn_unused;
+/* Whether the device still exists, in whatever namespace it is now: a
+ * deleted device detaches its queues, and TUNGETIFF on one then fails
+ * with EBADFD. */
+bool tun_present(const struct tun *tun) warn_unused;
 
 #endif

@@ -1,7 +1,9 @@
 #include "fwapply.h"
 
 #include "firewall.h"
+#include "nft.h"
 #include "sys/netlink.h"
+#include "sys/nftables.h"
 #include "sys/resolve.h"
 #include "nftpolicy.h"
 #include "policy.h"
@@ -238,8 +240,11 @@ static int resolve(const struct conf *conf, const char *filename, struct policy 
 	return 0;
 }
 
+/* tenant: the interface is in a tenant namespace (the caller is in it),
+ * and the WireGuard port's rules are the uplink table's, in the namespace
+ * of the UDP sockets (fwapply_apply_uplink). */
 static int render(const char *ifname, const struct conf *conf, const struct policy *pol,
-		  struct facts *x, struct textbuf *out, struct error *err)
+		  bool tenant, struct facts *x, struct textbuf *out, struct error *err)
 {
 	int ret;
 
@@ -254,6 +259,8 @@ static int render(const char *ifname, const struct conf *conf, const struct poli
 	ret = gather(x, ifname, conf, pol, err);
 	if (ret)
 		return ret;
+	if (tenant)
+		x->f.listen_port = 0;
 	nftpolicy_render(out, conf, pol, &x->f);
 	if (out->err)
 		return error_fail(err, out->err, "%s", strerror(-out->err));
@@ -268,7 +275,7 @@ int fwapply_render(const char *ifname, const struct conf *conf, const char *file
 	int ret = resolve(conf, filename, &pol, err);
 
 	if (!ret)
-		ret = render(ifname, conf, &pol, &x, out, err);
+		ret = render(ifname, conf, &pol, false, &x, out, err);
 	facts_uninit(&x);
 	return ret;
 }
@@ -462,7 +469,7 @@ int fwapply_apply(const char *ifname, const struct conf *conf, const char *filen
 	ret = resolve(conf, filename, &pol, err);
 	if (ret)
 		return ret;
-	ret = render(ifname, conf, &pol, &x, &batch, err);
+	ret = render(ifname, conf, &pol, opts->tenant, &x, &batch, err);
 	if (ret)
 		goto out;
 	if (firewall_table_name(table, ifname)) {
@@ -527,6 +534,60 @@ int fwapply_remove(const char *ifname, const struct firewall_ui *ui, struct erro
 		return ret;
 	say(ui, "nft delete table inet %s", table);
 	return restore_sysctls(ifname, ui, err);
+}
+
+int fwapply_apply_uplink(const char *ifname, const struct conf *conf, const char *filename,
+			 const struct firewall_ui *ui, bool *applied, struct error *err)
+{
+	char table[FIREWALL_TABLE_STRLEN];
+	struct textbuf batch = { 0 };
+	struct facts x = { 0 };
+	struct policy pol;
+	int ret;
+
+	*applied = false;
+	ret = resolve(conf, filename, &pol, err);
+	if (ret || !pol.enabled)
+		return ret;
+	if (firewall_table_name(table, ifname))
+		return error_fail(err, -EINVAL, "invalid interface name `%s'", ifname);
+	ret = gather(&x, ifname, conf, &pol, err);
+	if (!ret && x.f.listen_port) {
+		nftpolicy_render_uplink(&batch, &pol, &x.f);
+		say(ui, "nft: table inet %s here, for the WireGuard port %u", table,
+		    x.f.listen_port);
+		ret = batch.err ? error_fail(err, batch.err, "%s", strerror(-batch.err))
+				: nftables_exec(batch.buf, false, 0, NULL, 0, err);
+		*applied = !ret;
+	}
+	textbuf_wipe(&batch);
+	facts_uninit(&x);
+	return ret;
+}
+
+int fwapply_remove_uplink(const char *ifname, const struct firewall_ui *ui, struct error *err)
+{
+	char table[FIREWALL_TABLE_STRLEN];
+
+	if (firewall_table_name(table, ifname))
+		return 0;
+	say(ui, "nft delete table inet %s", table);
+	return nft_delete_table(table, err);
+}
+
+int fwapply_forget(const char *ifname, struct error *err)
+{
+	struct sysctls_applied none = { .n = 0 };
+	int dirfd, ret = firewall_forget(ifname, err);
+
+	if (ret)
+		return ret;
+	dirfd = state_dir(err);
+	if (dirfd < 0)
+		return dirfd;
+	ret = record_save(dirfd, ifname, &none, err);
+	close(dirfd);
+	return ret;
 }
 
 int fwapply_report_sysctls(const char *ifname, const struct conf *conf, const char *filename,

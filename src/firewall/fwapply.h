@@ -29,6 +29,10 @@ struct fwapply_opts {
 	/* Progress lines and the confirm window's prompt (firewall.h);
 	 * NULL: none of either. */
 	const struct firewall_ui *ui;
+	/* The interface is in a tenant namespace, which the caller has
+	 * entered: the table there leaves the WireGuard port's rules to
+	 * fwapply_apply_uplink in the namespace of the UDP sockets. */
+	bool tenant;
 };
 
 /* The batch `apply` would apply for conf (read from filename, for
@@ -54,6 +58,23 @@ int fwapply_apply(const char *ifname, const struct conf *conf, const char *filen
  * changed since.  Its progress goes to ui (NULL: nowhere).  0 or -errno
  * with a message. */
 int fwapply_remove(const char *ifname, const struct firewall_ui *ui, struct error *err) warn_unused;
+
+/* For an interface in a tenant namespace, called in the namespace of its
+ * UDP sockets after fwapply_apply (tenant) in the tenant's: table inet
+ * rampart-IF there with the WireGuard port's rules (nftpolicy.h,
+ * nftpolicy_render_uplink), applied without a confirm window (its input
+ * chain accepts by default: it cannot cut anyone off).  *applied: false
+ * when there is nothing to apply (Policy = off, no port). */
+int fwapply_apply_uplink(const char *ifname, const struct conf *conf, const char *filename,
+			 const struct firewall_ui *ui, bool *applied,
+			 struct error *err) warn_unused;
+/* Deletes that table (no error if absent). */
+int fwapply_remove_uplink(const char *ifname, const struct firewall_ui *ui,
+			  struct error *err) warn_unused;
+/* When the tenant namespace is gone, and its table and kernel settings
+ * with it: forgets IF's firewall state and the record of the sysctls
+ * apply changed there, restoring nothing (they were the tenant's). */
+int fwapply_forget(const char *ifname, struct error *err) warn_unused;
 
 /* For `rampart firewall show`: the role's sysctls for conf, expected
  * against actual, one line each, into out. */

@@ -292,10 +292,36 @@ static void emit_services(struct render *r)
 	}
 }
 
-static void emit_input(struct render *r)
+/* The WireGuard port: handshake initiations metered, the rest accepted.
+ * These rules belong where the UDP sockets are, which for an interface
+ * in a tenant namespace is not where the interface is. */
+static void emit_wireguard(struct render *r)
 {
 	unsigned port = r->f->listen_port;
 
+	if (!port)
+		return;
+	if (handshake_meter(r)) {
+		/* Only handshake initiations (type 1, 148 bytes: UDP length
+		 * 156) are metered, per source: data packets are never slowed
+		 * down, and a flood from one address cannot starve the others. */
+		for (size_t i = 0; i < ARRAY_SIZE(families); i++)
+			textbuf_printf(r->o,
+				       "\t\tmeta nfproto %s udp dport %u udp length 156 @th,64,32 0x01000000 "
+				       "update @handshake%c { %s saddr limit rate over %u/%s burst %u packets } "
+				       "counter name \"" NFTPOLICY_COUNTER_HANDSHAKE_FLOOD "\" drop comment \"handshake flood\"\n",
+				       families[i] == AF_INET ? "ipv4" : "ipv6",
+				       port, families[i] == AF_INET ? '4' : '6', ipkw(families[i]),
+				       r->pol->handshake_limit.count, unit(&r->pol->handshake_limit),
+				       r->pol->handshake_burst);
+	}
+	textbuf_printf(r->o,
+		       "\t\tudp dport %u counter name \"" NFTPOLICY_COUNTER_WIREGUARD "\" accept "
+		       "comment \"WireGuard\"\n", port);
+}
+
+static void emit_input(struct render *r)
+{
 	textbuf_printf(r->o,
 		       "\tchain input {\n"
 		       "\t\ttype filter hook input priority filter; policy drop;\n"
@@ -308,26 +334,7 @@ static void emit_input(struct render *r)
 	textbuf_printf(r->o,
 		       "\t\tudp sport 67 udp dport 68 accept comment \"DHCP\"\n"
 		       "\t\tip6 saddr fe80::/10 udp sport 547 udp dport 546 accept comment \"DHCPv6\"\n");
-	if (port) {
-		if (handshake_meter(r)) {
-			/* Only handshake initiations (type 1, 148 bytes:
-			 * UDP length 156) are metered, per source: data
-			 * packets are never slowed down, and a flood from
-			 * one address cannot starve the others. */
-			for (size_t i = 0; i < ARRAY_SIZE(families); i++)
-				textbuf_printf(r->o,
-					       "\t\tmeta nfproto %s udp dport %u udp length 156 @th,64,32 0x01000000 "
-					       "update @handshake%c { %s saddr limit rate over %u/%s burst %u packets } "
-					       "counter name \"" NFTPOLICY_COUNTER_HANDSHAKE_FLOOD "\" drop comment \"handshake flood\"\n",
-					       families[i] == AF_INET ? "ipv4" : "ipv6",
-					       port, families[i] == AF_INET ? '4' : '6', ipkw(families[i]),
-					       r->pol->handshake_limit.count, unit(&r->pol->handshake_limit),
-					       r->pol->handshake_burst);
-		}
-		textbuf_printf(r->o,
-			       "\t\tudp dport %u counter name \"" NFTPOLICY_COUNTER_WIREGUARD "\" accept "
-			       "comment \"WireGuard\"\n", port);
-	}
+	emit_wireguard(r);
 	emit_ssh(r);
 	emit_services(r);
 	emit_log(r, "input");
@@ -535,6 +542,34 @@ void nftpolicy_render_delete(struct textbuf *out, const char *ifname)
 
 	nftpolicy_table_name(table, sizeof(table), ifname);
 	textbuf_printf(out, "table inet %s {}\ndelete table inet %s\n", table, table);
+}
+
+void nftpolicy_render_uplink(struct textbuf *out, const struct policy *pol,
+			     const struct nftpolicy_facts *facts)
+{
+	struct render r = { .o = out, .pol = pol, .f = facts, .ifname = facts->ifname };
+
+	nftpolicy_table_name(r.table, sizeof(r.table), facts->ifname);
+	textbuf_printf(out,
+		       "# Rampart's hardening policy for %s, the namespace of its UDP sockets: the\n"
+		       "# interface is in a tenant namespace, with the rest of the policy there.\n",
+		       r.ifname);
+	nftpolicy_render_delete(out, r.ifname);
+	textbuf_printf(out, "table inet %s {\n", r.table);
+	if (handshake_meter(&r))
+		textbuf_printf(out, "\tcounter " NFTPOLICY_COUNTER_HANDSHAKE_FLOOD " {}\n");
+	textbuf_printf(out, "\tcounter " NFTPOLICY_COUNTER_WIREGUARD " {}\n\n");
+	if (handshake_meter(&r)) {
+		emit_dynamic_set(&r, "handshake4", AF_INET);
+		emit_dynamic_set(&r, "handshake6", AF_INET6);
+	}
+	/* policy accept: this namespace's other traffic is its own
+	 * firewall's business, not this interface's. */
+	textbuf_printf(out,
+		       "\tchain input {\n"
+		       "\t\ttype filter hook input priority filter; policy accept;\n");
+	emit_wireguard(&r);
+	textbuf_printf(out, "\t}\n}\n");
 }
 
 void nftpolicy_render(struct textbuf *out, const struct conf *conf, const struct policy *pol,

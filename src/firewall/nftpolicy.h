@@ -86,6 +86,15 @@ void nftpolicy_table_name(char *buf, size_t size, const char *ifname);
 void nftpolicy_render(struct textbuf *out, const struct conf *conf, const struct policy *pol,
 		      const struct nftpolicy_facts *facts);
 
+/* For an interface in a tenant namespace (`rampart up --netns`), the
+ * part of the policy that stays in the namespace of the UDP sockets: a
+ * table of the same name with the WireGuard port's rules alone (the
+ * handshake meter, the accept and their counters) in an input chain that
+ * accepts by default; the caller renders the rest (nftpolicy_render with
+ * listen_port 0) into the tenant, and renders this one only for a port. */
+void nftpolicy_render_uplink(struct textbuf *out, const struct policy *pol,
+			     const struct nftpolicy_facts *facts);
+
 /* Appends a batch that deletes the table and succeeds if it is absent. */
 void nftpolicy_render_delete(struct textbuf *out, const char *ifname);
 

@@ -179,13 +179,25 @@ int updown_run_down(struct updown_ctx *c, const char *arg)
 	ret = updown_lock(c);
 	if (ret)
 		return ret;
-	lret = netlink_link_get(c->nl, c->ifname, 0, &l);
-	if (lret && lret != -ENODEV)
-		return updown_nl_fail(c, lret);
-	have_link = !lret;
 	ret = updown_state_load(c, &old);
 	if (ret < 0)
 		return ret;
+	if (ret && old.netns[0] && old.moved) {
+		/* The link, and all but the port's table, are in the tenant:
+		 * down works from there (tenant.c). */
+		c->st = old;
+		r = updown_tenant_resume(c);
+		old = c->st;
+		memset(&c->st, 0, sizeof(c->st));
+		if (r < 0) {
+			quick_state_uninit(&old);
+			return r;
+		}
+	}
+	lret = netlink_link_get(c->nl, c->ifname, 0, &l);
+	if (lret && lret != -ENODEV)
+		return updown_nl_fail(c, lret);
+	have_link = !lret && !c->tenant_gone;
 	if (ret) {
 		if (have_link && l.index == old.ifindex) {
 			c->st = old;

@@ -381,6 +381,7 @@ int quick_save_merge(struct conf *running, const struct conf *file,
 	}
 	running->has_save_config = file->has_save_config;
 	running->save_config = file->save_config;
+	memcpy(running->netns, file->netns, sizeof(file->netns));
 	/* What only the file says: the Rampart-only keys (the policy) and,
 	 * for each peer the file has, its name and its own keys. */
 	ret = conf_copy_ext(running, file);
@@ -413,7 +414,7 @@ void quick_state_uninit(struct quick_state *s)
 
 bool quick_state_empty(const struct quick_state *s)
 {
-	return !s->ifindex && !s->n_rules && !s->nft[0] && !s->nft[1] && !s->dns[0];
+	return !s->ifindex && !s->n_rules && !s->nft[0] && !s->nft[1] && !s->dns[0] && !s->uplink;
 }
 
 static int grow(void **v, size_t n, size_t size)
@@ -493,7 +494,7 @@ char *quick_state_format(const struct quick_state *s, size_t *len)
 	char buf[NETADDR_PREFIX_STRLEN];
 
 	if (!conf_valid_ifname(s->ifname) || strchr(s->config, '\n') ||
-	    (s->dns[0] && !dns_name_ok(s->dns))) {
+	    (s->dns[0] && !dns_name_ok(s->dns)) || (s->netns[0] && !conf_valid_netns(s->netns))) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -528,6 +529,10 @@ char *quick_state_format(const struct quick_state *s, size_t *len)
 		textbuf_printf(&o, "nft ip6\n");
 	if (s->dns[0])
 		textbuf_printf(&o, "dns %s\n", s->dns);
+	if (s->netns[0])
+		textbuf_printf(&o, "netns %s%s\n", s->netns, s->moved ? " moved" : "");
+	if (s->uplink)
+		textbuf_printf(&o, "uplink\n");
 	if (o.err) {
 		textbuf_wipe(&o);
 		errno = ENOMEM;
@@ -684,6 +689,13 @@ static int parse_state_line(struct sparse *p, char *line, const char *raw,
 		if (!dns_name_ok(w[1]))
 			return sfail(p, "dns: bad interface name");
 		snprintf(s->dns, sizeof(s->dns), "%s", w[1]);
+	} else if (!strcmp(w[0], "netns") && (n == 2 || (n == 3 && !strcmp(w[2], "moved")))) {
+		if (!conf_valid_netns(w[1]))
+			return sfail(p, "netns: bad namespace name");
+		snprintf(s->netns, sizeof(s->netns), "%s", w[1]);
+		s->moved = n == 3;
+	} else if (!strcmp(w[0], "uplink") && n == 1) {
+		s->uplink = true;
 	} else {
 		return sfail(p, "unknown or malformed entry \"%s\"", w[0]);
 	}

@@ -180,6 +180,13 @@ struct quick_state {
 	size_t n_rules;
 	bool nft[2];               /* table wg-quick-IFNAME in ip, ip6 */
 	char dns[QUICK_DNS_IFACE_MAX]; /* resolvconf interface; "" if none */
+	/* A tenant namespace (`up --netns`): recorded before the link is
+	 * moved there; moved once it is, and from then on ifindex is its
+	 * index in the tenant, where the rules, the wg-quick tables and the
+	 * policy's table are too. */
+	char netns[CONF_NETNS_MAX + 1];
+	bool moved;
+	bool uplink;               /* the policy's port table where the daemon runs */
 };
 
 /* Frees the lists; the struct is zeroed. */

@@ -26,16 +26,33 @@ static void wait_socket_gone(const struct updown_ctx *c)
 	updown_warn(c, "the daemon's socket %s/%s.sock is still there", SOCKET_DIR, c->ifname);
 }
 
+/* Up recorded a tenant but did not see the link arrive there: it is here
+ * under its index, or, moved, there under its name (a TUN, which the
+ * tenant did not have before up). */
+static struct netlink *find_unmoved(struct updown_ctx *c, struct netlink_link *l, int *ret)
+{
+	*ret = netlink_link_get(c->nl, NULL, c->st.ifindex, l);
+	if (*ret != -ENODEV || !c->st.netns[0] || c->st.moved || !c->tenant_nl)
+		return c->nl;
+	*ret = netlink_link_get(c->tenant_nl, c->ifname, 0, l);
+	if (!*ret && strcmp(l->kind, "tun"))
+		*ret = -ENODEV;
+	if (!*ret)
+		c->st.ifindex = l->index;
+	return c->tenant_nl;
+}
+
 /* Deletes the interface up created, and only that one: same index, same
  * name.  Its addresses and routes go with it, and its daemon exits. */
 static int undo_link(struct updown_ctx *c)
 {
 	struct netlink_link l;
+	struct netlink *nl;
 	int ret;
 
 	if (!c->st.ifindex)
 		return 0;
-	ret = netlink_link_get(c->nl, NULL, c->st.ifindex, &l);
+	nl = find_unmoved(c, &l, &ret);
 	if (ret == -ENODEV || (!ret && strcmp(l.name, c->ifname))) {
 		if (!ret)
 			updown_warn(c, "interface %u is now called `%s'; leaving it alone",
@@ -44,11 +61,11 @@ static int undo_link(struct updown_ctx *c)
 		return 0;
 	}
 	if (ret)
-		return updown_nl_fail(c, ret);
+		return updown_fail(c, ret, "%s", netlink_error(nl)->msg);
 	updown_say(c, "ip link delete dev %s", c->ifname);
-	ret = netlink_link_del(c->nl, c->st.ifindex);
+	ret = netlink_link_del(nl, c->st.ifindex);
 	if (ret && ret != -ENODEV)
-		return updown_nl_fail(c, ret);
+		return updown_fail(c, ret, "%s", netlink_error(nl)->msg);
 	c->st.ifindex = 0;
 	wait_socket_gone(c);
 	return 0;
@@ -125,13 +142,15 @@ static int undo_nft(struct updown_ctx *c)
 static int undo_policy(struct updown_ctx *c)
 {
 	struct error err = { 0 };
-	int ret = fwapply_remove(c->ifname, c->fw ? c->fw->ui : NULL, &err);
+	int ret = c->tenant_gone ? fwapply_forget(c->ifname, &err)
+				 : fwapply_remove(c->ifname, c->fw ? c->fw->ui : NULL, &err);
 
 	return ret ? updown_fail(c, ret, "%s", err.msg) : 0;
 }
 
 /* Undoes what c->st records, in wg-quick's order for down: rules, the
- * interface, DNS, the firewall.  What could not be undone stays in the
+ * interface, DNS, the firewall (in a tenant: there, then the port's table
+ * where the daemon runs).  What could not be undone stays in the
  * state file for the next try; the file goes when nothing is left. */
 int updown_undo(struct updown_ctx *c)
 {
@@ -147,6 +166,8 @@ int updown_undo(struct updown_ctx *c)
 	ret = ret ? ret : r;
 	r = undo_policy(c);
 	ret = ret ? ret : r;
+	r = updown_undo_uplink(c);
+	ret = ret ? ret : r;
 	if (quick_state_empty(&c->st)) {
 		updown_state_remove(c);
 	} else {
@@ -159,11 +180,20 @@ int updown_undo(struct updown_ctx *c)
 	return ret;
 }
 
+static int finish_stale(struct updown_ctx *c, struct quick_state *old,
+			const struct quick_state *mine, int ret)
+{
+	*old = c->st;
+	c->st = *mine;
+	return ret;
+}
+
 /* Undoes what a state file left by an earlier up records, when that
  * interface is gone (its daemon died, or someone deleted it). */
 int updown_clean_stale(struct updown_ctx *c, struct quick_state *old)
 {
 	struct quick_state mine = c->st;
+	char netns[sizeof(c->netns)];
 	int ret;
 
 	if (!quick_state_empty(old))
@@ -171,8 +201,15 @@ int updown_clean_stale(struct updown_ctx *c, struct quick_state *old)
 			    "removing the rules, tables and DNS entry it left", c->ifname);
 	c->st = *old;
 	c->st.ifindex = 0; /* not ours any more, whatever has that index */
-	ret = updown_undo(c);
-	*old = c->st;
-	c->st = mine;
-	return ret;
+	/* In the earlier up's tenant, if it had one (that may not be this
+	 * up's). */
+	if (c->netns_fd >= 0 || c->tenant_gone) /* down has been there already */
+		return finish_stale(c, old, &mine, updown_undo(c));
+	memcpy(netns, c->netns, sizeof(netns));
+	ret = updown_tenant_resume(c);
+	if (ret >= 0)
+		ret = updown_undo(c);
+	updown_tenant_leave(c);
+	memcpy(c->netns, netns, sizeof(netns));
+	return finish_stale(c, old, &mine, ret);
 }

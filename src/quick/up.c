@@ -66,12 +66,20 @@ static int resolve_table(struct updown_ctx *c)
  * undoes everything: the previous firewall is back already. */
 static int apply_policy(struct updown_ctx *c)
 {
-	struct fwapply_opts none = { 0 };
+	struct fwapply_opts opts = { 0 };
 	struct error err = { 0 };
 	bool kept = false;
 	int ret;
 
-	ret = fwapply_apply(c->ifname, c->conf, c->given, c->fw ? c->fw : &none, &kept, &err);
+	if (c->fw)
+		opts = *c->fw;
+	if (c->st.moved) {
+		/* No confirm window: the tenant's table cannot cut a session
+		 * into this host, which its namespace does not carry. */
+		opts.tenant = true;
+		opts.confirm_secs = 0;
+	}
+	ret = fwapply_apply(c->ifname, c->conf, c->given, &opts, &kept, &err);
 	if (ret)
 		return updown_fail(c, ret, "%s", err.msg);
 	if (!kept)
@@ -185,13 +193,13 @@ static int add_addresses(struct updown_ctx *c)
 
 /* The MTU of a route as wg-quick reads it from ip(8): the route's own
  * "mtu", else its device's. */
-static uint32_t route_mtu(struct updown_ctx *c, const struct netlink_route *r)
+static uint32_t route_mtu(struct netlink *nl, const struct netlink_route *r)
 {
 	struct netlink_link l;
 
 	if (r->mtu)
 		return r->mtu;
-	if (r->oif && !netlink_link_get(c->nl, NULL, r->oif, &l))
+	if (r->oif && !netlink_link_get(nl, NULL, r->oif, &l))
 		return l.mtu;
 	return 0;
 }
@@ -206,8 +214,11 @@ static int on_default_route(const struct netlink_route *r, void *arg)
 	return 1;
 }
 
+/* The automatic MTU follows the routes to the endpoints where the UDP
+ * sockets are, which in a tenant's case is not the interface's namespace. */
 static int set_mtu_up(struct updown_ctx *c, const struct conf *running)
 {
+	struct netlink *nl = updown_home_nl(c);
 	uint32_t mtu, *mtus = NULL;
 	size_t n = 0;
 	int ret;
@@ -229,18 +240,18 @@ static int set_mtu_up(struct updown_ctx *c, const struct conf *running)
 			 * addresses; a route lookup that fails counts as none. */
 			if (!p->has_endpoint || !p->endpoint.literal || p->endpoint.zone[0])
 				continue;
-			if (!netlink_route_get(c->nl, &p->endpoint.addr, &r))
-				mtus[n++] = route_mtu(c, &r);
+			if (!netlink_route_get(nl, &p->endpoint.addr, &r))
+				mtus[n++] = route_mtu(nl, &r);
 		}
 		/* The default route's only when no endpoint gave an MTU. */
 		for (size_t i = 0; i < n; i++)
 			any = any || mtus[i];
-		ret = any ? 0 : netlink_route_dump(c->nl, AF_INET, on_default_route, &d);
+		ret = any ? 0 : netlink_route_dump(nl, AF_INET, on_default_route, &d);
 		if (ret < 0) {
 			free(mtus);
-			return updown_nl_fail(c, ret);
+			return updown_fail(c, ret, "%s", netlink_error(nl)->msg);
 		}
-		mtu = quick_mtu_auto(mtus, n, ret > 0 ? route_mtu(c, &d) : 0);
+		mtu = quick_mtu_auto(mtus, n, ret > 0 ? route_mtu(nl, &d) : 0);
 		free(mtus);
 		if (!mtu)
 			return updown_fail(c, -EINVAL, "the path MTU is too small for WireGuard's "
@@ -583,6 +594,8 @@ static int preflight(struct updown_ctx *c)
 	char found[PATH_MAX];
 	int ret = resolve_table(c);
 
+	if (!ret)
+		ret = updown_tenant_check(c);
 	if (ret)
 		return ret;
 	daemon_program(c->daemon, sizeof(c->daemon));
@@ -608,6 +621,8 @@ int updown_run_up(struct updown_ctx *c, const char *arg)
 	ret = updown_begin(c, arg);
 	if (ret)
 		return ret;
+	if (!c->netns[0])
+		snprintf(c->netns, sizeof(c->netns), "%s", c->conf->netns);
 	/* A daemon started for us may have made the interface already. */
 	ret = netlink_link_get(c->nl, c->ifname, 0, &l);
 	if (!ret && !daemon_started())
@@ -626,6 +641,12 @@ int updown_run_up(struct updown_ctx *c, const char *arg)
 	ret = updown_state_load(c, &old);
 	if (ret < 0)
 		return ret;
+	if (ret && updown_tenant_link_alive(c, &old)) {
+		ret = updown_fail(c, -EEXIST, "`%s' already exists in network namespace %s",
+				  c->ifname, old.netns);
+		quick_state_uninit(&old);
+		return ret;
+	}
 	if (ret) {
 		ret = updown_clean_stale(c, &old);
 		quick_state_uninit(&old);
@@ -634,6 +655,9 @@ int updown_run_up(struct updown_ctx *c, const char *arg)
 	}
 	snprintf(c->st.ifname, sizeof(c->st.ifname), "%s", c->ifname);
 	snprintf(c->st.config, sizeof(c->st.config), "%s", c->path);
+	ret = updown_tenant_prepare(c);
+	if (ret)
+		return ret;
 
 	updown_block_signals(c);
 	ret = updown_run_hooks(c, CONF_HOOK_PRE_UP);
@@ -645,6 +669,8 @@ int updown_run_up(struct updown_ctx *c, const char *arg)
 		ret = updown_fail(c, -EINTR, "interrupted");
 	if (!ret)
 		ret = apply_conf(c);
+	if (!ret)
+		ret = updown_tenant_move(c);
 	if (!ret)
 		ret = add_addresses(c);
 	if (!ret && updown_interrupted())
@@ -663,6 +689,8 @@ int updown_run_up(struct updown_ctx *c, const char *arg)
 		ret = updown_fail(c, -EINTR, "interrupted");
 	if (!ret)
 		ret = apply_policy(c);
+	if (!ret)
+		ret = updown_apply_uplink(c);
 	if (!ret)
 		ret = updown_run_hooks(c, CONF_HOOK_POST_UP);
 	if (!ret && updown_interrupted())

@@ -302,6 +302,7 @@ void updown_unblock_signals(struct updown_ctx *c)
 
 static void ctx_uninit(struct updown_ctx *c)
 {
+	updown_tenant_leave(c);
 	updown_unlock(c);
 	if (c->dirfd >= 0)
 		close(c->dirfd);
@@ -311,23 +312,28 @@ static void ctx_uninit(struct updown_ctx *c)
 }
 
 static int run(int (*op)(struct updown_ctx *, const char *), const char *arg,
-	       const struct fwapply_opts *fw)
+	       const char *netns, const struct fwapply_opts *fw)
 {
-	struct updown_ctx c = { .dirfd = -1, .lockfd = -1, .fw = fw };
+	struct updown_ctx c = { .dirfd = -1, .lockfd = -1, .fw = fw, .netns_fd = -1,
+				.home_fd = -1 };
 	int ret;
 
+	if (netns && strlen(netns) >= sizeof(c.netns))
+		return updown_fail(&c, -ENAMETOOLONG, "`%s' cannot name a network namespace: "
+				   "longer than %d bytes", netns, CONF_NETNS_MAX);
+	snprintf(c.netns, sizeof(c.netns), "%s", netns ? netns : "");
 	sigemptyset(&c.child_mask);
 	ret = op(&c, arg);
 	ctx_uninit(&c);
 	return ret;
 }
 
-int updown_up(const char *arg, const struct fwapply_opts *fw)
+int updown_up(const char *arg, const char *netns, const struct fwapply_opts *fw)
 {
-	return run(updown_run_up, arg, fw);
+	return run(updown_run_up, arg, netns, fw);
 }
 
 int updown_down(const char *arg, const struct fwapply_opts *fw)
 {
-	return run(updown_run_down, arg, fw);
+	return run(updown_run_down, arg, NULL, fw);
 }

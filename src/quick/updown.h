@@ -45,13 +45,15 @@ enum {
 };
 
 /* arg is an interface name (/etc/wireguard/NAME.conf) or a path whose
- * last component is NAME.conf.  up applies the hardening policy
+ * last component is NAME.conf.  netns: the tenant network namespace to
+ * put the interface in (tenant.c); NULL or "": the file's Namespace, if
+ * any; down finds it in the state.  up applies the hardening policy
  * (fwapply.h) after the routes, as fw says (a confirm window or not;
  * NULL: none), and down removes it.  Both report to fw->ui: progress
  * lines, warnings, notices and, when they fail, why (FIREWALL_UI_ERROR,
  * possibly more than one); fw or fw->ui NULL: to nobody.  0 on success,
  * or -errno after having said why. */
-int updown_up(const char *arg, const struct fwapply_opts *fw) warn_unused;
+int updown_up(const char *arg, const char *netns, const struct fwapply_opts *fw) warn_unused;
 int updown_down(const char *arg, const struct fwapply_opts *fw) warn_unused;
 
 #endif

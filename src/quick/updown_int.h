@@ -59,6 +59,15 @@ struct updown_ctx {
 	 * blocked SIGINT, SIGTERM and SIGHUP. */
 	sigset_t child_mask;
 	bool signals_blocked;
+	/* A tenant namespace (tenant.c): --netns, the file's Namespace or,
+	 * for down, the state's; "" for none.  While the link is there, nl
+	 * is a socket opened in it and home_nl the daemon's namespace's. */
+	char netns[CONF_NETNS_MAX + 1];
+	int netns_fd, home_fd;       /* the tenant, where rampart runs; -1 if not open */
+	struct netlink *tenant_nl;   /* opened in the tenant, before the move */
+	struct netlink *home_nl;     /* NULL unless nl is the tenant's */
+	bool in_tenant;              /* the thread is in the tenant now */
+	bool tenant_gone;            /* down: the state's namespace no longer exists */
 };
 
 /* --- updown.c ------------------------------------------------------------- */
@@ -122,6 +131,37 @@ void updown_state_remove(struct updown_ctx *c);
 
 int updown_undo(struct updown_ctx *c);
 int updown_clean_stale(struct updown_ctx *c, struct quick_state *old) warn_unused;
+
+/* --- tenant.c -------------------------------------------------------------- */
+
+/* The namespace of the UDP sockets' netlink: home_nl, else nl. */
+struct netlink *updown_home_nl(const struct updown_ctx *c);
+/* up's preflight for c->netns: a valid name of an existing network
+ * namespace, no DNS; nothing opened or changed. */
+int updown_tenant_check(struct updown_ctx *c) warn_unused;
+/* up: the link an earlier up (old) moved into its tenant is still there
+ * under its name and index: that interface is up, not stale. */
+bool updown_tenant_link_alive(struct updown_ctx *c, const struct quick_state *old) warn_unused;
+/* Opens the tenant and a netlink socket there, and checks that the
+ * interface's name is free in it. */
+int updown_tenant_prepare(struct updown_ctx *c) warn_unused;
+/* Moves the daemon's link into the tenant (recorded), then makes nl the
+ * tenant's and enters it. */
+int updown_tenant_move(struct updown_ctx *c) warn_unused;
+/* down: the state's namespace opened and, if the link was moved there,
+ * entered; 1, or 0 when the namespace is gone (its link, rules and tables
+ * dropped from the state, tenant_gone set), or -errno having said why. */
+int updown_tenant_resume(struct updown_ctx *c) warn_unused;
+/* Back where rampart runs, everything of the tenant closed. */
+void updown_tenant_leave(struct updown_ctx *c);
+/* The thread into the daemon's namespace, or back into the tenant if
+ * the link was moved; 0 or -errno having said why. */
+int updown_enter_home(struct updown_ctx *c) warn_unused;
+int updown_enter_tenant(struct updown_ctx *c) warn_unused;
+/* The policy's WireGuard port table where the daemon runs
+ * (fwapply_apply_uplink), recorded; its removal. */
+int updown_apply_uplink(struct updown_ctx *c) warn_unused;
+int updown_undo_uplink(struct updown_ctx *c) warn_unused;
 
 /* --- up.c, down.c --------------------------------------------------------- */
 

@@ -314,15 +314,24 @@ int netlink_link_get(struct netlink *nl, const char *name, unsigned index,
 	return 0;
 }
 
-int netlink_link_set(struct netlink *nl, unsigned index, uint32_t mtu, bool up)
+/* An RTM_NEWLINK or RTM_DELLINK request for the link of that index. */
+static struct nlmsghdr *link_request(struct netlink *nl, uint16_t type, unsigned index)
 {
-	struct nlmsghdr *nlh = request(nl, RTM_NEWLINK, 0);
+	struct nlmsghdr *nlh = request(nl, type, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	char name[IFNAMSIZ + 16];
-	int ret;
 
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = (int)index;
+	return nlh;
+}
+
+int netlink_link_set(struct netlink *nl, unsigned index, uint32_t mtu, bool up)
+{
+	struct nlmsghdr *nlh = link_request(nl, RTM_NEWLINK, index);
+	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	char name[IFNAMSIZ + 16];
+	int ret;
+
 	ifi->ifi_change = IFF_UP;
 	ifi->ifi_flags = up ? IFF_UP : 0;
 	if (mtu)
@@ -339,16 +348,25 @@ int netlink_link_set(struct netlink *nl, unsigned index, uint32_t mtu, bool up)
 
 int netlink_link_del(struct netlink *nl, unsigned index)
 {
-	struct nlmsghdr *nlh = request(nl, RTM_DELLINK, 0);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct nlmsghdr *nlh = link_request(nl, RTM_DELLINK, index);
 	char name[IFNAMSIZ + 16];
 	int ret;
 
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = (int)index;
 	ifname(index, name);
 	ret = talk(nl, nlh, NULL, NULL);
 	return ret ? fail(nl, ret, "deleting link %s", name) : 0;
+}
+
+int netlink_link_set_netns(struct netlink *nl, unsigned index, int nsfd)
+{
+	struct nlmsghdr *nlh = link_request(nl, RTM_NEWLINK, index);
+	char name[IFNAMSIZ + 16];
+	int ret;
+
+	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)nsfd);
+	ifname(index, name);
+	ret = talk(nl, nlh, NULL, NULL);
+	return ret ? fail(nl, ret, "moving link %s to another network namespace", name) : 0;
 }
 
 /* --- addresses ---------------------------------------------------------- */

@@ -52,6 +52,10 @@ int netlink_link_get(struct netlink *nl, const char *name, unsigned index,
 /* "ip link set [mtu MTU] up|down dev": mtu 0 leaves the MTU alone. */
 int netlink_link_set(struct netlink *nl, unsigned index, uint32_t mtu, bool up) warn_unused;
 int netlink_link_del(struct netlink *nl, unsigned index) warn_unused;
+/* "ip link set dev netns NS": moves the link into the network namespace
+ * of descriptor nsfd (netns.h).  Its index there may differ: look it up
+ * by name from inside. */
+int netlink_link_set_netns(struct netlink *nl, unsigned index, int nsfd) warn_unused;
 
 struct netlink_addr {
 	struct netaddr_prefix prefix; /* the local address and its length */

@@ -26,7 +26,9 @@
 # cannot chroot stops, and its parent with it, leaving nothing.  `rampart
 # up` with RAMPARTD_RUNNING=1 (rampart@.service's) configures the pair's
 # interface rather than starting a daemon (without it: refused, the
-# interface exists), and `rampart down` ends the pair.
+# interface exists), and `rampart down` ends the pair.  The handed-over
+# link monitor follows the interface into a tenant namespace, and its
+# deletion there ends the pair.
 . "$(dirname "$0")/../lib.sh"
 
 ns_require
@@ -186,6 +188,22 @@ check "... and the tunnel carries traffic (the hub pings its peer)" \
 ns_run hub "$RAMPART" down "$NS_TMP/wg0.conf" >"$NS_TMP/down.log" 2>&1
 check "down deletes the interface: the parent exits 0, the engine ends, nothing is left" \
 	exited "$PARENT" 5 && [ "$RC" = 0 ] && exited "$ENGINE" 5 && wait_for 2 nothing_left
+
+# --- the handed-over monitor follows a move into a tenant -----------------
+# The option to hear other namespaces was set by the parent, as root, on
+# the socket the engine took (monitor_adopt reads it back).
+setup "the pair for a move" start_parent
+start_engine
+setup "engine for the move" wait_for 10 eval '[ "$(grep -c "running as uid" "$NS_TMP/engine.log")" -ge 4 ]'
+setup "a tenant namespace in the hub" ns_exec hub ip netns add hoten
+ns_exec hub ip link set wg0 netns hoten
+check "the engine follows wg0 into the tenant instead of stopping" \
+	wait_for 5 grep -q "The interface moved to namespace id" "$NS_TMP/engine.log"
+check "... and stays, with its socket" eval 'sleep 0.5; pid_alive "$ENGINE" && ! sock_gone'
+ns_exec hub ip netns exec hoten ip link del wg0
+check "deleted in the tenant: the parent exits 0, nothing is left" \
+	exited "$PARENT" 5 && [ "$RC" = 0 ] && exited "$ENGINE" 5 && wait_for 2 nothing_left
+ns_exec hub ip netns del hoten
 
 check "no sanitizer report" eval '! grep -E "AddressSanitizer|runtime error|LeakSanitizer" "$NS_TMP/parent.log" "$NS_TMP/engine.log"'
 finish

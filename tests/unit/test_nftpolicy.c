@@ -144,6 +144,39 @@ static char *render(const char *text, const struct nftpolicy_facts *f)
 	return out.buf;
 }
 
+/* up --netns: the port's rules where the UDP sockets are, the rest in
+ * the tenant (listen_port 0 there). */
+static void test_render_uplink(void)
+{
+	struct nftpolicy_facts f = { .ifname = "wg9", .wan = "eth0", .listen_port = 7 };
+	struct textbuf out = { 0 };
+	struct error err;
+	struct policy pol;
+	char *t = cat3(iface, "ListenPort = 7\n", peer_hdr), *r;
+	struct conf *conf = parse(t);
+
+	CHECK(conf && policy_resolve(conf, "t.conf", &pol, &err) == 0);
+	if (!conf)
+		goto out;
+	nftpolicy_render_uplink(&out, &pol, &f);
+	r = out.buf;
+	CHECK(!out.err && r);
+	CHECK(r && strstr(r, "table inet rampart-wg9 {}\ndelete table inet rampart-wg9\n"));
+	CHECK(r && strstr(r, "type filter hook input priority filter; policy accept;"));
+	CHECK(r && strstr(r, "udp dport 7 udp length 156 @th,64,32 0x01000000 update @handshake4"));
+	CHECK(r && strstr(r, "udp dport 7 counter name \"input_wireguard\" accept"));
+	CHECK(r && strstr(r, "counter input_handshake_flood {}") && strstr(r, "set handshake6 {"));
+	CHECK(r && !strstr(r, "policy drop") && !strstr(r, "wg9\" ") && !strstr(r, "chain forward"));
+	free(r);
+	f.listen_port = 0;
+	r = render(t, &f);
+	CHECK(r && strstr(r, "chain forward") && !strstr(r, "dport 7") && !strstr(r, "@handshake"));
+	free(r);
+out:
+	conf_free(conf);
+	free(t);
+}
+
 static void test_render_switches(void)
 {
 	struct nftpolicy_facts f = { .ifname = "wg9", .wan = "eth0", .listen_port = 7 };
@@ -217,6 +250,7 @@ static const struct harness_case cases[] = {
 	{ "golden client", test_golden_client },
 	{ "golden site", test_golden_site },
 	{ "rendering follows the switches", test_render_switches },
+	{ "a tenant's port table where the UDP sockets are, and the rest without it", test_render_uplink },
 };
 
 HARNESS_MAIN(cases)

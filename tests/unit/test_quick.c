@@ -602,6 +602,35 @@ out:
 	quick_state_uninit(&s);
 }
 
+/* up --netns: where the link went, and the port's table at home. */
+static void test_state_tenant(void)
+{
+	static const char text[] = "version 1\ninterface wg0 4\nnetns tnt1 moved\nuplink\n";
+	struct quick_state s;
+	struct error err;
+	size_t len = 0;
+	char *back;
+
+	CHECK(quick_state_parse(text, strlen(text), &s, &err) == 0);
+	CHECK_STR(s.netns, "tnt1");
+	CHECK(s.moved && s.uplink && s.ifindex == 4);
+	back = quick_state_format(&s, &len);
+	CHECK(back && strstr(back, "\nnetns tnt1 moved\nuplink\n"));
+	free(back);
+	s.ifindex = 0;
+	CHECK(!quick_state_empty(&s)); /* the port's table is still there */
+	s.uplink = false;
+	CHECK(quick_state_empty(&s));
+	/* Recorded before the move: no "moved". */
+	s.moved = false;
+	back = quick_state_format(&s, &len);
+	CHECK(back && strstr(back, "\nnetns tnt1\n"));
+	free(back);
+	snprintf(s.netns, sizeof(s.netns), "a b");
+	CHECK(quick_state_format(&s, NULL) == NULL && errno == EINVAL);
+	quick_state_uninit(&s);
+}
+
 static void test_state_refused(void)
 {
 	static const struct { const char *text, *msg; } v[] = {
@@ -631,6 +660,11 @@ static void test_state_refused(void)
 		{ "version 1\ninterface wg0 1\nnft inet\n", "line 3: nft: unknown family \"inet\"" },
 		{ "version 1\ninterface wg0 1\ndns a;b\n", "line 3: dns: bad interface name" },
 		{ "version 1\ninterface wg0 1\nfwmark -1\n", "line 3: fwmark: bad value \"-1\"" },
+		{ "version 1\ninterface wg0 1\nnetns a/b\n", "line 3: netns: bad namespace name" },
+		{ "version 1\ninterface wg0 1\nnetns t1 gone\n",
+		  "line 3: unknown or malformed entry \"netns\"" },
+		{ "version 1\ninterface wg0 1\nuplink yes\n",
+		  "line 3: unknown or malformed entry \"uplink\"" },
 	};
 	struct quick_state s;
 	struct error err;
@@ -672,6 +706,7 @@ static const struct harness_case cases[] = {
 	{ "SaveConfig keeps the policy, names and peer keys of the file", test_save_keeps_file_only },
 	{ "state file round trip", test_state_round_trip },
 	{ "state file refusals", test_state_refused },
+	{ "state file of a tenant namespace", test_state_tenant },
 };
 
 HARNESS_MAIN(cases)

@@ -3,7 +3,8 @@
  * with it, execve, open, openat, creat, fork, ptrace, unshare, connect, a
  * TCP socket and executable memory die by SIGSYS, while what the engine
  * does (random bytes, a UDP socket bound and named, memory, a thread, the
- * control thread's look at its interface) goes on and the child exits 0.
+ * control thread's look at its interface, a TUN queue asked whether its
+ * device exists) goes on and the child exits 0.
  * With SANDBOX_ENGINE (an engine with a parent) a UDP socket and unlink()
  * die too, and the rest of what that engine does goes on.
  * The sanitizer's extras (debug builds) open files read-only only, still
@@ -14,6 +15,7 @@
 
 #include "daemon/sandbox.h"
 #include "daemon/tun.h"
+#include "sys/netlink.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -371,6 +373,49 @@ static void test_parent(void)
 	}
 }
 
+/* A link moved to another namespace after lost link events (daemon.c's
+ * relook): TUNGETIFF on a TUN queue, which the filter allows, says
+ * whether the device exists; EBADFD once it is deleted.  In a network
+ * namespace of the child's own, so nothing here sees the TUN. */
+static struct tun tun_fixture;
+
+static int act_tun_present(void)
+{
+	return tun_present(&tun_fixture) ? 0 : -1;
+}
+
+static int act_tun_gone(void)
+{
+	return tun_present(&tun_fixture) ? -1 : 0;
+}
+
+static int act_tun_lifetime(void)
+{
+	struct netlink *nl;
+	int ret;
+
+	if (unshare(CLONE_NEWNET) || tun_open(&tun_fixture, "tnsbx0", 1))
+		return -1;
+	ret = exited_0(in_child(0, act_tun_present, -1)) ? 0 : -1;
+	nl = netlink_open();
+	if (!ret && (!nl || netlink_link_del(nl, tun_fixture.ifindex)))
+		ret = -1;
+	if (!ret && !exited_0(in_child(0, act_tun_gone, -1)))
+		ret = -1;
+	netlink_close(nl);
+	tun_close(&tun_fixture);
+	return ret;
+}
+
+static void test_tun_present(void)
+{
+	if (!is_root) {
+		printf("# test_tun_present: not root: no TUN device to make\n");
+		return;
+	}
+	CHECK(exited_0(in_child(NO_FILTER, act_tun_lifetime, -1)));
+}
+
 static void test_bad_flags(void)
 {
 	/* Refused before anything is installed: this process stays free. */
@@ -473,6 +518,7 @@ static const struct harness_case cases[] = {
 	{ "with it the engine's calls go on; AF_UNIX fails with EACCES", test_allows },
 	{ "the engine's flag: no UDP socket nor unlink, what it does goes on", test_engine_flag },
 	{ "the parent's filter: a UDP set bound, no exec, open, fork, epoll or TCP", test_parent },
+	{ "with it a TUN queue says whether its device exists (TUNGETIFF)", test_tun_present },
 	{ "an unknown flag is refused", test_bad_flags },
 #ifdef RAMPART_DEBUG
 	{ "the sanitizer's extras: read-only opens, reports and the leak check", test_sanitizer_extras },

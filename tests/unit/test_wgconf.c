@@ -252,6 +252,7 @@ static void test_print_canonical(void)
 		"dns = example.com, 1.1.1.1\n"
 		"address = 10.0.0.2\n"
 		"listenport = 00051820\n"
+		"namespace = tnt1\n"
 		"savecONFIG = TRUE\n";
 	const char *want =
 		"[Interface]\n"
@@ -263,6 +264,7 @@ static void test_print_canonical(void)
 		"Table = off\n"
 		"PostUp = echo  two  spaces\n"
 		"SaveConfig = true\n"
+		"Namespace = tnt1\n"
 		"\n"
 		"[Peer]\n"
 		"PublicKey = " PUB1 "\n"
@@ -437,6 +439,13 @@ static const struct bad_case {
 	{ "[Interface]\nTable = 12x\n", "t.conf:2: Table: invalid table \"12x\": not a decimal number" },
 	{ "[Interface]\nTable = main/1\n",
 	  "t.conf:2: Table: invalid table \"main/1\": neither a number nor a table name" },
+	{ "[Interface]\nNamespace = a/b\n",
+	  "t.conf:2: Namespace: invalid namespace \"a/b\": not a name ip netns could make" },
+	{ "[Interface]\nNamespace = ..\n",
+	  "t.conf:2: Namespace: invalid namespace \"..\": not a name ip netns could make" },
+	{ "[Interface]\nNamespace = 0123456789012345678901234567890123456789012345678901234567890123\n",
+	  "t.conf:2: Namespace: invalid namespace "
+	  "\"012345678901234567890123456789012345678901234567...\": too long" },
 	{ "[Interface]\nDNS = 1.1.1.1, 1.2.3\n",
 	  "t.conf:2: DNS: invalid DNS server \"1.2.3\": not an IPv4 address" },
 	{ "[Interface]\nDNS = -corp.example\n",
