@@ -274,7 +274,7 @@ static void peer_rekeyed_identity(struct device *dev, struct peer *peer)
 		device_remove_peer(dev, peer);
 		return;
 	}
-	noise_remote_precompute(&peer->remote);
+	noise_remote_forget_ss(&peer->remote);
 	noise_keypairs_clear(&peer->remote);
 	timers_reset_last_sent_handshake(&peer->timers);
 }

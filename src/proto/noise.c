@@ -330,15 +330,31 @@ void noise_remote_init(struct noise_remote *r, struct noise_local *l,
 	r->local = l;
 	r->arg = arg;
 	memcpy(r->remote_static, pub, NOISE_PUBLIC_KEY_LEN);
-	noise_remote_precompute(r);
+	noise_remote_forget_ss(r);
 }
 
-void noise_remote_precompute(struct noise_remote *r)
+void noise_remote_forget_ss(struct noise_remote *r)
 {
-	if (!r->local->has_identity ||
-	    !crypto_x25519_key_dh(r->precomputed_static_static, r->local->static_key,
-				  r->remote_static))
+	crypto_wipe(r->precomputed_static_static, NOISE_PUBLIC_KEY_LEN);
+	r->ss_state = NOISE_SS_UNKNOWN;
+}
+
+/* Makes DH(s, rs) if it is not made yet; afterwards
+ * precomputed_static_static holds it, or zeros when it is invalid (a
+ * low-order remote key) or there is no identity, which every use
+ * refuses. */
+static void remote_ss(struct noise_remote *r)
+{
+	if (r->ss_state != NOISE_SS_UNKNOWN)
+		return;
+	if (r->local->has_identity &&
+	    crypto_x25519_key_dh(r->precomputed_static_static, r->local->static_key,
+				 r->remote_static)) {
+		r->ss_state = NOISE_SS_VALID;
+	} else {
 		memset(r->precomputed_static_static, 0, NOISE_PUBLIC_KEY_LEN);
+		r->ss_state = NOISE_SS_INVALID;
+	}
 }
 
 void noise_remote_set_psk(struct noise_remote *r, const uint8_t *psk)
@@ -437,8 +453,10 @@ bool noise_create_initiation(struct noise_remote *r,
 	struct noise_handshake *hs = &r->handshake;
 	struct noise_ik_keys k;
 
-	if (!r->local->has_identity ||
-	    crypto_equal(r->precomputed_static_static, zero_key, NOISE_PUBLIC_KEY_LEN))
+	if (!r->local->has_identity)
+		return false;
+	remote_ss(r);
+	if (r->ss_state != NOISE_SS_VALID)
 		return false;
 	noise_handshake_clear(r);
 	ik_keys(&k, r);
@@ -477,7 +495,9 @@ struct noise_remote *noise_consume_initiation(struct noise_local *l,
 		*err = NOISE_ERR_UNKNOWN_PEER;
 		goto out;
 	}
-	/* ss, from the remote's precomputed DH */
+	/* ss, from the remote's DH, made now if this is its first use
+	 * (zeros if invalid, which read_msg1_finish refuses) */
+	remote_ss(r);
 	*err = read_msg1_finish(&hs, r->precomputed_static_static, msg->unencrypted_ephemeral,
 				NOISE_TIMESTAMP_LEN, key, ts);
 	if (*err)

@@ -92,16 +92,21 @@ struct noise_keypair {
 	struct crypto_aead *recv;
 };
 
-enum { NOISE_KEYPAIR_SLOTS = 4 }; /* previous, current, next, and one being made */
+enum { NOISE_KEYPAIR_SLOTS = 4 };
+enum noise_ss_state { NOISE_SS_UNKNOWN = 0, NOISE_SS_VALID, NOISE_SS_INVALID }; /* previous, current, next, and one being made */
 
 struct noise_remote {
 	struct noise_local *local;
 	void *arg; /* the owning peer */
 	uint8_t remote_static[NOISE_PUBLIC_KEY_LEN];
 	uint8_t preshared_key[NOISE_SYMMETRIC_KEY_LEN];
-	/* DH(local static, remote static); all zeros when that DH is
-	 * invalid or there is no local identity. */
+	/* DH(local static, remote static), made at its first use (a
+	 * handshake with this remote), not when the remote or the identity
+	 * is set: a configuration of many peers costs no DH each.  Valid
+	 * when ss_state is NOISE_SS_VALID; all zeros otherwise (the DH is
+	 * invalid, there is no local identity, or it is not made yet). */
 	uint8_t precomputed_static_static[NOISE_PUBLIC_KEY_LEN];
+	uint8_t ss_state; /* enum noise_ss_state */
 	struct noise_handshake handshake;
 	uint8_t latest_timestamp[NOISE_TIMESTAMP_LEN];
 	uint64_t last_initiation_consumption; /* monotonic ns; 0 = never */
@@ -116,7 +121,7 @@ struct noise_remote {
 
 void noise_local_init(struct noise_local *l, const struct noise_upcall *upcall);
 /* Sets the static private key (NULL or all zeros removes it); the caller
- * then re-runs noise_remote_precompute() for every remote. */
+ * then runs noise_remote_forget_ss() for every remote. */
 void noise_local_set_private(struct noise_local *l, const uint8_t *priv);
 void noise_local_uninit(struct noise_local *l);
 
@@ -126,7 +131,10 @@ void noise_remote_init(struct noise_remote *r, struct noise_local *l,
 void noise_remote_uninit(struct noise_remote *r);
 /* NULL or all zeros: no preshared key. */
 void noise_remote_set_psk(struct noise_remote *r, const uint8_t *psk);
-void noise_remote_precompute(struct noise_remote *r);
+/* Forgets DH(local static, remote static): after a change of either key.
+ * The next handshake with r makes it again (under the caller's lock, as
+ * every call here). */
+void noise_remote_forget_ss(struct noise_remote *r);
 /* Forgets the handshake in progress (releasing its index). */
 void noise_handshake_clear(struct noise_remote *r);
 /* Forgets every keypair (releasing their indices) and the handshake. */

@@ -328,7 +328,7 @@ static void test_initiation_attacks(void)
 	noise_tai64n(ts, wall_sec++, 0);
 	CHECK(noise_create_initiation(&c.remote, &init, ts)); /* c -> d, not b */
 	memcpy(c.remote.remote_static, b.pub, 32);             /* aim it at b */
-	noise_remote_precompute(&c.remote);
+	noise_remote_forget_ss(&c.remote);
 	CHECK(noise_create_initiation(&c.remote, &init, ts));
 	CHECK(!noise_consume_initiation(&b.local, &init, 11 * NSEC_PER_SEC, &err));
 	CHECK(err == NOISE_ERR_UNKNOWN_PEER);
@@ -383,12 +383,51 @@ static void test_response_attacks(void)
 	crypto_uninit();
 }
 
+/* DH(s, rs) is made at a remote's first handshake, not when it is set;
+ * forgotten when a key changes; a low-order remote key makes it invalid,
+ * and no initiation is made for it.  The responder makes it on the first
+ * initiation it consumes. */
+static void test_lazy_static_static(void)
+{
+	struct side a, b;
+	uint8_t want[32], ts[12];
+	struct message_handshake_initiation init;
+
+	CHECK(crypto_init() == 0);
+	pair_setup(&a, &b, NULL);
+	CHECK(a.remote.ss_state == NOISE_SS_UNKNOWN && b.remote.ss_state == NOISE_SS_UNKNOWN);
+	CHECK(crypto_x25519(want, a.priv, b.pub));
+	CHECK(handshake(&a, &b, 10 * NSEC_PER_SEC));
+	CHECK(a.remote.ss_state == NOISE_SS_VALID && b.remote.ss_state == NOISE_SS_VALID);
+	CHECK_MEM(a.remote.precomputed_static_static, want, 32);
+	CHECK_MEM(b.remote.precomputed_static_static, want, 32);
+	CHECK(transfer(&a, &b, "lazy"));
+	/* Forgotten, then made again by the next handshake. */
+	noise_remote_forget_ss(&a.remote);
+	CHECK(a.remote.ss_state == NOISE_SS_UNKNOWN);
+	CHECK(handshake(&a, &b, 20 * NSEC_PER_SEC));
+	CHECK(a.remote.ss_state == NOISE_SS_VALID);
+	CHECK_MEM(a.remote.precomputed_static_static, want, 32);
+	/* A remote key of order 1 (u = 0): the DH is all zeros, invalid. */
+	noise_handshake_clear(&a.remote);
+	memset(a.remote.remote_static, 0, 32);
+	noise_remote_forget_ss(&a.remote);
+	noise_tai64n(ts, wall_sec++, 0);
+	CHECK(!noise_create_initiation(&a.remote, &init, ts));
+	CHECK(a.remote.ss_state == NOISE_SS_INVALID);
+	memcpy(a.remote.remote_static, b.pub, 32);
+	noise_remote_forget_ss(&a.remote);
+	pair_free(&a, &b);
+	crypto_uninit();
+}
+
 static const struct harness_case cases[] = {
 	{ "noise/cacophony_ikpsk2_vector", test_cacophony_vector },
 	{ "noise/tai64n", test_tai64n },
 	{ "noise/wireguard_handshake_and_rotation", test_wireguard_handshake_and_rotation },
 	{ "noise/initiation_attacks", test_initiation_attacks },
 	{ "noise/response_attacks", test_response_attacks },
+	{ "noise/lazy_static_static", test_lazy_static_static },
 };
 
 HARNESS_MAIN(cases)
