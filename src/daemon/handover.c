@@ -309,7 +309,7 @@ int handover_adopt(struct daemon *d, int fd, struct error *err)
 {
 	struct handover_wire w;
 	int fds[MAX_FDS];
-	unsigned n;
+	unsigned n, want;
 	bool taken = false;
 	int ret;
 
@@ -319,7 +319,8 @@ int handover_adopt(struct daemon *d, int fd, struct error *err)
 	if (ret)
 		return error_fail(err, ret, "the parent's handover: %s",
 				  ret == -EPROTO ? "malformed" : strerror(-ret));
-	if (!expected_fds(&w) || n != expected_fds(&w)) {
+	want = expected_fds(&w);
+	if (!want || n != want) {
 		for (unsigned i = 0; i < n; i++)
 			close(fds[i]);
 		return error_fail(err, -EPROTO, "the parent's handover: malformed (%u descriptors)", n);

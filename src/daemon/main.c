@@ -205,6 +205,20 @@ static void block_stops(sigset_t *mask, sigset_t *old)
 	sigprocmask(SIG_BLOCK, mask, old);
 }
 
+/* The parent's system-call filter, once it has dropped; on failure the
+ * engine is stopped by the end of its socket (fd).  0 or -errno. */
+static int parent_filter(int fd)
+{
+	int err = sandbox_apply_parent(SANDBOX_BUILD_FLAGS);
+
+	if (err) {
+		log_error("cannot install the parent's system-call filter: %s: stopping",
+			  strerror(-err));
+		shutdown(fd, SHUT_WR);
+	}
+	return err;
+}
+
 /* rampartd --wait-engine IFNAME, as root: the parent of an engine that
  * systemd starts (handover.h).  It drops its own privileges first, waits
  * for the engine's user to connect, hands everything over and serves the
@@ -224,7 +238,10 @@ static int wait_engine(struct daemon *d, uid_t uid)
 	lfd = handover_listen(d->tun.name, &err);
 	ret = lfd < 0 ? lfd : privsep_drop();
 	if (ret) {
-		log_error("%s", lfd < 0 ? err.msg : "cannot drop the parent's privileges");
+		if (lfd < 0)
+			log_error("%s", err.msg);
+		else
+			log_error("cannot drop the parent's privileges: %s", strerror(-ret));
 		if (lfd >= 0)
 			handover_unlisten(lfd, d->tun.name);
 		daemon_uninit(d);
@@ -237,25 +254,24 @@ static int wait_engine(struct daemon *d, uid_t uid)
 		close(sfd);
 	if (refused)
 		log_warn("refused %u connection(s) from other users than the engine's", refused);
-	if (fd < 0 || (ret = handover_send(fd, d))) {
-		if (fd >= 0)
-			log_error("handing over to the engine: %s", strerror(-ret));
-		else if (fd != -EINTR)
+	if (fd < 0) {
+		if (fd != -EINTR) /* a stop while waiting is no failure */
 			log_error("%s", err.msg);
-		if (fd >= 0)
-			close(fd);
 		daemon_uninit(d);
 		return fd == -EINTR ? 0 : 1;
+	}
+	ret = handover_send(fd, d);
+	if (ret) {
+		log_error("handing over to the engine: %s", strerror(-ret));
+		close(fd);
+		daemon_uninit(d);
+		return 1;
 	}
 	/* The engine has the monitor's descriptors; the parent reads
 	 * neither the link nor the socket file. */
 	monitor_close(d->monitor);
 	d->monitor = NULL;
-	ret = sandbox_apply_parent(SANDBOX_BUILD_FLAGS);
-	if (ret) {
-		log_error("cannot install the parent's system-call filter: %s", strerror(-ret));
-		shutdown(fd, SHUT_WR); /* the engine stops on the end of its socket */
-	}
+	ret = parent_filter(fd);
 	ret = privsep_parent(d, fd, -1, &mask) || ret ? 1 : 0;
 	daemon_uninit(d);
 	return ret;
@@ -296,13 +312,12 @@ static int split(struct daemon *d, uid_t uid, gid_t gid)
 	monitor_close(d->monitor);
 	d->monitor = NULL;
 	err = privsep_drop();
-	if (err)
+	if (err) {
 		log_error("cannot drop the parent's privileges: %s: stopping", strerror(-err));
-	else if ((err = sandbox_apply_parent(SANDBOX_BUILD_FLAGS)))
-		log_error("cannot install the parent's system-call filter: %s: stopping",
-			  strerror(-err));
-	if (err)
 		shutdown(sv[0], SHUT_WR); /* the engine stops on the end of its socket */
+	} else {
+		err = parent_filter(sv[0]);
+	}
 	ret = privsep_parent(d, sv[0], pid, &mask);
 	daemon_uninit(d);
 	return err ? 1 : ret;
