@@ -10,6 +10,22 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+static int set_mtu(const char *name, int mtu)
+{
+	struct ifreq ifr;
+	int fd, err;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, name, strnlen(name, IFNAMSIZ - 1));
+	ifr.ifr_mtu = mtu;
+	err = ioctl(fd, SIOCSIFMTU, &ifr) ? -errno : 0;
+	close(fd);
+	return err;
+}
+
 int tun_open(struct tun *tun, const char *name, unsigned n_queues)
 {
 	struct ifreq ifr;
@@ -58,6 +74,9 @@ int tun_open(struct tun *tun, const char *name, unsigned n_queues)
 		err = -errno;
 		goto fail;
 	}
+	err = set_mtu(tun->name, TUN_DEFAULT_MTU);
+	if (err)
+		goto fail;
 	return 0;
 fail:
 	tun_close(tun);

@@ -18,9 +18,15 @@ struct tun {
 	unsigned n_fds; /* slots in fds (-1 = not open) */
 };
 
-/* Creates the TUN device name with n_queues queues.  0, or -errno
- * (-EEXIST if an interface of that name exists and is not a free TUN;
- * -EINVAL for a bad name). */
+/* The MTU a new device gets, as the kernel's WireGuard link and
+ * wireguard-go give theirs: 1500 less the 80 bytes that an outer IPv6
+ * header, UDP and WireGuard's framing add, so that a full packet is not
+ * fragmented on an Ethernet path.  wg-quick sets its own afterwards. */
+enum { TUN_DEFAULT_MTU = 1420 };
+
+/* Creates the TUN device name with n_queues queues, at TUN_DEFAULT_MTU.
+ * 0, or -errno (-EEXIST if an interface of that name exists and is not a
+ * free TUN; -EINVAL for a bad name). */
 int tun_open(struct tun *tun, const char *name, unsigned n_queues) warn_unused;
 /* Closes every queue: the device goes away with its last descriptor. */
 void tun_close(struct tun *tun);

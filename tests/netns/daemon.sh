@@ -69,6 +69,10 @@ threads=$(ls "/proc/$engine_pid/task" | wc -l)
 check "RAMPART_THREADS=3 gives 5 threads ($threads)" [ "$threads" -eq 5 ]
 queues=$(ls "/proc/$hub_pid/fd" -l 2>/dev/null | grep -c /dev/net/tun)
 check "one TUN queue per data thread ($queues)" [ "$queues" -eq 3 ]
+# As the kernel's link and wireguard-go: 1420, not the TUN default of
+# 1500, which fragments every full packet on a 1500-byte path.
+mtu=$(ns_exec hub cat /sys/class/net/wg0/mtu)
+check "a new interface's MTU is 1420 ($mtu)" [ "$mtu" = 1420 ]
 
 # --- a tunnel; the client writes to the hub's second address --------------
 ns_exec hub wg set wg0 private-key "$tmp/hub.key" listen-port 51820 \
