@@ -17,8 +17,19 @@
 #   RSS (VmRSS, summed over the daemon's processes) of an idle daemon with 0, 1,000 and 10,000 peers (random
 #     keys, one distinct /32 each, loaded with wg setconf), in MiB
 #   the time that wg setconf of the 10,000 peers (and a private key) took, in s
-# and the ratio rampartd / wireguard-go per row (for RTT and RSS lower is
-# better).
+#   CPU seconds per GB moved in the 1-stream TCP run: user + system time
+#     of every process of both ends' daemons (/proc/PID/stat, all threads)
+#     over the bytes received; and, once, the floor: the seconds one core
+#     needs to seal and open a GB in 1420-byte packets, from bench_proto's
+#     core data path in the same run, and each column's ratio to it
+# and the ratio rampartd / wireguard-go per row (for RTT, RSS and CPU
+# lower is better).
+#
+# BENCH_PERF=1 also profiles both ends' daemons of each column during the
+# 1-stream TCP run (perf record -a -g, system-wide so that the kernel's
+# share of the datagram and TUN paths shows) and prints the top of
+# perf report, by symbol, for each (perf is Debian's linux-perf, not in
+# scripts/deps.sh: without it the profile is left out, with a note).
 #
 # Usage: bench/tunnel.sh   (as root)
 # Variables: RAMPARTD_REL (default build/rampartd), BENCH_TIME (5).  When
@@ -68,6 +79,34 @@ peers_conf 1000 "$NS_TMP/peers1k.conf" && peers_conf 10000 "$NS_TMP/peers10k.con
 declare -A R=()
 failed=0
 
+# cpu_ticks PID...: user + system clock ticks of the processes, all
+# threads (fields 14 and 15 of /proc/PID/stat, after the command's
+# parenthesis).
+cpu_ticks() {
+	local p t=0 rest
+	for p in "$@"; do
+		rest=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null) || continue
+		# shellcheck disable=SC2086
+		set -- $rest
+		t=$((t + ${12} + ${13}))
+	done
+	echo "$t"
+}
+CLK_TCK=$(getconf CLK_TCK)
+if [ -n "${BENCH_PERF:-}" ] && ! command -v perf >/dev/null; then
+	echo "note: BENCH_PERF: perf not found (apt-get install --no-install-recommends linux-perf): no profile" >&2
+	BENCH_PERF=
+fi
+
+# The floor: bench_proto's core seal+open of 1420-byte packets, MB/s on
+# one core, as CPU seconds per GB.
+FLOOR=
+BENCH_PROTO=$top/build/bench/bench_proto
+if [ -x "$BENCH_PROTO" ] || make -C "$top" -s build/bench/bench_proto >/dev/null 2>&1; then
+	FLOOR=$("$BENCH_PROTO" | awk '/^data path 1420 B seal\+open/ { printf "%.2f", 1000 / $9 }')
+fi
+[ -n "$FLOOR" ] || echo "note: bench_proto gave no figure: no floor row" >&2
+
 # measure COL IMPL: fills R[COL,row].
 measure() {
 	local col=$1 impl=$2 f out
@@ -83,7 +122,27 @@ measure() {
 
 	f=$NS_TMP/bench.json
 	echo "# $col: TCP 1 stream" >&2
+	local pids t0 t1 perfpid=
+	pids="$(ns_tun_pids a wg0) $(ns_tun_pids b wg0)"
+	if [ -n "${BENCH_PERF:-}" ]; then
+		perf record -q -a -g -o "$NS_TMP/$col.perf" -- sleep "$BENCH_TIME" >/dev/null 2>&1 &
+		perfpid=$!
+	fi
+	# shellcheck disable=SC2086
+	t0=$(cpu_ticks $pids)
 	ns_iperf a "$f" -c 10.80.0.2 -t "$BENCH_TIME" && R[$col,tcp1]=$(iperf_result "$f" | awk '{ printf "%.0f", $4 / 1e6 }')
+	# shellcheck disable=SC2086
+	t1=$(cpu_ticks $pids)
+	R[$col,cpugb]=$(iperf_result "$f" | awk -v d=$((t1 - t0)) -v hz="$CLK_TCK" \
+		'$1 > 0 { printf "%.2f", d / hz / ($1 / 1e9) }')
+	if [ -n "$perfpid" ]; then
+		wait "$perfpid"
+		echo "# $col: perf, both ends' daemons, by symbol (top 25)" >&2
+		# shellcheck disable=SC2086
+		perf report -q -i "$NS_TMP/$col.perf" --no-children --sort sym \
+			--pid "$(echo $pids | tr ' ' ',')" --stdio -g none 2>/dev/null |
+			grep -v '^$' | head -25 >&2
+	fi
 	echo "# $col: TCP 4 streams" >&2
 	ns_iperf a "$f" -c 10.80.0.2 -t "$BENCH_TIME" -P 4 && R[$col,tcp4]=$(iperf_result "$f" | awk '{ printf "%.0f", $4 / 1e6 }')
 	echo "# $col: UDP 64-byte packets" >&2
@@ -137,6 +196,16 @@ row "RSS idle, 0 peers (MiB)" rss0
 row "RSS idle, 1,000 peers (MiB)" rss1k
 row "RSS idle, 10,000 peers (MiB)" rss10k
 row "wg setconf of 10,000 peers (s)" setconf10k
+row "CPU s per GB, TCP 1 stream" cpugb
+if [ -n "$FLOOR" ]; then
+	R[c1,floor]=$FLOOR R[c2,floor]=$FLOOR
+	for c in c1 c2; do
+		[ -n "${R[$c,cpugb]:-}" ] &&
+			R[$c,tofloor]=$(awk -v a="${R[$c,cpugb]}" -v f="$FLOOR" 'BEGIN { printf "%.2f", a / f }')
+	done
+	row "  floor: seal+open, one core (s/GB)" floor
+	row "  CPU per GB / floor" tofloor
+fi
 [ "$NAME1" = "wireguard-go*" ] && echo "* stand-in: RAMPARTD_REL ($RAMPARTD_REL) is missing"
 echo "$(nproc) CPUs, $(uname -r); ratio = $NAME1 / $NAME2"
 exit "$failed"

@@ -223,6 +223,19 @@ static int op_send(void *arg, const struct endpoint *ep, const uint8_t *buf, siz
 	return 0;
 }
 
+/* A data message to seal after dev_lock is released, if this is a data
+ * thread with room; otherwise the core seals it itself. */
+static int op_send_data(void *arg, const struct device_job *job)
+{
+	struct worker *w = current_worker;
+
+	daemon_assert_locked(arg);
+	if (!w || w->n_seal_jobs == WORKER_SEAL_JOBS)
+		return -ENOBUFS;
+	w->seal_jobs[w->n_seal_jobs++] = *job;
+	return 0;
+}
+
 static void release_packet(struct daemon *d, struct packet *p)
 {
 	struct pool_packet *pp = (struct pool_packet *)((uint8_t *)p - offsetof(struct pool_packet, p));
@@ -417,6 +430,45 @@ static void follow_sockets(struct worker *w)
 	watch(w->epfd, w->bound_fd6, W_UDP6);
 }
 
+/* Seals the data messages the core handed this thread, without
+ * dev_lock, and sends them straight from their buffers, UDP_BATCH at a
+ * time. */
+static void flush_seal_jobs(struct worker *w)
+{
+	struct daemon *d = w->d;
+	struct endpoint eps[UDP_BATCH];
+	struct packet *sent[UDP_BATCH];
+	struct udp_batch b = { .eps = eps };
+	unsigned i = 0;
+
+	while (i < w->n_seal_jobs) {
+		unsigned failed;
+
+		b.n = 0;
+		for (; i < w->n_seal_jobs && b.n < UDP_BATCH; i++) {
+			struct device_job *j = &w->seal_jobs[i];
+
+			if (!device_job_seal(&w->crypto, j)) {
+				atomic_fetch_add(&d->stats.tx_failed, 1);
+				release_packet(d, j->p);
+				continue;
+			}
+			b.bufs[b.n] = packet_data(j->p);
+			b.lens[b.n] = j->p->len;
+			eps[b.n] = j->ep;
+			sent[b.n++] = j->p;
+		}
+		if (!b.n)
+			continue;
+		failed = udp_send_batch(&d->udp.pairs[w->id], &b);
+		if (failed)
+			atomic_fetch_add(&d->stats.tx_failed, failed);
+		for (unsigned k = 0; k < b.n; k++)
+			release_packet(d, sent[k]);
+	}
+	w->n_seal_jobs = 0;
+}
+
 static void flush_deliver(struct worker *w)
 {
 	for (unsigned i = 0; i < w->n_deliver; i++)
@@ -424,8 +476,50 @@ static void flush_deliver(struct worker *w)
 	w->n_deliver = 0;
 }
 
+/* The datagrams of a batch that are not handshakes, through the core:
+ * routed in one locked pass, data opened without the lock, then finished
+ * in a second locked pass; what that sends or delivers goes after it. */
+static void receive_kept(struct worker *w, struct udp_batch *b, const unsigned *keep,
+			 unsigned n_keep)
+{
+	struct daemon *d = w->d;
+	unsigned at[UDP_BATCH], n_open = 0;
+	uint64_t now = daemon_now();
+
+	daemon_lock_device(d);
+	for (unsigned k = 0; k < n_keep; k++) {
+		struct packet *p = &w->rx[keep[k]].p;
+		const struct endpoint *src = &b->eps[keep[k]];
+
+		p->off = 0;
+		p->len = b->lens[keep[k]];
+		p->next = NULL;
+		if (packet_classify(packet_data(p), p->len) != MESSAGE_DATA)
+			log_drop(device_receive(&d->dev, p, src, now), src);
+		else if (device_receive_prepare(&d->dev, p, &w->open_jobs[n_open], now) == DROP_NONE)
+			at[n_open++] = keep[k];
+	}
+	if (!n_open)
+		daemon_rearm_timer(d);
+	daemon_unlock_device(d);
+	if (n_open) {
+		for (unsigned k = 0; k < n_open; k++)
+			device_job_open(&w->crypto, &w->open_jobs[k]);
+		now = daemon_now();
+		daemon_lock_device(d);
+		for (unsigned k = 0; k < n_open; k++)
+			log_drop(device_receive_opened(&d->dev, &w->open_jobs[k], &b->eps[at[k]], now),
+				 &b->eps[at[k]]);
+		daemon_rearm_timer(d);
+		daemon_unlock_device(d);
+	}
+	flush_tx(w);
+	flush_seal_jobs(w);
+	flush_deliver(w);
+}
+
 /* Datagrams from fd: handshakes to their queue, the rest through the
- * core in one locked pass. */
+ * core (receive_kept). */
 static void worker_rx(struct worker *w, int fd)
 {
 	struct daemon *d = w->d;
@@ -434,7 +528,6 @@ static void worker_rx(struct worker *w, int fd)
 
 	for (int round = 0; round < RX_ROUNDS; round++) {
 		unsigned n_keep = 0;
-		uint64_t now;
 		int n;
 
 		b.eps = w->rx_eps;
@@ -463,22 +556,8 @@ static void worker_rx(struct worker *w, int fd)
 			else
 				keep[n_keep++] = i;
 		}
-		if (n_keep) {
-			now = daemon_now();
-			daemon_lock_device(d);
-			for (unsigned k = 0; k < n_keep; k++) {
-				struct packet *p = &w->rx[keep[k]].p;
-				p->off = 0;
-				p->len = b.lens[keep[k]];
-				p->next = NULL;
-				log_drop(device_receive(&d->dev, p, &b.eps[keep[k]], now),
-					 &b.eps[keep[k]]);
-			}
-			daemon_rearm_timer(d);
-			daemon_unlock_device(d);
-			flush_tx(w);
-			flush_deliver(w);
-		}
+		if (n_keep)
+			receive_kept(w, &b, keep, n_keep);
 		if (n < UDP_BATCH)
 			return;
 	}
@@ -522,6 +601,7 @@ static void worker_tx(struct worker *w)
 	daemon_rearm_timer(d);
 	daemon_unlock_device(d);
 	flush_tx(w);
+	flush_seal_jobs(w);
 }
 
 static void *worker_main(void *arg)
@@ -591,6 +671,8 @@ static int worker_init(struct daemon *d, struct worker *w, unsigned id)
 	for (unsigned i = 0; i < UDP_BATCH; i++)
 		w->tx.bufs[i] = w->tx_area + (size_t)i * TX_SLOT;
 	w->tx.eps = w->tx_eps;
+	if (packet_crypto_init(&w->crypto))
+		return -ENOMEM;
 	watch(w->epfd, w->tun_fd, W_TUN);
 	watch(w->epfd, w->stop_fd, W_WAKE);
 	return 0;
@@ -601,6 +683,7 @@ static void worker_uninit(struct worker *w)
 	for (unsigned i = 0; i < UDP_BATCH; i++)
 		free(w->rx[i].p.head);
 	free(w->tx_area);
+	packet_crypto_uninit(&w->crypto);
 	if (w->epfd > 0)
 		close(w->epfd);
 	if (w->stop_fd > 0)
@@ -660,6 +743,7 @@ int daemon_init_core(struct daemon *d, unsigned mtu)
 		.release = op_release,
 		.wall_clock = op_wall_clock,
 		.event = op_event,
+		.send_data = op_send_data,
 	};
 	int err = events_init(&d->events);
 

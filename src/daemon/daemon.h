@@ -7,8 +7,9 @@
  *   handshake  consumes the handshake queue: initiations, responses and
  *              cookie replies, the work that costs a Diffie-Hellman.
  *   data (N)   one per TUN queue and UDP socket pair: reads a batch,
- *              runs it through the core under dev_lock, sends and writes
- *              the results after the lock is dropped.
+ *              routes it through the core under dev_lock, seals or opens
+ *              its data messages with the lock dropped (device_job), and
+ *              sends and writes the results after the lock.
  *
  * Lock order, outermost first:
  *   sock_lock (rwlock)  the UDP socket set: read side to use the sockets,
@@ -59,6 +60,11 @@ struct hsq {
 	unsigned long long dropped; /* queue full */
 };
 
+/* Data messages a thread can take to seal per locked pass: a batch of
+ * TUN reads, and the staged packets a key confirmation releases; beyond
+ * it the core seals them itself. */
+enum { WORKER_SEAL_JOBS = 2 * UDP_BATCH };
+
 /* What a data thread collects while it holds dev_lock, to do after. */
 struct worker {
 	struct daemon *d;
@@ -78,6 +84,13 @@ struct worker {
 	/* Packets to write to the TUN queue. */
 	struct packet *deliver[UDP_BATCH];
 	unsigned n_deliver;
+	/* The AEAD, done by this thread without dev_lock: its own contexts,
+	 * the data messages the core handed it to seal (device_ops.send_data)
+	 * and the received ones to open (device_receive_prepare). */
+	struct packet_crypto crypto;
+	struct device_job seal_jobs[WORKER_SEAL_JOBS];
+	unsigned n_seal_jobs;
+	struct device_job open_jobs[UDP_BATCH];
 };
 
 /* A listen-port or fwmark change of a set in progress, between

@@ -249,7 +249,13 @@ int device_init(struct device *dev, const struct device_ops *ops, unsigned mtu)
 	ret = crypto_random(dev->hash_key, sizeof(dev->hash_key));
 	if (ret)
 		return ret;
-	return ratelimiter_init(&dev->ratelimiter, RATELIMITER_MAX_ENTRIES);
+	ret = ratelimiter_init(&dev->ratelimiter, RATELIMITER_MAX_ENTRIES);
+	if (ret)
+		return ret;
+	ret = packet_crypto_init(&dev->crypto);
+	if (ret)
+		ratelimiter_uninit(&dev->ratelimiter);
+	return ret;
 }
 
 void device_uninit(struct device *dev)
@@ -261,6 +267,7 @@ void device_uninit(struct device *dev)
 	ratelimiter_uninit(&dev->ratelimiter);
 	cookie_checker_uninit(&dev->cookie_checker);
 	noise_local_uninit(&dev->local);
+	packet_crypto_uninit(&dev->crypto);
 	free(dev->heap);
 	crypto_wipe(dev->hash_key, sizeof(dev->hash_key));
 }
@@ -533,6 +540,46 @@ static void stage(struct device *dev, struct peer *peer, struct packet *p)
 	}
 }
 
+/* One staged packet on kp, with the next counter: handed to the caller
+ * to seal outside its lock (ops->send_data), or sealed and sent here.
+ * True if it counts as sent. */
+static bool send_one(struct device *dev, struct peer *peer, struct noise_keypair *kp,
+		     struct packet *p)
+{
+	struct device_job job = { .p = p, .key = kp->send, .index = kp->remote_index,
+				  .counter = kp->send_counter,
+				  .padded = packet_padded_len(p->len, dev->mtu),
+				  .ep = peer->endpoint };
+	bool sent;
+
+	if (!packet_has_room(p, job.padded)) {
+		drop(dev, DROP_NO_ROOM);
+		release(dev, p);
+		return false;
+	}
+	if (!peer->endpoint.family) {
+		drop(dev, DROP_NO_ENDPOINT);
+		release(dev, p);
+		return false;
+	}
+	kp->send_counter++;
+	/* The core's own keepalive buffer never leaves it. */
+	if (!p->core_owned && dev->ops.send_data && !dev->ops.send_data(dev->ops.arg, &job)) {
+		peer->stats.tx_bytes += sizeof(struct message_data) + noise_encrypted_len(job.padded);
+		crypto_wipe(&job.key, sizeof(job.key));
+		return true;
+	}
+	crypto_wipe(&job.key, sizeof(job.key));
+	if (!packet_seal(&dev->crypto, p, &kp->send, job.index, job.counter, job.padded)) {
+		drop(dev, DROP_NO_ROOM);
+		release(dev, p);
+		return false;
+	}
+	sent = send_datagram(dev, peer, packet_data(p), p->len);
+	release(dev, p);
+	return sent;
+}
+
 /* Seals and sends every staged packet on the current keypair, or starts a
  * handshake if there is no usable one (the kernel's
  * wg_packet_send_staged_packets). */
@@ -558,13 +605,7 @@ static void send_staged(struct device *dev, struct peer *peer, uint64_t now)
 			peer->staged_tail = NULL;
 		peer->staged_count--;
 		p->next = NULL;
-		if (!packet_seal(p, kp, kp->remote_index, kp->send_counter, dev->mtu)) {
-			drop(dev, DROP_NO_ROOM);
-			release(dev, p);
-			continue;
-		}
-		kp->send_counter++;
-		if (send_datagram(dev, peer, packet_data(p), p->len)) {
+		if (send_one(dev, peer, kp, p)) {
 			timers_event_any_authenticated_packet_traversal(&peer->timers, now);
 			timers_event_any_authenticated_packet_sent(&peer->timers, now);
 			if (!keepalive) {
@@ -572,10 +613,17 @@ static void send_staged(struct device *dev, struct peer *peer, uint64_t now)
 				peer->stats.tx_data_packets++;
 			}
 		}
-		release(dev, p);
 	}
 	if (timers_should_rekey_on_send(kp->initiator, kp->birthdate, kp->send_counter, now))
 		initiate(dev, peer, now, false);
+}
+
+bool device_job_seal(struct packet_crypto *c, struct device_job *job)
+{
+	bool ok = packet_seal(c, job->p, &job->key, job->index, job->counter, job->padded);
+
+	crypto_wipe(&job->key, sizeof(job->key));
+	return ok;
 }
 
 static void send_keepalive(struct device *dev, struct peer *peer, uint64_t now)
@@ -831,30 +879,53 @@ static enum drop_reason receive_cookie(struct device *dev, struct packet *p, uin
 	return DROP_NONE;
 }
 
-static enum drop_reason receive_data(struct device *dev, struct packet *p,
-				     const struct endpoint *src, uint64_t now, bool *delivered)
+enum drop_reason device_receive_prepare(struct device *dev, struct packet *p,
+					struct device_job *job, uint64_t now)
 {
 	const struct message_data *hdr = (const struct message_data *)packet_data(p);
-	uint64_t counter = le64toh(hdr->counter);
-	size_t wire_len = p->len;
-	struct noise_keypair *kp, *cur;
+	struct noise_keypair *kp;
 	struct index_entry *e;
-	struct packet_ip ip;
-	struct peer *peer;
 
 	e = index_find(dev, le32toh(hdr->key_idx));
-	if (!e)
+	kp = e ? noise_keypair_lookup(&e->peer->remote, e->index) : NULL;
+	if (!kp) {
+		release(dev, p);
 		return drop(dev, DROP_UNKNOWN_INDEX);
-	peer = e->peer;
-	kp = noise_keypair_lookup(&peer->remote, e->index);
-	if (!kp)
-		return drop(dev, DROP_UNKNOWN_INDEX);
-	if (timers_keypair_expired(kp->birthdate, kp->replay.next, now))
+	}
+	if (timers_keypair_expired(kp->birthdate, kp->replay.next, now)) {
+		release(dev, p);
 		return drop(dev, DROP_KEYPAIR_EXPIRED);
-	if (!packet_open(p, kp))
-		return drop(dev, DROP_DATA_DECRYPT);
+	}
+	job->p = p;
+	job->key = kp->recv;
+	job->index = e->index;
+	job->counter = le64toh(hdr->counter);
+	job->ok = false;
+	return DROP_NONE;
+}
+
+void device_job_open(struct packet_crypto *c, struct device_job *job)
+{
+	job->ok = packet_open(c, job->p, &job->key);
+	/* The id stays: device_receive_opened compares it. */
+	crypto_wipe(job->key.bytes, sizeof(job->key.bytes));
+}
+
+/* An opened data message whose keypair is still kp: the replay window,
+ * the peer's state, and the checks on the inner packet; *delivered when
+ * p went to ops->deliver. */
+static enum drop_reason receive_authenticated(struct device *dev, struct peer *peer,
+					      struct noise_keypair *kp, struct device_job *job,
+					      const struct endpoint *src, uint64_t now,
+					      bool *delivered)
+{
+	struct packet *p = job->p;
+	size_t wire_len = sizeof(struct message_data) + p->len + NOISE_AUTHTAG_LEN;
+	struct noise_keypair *cur;
+	struct packet_ip ip;
+
 	/* Only after authentication: the window moves on genuine packets. */
-	if (!replay_check(&kp->replay, counter))
+	if (!replay_check(&kp->replay, job->counter))
 		return drop(dev, DROP_REPLAYED_COUNTER);
 
 	set_endpoint_from(dev, peer, src, now);
@@ -890,13 +961,54 @@ static enum drop_reason receive_data(struct device *dev, struct packet *p,
 	return DROP_NONE;
 }
 
+enum drop_reason device_receive_opened(struct device *dev, struct device_job *job,
+				       const struct endpoint *src, uint64_t now)
+{
+	struct noise_keypair *kp = NULL;
+	struct index_entry *e;
+	enum drop_reason ret;
+	bool delivered = false;
+
+	if (!job->ok) {
+		ret = drop(dev, DROP_DATA_DECRYPT);
+		goto out;
+	}
+	/* The keypair may have gone (or its slot been reused) while the job
+	 * ran without the lock: the key's id says whether it is the same. */
+	e = index_find(dev, job->index);
+	if (e)
+		kp = noise_keypair_lookup(&e->peer->remote, e->index);
+	if (!kp || kp->recv.id != job->key.id) {
+		ret = drop(dev, DROP_UNKNOWN_INDEX);
+		goto out;
+	}
+	ret = receive_authenticated(dev, e->peer, kp, job, src, now, &delivered);
+out:
+	if (!delivered)
+		release(dev, job->p);
+	return ret;
+}
+
+static enum drop_reason receive_data(struct device *dev, struct packet *p,
+				     const struct endpoint *src, uint64_t now)
+{
+	struct device_job job;
+	enum drop_reason ret = device_receive_prepare(dev, p, &job, now);
+
+	if (ret != DROP_NONE)
+		return ret;
+	device_job_open(&dev->crypto, &job);
+	return device_receive_opened(dev, &job, src, now);
+}
+
 enum drop_reason device_receive(struct device *dev, struct packet *p,
 				const struct endpoint *src, uint64_t now)
 {
 	enum message_type type = packet_classify(packet_data(p), p->len);
 	enum drop_reason ret;
-	bool delivered = false;
 
+	if (type == MESSAGE_DATA) /* consumes p */
+		return receive_data(dev, p, src, now);
 	switch (type) {
 	case MESSAGE_HANDSHAKE_INITIATION:
 	case MESSAGE_HANDSHAKE_RESPONSE:
@@ -905,15 +1017,11 @@ enum drop_reason device_receive(struct device *dev, struct packet *p,
 	case MESSAGE_HANDSHAKE_COOKIE:
 		ret = receive_cookie(dev, p, now);
 		break;
-	case MESSAGE_DATA:
-		ret = receive_data(dev, p, src, now, &delivered);
-		break;
 	default:
 		ret = drop(dev, DROP_INVALID_MESSAGE);
 		break;
 	}
-	if (!delivered)
-		release(dev, p);
+	release(dev, p);
 	return ret;
 }
 

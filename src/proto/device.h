@@ -15,7 +15,15 @@
  * Concurrency: the core takes no lock and is single-threaded per device.
  * The caller serializes every call into one device and the ops it makes
  * (the daemon under its dev_lock; its threads and lock order are in
- * src/daemon/daemon.h and docs/design.md). */
+ * src/daemon/daemon.h and docs/design.md).  The one exception is the
+ * AEAD of data messages, which a caller may run outside its lock, on
+ * many threads at once, through struct device_job: the core does the
+ * routing (peer, keypair, counter, endpoint) under the lock and hands
+ * out a job that owns a copy of the key; device_job_seal/open run it
+ * with the caller's own struct packet_crypto, touching nothing of the
+ * device; a received job comes back under the lock, where the keypair is
+ * looked up again and the replay window is checked, one thread at a
+ * time. */
 #ifndef RAMPART_PROTO_DEVICE_H
 #define RAMPART_PROTO_DEVICE_H
 
@@ -98,6 +106,18 @@ struct device_event {
 	uint64_t ns;
 };
 
+/* The AEAD of one data message, made under the caller's lock and run
+ * without it (see Concurrency above). */
+struct device_job {
+	struct packet *p;
+	struct noise_key key;   /* a copy: the keypair may change meanwhile */
+	uint64_t counter;       /* the nonce */
+	uint32_t index;         /* seal: the receiver's index; open: ours */
+	size_t padded;          /* seal: the plaintext's padded length */
+	struct endpoint ep;     /* seal: where it goes */
+	bool ok;                /* open: authenticated (device_job_open) */
+};
+
 struct device_ops {
 	void *arg;
 	/* Sends one datagram to ep; 0 or -errno.  buf is only borrowed. */
@@ -113,6 +133,12 @@ struct device_ops {
 	 * core, on the path that caused it: it must be cheap and must not
 	 * call back into the device. */
 	void (*event)(void *arg, const struct device_event *ev);
+	/* Optional: a data message to seal and send outside the lock.  0:
+	 * the caller took job->p and will seal it (device_job_seal) and send
+	 * it to job->ep, counting a failure itself; anything else: the core
+	 * seals it now and sends it through send.  A job taken counts as
+	 * sent in the peer's counters and timers.  job is only borrowed. */
+	int (*send_data)(void *arg, const struct device_job *job);
 };
 
 struct device {
@@ -127,6 +153,9 @@ struct device {
 	/* Every peer, in the order they were added (the order of get=1). */
 	struct peer *first_peer, *last_peer;
 	unsigned mtu;                    /* tunnel MTU, for padding */
+	/* The AEAD contexts of the data messages the core seals and opens
+	 * itself (device_send, device_receive, and send_data declined). */
+	struct packet_crypto crypto;
 	struct device_ops ops;
 	/* Load: the daemon reports its handshake backlog; the device is
 	 * under load from UNDER_LOAD_QUEUE_LEN on, and for
@@ -179,6 +208,24 @@ void device_peer_set_keepalive(struct device *dev, struct peer *peer, uint16_t s
  * was accepted. */
 enum drop_reason device_receive(struct device *dev, struct packet *p,
 				const struct endpoint *src, uint64_t now);
+/* A data message's receipt in three steps, for callers that open
+ * outside their lock (device_receive does all three).  Under the lock:
+ * DROP_NONE and job filled (job->p = p, still the caller's), or a drop
+ * counted and p released.  p must be a data message (packet_classify). */
+enum drop_reason device_receive_prepare(struct device *dev, struct packet *p,
+					struct device_job *job, uint64_t now);
+/* Without the lock: authenticates and decrypts job->p in place, sets
+ * job->ok. */
+void device_job_open(struct packet_crypto *c, struct device_job *job);
+/* Under the lock again: the replay window, the peer's state, and
+ * delivery; job->p is consumed (delivered or released).  A keypair that
+ * went away meanwhile is DROP_UNKNOWN_INDEX. */
+enum drop_reason device_receive_opened(struct device *dev, struct device_job *job,
+				       const struct endpoint *src, uint64_t now);
+/* Without the lock: seals a job the core gave ops->send_data; false if
+ * the AEAD failed (job->p is then unchanged). */
+bool device_job_seal(struct packet_crypto *c, struct device_job *job) warn_unused;
+
 /* An IP packet from the tunnel interface; always consumed (sent, staged,
  * or released through ops->release). */
 enum drop_reason device_send(struct device *dev, struct packet *p, uint64_t now);

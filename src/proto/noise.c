@@ -10,6 +10,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -390,10 +391,8 @@ static void keypair_drop(struct noise_remote *r, struct noise_keypair *kp)
 	if (!kp)
 		return;
 	index_drop(r, &kp->local_index);
-	if (kp->send)
-		crypto_aead_clear_key(kp->send);
-	if (kp->recv)
-		crypto_aead_clear_key(kp->recv);
+	crypto_wipe(&kp->send, sizeof(kp->send));
+	crypto_wipe(&kp->recv, sizeof(kp->recv));
 	kp->valid = false;
 	kp->send_counter = 0;
 	kp->remote_index = 0;
@@ -413,10 +412,6 @@ void noise_remote_uninit(struct noise_remote *r)
 {
 	noise_keypairs_clear(r);
 	if (r->slots) {
-		for (int i = 0; i < NOISE_KEYPAIR_SLOTS; i++) {
-			crypto_aead_free(r->slots[i].send);
-			crypto_aead_free(r->slots[i].recv);
-		}
 		crypto_wipe(r->slots, NOISE_KEYPAIR_SLOTS * sizeof(*r->slots));
 		free(r->slots);
 	}
@@ -580,6 +575,15 @@ enum noise_error noise_consume_response(struct noise_remote *r,
 	return err;
 }
 
+/* Process-wide, so that a thread's cached key (packet_crypto) can never
+ * be mistaken for another device's, even one made after a device's end. */
+static uint64_t new_key_id(void)
+{
+	static atomic_uint_fast64_t last;
+
+	return atomic_fetch_add_explicit(&last, 1, memory_order_relaxed) + 1;
+}
+
 static struct noise_keypair *free_slot(struct noise_remote *r)
 {
 	if (!r->slots) {
@@ -598,10 +602,8 @@ static struct noise_keypair *free_slot(struct noise_remote *r)
 int noise_begin_session(struct noise_remote *r, uint64_t now)
 {
 	struct noise_handshake *hs = &r->handshake;
-	uint8_t send[NOISE_SYMMETRIC_KEY_LEN], recv[NOISE_SYMMETRIC_KEY_LEN];
 	struct noise_keypair *kp;
 	bool initiator;
-	int ret = -EINVAL;
 
 	if (hs->state == HANDSHAKE_CONSUMED_RESPONSE)
 		initiator = true;
@@ -612,17 +614,13 @@ int noise_begin_session(struct noise_remote *r, uint64_t now)
 	kp = free_slot(r);
 	if (!kp)
 		return -ENOMEM;
-	/* A slot's contexts are made on the remote's first session and kept:
-	 * later sessions re-key them without allocating. */
-	ret = -ENOMEM;
-	if (!kp->send && !(kp->send = crypto_aead_alloc()))
-		goto out;
-	if (!kp->recv && !(kp->recv = crypto_aead_alloc()))
-		goto out;
-	ret = -EINVAL;
-	if (!noise_ik_split(hs, initiator, send, recv) || crypto_aead_set_key(kp->send, send) ||
-	    crypto_aead_set_key(kp->recv, recv))
-		goto out;
+	if (!noise_ik_split(hs, initiator, kp->send.bytes, kp->recv.bytes)) {
+		crypto_wipe(&kp->send, sizeof(kp->send));
+		crypto_wipe(&kp->recv, sizeof(kp->recv));
+		return -EINVAL;
+	}
+	kp->send.id = new_key_id();
+	kp->recv.id = new_key_id();
 	kp->valid = true;
 	kp->initiator = initiator;
 	kp->local_index = hs->local_index; /* the index moves to the keypair */
@@ -655,11 +653,7 @@ int noise_begin_session(struct noise_remote *r, uint64_t now)
 		keypair_drop(r, r->previous);
 		r->previous = NULL;
 	}
-	ret = 0;
-out:
-	crypto_wipe(send, sizeof(send));
-	crypto_wipe(recv, sizeof(recv));
-	return ret;
+	return 0;
 }
 
 bool noise_received_with_keypair(struct noise_remote *r, struct noise_keypair *kp)

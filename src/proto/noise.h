@@ -11,7 +11,9 @@
  *
  * Concurrency: none inside, and no per-peer lock: the caller serializes
  * every call that touches a struct noise_remote's handshake and keypair
- * slots (the daemon holds its one dev_lock around all of them).
+ * slots (the daemon holds its one dev_lock around all of them).  The keys
+ * of a keypair are copied out under that lock for AEAD done outside it
+ * (device.h: struct device_job).
  * The macs are not touched here: cookie.c adds and checks them around
  * these calls. */
 #ifndef RAMPART_PROTO_NOISE_H
@@ -26,7 +28,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct crypto_aead;
 struct crypto_x25519_key;
 struct noise_remote;
 
@@ -76,10 +77,20 @@ struct noise_handshake {
 	uint8_t chaining_key[NOISE_HASH_LEN];
 };
 
-/* A session's keys.  A remote's slots (and their two AEAD contexts each)
- * are allocated on its first session and re-keyed afterwards, so an idle
- * peer costs no keypair memory and a busy one allocates nothing after its
- * first handshake. */
+/* One direction's transport key, with an id unique in the process (never
+ * reused, never 0, whichever device made it), so that a thread that keeps
+ * an AEAD context keyed with it (packet.h: struct packet_crypto) can tell
+ * from the id alone whether it still holds this key. */
+struct noise_key {
+	uint64_t id;
+	uint8_t bytes[NOISE_SYMMETRIC_KEY_LEN];
+};
+
+/* A session's keys.  A remote's slots are allocated on its first session
+ * and reused afterwards, so an idle peer costs no keypair memory and a
+ * busy one allocates nothing after its first handshake.  The keys are
+ * plain bytes: the AEAD contexts are the threads' (packet.h), so that
+ * every data thread can seal and open under one keypair at once. */
 struct noise_keypair {
 	bool valid;
 	bool initiator;
@@ -88,8 +99,8 @@ struct noise_keypair {
 	uint64_t birthdate;     /* monotonic ns */
 	uint64_t send_counter;  /* next nonce to use */
 	struct replay_counter replay;
-	struct crypto_aead *send;
-	struct crypto_aead *recv;
+	struct noise_key send;
+	struct noise_key recv;
 };
 
 enum { NOISE_KEYPAIR_SLOTS = 4 };
@@ -179,7 +190,7 @@ enum noise_error noise_consume_response(struct noise_remote *r,
 
 /* Derives the transport keys of the finished handshake and installs them.
  * now: monotonic ns.  0 or -errno (-EINVAL if the handshake is not in a
- * final state, -ENOMEM if the AEAD contexts cannot be made). */
+ * final state, -ENOMEM if the keypair slots cannot be allocated). */
 int noise_begin_session(struct noise_remote *r, uint64_t now) warn_unused;
 
 /* Called when a data packet authenticated under kp: if kp is the

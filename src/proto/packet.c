@@ -5,6 +5,7 @@
 #include "crypto/crypto.h"
 
 #include <endian.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -50,36 +51,73 @@ size_t packet_padded_len(size_t len, unsigned mtu)
 	return len + (padded - last_unit);
 }
 
-bool packet_seal(struct packet *p, struct noise_keypair *kp, uint32_t remote_index,
-		 uint64_t counter, unsigned mtu)
+int packet_crypto_init(struct packet_crypto *c)
 {
-	size_t padded = packet_padded_len(p->len, mtu);
+	memset(c, 0, sizeof(*c));
+	c->seal = crypto_aead_alloc();
+	c->open = crypto_aead_alloc();
+	if (!c->seal || !c->open) {
+		packet_crypto_uninit(c);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void packet_crypto_uninit(struct packet_crypto *c)
+{
+	crypto_aead_free(c->seal); /* cleanses the key */
+	crypto_aead_free(c->open);
+	memset(c, 0, sizeof(*c));
+}
+
+/* ctx keyed with key, unless it already holds it (*held is its id). */
+static bool keyed(struct crypto_aead *ctx, uint64_t *held, const struct noise_key *key)
+{
+	if (*held == key->id)
+		return true;
+	*held = 0;
+	if (crypto_aead_set_key(ctx, key->bytes))
+		return false;
+	*held = key->id;
+	return true;
+}
+
+bool packet_has_room(const struct packet *p, size_t padded)
+{
+	return p->off >= sizeof(struct message_data) &&
+	       p->cap - p->off >= padded + NOISE_AUTHTAG_LEN;
+}
+
+bool packet_seal(struct packet_crypto *c, struct packet *p, const struct noise_key *key,
+		 uint32_t remote_index, uint64_t counter, size_t padded)
+{
 	struct message_data *hdr;
 
-	if (p->off < sizeof(*hdr) ||
-	    p->cap - p->off < padded + NOISE_AUTHTAG_LEN)
+	if (padded < p->len || !packet_has_room(p, padded) || !keyed(c->seal, &c->seal_id, key))
 		return false;
 	memset(packet_data(p) + p->len, 0, padded - p->len);
 	hdr = (struct message_data *)(packet_data(p) - sizeof(*hdr));
 	hdr->header.type = htole32(MESSAGE_DATA);
 	hdr->key_idx = htole32(remote_index);
 	hdr->counter = htole64(counter);
-	if (!crypto_aead_seal(kp->send, packet_data(p), packet_data(p), padded, NULL, 0, counter))
+	if (!crypto_aead_seal(c->seal, packet_data(p), packet_data(p), padded, NULL, 0, counter))
 		return false;
 	p->off -= sizeof(*hdr);
 	p->len = sizeof(*hdr) + noise_encrypted_len(padded);
 	return true;
 }
 
-bool packet_open(struct packet *p, struct noise_keypair *kp)
+bool packet_open(struct packet_crypto *c, struct packet *p, const struct noise_key *key)
 {
 	const struct message_data *hdr = (const struct message_data *)packet_data(p);
-	uint64_t counter = le64toh(hdr->counter);
-	size_t clen = p->len - sizeof(*hdr);
+	uint64_t counter;
+	size_t clen;
 
-	if (p->len < MESSAGE_MINIMUM_LENGTH)
+	if (p->len < MESSAGE_MINIMUM_LENGTH || !keyed(c->open, &c->open_id, key))
 		return false;
-	if (!crypto_aead_open(kp->recv, packet_data(p) + sizeof(*hdr),
+	counter = le64toh(hdr->counter);
+	clen = p->len - sizeof(*hdr);
+	if (!crypto_aead_open(c->open, packet_data(p) + sizeof(*hdr),
 			      packet_data(p) + sizeof(*hdr), clen, NULL, 0, counter))
 		return false;
 	p->off += sizeof(*hdr);

@@ -9,6 +9,7 @@
 #define RAMPART_PROTO_PACKET_H
 
 #include "messages.h"
+#include "noise.h"
 
 #include "common/compiler.h"
 
@@ -16,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct noise_keypair;
+struct crypto_aead;
 
 struct packet {
 	uint8_t *head;       /* the buffer */
@@ -46,16 +47,34 @@ enum message_type packet_classify(const uint8_t *buf, size_t len) warn_unused;
  * (and never below len). */
 size_t packet_padded_len(size_t len, unsigned mtu) warn_unused;
 
-/* Turns the IP packet in p into a data message under kp with the given
- * counter: header in the headroom, zero padding, tag.  False if there is
- * not enough room or the AEAD fails. */
-bool packet_seal(struct packet *p, struct noise_keypair *kp, uint32_t remote_index,
-		 uint64_t counter, unsigned mtu) warn_unused;
+/* A thread's two AEAD contexts for data messages, each remembering the
+ * id of the key it holds (struct noise_key), so that a run of packets
+ * under one keypair keys the context once.  Used by one thread at a time.
+ * A context keeps the last key it used until it is keyed again or freed. */
+struct packet_crypto {
+	struct crypto_aead *seal, *open;
+	uint64_t seal_id, open_id; /* 0 = none */
+};
 
-/* Opens the data message in p under kp (authentication only: the replay
+/* 0 or -ENOMEM. */
+int packet_crypto_init(struct packet_crypto *c) warn_unused;
+void packet_crypto_uninit(struct packet_crypto *c);
+
+/* Whether p has the room packet_seal needs for a plaintext padded to
+ * padded bytes. */
+bool packet_has_room(const struct packet *p, size_t padded) warn_unused;
+
+/* Turns the IP packet in p into a data message under key with the given
+ * counter and receiver index: header in the headroom, zero padding up to
+ * padded bytes (packet_padded_len), tag.  False if there is not enough
+ * room or the AEAD fails. */
+bool packet_seal(struct packet_crypto *c, struct packet *p, const struct noise_key *key,
+		 uint32_t remote_index, uint64_t counter, size_t padded) warn_unused;
+
+/* Opens the data message in p under key (authentication only: the replay
  * check is the caller's, after this succeeds).  On success p holds the
  * padded plaintext. */
-bool packet_open(struct packet *p, struct noise_keypair *kp) warn_unused;
+bool packet_open(struct packet_crypto *c, struct packet *p, const struct noise_key *key) warn_unused;
 
 /* An inner IP packet's family and addresses, and its length from its
  * header (to strip padding).  False if it is not a well-formed IPv4 or

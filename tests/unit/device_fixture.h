@@ -1,7 +1,13 @@
 /* Two in-memory devices over a simulated network under a fake clock,
  * shared by test_device.c and test_device_events.c: nodes a and b, the
  * datagrams in flight, loss and reordering switches, and what each
- * device did (packets, messages sent by type, its events). */
+ * device did (packets, messages sent by type, its events).
+ *
+ * With jobs_mode set before pair_init, the nodes work as the daemon's
+ * data threads do: data messages are sealed outside the core
+ * (ops->send_data, sealed when the core call returns, with the node's
+ * own packet_crypto) and received in the three steps (prepare, open,
+ * opened), so every scenario can run on both paths. */
 #ifndef RAMPART_TESTS_DEVICE_FIXTURE_H
 #define RAMPART_TESTS_DEVICE_FIXTURE_H
 
@@ -53,6 +59,10 @@ struct node {
 		uint8_t addr[16];
 	} events[64];
 	unsigned n_events;
+	/* jobs_mode: the data messages the core handed out, to seal. */
+	struct packet_crypto crypto;
+	struct device_job jobs[512];
+	unsigned n_jobs, jobs_taken, jobs_opened;
 };
 
 static struct node na, nb;
@@ -64,6 +74,7 @@ static bool loss_all;           /* drop everything sent */
 static unsigned drop_every;     /* drop every Nth datagram (0 = none) */
 static unsigned sent_count;
 static bool reorder;            /* deliver in flight in reverse */
+static bool jobs_mode;          /* the daemon's split path (see the top) */
 
 static __attribute__((unused)) struct node *node_at(const struct endpoint *ep)
 {
@@ -205,17 +216,67 @@ static __attribute__((unused)) void op_wall(void *arg, uint64_t *sec, uint32_t *
 	*nsec = (uint32_t)(vnow % NSEC_PER_SEC);
 }
 
+static __attribute__((unused)) int op_send_data(void *arg, const struct device_job *job)
+{
+	struct node *n = arg;
+
+	if (n->n_jobs == sizeof(n->jobs) / sizeof(n->jobs[0]))
+		return -ENOBUFS; /* the core seals it itself */
+	n->jobs[n->n_jobs++] = *job;
+	n->jobs_taken++;
+	return 0;
+}
+
+/* Seals and sends what the core handed out, as a data thread does after
+ * it releases dev_lock. */
+static __attribute__((unused)) void drain_jobs(struct node *n)
+{
+	for (unsigned i = 0; i < n->n_jobs; i++) {
+		struct device_job *j = &n->jobs[i];
+
+		CHECK(device_job_seal(&n->crypto, j));
+		(void)op_send(n, &j->ep, packet_data(j->p), j->p->len);
+		packet_free(n, j->p);
+	}
+	n->n_jobs = 0;
+}
+
 static __attribute__((unused)) void send_ping(struct node *from, struct node *to, size_t len)
 {
 	uint8_t buf[1500];
 
 	make_ip4(buf, len, from->tun_addr, to->tun_addr);
 	device_send(&from->dev, packet_new(from, buf, len), vnow);
+	drain_jobs(from);
+}
+
+/* One datagram into n, on the path jobs_mode says; always consumed. */
+static __attribute__((unused)) enum drop_reason node_receive(struct node *n, const uint8_t *buf,
+							     size_t len, const struct endpoint *src)
+{
+	struct packet *p = packet_new(n, buf, len);
+	struct device_job job;
+	enum drop_reason r;
+
+	if (!jobs_mode || packet_classify(buf, len) != MESSAGE_DATA) {
+		r = device_receive(&n->dev, p, src, vnow);
+	} else {
+		r = device_receive_prepare(&n->dev, p, &job, vnow);
+		if (r == DROP_NONE) {
+			device_job_open(&n->crypto, &job);
+			n->jobs_opened++;
+			r = device_receive_opened(&n->dev, &job, src, vnow);
+		}
+	}
+	drain_jobs(n);
+	return r;
 }
 
 /* Delivers everything in flight (and what that triggers). */
 static __attribute__((unused)) void flush(void)
 {
+	drain_jobs(&na);
+	drain_jobs(&nb);
 	while (net_len) {
 		struct dgram *d;
 		if (reorder) {
@@ -224,8 +285,7 @@ static __attribute__((unused)) void flush(void)
 			d = net[0];
 			memmove(net, net + 1, --net_len * sizeof(net[0]));
 		}
-		/* Consumed: delivered or released. */
-		(void)device_receive(&d->to->dev, packet_new(d->to, d->buf, d->len), &d->from, vnow);
+		node_receive(d->to, d->buf, d->len, &d->from);
 		free(d);
 	}
 }
@@ -252,6 +312,8 @@ static __attribute__((unused)) void run_until(uint64_t until)
 			vnow = d;
 		device_run_timers(&na.dev, vnow);
 		device_run_timers(&nb.dev, vnow);
+		drain_jobs(&na);
+		drain_jobs(&nb);
 	}
 	vnow = until;
 	flush();
@@ -259,11 +321,13 @@ static __attribute__((unused)) void run_until(uint64_t until)
 
 static __attribute__((unused)) void node_init(struct node *n, const char *name, uint8_t last_octet, uint16_t port)
 {
-	struct device_ops ops = { n, op_send, op_deliver, op_release, op_wall, op_event };
+	struct device_ops ops = { n, op_send, op_deliver, op_release, op_wall, op_event,
+				  jobs_mode ? op_send_data : NULL };
 
 	memset(n, 0, sizeof(*n));
 	n->name = name;
 	CHECK(device_init(&n->dev, &ops, 1420) == 0);
+	CHECK(packet_crypto_init(&n->crypto) == 0);
 	CHECK(crypto_x25519_keygen(n->priv) == 0 && crypto_x25519_public(n->pub, n->priv));
 	device_set_private_key(&n->dev, n->priv);
 	n->addr.family = AF_INET6;
@@ -271,6 +335,12 @@ static __attribute__((unused)) void node_init(struct node *n, const char *name, 
 	n->addr.port = port;
 	n->tun_addr[0] = 10;
 	n->tun_addr[3] = last_octet;
+}
+
+static __attribute__((unused)) void node_uninit(struct node *n)
+{
+	device_uninit(&n->dev);
+	packet_crypto_uninit(&n->crypto);
 }
 
 /* a knows b's endpoint; b learns a's from the handshake (roaming). */
@@ -298,8 +368,8 @@ static __attribute__((unused)) void pair_init(void)
 static __attribute__((unused)) void pair_free(void)
 {
 	flush();
-	device_uninit(&na.dev);
-	device_uninit(&nb.dev);
+	node_uninit(&na);
+	node_uninit(&nb);
 	CHECK_MSG(na.live_packets == 0 && nb.live_packets == 0, "leaked packets a=%d b=%d",
 		  na.live_packets, nb.live_packets);
 }

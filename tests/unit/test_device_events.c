@@ -194,7 +194,7 @@ static void test_handshake_failed_events(void)
 		send_ping(&stranger, &nb, 84);
 	}
 	CHECK(stranger.sent_initiations == 1);
-	device_uninit(&stranger.dev);
+	node_uninit(&stranger);
 	flush(); /* the initiation, in flight to b */
 	CHECK_MSG(events_of(&nb, DEVICE_EVENT_HANDSHAKE_FAILED) == 2, "%u failures",
 		  events_of(&nb, DEVICE_EVENT_HANDSHAKE_FAILED));

@@ -197,10 +197,11 @@ static bool transfer(struct side *from, struct side *to, const char *text)
 
 	if (!s)
 		return false;
-	if (!crypto_aead_seal(s->send, buf, (const uint8_t *)text, n, NULL, 0, s->send_counter))
+	if (!crypto_aead_seal_key(buf, (const uint8_t *)text, n, NULL, 0, s->send_counter,
+				  s->send.bytes))
 		return false;
 	r = noise_keypair_lookup(&to->remote, s->remote_index);
-	if (!r || !crypto_aead_open(r->recv, out, buf, n + 16, NULL, 0, s->send_counter))
+	if (!r || !crypto_aead_open_key(out, buf, n + 16, NULL, 0, s->send_counter, r->recv.bytes))
 		return false;
 	if (!replay_check(&r->replay, s->send_counter))
 		return false;
