@@ -28,7 +28,6 @@ enum {
 	/* A datagram waiting in a data thread's send batch. */
 	TX_SLOT = 65536 + 64,
 	/* Handshake messages the handshake thread takes per lock. */
-	HS_BATCH = 16,
 	/* Datagram batches a data thread reads per wake-up per socket, so
 	 * that one busy socket does not starve the TUN queue. */
 	RX_ROUNDS = 4,
@@ -302,9 +301,7 @@ void daemon_record_event(struct daemon *d, struct event_record *r, uint64_t now)
 		events_record(&d->events, r, now ? now : daemon_now());
 }
 
-/* A dropped datagram, at debug level and rate limited: a remote party
- * decides how often this runs. */
-static void log_drop(enum drop_reason why, const struct endpoint *src)
+void daemon_log_drop(enum drop_reason why, const struct endpoint *src)
 {
 	char addr[INET6_ADDRSTRLEN] = "?";
 
@@ -315,95 +312,6 @@ static void log_drop(enum drop_reason why, const struct endpoint *src)
 			      src->family == AF_INET6 ? "[" : "", addr,
 			      src->family == AF_INET6 ? "]" : "", src->port,
 			      device_drop_reason_name(why));
-}
-
-/* ---- the handshake queue -------------------------------------------------- */
-
-static int hsq_init(struct hsq *q)
-{
-	q->ring = calloc(MAX_QUEUED_INCOMING_HANDSHAKES, sizeof(*q->ring));
-	if (!q->ring)
-		return -ENOMEM;
-	q->head = q->len = 0;
-	q->dropped = 0;
-	pthread_mutex_init(&q->lock, NULL);
-	pthread_cond_init(&q->nonempty, NULL);
-	return 0;
-}
-
-static void hsq_uninit(struct hsq *q)
-{
-	if (!q->ring)
-		return;
-	free(q->ring);
-	q->ring = NULL;
-	pthread_mutex_destroy(&q->lock);
-	pthread_cond_destroy(&q->nonempty);
-}
-
-static void hsq_push(struct hsq *q, const uint8_t *buf, size_t len, const struct endpoint *src)
-{
-	pthread_mutex_lock(&q->lock);
-	if (q->len == MAX_QUEUED_INCOMING_HANDSHAKES ||
-	    len > sizeof(q->ring[0].buf)) {
-		q->dropped++;
-	} else {
-		struct hsq_entry *e = &q->ring[(q->head + q->len) % MAX_QUEUED_INCOMING_HANDSHAKES];
-		e->src = *src;
-		e->len = (uint16_t)len;
-		memcpy(e->buf, buf, len);
-		q->len++;
-		pthread_cond_signal(&q->nonempty);
-	}
-	pthread_mutex_unlock(&q->lock);
-}
-
-static void *handshake_main(void *arg)
-{
-	struct daemon *d = arg;
-	struct hsq *q = &d->hsq;
-	struct hsq_entry batch[HS_BATCH];
-	struct pool_packet pk = { .from_pool = false };
-
-	current_worker = NULL;
-	for (;;) {
-		size_t n = 0, backlog;
-
-		pthread_mutex_lock(&q->lock);
-		while (!q->len && !atomic_load(&d->stopping))
-			pthread_cond_wait(&q->nonempty, &q->lock);
-		if (atomic_load(&d->stopping)) {
-			pthread_mutex_unlock(&q->lock);
-			break;
-		}
-		while (q->len && n < HS_BATCH) {
-			batch[n++] = q->ring[q->head];
-			q->head = (q->head + 1) % MAX_QUEUED_INCOMING_HANDSHAKES;
-			q->len--;
-		}
-		/* The load signal counts what was waiting, this batch included. */
-		backlog = q->len + n;
-		pthread_mutex_unlock(&q->lock);
-
-		pthread_rwlock_rdlock(&d->sock_lock);
-		daemon_lock_device(d);
-		for (size_t i = 0; i < n; i++) {
-			uint64_t now = daemon_now();
-
-			device_set_handshake_backlog(&d->dev, backlog - i, now);
-			pk.p.head = batch[i].buf;
-			pk.p.cap = sizeof(batch[i].buf);
-			pk.p.off = 0;
-			pk.p.len = batch[i].len;
-			pk.p.next = NULL;
-			pk.p.core_owned = false;
-			log_drop(device_receive(&d->dev, &pk.p, &batch[i].src, now), &batch[i].src);
-		}
-		daemon_rearm_timer(d);
-		daemon_unlock_device(d);
-		pthread_rwlock_unlock(&d->sock_lock);
-	}
-	return NULL;
 }
 
 /* ---- data threads --------------------------------------------------------- */
@@ -495,7 +403,7 @@ static void receive_kept(struct worker *w, struct udp_batch *b, const unsigned *
 		p->len = b->lens[keep[k]];
 		p->next = NULL;
 		if (packet_classify(packet_data(p), p->len) != MESSAGE_DATA)
-			log_drop(device_receive(&d->dev, p, src, now), src);
+			daemon_log_drop(device_receive(&d->dev, p, src, now), src);
 		else if (device_receive_prepare(&d->dev, p, &w->open_jobs[n_open], now) == DROP_NONE)
 			at[n_open++] = keep[k];
 	}
@@ -508,7 +416,7 @@ static void receive_kept(struct worker *w, struct udp_batch *b, const unsigned *
 		now = daemon_now();
 		daemon_lock_device(d);
 		for (unsigned k = 0; k < n_open; k++)
-			log_drop(device_receive_opened(&d->dev, &w->open_jobs[k], &b->eps[at[k]], now),
+			daemon_log_drop(device_receive_opened(&d->dev, &w->open_jobs[k], &b->eps[at[k]], now),
 				 &b->eps[at[k]]);
 		daemon_rearm_timer(d);
 		daemon_unlock_device(d);

@@ -24,6 +24,7 @@
 
 #include "control.h"
 #include "events.h"
+#include "handshake.h"
 #include "pool.h"
 #include "server.h"
 #include "takeover.h"
@@ -40,25 +41,6 @@
 #include <sys/types.h>
 
 struct daemon;
-
-/* A handshake message waiting for the handshake thread. */
-struct hsq_entry {
-	struct endpoint src;
-	uint16_t len;
-	uint8_t buf[sizeof(struct message_handshake_initiation)]; /* the largest */
-};
-
-/* The bounded handshake queue (MAX_QUEUED_INCOMING_HANDSHAKES entries,
- * allocated at start).  Its length is the device's load signal: from
- * UNDER_LOAD_QUEUE_LEN on, initiations without a valid mac2 get a cookie
- * reply instead of a Diffie-Hellman. */
-struct hsq {
-	pthread_mutex_t lock; /* protects everything below */
-	pthread_cond_t nonempty;
-	struct hsq_entry *ring;
-	size_t head, len;
-	unsigned long long dropped; /* queue full */
-};
 
 /* Data messages a thread can take to seal per locked pass: a batch of
  * TUN reads, and the staged packets a key confirmation releases; beyond
@@ -184,6 +166,10 @@ int daemon_listen_stats(struct daemon *d, gid_t gid) warn_unused;
 int daemon_run(struct daemon *d);
 /* Tears down everything (removes the socket, deletes the TUN device). */
 void daemon_uninit(struct daemon *d);
+
+/* A dropped datagram (DROP_NONE: none), at debug level and rate limited:
+ * a remote party decides how often this runs.  Any thread. */
+void daemon_log_drop(enum drop_reason why, const struct endpoint *src);
 
 /* The clock, dev_lock, timers, wake-ups and the UAPI operations are
  * control.h: the interface control.c uses. */
