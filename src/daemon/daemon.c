@@ -27,7 +27,6 @@ enum {
 	RX_BUF = 65536,
 	/* A datagram waiting in a data thread's send batch. */
 	TX_SLOT = 65536 + 64,
-	/* Handshake messages the handshake thread takes per lock. */
 	/* Datagram batches a data thread reads per wake-up per socket, so
 	 * that one busy socket does not starve the TUN queue. */
 	RX_ROUNDS = 4,
