@@ -164,6 +164,11 @@ static int snapshot_counters(struct daemon *d, struct uapi_device *snap)
 		{ "datagrams_received", c.datagrams_received },
 		{ "datagram_send_failed", c.datagram_send_failed },
 		{ "tun_write_failed", c.tun_write_failed },
+		{ "tun_gso_read", c.tun_gso_read },
+		{ "tun_gso_bad", c.tun_gso_bad },
+		{ "tun_gso_written", c.tun_gso_written },
+		{ "udp_gso_sent", c.udp_gso_sent },
+		{ "udp_gro_received", c.udp_gro_received },
 		{ "events_suppressed", suppressed },
 		{ "events_not_logged", not_logged },
 	};

@@ -95,6 +95,8 @@ struct daemon_counters {
 	unsigned long long datagrams_received;
 	unsigned long long datagram_send_failed;
 	unsigned long long tun_write_failed;
+	unsigned long long tun_gso_read, tun_gso_bad, tun_gso_written;
+	unsigned long long udp_gso_sent, udp_gro_received;
 };
 void daemon_read_counters(struct daemon *d, struct daemon_counters *out);
 

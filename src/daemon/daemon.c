@@ -2,6 +2,7 @@
  * (daemon.h has the threads and the lock order). */
 #define _GNU_SOURCE
 #include "daemon.h"
+#include "datapath.h"
 #include "control.h"
 
 #include "monitor.h"
@@ -22,16 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-enum {
-	/* A received datagram's buffer: the largest UDP payload. */
-	RX_BUF = 65536,
-	/* A datagram waiting in a data thread's send batch. */
-	TX_SLOT = 65536 + 64,
-	/* Datagram batches a data thread reads per wake-up per socket, so
-	 * that one busy socket does not starve the TUN queue. */
-	RX_ROUNDS = 4,
-};
-
 /* epoll tags of the control loop; a client's tag is its kind field. */
 enum ctl_kind {
 	CTL_LISTEN = 1,
@@ -48,13 +39,6 @@ enum ctl_kind {
 };
 static int ctl_tags[] = { 0, CTL_LISTEN, CTL_CLIENT, CTL_SIGNAL, CTL_TIMER, CTL_WAKE, CTL_LINK,
 			  CTL_FILE, CTL_EVENTS, CTL_STATS_LISTEN, CTL_STATS_CLIENT, CTL_PARENT };
-
-/* A data thread's epoll tags. */
-enum { W_TUN = 1, W_UDP4, W_UDP6, W_WAKE };
-
-/* The data thread running on this thread, or NULL (control, handshake):
- * where the core's send and deliver callbacks put their output. */
-static __thread struct worker *current_worker;
 
 static uint64_t boottime_ns(void)
 {
@@ -168,7 +152,7 @@ static void poke(int fd)
 		log_warn("eventfd: %s", strerror(errno));
 }
 
-static void drain(int fd)
+void daemon_drain(int fd)
 {
 	uint64_t v;
 
@@ -182,89 +166,11 @@ void daemon_wake_workers(struct daemon *d)
 		poke(d->workers[i].stop_fd);
 }
 
-static void request_stop(struct daemon *d, const char *why)
+void daemon_request_stop(struct daemon *d, const char *why)
 {
 	if (!atomic_exchange(&d->stopping, true))
 		log_info("shutting down: %s", why);
 	poke(d->wake_fd);
-}
-
-/* ---- the core's callbacks (dev_lock held, sock_lock read side held) ------- */
-
-static void flush_tx(struct worker *w)
-{
-	unsigned failed;
-
-	if (!w->tx.n)
-		return;
-	failed = udp_send_batch(&w->d->udp.pairs[w->id], &w->tx);
-	if (failed)
-		atomic_fetch_add(&w->d->stats.tx_failed, failed);
-	w->tx.n = 0;
-}
-
-static int op_send(void *arg, const struct endpoint *ep, const uint8_t *buf, size_t len)
-{
-	struct daemon *d = arg;
-	struct worker *w = current_worker;
-	unsigned slot;
-
-	daemon_assert_locked(d);
-	if (!w || len > TX_SLOT)
-		return udp_send(&d->udp.pairs[w ? w->id : 0], ep, buf, len);
-	if (w->tx.n == UDP_BATCH)
-		flush_tx(w);
-	slot = w->tx.n++;
-	memcpy(w->tx.bufs[slot], buf, len);
-	w->tx.lens[slot] = len;
-	w->tx_eps[slot] = *ep;
-	return 0;
-}
-
-/* A data message to seal after dev_lock is released, if this is a data
- * thread with room; otherwise the core seals it itself. */
-static int op_send_data(void *arg, const struct device_job *job)
-{
-	struct worker *w = current_worker;
-
-	daemon_assert_locked(arg);
-	if (!w || w->n_seal_jobs == WORKER_SEAL_JOBS)
-		return -ENOBUFS;
-	w->seal_jobs[w->n_seal_jobs++] = *job;
-	return 0;
-}
-
-static void release_packet(struct daemon *d, struct packet *p)
-{
-	struct pool_packet *pp = (struct pool_packet *)((uint8_t *)p - offsetof(struct pool_packet, p));
-
-	if (pp->from_pool)
-		pool_put(&d->pool, p);
-}
-
-static void op_release(void *arg, struct packet *p)
-{
-	release_packet(arg, p);
-}
-
-static void write_tun(struct daemon *d, int fd, struct packet *p)
-{
-	if (write(fd, packet_data(p), p->len) < 0)
-		atomic_fetch_add(&d->stats.tun_write_failed, 1);
-	release_packet(d, p);
-}
-
-static void op_deliver(void *arg, struct peer *peer, struct packet *p)
-{
-	struct daemon *d = arg;
-	struct worker *w = current_worker;
-
-	daemon_assert_locked(d);
-	(void)peer;
-	if (w && w->n_deliver < UDP_BATCH)
-		w->deliver[w->n_deliver++] = p;
-	else
-		write_tun(d, w ? w->tun_fd : d->tun.fds[0], p);
 }
 
 static void op_wall_clock(void *arg, uint64_t *sec, uint32_t *nsec)
@@ -313,290 +219,6 @@ void daemon_log_drop(enum drop_reason why, const struct endpoint *src)
 			      device_drop_reason_name(why));
 }
 
-/* ---- data threads --------------------------------------------------------- */
-
-static void watch(int epfd, int fd, uint32_t tag)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
-
-	if (fd >= 0 && epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) && errno != EEXIST)
-		log_warn("epoll: %s", strerror(errno));
-}
-
-/* Makes w's epoll set follow the socket set; sock_lock read side held. */
-static void follow_sockets(struct worker *w)
-{
-	const struct udp_pair *pair = &w->d->udp.pairs[w->id];
-
-	if (pair->fd4 == w->bound_fd4 && pair->fd6 == w->bound_fd6)
-		return;
-	/* The old descriptors were closed, which took them out of the set. */
-	w->bound_fd4 = pair->fd4;
-	w->bound_fd6 = pair->fd6;
-	watch(w->epfd, w->bound_fd4, W_UDP4);
-	watch(w->epfd, w->bound_fd6, W_UDP6);
-}
-
-/* Seals the data messages the core handed this thread, without
- * dev_lock, and sends them straight from their buffers, UDP_BATCH at a
- * time. */
-static void flush_seal_jobs(struct worker *w)
-{
-	struct daemon *d = w->d;
-	struct endpoint eps[UDP_BATCH];
-	struct packet *sent[UDP_BATCH];
-	struct udp_batch b = { .eps = eps };
-	unsigned i = 0;
-
-	while (i < w->n_seal_jobs) {
-		unsigned failed;
-
-		b.n = 0;
-		for (; i < w->n_seal_jobs && b.n < UDP_BATCH; i++) {
-			struct device_job *j = &w->seal_jobs[i];
-
-			if (!device_job_seal(&w->crypto, j)) {
-				atomic_fetch_add(&d->stats.tx_failed, 1);
-				release_packet(d, j->p);
-				continue;
-			}
-			b.bufs[b.n] = packet_data(j->p);
-			b.lens[b.n] = j->p->len;
-			eps[b.n] = j->ep;
-			sent[b.n++] = j->p;
-		}
-		if (!b.n)
-			continue;
-		failed = udp_send_batch(&d->udp.pairs[w->id], &b);
-		if (failed)
-			atomic_fetch_add(&d->stats.tx_failed, failed);
-		for (unsigned k = 0; k < b.n; k++)
-			release_packet(d, sent[k]);
-	}
-	w->n_seal_jobs = 0;
-}
-
-static void flush_deliver(struct worker *w)
-{
-	for (unsigned i = 0; i < w->n_deliver; i++)
-		write_tun(w->d, w->tun_fd, w->deliver[i]);
-	w->n_deliver = 0;
-}
-
-/* The datagrams of a batch that are not handshakes, through the core:
- * routed in one locked pass, data opened without the lock, then finished
- * in a second locked pass; what that sends or delivers goes after it. */
-static void receive_kept(struct worker *w, struct udp_batch *b, const unsigned *keep,
-			 unsigned n_keep)
-{
-	struct daemon *d = w->d;
-	unsigned at[UDP_BATCH], n_open = 0;
-	uint64_t now = daemon_now();
-
-	daemon_lock_device(d);
-	for (unsigned k = 0; k < n_keep; k++) {
-		struct packet *p = &w->rx[keep[k]].p;
-		const struct endpoint *src = &b->eps[keep[k]];
-
-		p->off = 0;
-		p->len = b->lens[keep[k]];
-		p->next = NULL;
-		if (packet_classify(packet_data(p), p->len) != MESSAGE_DATA)
-			daemon_log_drop(device_receive(&d->dev, p, src, now), src);
-		else if (device_receive_prepare(&d->dev, p, &w->open_jobs[n_open], now) == DROP_NONE)
-			at[n_open++] = keep[k];
-	}
-	if (!n_open)
-		daemon_rearm_timer(d);
-	daemon_unlock_device(d);
-	if (n_open) {
-		for (unsigned k = 0; k < n_open; k++)
-			device_job_open(&w->crypto, &w->open_jobs[k]);
-		now = daemon_now();
-		daemon_lock_device(d);
-		for (unsigned k = 0; k < n_open; k++)
-			daemon_log_drop(device_receive_opened(&d->dev, &w->open_jobs[k], &b->eps[at[k]], now),
-				 &b->eps[at[k]]);
-		daemon_rearm_timer(d);
-		daemon_unlock_device(d);
-	}
-	flush_tx(w);
-	flush_seal_jobs(w);
-	flush_deliver(w);
-}
-
-/* Datagrams from fd: handshakes to their queue, the rest through the
- * core (receive_kept). */
-static void worker_rx(struct worker *w, int fd)
-{
-	struct daemon *d = w->d;
-	struct udp_batch b;
-	unsigned keep[UDP_BATCH];
-
-	for (int round = 0; round < RX_ROUNDS; round++) {
-		unsigned n_keep = 0;
-		int n;
-
-		b.eps = w->rx_eps;
-		for (unsigned i = 0; i < UDP_BATCH; i++) {
-			b.bufs[i] = w->rx[i].p.head;
-			b.caps[i] = RX_BUF;
-		}
-		n = udp_recv_batch(fd, &b);
-		if (n <= 0)
-			return;
-		/* What reached the port, before any check: rampart doctor's
-		 * evidence that datagrams arrive, with or without a firewall
-		 * table to count them.  One atomic add per batch. */
-		atomic_fetch_add(&d->stats.rx_datagrams, (unsigned long long)n);
-		for (unsigned i = 0; i < (unsigned)n; i++) {
-			enum message_type type;
-
-			if (b.truncated[i]) {
-				atomic_fetch_add(&d->stats.rx_truncated, 1);
-				continue;
-			}
-			type = packet_classify(b.bufs[i], b.lens[i]);
-			if (type == MESSAGE_HANDSHAKE_INITIATION || type == MESSAGE_HANDSHAKE_RESPONSE ||
-			    type == MESSAGE_HANDSHAKE_COOKIE)
-				hsq_push(&d->hsq, b.bufs[i], b.lens[i], &b.eps[i]);
-			else
-				keep[n_keep++] = i;
-		}
-		if (n_keep)
-			receive_kept(w, &b, keep, n_keep);
-		if (n < UDP_BATCH)
-			return;
-	}
-}
-
-/* IP packets from this thread's TUN queue through the core. */
-static void worker_tx(struct worker *w)
-{
-	struct daemon *d = w->d;
-	struct packet *pk[UDP_BATCH];
-	unsigned n = 0;
-	uint64_t now;
-
-	while (n < UDP_BATCH) {
-		struct packet *p = pool_get(&d->pool);
-		ssize_t r;
-
-		if (!p) {
-			atomic_fetch_add(&d->stats.tun_read_nobuf, 1);
-			break;
-		}
-		r = read(w->tun_fd, p->head + p->off, p->cap - p->off - PACKET_TAILROOM);
-		if (r <= 0) {
-			int err = r < 0 ? errno : 0;
-			pool_put(&d->pool, p);
-			if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR)
-				break;
-			/* EBADFD / EIO: the interface is gone. */
-			request_stop(d, "the TUN device went away");
-			break;
-		}
-		p->len = (size_t)r;
-		pk[n++] = p;
-	}
-	if (!n)
-		return;
-	now = daemon_now();
-	daemon_lock_device(d);
-	for (unsigned i = 0; i < n; i++)
-		device_send(&d->dev, pk[i], now);
-	daemon_rearm_timer(d);
-	daemon_unlock_device(d);
-	flush_tx(w);
-	flush_seal_jobs(w);
-}
-
-static void *worker_main(void *arg)
-{
-	struct worker *w = arg;
-	struct daemon *d = w->d;
-	struct epoll_event evs[8];
-
-	current_worker = w;
-	pthread_rwlock_rdlock(&d->sock_lock);
-	follow_sockets(w);
-	pthread_rwlock_unlock(&d->sock_lock);
-	while (!atomic_load(&d->stopping)) {
-		bool tun = false, udp4 = false, udp6 = false;
-		int n = epoll_wait(w->epfd, evs, 8, -1);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			request_stop(d, "a data thread's epoll failed");
-			break;
-		}
-		for (int i = 0; i < n; i++) {
-			switch (evs[i].data.u32) {
-			case W_TUN: tun = true; break;
-			case W_UDP4: udp4 = true; break;
-			case W_UDP6: udp6 = true; break;
-			case W_WAKE: drain(w->stop_fd); break;
-			}
-		}
-		if (atomic_load(&d->stopping))
-			break;
-		pthread_rwlock_rdlock(&d->sock_lock);
-		follow_sockets(w);
-		if (udp4 && w->bound_fd4 >= 0)
-			worker_rx(w, w->bound_fd4);
-		if (udp6 && w->bound_fd6 >= 0)
-			worker_rx(w, w->bound_fd6);
-		if (tun)
-			worker_tx(w);
-		pthread_rwlock_unlock(&d->sock_lock);
-	}
-	return NULL;
-}
-
-static int worker_init(struct daemon *d, struct worker *w, unsigned id)
-{
-	memset(w, 0, sizeof(*w));
-	w->d = d;
-	w->id = id;
-	w->tun_fd = d->tun.fds[id];
-	w->bound_fd4 = w->bound_fd6 = -1;
-	w->epfd = epoll_create1(EPOLL_CLOEXEC);
-	w->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (w->epfd < 0 || w->stop_fd < 0)
-		return -errno;
-	for (unsigned i = 0; i < UDP_BATCH; i++) {
-		w->rx[i].from_pool = false;
-		w->rx[i].p.head = malloc(RX_BUF);
-		w->rx[i].p.cap = RX_BUF;
-		if (!w->rx[i].p.head)
-			return -ENOMEM;
-	}
-	w->tx_area = malloc((size_t)UDP_BATCH * TX_SLOT);
-	if (!w->tx_area)
-		return -ENOMEM;
-	for (unsigned i = 0; i < UDP_BATCH; i++)
-		w->tx.bufs[i] = w->tx_area + (size_t)i * TX_SLOT;
-	w->tx.eps = w->tx_eps;
-	if (packet_crypto_init(&w->crypto))
-		return -ENOMEM;
-	watch(w->epfd, w->tun_fd, W_TUN);
-	watch(w->epfd, w->stop_fd, W_WAKE);
-	return 0;
-}
-
-static void worker_uninit(struct worker *w)
-{
-	for (unsigned i = 0; i < UDP_BATCH; i++)
-		free(w->rx[i].p.head);
-	free(w->tx_area);
-	packet_crypto_uninit(&w->crypto);
-	if (w->epfd > 0)
-		close(w->epfd);
-	if (w->stop_fd > 0)
-		close(w->stop_fd);
-}
-
 /* ---- set-up and tear-down ------------------------------------------------- */
 
 static char *uapi_get_cb(void *arg, unsigned flags, size_t *len, int *err)
@@ -643,17 +265,14 @@ void daemon_init_base(struct daemon *d, const char *ifname, unsigned n_workers)
 
 int daemon_init_core(struct daemon *d, unsigned mtu)
 {
-	const struct device_ops ops = {
+	struct device_ops ops = {
 		.arg = d,
-		.send = op_send,
-		.deliver = op_deliver,
-		.release = op_release,
 		.wall_clock = op_wall_clock,
 		.event = op_event,
-		.send_data = op_send_data,
 	};
 	int err = events_init(&d->events);
 
+	datapath_ops(&ops);
 	d->events_ready = !err;
 	if (!err)
 		err = pool_init(&d->pool, mtu);
@@ -673,7 +292,16 @@ int daemon_init_core(struct daemon *d, unsigned mtu)
 	return 0;
 }
 
-int daemon_init(struct daemon *d, const char *ifname, unsigned n_workers)
+/* The offloads in use, at info level: what an operator checks first when
+ * a kernel's offload misbehaves (RAMPART_OFFLOAD_OFF turns one off). */
+static void log_offloads(unsigned on)
+{
+	log_info("offloads: TUN TSO %s, USO %s; UDP GSO %s, GRO %s", on & OFFLOAD_TSO ? "on" : "off",
+		 on & OFFLOAD_USO ? "on" : "off", on & OFFLOAD_GSO ? "on" : "off",
+		 on & OFFLOAD_GRO ? "on" : "off");
+}
+
+int daemon_init(struct daemon *d, const char *ifname, unsigned n_workers, unsigned want)
 {
 	struct server_ops sops;
 	const struct server_params control = {
@@ -684,7 +312,7 @@ int daemon_init(struct daemon *d, const char *ifname, unsigned n_workers)
 
 	daemon_init_base(d, ifname, n_workers);
 	daemon_server_ops(d, &sops);
-	err = tun_open(&d->tun, ifname, n_workers);
+	err = tun_open(&d->tun, ifname, n_workers, want);
 	if (err) {
 		log_error("Failed to create TUN device %s: %s", ifname,
 			  err == -EEXIST ? "an interface of that name exists" : strerror(-err));
@@ -713,11 +341,16 @@ int daemon_init(struct daemon *d, const char *ifname, unsigned n_workers)
 			return err;
 		}
 	}
+	/* Also for the sockets of a later port change, opened by this
+	 * process (the privileged parent under privilege separation). */
+	udp_want_gro(want & OFFLOAD_GRO);
 	err = udp_set_open(&d->udp, n_workers, 0, 0);
 	if (err) {
 		log_error("Failed to open UDP sockets: %s", strerror(-err));
 		return err;
 	}
+	atomic_store(&d->offloads, d->tun.offloads | (want & (OFFLOAD_GSO | OFFLOAD_GRO)));
+	log_offloads(atomic_load(&d->offloads));
 	return daemon_init_core(d, (unsigned)mtu);
 }
 
@@ -798,7 +431,7 @@ static void on_link(struct daemon *d)
 
 	monitor_read_link(d->monitor, &ev);
 	if (ev.deleted) {
-		request_stop(d, "the interface was deleted");
+		daemon_request_stop(d, "the interface was deleted");
 		return;
 	}
 	if (ev.moved) {
@@ -812,7 +445,7 @@ static void on_link(struct daemon *d)
 				 "sockets stay here", where->nsid, where->ifindex);
 	}
 	if (ev.mtu < 0 && !relook(d, &ev)) {
-		request_stop(d, "the interface was deleted");
+		daemon_request_stop(d, "the interface was deleted");
 		return;
 	}
 	if (ev.mtu > 0 && (unsigned)ev.mtu != d->dev.mtu) {
@@ -826,7 +459,7 @@ static void on_link(struct daemon *d)
 
 static void on_timer(struct daemon *d)
 {
-	drain(d->timer_fd);
+	daemon_drain(d->timer_fd);
 	pthread_rwlock_rdlock(&d->sock_lock);
 	daemon_lock_device(d);
 	d->timer_armed = 0;
@@ -838,7 +471,7 @@ static void on_timer(struct daemon *d)
 
 static void on_wake(struct daemon *d)
 {
-	drain(d->wake_fd);
+	daemon_drain(d->wake_fd);
 	pthread_rwlock_rdlock(&d->sock_lock);
 	daemon_lock_device(d);
 	if (d->takeovers.n_due)
@@ -872,7 +505,7 @@ static void control_loop(struct daemon *d)
 		}
 		n = epoll_wait(d->ctl_epfd, evs, 32, timeout);
 		if (n < 0 && errno != EINTR) {
-			request_stop(d, "the control loop's epoll failed");
+			daemon_request_stop(d, "the control loop's epoll failed");
 			break;
 		}
 		now = daemon_now();
@@ -904,7 +537,7 @@ static void control_loop(struct daemon *d)
 			case CTL_SIGNAL: {
 				struct signalfd_siginfo si;
 				if (read(d->signal_fd, &si, sizeof(si)) == sizeof(si))
-					request_stop(d, strsignal((int)si.ssi_signo));
+					daemon_request_stop(d, strsignal((int)si.ssi_signo));
 				break;
 			}
 			case CTL_TIMER:
@@ -914,18 +547,18 @@ static void control_loop(struct daemon *d)
 				on_wake(d);
 				break;
 			case CTL_EVENTS:
-				drain(d->events.fd);
+				daemon_drain(d->events.fd);
 				events_drain(&d->events, now, log_event_line, d);
 				break;
 			case CTL_LINK:
 				on_link(d);
 				break;
 			case CTL_PARENT:
-				request_stop(d, "the privileged parent has stopped");
+				daemon_request_stop(d, "the privileged parent has stopped");
 				break;
 			case CTL_FILE:
 				if (monitor_read_file(d->monitor) && !server_socket_present(&d->server))
-					request_stop(d, "the control socket was removed");
+					daemon_request_stop(d, "the control socket was removed");
 				break;
 			}
 		}
@@ -985,13 +618,13 @@ int daemon_run(struct daemon *d)
 	for (unsigned i = 0; i < d->n_workers; i++)
 		d->workers[i].epfd = d->workers[i].stop_fd = -1;
 	for (; started < d->n_workers; started++) {
-		err = worker_init(d, &d->workers[started], started);
+		err = datapath_worker_init(d, &d->workers[started], started);
 		if (!err)
-			err = -pthread_create(&d->workers[started].thread, NULL, worker_main,
+			err = -pthread_create(&d->workers[started].thread, NULL, datapath_worker_main,
 					      &d->workers[started]);
 		if (err) {
 			log_error("Failed to start data thread %u: %s", started, strerror(-err));
-			worker_uninit(&d->workers[started]);
+			datapath_worker_uninit(&d->workers[started]);
 			break;
 		}
 	}
@@ -1014,7 +647,7 @@ int daemon_run(struct daemon *d)
 	pthread_mutex_unlock(&d->hsq.lock);
 	for (unsigned i = 0; i < started; i++) {
 		pthread_join(d->workers[i].thread, NULL);
-		worker_uninit(&d->workers[i]);
+		datapath_worker_uninit(&d->workers[i]);
 	}
 	if (d->hs_started)
 		pthread_join(d->hs_thread, NULL);
@@ -1082,6 +715,11 @@ void daemon_read_counters(struct daemon *d, struct daemon_counters *out)
 	out->datagrams_received = atomic_load(&d->stats.rx_datagrams);
 	out->datagram_send_failed = atomic_load(&d->stats.tx_failed);
 	out->tun_write_failed = atomic_load(&d->stats.tun_write_failed);
+	out->tun_gso_read = atomic_load(&d->stats.tun_gso_read);
+	out->tun_gso_bad = atomic_load(&d->stats.tun_gso_bad);
+	out->tun_gso_written = atomic_load(&d->stats.tun_gso_written);
+	out->udp_gso_sent = atomic_load(&d->stats.udp_gso_sent);
+	out->udp_gro_received = atomic_load(&d->stats.udp_gro_received);
 }
 
 char *daemon_events_reply(struct daemon *d, uint64_t since, size_t *len, int *err)

@@ -33,6 +33,7 @@
 
 #include "common/compiler.h"
 #include "proto/device.h"
+#include "proto/gso.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -42,10 +43,18 @@
 
 struct daemon;
 
-/* Data messages a thread can take to seal per locked pass: a batch of
- * TUN reads, and the staged packets a key confirmation releases; beyond
- * it the core seals them itself. */
-enum { WORKER_SEAL_JOBS = 2 * UDP_BATCH };
+enum {
+	/* IP packets a thread takes from its TUN queue per pass: the
+	 * segments of a few TSO super-packets. */
+	WORKER_TX_PACKETS = 256,
+	/* Data messages a thread can take to seal per locked pass: those,
+	 * and the staged packets a key confirmation releases; beyond it the
+	 * core seals them itself. */
+	WORKER_SEAL_JOBS = WORKER_TX_PACKETS + 64,
+	/* Datagrams in one receive batch: UDP_BATCH buffers, each holding up
+	 * to 64 coalesced by UDP_GRO. */
+	WORKER_RX_VIEWS = UDP_BATCH * 64,
+};
 
 /* What a data thread collects while it holds dev_lock, to do after. */
 struct worker {
@@ -63,16 +72,27 @@ struct worker {
 	struct udp_batch tx;
 	struct endpoint tx_eps[UDP_BATCH];
 	uint8_t *tx_area; /* UDP_BATCH slots of TX_SLOT bytes */
-	/* Packets to write to the TUN queue. */
-	struct packet *deliver[UDP_BATCH];
+	/* The datagrams of a receive batch: each a view into rx[]'s buffers
+	 * (several per buffer when UDP_GRO coalesced them), from
+	 * rx_eps[view_ep[i]]; WORKER_RX_VIEWS of each. */
+	struct pool_packet *views;
+	unsigned *view_ep;
+	/* Packets to write to the TUN queue (WORKER_RX_VIEWS), and, with
+	 * the TUN's virtio-net header, their grouping into merged writes. */
+	struct packet **deliver;
 	unsigned n_deliver;
+	struct gro_batch *gro;
+	/* A TUN read: the virtio-net header and up to 64 KiB. */
+	uint8_t *tun_buf;
 	/* The AEAD, done by this thread without dev_lock: its own contexts,
 	 * the data messages the core handed it to seal (device_ops.send_data)
-	 * and the received ones to open (device_receive_prepare). */
+	 * and the received ones to open (device_receive_prepare,
+	 * WORKER_RX_VIEWS). */
 	struct packet_crypto crypto;
 	struct device_job seal_jobs[WORKER_SEAL_JOBS];
 	unsigned n_seal_jobs;
-	struct device_job open_jobs[UDP_BATCH];
+	struct device_job *open_jobs;
+	unsigned *open_at; /* open_jobs[k] is the view open_at[k] */
 };
 
 /* A listen-port or fwmark change of a set in progress, between
@@ -93,6 +113,11 @@ struct daemon_stats {
 	atomic_ullong tx_failed;      /* datagrams the kernel refused */
 	atomic_ullong tun_write_failed;
 	atomic_ullong tun_read_nobuf; /* pool empty */
+	atomic_ullong tun_gso_read;   /* TUN reads of a super-packet, cut here */
+	atomic_ullong tun_gso_bad;    /* super-packets refused (gso_plan) */
+	atomic_ullong tun_gso_written; /* TUN writes of merged segments */
+	atomic_ullong udp_gso_sent;   /* sends of several datagrams (UDP_SEGMENT) */
+	atomic_ullong udp_gro_received; /* buffers of several datagrams (UDP_GRO) */
 };
 
 struct daemon {
@@ -100,6 +125,10 @@ struct daemon {
 	char sock_path[108];
 	struct tun tun;
 	unsigned n_workers;
+	/* The offloads in use (enum offload): the TUN's as the kernel took
+	 * them, OFFLOAD_GSO unless switched off or refused by the kernel
+	 * (then cleared, by any data thread), OFFLOAD_GRO as asked. */
+	atomic_uint offloads;
 
 	pthread_rwlock_t sock_lock; /* protects udp, configured_port */
 	struct udp_set udp;
@@ -145,9 +174,11 @@ struct daemon {
 };
 
 /* Everything before daemonizing: the TUN device with n_workers queues,
- * the control socket, the UDP sockets on a random port.  0 or -errno with
- * a message logged. */
-int daemon_init(struct daemon *d, const char *ifname, unsigned n_workers) warn_unused;
+ * the control socket, the UDP sockets on a random port, with the
+ * offloads of want (enum offload) the kernel has.  0 or -errno with a
+ * message logged. */
+int daemon_init(struct daemon *d, const char *ifname, unsigned n_workers,
+		unsigned want) warn_unused;
 /* daemon_init's parts, for an engine that is handed its descriptors
  * (handover.h) rather than opening them: the zeroed struct with its
  * locks; the ops of both sockets' server; and what is built on the
@@ -166,6 +197,11 @@ int daemon_listen_stats(struct daemon *d, gid_t gid) warn_unused;
 int daemon_run(struct daemon *d);
 /* Tears down everything (removes the socket, deletes the TUN device). */
 void daemon_uninit(struct daemon *d);
+
+/* Asks every thread to stop, logging why (the first time).  Any thread. */
+void daemon_request_stop(struct daemon *d, const char *why);
+/* Reads an eventfd (or timerfd) until it is empty. */
+void daemon_drain(int fd);
 
 /* A dropped datagram (DROP_NONE: none), at debug level and rate limited:
  * a remote party decides how often this runs.  Any thread. */

@@ -166,6 +166,7 @@ int handover_send(int fd, const struct daemon *d)
 		.magic = HANDOVER_MAGIC, .n_queues = d->tun.n_queues, .ifindex = d->tun.ifindex,
 		.mtu = d->dev.mtu, .families = set_families(&d->udp), .port = d->udp.port,
 		.has_stats = d->stats_server.listen_fd >= 0, .fwmark = d->udp.fwmark,
+		.offloads = atomic_load(&d->offloads), .tun_vnet = d->tun.vnet,
 		.ctl_dev = d->server.dev, .ctl_ino = d->server.ino,
 		.stats_dev = d->stats_server.dev, .stats_ino = d->stats_server.ino,
 	};
@@ -282,6 +283,8 @@ static int adopt_fds(struct daemon *d, const struct handover_wire *w, const int 
 	memcpy(d->tun.name, w->ifname, sizeof(d->tun.name));
 	d->tun.ifindex = w->ifindex;
 	d->tun.n_queues = d->tun.n_fds = w->n_queues;
+	d->tun.vnet = w->tun_vnet != 0;
+	d->tun.offloads = w->offloads & (OFFLOAD_TSO | OFFLOAD_USO);
 	for (unsigned i = 0; i < w->n_queues; i++)
 		d->tun.fds[i] = fds[k++];
 	adopt_server(d, &d->server, fds[k++], w->ctl_path, w->ctl_dev, w->ctl_ino,
@@ -328,6 +331,7 @@ int handover_adopt(struct daemon *d, int fd, struct error *err)
 	snprintf(d->ifname, sizeof(d->ifname), "%s", w.ifname);
 	d->n_workers = w.n_queues;
 	d->priv_fd = fd;
+	atomic_store(&d->offloads, w.offloads & OFFLOAD_ALL);
 	ret = adopt_fds(d, &w, fds, &taken);
 	if (ret) {
 		if (!taken)

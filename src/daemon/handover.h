@@ -63,6 +63,8 @@ struct handover_wire {
 	uint32_t port;
 	uint32_t has_stats;
 	uint32_t fwmark;
+	uint32_t offloads; /* the daemon's (enum offload) */
+	uint32_t tun_vnet; /* the TUN queues carry the virtio-net header */
 	uint64_t ctl_dev, ctl_ino, stats_dev, stats_ino;
 	char ifname[IFNAMSIZ];
 	char ctl_path[SERVER_SOCK_PATH_MAX];

@@ -18,7 +18,8 @@
  * starts the daemon with no LOG_LEVEL.  A detached daemon logs to syslog
  * (LOG_DAEMON, with its pid); stdin, stdout and (unless kept) stderr go
  * to /dev/null.  RAMPART_THREADS sets the number of data
- * threads (default: one per CPU, at most 8).
+ * threads (default: one per CPU, at most 8); RAMPART_OFFLOAD_OFF turns
+ * offloads off (tun.h's enum offload; offloads_wanted).
  *
  * Started as root, the daemon splits in two once everything privileged
  * is open (privsep.h): a parent that keeps CAP_NET_ADMIN and
@@ -106,6 +107,40 @@ static unsigned thread_count(void)
 	if (n < 1)
 		n = 1;
 	return (unsigned)(n > DEFAULT_MAX_THREADS ? DEFAULT_MAX_THREADS : n);
+}
+
+/* The offloads to try: all but those RAMPART_OFFLOAD_OFF names (a comma
+ * list of tso, uso, gso, gro, or all; tso off takes uso with it, since
+ * both need the TUN's virtio-net header). */
+static unsigned offloads_wanted(void)
+{
+	static const struct {
+		const char *name;
+		unsigned bits;
+	} names[] = {
+		{ "tso", OFFLOAD_TSO | OFFLOAD_USO }, { "uso", OFFLOAD_USO }, { "gso", OFFLOAD_GSO },
+		{ "gro", OFFLOAD_GRO }, { "all", OFFLOAD_ALL },
+	};
+	const char *s = getenv("RAMPART_OFFLOAD_OFF");
+	unsigned want = OFFLOAD_ALL;
+
+	while (s && *s) {
+		size_t len = strcspn(s, ",");
+		size_t i;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i].name) == len && !strncmp(s, names[i].name, len))
+				break;
+		if (i == sizeof(names) / sizeof(names[0])) {
+			fprintf(stderr, "rampartd: RAMPART_OFFLOAD_OFF=%s: unknown offload '%.*s' "
+				"(tso, uso, gso, gro or all)\n", getenv("RAMPART_OFFLOAD_OFF"), (int)len, s);
+			exit(1);
+		}
+		want &= ~names[i].bits;
+		s += len;
+		s += *s == ',';
+	}
+	return want;
 }
 
 /* Detaches; returns in the child only.  The parent exits 0: the TUN
@@ -409,7 +444,7 @@ int main(int argc, char *argv[])
 		log_error("Failed to initialise OpenSSL");
 		return 1;
 	}
-	err = daemon_init(&d, ifname, thread_count());
+	err = daemon_init(&d, ifname, thread_count(), offloads_wanted());
 	if (!err)
 		err = daemon_listen_stats(&d, gid);
 	if (err) {

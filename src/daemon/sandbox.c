@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/ioctl.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,14 +30,15 @@
 /* Allowed whatever their arguments. */
 static const int plain[] = {
 	/* The data path and the control socket, on the descriptors the
-	 * engine holds: TUN queues (read, write), UDP sockets (recvmmsg,
+	 * engine holds: TUN queues (read, write; writev for a packet behind
+	 * its virtio-net header and for merged segments), UDP sockets (recvmmsg,
 	 * sendmmsg, sendmsg for a single datagram), the control and
 	 * statistics sockets and their clients (accept4, read, write), the
 	 * eventfds, timerfd and signalfd (read, write), netlink (recvmsg),
 	 * inotify (read); sendto is syslog()'s send on its socket. */
-	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(recvmmsg), SCMP_SYS(sendmmsg),
-	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(sendto), SCMP_SYS(accept4),
-	SCMP_SYS(close), SCMP_SYS(getsockname),
+	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(recvmmsg),
+	SCMP_SYS(sendmmsg), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(sendto),
+	SCMP_SYS(accept4), SCMP_SYS(close), SCMP_SYS(getsockname),
 	/* Waiting: epoll (epoll_pwait is arm64's epoll_wait), locks and
 	 * condition variables, the device's timer.  The clocks are read in
 	 * the vDSO, which falls back to the system call when the clock
@@ -84,7 +86,7 @@ static const struct { int level, name; } sockopts[] = {
 	{ SOL_SOCKET, SO_SNDBUFFORCE }, { SOL_SOCKET, SO_SNDBUF },
 	{ SOL_SOCKET, SO_REUSEPORT },   { SOL_SOCKET, SO_MARK },
 	{ IPPROTO_IP, IP_PKTINFO },     { IPPROTO_IPV6, IPV6_V6ONLY },
-	{ IPPROTO_IPV6, IPV6_RECVPKTINFO },
+	{ IPPROTO_IPV6, IPV6_RECVPKTINFO }, { SOL_UDP, UDP_GRO },
 };
 
 static int allow(scmp_filter_ctx ctx, int nr, unsigned n, const struct scmp_arg_cmp *cmp)

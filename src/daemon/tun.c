@@ -26,8 +26,26 @@ static int set_mtu(const char *name, int mtu)
 	return err;
 }
 
-int tun_open(struct tun *tun, const char *name, unsigned n_queues)
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20 /* Linux 6.2's if_tun.h; Debian 12's headers predate it */
+#define TUN_F_USO6 0x40
+#endif
+
+/* The TUN offloads of want the kernel takes, tried from the most. */
+static unsigned set_offloads(int fd, unsigned want)
 {
+	static const unsigned tso = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+
+	if ((want & OFFLOAD_USO) && !ioctl(fd, TUNSETOFFLOAD, tso | TUN_F_USO4 | TUN_F_USO6))
+		return OFFLOAD_TSO | OFFLOAD_USO;
+	if (!ioctl(fd, TUNSETOFFLOAD, tso))
+		return OFFLOAD_TSO;
+	return 0;
+}
+
+int tun_open(struct tun *tun, const char *name, unsigned n_queues, unsigned want)
+{
+	bool vnet = want & OFFLOAD_TSO;
 	struct ifreq ifr;
 	unsigned i;
 	int err;
@@ -56,7 +74,7 @@ int tun_open(struct tun *tun, const char *name, unsigned n_queues)
 		}
 		tun->fds[i] = fd;
 		memset(&ifr, 0, sizeof(ifr));
-		ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE;
+		ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE | (vnet ? IFF_VNET_HDR : 0);
 		memcpy(ifr.ifr_name, name, strlen(name));
 		if (ioctl(fd, TUNSETIFF, &ifr)) {
 			/* EBUSY: a TUN of that name with its queues taken;
@@ -77,6 +95,9 @@ int tun_open(struct tun *tun, const char *name, unsigned n_queues)
 	err = set_mtu(tun->name, TUN_DEFAULT_MTU);
 	if (err)
 		goto fail;
+	tun->vnet = vnet;
+	if (vnet)
+		tun->offloads = set_offloads(tun->fds[0], want);
 	return 0;
 fail:
 	tun_close(tun);

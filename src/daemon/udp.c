@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -18,8 +19,21 @@ enum {
 	UDP_SOCKBUF = 4 << 20,
 	/* Tries to find a random port free on both families. */
 	UDP_PORT_TRIES = 100,
-	CMSG_ROOM = CMSG_SPACE(sizeof(struct in6_pktinfo)),
+	/* The local address, and a UDP_GRO or UDP_SEGMENT size. */
+	CMSG_ROOM = CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)),
+	/* What one UDP_SEGMENT send may carry (the kernel's UDP_MAX_SEGMENTS
+	 * and a UDP payload's limit, with room for the headers). */
+	GSO_MAX_SEGS = 64,
+	GSO_MAX_BYTES = 65000,
 };
+
+/* Whether sockets opened from now on ask for UDP_GRO (udp_want_gro). */
+static bool want_gro;
+
+void udp_want_gro(bool on)
+{
+	want_gro = on;
+}
 
 static void close_fd(int *fd)
 {
@@ -78,6 +92,10 @@ static int open_one(int family, uint16_t port, uint32_t fwmark, bool reuseport,
 		err = set_int(fd, SOL_SOCKET, SO_MARK, (int)fwmark);
 	if (err)
 		goto fail;
+	/* Best effort: without it (a kernel before 5.0) every datagram comes
+	 * alone, which the reader handles the same. */
+	if (want_gro)
+		(void)set_int(fd, SOL_UDP, UDP_GRO, 1);
 	set_buffers(fd);
 	if (bind(fd, (struct sockaddr *)&ss, sl)) {
 		err = -errno;
@@ -235,10 +253,15 @@ static void from_sockaddr(struct endpoint *ep, const struct sockaddr_storage *ss
 	}
 }
 
-static void from_cmsg(struct endpoint *ep, struct msghdr *mh)
+static void from_cmsg(struct endpoint *ep, struct msghdr *mh, uint16_t *gro_size)
 {
+	*gro_size = 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+			int size;
+			memcpy(&size, CMSG_DATA(c), sizeof(size));
+			*gro_size = size > 0 && size <= UINT16_MAX ? (uint16_t)size : 0;
+		} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
 			struct in_pktinfo pi;
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 			ep->local_family = AF_INET;
@@ -281,7 +304,7 @@ int udp_recv_batch(int fd, struct udp_batch *b)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
 	for (int i = 0; i < n; i++) {
 		from_sockaddr(&b->eps[i], &names[i]);
-		from_cmsg(&b->eps[i], &msgs[i].msg_hdr);
+		from_cmsg(&b->eps[i], &msgs[i].msg_hdr, &b->gro_size[i]);
 		b->lens[i] = msgs[i].msg_len;
 		b->truncated[i] = msgs[i].msg_hdr.msg_flags & MSG_TRUNC;
 	}
@@ -421,6 +444,117 @@ unsigned udp_send_batch(const struct udp_pair *pair, const struct udp_batch *b)
 		}
 		failed++;
 		i++;
+	}
+	return failed;
+}
+
+static bool same_endpoint(const struct endpoint *a, const struct endpoint *b)
+{
+	return a->family == b->family && a->port == b->port && !memcmp(a->addr, b->addr, 16) &&
+	       a->local_family == b->local_family &&
+	       !memcmp(a->local_addr, b->local_addr, 16) && a->local_ifindex == b->local_ifindex;
+}
+
+/* Appends a UDP_SEGMENT control message of size to mh, whose control
+ * buffer (prepare's) is ctl. */
+static void add_segment(struct msghdr *mh, uint8_t *ctl, uint16_t size)
+{
+	struct cmsghdr *c;
+
+	if (!mh->msg_control) {
+		mh->msg_control = ctl;
+		mh->msg_controllen = 0;
+	}
+	c = (struct cmsghdr *)((uint8_t *)mh->msg_control + mh->msg_controllen);
+	c->cmsg_level = SOL_UDP;
+	c->cmsg_type = UDP_SEGMENT;
+	c->cmsg_len = CMSG_LEN(sizeof(size));
+	memcpy(CMSG_DATA(c), &size, sizeof(size));
+	mh->msg_controllen += CMSG_SPACE(sizeof(size));
+}
+
+/* How many datagrams from i on go in one send: a run to one endpoint of
+ * one size, the last possibly shorter. */
+static unsigned run_length(const size_t *lens, const struct endpoint *eps, unsigned i,
+			   unsigned n, unsigned room)
+{
+	size_t bytes = lens[i];
+	unsigned k = 1;
+
+	while (i + k < n && k < room && k < GSO_MAX_SEGS && lens[i + k] <= lens[i] &&
+	       bytes + lens[i + k] <= GSO_MAX_BYTES && same_endpoint(&eps[i], &eps[i + k])) {
+		bytes += lens[i + k];
+		if (lens[i + k++] < lens[i])
+			break; /* a shorter one ends the run */
+	}
+	return k;
+}
+
+unsigned udp_send_list(const struct udp_pair *pair, uint8_t *const *bufs, const size_t *lens,
+		       const struct endpoint *eps, unsigned n, bool gso, unsigned *gso_sends,
+		       bool *gso_failed)
+{
+	enum { IOVS = 4 * GSO_MAX_SEGS };
+	struct mmsghdr msgs[UDP_BATCH];
+	struct iovec iov[IOVS];
+	struct sockaddr_storage names[UDP_BATCH];
+	uint8_t ctl[UDP_BATCH][CMSG_ROOM] __attribute__((aligned(8)));
+	unsigned first[UDP_BATCH], count[UDP_BATCH];
+	int fds[UDP_BATCH];
+	unsigned failed = 0, i = 0;
+
+	while (i < n) {
+		unsigned m = 0, used = 0;
+
+		/* Build up to UDP_BATCH messages. */
+		memset(msgs, 0, sizeof(msgs));
+		while (i < n && m < UDP_BATCH && used < IOVS) {
+			unsigned k = gso ? run_length(lens, eps, i, n, IOVS - used) : 1;
+
+			for (unsigned j = 0; j < k; j++) {
+				iov[used + j].iov_base = bufs[i + j];
+				iov[used + j].iov_len = lens[i + j];
+			}
+			msgs[m].msg_hdr.msg_iov = &iov[used];
+			msgs[m].msg_hdr.msg_iovlen = k;
+			fds[m] = -1;
+			prepare(pair, &eps[i], true, &msgs[m].msg_hdr, &names[m], ctl[m], &fds[m]);
+			if (k > 1)
+				add_segment(&msgs[m].msg_hdr, ctl[m], (uint16_t)lens[i]);
+			first[m] = i;
+			count[m] = k;
+			used += k;
+			i += k;
+			m++;
+		}
+		for (unsigned j = 0; j < m;) {
+			unsigned run = 1;
+			int r;
+
+			if (fds[j] < 0) {
+				failed += count[j++];
+				continue;
+			}
+			while (j + run < m && fds[j + run] == fds[j])
+				run++;
+			r = sendmmsg(fds[j], &msgs[j], run, MSG_DONTWAIT);
+			if (r > 0) {
+				for (unsigned q = j; q < j + (unsigned)r; q++)
+					*gso_sends += count[q] > 1;
+				j += (unsigned)r;
+				continue;
+			}
+			/* msgs[j] failed: its datagrams one at a time (from any
+			 * address if the local one went), or dropped. */
+			if (count[j] > 1 && r < 0 && (errno == EIO || errno == EINVAL))
+				*gso_failed = true;
+			for (unsigned q = 0; q < count[j]; q++) {
+				unsigned at = first[j] + q;
+				if (udp_send(pair, &eps[at], bufs[at], lens[at]))
+					failed++;
+			}
+			j++;
+		}
 	}
 	return failed;
 }

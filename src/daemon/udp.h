@@ -55,6 +55,10 @@ struct udp_batch {
 	size_t caps[UDP_BATCH];
 	size_t lens[UDP_BATCH];
 	bool truncated[UDP_BATCH]; /* longer than its buffer: to drop */
+	/* Received: 0, or the size of the datagrams the kernel coalesced into
+	 * bufs[i] (UDP_GRO): each of that size, the last one shorter or the
+	 * same, all from eps[i]. */
+	uint16_t gro_size[UDP_BATCH];
 	struct endpoint *eps; /* UDP_BATCH of them, caller's */
 };
 
@@ -69,6 +73,21 @@ int udp_recv_batch(int fd, struct udp_batch *b) warn_unused;
  * from that address (it went away) is sent again letting routing choose.
  * Returns how many failed. */
 unsigned udp_send_batch(const struct udp_pair *pair, const struct udp_batch *b);
+
+/* Sockets opened from now on (by this process and its children) ask the
+ * kernel to coalesce datagrams (UDP_GRO; best effort). */
+void udp_want_gro(bool on);
+
+/* n datagrams bufs[i] of lens[i] bytes to eps[i], as udp_send_batch but
+ * for any n; with gso, each run of consecutive datagrams to one endpoint
+ * of one size (the last of a run may be shorter), up to 64 of them, is
+ * one UDP_SEGMENT send.  Returns how many datagrams failed; *gso_sends
+ * counts the sends that carried a run; *gso_failed is set when the kernel
+ * refused a run as such (the run was then sent one by one, and the caller
+ * should stop asking). */
+unsigned udp_send_list(const struct udp_pair *pair, uint8_t *const *bufs, const size_t *lens,
+		       const struct endpoint *eps, unsigned n, bool gso, unsigned *gso_sends,
+		       bool *gso_failed);
 
 /* One datagram; 0 or -errno. */
 int udp_send(const struct udp_pair *pair, const struct endpoint *ep,

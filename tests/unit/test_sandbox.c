@@ -394,7 +394,7 @@ static int act_tun_lifetime(void)
 	struct netlink *nl;
 	int ret;
 
-	if (unshare(CLONE_NEWNET) || tun_open(&tun_fixture, "tnsbx0", 1))
+	if (unshare(CLONE_NEWNET) || tun_open(&tun_fixture, "tnsbx0", 1, 0))
 		return -1;
 	ret = exited_0(in_child(0, act_tun_present, -1)) ? 0 : -1;
 	nl = netlink_open();
