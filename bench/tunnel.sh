@@ -15,7 +15,9 @@
 #     packets per second that arrived
 #   ping RTT, average of 20 pings at -i 0.05 (ms)
 #   RSS (VmRSS, summed over the daemon's processes) of an idle daemon with 0, 1,000 and 10,000 peers (random
-#     keys, one distinct /32 each, loaded with wg setconf), in MiB
+#     keys, one distinct /32 each, loaded with wg setconf), in MiB; and
+#     PSS (the same sum of Pss, smaps_rollup), which counts the pages
+#     rampartd's two processes share once, at 0 and 10,000 peers
 #   the time that wg setconf of the 10,000 peers (and a private key) took, in s
 #   CPU seconds per GB moved in the 1-stream TCP run: user + system time
 #     of every process of both ends' daemons (/proc/PID/stat, all threads)
@@ -171,6 +173,10 @@ measure() {
 		# so an upper bound), wireguard-go's one process.
 		R[$col,rss$n]=$(for pid in $(ns_tun_pids a "$ifn"); do cat "/proc/$pid/status"; done |
 			awk '/^VmRSS:/ { kb += $2 } END { printf "%.1f", kb / 1024 }')
+		# PSS: each shared page split among the processes mapping it,
+		# so the sum is what the daemon costs the machine.
+		R[$col,pss$n]=$(for pid in $(ns_tun_pids a "$ifn"); do cat "/proc/$pid/smaps_rollup"; done |
+			awk '/^Pss:/ { kb += $2 } END { printf "%.1f", kb / 1024 }')
 		ns_daemon_stop a "$ifn"
 	done
 	ns_cleanup
@@ -195,6 +201,8 @@ row "ping RTT avg (ms)" rtt
 row "RSS idle, 0 peers (MiB)" rss0
 row "RSS idle, 1,000 peers (MiB)" rss1k
 row "RSS idle, 10,000 peers (MiB)" rss10k
+row "PSS idle, 0 peers (MiB)" pss0
+row "PSS idle, 10,000 peers (MiB)" pss10k
 row "wg setconf of 10,000 peers (s)" setconf10k
 row "CPU s per GB, TCP 1 stream" cpugb
 if [ -n "$FLOOR" ]; then

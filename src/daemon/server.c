@@ -5,6 +5,7 @@
 #include "common/log.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,7 +244,13 @@ static void run(struct server *s, struct server_client *c, struct uapi_request *
 		int err = s->ops.set(s->ops.arg, req->set);
 		reply_errno(c, err);
 	}
-	uapi_device_free(req->set);
+	/* A set's plan can be tens of MB (a 16 MiB request); glibc keeps
+	 * what it freed in the heap unless asked to give it back, and an
+	 * idle daemon would carry the largest set it ever parsed. */
+	if (req->set) {
+		uapi_device_free(req->set);
+		malloc_trim(0);
+	}
 	req->set = NULL;
 }
 
