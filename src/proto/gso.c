@@ -40,23 +40,34 @@ static void put32(uint8_t *p, uint32_t v)
 
 uint32_t gso_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {
-	/* 32-bit big-endian words: their one's-complement sum folds to the
-	 * same 16-bit sum as the RFC 1071 word-by-word loop, in a quarter of
-	 * the steps. */
-	uint64_t acc = sum;
+	/* Eight bytes at a time in the host's order, with end-around carry:
+	 * the one's-complement sum does not depend on byte order (RFC 1071
+	 * 2(B)), so the folded result only needs swapping into network
+	 * order at the end. */
+	uint64_t acc = 0, v, t;
 	size_t i = 0;
+	uint16_t folded;
 
-	for (; i + 4 <= len; i += 4)
-		acc += get32(p + i);
-	if (i + 2 <= len) {
-		acc += get16(p + i);
-		i += 2;
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&v, p + i, 8);
+		acc += v;
+		acc += acc < v;
 	}
-	if (i < len)
-		acc += (uint32_t)p[i] << 8;
-	while (acc >> 32)
-		acc = (acc & 0xffffffffu) + (acc >> 32);
-	return (uint32_t)acc;
+	v = 0;
+	memcpy(&v, p + i, len - i); /* the tail, zero-padded (odd: as RFC 1071) */
+	acc += v;
+	acc += acc < v;
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+	folded = (uint16_t)acc;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	folded = (uint16_t)(folded >> 8 | folded << 8);
+#endif
+	t = (uint64_t)sum + folded;
+	return (uint32_t)((t & 0xffffffffu) + (t >> 32));
 }
 
 uint16_t gso_csum_fold(uint32_t sum)
