@@ -18,9 +18,12 @@
 #include <sys/socket.h>
 
 /* End of a chain or of the free list. */
-#define NO_ENTRY UINT32_MAX
+/* Links (bucket heads, next, free_head) hold a pool index + 1, so that
+ * zeroed memory is an empty table: calloc's pages stay untouched, and an
+ * idle daemon does not carry the whole table resident. */
+#define NO_ENTRY 0
 
-_Static_assert(RATELIMITER_MAX_ENTRIES < NO_ENTRY, "pool indexes fit in 32 bits");
+_Static_assert(RATELIMITER_MAX_ENTRIES < UINT32_MAX, "pool links fit in 32 bits");
 _Static_assert(NSEC_PER_SEC % RATELIMITER_PACKETS_PER_SECOND == 0,
 	       "a packet costs a whole number of nanoseconds");
 
@@ -124,11 +127,8 @@ int ratelimiter_init(struct ratelimiter *rl, size_t max_entries)
 	ret = crypto_random(rl->key, sizeof(rl->key));
 	if (ret)
 		goto err_free_buckets;
-	for (size_t i = 0; i < buckets; i++)
-		rl->buckets[i] = NO_ENTRY;
-	for (size_t i = 0; i < max_entries; i++)
-		rl->pool[i].next = i + 1 < max_entries ? (uint32_t)(i + 1) : NO_ENTRY;
-	rl->free_head = 0;
+	rl->free_head = NO_ENTRY;
+	rl->fresh = 0;
 	rl->bucket_mask = (uint32_t)(buckets - 1);
 	rl->max_entries = max_entries;
 	return 0;
@@ -198,7 +198,7 @@ bool ratelimiter_allow(struct ratelimiter *rl, const void *addr, int family,
 
 	head = &rl->buckets[ratelimiter_hash(rl->key, ip, len) & rl->bucket_mask];
 	for (i = *head; i != NO_ENTRY; i = e->next) {
-		e = &rl->pool[i];
+		e = &rl->pool[i - 1];
 		if (e->ip_len == len && !memcmp(e->ip, ip, sizeof(ip)))
 			return take(e, now);
 	}
@@ -206,11 +206,16 @@ bool ratelimiter_allow(struct ratelimiter *rl, const void *addr, int family,
 	/* A new source.  When the table is full it is refused: evicting a
 	 * known source to make room would let a flood of fresh addresses
 	 * reset everyone's bucket. */
-	if (rl->free_head == NO_ENTRY)
+	if (rl->free_head != NO_ENTRY) {
+		i = rl->free_head;
+		e = &rl->pool[i - 1];
+		rl->free_head = e->next;
+	} else if (rl->fresh < rl->max_entries) {
+		i = (uint32_t)++rl->fresh;
+		e = &rl->pool[i - 1];
+	} else {
 		return false;
-	i = rl->free_head;
-	e = &rl->pool[i];
-	rl->free_head = e->next;
+	}
 	memcpy(e->ip, ip, sizeof(ip));
 	e->ip_len = (uint8_t)len;
 	e->last_ns = now;
@@ -230,7 +235,7 @@ void ratelimiter_gc(struct ratelimiter *rl, uint64_t now)
 
 		while (*link != NO_ENTRY) {
 			uint32_t i = *link;
-			struct ratelimiter_entry *e = &rl->pool[i];
+			struct ratelimiter_entry *e = &rl->pool[i - 1];
 
 			/* Strictly more than the age, as the kernel: an entry
 			 * seen exactly RATELIMITER_GC_AGE ago stays. */

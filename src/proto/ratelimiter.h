@@ -33,12 +33,14 @@ enum ratelimiter_hash_values {
 struct ratelimiter_entry;
 
 struct ratelimiter {
-	/* max_entries entries; those not in a bucket chain form a free
-	 * list through the same link field. */
+	/* max_entries entries: from fresh on never used yet; of the rest,
+	 * those not in a bucket chain form a free list through the same
+	 * link field.  A link is a pool index + 1, 0 for none. */
 	struct ratelimiter_entry *pool;
-	uint32_t *buckets;	/* chain heads: pool index, or none */
+	uint32_t *buckets;	/* chain heads */
 	uint32_t bucket_mask;	/* bucket count - 1, a power of two */
 	uint32_t free_head;
+	size_t fresh;
 	size_t max_entries;
 	size_t count;		/* entries in chains */
 	uint8_t key[RATELIMITER_HASH_KEY_LEN]; /* secret, wiped at uninit */
