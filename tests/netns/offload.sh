@@ -20,8 +20,8 @@
 #
 #   TCP  a file of random bytes (tests/tools/xfer.py tcp-send: sendall of
 #        1 MiB chunks, so that a TUN offering TSO gets super-packets);
-#        B writes what it got to a file, whose sha256sum must be the
-#        source's.
+#        B writes what it got to a file, hashing it as it goes: the
+#        file's size and that sha256 must be the source's (sha256sum).
 #   UDP  self-checking datagrams (seq + BLAKE2b of the payload), most of
 #        them handed to the kernel as UDP_SEGMENT super-datagrams of 16
 #        segments as big as the tunnel MTU allows (so that a TUN offering
@@ -52,15 +52,14 @@
 #   all off       all four stay 0 on both sides (the negative control of
 #                 the first point's "> 0")
 #
-# The points: offloads on, release builds, 200 MB per TCP transfer, TCP and
-# UDP x IPv4 and IPv6 inner x MTU 1420 and 1280, against rampartd (outer
-# IPv4) and against wireguard-go (outer IPv6; TCP in both directions:
-# rampartd sends IPv4 at 1420 and IPv6 at 1280, wireguard-go IPv6 at 1420
-# and IPv4 at 1280); then the
-# sanitized build against itself, smaller transfers: offloads on, and
-# tso, uso, gso, gro and all off, one by one; its logs must have no
-# sanitizer report.  A table of what moved how fast ends the output
-# (speed is printed, never judged).
+# The points: offloads on, release builds, 200 MB per TCP transfer, TCP
+# and UDP x IPv4 and IPv6 inner x MTU 1420 and 1280, against rampartd
+# (outer IPv4) and against wireguard-go (outer IPv6; TCP in both
+# directions: rampartd sends IPv4 at 1420 and IPv6 at 1280, wireguard-go
+# IPv6 at 1420 and IPv4 at 1280); then the sanitized build against
+# itself, smaller transfers: offloads on, and tso, uso, gso, gro and all
+# off, one by one; its logs must have no sanitizer report.  A table of
+# what moved how fast ends the output (speed is printed, never judged).
 #
 # Variables: OFFLOAD_MB (200: TCP MB, release points), OFFLOAD_SAN_MB
 # (24: TCP MB, sanitized points), OFFLOAD_UDP_MB (8: UDP MB per run),
@@ -211,11 +210,14 @@ expect_counters() {
 	esac
 }
 
+# mbits BYTES SECONDS: the rate in Mbit/s, "-" for no time.
+mbits() { awk -v b="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", b * 8 / s / 1e6; else print "-" }'; }
+
 ROWS=()
 # row PAIR SETTING PROTO FAM MTU BYTES SECONDS RESULT: one line of the table.
 row() {
 	local mbit
-	mbit=$(awk -v b="$6" -v s="$7" 'BEGIN { if (s > 0) printf "%.0f", b * 8 / s / 1e6; else print "-" }')
+	mbit=$(mbits "$6" "$7")
 	ROWS+=("$(printf '%-27s %-4s %-4s %-4s %5s %7.1f %7.2f %7s  %s' "$1" "$2" "$3" "IPv$4" "$5" \
 		"$(awk -v b="$6" 'BEGIN { print b / 1048576 }')" "$7" "$mbit" "$8")")
 }
@@ -252,7 +254,7 @@ tcp_xfer() {
 	kv "$sj"; secs=${KV[seconds]:-0}
 	if [ "$rc" -eq 0 ] && [ "$sum" = "${SUM[$mb]}" ] && [ "${KV[sha256]:-}" = "$sum" ] &&
 	   [ "$got" = "$((mb << 20))" ] && [ "$rbytes" = "$got" ]; then
-		ok "$label: $mb MB, sha256 equal ($(awk -v b="$got" -v s="$secs" 'BEGIN { printf "%.0f", b * 8 / s / 1e6 }') Mbit/s)"
+		ok "$label: $mb MB, sha256 equal ($(mbits "$got" "$secs") Mbit/s)"
 		row "$PAIR" "$SETTING" tcp "$fam" "$mtu" "$got" "$secs" "sha256 ok"
 	else
 		not_ok "$label: $mb MB, sha256 equal" "sender status $rc: $(cat "$sj" "$NS_TMP/tcp-send.err")" \
@@ -263,51 +265,107 @@ tcp_xfer() {
 }
 
 UDP_RUN=0
-# udp_xfer LABEL FAM MTU: A sends OFFLOAD_UDP_MB of datagrams to B.
-udp_xfer() {
-	local label=$1 fam=$2 mtu=$3 dst rpid rc r sent got bytes bad dup beyond foreign secs sends gsends
+# udp_run FAM MTU MBIT: one UDP run, A to B, OFFLOAD_UDP_MB of datagrams
+# paced at MBIT; the outcome in U[...] (sent, got, bytes, bad, dup,
+# beyond, foreign, marker: the end marker's count, secs, sends, gsends,
+# and the drop counters before and after, d0 and d1).  Fails when a side
+# did not run or say what it did (U[why] then says so).
+declare -A U=()
+udp_run() {
+	local fam=$1 mtu=$2 mbit=$3 dst rpid rc
 	local sj=$NS_TMP/udp-send.out rj=$NS_TMP/udp-recv.out
 	dst=$(inner "$fam" 2)
 	UDP_RUN=$((UDP_RUN + 1))
+	U=()
 	rm -f "$NS_TMP/ready" "$sj" "$rj"
 	nsenter -t "${NS_HOLDER[b]}" -m -n -- timeout -k 2 "$NS_CMD_TIMEOUT" "$PYTHON" "$XFER" udp-recv \
 		--bind "$dst" --port 5002 --run "$UDP_RUN" --ready "$NS_TMP/ready" --timeout 60 \
 		>"$rj" 2>"$NS_TMP/udp-recv.err" </dev/null &
 	rpid=$!
 	if ! wait_for 5 ready_or_gone "$rpid" || [ ! -e "$NS_TMP/ready" ]; then
-		not_ok "$label" "receiver not bound" "$(cat "$NS_TMP/udp-recv.err")"
+		U[why]="receiver not bound: $(cat "$NS_TMP/udp-recv.err")"
 		kill "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null
 		return 1
 	fi
 	snap_begin
+	U[d0]=$(drops)
 	ns_run a "$PYTHON" "$XFER" udp-send --to "$dst" --port 5002 --run "$UDP_RUN" --mtu "$mtu" \
-		--bytes "$((OFFLOAD_UDP_MB << 20))" --mbit "$UDP_MBIT" \
+		--bytes "$((OFFLOAD_UDP_MB << 20))" --mbit "$mbit" \
 		>"$sj" 2>"$NS_TMP/udp-send.err"; rc=$?
 	[ "$rc" -eq 0 ] || kill "$rpid" 2>/dev/null
 	wait "$rpid"
 	snap_end
-	kv "$sj"; sent=${KV[sent]:-}; secs=${KV[seconds]:-0}; sends=${KV[sends]:-}; gsends=${KV[gso_sends]:-}
-	kv "$rj"; got=${KV[received]:-}; bytes=${KV[bytes]:-0}; bad=${KV[bad]:-}; dup=${KV[dup]:-}
-	beyond=${KV[beyond]:-}; foreign=${KV[foreign]:-}; r=${KV[sent]:-}
-	if [ "$rc" -ne 0 ] || [ -z "$sent" ] || [ -z "$got" ]; then
-		not_ok "$label: UDP run" "sender status $rc: $(cat "$sj" "$NS_TMP/udp-send.err")" \
-			"receiver: $(cat "$rj" "$NS_TMP/udp-recv.err")"
-		row "$PAIR" "$SETTING" udp "$fam" "$mtu" 0 0 "FAILED"
+	U[d1]=$(drops)
+	kv "$sj"; U[sent]=${KV[sent]:-}; U[secs]=${KV[seconds]:-0}; U[sends]=${KV[sends]:-}; U[gsends]=${KV[gso_sends]:-}
+	kv "$rj"; U[got]=${KV[received]:-}; U[bytes]=${KV[bytes]:-0}; U[bad]=${KV[bad]:-}; U[dup]=${KV[dup]:-}
+	U[beyond]=${KV[beyond]:-}; U[foreign]=${KV[foreign]:-}; U[marker]=${KV[sent]:-}
+	if [ "$rc" -ne 0 ] || [ -z "${U[sent]}" ] || [ -z "${U[got]}" ]; then
+		U[why]="sender status $rc: $(cat "$sj" "$NS_TMP/udp-send.err"); receiver: $(cat "$rj" "$NS_TMP/udp-recv.err")"
 		return 1
 	fi
-	if [ "$bad" = 0 ] && [ "$dup" = 0 ] && [ "$beyond" = 0 ] && [ "$foreign" = 0 ] && [ "$r" = "$sent" ]; then
-		ok "$label: every datagram intact, none twice, none unsent ($got datagrams, $bytes bytes verified)"
+}
+# udp_intact: the last run's datagrams were all intact, none twice, none
+# beyond what was sent, and the end marker agrees with the sender.
+udp_intact() {
+	[ "${U[bad]}" = 0 ] && [ "${U[dup]}" = 0 ] && [ "${U[beyond]}" = 0 ] &&
+		[ "${U[foreign]}" = 0 ] && [ "${U[marker]}" = "${U[sent]}" ]
+}
+udp_flaws() {
+	echo "bad ${U[bad]}, duplicates ${U[dup]}, beyond the count ${U[beyond]}, other runs ${U[foreign]}; end marker says ${U[marker]}, sender ${U[sent]}"
+}
+udp_enough() { [ "$((U[got] * 100))" -ge "$((U[sent] * OFFLOAD_UDP_MIN))" ]; }
+
+# udp_xfer LABEL FAM MTU: a UDP run at UDP_MBIT; when less than
+# OFFLOAD_UDP_MIN percent arrived (a starved daemon's TUN queue
+# overflows: this machine is shared), one more at half the rate.  Every
+# run's datagrams must be intact; the delivery test is the last run's,
+# and says when there were two.
+udp_xfer() {
+	local label=$1 fam=$2 mtu=$3 mbit=$UDP_MBIT first='' n=0 total=0
+	while :; do
+		if ! udp_run "$fam" "$mtu" "$mbit"; then
+			not_ok "$label: UDP run" "${U[why]}"
+			row "$PAIR" "$SETTING" udp "$fam" "$mtu" 0 0 "FAILED"
+			return 1
+		fi
+		if ! udp_intact; then
+			not_ok "$label: every datagram intact, none twice, none unsent" "$(udp_flaws)"
+			row "$PAIR" "$SETTING" udp "$fam" "$mtu" "${U[bytes]}" "${U[secs]}" "DAMAGED"
+			return 0
+		fi
+		n=$((n + U[got])); total=$((total + U[bytes]))
+		if udp_enough || [ -n "$first" ]; then
+			break
+		fi
+		first="first run at $mbit Mbit/s: ${U[got]} of ${U[sent]} (before: ${U[d0]}; after: ${U[d1]})"
+		mbit=$((mbit / 2))
+	done
+	ok "$label: every datagram intact, none twice, none unsent ($n datagrams, $total bytes verified)"
+	if udp_enough; then
+		ok "$label: >= $OFFLOAD_UDP_MIN% delivered (${U[got]} of ${U[sent]} at $mbit Mbit/s, ${U[gsends]} of ${U[sends]} sends UDP_SEGMENT${first:+; $first})"
 	else
-		not_ok "$label: every datagram intact, none twice, none unsent" \
-			"bad $bad, duplicates $dup, beyond the count $beyond, other runs $foreign; end marker says $r, sender $sent"
+		not_ok "$label: >= $OFFLOAD_UDP_MIN% delivered" "${U[got]} of ${U[sent]} at $mbit Mbit/s (sent in ${U[secs]} s)" \
+			"before: ${U[d0]}" "after:  ${U[d1]}" ${first:+"$first"}
 	fi
-	if [ "$((got * 100))" -ge "$((sent * OFFLOAD_UDP_MIN))" ]; then
-		ok "$label: >= $OFFLOAD_UDP_MIN% delivered ($got of $sent, $gsends of $sends sends UDP_SEGMENT)"
-	else
-		not_ok "$label: >= $OFFLOAD_UDP_MIN% delivered" "$got of $sent"
-	fi
-	row "$PAIR" "$SETTING" udp "$fam" "$mtu" "$bytes" "$secs" \
-		"$(awk -v g="$got" -v s="$sent" 'BEGIN { printf "%.1f%% intact", s ? g * 100 / s : 0 }')"
+	row "$PAIR" "$SETTING" udp "$fam" "$mtu" "${U[bytes]}" "${U[secs]}" \
+		"$(awk -v g="${U[got]}" -v s="${U[sent]}" 'BEGIN { printf "%.1f%% intact", s ? g * 100 / s : 0 }')${first:+ (2nd run)}"
+}
+
+# drops: where datagrams can be lost, for a failure's message: a's wg0
+# TX dropped (the TUN queue), b's wg0 RX dropped, b's and a's UDP receive
+# buffer errors (IPv4 + IPv6: the daemon's sockets and the receiver's).
+drops() {
+	local s
+	printf 'a wg0 tx_dropped %s, b wg0 rx_dropped %s' \
+		"$(ip -n "$(ns_name a)" -o -s link show wg0 | awk '{ for (i = 1; i <= NF; i++) if ($i == "TX:") { print $(i + 11); exit } }')" \
+		"$(ip -n "$(ns_name b)" -o -s link show wg0 | awk '{ for (i = 1; i <= NF; i++) if ($i == "RX:") { print $(i + 11); exit } }')"
+	for s in a b; do
+		printf ', %s UDP RcvbufErrors %s' "$s" "$(ns_run "$s" cat /proc/net/snmp /proc/net/snmp6 | awk '
+			$1 == "Udp:" && $2 !~ /^[0-9]+$/ { for (i = 2; i <= NF; i++) col[$i] = i; next }
+			$1 == "Udp:" { n += $col["RcvbufErrors"] }
+			$1 == "Udp6RcvbufErrors" { n += $2 }
+			END { print n + 0 }')"
+	done
 }
 
 # mtu_set MTU: the tunnel MTU on both sides.

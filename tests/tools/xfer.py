@@ -132,9 +132,9 @@ def tcp_send(a):
 def udp_recv(a):
     s = socket.socket(family(a.bind), socket.SOCK_DGRAM)
     try:
-        s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 8 << 20)
+        s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 64 << 20)
     except OSError:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 20)
     s.bind((a.bind, a.port))
     ready(a.ready)
     run = struct.pack("!I", a.run)
