@@ -27,7 +27,9 @@
 #        segments as big as the tunnel MTU allows (so that a TUN offering
 #        USO gets super-packets), paced (OFFLOAD_UDP_MBIT); B checks each:
 #        every one it got intact, no duplicate, none it was not sent, and
-#        at least OFFLOAD_UDP_MIN percent (95) of them delivered.
+#        at least OFFLOAD_UDP_MIN percent (95) of them delivered (else
+#        one more run at half the rate, said in the ok line: on a shared
+#        machine a starved daemon's TUN queue overflows).
 #
 # rampartd's device counters (get=1 on the control socket; a counter not
 # in the reply is 0) are read before and after each transfer, and the
