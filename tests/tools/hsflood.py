@@ -28,7 +28,8 @@ Prints one line:
   sent=N errors=N seconds=S pps=N bytes=N received=N bytes_received=N
 
 errors counts sends the kernel refused (ENOBUFS, EPERM, ...; such a
-datagram is not counted as sent).  --ready FILE is created once the
+datagram is not counted as sent).  SIGTERM ends the flood early (the line
+is still printed).  --ready FILE is created once the
 sockets are bound, just before the first datagram.  Exit status: 0, 2 on
 misuse.
 """
@@ -37,6 +38,7 @@ import base64
 import hashlib
 import ipaddress
 import os
+import signal
 import socket
 import sys
 import time
@@ -124,6 +126,9 @@ def main():
     pool = [initiation(mac1_key) for _ in range(POOL)]
     if args.ready:
         open(args.ready, "w").close()
+    # SIGTERM ends the flood early, still with its report.
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     sent = errors = 0
     counts = [0, 0]
     t0 = time.monotonic()
@@ -133,7 +138,7 @@ def main():
     while sent < args.count:
         if (sent & 255) == 0:
             now = time.monotonic()
-            if deadline is not None and now >= deadline:
+            if stop or (deadline is not None and now >= deadline):
                 break
             if args.rate is not None:
                 ahead = sent / args.rate - (now - t0)
