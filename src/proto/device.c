@@ -18,6 +18,7 @@ static const char *const drop_names[DROP_REASON_COUNT] = {
 	[DROP_INVALID_MAC1] = "invalid_mac1",
 	[DROP_COOKIE_SENT] = "cookie_sent",
 	[DROP_RATELIMITED] = "ratelimited",
+	[DROP_COOKIE_RATELIMITED] = "cookie_ratelimited",
 	[DROP_HANDSHAKE_DECRYPT] = "handshake_decrypt",
 	[DROP_UNKNOWN_PEER] = "unknown_peer",
 	[DROP_LOW_ORDER_POINT] = "low_order_point",
@@ -306,6 +307,8 @@ void device_set_private_key(struct device *dev, const uint8_t *priv)
 	noise_local_set_private(&dev->local, priv);
 	cookie_checker_precompute(&dev->cookie_checker,
 				  dev->local.has_identity ? dev->local.static_public : NULL);
+	/* After the keys: a gate that sees the new generation copies them. */
+	atomic_fetch_add_explicit(&dev->identity_gen, 1, memory_order_release);
 	/* peer_rekeyed_identity may remove the peer: take the next first. */
 	for (struct peer *peer = dev->first_peer, *next; peer; peer = next) {
 		next = peer->next_peer;
@@ -789,42 +792,15 @@ static void send_response(struct device *dev, struct peer *peer, uint64_t now)
 	send_datagram(dev, peer, &msg, sizeof(msg));
 }
 
-static enum drop_reason receive_handshake(struct device *dev, struct packet *p,
+/* A handshake message past its macs (and, under load, its source's
+ * rate): the Diffie-Hellman part. */
+static enum drop_reason consume_handshake(struct device *dev, struct packet *p,
 					  enum message_type type,
 					  const struct endpoint *src, uint64_t now)
 {
 	const uint8_t *buf = packet_data(p);
-	struct cookie_source cs = { .family = src->family, .port = src->port };
 	struct peer *peer;
 	enum noise_error err;
-	bool under_load;
-
-	if (!dev->local.has_identity)
-		return drop(dev, DROP_NO_IDENTITY);
-	memcpy(cs.addr, src->addr, sizeof(cs.addr));
-	under_load = device_under_load(dev, now);
-	/* mac1 first, before any DH: without our public key, silence. */
-	switch (cookie_validate_packet(&dev->cookie_checker, buf, p->len, &cs, under_load, now)) {
-	case INVALID_MAC:
-		return handshake_failed(dev, DROP_INVALID_MAC1, src, now);
-	case VALID_MAC_BUT_NO_COOKIE:
-		if (under_load) {
-			struct message_handshake_cookie reply;
-			uint32_t sender;
-			/* Both handshake messages carry the sender index at
-			 * offset 4. */
-			memcpy(&sender, buf + 4, sizeof(sender));
-			if (cookie_message_create(&dev->cookie_checker, &reply, buf, p->len,
-						  le32toh(sender), &cs, now))
-				dev->ops.send(dev->ops.arg, src, (const uint8_t *)&reply, sizeof(reply));
-			return drop(dev, DROP_COOKIE_SENT);
-		}
-		break;
-	case VALID_MAC_WITH_COOKIE:
-		if (!ratelimiter_allow(&dev->ratelimiter, src->addr, src->family, now))
-			return drop(dev, DROP_RATELIMITED);
-		break;
-	}
 
 	if (type == MESSAGE_HANDSHAKE_INITIATION) {
 		struct noise_remote *r;
@@ -863,6 +839,43 @@ static enum drop_reason receive_handshake(struct device *dev, struct packet *p,
 	timers_event_any_authenticated_packet_traversal(&peer->timers, now);
 	heap_update(dev, peer);
 	return DROP_NONE;
+}
+
+static enum drop_reason receive_handshake(struct device *dev, struct packet *p,
+					  enum message_type type,
+					  const struct endpoint *src, uint64_t now)
+{
+	const uint8_t *buf = packet_data(p);
+	struct cookie_source cs = { .family = src->family, .port = src->port };
+	bool under_load;
+
+	if (!dev->local.has_identity)
+		return drop(dev, DROP_NO_IDENTITY);
+	memcpy(cs.addr, src->addr, sizeof(cs.addr));
+	under_load = device_under_load(dev, now);
+	/* mac1 first, before any DH: without our public key, silence. */
+	switch (cookie_validate_packet(&dev->cookie_checker, buf, p->len, &cs, under_load, now)) {
+	case INVALID_MAC:
+		return handshake_failed(dev, DROP_INVALID_MAC1, src, now);
+	case VALID_MAC_BUT_NO_COOKIE:
+		if (under_load) {
+			struct message_handshake_cookie reply;
+			uint32_t sender;
+			/* Both handshake messages carry the sender index at
+			 * offset 4. */
+			memcpy(&sender, buf + 4, sizeof(sender));
+			if (cookie_message_create(&dev->cookie_checker, &reply, buf, p->len,
+						  le32toh(sender), &cs, now))
+				dev->ops.send(dev->ops.arg, src, (const uint8_t *)&reply, sizeof(reply));
+			return drop(dev, DROP_COOKIE_SENT);
+		}
+		break;
+	case VALID_MAC_WITH_COOKIE:
+		if (!ratelimiter_allow(&dev->ratelimiter, src->addr, src->family, now))
+			return drop(dev, DROP_RATELIMITED);
+		break;
+	}
+	return consume_handshake(dev, p, type, src, now);
 }
 
 static enum drop_reason receive_cookie(struct device *dev, struct packet *p, uint64_t now)
@@ -1023,6 +1036,54 @@ enum drop_reason device_receive(struct device *dev, struct packet *p,
 	}
 	release(dev, p);
 	return ret;
+}
+
+enum drop_reason device_receive_checked(struct device *dev, struct packet *p,
+					const struct endpoint *src, bool proven,
+					uint64_t gen, uint64_t now)
+{
+	enum message_type type = packet_classify(packet_data(p), p->len);
+	enum drop_reason ret;
+
+	/* Checked under another identity (the key changed since): the
+	 * whole way, with the device's own checker. */
+	if (gen != atomic_load_explicit(&dev->identity_gen, memory_order_relaxed))
+		return device_receive(dev, p, src, now);
+	switch (type) {
+	case MESSAGE_HANDSHAKE_INITIATION:
+	case MESSAGE_HANDSHAKE_RESPONSE:
+		if (!dev->local.has_identity)
+			ret = drop(dev, DROP_NO_IDENTITY);
+		else if (proven && !ratelimiter_allow(&dev->ratelimiter, src->addr, src->family, now))
+			ret = drop(dev, DROP_RATELIMITED);
+		else
+			ret = consume_handshake(dev, p, type, src, now);
+		break;
+	case MESSAGE_HANDSHAKE_COOKIE:
+		ret = receive_cookie(dev, p, now);
+		break;
+	default:
+		return device_receive(dev, p, src, now);
+	}
+	release(dev, p);
+	return ret;
+}
+
+uint64_t device_identity_gen(const struct device *dev)
+{
+	return atomic_load_explicit(&dev->identity_gen, memory_order_acquire);
+}
+
+uint64_t device_cookie_keys(const struct device *dev, struct cookie_checker *dst)
+{
+	cookie_checker_copy_keys(dst, &dev->cookie_checker);
+	return atomic_load_explicit(&dev->identity_gen, memory_order_relaxed);
+}
+
+void device_add_drops(struct device *dev, enum drop_reason reason, uint64_t n)
+{
+	if ((unsigned)reason < DROP_REASON_COUNT)
+		dev->drops[reason] += n;
 }
 
 /* --- timers ------------------------------------------------------------- */

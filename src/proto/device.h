@@ -36,6 +36,7 @@
 #include "common/compiler.h"
 #include "common/hashtable.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,6 +49,8 @@ enum drop_reason {
 	DROP_INVALID_MAC1,
 	DROP_COOKIE_SENT,          /* under load, no mac2: answered with a cookie */
 	DROP_RATELIMITED,          /* under load, source over its rate */
+	DROP_COOKIE_RATELIMITED,   /* under load, no mac2, and over the cookie
+				    * replies' limits: no answer */
 	DROP_HANDSHAKE_DECRYPT,
 	DROP_UNKNOWN_PEER,
 	DROP_LOW_ORDER_POINT,
@@ -170,6 +173,10 @@ struct device {
 	size_t heap_len;
 	size_t heap_cap;
 	uint64_t drops[DROP_REASON_COUNT];
+	/* Moves whenever the identity (and so the cookie keys) changes: the
+	 * one field read without the caller's serialization
+	 * (device_identity_gen). */
+	_Atomic uint64_t identity_gen;
 	/* Allowed IPs that moved from one peer to another (each peer counts
 	 * its losses in stats.prefixes_lost). */
 	uint64_t prefixes_moved;
@@ -208,6 +215,26 @@ void device_peer_set_keepalive(struct device *dev, struct peer *peer, uint16_t s
  * was accepted. */
 enum drop_reason device_receive(struct device *dev, struct packet *p,
 				const struct endpoint *src, uint64_t now);
+/* A handshake message (types 1-3) whose macs the caller has checked
+ * with a cookie gate keyed for this device's identity (cookie.h), made
+ * while identity_gen was gen; always consumed.  The gate's verdict was
+ * COOKIE_PASS (proven false) or COOKIE_PASS_PROVEN (true: the
+ * per-source rate limiter comes first, as under load).  A message checked
+ * under an older identity is checked again here, as device_receive
+ * does.  Cookie replies (type 3) have no macs and go as in
+ * device_receive. */
+enum drop_reason device_receive_checked(struct device *dev, struct packet *p,
+					const struct endpoint *src, bool proven,
+					uint64_t gen, uint64_t now);
+/* The identity's generation; any thread, without the caller's lock. */
+uint64_t device_identity_gen(const struct device *dev);
+/* Copies the cookie keys of the current identity into a gate's checker
+ * (cookie_checker_copy_keys) and returns the generation they belong to. */
+uint64_t device_cookie_keys(const struct device *dev, struct cookie_checker *dst);
+/* Counts n drops the caller decided outside the device (a cookie gate's
+ * verdicts). */
+void device_add_drops(struct device *dev, enum drop_reason reason, uint64_t n);
+
 /* A data message's receipt in three steps, for callers that open
  * outside their lock (device_receive does all three).  Under the lock:
  * DROP_NONE and job filled (job->p = p, still the caller's), or a drop
