@@ -23,7 +23,9 @@
  * with the caller's own struct packet_crypto, touching nothing of the
  * device; a received job comes back under the lock, where the keypair is
  * looked up again and the replay window is checked, one thread at a
- * time. */
+ * time.  Besides, device_identity_gen may be read from any thread: a
+ * caller that checks handshake macs outside its lock with a cookie gate
+ * (cookie.h) follows the identity with it. */
 #ifndef RAMPART_PROTO_DEVICE_H
 #define RAMPART_PROTO_DEVICE_H
 
