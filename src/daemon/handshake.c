@@ -26,7 +26,6 @@ static const enum drop_reason verdict_drop[] = {
 	[COOKIE_PASS] = DROP_NONE,
 	[COOKIE_PASS_PROVEN] = DROP_NONE,
 };
-enum { VERDICTS = sizeof(verdict_drop) / sizeof(verdict_drop[0]) };
 
 static void ring_uninit(struct hsq_ring *r)
 {
@@ -50,6 +49,7 @@ int hsq_init(struct hsq *q)
 	if (err)
 		goto err_rings;
 	q->gate_ready = true;
+	noise_local_init(&q->local, &(struct noise_upcall){ 0 });
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_mutex_init(&q->gate_lock, NULL);
 	/* Timed waits (the counts' flush) on the clock daemon_now reads. */
@@ -72,6 +72,7 @@ void hsq_uninit(struct hsq *q)
 	ring_uninit(&q->proven);
 	ring_uninit(&q->unproven);
 	cookie_gate_uninit(&q->gate);
+	noise_local_uninit(&q->local);
 	q->gate_ready = false;
 	pthread_mutex_destroy(&q->lock);
 	pthread_mutex_destroy(&q->gate_lock);
@@ -171,15 +172,15 @@ size_t hsq_take(struct hsq *q, struct hsq_entry *out, size_t max, size_t *backlo
 
 /* What the thread decided without dev_lock, for the next pass under it. */
 struct hs_pending {
-	uint64_t drops[VERDICTS];
+	uint64_t drops[DROP_REASON_COUNT];
 	size_t max_backlog;      /* the longest backlog seen (the device's load) */
 	uint64_t last_flush;     /* monotonic ns */
 };
 
 static bool pending_any(const struct hs_pending *pd)
 {
-	for (size_t v = 0; v < VERDICTS; v++)
-		if (pd->drops[v])
+	for (size_t r = 0; r < DROP_REASON_COUNT; r++)
+		if (pd->drops[r])
 			return true;
 	return false;
 }
@@ -201,19 +202,25 @@ static void gate_follow_identity(struct daemon *d)
 	 * keys are written under both. */
 	daemon_lock_device(d);
 	pthread_mutex_lock(&q->gate_lock);
-	q->gate_gen = device_cookie_keys(&d->dev, &q->gate.checker);
+	q->gate_gen = device_copy_identity(&d->dev, &q->gate.checker, &q->local);
 	pthread_mutex_unlock(&q->gate_lock);
 	daemon_unlock_device(d);
 }
 
-/* A failed handshake the gate refused, for the event log (its own leaf
- * lock), as the core reports those it refuses. */
-static void report_invalid_mac1(struct daemon *d, const struct endpoint *src, uint64_t now)
+/* A message refused before dev_lock: counted for the device, and a
+ * failed handshake reported to the event log (its own leaf lock) as the
+ * core reports those it refuses. */
+static void refused(struct daemon *d, struct hs_pending *pd, enum drop_reason why,
+		    const struct endpoint *src, uint64_t now)
 {
 	struct device_event ev = { .type = DEVICE_EVENT_HANDSHAKE_FAILED,
-				   .reason = DROP_INVALID_MAC1, .new_ep = src, .now = now };
+				   .reason = why, .new_ep = src, .now = now };
 	struct event_record r;
 
+	pd->drops[why]++;
+	daemon_log_drop(why, src);
+	if (!device_drop_is_handshake_failure(why))
+		return;
 	events_from_device(&r, &ev);
 	daemon_record_event(d, &r, now);
 }
@@ -223,7 +230,8 @@ static void report_invalid_mac1(struct daemon *d, const struct endpoint *src, ui
  * returns how many.  Cookie replies go out from here.  gate_lock is held
  * for one check at a time, so a data thread's push waits for one MAC at
  * most, and nothing else is taken inside it. */
-static size_t gate_batch(struct daemon *d, struct hsq_entry *batch, bool *proven, size_t n,
+static size_t gate_batch(struct daemon *d, struct hsq_entry *batch, bool *proven,
+			 struct noise_initiation_prep *preps, bool *has_prep, size_t n,
 			 size_t backlog, struct hs_pending *pd, uint64_t *gen)
 {
 	struct hsq *q = &d->hsq;
@@ -238,10 +246,12 @@ static size_t gate_batch(struct daemon *d, struct hsq_entry *batch, bool *proven
 		enum message_type type = packet_classify(e->buf, e->len);
 		struct cookie_source cs;
 		enum cookie_verdict v;
+		enum noise_error err;
 		uint64_t now = daemon_now();
 
 		if (backlog - i > pd->max_backlog)
 			pd->max_backlog = backlog - i;
+		has_prep[keep] = false;
 		if (type != MESSAGE_HANDSHAKE_INITIATION && type != MESSAGE_HANDSHAKE_RESPONSE) {
 			/* Cookie replies, and what the device counts as
 			 * invalid. */
@@ -254,18 +264,27 @@ static size_t gate_batch(struct daemon *d, struct hsq_entry *batch, bool *proven
 		v = cookie_gate_check(&q->gate, e->buf, e->len, &cs,
 				      cookie_gate_under_load(&q->gate, backlog - i, now), &reply, now);
 		pthread_mutex_unlock(&q->gate_lock);
-		if (v == COOKIE_PASS || v == COOKIE_PASS_PROVEN) {
-			proven[keep] = v == COOKIE_PASS_PROVEN;
-			batch[keep++] = *e;
+		if (v != COOKIE_PASS && v != COOKIE_PASS_PROVEN) {
+			if (v == COOKIE_REPLY &&
+			    udp_send(&d->udp.pairs[0], &e->src, (const uint8_t *)&reply, sizeof(reply)))
+				atomic_fetch_add(&d->stats.tx_failed, 1);
+			refused(d, pd, verdict_drop[v], &e->src, now);
 			continue;
 		}
-		pd->drops[v]++;
-		if (v == COOKIE_REPLY &&
-		    udp_send(&d->udp.pairs[0], &e->src, (const uint8_t *)&reply, sizeof(reply)))
-			atomic_fetch_add(&d->stats.tx_failed, 1);
-		if (v == COOKIE_INVALID_MAC1)
-			report_invalid_mac1(d, &e->src, now);
-		daemon_log_drop(verdict_drop[v], &e->src);
+		if (type == MESSAGE_HANDSHAKE_INITIATION) {
+			/* e, es, s with the thread's copy of the identity,
+			 * which is of *gen, as the gate's keys are. */
+			err = noise_prepare_initiation(&q->local,
+						       (const struct message_handshake_initiation *)e->buf,
+						       &preps[keep]);
+			if (err) {
+				refused(d, pd, device_noise_drop(err), &e->src, now);
+				continue;
+			}
+			has_prep[keep] = true;
+		}
+		proven[keep] = v == COOKIE_PASS_PROVEN;
+		batch[keep++] = *e;
 	}
 	return keep;
 }
@@ -274,6 +293,7 @@ static size_t gate_batch(struct daemon *d, struct hsq_entry *batch, bool *proven
  * HS_LOCKED messages that passed (each may cost Diffie-Hellmans under
  * the lock: a short pass lets the data threads in between). */
 static void device_pass(struct daemon *d, struct hsq_entry *batch, const bool *proven,
+			struct noise_initiation_prep *preps, const bool *has_prep,
 			size_t n, uint64_t gen, struct hs_pending *pd)
 {
 	struct pool_packet pk = { .from_pool = false };
@@ -281,9 +301,9 @@ static void device_pass(struct daemon *d, struct hsq_entry *batch, const bool *p
 
 	daemon_lock_device(d);
 	device_set_handshake_backlog(&d->dev, pd->max_backlog, now);
-	for (size_t v = 0; v < VERDICTS; v++)
-		if (pd->drops[v])
-			device_add_drops(&d->dev, verdict_drop[v], pd->drops[v]);
+	for (size_t r = 0; r < DROP_REASON_COUNT; r++)
+		if (pd->drops[r])
+			device_add_drops(&d->dev, (enum drop_reason)r, pd->drops[r]);
 	memset(pd->drops, 0, sizeof(pd->drops));
 	pd->max_backlog = 0;
 	pd->last_flush = now;
@@ -296,7 +316,7 @@ static void device_pass(struct daemon *d, struct hsq_entry *batch, const bool *p
 		pk.p.next = NULL;
 		pk.p.core_owned = false;
 		daemon_log_drop(device_receive_checked(&d->dev, &pk.p, &batch[i].src, proven[i],
-						       gen, now),
+						       has_prep[i] ? &preps[i] : NULL, gen, now),
 				&batch[i].src);
 	}
 	daemon_rearm_timer(d);
@@ -308,7 +328,10 @@ void *handshake_main(void *arg)
 	struct daemon *d = arg;
 	struct hsq *q = &d->hsq;
 	struct hsq_entry batch[HS_BATCH];
-	bool proven[HS_BATCH];
+	bool proven[HS_BATCH], has_prep[HS_BATCH];
+	/* Secrets: each is wiped by whoever consumes it
+	 * (noise_prepare_initiation on failure, the device otherwise). */
+	struct noise_initiation_prep preps[HS_BATCH];
 	struct hs_pending pd = { .last_flush = daemon_now() };
 
 	for (;;) {
@@ -344,13 +367,13 @@ void *handshake_main(void *arg)
 
 		gate_follow_identity(d);
 		pthread_rwlock_rdlock(&d->sock_lock);
-		keep = gate_batch(d, batch, proven, n, backlog, &pd, &gen);
+		keep = gate_batch(d, batch, proven, preps, has_prep, n, backlog, &pd, &gen);
 		now = daemon_now();
 		for (size_t i = 0; i < keep; i += HS_LOCKED)
-			device_pass(d, batch + i, proven + i, keep - i < HS_LOCKED ? keep - i : HS_LOCKED,
-				    gen, &pd);
+			device_pass(d, batch + i, proven + i, preps + i, has_prep + i,
+				    keep - i < HS_LOCKED ? keep - i : HS_LOCKED, gen, &pd);
 		if (!keep && pending_any(&pd) && (!n || now >= pd.last_flush + HS_FLUSH_EVERY))
-			device_pass(d, NULL, NULL, 0, gen, &pd);
+			device_pass(d, NULL, NULL, NULL, NULL, 0, gen, &pd);
 		pthread_rwlock_unlock(&d->sock_lock);
 	}
 	return NULL;

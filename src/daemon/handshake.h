@@ -7,9 +7,12 @@
  * response with a cookie gate of its own (proto/cookie.h: struct
  * cookie_gate) without dev_lock: an invalid mac1 is dropped, and under
  * load a message without a valid mac2 gets a cookie reply (within the
- * reply limits) straight from this thread.  Only what passes, and cookie
- * replies (type 3, which need the peer they answer), take dev_lock, in
- * one pass per batch; what the gate counted goes into the device's
+ * reply limits) straight from this thread.  An initiation that passes
+ * has its first step read (e, es, s: one Diffie-Hellman) with the
+ * thread's copy of the identity, still without the lock, so one whose
+ * static key does not decrypt (a flood's, with a valid mac1) never takes
+ * it.  Only what passes all that, and cookie replies (type 3, which need
+ * the peer they answer), take dev_lock, in passes of HS_LOCKED; what the gate counted goes into the device's
  * counters in that pass, or in one of its own at most every
  * HS_FLUSH_EVERY while a flood keeps everything outside.
  *
@@ -66,6 +69,10 @@ struct hsq {
 	struct cookie_gate gate;
 	uint64_t gate_gen;         /* the device identity gate's keys belong to */
 	bool gate_ready;
+	/* The handshake thread's own: a copy of the device's identity (of
+	 * gate_gen), for the first Diffie-Hellman of an initiation
+	 * (noise_prepare_initiation) without dev_lock. */
+	struct noise_local local;
 };
 
 /* 0 or -errno. */

@@ -762,7 +762,7 @@ static void set_endpoint_from(struct device *dev, struct peer *peer,
 	peer->endpoint = *src;
 }
 
-static enum drop_reason noise_drop(enum noise_error err)
+enum drop_reason device_noise_drop(enum noise_error err)
 {
 	switch (err) {
 	case NOISE_ERR_NO_IDENTITY: return DROP_NO_IDENTITY;
@@ -795,7 +795,7 @@ static void send_response(struct device *dev, struct peer *peer, uint64_t now)
 /* A handshake message past its macs (and, under load, its source's
  * rate): the Diffie-Hellman part. */
 static enum drop_reason consume_handshake(struct device *dev, struct packet *p,
-					  enum message_type type,
+					  enum message_type type, struct noise_initiation_prep *prep,
 					  const struct endpoint *src, uint64_t now)
 {
 	const uint8_t *buf = packet_data(p);
@@ -807,9 +807,10 @@ static enum drop_reason consume_handshake(struct device *dev, struct packet *p,
 		struct message_handshake_initiation msg;
 
 		memcpy(&msg, buf, sizeof(msg));
-		r = noise_consume_initiation(&dev->local, &msg, now, &err);
+		r = prep ? noise_consume_prepared_initiation(&dev->local, &msg, prep, now, &err)
+			 : noise_consume_initiation(&dev->local, &msg, now, &err);
 		if (!r)
-			return handshake_failed(dev, noise_drop(err), src, now);
+			return handshake_failed(dev, device_noise_drop(err), src, now);
 		peer = r->arg;
 		set_endpoint_from(dev, peer, src, now);
 		send_response(dev, peer, now);
@@ -824,7 +825,7 @@ static enum drop_reason consume_handshake(struct device *dev, struct packet *p,
 		peer = e->peer;
 		err = noise_consume_response(&peer->remote, &msg);
 		if (err)
-			return handshake_failed(dev, noise_drop(err), src, now);
+			return handshake_failed(dev, device_noise_drop(err), src, now);
 		set_endpoint_from(dev, peer, src, now);
 		if (noise_begin_session(&peer->remote, now) == 0) {
 			timers_event_session_derived(&peer->timers, now);
@@ -875,7 +876,7 @@ static enum drop_reason receive_handshake(struct device *dev, struct packet *p,
 			return drop(dev, DROP_RATELIMITED);
 		break;
 	}
-	return consume_handshake(dev, p, type, src, now);
+	return consume_handshake(dev, p, type, NULL, src, now);
 }
 
 static enum drop_reason receive_cookie(struct device *dev, struct packet *p, uint64_t now)
@@ -1040,15 +1041,22 @@ enum drop_reason device_receive(struct device *dev, struct packet *p,
 
 enum drop_reason device_receive_checked(struct device *dev, struct packet *p,
 					const struct endpoint *src, bool proven,
+					struct noise_initiation_prep *prep,
 					uint64_t gen, uint64_t now)
 {
 	enum message_type type = packet_classify(packet_data(p), p->len);
 	enum drop_reason ret;
 
+	if (type != MESSAGE_HANDSHAKE_INITIATION && prep)
+		prep = NULL; /* only an initiation has one (nothing to wipe
+			      * otherwise: the caller's contract) */
 	/* Checked under another identity (the key changed since): the
 	 * whole way, with the device's own checker. */
-	if (gen != atomic_load_explicit(&dev->identity_gen, memory_order_relaxed))
+	if (gen != atomic_load_explicit(&dev->identity_gen, memory_order_relaxed)) {
+		if (prep)
+			noise_prep_wipe(prep);
 		return device_receive(dev, p, src, now);
+	}
 	switch (type) {
 	case MESSAGE_HANDSHAKE_INITIATION:
 	case MESSAGE_HANDSHAKE_RESPONSE:
@@ -1057,7 +1065,9 @@ enum drop_reason device_receive_checked(struct device *dev, struct packet *p,
 		else if (proven && !ratelimiter_allow(&dev->ratelimiter, src->addr, src->family, now))
 			ret = drop(dev, DROP_RATELIMITED);
 		else
-			ret = consume_handshake(dev, p, type, src, now);
+			ret = consume_handshake(dev, p, type, prep, src, now);
+		if (prep)
+			noise_prep_wipe(prep); /* consumed or not */
 		break;
 	case MESSAGE_HANDSHAKE_COOKIE:
 		ret = receive_cookie(dev, p, now);
@@ -1074,9 +1084,12 @@ uint64_t device_identity_gen(const struct device *dev)
 	return atomic_load_explicit(&dev->identity_gen, memory_order_acquire);
 }
 
-uint64_t device_cookie_keys(const struct device *dev, struct cookie_checker *dst)
+uint64_t device_copy_identity(const struct device *dev, struct cookie_checker *cc,
+			      struct noise_local *l)
 {
-	cookie_checker_copy_keys(dst, &dev->cookie_checker);
+	cookie_checker_copy_keys(cc, &dev->cookie_checker);
+	if (l)
+		noise_local_set_private(l, dev->local.has_identity ? dev->local.static_private : NULL);
 	return atomic_load_explicit(&dev->identity_gen, memory_order_relaxed);
 }
 

@@ -221,18 +221,27 @@ enum drop_reason device_receive(struct device *dev, struct packet *p,
  * with a cookie gate keyed for this device's identity (cookie.h), made
  * while identity_gen was gen; always consumed.  The gate's verdict was
  * COOKIE_PASS (proven false) or COOKIE_PASS_PROVEN (true: the
- * per-source rate limiter comes first, as under load).  A message checked
- * under an older identity is checked again here, as device_receive
- * does.  Cookie replies (type 3) have no macs and go as in
- * device_receive. */
+ * per-source rate limiter comes first, as under load).  For an
+ * initiation, prep may hold its first step, made outside the lock with a
+ * copy of the identity (noise_prepare_initiation; wiped here), or be
+ * NULL.  A message checked under an older identity is taken the whole
+ * way again, as device_receive does.  Cookie replies (type 3) have no
+ * macs and go as in device_receive. */
 enum drop_reason device_receive_checked(struct device *dev, struct packet *p,
 					const struct endpoint *src, bool proven,
+					struct noise_initiation_prep *prep,
 					uint64_t gen, uint64_t now);
 /* The identity's generation; any thread, without the caller's lock. */
 uint64_t device_identity_gen(const struct device *dev);
-/* Copies the cookie keys of the current identity into a gate's checker
- * (cookie_checker_copy_keys) and returns the generation they belong to. */
-uint64_t device_cookie_keys(const struct device *dev, struct cookie_checker *dst);
+/* Copies the current identity for work outside the lock: the cookie keys
+ * into a gate's checker (cookie_checker_copy_keys) and, when l is not
+ * NULL, the static key into l (noise_local_set_private; l's upcall is
+ * never used by noise_prepare_initiation).  Returns the generation they
+ * belong to. */
+uint64_t device_copy_identity(const struct device *dev, struct cookie_checker *cc,
+			      struct noise_local *l);
+/* The drop counted for a refused handshake message. */
+enum drop_reason device_noise_drop(enum noise_error err);
 /* Counts n drops the caller decided outside the device (a cookie gate's
  * verdicts). */
 void device_add_drops(struct device *dev, enum drop_reason reason, uint64_t n);

@@ -469,23 +469,42 @@ bool noise_create_initiation(struct noise_remote *r,
 	return true;
 }
 
-struct noise_remote *noise_consume_initiation(struct noise_local *l,
-					      const struct message_handshake_initiation *msg,
-					      uint64_t now, enum noise_error *err)
+enum noise_error noise_prepare_initiation(const struct noise_local *l,
+					  const struct message_handshake_initiation *msg,
+					  struct noise_initiation_prep *prep)
 {
-	struct noise_handshake hs = { 0 };
+	enum noise_error err;
+
+	memset(prep, 0, sizeof(*prep));
+	if (!l->has_identity)
+		return NOISE_ERR_NO_IDENTITY;
+	/* e, es, s */
+	err = read_msg1_static(&prep->hs, l->static_key, l->static_private, l->static_public,
+			       identifier, sizeof(identifier), msg->unencrypted_ephemeral,
+			       prep->key, prep->remote_static);
+	if (err)
+		noise_prep_wipe(prep);
+	return err;
+}
+
+void noise_prep_wipe(struct noise_initiation_prep *prep)
+{
+	crypto_wipe(prep, sizeof(*prep));
+}
+
+struct noise_remote *noise_consume_prepared_initiation(struct noise_local *l,
+						       const struct message_handshake_initiation *msg,
+						       struct noise_initiation_prep *prep,
+						       uint64_t now, enum noise_error *err)
+{
+	struct noise_handshake *hs = &prep->hs;
 	struct noise_remote *r = NULL;
-	uint8_t key[NOISE_SYMMETRIC_KEY_LEN], rs[NOISE_PUBLIC_KEY_LEN];
 	uint8_t ts[NOISE_TIMESTAMP_LEN];
 
 	*err = NOISE_ERR_NO_IDENTITY;
 	if (!l->has_identity)
 		goto out;
-	*err = read_msg1_static(&hs, l->static_key, l->static_private, l->static_public, identifier,
-				sizeof(identifier), msg->unencrypted_ephemeral, key, rs);
-	if (*err)
-		goto out;
-	r = l->upcall.remote_get(l->upcall.arg, rs);
+	r = l->upcall.remote_get(l->upcall.arg, prep->remote_static);
 	if (!r) {
 		*err = NOISE_ERR_UNKNOWN_PEER;
 		goto out;
@@ -493,8 +512,8 @@ struct noise_remote *noise_consume_initiation(struct noise_local *l,
 	/* ss, from the remote's DH, made now if this is its first use
 	 * (zeros if invalid, which read_msg1_finish refuses) */
 	remote_ss(r);
-	*err = read_msg1_finish(&hs, r->precomputed_static_static, msg->unencrypted_ephemeral,
-				NOISE_TIMESTAMP_LEN, key, ts);
+	*err = read_msg1_finish(hs, r->precomputed_static_static, msg->unencrypted_ephemeral,
+				NOISE_TIMESTAMP_LEN, prep->key, ts);
 	if (*err)
 		goto fail;
 	/* Replay: only a strictly newer TAI64N timestamp (big endian, so
@@ -514,9 +533,9 @@ struct noise_remote *noise_consume_initiation(struct noise_local *l,
 	r->last_initiation_consumption = now;
 	r->consumed_any_initiation = true;
 	noise_handshake_clear(r);
-	memcpy(r->handshake.hash, hs.hash, NOISE_HASH_LEN);
-	memcpy(r->handshake.chaining_key, hs.chaining_key, NOISE_HASH_LEN);
-	memcpy(r->handshake.remote_ephemeral, hs.remote_ephemeral, NOISE_PUBLIC_KEY_LEN);
+	memcpy(r->handshake.hash, hs->hash, NOISE_HASH_LEN);
+	memcpy(r->handshake.chaining_key, hs->chaining_key, NOISE_HASH_LEN);
+	memcpy(r->handshake.remote_ephemeral, hs->remote_ephemeral, NOISE_PUBLIC_KEY_LEN);
 	r->handshake.remote_index = le32toh(msg->sender_index);
 	r->handshake.state = HANDSHAKE_CONSUMED_INITIATION;
 	*err = NOISE_OK;
@@ -524,10 +543,22 @@ struct noise_remote *noise_consume_initiation(struct noise_local *l,
 fail:
 	r = NULL;
 out:
-	crypto_wipe(&hs, sizeof(hs));
-	crypto_wipe(key, sizeof(key));
+	noise_prep_wipe(prep);
 	crypto_wipe(ts, sizeof(ts));
 	return r;
+}
+
+struct noise_remote *noise_consume_initiation(struct noise_local *l,
+					      const struct message_handshake_initiation *msg,
+					      uint64_t now, enum noise_error *err)
+{
+	struct noise_initiation_prep prep;
+
+	*err = noise_prepare_initiation(l, msg, &prep);
+	if (*err)
+		return NULL;
+	/* Wipes prep. */
+	return noise_consume_prepared_initiation(l, msg, &prep, now, err);
 }
 
 bool noise_create_response(struct noise_remote *r, struct message_handshake_response *msg)

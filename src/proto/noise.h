@@ -181,6 +181,29 @@ enum noise_error {
 struct noise_remote *noise_consume_initiation(struct noise_local *l,
 					      const struct message_handshake_initiation *msg,
 					      uint64_t now, enum noise_error *err) warn_unused;
+/* The same in two steps, so that the first Diffie-Hellman can run outside
+ * the caller's lock.  noise_prepare_initiation reads e, es and s (one
+ * DH) with the identity l only: it touches no remote and may run on a
+ * copy of the device's identity, on any thread (l is only read).  The
+ * initiator's static key is then known; noise_consume_prepared_initiation
+ * finds the remote (under the caller's serialization, as every call on
+ * remotes), reads ss and the timestamp and commits as
+ * noise_consume_initiation does.  prep is wiped by both on every path
+ * (the first on failure).  prep must come from the same identity as l:
+ * the caller keeps that (the daemon compares device_identity_gen). */
+struct noise_initiation_prep {
+	struct noise_handshake hs;     /* C and H after s; remote_ephemeral */
+	uint8_t key[NOISE_SYMMETRIC_KEY_LEN];
+	uint8_t remote_static[NOISE_PUBLIC_KEY_LEN];
+};
+enum noise_error noise_prepare_initiation(const struct noise_local *l,
+					  const struct message_handshake_initiation *msg,
+					  struct noise_initiation_prep *prep) warn_unused;
+struct noise_remote *noise_consume_prepared_initiation(struct noise_local *l,
+						       const struct message_handshake_initiation *msg,
+						       struct noise_initiation_prep *prep,
+						       uint64_t now, enum noise_error *err) warn_unused;
+void noise_prep_wipe(struct noise_initiation_prep *prep);
 bool noise_create_response(struct noise_remote *r,
 			   struct message_handshake_response *msg) warn_unused;
 /* r is the remote whose handshake's local index equals the message's
