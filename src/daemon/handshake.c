@@ -290,14 +290,18 @@ static size_t gate_batch(struct daemon *d, struct hsq_entry *batch, bool *proven
 }
 
 /* One pass under dev_lock: the gate's counts and load, then up to
- * HS_LOCKED messages that passed (each may cost Diffie-Hellmans under
- * the lock: a short pass lets the data threads in between). */
+ * HS_LOCKED messages that passed; the responses to the initiations among
+ * them are made after it, without the lock (their Diffie-Hellmans), and
+ * committed and sent in a second short pass. */
 static void device_pass(struct daemon *d, struct hsq_entry *batch, const bool *proven,
 			struct noise_initiation_prep *preps, const bool *has_prep,
 			size_t n, uint64_t gen, struct hs_pending *pd)
 {
 	struct pool_packet pk = { .from_pool = false };
+	struct noise_response_prep rps[HS_LOCKED];
+	struct message_handshake_response msgs[HS_LOCKED];
 	uint64_t now = daemon_now();
+	size_t responses = 0;
 
 	daemon_lock_device(d);
 	device_set_handshake_backlog(&d->dev, pd->max_backlog, now);
@@ -307,7 +311,7 @@ static void device_pass(struct daemon *d, struct hsq_entry *batch, const bool *p
 	memset(pd->drops, 0, sizeof(pd->drops));
 	pd->max_backlog = 0;
 	pd->last_flush = now;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && i < HS_LOCKED; i++) {
 		now = daemon_now();
 		pk.p.head = batch[i].buf;
 		pk.p.cap = sizeof(batch[i].buf);
@@ -316,9 +320,23 @@ static void device_pass(struct daemon *d, struct hsq_entry *batch, const bool *p
 		pk.p.next = NULL;
 		pk.p.core_owned = false;
 		daemon_log_drop(device_receive_checked(&d->dev, &pk.p, &batch[i].src, proven[i],
-						       has_prep[i] ? &preps[i] : NULL, gen, now),
+						       has_prep[i] ? &preps[i] : NULL,
+						       &rps[responses], gen, now),
 				&batch[i].src);
+		if (rps[responses].prepared)
+			responses++;
 	}
+	daemon_rearm_timer(d);
+	daemon_unlock_device(d);
+	if (!responses)
+		return;
+
+	/* e, ee, se of each response, with nothing locked. */
+	for (size_t i = 0; i < responses; i++)
+		noise_response_compute(&rps[i], &msgs[i]);
+	daemon_lock_device(d);
+	for (size_t i = 0; i < responses; i++)
+		device_send_prepared_response(&d->dev, &rps[i], &msgs[i], daemon_now());
 	daemon_rearm_timer(d);
 	daemon_unlock_device(d);
 }

@@ -776,12 +776,11 @@ enum drop_reason device_noise_drop(enum noise_error err)
 	}
 }
 
-static void send_response(struct device *dev, struct peer *peer, uint64_t now)
+/* The response, once made (msg: all but the macs). */
+static void response_made(struct device *dev, struct peer *peer,
+			  struct message_handshake_response *msg, uint64_t now)
 {
-	struct message_handshake_response msg;
-
-	if (!noise_create_response(&peer->remote, &msg) ||
-	    !cookie_add_mac_to_packet(&peer->cookie, &msg, sizeof(msg), now))
+	if (!cookie_add_mac_to_packet(&peer->cookie, msg, sizeof(*msg), now))
 		return;
 	if (noise_begin_session(&peer->remote, now))
 		return;
@@ -789,13 +788,39 @@ static void send_response(struct device *dev, struct peer *peer, uint64_t now)
 	timers_event_any_authenticated_packet_traversal(&peer->timers, now);
 	timers_event_any_authenticated_packet_sent(&peer->timers, now);
 	timers_event_handshake_response_sent(&peer->timers, now);
-	send_datagram(dev, peer, &msg, sizeof(msg));
+	send_datagram(dev, peer, msg, sizeof(*msg));
+}
+
+static void send_response(struct device *dev, struct peer *peer, uint64_t now)
+{
+	struct message_handshake_response msg;
+
+	if (noise_create_response(&peer->remote, &msg))
+		response_made(dev, peer, &msg, now);
+}
+
+void device_send_prepared_response(struct device *dev, struct noise_response_prep *rp,
+				   const struct message_handshake_response *computed,
+				   uint64_t now)
+{
+	struct message_handshake_response msg = *computed;
+	struct peer *peer = device_find_peer(dev, rp->remote_static);
+
+	/* The peer may have gone, or made a newer handshake, meanwhile. */
+	if (!peer) {
+		noise_response_prep_wipe(rp);
+		return;
+	}
+	if (noise_response_commit(&peer->remote, rp, &msg))
+		response_made(dev, peer, &msg, now);
+	heap_update(dev, peer);
 }
 
 /* A handshake message past its macs (and, under load, its source's
  * rate): the Diffie-Hellman part. */
 static enum drop_reason consume_handshake(struct device *dev, struct packet *p,
 					  enum message_type type, struct noise_initiation_prep *prep,
+					  struct noise_response_prep *rp,
 					  const struct endpoint *src, uint64_t now)
 {
 	const uint8_t *buf = packet_data(p);
@@ -813,7 +838,10 @@ static enum drop_reason consume_handshake(struct device *dev, struct packet *p,
 			return handshake_failed(dev, device_noise_drop(err), src, now);
 		peer = r->arg;
 		set_endpoint_from(dev, peer, src, now);
-		send_response(dev, peer, now);
+		/* The caller makes the response outside its lock, or we do
+		 * now. */
+		if (!rp || !noise_response_prepare(&peer->remote, rp))
+			send_response(dev, peer, now);
 	} else {
 		struct message_handshake_response msg;
 		struct index_entry *e;
@@ -876,7 +904,7 @@ static enum drop_reason receive_handshake(struct device *dev, struct packet *p,
 			return drop(dev, DROP_RATELIMITED);
 		break;
 	}
-	return consume_handshake(dev, p, type, NULL, src, now);
+	return consume_handshake(dev, p, type, NULL, NULL, src, now);
 }
 
 static enum drop_reason receive_cookie(struct device *dev, struct packet *p, uint64_t now)
@@ -1042,11 +1070,14 @@ enum drop_reason device_receive(struct device *dev, struct packet *p,
 enum drop_reason device_receive_checked(struct device *dev, struct packet *p,
 					const struct endpoint *src, bool proven,
 					struct noise_initiation_prep *prep,
+					struct noise_response_prep *rp,
 					uint64_t gen, uint64_t now)
 {
 	enum message_type type = packet_classify(packet_data(p), p->len);
 	enum drop_reason ret;
 
+	if (rp)
+		memset(rp, 0, sizeof(*rp)); /* not prepared, unless below */
 	if (type != MESSAGE_HANDSHAKE_INITIATION && prep)
 		prep = NULL; /* only an initiation has one (nothing to wipe
 			      * otherwise: the caller's contract) */
@@ -1065,7 +1096,7 @@ enum drop_reason device_receive_checked(struct device *dev, struct packet *p,
 		else if (proven && !ratelimiter_allow(&dev->ratelimiter, src->addr, src->family, now))
 			ret = drop(dev, DROP_RATELIMITED);
 		else
-			ret = consume_handshake(dev, p, type, prep, src, now);
+			ret = consume_handshake(dev, p, type, prep, rp, src, now);
 		if (prep)
 			noise_prep_wipe(prep); /* consumed or not */
 		break;

@@ -224,13 +224,24 @@ enum drop_reason device_receive(struct device *dev, struct packet *p,
  * per-source rate limiter comes first, as under load).  For an
  * initiation, prep may hold its first step, made outside the lock with a
  * copy of the identity (noise_prepare_initiation; wiped here), or be
- * NULL.  A message checked under an older identity is taken the whole
+ * NULL, and rp (or NULL) receives its response to make outside the lock
+ * (below).  A message checked under an older identity is taken the whole
  * way again, as device_receive does.  Cookie replies (type 3) have no
  * macs and go as in device_receive. */
 enum drop_reason device_receive_checked(struct device *dev, struct packet *p,
 					const struct endpoint *src, bool proven,
 					struct noise_initiation_prep *prep,
+					struct noise_response_prep *rp,
 					uint64_t gen, uint64_t now);
+/* With rp not NULL, a consumed initiation's response is left to the
+ * caller when rp->prepared is set on return: noise_response_compute
+ * without the lock, then this, under it again, commits and sends it (or
+ * drops it if the peer went or answered a newer initiation meanwhile);
+ * rp is wiped either way.  A caller that will not, wipes it
+ * (noise_response_prep_wipe). */
+void device_send_prepared_response(struct device *dev, struct noise_response_prep *rp,
+				   const struct message_handshake_response *computed,
+				   uint64_t now);
 /* The identity's generation; any thread, without the caller's lock. */
 uint64_t device_identity_gen(const struct device *dev);
 /* Copies the current identity for work outside the lock: the cookie keys

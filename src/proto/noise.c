@@ -561,25 +561,80 @@ struct noise_remote *noise_consume_initiation(struct noise_local *l,
 	return noise_consume_prepared_initiation(l, msg, &prep, now, err);
 }
 
-bool noise_create_response(struct noise_remote *r, struct message_handshake_response *msg)
+bool noise_response_prepare(const struct noise_remote *r, struct noise_response_prep *rp)
 {
-	struct noise_handshake *hs = &r->handshake;
-	struct noise_ik_keys k;
+	const struct noise_handshake *hs = &r->handshake;
 
+	memset(rp, 0, sizeof(*rp));
 	if (hs->state != HANDSHAKE_CONSUMED_INITIATION)
 		return false;
-	ik_keys(&k, r);
+	memcpy(rp->hs.hash, hs->hash, NOISE_HASH_LEN);
+	memcpy(rp->hs.chaining_key, hs->chaining_key, NOISE_HASH_LEN);
+	memcpy(rp->hs.remote_ephemeral, hs->remote_ephemeral, NOISE_PUBLIC_KEY_LEN);
+	memcpy(rp->answers, hs->hash, NOISE_HASH_LEN);
+	memcpy(rp->remote_static, r->remote_static, NOISE_PUBLIC_KEY_LEN);
+	memcpy(rp->psk, r->preshared_key, NOISE_SYMMETRIC_KEY_LEN);
+	rp->remote_index = hs->remote_index;
+	rp->prepared = true;
+	return true;
+}
+
+void noise_response_compute(struct noise_response_prep *rp, struct message_handshake_response *msg)
+{
+	struct noise_ik_keys k = { .remote_static = rp->remote_static, .psk = rp->psk };
+
 	memset(msg, 0, sizeof(*msg));
 	msg->header.type = htole32(MESSAGE_HANDSHAKE_RESPONSE);
-	msg->receiver_index = htole32(hs->remote_index);
-	if (write_msg2(hs, &k, NULL, 0, msg->unencrypted_ephemeral)) {
+	msg->receiver_index = htole32(rp->remote_index);
+	/* e, ee, se, psk, {} : only the copy and k, nothing of the remote */
+	rp->ok = rp->prepared &&
+		 write_msg2(&rp->hs, &k, NULL, 0, msg->unencrypted_ephemeral) == NOISE_OK;
+}
+
+void noise_response_prep_wipe(struct noise_response_prep *rp)
+{
+	crypto_x25519_key_free(rp->hs.ephemeral_key);
+	crypto_wipe(rp, sizeof(*rp));
+}
+
+bool noise_response_commit(struct noise_remote *r, struct noise_response_prep *rp,
+			   struct message_handshake_response *msg)
+{
+	struct noise_handshake *hs = &r->handshake;
+	bool ok = false;
+
+	/* Still the initiation this answers?  A newer one consumed
+	 * meanwhile has its own response coming. */
+	if (!rp->prepared || hs->state != HANDSHAKE_CONSUMED_INITIATION ||
+	    !crypto_equal(hs->hash, rp->answers, NOISE_HASH_LEN))
+		goto out;
+	if (!rp->ok) {
 		noise_handshake_clear(r);
-		return false;
+		goto out;
 	}
+	memcpy(hs->hash, rp->hs.hash, NOISE_HASH_LEN);
+	memcpy(hs->chaining_key, rp->hs.chaining_key, NOISE_HASH_LEN);
+	memcpy(hs->ephemeral_private, rp->hs.ephemeral_private, NOISE_PUBLIC_KEY_LEN);
+	crypto_x25519_key_free(hs->ephemeral_key);
+	hs->ephemeral_key = rp->hs.ephemeral_key; /* moved */
+	rp->hs.ephemeral_key = NULL;
 	hs->local_index = index_set(r);
 	msg->sender_index = htole32(hs->local_index);
 	hs->state = HANDSHAKE_CREATED_RESPONSE;
-	return true;
+	ok = true;
+out:
+	noise_response_prep_wipe(rp);
+	return ok;
+}
+
+bool noise_create_response(struct noise_remote *r, struct message_handshake_response *msg)
+{
+	struct noise_response_prep rp;
+
+	if (!noise_response_prepare(r, &rp))
+		return false;
+	noise_response_compute(&rp, msg);
+	return noise_response_commit(r, &rp, msg); /* wipes rp */
 }
 
 enum noise_error noise_consume_response(struct noise_remote *r,

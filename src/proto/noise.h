@@ -206,6 +206,31 @@ struct noise_remote *noise_consume_prepared_initiation(struct noise_local *l,
 void noise_prep_wipe(struct noise_initiation_prep *prep);
 bool noise_create_response(struct noise_remote *r,
 			   struct message_handshake_response *msg) warn_unused;
+/* The same in three steps, so that its Diffie-Hellmans (the ephemeral
+ * key, ee, se) can run outside the caller's lock:
+ * noise_response_prepare copies what the response needs from r (under
+ * the caller's serialization; false unless r has consumed an initiation);
+ * noise_response_compute writes the message from the copy alone, on any
+ * thread; noise_response_commit (serialized again) installs it in r if r
+ * still waits to answer that same initiation (else false: a newer one
+ * came meanwhile, or r was reset), sets msg's sender index and wipes rp
+ * on every path.  noise_response_prep_wipe drops a prepared response
+ * that will not be committed. */
+struct noise_response_prep {
+	struct noise_handshake hs;           /* a copy; then the response's e */
+	uint8_t answers[NOISE_HASH_LEN];     /* H of the initiation answered */
+	uint8_t remote_static[NOISE_PUBLIC_KEY_LEN];
+	uint8_t psk[NOISE_SYMMETRIC_KEY_LEN];
+	uint32_t remote_index;
+	bool prepared, ok;
+};
+bool noise_response_prepare(const struct noise_remote *r,
+			    struct noise_response_prep *rp) warn_unused;
+void noise_response_compute(struct noise_response_prep *rp,
+			    struct message_handshake_response *msg);
+bool noise_response_commit(struct noise_remote *r, struct noise_response_prep *rp,
+			   struct message_handshake_response *msg) warn_unused;
+void noise_response_prep_wipe(struct noise_response_prep *rp);
 /* r is the remote whose handshake's local index equals the message's
  * receiver index (the device looked it up). */
 enum noise_error noise_consume_response(struct noise_remote *r,

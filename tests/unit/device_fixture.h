@@ -302,8 +302,20 @@ static enum drop_reason gated_receive(struct node *n, struct packet *p, const ui
 			return gated_drop(n, p, device_noise_drop(err));
 		has_prep = true;
 	}
-	return device_receive_checked(&n->dev, p, src, v == COOKIE_PASS_PROVEN,
-				      has_prep ? &prep : NULL, n->gate_gen, vnow);
+	{
+		struct noise_response_prep rp;
+		struct message_handshake_response msg;
+		enum drop_reason r;
+
+		r = device_receive_checked(&n->dev, p, src, v == COOKIE_PASS_PROVEN,
+					   has_prep ? &prep : NULL, &rp, n->gate_gen, vnow);
+		if (rp.prepared) {
+			/* What the daemon does with its lock dropped. */
+			noise_response_compute(&rp, &msg);
+			device_send_prepared_response(&n->dev, &rp, &msg, vnow);
+		}
+		return r;
+	}
 }
 
 /* One datagram into n, on the path jobs_mode says; always consumed. */
@@ -320,7 +332,7 @@ static __attribute__((unused)) enum drop_reason node_receive(struct node *n, con
 			   type == MESSAGE_HANDSHAKE_RESPONSE)) {
 		r = gated_receive(n, p, buf, len, src);
 	} else if (gated_mode && type == MESSAGE_HANDSHAKE_COOKIE) {
-		r = device_receive_checked(&n->dev, p, src, false, NULL, n->gate_gen, vnow);
+		r = device_receive_checked(&n->dev, p, src, false, NULL, NULL, n->gate_gen, vnow);
 	} else if (!jobs_mode || type != MESSAGE_DATA) {
 		r = device_receive(&n->dev, p, src, vnow);
 	} else {

@@ -714,7 +714,7 @@ static void test_gated_identity_change(void)
 		CHECK(crypto_x25519_keygen(priv) == 0);
 		device_set_private_key(&nb.dev, priv);
 		CHECK(device_identity_gen(&nb.dev) == gen + 1);
-		CHECK(device_receive_checked(&nb.dev, p, &d->from, false, NULL, gen, vnow) ==
+		CHECK(device_receive_checked(&nb.dev, p, &d->from, false, NULL, NULL, gen, vnow) ==
 		      DROP_INVALID_MAC1);
 		CHECK(nb.sent_responses == 0);
 		/* The gate's next message brings its keys to the new ones. */

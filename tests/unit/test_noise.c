@@ -488,6 +488,52 @@ static void test_prepared_initiation(void)
 	crypto_uninit();
 }
 
+/* A response in three steps (the daemon makes its DHs without dev_lock):
+ * the session works; a response prepared for an initiation that a newer
+ * one replaced meanwhile is not committed, and the newer one's is. */
+static void test_response_in_three_steps(void)
+{
+	struct side a, b;
+	struct message_handshake_initiation init1, init2;
+	struct message_handshake_response resp1, resp2;
+	struct noise_response_prep rp1, rp2, zero;
+	uint8_t ts[12];
+	enum noise_error err;
+
+	CHECK(crypto_init() == 0);
+	pair_setup(&a, &b, NULL);
+	memset(&zero, 0, sizeof(zero));
+	/* Nothing consumed: nothing to prepare. */
+	CHECK(!noise_response_prepare(&b.remote, &rp1));
+	noise_tai64n(ts, wall_sec++, 0);
+	CHECK(noise_create_initiation(&a.remote, &init1, ts));
+	CHECK(noise_consume_initiation(&b.local, &init1, NSEC_PER_SEC, &err) == &b.remote);
+	CHECK(noise_response_prepare(&b.remote, &rp1));
+	noise_response_compute(&rp1, &resp1);
+	CHECK(rp1.ok);
+	/* A newer initiation (a retry) is consumed before the commit. */
+	noise_tai64n(ts, wall_sec++, 0);
+	CHECK(noise_create_initiation(&a.remote, &init2, ts));
+	CHECK(noise_consume_initiation(&b.local, &init2, 2 * NSEC_PER_SEC, &err) == &b.remote);
+	CHECK(noise_response_prepare(&b.remote, &rp2));
+	CHECK(!noise_response_commit(&b.remote, &rp1, &resp1));
+	CHECK_MEM(&rp1, &zero, sizeof(rp1));
+	noise_response_compute(&rp2, &resp2);
+	CHECK(noise_response_commit(&b.remote, &rp2, &resp2));
+	CHECK_MEM(&rp2, &zero, sizeof(rp2));
+	CHECK(b.remote.handshake.state == HANDSHAKE_CREATED_RESPONSE);
+	/* The initiator answers the newer one, and the session carries data. */
+	CHECK(noise_consume_response(&a.remote, &resp2) == NOISE_OK);
+	CHECK(noise_begin_session(&a.remote, 2 * NSEC_PER_SEC) == 0);
+	CHECK(noise_begin_session(&b.remote, 2 * NSEC_PER_SEC) == 0);
+	CHECK(transfer(&a, &b, "three steps"));
+	CHECK(transfer(&b, &a, "and back"));
+	/* Committed twice: refused the second time. */
+	CHECK(!noise_response_commit(&b.remote, &rp2, &resp2));
+	pair_free(&a, &b);
+	crypto_uninit();
+}
+
 static const struct harness_case cases[] = {
 	{ "noise/cacophony_ikpsk2_vector", test_cacophony_vector },
 	{ "noise/tai64n", test_tai64n },
@@ -496,6 +542,7 @@ static const struct harness_case cases[] = {
 	{ "noise/response_attacks", test_response_attacks },
 	{ "noise/lazy_static_static", test_lazy_static_static },
 	{ "noise/initiation_in_two_steps", test_prepared_initiation },
+	{ "noise/response_in_three_steps", test_response_in_three_steps },
 };
 
 HARNESS_MAIN(cases)
