@@ -12,7 +12,9 @@
  * thread's copy of the identity, still without the lock, so one whose
  * static key does not decrypt (a flood's, with a valid mac1) never takes
  * it.  Only what passes all that, and cookie replies (type 3, which need
- * the peer they answer), take dev_lock, in passes of HS_LOCKED; what the gate counted goes into the device's
+ * the peer they answer), take dev_lock, in passes of HS_LOCKED (the
+ * responses to the initiations consumed there are made after the pass,
+ * unlocked, and committed in a second one); what the gate counted goes into the device's
  * counters in that pass, or in one of its own at most every
  * HS_FLUSH_EVERY while a flood keeps everything outside.
  *

@@ -11,7 +11,11 @@
  *
  * Concurrency: none inside, and no per-peer lock: the caller serializes
  * every call that touches a struct noise_remote's handshake and keypair
- * slots (the daemon holds its one dev_lock around all of them).  The keys
+ * slots (the daemon holds its one dev_lock around all of them).  Two
+ * steps touch no remote and may run outside that serialization, on the
+ * caller's own copies: noise_prepare_initiation (with a copy of the
+ * identity) and noise_response_compute; their results are committed
+ * under it.  The keys
  * of a keypair are copied out under that lock for AEAD done outside it
  * (device.h: struct device_job).
  * The macs are not touched here: cookie.c adds and checks them around
