@@ -5,7 +5,9 @@
  *              signals, the link monitor (netlink) and the socket watch
  *              (inotify).  Applies configuration.
  *   handshake  consumes the handshake queue: initiations, responses and
- *              cookie replies, the work that costs a Diffie-Hellman.
+ *              cookie replies; checks macs and answers cookies without
+ *              dev_lock (its cookie gate), and takes what passes through
+ *              the core, the work that costs a Diffie-Hellman.
  *   data (N)   one per TUN queue and UDP socket pair: reads a batch,
  *              routes it through the core under dev_lock, seals or opens
  *              its data messages with the lock dropped (device_job), and
@@ -15,8 +17,10 @@
  *   sock_lock (rwlock)  the UDP socket set: read side to use the sockets,
  *                       write side to rebind or re-mark them;
  *   dev_lock (mutex)    the device and everything reachable from it;
- *   hsq.lock, pool.lock, events.lock
- *                       leaves: nothing is taken while holding them.
+ *   hsq.lock, hsq.gate_lock, pool.lock, events.lock
+ *                       leaves: nothing is taken while holding them
+ *                       (gate_lock is taken inside dev_lock only to copy
+ *                       new cookie keys into the gate).
  * A thread that calls into the core holds the read side of sock_lock
  * first, since the core sends through the sockets. */
 #ifndef RAMPART_DAEMON_DAEMON_H

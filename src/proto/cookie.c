@@ -172,3 +172,86 @@ bool cookie_message_consume(struct cookie_maker *cm,
 	crypto_wipe(cookie, sizeof(cookie));
 	return true;
 }
+
+void cookie_checker_copy_keys(struct cookie_checker *dst, const struct cookie_checker *src)
+{
+	memcpy(dst->message_mac1_key, src->message_mac1_key, sizeof(dst->message_mac1_key));
+	memcpy(dst->cookie_encryption_key, src->cookie_encryption_key,
+	       sizeof(dst->cookie_encryption_key));
+	dst->has_keys = src->has_keys;
+}
+
+/* --- the gate ------------------------------------------------------------ */
+
+int cookie_gate_init(struct cookie_gate *g)
+{
+	memset(g, 0, sizeof(*g));
+	cookie_checker_init(&g->checker);
+	return ratelimiter_init(&g->replies, RATELIMITER_MAX_ENTRIES);
+}
+
+void cookie_gate_uninit(struct cookie_gate *g)
+{
+	ratelimiter_uninit(&g->replies);
+	cookie_checker_uninit(&g->checker);
+}
+
+bool cookie_gate_under_load(struct cookie_gate *g, size_t backlog, uint64_t now)
+{
+	if (backlog >= UNDER_LOAD_QUEUE_LEN) {
+		g->last_under_load = now;
+		return true;
+	}
+	return g->last_under_load && now < g->last_under_load + UNDER_LOAD_AFTER_TIME;
+}
+
+bool cookie_gate_proven(struct cookie_gate *g, const void *msg, size_t len,
+			const struct cookie_source *src, uint64_t now)
+{
+	static const uint8_t zero[COOKIE_LEN];
+	const struct message_macs *macs;
+
+	if (len < sizeof(struct message_header) + sizeof(*macs))
+		return false;
+	macs = (const struct message_macs *)((const uint8_t *)msg + len - sizeof(*macs));
+	/* Most of a flood: no cookie, so no MAC to spend. */
+	if (!memcmp(macs->mac2, zero, COOKIE_LEN))
+		return false;
+	return cookie_validate_packet(&g->checker, msg, len, src, true, now) ==
+	       VALID_MAC_WITH_COOKIE;
+}
+
+enum cookie_verdict cookie_gate_check(struct cookie_gate *g, const void *msg, size_t len,
+				      const struct cookie_source *src, bool under_load,
+				      struct message_handshake_cookie *reply, uint64_t now)
+{
+	uint32_t sender;
+
+	if (!g->checker.has_keys)
+		return COOKIE_NO_IDENTITY;
+	g->bytes_in += len;
+	switch (cookie_validate_packet(&g->checker, msg, len, src, under_load, now)) {
+	case INVALID_MAC:
+		return COOKIE_INVALID_MAC1;
+	case VALID_MAC_WITH_COOKIE:
+		return COOKIE_PASS_PROVEN;
+	case VALID_MAC_BUT_NO_COOKIE:
+		if (!under_load)
+			return COOKIE_PASS;
+		break;
+	}
+	/* A cookie reply.  Idle sources leave the replies' table once a
+	 * second (the device does the same for its own, from its timers). */
+	if (now >= g->last_gc + NSEC_PER_SEC) {
+		ratelimiter_gc(&g->replies, now);
+		g->last_gc = now;
+	}
+	if (g->bytes_out + sizeof(*reply) > g->bytes_in ||
+	    !ratelimiter_allow(&g->replies, src->addr, src->family, now))
+		return COOKIE_REPLY_LIMITED;
+	memcpy(&sender, (const uint8_t *)msg + 4, sizeof(sender));
+	if (!cookie_message_create(&g->checker, reply, msg, len, le32toh(sender), src, now))
+		return COOKIE_REPLY_LIMITED;
+	g->bytes_out += sizeof(*reply);
+	return COOKIE_REPLY;
+}

@@ -18,6 +18,7 @@ static const char *const drop_names[DROP_REASON_COUNT] = {
 	[DROP_INVALID_MAC1] = "invalid_mac1",
 	[DROP_COOKIE_SENT] = "cookie_sent",
 	[DROP_RATELIMITED] = "ratelimited",
+	[DROP_COOKIE_RATELIMITED] = "cookie_ratelimited",
 	[DROP_HANDSHAKE_DECRYPT] = "handshake_decrypt",
 	[DROP_UNKNOWN_PEER] = "unknown_peer",
 	[DROP_LOW_ORDER_POINT] = "low_order_point",
@@ -306,6 +307,8 @@ void device_set_private_key(struct device *dev, const uint8_t *priv)
 	noise_local_set_private(&dev->local, priv);
 	cookie_checker_precompute(&dev->cookie_checker,
 				  dev->local.has_identity ? dev->local.static_public : NULL);
+	/* After the keys: a gate that sees the new generation copies them. */
+	atomic_fetch_add_explicit(&dev->identity_gen, 1, memory_order_release);
 	/* peer_rekeyed_identity may remove the peer: take the next first. */
 	for (struct peer *peer = dev->first_peer, *next; peer; peer = next) {
 		next = peer->next_peer;
@@ -759,7 +762,7 @@ static void set_endpoint_from(struct device *dev, struct peer *peer,
 	peer->endpoint = *src;
 }
 
-static enum drop_reason noise_drop(enum noise_error err)
+enum drop_reason device_noise_drop(enum noise_error err)
 {
 	switch (err) {
 	case NOISE_ERR_NO_IDENTITY: return DROP_NO_IDENTITY;
@@ -773,12 +776,11 @@ static enum drop_reason noise_drop(enum noise_error err)
 	}
 }
 
-static void send_response(struct device *dev, struct peer *peer, uint64_t now)
+/* The response, once made (msg: all but the macs). */
+static void response_made(struct device *dev, struct peer *peer,
+			  struct message_handshake_response *msg, uint64_t now)
 {
-	struct message_handshake_response msg;
-
-	if (!noise_create_response(&peer->remote, &msg) ||
-	    !cookie_add_mac_to_packet(&peer->cookie, &msg, sizeof(msg), now))
+	if (!cookie_add_mac_to_packet(&peer->cookie, msg, sizeof(*msg), now))
 		return;
 	if (noise_begin_session(&peer->remote, now))
 		return;
@@ -786,7 +788,86 @@ static void send_response(struct device *dev, struct peer *peer, uint64_t now)
 	timers_event_any_authenticated_packet_traversal(&peer->timers, now);
 	timers_event_any_authenticated_packet_sent(&peer->timers, now);
 	timers_event_handshake_response_sent(&peer->timers, now);
-	send_datagram(dev, peer, &msg, sizeof(msg));
+	send_datagram(dev, peer, msg, sizeof(*msg));
+}
+
+static void send_response(struct device *dev, struct peer *peer, uint64_t now)
+{
+	struct message_handshake_response msg;
+
+	if (noise_create_response(&peer->remote, &msg))
+		response_made(dev, peer, &msg, now);
+}
+
+void device_send_prepared_response(struct device *dev, struct noise_response_prep *rp,
+				   const struct message_handshake_response *computed,
+				   uint64_t now)
+{
+	struct message_handshake_response msg = *computed;
+	struct peer *peer = device_find_peer(dev, rp->remote_static);
+
+	/* The peer may have gone, or made a newer handshake, meanwhile. */
+	if (!peer) {
+		noise_response_prep_wipe(rp);
+		return;
+	}
+	if (noise_response_commit(&peer->remote, rp, &msg))
+		response_made(dev, peer, &msg, now);
+	heap_update(dev, peer);
+}
+
+/* A handshake message past its macs (and, under load, its source's
+ * rate): the Diffie-Hellman part. */
+static enum drop_reason consume_handshake(struct device *dev, struct packet *p,
+					  enum message_type type, struct noise_initiation_prep *prep,
+					  struct noise_response_prep *rp,
+					  const struct endpoint *src, uint64_t now)
+{
+	const uint8_t *buf = packet_data(p);
+	struct peer *peer;
+	enum noise_error err;
+
+	if (type == MESSAGE_HANDSHAKE_INITIATION) {
+		struct noise_remote *r;
+		struct message_handshake_initiation msg;
+
+		memcpy(&msg, buf, sizeof(msg));
+		r = prep ? noise_consume_prepared_initiation(&dev->local, &msg, prep, now, &err)
+			 : noise_consume_initiation(&dev->local, &msg, now, &err);
+		if (!r)
+			return handshake_failed(dev, device_noise_drop(err), src, now);
+		peer = r->arg;
+		set_endpoint_from(dev, peer, src, now);
+		/* The caller makes the response outside its lock, or we do
+		 * now. */
+		if (!rp || !noise_response_prepare(&peer->remote, rp))
+			send_response(dev, peer, now);
+	} else {
+		struct message_handshake_response msg;
+		struct index_entry *e;
+
+		memcpy(&msg, buf, sizeof(msg));
+		e = index_find(dev, le32toh(msg.receiver_index));
+		if (!e)
+			return drop(dev, DROP_HANDSHAKE_STATE);
+		peer = e->peer;
+		err = noise_consume_response(&peer->remote, &msg);
+		if (err)
+			return handshake_failed(dev, device_noise_drop(err), src, now);
+		set_endpoint_from(dev, peer, src, now);
+		if (noise_begin_session(&peer->remote, now) == 0) {
+			timers_event_session_derived(&peer->timers, now);
+			handshake_completed(dev, peer, now, true);
+			/* Confirms the session to the responder (or sends what
+			 * was waiting, which does the same). */
+			send_keepalive(dev, peer, now);
+		}
+	}
+	peer->stats.rx_bytes += p->len;
+	timers_event_any_authenticated_packet_received(&peer->timers, now);
+	timers_event_any_authenticated_packet_traversal(&peer->timers, now);
+	heap_update(dev, peer);
+	return DROP_NONE;
 }
 
 static enum drop_reason receive_handshake(struct device *dev, struct packet *p,
@@ -795,8 +876,6 @@ static enum drop_reason receive_handshake(struct device *dev, struct packet *p,
 {
 	const uint8_t *buf = packet_data(p);
 	struct cookie_source cs = { .family = src->family, .port = src->port };
-	struct peer *peer;
-	enum noise_error err;
 	bool under_load;
 
 	if (!dev->local.has_identity)
@@ -825,44 +904,7 @@ static enum drop_reason receive_handshake(struct device *dev, struct packet *p,
 			return drop(dev, DROP_RATELIMITED);
 		break;
 	}
-
-	if (type == MESSAGE_HANDSHAKE_INITIATION) {
-		struct noise_remote *r;
-		struct message_handshake_initiation msg;
-
-		memcpy(&msg, buf, sizeof(msg));
-		r = noise_consume_initiation(&dev->local, &msg, now, &err);
-		if (!r)
-			return handshake_failed(dev, noise_drop(err), src, now);
-		peer = r->arg;
-		set_endpoint_from(dev, peer, src, now);
-		send_response(dev, peer, now);
-	} else {
-		struct message_handshake_response msg;
-		struct index_entry *e;
-
-		memcpy(&msg, buf, sizeof(msg));
-		e = index_find(dev, le32toh(msg.receiver_index));
-		if (!e)
-			return drop(dev, DROP_HANDSHAKE_STATE);
-		peer = e->peer;
-		err = noise_consume_response(&peer->remote, &msg);
-		if (err)
-			return handshake_failed(dev, noise_drop(err), src, now);
-		set_endpoint_from(dev, peer, src, now);
-		if (noise_begin_session(&peer->remote, now) == 0) {
-			timers_event_session_derived(&peer->timers, now);
-			handshake_completed(dev, peer, now, true);
-			/* Confirms the session to the responder (or sends what
-			 * was waiting, which does the same). */
-			send_keepalive(dev, peer, now);
-		}
-	}
-	peer->stats.rx_bytes += p->len;
-	timers_event_any_authenticated_packet_received(&peer->timers, now);
-	timers_event_any_authenticated_packet_traversal(&peer->timers, now);
-	heap_update(dev, peer);
-	return DROP_NONE;
+	return consume_handshake(dev, p, type, NULL, NULL, src, now);
 }
 
 static enum drop_reason receive_cookie(struct device *dev, struct packet *p, uint64_t now)
@@ -1023,6 +1065,69 @@ enum drop_reason device_receive(struct device *dev, struct packet *p,
 	}
 	release(dev, p);
 	return ret;
+}
+
+enum drop_reason device_receive_checked(struct device *dev, struct packet *p,
+					const struct endpoint *src, bool proven,
+					struct noise_initiation_prep *prep,
+					struct noise_response_prep *rp,
+					uint64_t gen, uint64_t now)
+{
+	enum message_type type = packet_classify(packet_data(p), p->len);
+	enum drop_reason ret;
+
+	if (rp)
+		memset(rp, 0, sizeof(*rp)); /* not prepared, unless below */
+	if (type != MESSAGE_HANDSHAKE_INITIATION && prep)
+		prep = NULL; /* only an initiation has one (nothing to wipe
+			      * otherwise: the caller's contract) */
+	/* Checked under another identity (the key changed since): the
+	 * whole way, with the device's own checker. */
+	if (gen != atomic_load_explicit(&dev->identity_gen, memory_order_relaxed)) {
+		if (prep)
+			noise_prep_wipe(prep);
+		return device_receive(dev, p, src, now);
+	}
+	switch (type) {
+	case MESSAGE_HANDSHAKE_INITIATION:
+	case MESSAGE_HANDSHAKE_RESPONSE:
+		if (!dev->local.has_identity)
+			ret = drop(dev, DROP_NO_IDENTITY);
+		else if (proven && !ratelimiter_allow(&dev->ratelimiter, src->addr, src->family, now))
+			ret = drop(dev, DROP_RATELIMITED);
+		else
+			ret = consume_handshake(dev, p, type, prep, rp, src, now);
+		if (prep)
+			noise_prep_wipe(prep); /* consumed or not */
+		break;
+	case MESSAGE_HANDSHAKE_COOKIE:
+		ret = receive_cookie(dev, p, now);
+		break;
+	default:
+		return device_receive(dev, p, src, now);
+	}
+	release(dev, p);
+	return ret;
+}
+
+uint64_t device_identity_gen(const struct device *dev)
+{
+	return atomic_load_explicit(&dev->identity_gen, memory_order_acquire);
+}
+
+uint64_t device_copy_identity(const struct device *dev, struct cookie_checker *cc,
+			      struct noise_local *l)
+{
+	cookie_checker_copy_keys(cc, &dev->cookie_checker);
+	if (l)
+		noise_local_set_private(l, dev->local.has_identity ? dev->local.static_private : NULL);
+	return atomic_load_explicit(&dev->identity_gen, memory_order_relaxed);
+}
+
+void device_add_drops(struct device *dev, enum drop_reason reason, uint64_t n)
+{
+	if ((unsigned)reason < DROP_REASON_COUNT)
+		dev->drops[reason] += n;
 }
 
 /* --- timers ------------------------------------------------------------- */

@@ -23,7 +23,9 @@
  * with the caller's own struct packet_crypto, touching nothing of the
  * device; a received job comes back under the lock, where the keypair is
  * looked up again and the replay window is checked, one thread at a
- * time. */
+ * time.  Besides, device_identity_gen may be read from any thread: a
+ * caller that checks handshake macs outside its lock with a cookie gate
+ * (cookie.h) follows the identity with it. */
 #ifndef RAMPART_PROTO_DEVICE_H
 #define RAMPART_PROTO_DEVICE_H
 
@@ -36,6 +38,7 @@
 #include "common/compiler.h"
 #include "common/hashtable.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,6 +51,8 @@ enum drop_reason {
 	DROP_INVALID_MAC1,
 	DROP_COOKIE_SENT,          /* under load, no mac2: answered with a cookie */
 	DROP_RATELIMITED,          /* under load, source over its rate */
+	DROP_COOKIE_RATELIMITED,   /* under load, no mac2, and over the cookie
+				    * replies' limits: no answer */
 	DROP_HANDSHAKE_DECRYPT,
 	DROP_UNKNOWN_PEER,
 	DROP_LOW_ORDER_POINT,
@@ -170,6 +175,10 @@ struct device {
 	size_t heap_len;
 	size_t heap_cap;
 	uint64_t drops[DROP_REASON_COUNT];
+	/* Moves whenever the identity (and so the cookie keys) changes: the
+	 * one field read without the caller's serialization
+	 * (device_identity_gen). */
+	_Atomic uint64_t identity_gen;
 	/* Allowed IPs that moved from one peer to another (each peer counts
 	 * its losses in stats.prefixes_lost). */
 	uint64_t prefixes_moved;
@@ -208,6 +217,46 @@ void device_peer_set_keepalive(struct device *dev, struct peer *peer, uint16_t s
  * was accepted. */
 enum drop_reason device_receive(struct device *dev, struct packet *p,
 				const struct endpoint *src, uint64_t now);
+/* A handshake message (types 1-3) whose macs the caller has checked
+ * with a cookie gate keyed for this device's identity (cookie.h), made
+ * while identity_gen was gen; always consumed.  The gate's verdict was
+ * COOKIE_PASS (proven false) or COOKIE_PASS_PROVEN (true: the
+ * per-source rate limiter comes first, as under load).  For an
+ * initiation, prep may hold its first step, made outside the lock with a
+ * copy of the identity (noise_prepare_initiation; wiped here), or be
+ * NULL, and rp (or NULL) receives its response to make outside the lock
+ * (below).  A message checked under an older identity is taken the whole
+ * way again, as device_receive does.  Cookie replies (type 3) have no
+ * macs and go as in device_receive. */
+enum drop_reason device_receive_checked(struct device *dev, struct packet *p,
+					const struct endpoint *src, bool proven,
+					struct noise_initiation_prep *prep,
+					struct noise_response_prep *rp,
+					uint64_t gen, uint64_t now);
+/* With rp not NULL, a consumed initiation's response is left to the
+ * caller when rp->prepared is set on return: noise_response_compute
+ * without the lock, then this, under it again, commits and sends it (or
+ * drops it if the peer went or answered a newer initiation meanwhile);
+ * rp is wiped either way.  A caller that will not, wipes it
+ * (noise_response_prep_wipe). */
+void device_send_prepared_response(struct device *dev, struct noise_response_prep *rp,
+				   const struct message_handshake_response *computed,
+				   uint64_t now);
+/* The identity's generation; any thread, without the caller's lock. */
+uint64_t device_identity_gen(const struct device *dev);
+/* Copies the current identity for work outside the lock: the cookie keys
+ * into a gate's checker (cookie_checker_copy_keys) and, when l is not
+ * NULL, the static key into l (noise_local_set_private; l's upcall is
+ * never used by noise_prepare_initiation).  Returns the generation they
+ * belong to. */
+uint64_t device_copy_identity(const struct device *dev, struct cookie_checker *cc,
+			      struct noise_local *l);
+/* The drop counted for a refused handshake message. */
+enum drop_reason device_noise_drop(enum noise_error err);
+/* Counts n drops the caller decided outside the device (a cookie gate's
+ * verdicts). */
+void device_add_drops(struct device *dev, enum drop_reason reason, uint64_t n);
+
 /* A data message's receipt in three steps, for callers that open
  * outside their lock (device_receive does all three).  Under the lock:
  * DROP_NONE and job filled (job->p = p, still the caller's), or a drop

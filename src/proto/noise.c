@@ -469,23 +469,42 @@ bool noise_create_initiation(struct noise_remote *r,
 	return true;
 }
 
-struct noise_remote *noise_consume_initiation(struct noise_local *l,
-					      const struct message_handshake_initiation *msg,
-					      uint64_t now, enum noise_error *err)
+enum noise_error noise_prepare_initiation(const struct noise_local *l,
+					  const struct message_handshake_initiation *msg,
+					  struct noise_initiation_prep *prep)
 {
-	struct noise_handshake hs = { 0 };
+	enum noise_error err;
+
+	memset(prep, 0, sizeof(*prep));
+	if (!l->has_identity)
+		return NOISE_ERR_NO_IDENTITY;
+	/* e, es, s */
+	err = read_msg1_static(&prep->hs, l->static_key, l->static_private, l->static_public,
+			       identifier, sizeof(identifier), msg->unencrypted_ephemeral,
+			       prep->key, prep->remote_static);
+	if (err)
+		noise_prep_wipe(prep);
+	return err;
+}
+
+void noise_prep_wipe(struct noise_initiation_prep *prep)
+{
+	crypto_wipe(prep, sizeof(*prep));
+}
+
+struct noise_remote *noise_consume_prepared_initiation(struct noise_local *l,
+						       const struct message_handshake_initiation *msg,
+						       struct noise_initiation_prep *prep,
+						       uint64_t now, enum noise_error *err)
+{
+	struct noise_handshake *hs = &prep->hs;
 	struct noise_remote *r = NULL;
-	uint8_t key[NOISE_SYMMETRIC_KEY_LEN], rs[NOISE_PUBLIC_KEY_LEN];
 	uint8_t ts[NOISE_TIMESTAMP_LEN];
 
 	*err = NOISE_ERR_NO_IDENTITY;
 	if (!l->has_identity)
 		goto out;
-	*err = read_msg1_static(&hs, l->static_key, l->static_private, l->static_public, identifier,
-				sizeof(identifier), msg->unencrypted_ephemeral, key, rs);
-	if (*err)
-		goto out;
-	r = l->upcall.remote_get(l->upcall.arg, rs);
+	r = l->upcall.remote_get(l->upcall.arg, prep->remote_static);
 	if (!r) {
 		*err = NOISE_ERR_UNKNOWN_PEER;
 		goto out;
@@ -493,8 +512,8 @@ struct noise_remote *noise_consume_initiation(struct noise_local *l,
 	/* ss, from the remote's DH, made now if this is its first use
 	 * (zeros if invalid, which read_msg1_finish refuses) */
 	remote_ss(r);
-	*err = read_msg1_finish(&hs, r->precomputed_static_static, msg->unencrypted_ephemeral,
-				NOISE_TIMESTAMP_LEN, key, ts);
+	*err = read_msg1_finish(hs, r->precomputed_static_static, msg->unencrypted_ephemeral,
+				NOISE_TIMESTAMP_LEN, prep->key, ts);
 	if (*err)
 		goto fail;
 	/* Replay: only a strictly newer TAI64N timestamp (big endian, so
@@ -514,9 +533,9 @@ struct noise_remote *noise_consume_initiation(struct noise_local *l,
 	r->last_initiation_consumption = now;
 	r->consumed_any_initiation = true;
 	noise_handshake_clear(r);
-	memcpy(r->handshake.hash, hs.hash, NOISE_HASH_LEN);
-	memcpy(r->handshake.chaining_key, hs.chaining_key, NOISE_HASH_LEN);
-	memcpy(r->handshake.remote_ephemeral, hs.remote_ephemeral, NOISE_PUBLIC_KEY_LEN);
+	memcpy(r->handshake.hash, hs->hash, NOISE_HASH_LEN);
+	memcpy(r->handshake.chaining_key, hs->chaining_key, NOISE_HASH_LEN);
+	memcpy(r->handshake.remote_ephemeral, hs->remote_ephemeral, NOISE_PUBLIC_KEY_LEN);
 	r->handshake.remote_index = le32toh(msg->sender_index);
 	r->handshake.state = HANDSHAKE_CONSUMED_INITIATION;
 	*err = NOISE_OK;
@@ -524,31 +543,98 @@ struct noise_remote *noise_consume_initiation(struct noise_local *l,
 fail:
 	r = NULL;
 out:
-	crypto_wipe(&hs, sizeof(hs));
-	crypto_wipe(key, sizeof(key));
+	noise_prep_wipe(prep);
 	crypto_wipe(ts, sizeof(ts));
 	return r;
 }
 
-bool noise_create_response(struct noise_remote *r, struct message_handshake_response *msg)
+struct noise_remote *noise_consume_initiation(struct noise_local *l,
+					      const struct message_handshake_initiation *msg,
+					      uint64_t now, enum noise_error *err)
 {
-	struct noise_handshake *hs = &r->handshake;
-	struct noise_ik_keys k;
+	struct noise_initiation_prep prep;
 
+	*err = noise_prepare_initiation(l, msg, &prep);
+	if (*err)
+		return NULL;
+	/* Wipes prep. */
+	return noise_consume_prepared_initiation(l, msg, &prep, now, err);
+}
+
+bool noise_response_prepare(const struct noise_remote *r, struct noise_response_prep *rp)
+{
+	const struct noise_handshake *hs = &r->handshake;
+
+	memset(rp, 0, sizeof(*rp));
 	if (hs->state != HANDSHAKE_CONSUMED_INITIATION)
 		return false;
-	ik_keys(&k, r);
+	memcpy(rp->hs.hash, hs->hash, NOISE_HASH_LEN);
+	memcpy(rp->hs.chaining_key, hs->chaining_key, NOISE_HASH_LEN);
+	memcpy(rp->hs.remote_ephemeral, hs->remote_ephemeral, NOISE_PUBLIC_KEY_LEN);
+	memcpy(rp->answers, hs->hash, NOISE_HASH_LEN);
+	memcpy(rp->remote_static, r->remote_static, NOISE_PUBLIC_KEY_LEN);
+	memcpy(rp->psk, r->preshared_key, NOISE_SYMMETRIC_KEY_LEN);
+	rp->remote_index = hs->remote_index;
+	rp->prepared = true;
+	return true;
+}
+
+void noise_response_compute(struct noise_response_prep *rp, struct message_handshake_response *msg)
+{
+	struct noise_ik_keys k = { .remote_static = rp->remote_static, .psk = rp->psk };
+
 	memset(msg, 0, sizeof(*msg));
 	msg->header.type = htole32(MESSAGE_HANDSHAKE_RESPONSE);
-	msg->receiver_index = htole32(hs->remote_index);
-	if (write_msg2(hs, &k, NULL, 0, msg->unencrypted_ephemeral)) {
+	msg->receiver_index = htole32(rp->remote_index);
+	/* e, ee, se, psk, {} : only the copy and k, nothing of the remote */
+	rp->ok = rp->prepared &&
+		 write_msg2(&rp->hs, &k, NULL, 0, msg->unencrypted_ephemeral) == NOISE_OK;
+}
+
+void noise_response_prep_wipe(struct noise_response_prep *rp)
+{
+	crypto_x25519_key_free(rp->hs.ephemeral_key);
+	crypto_wipe(rp, sizeof(*rp));
+}
+
+bool noise_response_commit(struct noise_remote *r, struct noise_response_prep *rp,
+			   struct message_handshake_response *msg)
+{
+	struct noise_handshake *hs = &r->handshake;
+	bool ok = false;
+
+	/* Still the initiation this answers?  A newer one consumed
+	 * meanwhile has its own response coming. */
+	if (!rp->prepared || hs->state != HANDSHAKE_CONSUMED_INITIATION ||
+	    !crypto_equal(hs->hash, rp->answers, NOISE_HASH_LEN))
+		goto out;
+	if (!rp->ok) {
 		noise_handshake_clear(r);
-		return false;
+		goto out;
 	}
+	memcpy(hs->hash, rp->hs.hash, NOISE_HASH_LEN);
+	memcpy(hs->chaining_key, rp->hs.chaining_key, NOISE_HASH_LEN);
+	memcpy(hs->ephemeral_private, rp->hs.ephemeral_private, NOISE_PUBLIC_KEY_LEN);
+	crypto_x25519_key_free(hs->ephemeral_key);
+	hs->ephemeral_key = rp->hs.ephemeral_key; /* moved */
+	rp->hs.ephemeral_key = NULL;
 	hs->local_index = index_set(r);
 	msg->sender_index = htole32(hs->local_index);
 	hs->state = HANDSHAKE_CREATED_RESPONSE;
-	return true;
+	ok = true;
+out:
+	noise_response_prep_wipe(rp);
+	return ok;
+}
+
+bool noise_create_response(struct noise_remote *r, struct message_handshake_response *msg)
+{
+	struct noise_response_prep rp;
+
+	if (!noise_response_prepare(r, &rp))
+		return false;
+	noise_response_compute(&rp, msg);
+	return noise_response_commit(r, &rp, msg); /* wipes rp */
 }
 
 enum noise_error noise_consume_response(struct noise_remote *r,

@@ -11,7 +11,11 @@
  *
  * Concurrency: none inside, and no per-peer lock: the caller serializes
  * every call that touches a struct noise_remote's handshake and keypair
- * slots (the daemon holds its one dev_lock around all of them).  The keys
+ * slots (the daemon holds its one dev_lock around all of them).  Two
+ * steps touch no remote and may run outside that serialization, on the
+ * caller's own copies: noise_prepare_initiation (with a copy of the
+ * identity) and noise_response_compute; their results are committed
+ * under it.  The keys
  * of a keypair are copied out under that lock for AEAD done outside it
  * (device.h: struct device_job).
  * The macs are not touched here: cookie.c adds and checks them around
@@ -181,8 +185,56 @@ enum noise_error {
 struct noise_remote *noise_consume_initiation(struct noise_local *l,
 					      const struct message_handshake_initiation *msg,
 					      uint64_t now, enum noise_error *err) warn_unused;
+/* The same in two steps, so that the first Diffie-Hellman can run outside
+ * the caller's lock.  noise_prepare_initiation reads e, es and s (one
+ * DH) with the identity l only: it touches no remote and may run on a
+ * copy of the device's identity, on any thread (l is only read).  The
+ * initiator's static key is then known; noise_consume_prepared_initiation
+ * finds the remote (under the caller's serialization, as every call on
+ * remotes), reads ss and the timestamp and commits as
+ * noise_consume_initiation does.  prep is wiped by both on every path
+ * (the first on failure).  prep must come from the same identity as l:
+ * the caller keeps that (the daemon compares device_identity_gen). */
+struct noise_initiation_prep {
+	struct noise_handshake hs;     /* C and H after s; remote_ephemeral */
+	uint8_t key[NOISE_SYMMETRIC_KEY_LEN];
+	uint8_t remote_static[NOISE_PUBLIC_KEY_LEN];
+};
+enum noise_error noise_prepare_initiation(const struct noise_local *l,
+					  const struct message_handshake_initiation *msg,
+					  struct noise_initiation_prep *prep) warn_unused;
+struct noise_remote *noise_consume_prepared_initiation(struct noise_local *l,
+						       const struct message_handshake_initiation *msg,
+						       struct noise_initiation_prep *prep,
+						       uint64_t now, enum noise_error *err) warn_unused;
+void noise_prep_wipe(struct noise_initiation_prep *prep);
 bool noise_create_response(struct noise_remote *r,
 			   struct message_handshake_response *msg) warn_unused;
+/* The same in three steps, so that its Diffie-Hellmans (the ephemeral
+ * key, ee, se) can run outside the caller's lock:
+ * noise_response_prepare copies what the response needs from r (under
+ * the caller's serialization; false unless r has consumed an initiation);
+ * noise_response_compute writes the message from the copy alone, on any
+ * thread; noise_response_commit (serialized again) installs it in r if r
+ * still waits to answer that same initiation (else false: a newer one
+ * came meanwhile, or r was reset), sets msg's sender index and wipes rp
+ * on every path.  noise_response_prep_wipe drops a prepared response
+ * that will not be committed. */
+struct noise_response_prep {
+	struct noise_handshake hs;           /* a copy; then the response's e */
+	uint8_t answers[NOISE_HASH_LEN];     /* H of the initiation answered */
+	uint8_t remote_static[NOISE_PUBLIC_KEY_LEN];
+	uint8_t psk[NOISE_SYMMETRIC_KEY_LEN];
+	uint32_t remote_index;
+	bool prepared, ok;
+};
+bool noise_response_prepare(const struct noise_remote *r,
+			    struct noise_response_prep *rp) warn_unused;
+void noise_response_compute(struct noise_response_prep *rp,
+			    struct message_handshake_response *msg);
+bool noise_response_commit(struct noise_remote *r, struct noise_response_prep *rp,
+			   struct message_handshake_response *msg) warn_unused;
+void noise_response_prep_wipe(struct noise_response_prep *rp);
 /* r is the remote whose handshake's local index equals the message's
  * receiver index (the device looked it up). */
 enum noise_error noise_consume_response(struct noise_remote *r,

@@ -63,6 +63,12 @@ struct node {
 	struct packet_crypto crypto;
 	struct device_job jobs[512];
 	unsigned n_jobs, jobs_taken, jobs_opened;
+	/* gated_mode: the daemon's handshake thread, a cookie gate and a
+	 * copy of the identity before the device. */
+	struct cookie_gate gate;
+	struct noise_local gate_local;
+	uint64_t gate_gen;
+	unsigned gated;        /* handshake messages that went through the gate */
 };
 
 static struct node na, nb;
@@ -75,6 +81,7 @@ static unsigned drop_every;     /* drop every Nth datagram (0 = none) */
 static unsigned sent_count;
 static bool reorder;            /* deliver in flight in reverse */
 static bool jobs_mode;          /* the daemon's split path (see the top) */
+static bool gated_mode;         /* the daemon's handshake path (handshake.h) */
 
 static __attribute__((unused)) struct node *node_at(const struct endpoint *ep)
 {
@@ -250,6 +257,67 @@ static __attribute__((unused)) void send_ping(struct node *from, struct node *to
 	drain_jobs(from);
 }
 
+static enum drop_reason gated_drop(struct node *n, struct packet *p, enum drop_reason why)
+{
+	device_add_drops(&n->dev, why, 1);
+	packet_free(n, p);
+	return why;
+}
+
+/* A handshake message as the daemon's handshake thread takes it: the
+ * gate (its keys following the device's identity), an initiation's
+ * first step outside the device, then device_receive_checked. */
+static enum drop_reason gated_receive(struct node *n, struct packet *p, const uint8_t *buf,
+				      size_t len, const struct endpoint *src)
+{
+	struct message_handshake_cookie reply;
+	struct noise_initiation_prep prep;
+	struct cookie_source cs = { .family = src->family, .port = src->port };
+	enum cookie_verdict v;
+	enum noise_error err;
+	bool has_prep = false;
+
+	n->gated++;
+	if (device_identity_gen(&n->dev) != n->gate_gen)
+		n->gate_gen = device_copy_identity(&n->dev, &n->gate.checker, &n->gate_local);
+	memcpy(cs.addr, src->addr, sizeof(cs.addr));
+	v = cookie_gate_check(&n->gate, buf, len, &cs,
+			      cookie_gate_under_load(&n->gate, n->dev.handshake_backlog, vnow),
+			      &reply, vnow);
+	switch (v) {
+	case COOKIE_NO_IDENTITY: return gated_drop(n, p, DROP_NO_IDENTITY);
+	case COOKIE_INVALID_MAC1: return gated_drop(n, p, DROP_INVALID_MAC1);
+	case COOKIE_REPLY_LIMITED: return gated_drop(n, p, DROP_COOKIE_RATELIMITED);
+	case COOKIE_REPLY:
+		(void)op_send(n, src, (const uint8_t *)&reply, sizeof(reply));
+		return gated_drop(n, p, DROP_COOKIE_SENT);
+	case COOKIE_PASS:
+	case COOKIE_PASS_PROVEN:
+		break;
+	}
+	if (packet_classify(buf, len) == MESSAGE_HANDSHAKE_INITIATION) {
+		err = noise_prepare_initiation(&n->gate_local,
+					       (const struct message_handshake_initiation *)buf, &prep);
+		if (err)
+			return gated_drop(n, p, device_noise_drop(err));
+		has_prep = true;
+	}
+	{
+		struct noise_response_prep rp;
+		struct message_handshake_response msg;
+		enum drop_reason r;
+
+		r = device_receive_checked(&n->dev, p, src, v == COOKIE_PASS_PROVEN,
+					   has_prep ? &prep : NULL, &rp, n->gate_gen, vnow);
+		if (rp.prepared) {
+			/* What the daemon does with its lock dropped. */
+			noise_response_compute(&rp, &msg);
+			device_send_prepared_response(&n->dev, &rp, &msg, vnow);
+		}
+		return r;
+	}
+}
+
 /* One datagram into n, on the path jobs_mode says; always consumed. */
 static __attribute__((unused)) enum drop_reason node_receive(struct node *n, const uint8_t *buf,
 							     size_t len, const struct endpoint *src)
@@ -258,7 +326,14 @@ static __attribute__((unused)) enum drop_reason node_receive(struct node *n, con
 	struct device_job job;
 	enum drop_reason r;
 
-	if (!jobs_mode || packet_classify(buf, len) != MESSAGE_DATA) {
+	enum message_type type = packet_classify(buf, len);
+
+	if (gated_mode && (type == MESSAGE_HANDSHAKE_INITIATION ||
+			   type == MESSAGE_HANDSHAKE_RESPONSE)) {
+		r = gated_receive(n, p, buf, len, src);
+	} else if (gated_mode && type == MESSAGE_HANDSHAKE_COOKIE) {
+		r = device_receive_checked(&n->dev, p, src, false, NULL, NULL, n->gate_gen, vnow);
+	} else if (!jobs_mode || type != MESSAGE_DATA) {
 		r = device_receive(&n->dev, p, src, vnow);
 	} else {
 		r = device_receive_prepare(&n->dev, p, &job, vnow);
@@ -327,6 +402,8 @@ static __attribute__((unused)) void node_init(struct node *n, const char *name, 
 	memset(n, 0, sizeof(*n));
 	n->name = name;
 	CHECK(device_init(&n->dev, &ops, 1420) == 0);
+	CHECK(cookie_gate_init(&n->gate) == 0);
+	noise_local_init(&n->gate_local, &(struct noise_upcall){ 0 });
 	CHECK(packet_crypto_init(&n->crypto) == 0);
 	CHECK(crypto_x25519_keygen(n->priv) == 0 && crypto_x25519_public(n->pub, n->priv));
 	device_set_private_key(&n->dev, n->priv);
@@ -341,6 +418,8 @@ static __attribute__((unused)) void node_uninit(struct node *n)
 {
 	device_uninit(&n->dev);
 	packet_crypto_uninit(&n->crypto);
+	cookie_gate_uninit(&n->gate);
+	noise_local_uninit(&n->gate_local);
 }
 
 /* a knows b's endpoint; b learns a's from the handshake (roaming). */

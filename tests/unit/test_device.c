@@ -677,6 +677,55 @@ JOBS(test_loss_reorder_restart)
 JOBS(test_attacks_get_silence)
 JOBS(test_source_check_and_routing)
 
+/* A case run again with handshakes on the daemon's gated path. */
+#define GATED(name)                         \
+	static void name##_gated(void)      \
+	{                                   \
+		gated_mode = true;          \
+		name();                     \
+		CHECK(nb.gated > 0);        \
+		gated_mode = false;         \
+	}
+GATED(test_ten_pings_accounting)
+GATED(test_retries_give_up_and_zeroing)
+GATED(test_loss_reorder_restart)
+GATED(test_attacks_get_silence)
+GATED(test_under_load_cookie)
+
+/* The identity changes between the gate's check and the device: the
+ * device takes the message the whole way again, and the gate follows. */
+static void test_gated_identity_change(void)
+{
+	struct dgram *d;
+	uint8_t priv[32];
+
+	gated_mode = true;
+	pair_init();
+	send_ping(&na, &nb, 84);
+	d = capture(MESSAGE_HANDSHAKE_INITIATION);
+	CHECK(d != NULL);
+	net_len = 0;
+	if (d) {
+		/* The gate at gen g; then nb's key changes: the initiation,
+		 * for the old key, must not complete. */
+		uint64_t gen = device_identity_gen(&nb.dev);
+		struct packet *p = packet_new(&nb, d->buf, d->len);
+
+		CHECK(crypto_x25519_keygen(priv) == 0);
+		device_set_private_key(&nb.dev, priv);
+		CHECK(device_identity_gen(&nb.dev) == gen + 1);
+		CHECK(device_receive_checked(&nb.dev, p, &d->from, false, NULL, NULL, gen, vnow) ==
+		      DROP_INVALID_MAC1);
+		CHECK(nb.sent_responses == 0);
+		/* The gate's next message brings its keys to the new ones. */
+		CHECK(node_receive(&nb, d->buf, d->len, &d->from) == DROP_INVALID_MAC1);
+		CHECK(nb.gate_gen == gen + 1);
+		free(d);
+	}
+	pair_free();
+	gated_mode = false;
+}
+
 static const struct harness_case cases[] = {
 	{ "device/daemon_lock_assert", test_dev_lock_assert },
 	{ "device/padding_and_mtu", test_padding_and_mtu },
@@ -702,6 +751,12 @@ static const struct harness_case cases[] = {
 	{ "device/jobs/loss_reorder_restart", test_loss_reorder_restart_jobs },
 	{ "device/jobs/attacks_get_silence", test_attacks_get_silence_jobs },
 	{ "device/jobs/source_check_and_routing", test_source_check_and_routing_jobs },
+	{ "device/gated/ten_pings_accounting", test_ten_pings_accounting_gated },
+	{ "device/gated/retries_give_up_and_zeroing", test_retries_give_up_and_zeroing_gated },
+	{ "device/gated/loss_reorder_restart", test_loss_reorder_restart_gated },
+	{ "device/gated/attacks_get_silence", test_attacks_get_silence_gated },
+	{ "device/gated/under_load_cookie", test_under_load_cookie_gated },
+	{ "device/gated/identity_change_meanwhile", test_gated_identity_change },
 };
 
 HARNESS_MAIN(cases)

@@ -422,6 +422,118 @@ static void test_lazy_static_static(void)
 	crypto_uninit();
 }
 
+/* An initiation in two steps, the first with a copy of the identity (as
+ * the daemon's handshake thread does without dev_lock): the same remote
+ * and state as in one step; the prepared state is wiped on every path;
+ * garbage, another identity's and a replay are refused where one step
+ * refuses them. */
+static void test_prepared_initiation(void)
+{
+	struct side a, b;
+	struct noise_local copy;
+	struct noise_initiation_prep prep, zero;
+	struct message_handshake_initiation init, bad;
+	struct message_handshake_response resp;
+	uint8_t ts[12], hash[32], ck[32];
+	enum noise_error err;
+
+	CHECK(crypto_init() == 0);
+	pair_setup(&a, &b, NULL);
+	memset(&zero, 0, sizeof(zero));
+	noise_local_init(&copy, &(struct noise_upcall){ 0 });
+	/* No identity in the copy yet. */
+	noise_tai64n(ts, wall_sec++, 0);
+	CHECK(noise_create_initiation(&a.remote, &init, ts));
+	CHECK(noise_prepare_initiation(&copy, &init, &prep) == NOISE_ERR_NO_IDENTITY);
+	noise_local_set_private(&copy, b.priv);
+
+	/* One step, for the reference. */
+	CHECK(noise_consume_initiation(&b.local, &init, NSEC_PER_SEC, &err) == &b.remote && !err);
+	memcpy(hash, b.remote.handshake.hash, 32);
+	memcpy(ck, b.remote.handshake.chaining_key, 32);
+	noise_handshake_clear(&b.remote);
+	memset(b.remote.latest_timestamp, 0, sizeof(b.remote.latest_timestamp));
+	b.remote.consumed_any_initiation = false;
+	/* Two steps: the same state. */
+	CHECK(noise_prepare_initiation(&copy, &init, &prep) == NOISE_OK);
+	CHECK_MEM(prep.remote_static, a.pub, 32);
+	CHECK(noise_consume_prepared_initiation(&b.local, &init, &prep, NSEC_PER_SEC, &err) ==
+	      &b.remote && !err);
+	CHECK_MEM(&prep, &zero, sizeof(prep));
+	CHECK_MEM(b.remote.handshake.hash, hash, 32);
+	CHECK_MEM(b.remote.handshake.chaining_key, ck, 32);
+	CHECK(noise_create_response(&b.remote, &resp));
+	CHECK(noise_consume_response(&a.remote, &resp) == NOISE_OK);
+	CHECK(noise_begin_session(&a.remote, NSEC_PER_SEC) == 0);
+	CHECK(noise_begin_session(&b.remote, NSEC_PER_SEC) == 0);
+
+	/* The same initiation again: prepared fine, refused as a replay
+	 * by the second step, which wipes it too. */
+	CHECK(noise_prepare_initiation(&copy, &init, &prep) == NOISE_OK);
+	CHECK(!noise_consume_prepared_initiation(&b.local, &init, &prep, 2 * NSEC_PER_SEC, &err));
+	CHECK(err == NOISE_ERR_REPLAY);
+	CHECK_MEM(&prep, &zero, sizeof(prep));
+
+	/* Random fields (a flood with a valid mac1): the first step alone
+	 * refuses it, and leaves nothing. */
+	bad = init;
+	memset(bad.encrypted_static, 0x5a, sizeof(bad.encrypted_static));
+	CHECK(noise_prepare_initiation(&copy, &bad, &prep) == NOISE_ERR_DECRYPT);
+	CHECK_MEM(&prep, &zero, sizeof(prep));
+	/* For another identity: the static does not decrypt either. */
+	noise_local_set_private(&copy, a.priv);
+	CHECK(noise_prepare_initiation(&copy, &init, &prep) == NOISE_ERR_DECRYPT);
+	noise_local_uninit(&copy);
+	pair_free(&a, &b);
+	crypto_uninit();
+}
+
+/* A response in three steps (the daemon makes its DHs without dev_lock):
+ * the session works; a response prepared for an initiation that a newer
+ * one replaced meanwhile is not committed, and the newer one's is. */
+static void test_response_in_three_steps(void)
+{
+	struct side a, b;
+	struct message_handshake_initiation init1, init2;
+	struct message_handshake_response resp1, resp2;
+	struct noise_response_prep rp1, rp2, zero;
+	uint8_t ts[12];
+	enum noise_error err;
+
+	CHECK(crypto_init() == 0);
+	pair_setup(&a, &b, NULL);
+	memset(&zero, 0, sizeof(zero));
+	/* Nothing consumed: nothing to prepare. */
+	CHECK(!noise_response_prepare(&b.remote, &rp1));
+	noise_tai64n(ts, wall_sec++, 0);
+	CHECK(noise_create_initiation(&a.remote, &init1, ts));
+	CHECK(noise_consume_initiation(&b.local, &init1, NSEC_PER_SEC, &err) == &b.remote);
+	CHECK(noise_response_prepare(&b.remote, &rp1));
+	noise_response_compute(&rp1, &resp1);
+	CHECK(rp1.ok);
+	/* A newer initiation (a retry) is consumed before the commit. */
+	noise_tai64n(ts, wall_sec++, 0);
+	CHECK(noise_create_initiation(&a.remote, &init2, ts));
+	CHECK(noise_consume_initiation(&b.local, &init2, 2 * NSEC_PER_SEC, &err) == &b.remote);
+	CHECK(noise_response_prepare(&b.remote, &rp2));
+	CHECK(!noise_response_commit(&b.remote, &rp1, &resp1));
+	CHECK_MEM(&rp1, &zero, sizeof(rp1));
+	noise_response_compute(&rp2, &resp2);
+	CHECK(noise_response_commit(&b.remote, &rp2, &resp2));
+	CHECK_MEM(&rp2, &zero, sizeof(rp2));
+	CHECK(b.remote.handshake.state == HANDSHAKE_CREATED_RESPONSE);
+	/* The initiator answers the newer one, and the session carries data. */
+	CHECK(noise_consume_response(&a.remote, &resp2) == NOISE_OK);
+	CHECK(noise_begin_session(&a.remote, 2 * NSEC_PER_SEC) == 0);
+	CHECK(noise_begin_session(&b.remote, 2 * NSEC_PER_SEC) == 0);
+	CHECK(transfer(&a, &b, "three steps"));
+	CHECK(transfer(&b, &a, "and back"));
+	/* Committed twice: refused the second time. */
+	CHECK(!noise_response_commit(&b.remote, &rp2, &resp2));
+	pair_free(&a, &b);
+	crypto_uninit();
+}
+
 static const struct harness_case cases[] = {
 	{ "noise/cacophony_ikpsk2_vector", test_cacophony_vector },
 	{ "noise/tai64n", test_tai64n },
@@ -429,6 +541,8 @@ static const struct harness_case cases[] = {
 	{ "noise/initiation_attacks", test_initiation_attacks },
 	{ "noise/response_attacks", test_response_attacks },
 	{ "noise/lazy_static_static", test_lazy_static_static },
+	{ "noise/initiation_in_two_steps", test_prepared_initiation },
+	{ "noise/response_in_three_steps", test_response_in_three_steps },
 };
 
 HARNESS_MAIN(cases)
