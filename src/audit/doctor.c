@@ -47,7 +47,7 @@ struct state {
 static const char *const receive_counters[] = {
 	"datagrams_received",
 	"drop_invalid_message", "drop_no_identity", "drop_invalid_mac1",
-	"drop_cookie_sent", "drop_ratelimited", "drop_handshake_decrypt",
+	"drop_cookie_sent", "drop_cookie_ratelimited", "drop_ratelimited", "drop_handshake_decrypt",
 	"drop_unknown_peer", "drop_low_order_point", "drop_replayed_initiation",
 	"drop_initiation_flood", "drop_handshake_state", "drop_invalid_cookie",
 	"drop_unknown_index", "drop_keypair_expired", "drop_data_decrypt",
@@ -344,7 +344,8 @@ static void step_arrival(struct state *s, struct doctor_result *r)
 static void handshake_why(const struct state *s, struct doctor_result *r)
 {
 	uint64_t mac1 = dev_delta(s, "drop_invalid_mac1"), unknown = dev_delta(s, "drop_unknown_peer");
-	uint64_t load = dev_delta(s, "drop_cookie_sent") + dev_delta(s, "drop_ratelimited");
+	uint64_t load = dev_delta(s, "drop_cookie_sent") + dev_delta(s, "drop_cookie_ratelimited") +
+			dev_delta(s, "drop_ratelimited");
 
 	if (mac1) {
 		saw(r, "; drop_invalid_mac1 +%" PRIu64 ": bad mac1, initiations made for "
@@ -357,8 +358,8 @@ static void handshake_why(const struct state *s, struct doctor_result *r)
 		fail(r, "the peer is not configured on this host (or with another key): add its "
 		     "public key as a [Peer] of %s and rampart syncconf it", s->t->ifname);
 	} else if (load) {
-		saw(r, "; drop_cookie_sent/drop_ratelimited +%" PRIu64 ": the daemon is under "
-		    "load", load);
+		saw(r, "; drop_cookie_sent/drop_cookie_ratelimited/drop_ratelimited +%" PRIu64
+		    ": the daemon is under load", load);
 		fail(r, "find the source of the initiation flood (rampart events %s)", s->t->ifname);
 	} else {
 		saw(r, "; no failed handshake counted: what arrives completes no handshake "
