@@ -44,10 +44,22 @@ uint32_t gso_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 	 * the one's-complement sum does not depend on byte order (RFC 1071
 	 * 2(B)), so the folded result only needs swapping into network
 	 * order at the end. */
-	uint64_t acc = 0, v, t;
+	uint64_t acc = 0, acc2 = 0, v, v2, t;
 	size_t i = 0;
 	uint16_t folded;
 
+	/* Two independent sums, so the carries of one do not wait on the
+	 * other's; added together at the end. */
+	for (; i + 16 <= len; i += 16) {
+		memcpy(&v, p + i, 8);
+		memcpy(&v2, p + i + 8, 8);
+		acc += v;
+		acc += acc < v;
+		acc2 += v2;
+		acc2 += acc2 < v2;
+	}
+	acc += acc2;
+	acc += acc < acc2;
 	for (; i + 8 <= len; i += 8) {
 		memcpy(&v, p + i, 8);
 		acc += v;
