@@ -309,10 +309,11 @@ static unsigned split_received(struct worker *w, const struct udp_batch *b, unsi
 			       unsigned *n)
 {
 	size_t len = b->lens[i], size = b->gro_size[i] && b->gro_size[i] < len ? b->gro_size[i] : len;
-	unsigned count = 0;
-
 	/* An empty datagram is one too (the core counts it invalid). */
-	for (size_t off = 0; off < len || (!len && !count); off += size ? size : 1, count++) {
+	unsigned count = len ? (unsigned)((len + size - 1) / size) : 1;
+
+	for (unsigned k = 0; k < count; k++) {
+		size_t off = (size_t)k * size;
 		uint8_t *buf = b->bufs[i] + off;
 		size_t seg = len - off < size ? len - off : size;
 		enum message_type type = packet_classify(buf, seg);

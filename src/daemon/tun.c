@@ -10,10 +10,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int set_mtu(const char *name, int mtu)
+/* SIOCGIFMTU or SIOCSIFMTU (req) on the interface name, through a plain
+ * datagram socket (the sandbox allows exactly this for tun_mtu).  The MTU
+ * read, or 0 for a set; -errno on failure. */
+static int mtu_ioctl(const char *name, unsigned long req, int mtu)
 {
 	struct ifreq ifr;
-	int fd, err;
+	int fd, ret;
 
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -21,9 +24,9 @@ static int set_mtu(const char *name, int mtu)
 	memset(&ifr, 0, sizeof(ifr));
 	memcpy(ifr.ifr_name, name, strnlen(name, IFNAMSIZ - 1));
 	ifr.ifr_mtu = mtu;
-	err = ioctl(fd, SIOCSIFMTU, &ifr) ? -errno : 0;
+	ret = ioctl(fd, req, &ifr) ? -errno : req == SIOCGIFMTU ? ifr.ifr_mtu : 0;
 	close(fd);
-	return err;
+	return ret;
 }
 
 #ifndef TUN_F_USO4
@@ -92,7 +95,7 @@ int tun_open(struct tun *tun, const char *name, unsigned n_queues, unsigned want
 		err = -errno;
 		goto fail;
 	}
-	err = set_mtu(tun->name, TUN_DEFAULT_MTU);
+	err = mtu_ioctl(tun->name, SIOCSIFMTU, TUN_DEFAULT_MTU);
 	if (err)
 		goto fail;
 	tun->vnet = vnet;
@@ -116,17 +119,7 @@ void tun_close(struct tun *tun)
 
 int tun_mtu(const struct tun *tun)
 {
-	struct ifreq ifr;
-	int fd, mtu;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	memcpy(ifr.ifr_name, tun->name, sizeof(ifr.ifr_name));
-	mtu = ioctl(fd, SIOCGIFMTU, &ifr) ? -errno : ifr.ifr_mtu;
-	close(fd);
-	return mtu;
+	return mtu_ioctl(tun->name, SIOCGIFMTU, 0);
 }
 
 bool tun_present(const struct tun *tun)

@@ -403,49 +403,10 @@ int udp_send(const struct udp_pair *pair, const struct endpoint *ep, const uint8
 
 unsigned udp_send_batch(const struct udp_pair *pair, const struct udp_batch *b)
 {
-	struct mmsghdr msgs[UDP_BATCH];
-	struct iovec iov[UDP_BATCH];
-	struct sockaddr_storage names[UDP_BATCH];
-	uint8_t ctl[UDP_BATCH][CMSG_ROOM] __attribute__((aligned(8)));
-	int fds[UDP_BATCH];
-	unsigned failed = 0, i = 0;
+	unsigned gso_sends = 0;
+	bool gso_failed = false;
 
-	memset(msgs, 0, sizeof(msgs));
-	for (unsigned k = 0; k < b->n; k++) {
-		iov[k].iov_base = b->bufs[k];
-		iov[k].iov_len = b->lens[k];
-		msgs[k].msg_hdr.msg_iov = &iov[k];
-		msgs[k].msg_hdr.msg_iovlen = 1;
-		fds[k] = -1;
-		prepare(pair, &b->eps[k], true, &msgs[k].msg_hdr, &names[k], ctl[k], &fds[k]);
-	}
-	while (i < b->n) {
-		unsigned run = 1;
-		int r;
-
-		if (fds[i] < 0) {
-			failed++;
-			i++;
-			continue;
-		}
-		/* A run of datagrams for the same socket goes in one call. */
-		while (i + run < b->n && fds[i + run] == fds[i])
-			run++;
-		r = sendmmsg(fds[i], &msgs[i], run, MSG_DONTWAIT);
-		if (r > 0) {
-			i += (unsigned)r;
-			continue;
-		}
-		/* msgs[i] failed: retry it alone from any address, or drop it. */
-		if (r < 0 && source_error(errno) &&
-		    udp_send(pair, &b->eps[i], b->bufs[i], b->lens[i]) == 0) {
-			i++;
-			continue;
-		}
-		failed++;
-		i++;
-	}
-	return failed;
+	return udp_send_list(pair, b->bufs, b->lens, b->eps, b->n, false, &gso_sends, &gso_failed);
 }
 
 static bool same_endpoint(const struct endpoint *a, const struct endpoint *b)
@@ -544,14 +505,19 @@ unsigned udp_send_list(const struct udp_pair *pair, uint8_t *const *bufs, const 
 				j += (unsigned)r;
 				continue;
 			}
-			/* msgs[j] failed: its datagrams one at a time (from any
-			 * address if the local one went), or dropped. */
+			/* msgs[j] failed.  A run: its datagrams one at a time.
+			 * One datagram: again alone from any address if the
+			 * local one went, else dropped. */
 			if (count[j] > 1 && r < 0 && (errno == EIO || errno == EINVAL))
 				*gso_failed = true;
-			for (unsigned q = 0; q < count[j]; q++) {
-				unsigned at = first[j] + q;
-				if (udp_send(pair, &eps[at], bufs[at], lens[at]))
-					failed++;
+			if (count[j] > 1 || (r < 0 && source_error(errno))) {
+				for (unsigned q = 0; q < count[j]; q++) {
+					unsigned at = first[j] + q;
+					if (udp_send(pair, &eps[at], bufs[at], lens[at]))
+						failed++;
+				}
+			} else {
+				failed++;
 			}
 			j++;
 		}

@@ -549,13 +549,11 @@ static void stage(struct device *dev, struct peer *peer, struct packet *p)
 static bool send_one(struct device *dev, struct peer *peer, struct noise_keypair *kp,
 		     struct packet *p)
 {
-	struct device_job job = { .p = p, .key = kp->send, .index = kp->remote_index,
-				  .counter = kp->send_counter,
-				  .padded = packet_padded_len(p->len, dev->mtu),
-				  .ep = peer->endpoint };
+	size_t padded = packet_padded_len(p->len, dev->mtu);
+	uint64_t counter = kp->send_counter;
 	bool sent;
 
-	if (!packet_has_room(p, job.padded)) {
+	if (!packet_has_room(p, padded)) {
 		drop(dev, DROP_NO_ROOM);
 		release(dev, p);
 		return false;
@@ -567,13 +565,19 @@ static bool send_one(struct device *dev, struct peer *peer, struct noise_keypair
 	}
 	kp->send_counter++;
 	/* The core's own keepalive buffer never leaves it. */
-	if (!p->core_owned && dev->ops.send_data && !dev->ops.send_data(dev->ops.arg, &job)) {
-		peer->stats.tx_bytes += sizeof(struct message_data) + noise_encrypted_len(job.padded);
+	if (!p->core_owned && dev->ops.send_data) {
+		struct device_job job = { .p = p, .key = kp->send, .index = kp->remote_index,
+					  .counter = counter, .padded = padded,
+					  .ep = peer->endpoint };
+		bool taken = !dev->ops.send_data(dev->ops.arg, &job);
+
 		crypto_wipe(&job.key, sizeof(job.key));
-		return true;
+		if (taken) {
+			peer->stats.tx_bytes += sizeof(struct message_data) + noise_encrypted_len(padded);
+			return true;
+		}
 	}
-	crypto_wipe(&job.key, sizeof(job.key));
-	if (!packet_seal(&dev->crypto, p, &kp->send, job.index, job.counter, job.padded)) {
+	if (!packet_seal(&dev->crypto, p, &kp->send, kp->remote_index, counter, padded)) {
 		drop(dev, DROP_NO_ROOM);
 		release(dev, p);
 		return false;
