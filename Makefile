@@ -119,13 +119,24 @@ $(RAMPART_SAN): $(SAN_CLI_OBJ) $(SAN_LIB_OBJ)
 	$(E) "  LD san  $@"
 	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(QR_LIBS) $(JSON_LIBS) -o $@
 
-$(BUILD)/rampartd: $(DAEMON_MAIN:%.c=$(BUILD)/rel/%.o) $(REL_NOHTTP_OBJ)
-	$(E) "  LD      $@"
-	$(Q)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $^ $(LIBS) -o $@
+# rampartd takes the library's objects from an archive, so that only those
+# it reaches are linked (not the firewall's, for one), and --as-needed then
+# leaves out the libraries only the others use: libnftables and the four it
+# pulls in are mapped by neither of its processes.
+$(BUILD)/%/librampartd.a:
+	$(E) "  AR      $@"
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/san/rampartd: $(DAEMON_MAIN:%.c=$(BUILD)/san/%.o) $(SAN_NOHTTP_OBJ)
+$(BUILD)/rel/librampartd.a: $(REL_NOHTTP_OBJ)
+$(BUILD)/san/librampartd.a: $(SAN_NOHTTP_OBJ)
+
+$(BUILD)/rampartd: $(DAEMON_MAIN:%.c=$(BUILD)/rel/%.o) $(BUILD)/rel/librampartd.a
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) -Wl,--as-needed $^ $(LIBS) -o $@
+
+$(BUILD)/san/rampartd: $(DAEMON_MAIN:%.c=$(BUILD)/san/%.o) $(BUILD)/san/librampartd.a
 	$(E) "  LD san  $@"
-	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) -Wl,--as-needed $^ $(LIBS) -o $@
 
 $(BUILD)/tests/%: $(BUILD)/san/tests/unit/%.o $(HARNESS_OBJ) $(SAN_LIB_OBJ)
 	$(E) "  LD san  $@"

@@ -97,6 +97,9 @@ struct worker {
 	unsigned n_seal_jobs;
 	struct device_job *open_jobs;
 	unsigned *open_at; /* open_jobs[k] is the view open_at[k] */
+	/* The mapping all of the buffers and arrays above live in. */
+	void *area;
+	size_t area_len;
 };
 
 /* A listen-port or fwmark change of a set in progress, between

@@ -50,6 +50,10 @@ peer_pid=${NS_DPID[b/wg0]}
 expect "$PEER_IMPL is not filtered (Seccomp $(status_field "$peer_pid" Seccomp))" \
 	"$(status_field "$peer_pid" Seccomp)" 0
 
+# The control for the maps check below: the name it looks for is the
+# library rampart links.
+check "control: rampart links libnftables" bash -c 'ldd "$1" | grep -q libnftables' _ "$RAMPART_REL"
+
 port=51901
 for impl in "$RAMPARTD" "$RAMPARTD_REL"; do
 	name=$(impl_name "$impl")
@@ -60,6 +64,9 @@ for impl in "$RAMPARTD" "$RAMPARTD_REL"; do
 	threads=$(ls /proc/"$pid"/task | wc -l)
 	check "$name: Seccomp 2 with a filter, in all $threads threads" filtered "$pid"
 	check "$name: the parent has its own filter (Seccomp 2)" filtered "$(ns_parent_pid a wg0)"
+	# Less code mapped in both: the firewall's libraries are rampart's.
+	check "$name: neither process maps libnftables" \
+		bash -c '! grep -q libnftables /proc/$1/maps /proc/$2/maps' _ "$pid" "$(ns_parent_pid a wg0)"
 	check "$name: set a key and a peer" ns_wg a set wg0 private-key "$NS_TMP/a.key" \
 		listen-port "$port" peer "$PUB_B" allowed-ips 10.71.0.2/32 endpoint 192.168.112.2:51902
 	setup "$name: a's wg0 up" wg_if_up a wg0 10.71.0.1/24
