@@ -81,19 +81,6 @@ peers_conf 1000 "$NS_TMP/peers1k.conf" && peers_conf 10000 "$NS_TMP/peers10k.con
 declare -A R=()
 failed=0
 
-# cpu_ticks PID...: user + system clock ticks of the processes, all
-# threads (fields 14 and 15 of /proc/PID/stat, after the command's
-# parenthesis).
-cpu_ticks() {
-	local p t=0 rest
-	for p in "$@"; do
-		rest=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null) || continue
-		# shellcheck disable=SC2086
-		set -- $rest
-		t=$((t + ${12} + ${13}))
-	done
-	echo "$t"
-}
 CLK_TCK=$(getconf CLK_TCK)
 if [ -n "${BENCH_PERF:-}" ] && ! command -v perf >/dev/null; then
 	echo "note: BENCH_PERF: perf not found (apt-get install --no-install-recommends linux-perf): no profile" >&2

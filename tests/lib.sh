@@ -351,6 +351,19 @@ ns_tun_pids() {
 	done
 }
 
+# cpu_ticks PID...: user + system clock ticks of the processes, all
+# threads (fields 14 and 15 of /proc/PID/stat, after the command's
+# parenthesis).
+cpu_ticks() {
+	local p t=0 rest
+	for p in "$@"; do
+		rest=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null) || continue
+		# shellcheck disable=SC2086
+		set -- $rest
+		t=$((t + ${12} + ${13}))
+	done
+	echo "$t"
+}
 # ppid_of PID: its parent's pid.
 ppid_of() { awk '/^PPid:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 

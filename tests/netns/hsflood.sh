@@ -156,9 +156,22 @@ round() {
 		say "$l: the hub sent no cookie reply in 5 s of flood"
 	fi
 
+	# Where the machine's CPUs go during that run: the flooder shares
+	# them with the tunnel, which bounds the ratio on a small machine.
+	local fl_pids hub_pids cl_pids t_fl t_hub t_cl w0 w1
+	fl_pids=$(ns_pids fl); hub_pids=$(ns_tun_pids hub wg0); cl_pids=$(ns_tun_pids cl wg0)
+	# shellcheck disable=SC2086
+	{ t_fl=$(cpu_ticks $fl_pids); t_hub=$(cpu_ticks $hub_pids); t_cl=$(cpu_ticks $cl_pids); }
+	w0=$(date +%s%N)
 	flood=$(tcp flood)
+	w1=$(date +%s%N)
+	# shellcheck disable=SC2086
+	{ t_fl=$(( $(cpu_ticks $fl_pids) - t_fl )); t_hub=$(( $(cpu_ticks $hub_pids) - t_hub ))
+	  t_cl=$(( $(cpu_ticks $cl_pids) - t_cl )); }
 	ratio=$(awk -v a="$flood" -v b="$base" 'BEGIN { printf "%.2f", a / b }')
 	say "$l: TCP cl -> hub under the flood: $(mbit "$flood") Mbit/s, $ratio of the baseline (goal >= 0.5)"
+	say "$l: $(awk -v w=$((w1 - w0)) -v n="$(nproc)" -v hz="$(getconf CLK_TCK)" -v f="$t_fl" -v h="$t_hub" -v c="$t_cl" \
+		'BEGIN { s = w / 1e9; printf "meanwhile (%.1f s, %d CPUs): the flooder used %.1f CPU-s (%.0f%% of the machine), the hub daemon %.1f, the client daemon %.1f", s, n, f / hz, 100 * f / hz / (s * n), h / hz, c / hz }')"
 	echo "$l ratio=$ratio base=$base flood=$flood" >> "$NS_TMP/figures"
 	if ns_ping cl -c 10 -i 0.1 -w 5 10.47.0.1; then got="10/10"; else got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$NS_TMP/ping.out")/10; fi
 	if [ "$checks" = 1 ]; then
