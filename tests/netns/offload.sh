@@ -60,7 +60,11 @@
 # directions: rampartd sends IPv4 at 1420 and IPv6 at 1280, wireguard-go
 # IPv6 at 1420 and IPv4 at 1280); then the sanitized build against
 # itself, smaller transfers: offloads on, and tso, uso, gso, gro and all
-# off, one by one; its logs must have no sanitizer report.  A table of
+# off, one by one; its logs must have no sanitizer report; then two
+# kernels that lack an offload, the sanitized build again: one without USO
+# (failsys, tests/tools/failsys.c, fails the TUNSETOFFLOAD that asks for
+# it) and a route that refuses UDP GSO (tests/tools/nocheck.py): rampartd
+# must fall back, say so, and lose nothing.  A table of
 # what moved how fast ends the output (speed is printed, never judged).
 #
 # Variables: OFFLOAD_MB (200: TCP MB, release points), OFFLOAD_SAN_MB
@@ -73,6 +77,8 @@
 ns_require
 impl_require "$RAMPARTD_REL" "$RAMPARTD" wireguard-go
 need_tool python3 sha256sum wg
+FAILSYS=${FAILSYS:-$RAMPART_TOP/build/tests/tools/failsys}
+impl_require "$FAILSYS"
 ns_watchdog 240
 unset RAMPART_OFFLOAD_OFF
 : "${OFFLOAD_MB:=200}"
@@ -202,6 +208,11 @@ expect_counters() {
 	gso/tcp) echo a.udp_gso_sent=0 b.udp_gso_sent=0 a.tun_gso_read\>0 ;;
 	gso/udp) echo a.udp_gso_sent=0 b.udp_gso_sent=0 ;;
 	gro/*) echo a.udp_gro_received=0 b.udp_gro_received=0 a.udp_gso_sent\>0 ;;
+	# The two kernels that lack one (points 9 and 10): as if switched off.
+	nouso/*) expect_counters uso "$2" ;;
+	# (b still sends its ACKs' runs with GSO: only a's sockets refuse.)
+	gsorefused/tcp) echo a.udp_gso_sent=0 a.tun_gso_read\>0 ;;
+	gsorefused/udp) echo a.udp_gso_sent=0 ;;
 	all/*)
 		local s c
 		for s in a b; do
@@ -379,7 +390,19 @@ mtu_set() {
 start() {
 	if impl_is_rampartd "$2"; then
 		IS_RD[$1]=1
-		if [ "$SETTING" != on ]; then
+		if [ "$SETTING" = nouso ] && [ "$1" = a ]; then
+			# TUNSETOFFLOAD (_IOW('T', 208, unsigned)) asking for
+			# TUN_F_USO4 or TUN_F_USO6 (0x20, 0x40) fails as on a
+			# kernel before 6.2.
+			nsenter -t "${NS_HOLDER[a]}" -m -n -- "$FAILSYS" 'ioctl,a1=0x400454d0,a2&0x60=0x20:EINVAL' \
+				'ioctl,a1=0x400454d0,a2&0x60=0x40:EINVAL' 'ioctl,a1=0x400454d0,a2&0x60=0x60:EINVAL' \
+				-- "$2" -f wg0 >"$NS_TMP/a-wg0.log" 2>&1 </dev/null &
+			NS_DPID[a/wg0]=$!
+			NS_DLOG[a/wg0]=$NS_TMP/a-wg0.log
+			wait_for 10 test -S "$(ns_sock a wg0)"
+			return
+		fi
+		if [ "$SETTING" != on ] && [ "$SETTING" != nouso ] && [ "$SETTING" != gsorefused ]; then
 			RAMPART_OFFLOAD_OFF=$SETTING ns_daemon "$1" "$2" wg0 || return 1
 			# The harness's own check: the daemon got the setting.
 			tr '\0' '\n' < "/proc/${NS_DPID[$1/wg0]}/environ" |
@@ -400,7 +423,7 @@ point() {
 	PAIR="$(impl_name "$2")>$(impl_name "$3")"
 	local ep_b
 	if [ "$5" = 4 ]; then ep_b=192.168.70.2:51842; else ep_b='[fd70::2]:51842'; fi
-	echo "# $LABEL: $PAIR, RAMPART_OFFLOAD_OFF=$([ "$SETTING" = on ] && echo '(unset)' || echo "$SETTING"), outer IPv$5"
+	echo "# $LABEL: $PAIR, RAMPART_OFFLOAD_OFF=$(case $SETTING in on|nouso|gsorefused) echo '(unset)' ;; *) echo "$SETTING" ;; esac), outer IPv$5"
 	setup "$LABEL: namespaces and veth" topology
 	setup "$LABEL: a's daemon" start a "$2"
 	setup "$LABEL: b's daemon" start b "$3"
@@ -507,6 +530,38 @@ for s in on tso uso gso gro all; do
 	stop_point 1
 	k=$((k + 1))
 done
+
+# 9. A kernel without USO (before 6.2), made by failsys: TUNSETOFFLOAD
+# fails with EINVAL whenever it asks for USO4 or USO6.  a's rampartd falls
+# back to checksum and TSO alone: its log says so, TCP still leaves as
+# super-packets, UDP arrives intact with no super-packet read (the
+# counters of `uso off`).
+point "[9] nouso, asan" "$RAMPARTD" "$RAMPARTD" nouso 4
+expect "[9] nouso: a's log: TSO on, USO off" \
+	"$(grep -o 'TUN TSO [a-z]*, USO [a-z]*' "$NS_TMP/a-wg0.log" | head -n 1)" "TUN TSO on, USO off"
+tcp "[9] nouso TCP IPv4 MTU 1420 a>b" 4 1420 "$OFFLOAD_SAN_MB"
+udp "[9] nouso UDP IPv6 MTU 1420 a>b" 6 1420
+stop_point 1
+
+# 10. A route that cannot take UDP GSO: the kernel refuses a UDP_SEGMENT
+# send.  tests/tools/nocheck.py sets SO_NO_CHECK on a's sockets (through
+# pidfd_getfd), which makes the kernel answer each such send with EINVAL
+# (as a route through a device without checksum offload, or through
+# IPsec, answers EIO) while plain datagrams still go.  a's rampartd resends
+# the refused run one datagram at a time, warns once, and sends without
+# GSO from then on (the counters of `gso off`); nothing is lost: the
+# transfers are checked as always.  The control: before, the same build
+# logged no such warning.
+point "[10] gsorefused, asan" "$RAMPARTD" "$RAMPARTD" gsorefused 4
+expect "[10] gsorefused: control: no refusal logged before" \
+	"$(grep -c 'refused a UDP GSO send' "$NS_TMP/a-wg0.log")" 0
+setup "[10] gsorefused: SO_NO_CHECK on a's sockets" \
+	"$PYTHON" "$RAMPART_TOP/tests/tools/nocheck.py" "$(ns_engine_pid a wg0)" 51841
+tcp "[10] gsorefused TCP IPv4 MTU 1280 a>b" 4 1280 "$OFFLOAD_SAN_MB"
+expect "[10] gsorefused: a's log warns once" \
+	"$(grep -c 'the kernel refused a UDP GSO send: sending one datagram at a time' "$NS_TMP/a-wg0.log")" 1
+udp "[10] gsorefused UDP IPv6 MTU 1420 a>b" 6 1420
+stop_point 1
 
 secs=$(( ($(date +%s%N) - T_START) / 1000000 ))
 {
