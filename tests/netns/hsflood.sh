@@ -87,8 +87,23 @@ rcvbuf_errors() {
 		END { print n + 0 }'
 }
 
-# tcp NAME OUT: iperf3 TCP cl -> hub for IPERF_SECS; prints bits/s (0 on failure).
+# tcp NAME: iperf3 cl -> hub for IPERF_SECS; prints bits/s (0 on failure).  Where the
+# machine's CPUs went meanwhile goes to $NS_TMP/NAME.cpu: the flooder
+# shares them with the tunnel, which bounds the ratio on a small machine.
 tcp() {
+	local bps fl hub cl t_fl t_hub t_cl w0 w1
+	fl=$(ns_pids fl); hub=$(ns_tun_pids hub wg0); cl=$(ns_tun_pids cl wg0)
+	# shellcheck disable=SC2086
+	{ t_fl=$(cpu_ticks $fl); t_hub=$(cpu_ticks $hub); t_cl=$(cpu_ticks $cl); w0=$(date +%s%N); }
+	tcp_run "$1"
+	# shellcheck disable=SC2086
+	{ w1=$(date +%s%N); t_fl=$(( $(cpu_ticks $fl) - t_fl )); t_hub=$(( $(cpu_ticks $hub) - t_hub ))
+	  t_cl=$(( $(cpu_ticks $cl) - t_cl )); }
+	awk -v w=$((w1 - w0)) -v n="$(nproc)" -v hz="$(getconf CLK_TCK)" -v f="$t_fl" -v h="$t_hub" -v c="$t_cl" \
+		'BEGIN { s = w / 1e9; printf "%.1f s on %d CPUs: the flooder used %.1f CPU-s (%.0f%% of the machine), the hub daemon %.1f, the client daemon %.1f\n", s, n, f / hz, 100 * f / hz / (s * n), h / hz, c / hz }' \
+		> "$NS_TMP/$1.cpu"
+}
+tcp_run() {
 	local bps
 	ns_iperf cl "$NS_TMP/$1.json" --connect-timeout 3000 -c 10.47.0.1 -t "$IPERF_SECS" ||
 		{ echo 0; return; }
@@ -156,22 +171,11 @@ round() {
 		say "$l: the hub sent no cookie reply in 5 s of flood"
 	fi
 
-	# Where the machine's CPUs go during that run: the flooder shares
-	# them with the tunnel, which bounds the ratio on a small machine.
-	local fl_pids hub_pids cl_pids t_fl t_hub t_cl w0 w1
-	fl_pids=$(ns_pids fl); hub_pids=$(ns_tun_pids hub wg0); cl_pids=$(ns_tun_pids cl wg0)
-	# shellcheck disable=SC2086
-	{ t_fl=$(cpu_ticks $fl_pids); t_hub=$(cpu_ticks $hub_pids); t_cl=$(cpu_ticks $cl_pids); }
-	w0=$(date +%s%N)
 	flood=$(tcp flood)
-	w1=$(date +%s%N)
-	# shellcheck disable=SC2086
-	{ t_fl=$(( $(cpu_ticks $fl_pids) - t_fl )); t_hub=$(( $(cpu_ticks $hub_pids) - t_hub ))
-	  t_cl=$(( $(cpu_ticks $cl_pids) - t_cl )); }
 	ratio=$(awk -v a="$flood" -v b="$base" 'BEGIN { printf "%.2f", a / b }')
 	say "$l: TCP cl -> hub under the flood: $(mbit "$flood") Mbit/s, $ratio of the baseline (goal >= 0.5)"
-	say "$l: $(awk -v w=$((w1 - w0)) -v n="$(nproc)" -v hz="$(getconf CLK_TCK)" -v f="$t_fl" -v h="$t_hub" -v c="$t_cl" \
-		'BEGIN { s = w / 1e9; printf "meanwhile (%.1f s, %d CPUs): the flooder used %.1f CPU-s (%.0f%% of the machine), the hub daemon %.1f, the client daemon %.1f", s, n, f / hz, 100 * f / hz / (s * n), h / hz, c / hz }')"
+	say "$l: during the baseline run: $(cat "$NS_TMP/base.cpu")"
+	say "$l: during the flood run: $(cat "$NS_TMP/flood.cpu")"
 	echo "$l ratio=$ratio base=$base flood=$flood" >> "$NS_TMP/figures"
 	if ns_ping cl -c 10 -i 0.1 -w 5 10.47.0.1; then got="10/10"; else got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$NS_TMP/ping.out")/10; fi
 	if [ "$checks" = 1 ]; then
