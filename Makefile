@@ -10,6 +10,8 @@ DESTDIR  ?=
 BUILD    ?= build
 OPT      ?= -O2 -g
 PKG_CONFIG ?= pkg-config
+# make check builds with one job per CPU.
+NPROC    := $(shell nproc 2>/dev/null || echo 1)
 
 ifneq ($(V),1)
 Q := @
@@ -97,10 +99,20 @@ TESTS       := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_TOOLS  := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))
 BENCHES     := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
+# The libFuzzer targets (tests/fuzz/fuzz_*.c, docs/fuzzing.md): clang, with
+# the library built a third time, instrumented for coverage and under
+# ASan+UBSan.  A target links every library object and every library.
+FUZZ_CC     ?= clang
+FUZZ_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-missing-field-initializers -g -O1 -fno-omit-frame-pointer -DRAMPART_DEBUG \
+	-fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzz/%.o)
+
 # Keep objects that only feed a test or benchmark binary.
 .SECONDARY:
 
-.PHONY: all check check-offloads test deps install uninstall clean bench demo
+.PHONY: all check check-offloads fuzz test deps install uninstall clean bench demo
 all: $(RAMPART) $(RAMPARTD)
 
 $(BUILD)/rel/%.o: %.c
@@ -145,6 +157,19 @@ $(BUILD)/tests/%: $(BUILD)/san/tests/unit/%.o $(HARNESS_OBJ) $(SAN_LIB_OBJ)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(QR_LIBS) $(JSON_LIBS) -o $@
 
+$(BUILD)/fuzz/%.o: %.c
+	$(E) "  CC fuzz $<"
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(BASE_CPPFLAGS) $(CPPFLAGS) -Itests $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
+	$(E) "  LD fuzz $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(QR_LIBS) $(JSON_LIBS) -o $@
+
+# Builds the fuzz targets; tests/fuzz/smoke.sh (in check) runs each on its
+# corpus for a few seconds, scripts/fuzz.sh for as long as you like.
+fuzz: $(FUZZERS)
+
 $(BUILD)/tests/tools/%: tests/tools/%.c
 	$(E) "  CC      $<"
 	@mkdir -p $(@D)
@@ -164,7 +189,7 @@ deps:
 # the sanitized CLI against the real wireguard-tools).  The last line is
 # "N passed, N failed".
 check: deps
-	$(Q)$(MAKE) --no-print-directory all $(RAMPART_SAN) $(RAMPARTD_SAN) $(TESTS) $(TEST_TOOLS) $(BENCHES)
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all $(RAMPART_SAN) $(RAMPARTD_SAN) $(TESTS) $(TEST_TOOLS) $(BENCHES) $(FUZZERS)
 	$(Q)BUILD=$(BUILD) tests/run.sh
 test: check
 

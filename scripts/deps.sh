@@ -32,6 +32,7 @@ libpng-dev:/usr/include/png.h
 zbar-tools:/usr/bin/zbarimg
 libjansson-dev:/usr/include/jansson.h
 libseccomp-dev:/usr/include/seccomp.h
+clang:/usr/bin/clang
 "
 
 missing() {
