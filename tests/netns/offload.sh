@@ -63,7 +63,7 @@
 # off, one by one; its logs must have no sanitizer report; then two
 # kernels that lack an offload, the sanitized build again: one without USO
 # (failsys, tests/tools/failsys.c, fails the TUNSETOFFLOAD that asks for
-# it) and a route that refuses UDP GSO (tests/tools/nocheck.py): rampartd
+# it) and a route that refuses UDP GSO (tests/tools/sockopt.py): rampartd
 # must fall back, say so, and lose nothing.  A table of
 # what moved how fast ends the output (speed is printed, never judged).
 #
@@ -544,7 +544,7 @@ udp "[9] nouso UDP IPv6 MTU 1420 a>b" 6 1420
 stop_point 1
 
 # 10. A route that cannot take UDP GSO: the kernel refuses a UDP_SEGMENT
-# send.  tests/tools/nocheck.py sets SO_NO_CHECK on a's sockets (through
+# send.  tests/tools/sockopt.py sets SO_NO_CHECK on a's sockets (through
 # pidfd_getfd), which makes the kernel answer each such send with EINVAL
 # (as a route through a device without checksum offload, or through
 # IPsec, answers EIO) while plain datagrams still go.  a's rampartd resends
@@ -556,7 +556,7 @@ point "[10] gsorefused, asan" "$RAMPARTD" "$RAMPARTD" gsorefused 4
 expect "[10] gsorefused: control: no refusal logged before" \
 	"$(grep -c 'refused a UDP GSO send' "$NS_TMP/a-wg0.log")" 0
 setup "[10] gsorefused: SO_NO_CHECK on a's sockets" \
-	"$PYTHON" "$RAMPART_TOP/tests/tools/nocheck.py" "$(ns_engine_pid a wg0)" 51841
+	"$PYTHON" "$RAMPART_TOP/tests/tools/sockopt.py" "$(ns_engine_pid a wg0)" 51841 SO_NO_CHECK 1
 tcp "[10] gsorefused TCP IPv4 MTU 1280 a>b" 4 1280 "$OFFLOAD_SAN_MB"
 expect "[10] gsorefused: a's log warns once" \
 	"$(grep -c 'the kernel refused a UDP GSO send: sending one datagram at a time' "$NS_TMP/a-wg0.log")" 1

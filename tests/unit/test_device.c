@@ -161,6 +161,45 @@ static void test_reject_after_time(void)
 	pair_free();
 }
 
+/* A suspend: the boot-time clock moves three hours between two calls (a
+ * laptop's lid closed; the daemon's clock is CLOCK_BOOTTIME), and every
+ * timer comes due at once.  No burst: at most the one handshake that
+ * b's due keepalive asks for (its keypair has expired, so the keepalive
+ * waits for a new one, as the kernel's does); afterwards data flows
+ * both ways, on keys born after the jump. */
+static void test_suspend_clock_jump(void)
+{
+	unsigned inits, got;
+	uint64_t jump;
+
+	pair_init();
+	send_ping(&na, &nb, 84);
+	send_ping(&nb, &na, 84);
+	flush();
+	CHECK(na.peer->remote.current != NULL);
+	inits = na.sent_initiations + nb.sent_initiations;
+	jump = vnow + S(3 * 3600);
+	vnow = jump;
+	device_run_timers(&na.dev, vnow);
+	device_run_timers(&nb.dev, vnow);
+	flush();
+	CHECK_MSG(na.sent_initiations + nb.sent_initiations <= inits + 1, "%u initiations at the jump",
+		  na.sent_initiations + nb.sent_initiations - inits);
+	CHECK(!na.peer->remote.current || na.peer->remote.current->birthdate >= jump);
+	CHECK(!nb.peer->remote.current || nb.peer->remote.current->birthdate >= jump);
+	got = nb.delivered;
+	send_ping(&na, &nb, 84);
+	run_until(vnow + S(1));
+	CHECK(na.peer->staged_count == 0 && nb.delivered == got + 1);
+	CHECK(na.peer->remote.current && na.peer->remote.current->birthdate >= jump);
+	got = na.delivered;
+	send_ping(&nb, &na, 84);
+	run_until(vnow + S(1));
+	CHECK(na.delivered == got + 1);
+	CHECK(nb.peer->remote.current && nb.peer->remote.current->birthdate >= jump);
+	pair_free();
+}
+
 /* The message-count limits: past REKEY_AFTER_MESSAGES the sender asks
  * for a new handshake; at REJECT_AFTER_MESSAGES the keypair is not used. */
 static void test_message_limits(void)
@@ -732,6 +771,7 @@ static const struct harness_case cases[] = {
 	{ "device/ten_pings_accounting", test_ten_pings_accounting },
 	{ "device/timers_virtual_minutes", test_timers_virtual_minutes },
 	{ "device/reject_after_time", test_reject_after_time },
+	{ "device/suspend_clock_jump", test_suspend_clock_jump },
 	{ "device/message_limits", test_message_limits },
 	{ "device/retries_give_up_and_zeroing", test_retries_give_up_and_zeroing },
 	{ "device/persistent_keepalive", test_persistent_keepalive },
