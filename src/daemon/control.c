@@ -169,6 +169,9 @@ static int snapshot_counters(struct daemon *d, struct uapi_device *snap)
 		{ "tun_gso_written", c.tun_gso_written },
 		{ "udp_gso_sent", c.udp_gso_sent },
 		{ "udp_gro_received", c.udp_gro_received },
+		{ "handshake_queue_len", c.handshake_queue_len },
+		{ "packet_buffers_in_use", c.packet_buffers_in_use },
+		{ "packet_buffers_free", c.packet_buffers_free },
 		{ "events_suppressed", suppressed },
 		{ "events_not_logged", not_logged },
 	};

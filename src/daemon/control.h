@@ -97,6 +97,9 @@ struct daemon_counters {
 	unsigned long long tun_write_failed;
 	unsigned long long tun_gso_read, tun_gso_bad, tun_gso_written;
 	unsigned long long udp_gso_sent, udp_gro_received;
+	/* Gauges: what is queued and held now (a soak watches them). */
+	unsigned long long handshake_queue_len;
+	unsigned long long packet_buffers_in_use, packet_buffers_free;
 };
 void daemon_read_counters(struct daemon *d, struct daemon_counters *out);
 

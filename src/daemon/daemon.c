@@ -708,6 +708,16 @@ unsigned long long daemon_handshakes_dropped(struct daemon *d)
 	return n;
 }
 
+static unsigned long long handshakes_queued(struct daemon *d)
+{
+	unsigned long long n;
+
+	pthread_mutex_lock(&d->hsq.lock);
+	n = d->hsq.proven.len + d->hsq.unproven.len;
+	pthread_mutex_unlock(&d->hsq.lock);
+	return n;
+}
+
 void daemon_read_counters(struct daemon *d, struct daemon_counters *out)
 {
 	out->handshake_queue_full = daemon_handshakes_dropped(d);
@@ -720,6 +730,11 @@ void daemon_read_counters(struct daemon *d, struct daemon_counters *out)
 	out->tun_gso_written = atomic_load(&d->stats.tun_gso_written);
 	out->udp_gso_sent = atomic_load(&d->stats.udp_gso_sent);
 	out->udp_gro_received = atomic_load(&d->stats.udp_gro_received);
+	out->handshake_queue_len = handshakes_queued(d);
+	pthread_mutex_lock(&d->pool.lock);
+	out->packet_buffers_in_use = d->pool.n_out;
+	out->packet_buffers_free = d->pool.n_free;
+	pthread_mutex_unlock(&d->pool.lock);
 }
 
 char *daemon_events_reply(struct daemon *d, uint64_t since, size_t *len, int *err)

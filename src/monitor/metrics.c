@@ -48,6 +48,12 @@ static const struct {
 	  "Peers with a session that can carry data now (a keypair younger than 180 s).", 1 },
 	{ "under_load_ns", "rampart_under_load_seconds_total", "counter",
 	  "Time the daemon spent under load, answering initiations with cookies.", 1000000000 },
+	{ "handshake_queue_len", "rampart_handshake_queue_length", "gauge",
+	  "Handshake messages waiting for the handshake thread now.", 1 },
+	{ "packet_buffers_in_use", "rampart_packet_buffers_in_use", "gauge",
+	  "Packet buffers of the daemon's pool held now (in flight or staged).", 1 },
+	{ "packet_buffers_free", "rampart_packet_buffers_free", "gauge",
+	  "Packet buffers kept free in the daemon's pool for reuse.", 1 },
 };
 
 /* The peers' own counters the daemon sends (only once non-zero): each a
