@@ -33,6 +33,7 @@ zbar-tools:/usr/bin/zbarimg
 libjansson-dev:/usr/include/jansson.h
 libseccomp-dev:/usr/include/seccomp.h
 clang:/usr/bin/clang
+strace:/usr/bin/strace
 "
 
 missing() {

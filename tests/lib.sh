@@ -364,6 +364,29 @@ cpu_ticks() {
 	done
 	echo "$t"
 }
+# ns_snap NAME: everything rampart up and down touch in NAME, as text.
+ns_snap() {
+	local n; n=$(ns_name "$1")
+	echo "## rules"; ip -n "$n" -4 rule; ip -n "$n" -6 rule
+	echo "## routes"; ip -n "$n" -4 route show table all; ip -n "$n" -6 route show table all
+	echo "## nft"; ip netns exec "$n" nft list ruleset
+	echo "## addresses"; ip -n "$n" -o addr show | awk '{ print $2, $3, $4 }'
+	echo "## links"; ip -n "$n" -o link show | awk -F': ' '{ print $2 }'
+	echo "## sockets"; ls -A "/proc/${NS_HOLDER[$1]}/root/run/wireguard"
+	echo "## state"; ls -A "/proc/${NS_HOLDER[$1]}/root/run/rampart" 2>/dev/null
+	echo "## processes"; ns_pids "$1" | wc -l
+}
+ns_no_pids() { [ -z "$(ns_pids "$1")" ]; }
+# ns_same_as NAME SNAPSHOT: waits for the namespace's processes to be
+# gone, then compares.
+ns_same_as() {
+	local now
+	wait_for 5 ns_no_pids "$1"
+	now=$(ns_snap "$1")
+	if [ "$now" = "$2" ]; then return 0; fi
+	diff <(echo "$2") <(echo "$now") | sed 's/^/    /' >&2
+	return 1
+}
 # ppid_of PID: its parent's pid.
 ppid_of() { awk '/^PPid:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 

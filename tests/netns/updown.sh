@@ -91,29 +91,8 @@ logged() { grep -qF -- "$2" "$NS_TMP/$1.log"; }
 not_logged() { ! logged "$@"; }
 show_log() { sed 's/^/    /' "$NS_TMP/$1.log" | grep -v '[│┌└]' >&2; }
 
-# snap NAME: everything up/down touch, as text.
-snap() {
-	local n; n=$(ns_name "$1")
-	echo "## rules"; ip -n "$n" -4 rule; ip -n "$n" -6 rule
-	echo "## routes"; ip -n "$n" -4 route show table all; ip -n "$n" -6 route show table all
-	echo "## nft"; ip netns exec "$n" nft list ruleset
-	echo "## addresses"; ip -n "$n" -o addr show | awk '{ print $2, $3, $4 }'
-	echo "## links"; ip -n "$n" -o link show | awk -F': ' '{ print $2 }'
-	echo "## sockets"; ls -A "/proc/${NS_HOLDER[$1]}/root/run/wireguard"
-	echo "## state"; ls -A "/proc/${NS_HOLDER[$1]}/root/run/rampart" 2>/dev/null
-	echo "## processes"; ns_pids "$1" | wc -l
-}
-no_pids() { [ -z "$(ns_pids "$1")" ]; }
-# same_as_before NAME SNAPSHOT: waits for the namespace's processes to be
-# gone, then compares.
-same_as_before() {
-	local now
-	wait_for 5 no_pids "$1"
-	now=$(snap "$1")
-	if [ "$now" = "$2" ]; then return 0; fi
-	diff <(echo "$2") <(echo "$now") | sed 's/^/    /' >&2
-	return 1
-}
+snap() { ns_snap "$@"; }
+same_as_before() { ns_same_as "$@"; }
 state_file() { echo "/proc/${NS_HOLDER[$1]}/root/run/rampart/wg0.state"; }
 rules() { ip -n "$(ns_name "$1")" "$2" rule; }
 nft_tables() { ip netns exec "$(ns_name "$1")" nft list tables; }
@@ -393,7 +372,7 @@ check "foreign rules: nothing else left" same_as_before $C "$CLIENT_BEFORE"
 # An interface that replaced ours under the same name is not ours.
 check "replaced interface: rampart up" full_up replaced-up
 ip -n "$CN" link del wg0
-wait_for 5 no_pids $C
+wait_for 5 ns_no_pids $C
 ip netns exec "$CN" ip tuntap add dev wg0 mode tun
 rp $C replaced-down down "$NS_TMP/full/wg0.conf"
 rc=$?
