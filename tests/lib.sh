@@ -375,6 +375,12 @@ ns_snap() {
 	echo "## sockets"; ls -A "/proc/${NS_HOLDER[$1]}/root/run/wireguard"
 	echo "## state"; ls -A "/proc/${NS_HOLDER[$1]}/root/run/rampart" 2>/dev/null
 	echo "## processes"; ns_pids "$1" | wc -l
+	# The per-interface and forwarding sysctls a policy changes; not
+	# src_valid_mark, which a full tunnel's up sets and its down (as
+	# wg-quick's) leaves.
+	echo "## sysctls"
+	ip netns exec "$n" sysctl -a 2>/dev/null |
+		grep -E '^net\.ipv(4\.ip_forward|4\.conf\.|6\.conf\.)' | grep -v src_valid_mark
 }
 ns_no_pids() { [ -z "$(ns_pids "$1")" ]; }
 # ns_same_as NAME SNAPSHOT: waits for the namespace's processes to be

@@ -2,10 +2,13 @@
 
 #include "textbuf.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -93,4 +96,63 @@ int fileio_write_atomic(int dirfd, const char *name, const void *text, size_t le
 	else
 		fsync(dirfd);
 	return ret;
+}
+
+/* Digits then '.', from s: what follows, or NULL. */
+static const char *digits_dot(const char *s)
+{
+	const char *p = s;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return p > s && *p == '.' ? p + 1 : NULL;
+}
+
+/* s is "PID.N.tmp". */
+static bool is_temporary_suffix(const char *s)
+{
+	const char *p = digits_dot(s);
+
+	p = p ? digits_dot(p) : NULL;
+	return p && !strcmp(p, "tmp");
+}
+
+/* entry is ".NAME.PID.N.tmp", as fileio_write_atomic() names them: for
+ * this name, or (name NULL) for any non-empty one. */
+static bool is_temporary(const char *entry, const char *name)
+{
+	if (entry[0] != '.')
+		return false;
+	if (name) {
+		size_t n = strlen(name);
+
+		return !strncmp(entry + 1, name, n) && entry[n + 1] == '.' &&
+		       is_temporary_suffix(entry + n + 2);
+	}
+	for (const char *dot = strchr(entry + 2, '.'); dot; dot = strchr(dot + 1, '.'))
+		if (is_temporary_suffix(dot + 1))
+			return true;
+	return false;
+}
+
+int fileio_remove_temporaries(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), n = 0;
+	struct dirent *e;
+	DIR *dir;
+
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		int ret = -errno;
+
+		close(fd);
+		return ret;
+	}
+	while ((e = readdir(dir)))
+		if (is_temporary(e->d_name, name) && unlinkat(dirfd, e->d_name, 0) == 0)
+			n++;
+	closedir(dir);
+	return n;
 }

@@ -24,4 +24,11 @@ int fileio_read_bounded(int fd, size_t max, char **out, size_t *len) warn_unused
 int fileio_write_atomic(int dirfd, const char *name, const void *text, size_t len,
 			unsigned mode) warn_unused;
 
+/* Removes the temporaries fileio_write_atomic() makes for name
+ * (".NAME.PID.N.tmp"), or for any name if name is NULL, in dirfd: what a
+ * writer killed before its rename leaves.  Only for a caller that holds
+ * whatever lock its writers hold, so that none of them is live.  The
+ * number removed, or -errno if the directory cannot be read. */
+int fileio_remove_temporaries(int dirfd, const char *name);
+
 #endif

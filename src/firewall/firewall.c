@@ -319,8 +319,12 @@ int firewall_forget(const char *ifname, struct error *err)
 		ret = error_fail(err, -EBUSY, "a confirm window is open on %s", ifname);
 		goto out;
 	}
-	/* The lock file goes last, while we still hold it: a command that
-	 * opens the directory after this finds nothing and starts afresh. */
+	/* The temporaries a writer killed before its rename left (they
+	 * would keep the directory), then the files; the lock file goes
+	 * last, while we still hold it: a command that opens the directory
+	 * after this finds nothing and starts afresh.  Every writer holds
+	 * the lock, so no temporary here is live. */
+	fileio_remove_temporaries(d.dirfd, NULL);
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
 		if (unlinkat(d.dirfd, files[i], 0) < 0 && errno != ENOENT && !ret)
 			ret = error_fail(err, -errno, "%s/%s: %s", d.path, files[i], strerror(errno));

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -334,8 +335,14 @@ static void record_name(char *buf, size_t size, const char *ifname)
 	snprintf(buf, size, "%s%s", ifname, SYSCTLS_RECORD_SUFFIX);
 }
 
-static int state_dir(struct error *err)
+/* FIREWALL_STATE_DIR, open and flocked: a record's read, change and write
+ * are one step, also between `rampart up` and `rampart firewall apply`
+ * (which does not take up's lock on the interface).  Closing it unlocks.
+ * Under the lock no writer of ifname's record is live, so a temporary of
+ * it is what a killed one left, and goes. */
+static int state_dir(const char *ifname, struct error *err)
 {
+	char name[64];
 	int fd;
 
 	if (mkdir(FIREWALL_STATE_DIR, 0755) < 0 && errno != EEXIST)
@@ -343,6 +350,17 @@ static int state_dir(struct error *err)
 	fd = open(FIREWALL_STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return error_fail(err, -errno, "%s: %s", FIREWALL_STATE_DIR, strerror(errno));
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			int e = errno;
+
+			close(fd);
+			return error_fail(err, -e, "cannot lock %s: %s", FIREWALL_STATE_DIR,
+					  strerror(e));
+		}
+	}
+	record_name(name, sizeof(name), ifname);
+	fileio_remove_temporaries(fd, name);
 	return fd;
 }
 
@@ -395,42 +413,82 @@ static int record_save(int dirfd, const char *ifname, const struct sysctls_appli
 	return 0;
 }
 
-/* Applies the plan and adds what changed to the record; a key already in
- * the record keeps its first previous value (that is what down restores). */
+struct sysctls_record {
+	int dirfd;
+	const char *ifname;
+	struct sysctls_applied rec; /* what earlier applies changed */
+};
+
+/* rec with done merged in: a key already there keeps its first previous
+ * value (that is what down restores) and takes the new set value.  Keys
+ * that done took back again (a failed apply) are left out. */
+static void record_merge(struct sysctls_applied *out, const struct sysctls_applied *rec,
+			 const struct sysctls_applied *done)
+{
+	*out = *rec;
+	for (size_t i = 0; i < done->n; i++) {
+		const struct sysctls_change *d = &done->c[i];
+		bool known = false;
+
+		if (d->undo != SYSCTLS_UNDO_NONE && d->undo != SYSCTLS_UNDO_FAILED)
+			continue;
+		for (size_t j = 0; j < out->n; j++)
+			if (!strcmp(out->c[j].key, d->key)) {
+				snprintf(out->c[j].set, sizeof(out->c[j].set), "%s", d->set);
+				known = true;
+			}
+		if (!known && out->n < ARRAY_SIZE(out->c))
+			out->c[out->n++] = *d;
+	}
+}
+
+/* sysctls_apply_recorded's hook: the record on disk names a key before it
+ * is written, so that a `rampart up` killed in between leaves a record
+ * from which down restores what did change. */
+static int record_ahead(const struct sysctls_applied *done, void *arg, struct error *err)
+{
+	struct sysctls_record *r = arg;
+	struct sysctls_applied merged;
+
+	record_merge(&merged, &r->rec, done);
+	return record_save(r->dirfd, r->ifname, &merged, err);
+}
+
+/* Applies the plan, recording each change ahead of it. */
 static int apply_sysctls(const char *ifname, const struct sysctls_plan *plan,
 			 const struct firewall_ui *ui,
 			 struct error *err)
 {
-	struct sysctls_applied rec, done;
-	int dirfd = state_dir(err), ret;
+	struct sysctls_record r = { .ifname = ifname };
+	struct sysctls_applied done, merged;
+	int ret;
 
-	if (dirfd < 0)
-		return dirfd;
-	ret = record_load(dirfd, ifname, &rec, err);
+	done.n = 0;
+
+	r.dirfd = state_dir(ifname, err);
+	if (r.dirfd < 0)
+		return r.dirfd;
+	ret = record_load(r.dirfd, ifname, &r.rec, err);
 	if (!ret)
-		ret = sysctls_apply(SYSCTL_PROC_ROOT, plan, &done, err);
-	for (size_t i = 0; !ret && i < done.n; i++) {
-		bool known = false;
-
-		say(ui, "sysctl -w %s=%s", done.c[i].key, done.c[i].set);
-		for (size_t j = 0; j < rec.n; j++)
-			if (!strcmp(rec.c[j].key, done.c[i].key)) {
-				snprintf(rec.c[j].set, sizeof(rec.c[j].set), "%s", done.c[i].set);
-				known = true;
-			}
-		if (!known && rec.n < ARRAY_SIZE(rec.c))
-			rec.c[rec.n++] = done.c[i];
+		ret = sysctls_apply_recorded(SYSCTL_PROC_ROOT, plan, &done, record_ahead, &r, err);
+	if (ret && done.n) {
+		/* Taken back (or not) already: the record keeps only what is
+		 * still changed.  The apply's error is the one reported; if
+		 * this save fails too, the record names keys that are back at
+		 * their previous value, which restore leaves alone. */
+		record_merge(&merged, &r.rec, &done);
+		(void)!record_save(r.dirfd, ifname, &merged, NULL);
 	}
-	if (!ret)
-		ret = record_save(dirfd, ifname, &rec, err);
-	close(dirfd);
+	for (size_t i = 0; !ret && i < done.n; i++)
+		say(ui, "sysctl -w %s=%s", done.c[i].key, done.c[i].set);
+	close(r.dirfd);
 	return ret;
 }
 
 static int restore_sysctls(const char *ifname, const struct firewall_ui *ui, struct error *err)
 {
 	struct sysctls_applied rec;
-	int dirfd = state_dir(err), ret;
+	int dirfd = state_dir(ifname, err), ret;
 
 	if (dirfd < 0)
 		return dirfd;
@@ -582,7 +640,7 @@ int fwapply_forget(const char *ifname, struct error *err)
 
 	if (ret)
 		return ret;
-	dirfd = state_dir(err);
+	dirfd = state_dir(ifname, err);
 	if (dirfd < 0)
 		return dirfd;
 	ret = record_save(dirfd, ifname, &none, err);

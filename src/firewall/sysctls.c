@@ -293,6 +293,14 @@ static int undo_changes(const char *root, struct sysctls_applied *done,
 int sysctls_apply(const char *root, const struct sysctls_plan *plan,
 		  struct sysctls_applied *done, struct error *err)
 {
+	return sysctls_apply_recorded(root, plan, done, NULL, NULL, err);
+}
+
+int sysctls_apply_recorded(const char *root, const struct sysctls_plan *plan,
+			   struct sysctls_applied *done,
+			   int (*record)(const struct sysctls_applied *done, void *arg, struct error *err),
+			   void *arg, struct error *err)
+{
 	char cur[SYSCTL_VALUE_MAX];
 	int ret = 0;
 
@@ -318,6 +326,11 @@ int sysctls_apply(const char *root, const struct sysctls_plan *plan,
 		snprintf(c->prev, sizeof(c->prev), "%s", cur);
 		snprintf(c->set, sizeof(c->set), "%s", s->value);
 		c->undo = SYSCTLS_UNDO_NONE;
+		ret = record ? record(done, arg, err) : 0;
+		if (ret) {
+			done->n--; /* not written: nothing to undo */
+			goto undo;
+		}
 		ret = write_key(root, s->key, s->value, err);
 		if (ret) {
 			if (sysctl_read(root, s->key, cur, NULL) || strcmp(cur, s->value))

@@ -118,6 +118,16 @@ struct sysctls_applied {
  * (SYSCTLS_UNDO_FAILED: still changed). */
 int sysctls_apply(const char *root, const struct sysctls_plan *plan,
 		  struct sysctls_applied *done, struct error *err) warn_unused;
+/* The same, write-ahead: record(done, arg, err), if not NULL, is called
+ * with each change in *done before the key is written, so that a caller
+ * can keep a durable record that a kill between the two cannot lose (a
+ * key recorded but not written is found still at its previous value,
+ * and restore leaves it alone).  A failing record stops the apply as a
+ * failed write does, its error kept. */
+int sysctls_apply_recorded(const char *root, const struct sysctls_plan *plan,
+			   struct sysctls_applied *done,
+			   int (*record)(const struct sysctls_applied *done, void *arg, struct error *err),
+			   void *arg, struct error *err) warn_unused;
 
 /* Takes back the changes in *done, last first (forwarding last: turning
  * IPv4 forwarding off also turns all.accept_redirects back on, and that

@@ -10,7 +10,6 @@
 #include "common/fileio.h"
 #include "common/textbuf.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -43,33 +42,19 @@ static int state_dir_open(struct updown_ctx *c)
 	return 0;
 }
 
-/* The temporaries of IFNAME.state (".IFNAME.state.PID.N.tmp", common/
- * fileio.h) that a writer killed before its rename left.  Only a holder
- * of the interface's lock writes them, so once we hold it every one is
- * stale. */
+/* The temporaries of IFNAME.state that a writer killed before its rename
+ * left.  Only a holder of the interface's lock writes them, so once we
+ * hold it every one is stale. */
 static void remove_stale_temporaries(struct updown_ctx *c)
 {
-	char prefix[CONF_IFNAME_MAX + 16];
-	struct dirent *e;
-	size_t n;
-	int fd = dup(c->dirfd);
-	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	char name[CONF_IFNAME_MAX + 16];
+	int n;
 
-	if (!dir) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	n = (size_t)snprintf(prefix, sizeof(prefix), ".%s.state.", c->ifname);
-	while ((e = readdir(dir))) {
-		size_t len = strlen(e->d_name);
-
-		if (len > n + 4 && !strncmp(e->d_name, prefix, n) && !strcmp(e->d_name + len - 4, ".tmp") &&
-		    unlinkat(c->dirfd, e->d_name, 0) == 0)
-			updown_warn(c, "removed %s/%s, left by an up or down that was killed", STATE_DIR,
-				    e->d_name);
-	}
-	closedir(dir);
+	snprintf(name, sizeof(name), "%s.state", c->ifname);
+	n = fileio_remove_temporaries(c->dirfd, name);
+	if (n > 0)
+		updown_warn(c, "removed %d temporary file%s of %s/%s, left by an up or down "
+			    "that was killed", n, n == 1 ? "" : "s", STATE_DIR, name);
 }
 
 /* One up or down per interface at a time: an flock on IFNAME.lock, held

@@ -438,6 +438,50 @@ static int write_sysctl(struct updown_ctx *c, const char *key, const char *value
 	return ret ? updown_fail(c, ret, "%s", err.msg) : 0;
 }
 
+static int on_rule_lowest(const struct netlink_rule *r, void *arg)
+{
+	uint32_t *lowest = arg;
+
+	if (r->priority && (!*lowest || r->priority < *lowest))
+		*lowest = r->priority;
+	return 0;
+}
+
+/* Adds r and records it, write-ahead: the state names the rule before the
+ * kernel has it, so that `up` killed between the two leaves a state from
+ * which down removes it (a rule is not tied to the link, nothing else
+ * would).  That needs its priority before the add, so it is chosen here
+ * as the kernel chooses one for ip(8)'s "rule add" without a priority:
+ * one below the lowest non-zero priority in use (32765 on a fresh host;
+ * the same numbers wg-quick's rules get). */
+static int add_recorded_rule(struct updown_ctx *c, struct netlink_rule *r)
+{
+	uint32_t lowest = 0;
+	int ret = netlink_rule_dump(c->nl, r->family, on_rule_lowest, &lowest);
+
+	if (ret)
+		return updown_nl_fail(c, ret);
+	if (lowest < 2)
+		return updown_fail(c, -ENOSPC, "no free rule priority: the lowest one in use "
+				   "is %u (`ip %s rule')", lowest, updown_ipv(r->family));
+	r->priority = lowest - 1;
+	ret = quick_state_add_rule(&c->st, r);
+	if (!ret)
+		ret = updown_state_save(c);
+	if (ret)
+		return ret;
+	ret = netlink_rule_add(c->nl, r);
+	if (ret) {
+		/* Not made: the record goes, so that the rollback does not
+		 * look for it. */
+		quick_state_del_rule(&c->st, c->st.n_rules - 1);
+		if (updown_state_save(c))
+			updown_warn(c, "the state still names the rule it could not add");
+		return updown_nl_fail(c, ret);
+	}
+	return 0;
+}
+
 /* wg-quick's add_default: every packet not marked by the tunnel's own
  * socket goes to the tunnel's table, while main keeps everything but its
  * default route (suppress_prefixlength 0); nftables drops packets for the
@@ -477,12 +521,7 @@ static int add_default(struct updown_ctx *c, const struct conf *running,
 		else
 			updown_say(c, "ip %s rule add table main suppress_prefixlength 0",
 				   updown_ipv(family));
-		ret = netlink_rule_add(c->nl, &rules[i]);
-		if (ret)
-			return updown_nl_fail(c, ret);
-		ret = quick_state_add_rule(&c->st, &rules[i]);
-		if (!ret)
-			ret = updown_state_save(c);
+		ret = add_recorded_rule(c, &rules[i]);
 		if (ret)
 			return ret;
 	}
@@ -512,19 +551,31 @@ static int add_default(struct updown_ctx *c, const struct conf *running,
 			return ret;
 		}
 	}
+	/* Recorded first, as the rules are: a kill during the batch leaves a
+	 * state that names the table, and deleting a table that was never
+	 * made is harmless (quick_nft_render_delete).  A batch nft refused
+	 * made nothing (it is one transaction), so that record goes again. */
+	c->st.nft[family == AF_INET ? 0 : 1] = true;
+	ret = updown_state_save(c);
+	if (ret) {
+		textbuf_wipe(&t);
+		return ret;
+	}
 	updown_say(c, "nft -f -");
 	ret = nftables_exec(t.buf, false, 0, NULL, 0, &err);
 	textbuf_wipe(&t);
 	if (ret) {
 		char name[CONF_IFNAME_MAX + 16];
 
+		c->st.nft[family == AF_INET ? 0 : 1] = false;
+		if (updown_state_save(c))
+			updown_warn(c, "the state still names the table it could not make");
 		updown_fail(c, ret, "nft -f - failed: %s", err.msg);
 		quick_nft_table_name(name, sizeof(name), c->ifname);
 		return updown_fail(c, ret, "nft refused table %s %s (does it exist already? `nft "
 				   "list tables')", family == AF_INET ? "ip" : "ip6", name);
 	}
-	c->st.nft[family == AF_INET ? 0 : 1] = true;
-	return updown_state_save(c);
+	return 0;
 }
 
 static int add_routes(struct updown_ctx *c, const struct conf *running)

@@ -621,6 +621,50 @@ static void test_apply_without_ipv6(void)
 	tree_remove();
 }
 
+/* The write-ahead hook sees each change before its key is written; a
+ * failing one stops the apply with that key unwritten and the keys
+ * before it taken back. */
+struct ahead {
+	size_t calls, fail_at;
+	bool unwritten; /* every call found its key still at prev */
+};
+
+static int on_ahead(const struct sysctls_applied *done, void *arg, struct error *err)
+{
+	struct ahead *a = arg;
+	const struct sysctls_change *c = &done->c[done->n - 1];
+
+	a->calls++;
+	if (strcmp(get(c->key), c->prev))
+		a->unwritten = false;
+	if (a->calls == a->fail_at)
+		return error_fail(err, -EIO, "the record cannot be written");
+	return 0;
+}
+
+static void test_apply_recorded(void)
+{
+	struct sysctls_plan p = make_plan(SYSCTLS_ROLE_HUB, true, true, false, "wg0", "eth0");
+	struct sysctls_applied done;
+	struct ahead a = { .fail_at = 0, .unwritten = true };
+
+	tree_create();
+	CHECK(sysctls_apply_recorded(root, &p, &done, on_ahead, &a, &errbuf) == 0);
+	CHECK(done.n > 3 && a.calls == done.n && a.unwritten);
+	tree_remove();
+
+	/* The record of the third change fails: nothing is left changed. */
+	tree_create();
+	a = (struct ahead){ .fail_at = 3, .unwritten = true };
+	CHECK(sysctls_apply_recorded(root, &p, &done, on_ahead, &a, &errbuf) == -EIO);
+	CHECK_STR(errbuf.msg, "the record cannot be written");
+	CHECK(a.calls == 3 && a.unwritten && done.n == 2);
+	for (size_t i = 0; i < done.n; i++)
+		CHECK(done.c[i].undo == SYSCTLS_UNDO_RESTORED);
+	check_tree(NULL, 0);
+	tree_remove();
+}
+
 static void test_report(void)
 {
 	struct sysctls_plan p = make_plan(SYSCTLS_ROLE_CLIENT, true, false, true, "wg0", "eth0");
@@ -944,6 +988,7 @@ static const struct harness_case cases[] = {
 	{ "apply_missing_key", test_apply_missing_key },
 	{ "apply_read_only_key", test_apply_read_only_key },
 	{ "apply_without_ipv6", test_apply_without_ipv6 },
+	{ "apply_recorded", test_apply_recorded },
 	{ "report", test_report },
 	{ "record_parse", test_record_parse },
 	{ "render", test_render },
