@@ -108,6 +108,8 @@ FUZZ_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-missing-field-initializers -g -O1 -
 FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzz/%.o)
+# The smoke run's negative control: a target that fails on purpose.
+FUZZ_CONTROL := $(BUILD)/fuzz/control
 
 # Keep objects that only feed a test or benchmark binary.
 .SECONDARY:
@@ -166,9 +168,14 @@ $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
 	$(E) "  LD fuzz $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(QR_LIBS) $(JSON_LIBS) -o $@
 
+$(FUZZ_CONTROL): tests/fuzz/control/control.c
+	$(E) "  LD fuzz $@"
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< -o $@
+
 # Builds the fuzz targets; tests/fuzz/smoke.sh (in check) runs each on its
 # corpus for a few seconds, scripts/fuzz.sh for as long as you like.
-fuzz: $(FUZZERS)
+fuzz: $(FUZZERS) $(FUZZ_CONTROL)
 
 $(BUILD)/tests/tools/%: tests/tools/%.c
 	$(E) "  CC      $<"
@@ -189,7 +196,7 @@ deps:
 # the sanitized CLI against the real wireguard-tools).  The last line is
 # "N passed, N failed".
 check: deps
-	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all $(RAMPART_SAN) $(RAMPARTD_SAN) $(TESTS) $(TEST_TOOLS) $(BENCHES) $(FUZZERS)
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all $(RAMPART_SAN) $(RAMPARTD_SAN) $(TESTS) $(TEST_TOOLS) $(BENCHES) $(FUZZERS) $(FUZZ_CONTROL)
 	$(Q)BUILD=$(BUILD) tests/run.sh
 test: check
 

@@ -6,7 +6,8 @@
 # a leak, a sanitizer report or a timeout fails the target's check, and
 # the input is kept in build/fuzz/smoke-crashes/NAME/ to add to the
 # corpus once fixed.  A target that was not built fails (make check
-# builds them all); one without a corpus fails too.  New inputs go to a
+# builds them all); one without a corpus fails too.  A negative control
+# first shows that a crash, a leak and an overflow each fail the run.  New inputs go to a
 # scratch directory, never to the committed corpus.  scripts/fuzz.sh is
 # the long run.
 . "$(dirname "$0")/../lib.sh"
@@ -17,6 +18,38 @@ fuzz_dir=${BUILD:-$top/build}/fuzz
 case $fuzz_dir in /*) ;; *) fuzz_dir=$top/$fuzz_dir ;; esac
 # Inside lib.sh's scratch directory, which its exit trap removes.
 scratch=$NS_TMP/fuzz
+
+# run_fuzz BIN CORPUS ARTIFACTS SCRATCH SECS: sets out (libFuzzer's
+# output) and rc (its status).
+run_fuzz() {
+	out=$("$1" -max_total_time="$5" -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix="$3/" -print_final_stats=1 "$4" "$2" 2>&1)
+	rc=$?
+}
+
+# The negative control: a target that fails on purpose (tests/fuzz/
+# control/control.c) on an input in its corpus, once per way of failing.
+# Each must fail the run and leave its input as an artifact, or a target
+# that crashes would pass here unseen.
+control=$fuzz_dir/control
+if [ ! -x "$control" ]; then
+	not_ok "control: built" "$control is missing: make fuzz"
+else
+	declare -A says=([abort]='deadly signal' [leak]='ERROR: LeakSanitizer' [overflow]='ERROR: AddressSanitizer: heap-buffer-overflow')
+	for kind in abort leak overflow; do
+		mkdir -p "$scratch/control-$kind/in" "$scratch/control-$kind/work" "$scratch/control-$kind/art"
+		printf '%s' "$kind" >"$scratch/control-$kind/in/trigger"
+		run_fuzz "$control" "$scratch/control-$kind/in" "$scratch/control-$kind/art" \
+			"$scratch/control-$kind/work" 1
+		if [ "$rc" -ne 0 ] && [ -n "$(ls -A "$scratch/control-$kind/art")" ] &&
+			grep -q "${says[$kind]}" <<<"$out"; then
+			ok "control: a target that fails by $kind fails the smoke run (status $rc, \"${says[$kind]}\", its input kept)"
+		else
+			not_ok "control: a target that fails by $kind fails the smoke run" \
+				"status $rc, artifacts: $(ls -A "$scratch/control-$kind/art" | head -n 3)"
+		fi
+	done
+fi
 
 n=0
 for src in "$top"/tests/fuzz/fuzz_*.c; do
@@ -33,10 +66,7 @@ for src in "$top"/tests/fuzz/fuzz_*.c; do
 		continue
 	fi
 	mkdir -p "$scratch/$name" "$fuzz_dir/smoke-crashes/$name"
-	out=$("$bin" -max_total_time="$FUZZ_SMOKE_SECS" -timeout=10 -rss_limit_mb=2048 \
-		-artifact_prefix="$fuzz_dir/smoke-crashes/$name/" -print_final_stats=1 \
-		"$scratch/$name" "$corpus" 2>&1)
-	rc=$?
+	run_fuzz "$bin" "$corpus" "$fuzz_dir/smoke-crashes/$name" "$scratch/$name" "$FUZZ_SMOKE_SECS"
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' <<<"$out")
 	cov=$(grep -o 'cov: [0-9]*' <<<"$out" | tail -n 1)
 	if [ "$rc" -eq 0 ]; then
