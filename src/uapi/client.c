@@ -17,31 +17,11 @@
 /* Characters of a path or value quoted in a message. */
 enum { QUOTED_MAX = 160 };
 
-/* Anything with a run of 32 or more key-alphabet characters might be a
- * key (hex or base64) and is never shown. */
-static bool might_be_key(const char *s)
-{
-	size_t run = 0;
-
-	for (; *s; s++) {
-		char c = *s;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=') {
-			if (++run >= 32)
-				return true;
-		} else {
-			run = 0;
-		}
-	}
-	return false;
-}
-
 const char *uapi_client_quote(char *dst, size_t size, const char *s, bool hide)
 {
 	size_t o = 0, i;
 
-	if (hide && might_be_key(s)) {
+	if (hide && uapi_looks_like_key(s, strlen(s))) {
 		snprintf(dst, size, "(hidden)");
 		return dst;
 	}
