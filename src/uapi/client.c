@@ -270,9 +270,12 @@ static int reader_peer_line(struct uapi_reply_reader *r, const char *key, const 
 	int ret;
 
 	if (!strcmp(key, "preshared_key")) {
+		/* The last line counts, zeros (none) too. */
 		ret = reader_key(r, peer->preshared_key, key, value, true);
 		if (!ret && !encoding_key_is_zero(peer->preshared_key))
 			peer->flags |= UAPI_PEER_HAS_PRESHARED_KEY;
+		else if (!ret)
+			peer->flags &= ~(unsigned)UAPI_PEER_HAS_PRESHARED_KEY;
 		return ret;
 	}
 	if (!strcmp(key, "endpoint")) {
