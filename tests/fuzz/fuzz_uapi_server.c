@@ -15,6 +15,7 @@
  *   - a dead parser stays dead, with the same error;
  *   - a plan written again as a request by the client's builder
  *     (uapi_format_set) parses to the same plan. */
+#include "keyrun.h"
 #include "uapi_equal.h"
 
 #include "common/textbuf.h"
@@ -45,33 +46,6 @@ struct sizes {
 	const uint8_t *v;
 	size_t n;
 };
-
-/* A run of 32 characters of the hex and base64 alphabets in s, as
- * quoted for an error: an escape (\x11, \") stands for a byte outside
- * them. */
-static bool has_key_run(const char *s)
-{
-	size_t run = 0;
-
-	for (; *s; s++) {
-		char c = *s;
-
-		if (c == '\\') {
-			run = 0;
-			if (s[1] == 'x' && s[2] && s[3])
-				s += 3;
-			else if (s[1])
-				s++;
-		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			   (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=') {
-			if (++run >= 32)
-				return true;
-		} else {
-			run = 0;
-		}
-	}
-	return false;
-}
 
 static void check_result(const struct result *r)
 {
