@@ -141,17 +141,31 @@ static bool is_own_key(const struct device *dev, const uint8_t *pub)
 	return dev->local.has_identity && !memcmp(pub, dev->local.static_public, KEY_LEN);
 }
 
+/* An IPv6 scope as written after '%': an interface's index in decimal,
+ * or its name; 0 (no scope) for no such interface.  Digits past 32 bits
+ * are no index (they were once cut to one: %4294967297 was lo). */
+static uint32_t zone_index(const char *zone)
+{
+	unsigned long idx;
+	char *end;
+
+	if (zone[0] < '0' || zone[0] > '9')
+		return if_nametoindex(zone);
+	errno = 0;
+	idx = strtoul(zone, &end, 10);
+	if (*end)
+		return if_nametoindex(zone);
+	return errno || idx > UINT32_MAX ? 0 : (uint32_t)idx;
+}
+
 static void to_endpoint(struct endpoint *ep, const struct uapi_endpoint *u)
 {
 	memset(ep, 0, sizeof(*ep));
 	ep->family = u->addr.family;
 	memcpy(ep->addr, &u->addr.in6, u->addr.family == AF_INET ? 4 : 16);
 	ep->port = u->port;
-	if (u->zone[0]) {
-		char *end;
-		unsigned long idx = strtoul(u->zone, &end, 10);
-		ep->local_ifindex = *end ? if_nametoindex(u->zone) : (unsigned)idx;
-	}
+	if (u->zone[0])
+		ep->local_ifindex = zone_index(u->zone);
 }
 
 /* How many peers the plan creates (after removals it asks for); an upper
