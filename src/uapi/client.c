@@ -17,31 +17,11 @@
 /* Characters of a path or value quoted in a message. */
 enum { QUOTED_MAX = 160 };
 
-/* Anything with a run of 32 or more key-alphabet characters might be a
- * key (hex or base64) and is never shown. */
-static bool might_be_key(const char *s)
-{
-	size_t run = 0;
-
-	for (; *s; s++) {
-		char c = *s;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=') {
-			if (++run >= 32)
-				return true;
-		} else {
-			run = 0;
-		}
-	}
-	return false;
-}
-
 const char *uapi_client_quote(char *dst, size_t size, const char *s, bool hide)
 {
 	size_t o = 0, i;
 
-	if (hide && might_be_key(s)) {
+	if (hide && uapi_looks_like_key(s, strlen(s))) {
 		snprintf(dst, size, "(hidden)");
 		return dst;
 	}
@@ -290,9 +270,12 @@ static int reader_peer_line(struct uapi_reply_reader *r, const char *key, const 
 	int ret;
 
 	if (!strcmp(key, "preshared_key")) {
+		/* The last line counts, zeros (none) too. */
 		ret = reader_key(r, peer->preshared_key, key, value, true);
 		if (!ret && !encoding_key_is_zero(peer->preshared_key))
 			peer->flags |= UAPI_PEER_HAS_PRESHARED_KEY;
+		else if (!ret)
+			peer->flags &= ~(unsigned)UAPI_PEER_HAS_PRESHARED_KEY;
 		return ret;
 	}
 	if (!strcmp(key, "endpoint")) {

@@ -144,6 +144,24 @@ int uapi_peer_add_counter(struct uapi_peer *peer, const char *name, uint64_t val
 	return add_counter(&peer->counters, &peer->n_counters, &peer->cap_counters, name, value);
 }
 
+bool uapi_looks_like_key(const char *s, size_t n)
+{
+	size_t run = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '+' || c == '/' || c == '=') {
+			if (++run >= KEY_HEX_LEN / 2)
+				return true;
+		} else {
+			run = 0;
+		}
+	}
+	return false;
+}
+
 void uapi_write_key(struct textbuf *o, const char *name, const uint8_t key[KEY_LEN])
 {
 	char hex[KEY_HEX_LEN + 1];

@@ -143,6 +143,13 @@ struct uapi_device {
 	size_t n_counters, cap_counters;
 };
 
+/* Whether n bytes of s might hold a key, hex or base64: a run of 32 or
+ * more characters of their alphabets (half a key in hex) anywhere, which
+ * no message of either end shows.  Anywhere, not only the whole value: a
+ * key with a stray byte (a "\r" from a CRLF file, a typo in its key's
+ * name, a key pasted into the wrong field) is still a key. */
+bool uapi_looks_like_key(const char *s, size_t n);
+
 /* The wire line "NAME=HEX\n" for a key, as both ends write keys; the hex
  * on the stack is wiped. */
 void uapi_write_key(struct textbuf *o, const char *name, const uint8_t key[KEY_LEN]);

@@ -19,50 +19,18 @@ enum parser_state {
 
 /* --- quoting ----------------------------------------------------------- */
 
-static bool is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-/* A value that might be a key: hex of at least half a key's length, or a
- * base64 key.  Errors about unknown keys ("privatekey=...") must not carry
- * a secret into the log either. */
-static bool looks_secret(const char *s, size_t n)
-{
-	char b64[KEY_B64_LEN + 1];
-	uint8_t k[KEY_LEN];
-	size_t i;
-	bool ok;
-
-	if (n && s[0] == '-') {
-		s++;
-		n--;
-	}
-	if (n >= KEY_HEX_LEN / 2) {
-		for (i = 0; i < n && is_hex(s[i]); i++)
-			;
-		if (i == n)
-			return true;
-	}
-	if (n != KEY_B64_LEN)
-		return false;
-	memcpy(b64, s, n);
-	b64[n] = '\0';
-	ok = encoding_key_from_base64(k, b64);
-	explicit_bzero(k, sizeof(k));
-	explicit_bzero(b64, sizeof(b64));
-	return ok;
-}
-
 /* Quotes n bytes of s for a log line: escapes quotes, backslashes and
  * anything that is not printable ASCII (NULs included), and shortens it
- * past 40 bytes or when dst runs out. */
+ * past 40 bytes or when dst runs out.  "(hidden)" with hide, and for
+ * anything that might hold a key whatever its line's key: errors about
+ * unknown keys ("privatekey=...") and bad values must not carry a secret
+ * into the log either, and 40 bytes of a key are most of it. */
 static void quote(char *dst, size_t size, const char *s, size_t n, bool hide)
 {
 	enum { SHOWN_MAX = 40 };
 	size_t o = 0, i;
 
-	if (hide || looks_secret(s, n)) {
+	if (hide || uapi_looks_like_key(s, n)) {
 		snprintf(dst, size, "(hidden)");
 		return;
 	}

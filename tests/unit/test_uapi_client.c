@@ -164,6 +164,22 @@ static void test_get_ignored(void)
 	CHECK(dev->peers[0].n_allowed_ips == 0 && dev->n_counters == 0);
 	uapi_device_free(dev);
 
+	/* A repeated key counts the last time: a preshared key of zeros
+	 * after a real one is none (fuzz_uapi_reply found the flag kept
+	 * with the key zeroed, which a set built from it sent as a key). */
+	dev = parse_ok("public_key=" PUB1_HEX "\npreshared_key=" PSK_HEX "\n"
+		       "preshared_key=" ZERO_HEX "\n"
+		       "public_key=" PUB2_HEX "\npreshared_key=" ZERO_HEX "\n"
+		       "preshared_key=" PSK_HEX "\nerrno=0\n\n");
+	if (dev) {
+		CHECK(dev->n_peers == 2);
+		CHECK(!(dev->peers[0].flags & UAPI_PEER_HAS_PRESHARED_KEY));
+		CHECK(encoding_key_is_zero(dev->peers[0].preshared_key));
+		CHECK(dev->peers[1].flags & UAPI_PEER_HAS_PRESHARED_KEY);
+		CHECK(!encoding_key_is_zero(dev->peers[1].preshared_key));
+		uapi_device_free(dev);
+	}
+
 	/* A repeated counter keeps its last value and its first place. */
 	dev = parse_ok("rampart_drop_a=1\nrampart_drop_b=2\nrampart_drop_a=7\nerrno=0\n\n");
 	if (dev) {

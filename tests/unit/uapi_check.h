@@ -1,11 +1,12 @@
 /* What the control-protocol tests share (test_uapi.c, test_uapi_reply.c):
- * feeding a parser, and deliberately naive equality of what it hands over.
- * Static inline, so that a file that uses only some of it builds without
- * warnings. */
+ * feeding a parser; the naive equality of what it hands over is
+ * uapi_equal.h's.  Static inline, so that a file that uses only some of
+ * it builds without warnings. */
 #ifndef RAMPART_TESTS_UAPI_CHECK_H
 #define RAMPART_TESTS_UAPI_CHECK_H
 
 #include "harness.h"
+#include "uapi_equal.h"
 
 #include "common/netaddr.h"
 #include "uapi/uapi.h"
@@ -42,64 +43,6 @@ static inline struct uapi_device *parse_ok(const char *text)
 	CHECK(req.op == UAPI_OP_SET);
 	CHECK(req.err || req.set);
 	return req.set;
-}
-
-/* A deliberately naive equality: field by field. */
-static inline bool endpoint_equal(const struct uapi_endpoint *a, const struct uapi_endpoint *b)
-{
-	return a->literal == b->literal && netaddr_equal(&a->addr, &b->addr) &&
-	       a->port == b->port && !strcmp(a->zone, b->zone) &&
-	       !strcmp(a->host ? a->host : "", b->host ? b->host : "");
-}
-
-
-static inline bool steps_equal(const struct uapi_peer *p, const struct uapi_peer *q)
-{
-	if (p->n_allowed_ips != q->n_allowed_ips)
-		return false;
-	for (size_t i = 0; i < p->n_allowed_ips; i++) {
-		const struct uapi_allowed_ip *x = &p->allowed_ips[i], *y = &q->allowed_ips[i];
-
-		if (x->action != y->action ||
-		    (x->action != UAPI_ALLOWED_IP_REPLACE &&
-		     !netaddr_prefix_equal(&x->prefix, &y->prefix)))
-			return false;
-	}
-	return true;
-}
-
-static inline bool peer_equal(const struct uapi_peer *p, const struct uapi_peer *q)
-{
-	return !memcmp(p->public_key, q->public_key, KEY_LEN) && p->flags == q->flags &&
-	       (!(p->flags & UAPI_PEER_HAS_PRESHARED_KEY) ||
-		!memcmp(p->preshared_key, q->preshared_key, KEY_LEN)) &&
-	       (!(p->flags & UAPI_PEER_HAS_ENDPOINT) ||
-		endpoint_equal(&p->endpoint, &q->endpoint)) &&
-	       (!(p->flags & UAPI_PEER_HAS_KEEPALIVE) || p->keepalive == q->keepalive) &&
-	       steps_equal(p, q);
-}
-
-static inline bool set_equal(const struct uapi_device *a, const struct uapi_device *b)
-{
-	if (!a || !b)
-		return a == b;
-	if (a->flags != b->flags ||
-	    ((a->flags & UAPI_DEVICE_HAS_PRIVATE_KEY) &&
-	     memcmp(a->private_key, b->private_key, KEY_LEN)) ||
-	    ((a->flags & UAPI_DEVICE_HAS_LISTEN_PORT) && a->listen_port != b->listen_port) ||
-	    ((a->flags & UAPI_DEVICE_HAS_FWMARK) && a->fwmark != b->fwmark) ||
-	    a->n_peers != b->n_peers)
-		return false;
-	for (size_t i = 0; i < a->n_peers; i++)
-		if (!peer_equal(&a->peers[i], &b->peers[i]))
-			return false;
-	return true;
-}
-
-static inline bool req_equal(const struct uapi_request *a, const struct uapi_request *b)
-{
-	return a->op == b->op && a->err == b->err &&
-	       !memcmp(&a->error, &b->error, sizeof(a->error)) && set_equal(a->set, b->set);
 }
 
 /* Feeds stream in pieces of the sizes next_size() picks and collects every
