@@ -60,6 +60,51 @@ SETARGS = {
 }
 
 
+# src/daemon/privreq.h: a header (type, length) and a body, host order.
+def privreq(type_, body, hlen=None):
+    n = 8 + len(body) if hlen is None else hlen
+    return b"\0" + struct.pack("=II", type_, n) + body
+
+
+# src/daemon/handover.h's struct handover_wire (304 bytes): ten u32, four
+# u64, the name and two socket paths; after the selector byte and the
+# count of descriptors that came with it.
+def handover(n_fds, n_queues=1, families=1, has_stats=0, mtu=1420, port=51820, magic=0x52504831,
+             ifname=b"tst0", ctl=b"/nonexistent/tst0.sock", stats=b"", vnet=0, offloads=0):
+    w = struct.pack("=10I4Q16s108s108s", magic, n_queues, 1, mtu, families, port, has_stats,
+                    0x20, offloads, vnet, 0, 0, 0, 0, ifname, ctl, stats)
+    return b"\1" + bytes([n_fds]) + w
+
+
+# tests/unit/test_privreq.c and test_handover.c.
+PRIVREQ = {
+    "bind": privreq(1, struct.pack("=II", 51820, 0)),
+    "bind-fwmark": privreq(1, struct.pack("=II", 65535, 0x1234)),
+    "bind-port0": privreq(1, struct.pack("=II", 0, 0)),
+    "bind-port65536": privreq(1, struct.pack("=II", 65536, 0)),
+    "bind-short": privreq(1, struct.pack("=II", 51820, 0), hlen=15),
+    "commit": privreq(2, struct.pack("=I", 1)),
+    "drop": privreq(2, struct.pack("=I", 0)),
+    "commit-2": privreq(2, struct.pack("=I", 2)),
+    "fwmark": privreq(3, struct.pack("=I", 0xffffffff)),
+    "tun": privreq(4, b"wg1".ljust(16, b"\0")),
+    "unknown": privreq(5, struct.pack("=I", 0)),
+    "header-only": privreq(3, b"", hlen=8),
+    "short": b"\0" + struct.pack("=I", 1),
+    "handover": handover(5),
+    "handover-stats": handover(6, has_stats=1, stats=b"/run/rampart-stats/tst0.stats"),
+    "handover-dual": handover(16, n_queues=4, families=3, has_stats=1, vnet=1, offloads=3,
+                              stats=b"/run/rampart-stats/tst0.stats"),
+    "handover-max": handover(196, n_queues=64, families=3, has_stats=1),
+    "handover-v6": handover(5, families=2, port=0),
+    "handover-few": handover(4),
+    "handover-magic": handover(5, magic=0x52504830),
+    "handover-queues0": handover(3, n_queues=0),
+    "handover-family4": handover(5, families=5),
+    "handover-noname": handover(5, ifname=b"a" * 16),
+}
+
+
 def write(name, seeds):
     d = os.path.join(CORPUS, name)
     os.makedirs(d, exist_ok=True)
@@ -73,6 +118,7 @@ def write(name, seeds):
 
 TARGETS = {
     "setargs": SETARGS,
+    "privreq": PRIVREQ,
 }
 
 
