@@ -105,6 +105,61 @@ PRIVREQ = {
 }
 
 
+def golden(path):
+    with open(os.path.join(TOP, "tests", "golden", path), "rb") as f:
+        return f.read()
+
+
+def listing(path, table):
+    """A golden policy's table as nft's stateless listing would have it:
+    the table block, without the comments and the add/delete lines."""
+    text = golden(path)
+    return text[text.index(b"table inet %s {\n" % table.encode()):]
+
+
+# src/firewall/snapshot.c's snapshot_format, fwdir.c's records.
+def snapshot(table, body, exists=True, taken=1700000000):
+    head = ("# rampart: table inet %s as it was before an apply; `nft -f` this file to "
+            "restore it\n# taken %d\n# table %s\nadd table inet %s\ndelete table inet %s\n"
+            % (table, taken, "present" if exists else "absent", table, table)).encode()
+    return head + (body if exists else b"")
+
+
+def pending(restore, id_="4242.1700000000123456789", deadline=123000000000, window=30,
+            applied=1700000000, guard=4243, extra=b""):
+    return (b"rampart-firewall-pending 1\nid %s\ndeadline %d\nwindow %d\napplied %d\n"
+            b"guard %d\n" % (id_.encode(), deadline, window, applied, guard) + extra +
+            b"restore:\n" + restore)
+
+
+def outcome(id_, word, reason):
+    return ("id %s\nresult %s\nreason %s\n" % (id_, word, reason)).encode()
+
+
+CLIENT = snapshot("rampart-wg0", listing("policy/client.nft", "rampart-wg0"))
+FWSTATE = {
+    "snapshot-client": CLIENT,
+    "snapshot-site": snapshot("rampart-branch", listing("policy/site.nft", "rampart-branch")),
+    "snapshot-absent": snapshot("rampart-wg0", b"", exists=False),
+    "snapshot-late": snapshot("late", golden("audit/fw_limit_late.nft")),
+    "snapshot-negative": snapshot("rampart-x", b"", exists=False, taken=-1),
+    "pending-client": pending(CLIENT),
+    "pending-absent": pending(snapshot("rampart-wg0", b"", exists=False), guard=0),
+    "pending-max": pending(b"", id_="1." + "9" * 40, deadline=2**64 - 1, window=2**32 - 1,
+                           applied=-2**63, guard=2**31 - 1),
+    "pending-old": b"rampart-firewall-pending 1\nid 7.8\ndeadline 5\nwindow 30\nrestore:\n",
+    "pending-unknown": pending(b"", extra=b"owner root\n"),
+    "pending-sign": pending(b"", extra=b"window +30\n"),
+    "outcome-kept": outcome("4242.1700000000123456789", "kept", "confirmed by `rampart confirm`"),
+    "outcome-rolled-back": outcome("4242.1", "rolled-back", "not confirmed within 30 s"),
+    "outcome-flushed": outcome("4242.1", "flushed", "flushed by `rampart firewall flush`"),
+    "outcome-failed": outcome("4242.1", "failed", "rolled back on SIGHUP, but restoring table "
+                              "inet rampart-wg0 failed: Error: Could not process rule"),
+    "outcome-long": outcome("4242.1", "failed", "x" * 300),
+    "outcome-twice": b"id a\nresult kept\nid b\nresult flushed",
+}
+
+
 def write(name, seeds):
     d = os.path.join(CORPUS, name)
     os.makedirs(d, exist_ok=True)
@@ -119,6 +174,7 @@ def write(name, seeds):
 TARGETS = {
     "setargs": SETARGS,
     "privreq": PRIVREQ,
+    "fwstate": FWSTATE,
 }
 
 
