@@ -160,6 +160,57 @@ FWSTATE = {
 }
 
 
+# tests/cli/peer.sh's requests, tests/cli/peer_import.sh's configs (its
+# keys from wg genkey there, client_fixture.h's here), the golden client
+# configs; "pools ..." first gives the interface's pools.
+def request(name, key, head=b""):
+    return head + b"Name = %s\nPublicKey = %s\n" % (name.encode(), key.encode())
+
+
+IMPORT = ("[Interface]\nPrivateKey = %s\nAddress = 10.8.0.1/24, fd08::1/64\nListenPort = 51820\n\n"
+          "[Peer]\n# Name = laptop\nPublicKey = %s\nPresharedKey = %s\n"
+          "AllowedIPs = 10.8.0.2/32, fd08::2/128\n\n"
+          "[Peer]\nPublicKey = %s\nAllowedIPs = 10.8.0.3/32\nPersistentKeepalive = 25\n\n"
+          "[Peer]\n# Name = office\nPublicKey = %s\nAllowedIPs = 10.8.0.4/32, 192.168.50.0/24\n"
+          "PersistentKeepalive = 15\n" % (PRIV, PUB1, PSK, PUB2, PUB3)).encode()
+
+
+def peer_conf(*peers):
+    out = "[Interface]\nPrivateKey = %s\n" % PRIV
+    for name, key, ips in peers:
+        out += "\n[Peer]\n%sPublicKey = %s\nAllowedIPs = %s\n" % (
+            "# Name = %s\n" % name if name else "", key, ips)
+    return out.encode()
+
+
+INVENTORY = {
+    "request": request("phone", PUB1),
+    "request-comments": request("tablet", PUB2, b"# from the client\n\n"),
+    "request-crlf": b"name = laptop\r\n\tpublickey=\t" + PUB3.encode() + b" \r\n",
+    "request-bogus": b"Bogus = 1\n",
+    "request-nokey": b"Name = x4\n",
+    "request-badkey": b"Name = x5\nPublicKey = notakey\n",
+    "request-twice": request("a", PUB1) + request("b", PUB2),
+    "import": IMPORT,
+    "import-pools": b"pools 10.8.0.1/24, fd08::1/64, 192.168.7.1/24\n" + IMPORT,
+    "import-overlap": peer_conf(("good", PUB1, "10.8.0.9/32"),
+                                ("thief", PUB2, "10.8.0.20/32, 192.168.50.128/25")),
+    "import-self": peer_conf(("a1", PUB1, "10.8.0.30/32"), ("a2", PUB2, "10.8.0.30/32")),
+    "import-badip": peer_conf((None, PUB2, "10.8.0.300/32")),
+    "import-badname": b"[Peer]\n# Name = no way\nPublicKey = " + PUB2.encode() +
+                      b"\nAllowedIPs = 10.8.0.40/32\n",
+    "import-two": peer_conf(("twice", PUB2, "10.8.0.41/32, 10.8.0.42/32")),
+    "import-hub": peer_conf(("hub", PUB1, "10.8.0.1/32")),
+    "import-sites": peer_conf(("site", PUB1, "10.8.0.5/32, 10.8.0.0/30, 192.168.50.7/24, "
+                               "10.9.0.1/32, fd99::/48, fd08::5/128")),
+    "import-nopeer": b"[Interface]\nPrivateKey = " + PRIV.encode() + b"\n",
+    "client-split-dual": golden("inventory/split-dual-psk.conf"),
+    "client-full-ipv4": golden("inventory/full-ipv4.conf"),
+    "hub-s3": golden("conf/s3-hub.conf"),
+    "site-s3": golden("conf/s3-site-a.conf"),
+}
+
+
 def write(name, seeds):
     d = os.path.join(CORPUS, name)
     os.makedirs(d, exist_ok=True)
@@ -175,6 +226,7 @@ TARGETS = {
     "setargs": SETARGS,
     "privreq": PRIVREQ,
     "fwstate": FWSTATE,
+    "inventory": INVENTORY,
 }
 
 
