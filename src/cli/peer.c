@@ -10,6 +10,7 @@
 #include "common/textbuf.h"
 #include "crypto/crypto.h"
 #include "inventory/clientconf.h"
+#include "inventory/intake.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -297,56 +298,9 @@ static int cmd_init(struct peer_session *s)
 
 /* ---- add ------------------------------------------------------------ */
 
-/* A request file (what `rampart peer request` writes on the client):
- * "Name = NAME" and "PublicKey = BASE64" lines; blank lines and '#'
- * comments are skipped, anything else is refused with its line. */
-static int parse_request(const char *text, const char *file, char name[INV_NAME_MAX + 1],
-			 uint8_t key[KEY_LEN], struct error *err)
-{
-	bool has_key = false;
-	unsigned line = 0;
-
-	name[0] = '\0';
-	for (const char *p = text; *p;) {
-		const char *nl = strchr(p, '\n'), *eq;
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		char buf[256], *k, *v, *e;
-
-		line++;
-		snprintf(buf, sizeof(buf), "%.*s", (int)(len < 255 ? len : 255), p);
-		p += len + (nl != NULL);
-		for (k = buf; *k == ' ' || *k == '\t'; k++)
-			;
-		for (e = k + strlen(k); e > k && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r');)
-			*--e = '\0';
-		if (!*k || *k == '#')
-			continue;
-		eq = strchr(k, '=');
-		if (!eq)
-			return error_fail_at(err, -EINVAL, file, line, NULL, "not KEY = VALUE");
-		for (e = (char *)eq; e > k && (e[-1] == ' ' || e[-1] == '\t');)
-			e--;
-		*e = '\0';
-		for (v = (char *)eq + 1; *v == ' ' || *v == '\t'; v++)
-			;
-		if (!strcasecmp(k, "Name") && strlen(v) <= INV_NAME_MAX) {
-			snprintf(name, INV_NAME_MAX + 1, "%s", v);
-		} else if (!strcasecmp(k, "PublicKey")) {
-			if (!encoding_key_from_base64(key, v))
-				return error_fail_at(err, -EINVAL, file, line, "PublicKey",
-						     "not a key: \"%s\"", v);
-			has_key = true;
-		} else {
-			return error_fail_at(err, -EINVAL, file, line, k, "unknown or too long");
-		}
-	}
-	if (!has_key)
-		return error_fail_at(err, -EINVAL, file, 0, NULL, "no PublicKey line");
-	return 0;
-}
-
-static int read_request(const char *path, char name[INV_NAME_MAX + 1], uint8_t key[KEY_LEN],
-			struct error *err)
+/* A request file (what `rampart peer request` writes on the client),
+ * parsed by inv_request_parse. */
+static int read_request(const char *path, struct inv_request *req, struct error *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	char *text;
@@ -355,14 +309,15 @@ static int read_request(const char *path, char name[INV_NAME_MAX + 1], uint8_t k
 
 	if (fd < 0)
 		return error_fail(err, -errno, "--request %s: %s", path, strerror(errno));
-	r = fileio_read_bounded(fd, 4096, &text, &len);
+	r = fileio_read_bounded(fd, INV_REQUEST_MAX, &text, &len);
 	close(fd);
 	if (r)
 		return error_fail(err, r, "--request %s: %s", path, strerror(-r));
-	if (len > 4096)
-		r = error_fail(err, -EFBIG, "--request %s: larger than 4096 bytes", path);
+	if (len > INV_REQUEST_MAX)
+		r = error_fail(err, -EFBIG, "--request %s: larger than %d bytes", path,
+			       INV_REQUEST_MAX);
 	else
-		r = parse_request(text, path, name, key, err);
+		r = inv_request_parse(text, len, path, req, err);
 	textbuf_free_text(text, len);
 	return r;
 }
@@ -399,15 +354,16 @@ static int add_fields(struct peer_session *s, struct inv_peer *p, struct error *
 static int add_key(struct peer_session *s, struct inv_peer *p, uint8_t priv[KEY_LEN],
 		   struct error *err)
 {
-	char req_name[INV_NAME_MAX + 1] = "";
+	struct inv_request req = { .name = "" };
 	int r;
 
 	if (s->a.generate == !!s->a.request)
 		return error_fail(err, -EINVAL, "one of --generate and --request FILE is needed");
 	if (s->a.request) {
-		r = read_request(s->a.request, req_name, p->public_key, err);
+		r = read_request(s->a.request, &req, err);
 		if (r)
 			return r;
+		memcpy(p->public_key, req.public_key, KEY_LEN);
 	} else {
 		if (crypto_init())
 			return error_fail(err, -EIO, "cannot initialize the crypto library");
@@ -418,7 +374,7 @@ static int add_key(struct peer_session *s, struct inv_peer *p, uint8_t priv[KEY_
 			return error_fail(err, -EIO, "cannot derive the public key");
 	}
 	/* The operator's NAME wins over the one the client suggested. */
-	snprintf(p->name, sizeof(p->name), "%s", s->a.n_pos ? s->a.pos[0] : req_name);
+	snprintf(p->name, sizeof(p->name), "%s", s->a.n_pos ? s->a.pos[0] : req.name);
 	if (!p->name[0])
 		return error_fail(err, -EINVAL, "NAME is needed (the request has none)");
 	return 0;

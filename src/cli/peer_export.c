@@ -16,6 +16,7 @@
 #include "conf/wgconf.h"
 #include "crypto/crypto.h"
 #include "ctl/wgctl.h"
+#include "inventory/intake.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,51 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static const struct conf_peer *old_peer(const struct conf *old, const uint8_t key[KEY_LEN])
-{
-	for (size_t i = 0; i < old->n_peers; i++)
-		if (old->peers[i].has_public_key && !memcmp(old->peers[i].public_key, key, KEY_LEN))
-			return &old->peers[i];
-	return NULL;
-}
-
-/* The inventory's active peers into conf, which has none. */
-static int fill_peers(struct conf *conf, const struct conf *old, const struct inv_peer *v,
-		      size_t n, struct error *err)
-{
-	for (size_t i = 0; i < n; i++) {
-		const struct inv_peer *p = &v[i];
-		const struct conf_peer *was = old_peer(old, p->public_key);
-		struct conf_peer *cp;
-
-		if (p->state != INV_ACTIVE)
-			continue;
-		cp = conf_add_peer(conf, 0);
-		if (!cp)
-			return error_fail(err, -errno, "out of memory");
-		snprintf(cp->name, sizeof(cp->name), "%s", p->name);
-		memcpy(cp->public_key, p->public_key, KEY_LEN);
-		cp->has_public_key = true;
-		if (p->has_psk) {
-			memcpy(cp->preshared_key, p->psk, KEY_LEN);
-			cp->has_preshared_key = true;
-		}
-		if (p->keepalive) {
-			cp->keepalive = p->keepalive;
-			cp->has_keepalive = true;
-		}
-		for (size_t j = 0; j < p->n_addrs; j++)
-			if (conf_peer_add_allowed_ip(cp, &p->addrs[j], 0))
-				return error_fail(err, -ENOMEM, "out of memory");
-		for (size_t j = 0; j < p->n_sites; j++)
-			if (conf_peer_add_allowed_ip(cp, &p->sites[j], 0))
-				return error_fail(err, -ENOMEM, "out of memory");
-		if (was && conf_peer_copy_ext(cp, was))
-			return error_fail(err, -ENOMEM, "out of memory");
-	}
-	return 0;
-}
 
 /* FILE.bak, then FILE atomically, both with FILE's own mode (0600 if it
  * has none stricter). */
@@ -121,7 +77,7 @@ int peer_export(struct peer_session *s)
 		goto fail;
 	/* conf keeps the file's [Interface] and [Policy]; its peers go. */
 	conf_clear_peers(conf);
-	if (fill_peers(conf, old, v, n, &err))
+	if (inv_intake_export(conf, old, v, n, &err))
 		goto fail;
 	text = wgconf_format(conf, WGCONF_FULL, &len);
 	if (!text) {

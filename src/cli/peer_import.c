@@ -1,72 +1,21 @@
 /* rampart peer import IFNAME|FILE [-i IFNAME] [--owner O] [--db PATH]
  * [--json]: an existing wg-quick config's peers adopted into the
  * inventory, keys and all, so that its users switch without re-keying
- * (docs/inventory.md).  This file reads the config and builds the
- * records; the inventory (inv_import) checks and writes them, all or
- * none.  The config's [Interface] PrivateKey is read by the parser and
- * wiped with it: no record has a place for it. */
+ * (docs/inventory.md).  This file reads the config; the inventory
+ * builds the records (inv_intake_import), then checks and writes them,
+ * all or none (inv_import).  The config's [Interface] PrivateKey is read
+ * by the parser and wiped with it: no record has a place for it. */
 #include "cli.h"
 #include "peer.h"
 
-#include "common/encoding.h"
 #include "common/textbuf.h"
 #include "conf/config.h"
-#include "crypto/crypto.h"
 #include "ctl/wgctl.h"
+#include "inventory/intake.h"
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-
-/* "peer-" and the key's first 8 base64 characters, name-safe. */
-static void derived_name(char out[INV_NAME_MAX + 1], const uint8_t key[KEY_LEN])
-{
-	char b64[KEY_B64_LEN + 1];
-
-	encoding_key_to_base64(b64, key);
-	for (size_t i = 0; i < 8; i++)
-		b64[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
-	snprintf(out, INV_NAME_MAX + 1, "peer-%.8s", b64);
-}
-
-/* The record of the config's peer cp: name, owner, keys, keepalive and
- * its AllowedIPs split by the interface's pools. */
-static int build_peer(const struct peer_session *s, const char *file,
-		      const struct inv_interface *ifc, const struct conf_peer *cp,
-		      struct inv_peer *p, struct error *err)
-{
-	struct netaddr_prefix *ips;
-	const char *why;
-	int r;
-
-	if (!cp->has_public_key)
-		return error_fail_at(err, -EINVAL, file, cp->line, "Peer", "no PublicKey");
-	if (cp->name[0] && !inv_valid_name(cp->name, &why))
-		return error_fail_at(err, -EINVAL, file, cp->name_line, "Name",
-				     "bad peer name \"%s\": %s", cp->name, why);
-	memcpy(p->public_key, cp->public_key, KEY_LEN);
-	if (cp->name[0])
-		snprintf(p->name, sizeof(p->name), "%.*s", INV_NAME_MAX, cp->name);
-	else
-		derived_name(p->name, cp->public_key);
-	snprintf(p->owner, sizeof(p->owner), "%s", s->a.owner ? s->a.owner : "imported");
-	if (cp->has_preshared_key) {
-		p->has_psk = true;
-		memcpy(p->psk, cp->preshared_key, KEY_LEN);
-	}
-	p->keepalive = cp->has_keepalive ? cp->keepalive : 0;
-	ips = calloc(cp->n_allowed_ips + 1, sizeof(*ips));
-	if (!ips)
-		return error_fail(err, -ENOMEM, "out of memory");
-	for (size_t i = 0; i < cp->n_allowed_ips; i++)
-		ips[i] = cp->allowed_ips[i].prefix;
-	r = inv_import_split(ifc, ips, cp->n_allowed_ips, p, err);
-	free(ips);
-	if (r)
-		error_prefix(err, "%s:%u", file, cp->line);
-	return r;
-}
 
 /* The interface: -i, the IFNAME argument, the config's NAME.conf when the
  * inventory has it, else the inventory's only one. */
@@ -139,21 +88,9 @@ int peer_import(struct peer_session *s)
 		return 1;
 	}
 	if (pick(s, path, &err) || inv_get_interface(&s->ctx, s->ifname, &ifc, &err) ||
-	    wgctl_load_conf(path, &conf, &err))
-		goto fail;
-	if (!conf->n_peers) {
-		error_fail(&err, -EINVAL, "%s has no [Peer]: nothing to import", path);
-		goto fail;
-	}
-	v = calloc(conf->n_peers, sizeof(*v));
-	if (!v) {
-		error_fail(&err, -ENOMEM, "out of memory");
-		goto fail;
-	}
-	for (size_t i = 0; i < conf->n_peers; i++)
-		if (build_peer(s, path, &ifc, &conf->peers[i], &v[i], &err))
-			goto fail;
-	if (inv_import(&s->ctx, s->ifname, v, conf->n_peers, &err))
+	    wgctl_load_conf(path, &conf, &err) ||
+	    inv_intake_import(&ifc, conf, path, s->a.owner ? s->a.owner : "imported", &v, &err) ||
+	    inv_import(&s->ctx, s->ifname, v, conf->n_peers, &err))
 		goto fail;
 	ret = peer_follow(s->store, s->a.cmd, s->ifname, s->who);
 	ret |= report(s, path, v, conf->n_peers);
@@ -161,11 +98,8 @@ int peer_import(struct peer_session *s)
 fail:
 	peer_fail(s, &err);
 out:
-	if (v) {
-		for (size_t i = 0; i < conf->n_peers; i++)
-			crypto_wipe(v[i].psk, sizeof(v[i].psk));
-		free(v);
-	}
+	if (v)
+		inv_intake_free(v, conf->n_peers);
 	conf_free(conf);
 	return ret;
 }

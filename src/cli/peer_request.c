@@ -6,8 +6,8 @@
  *   Name = NAME
  *   PublicKey = BASE64
  *
- * on stdout or in a new file (--out), which `rampart peer add NAME
- * --request FILE` reads on the hub.  The private key never leaves this
+ * (inv_request_format) on stdout or in a new file (--out), which
+ * `rampart peer add NAME --request FILE` reads on the hub.  The private key never leaves this
  * machine and is in nothing that is printed (docs/inventory-config.md). */
 #include "cli.h"
 
@@ -15,7 +15,7 @@
 #include "common/fileio.h"
 #include "common/textbuf.h"
 #include "crypto/crypto.h"
-#include "inventory/model.h"
+#include "inventory/intake.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -96,7 +96,8 @@ int peer_request_main(int argc, char *argv[])
 {
 	struct request_args a;
 	uint8_t priv[KEY_LEN], pub[KEY_LEN];
-	char b64[KEY_B64_LEN + 2], pub64[KEY_B64_LEN + 1];
+	char b64[KEY_B64_LEN + 2];
+	struct inv_request request = { .name = "" };
 	struct textbuf req = { 0 };
 	bool made_key = false, made_out = false;
 	int key_fd = -1, out_fd = STDOUT_FILENO, ret = 1, r;
@@ -130,9 +131,9 @@ int peer_request_main(int argc, char *argv[])
 	key_fd = -1;
 	if (!r)
 		goto out;
-	encoding_key_to_base64(pub64, pub);
-	textbuf_printf(&req, "Name = %s\nPublicKey = %s\n", a.name, pub64);
-	r = !req.err && finish(out_fd, a.out, req.buf, req.len);
+	snprintf(request.name, sizeof(request.name), "%s", a.name);
+	memcpy(request.public_key, pub, KEY_LEN);
+	r = !inv_request_format(&req, &request) && finish(out_fd, a.out, req.buf, req.len);
 	out_fd = STDOUT_FILENO;
 	if (!r)
 		goto out;

@@ -211,31 +211,6 @@ int handover_connect(const char *ifname, int wait_ms, struct error *err)
 	return error_fail(err, ret, "%s: %s", sun.sun_path, strerror(-ret));
 }
 
-/* The message and its descriptors; -EPROTO (all closed) unless exactly
- * one message of the right size with SCM_RIGHTS came whole. */
-static int receive(int fd, struct handover_wire *w, int *fds, unsigned *n_fds)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { .iov_base = w, .iov_len = sizeof(*w) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-			     .msg_controllen = sizeof(ctl.buf) };
-	ssize_t n = privsep_recv_fds(fd, &mh, fds, MAX_FDS, n_fds);
-
-	if (n < 0)
-		return (int)n;
-	if (n != (ssize_t)sizeof(*w) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-	    w->magic != HANDOVER_MAGIC) {
-		for (unsigned i = 0; i < *n_fds; i++)
-			close(fds[i]);
-		*n_fds = 0;
-		return -EPROTO;
-	}
-	return 0;
-}
-
 /* How many descriptors w says come with it; 0 if it is malformed. */
 static unsigned expected_fds(const struct handover_wire *w)
 {
@@ -243,11 +218,56 @@ static unsigned expected_fds(const struct handover_wire *w)
 
 	if (!w->n_queues || w->n_queues > MAX_QUEUES || !per || (w->families & ~3u) ||
 	    !w->ifindex || !w->mtu || w->mtu > 65535 || w->port > 65535 ||
+	    w->has_stats > 1 || w->tun_vnet > 1 ||
 	    !memchr(w->ifname, 0, sizeof(w->ifname)) || !w->ifname[0] ||
 	    !memchr(w->ctl_path, 0, sizeof(w->ctl_path)) ||
 	    !memchr(w->stats_path, 0, sizeof(w->stats_path)))
 		return 0;
 	return w->n_queues + 1 + !!w->has_stats + 2 + per * w->n_queues;
+}
+
+int handover_parse(const void *buf, size_t len, unsigned n_fds, struct handover_wire *out)
+{
+	struct handover_wire w;
+	unsigned want;
+
+	memset(out, 0, sizeof(*out));
+	if (len != sizeof(w))
+		return -EPROTO;
+	memcpy(&w, buf, sizeof(w));
+	if (w.magic != HANDOVER_MAGIC)
+		return -EPROTO;
+	want = expected_fds(&w);
+	if (!want || n_fds != want)
+		return -EPROTO;
+	*out = w;
+	return 0;
+}
+
+/* The message and its descriptors; -EPROTO (all closed) unless exactly
+ * one message with SCM_RIGHTS came whole and handover_parse takes it. */
+static int receive(int fd, struct handover_wire *w, int *fds, unsigned *n_fds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
+		struct cmsghdr align;
+	} ctl;
+	unsigned char buf[sizeof(*w)];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf) };
+	ssize_t n = privsep_recv_fds(fd, &mh, fds, MAX_FDS, n_fds);
+
+	if (n < 0)
+		return (int)n;
+	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    handover_parse(buf, (size_t)n, *n_fds, w)) {
+		for (unsigned i = 0; i < *n_fds; i++)
+			close(fds[i]);
+		*n_fds = 0;
+		return -EPROTO;
+	}
+	return 0;
 }
 
 static void adopt_server(struct daemon *d, struct server *s, int fd, const char *path,
@@ -312,7 +332,7 @@ int handover_adopt(struct daemon *d, int fd, struct error *err)
 {
 	struct handover_wire w;
 	int fds[MAX_FDS];
-	unsigned n, want;
+	unsigned n;
 	bool taken = false;
 	int ret;
 
@@ -322,12 +342,6 @@ int handover_adopt(struct daemon *d, int fd, struct error *err)
 	if (ret)
 		return error_fail(err, ret, "the parent's handover: %s",
 				  ret == -EPROTO ? "malformed" : strerror(-ret));
-	want = expected_fds(&w);
-	if (!want || n != want) {
-		for (unsigned i = 0; i < n; i++)
-			close(fds[i]);
-		return error_fail(err, -EPROTO, "the parent's handover: malformed (%u descriptors)", n);
-	}
 	snprintf(d->ifname, sizeof(d->ifname), "%s", w.ifname);
 	d->n_workers = w.n_queues;
 	d->priv_fd = fd;

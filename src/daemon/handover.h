@@ -92,6 +92,16 @@ int handover_send(int fd, const struct daemon *d) warn_unused;
  * not there yet, and checks that it is root's.  A fd or -errno with err
  * filled. */
 int handover_connect(const char *ifname, int wait_ms, struct error *err) warn_unused;
+/* Engine: the check of the one message, pure: len bytes of buf that came
+ * with n_fds descriptors.  0 and *out, or -EPROTO with *out zeroed: not
+ * exactly one struct handover_wire, a wrong magic, a queue count of 0 or
+ * past HANDOVER_MAX_QUEUES, no family or an unknown one, an ifindex or
+ * MTU of 0, an MTU or port past 65535, a has_stats or tun_vnet other
+ * than 0 or 1, an empty ifname, a name or path
+ * without its NUL, or other than the n_fds descriptors it names.  What
+ * it accepts, handover_adopt can build on without another check. */
+int handover_parse(const void *buf, size_t len, unsigned n_fds,
+		   struct handover_wire *out) warn_unused;
 /* Engine: receives the handover on fd and builds d on it (daemon.h's
  * daemon_init_base and daemon_init_core); d->priv_fd is fd.  0, or
  * -errno with err filled (-EPROTO: a malformed message, every

@@ -217,6 +217,7 @@ int firewall_confirm(const char *ifname, struct error *err)
 
 int firewall_rollback(const char *ifname, bool *had_window, struct error *err)
 {
+	struct snapshot_header h;
 	struct error e;
 	struct fwdir_pending p;
 	struct fwdir d;
@@ -256,9 +257,17 @@ int firewall_rollback(const char *ifname, bool *had_window, struct error *err)
 		ret = error_fail(err, ret, "%s/" FW_SNAPSHOT ": %s", d.path, strerror(-ret));
 		goto out;
 	}
-	ret = firewall_run(text, &e);
-	if (ret)
-		ret = error_fail(err, ret, "restoring %s/" FW_SNAPSHOT " failed:\n%s", d.path, e.msg);
+	/* Only a whole snapshot of this table: a NUL would restore part of
+	 * it, another table's would leave ours as it is. */
+	if (snapshot_parse_header(text, len, &h) || strcmp(h.table, d.table)) {
+		ret = error_fail(err, -EBADMSG, "%s/" FW_SNAPSHOT " is not a snapshot of table "
+				 "inet %s; nothing restored", d.path, d.table);
+	} else {
+		ret = firewall_run(text, &e);
+		if (ret)
+			ret = error_fail(err, ret, "restoring %s/" FW_SNAPSHOT " failed:\n%s", d.path,
+					 e.msg);
+	}
 	textbuf_free_text(text, len);
 out:
 	fwdir_close(&d);
@@ -383,12 +392,14 @@ int firewall_get_state(const char *ifname, struct firewall_state *st, struct err
 	}
 	ret = fwdir_read_file(d.dirfd, FW_SNAPSHOT, &text, &len);
 	if (!ret) {
-		const char *t = strstr(text, "\n# taken ");
+		struct snapshot_header h;
 
 		st->snapshot = true;
-		st->snapshot_absent = strstr(text, "\n# table absent\n") != NULL;
-		if (t)
-			st->snapshot_time = (time_t)strtoll(t + 9, NULL, 10);
+		/* A header that is not ours says nothing: no time, present. */
+		if (!snapshot_parse_header(text, len, &h)) {
+			st->snapshot_absent = h.absent;
+			st->snapshot_time = (time_t)h.taken;
+		}
 		textbuf_free_text(text, len);
 	} else if (ret != -ENOENT) {
 		ret = error_fail(err, ret, "%s/" FW_SNAPSHOT ": %s", d.path, strerror(-ret));

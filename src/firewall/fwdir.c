@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,68 +208,110 @@ void fwdir_pending_free(struct fwdir_pending *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* Decimal digits only, at most max: what the writers print and nothing
+ * else (strtoull would take spaces and a sign, and wrap a negative). */
+static bool number(const char *s, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		unsigned d = (unsigned)(*s - '0');
+
+		if (d > 9 || d > max || v > (max - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
+
+static bool signed_number(const char *s, long long *out)
+{
+	unsigned long long v;
+
+	if (*s == '-') {
+		if (!number(s + 1, (unsigned long long)LLONG_MAX + 1, &v))
+			return false;
+		*out = v ? -(long long)(v - 1) - 1 : 0;
+		return true;
+	}
+	if (!number(s, LLONG_MAX, &v))
+		return false;
+	*out = (long long)v;
+	return true;
+}
+
+int fwdir_pending_format(struct textbuf *t, const struct fwdir_pending *p, const char *restore)
+{
+	textbuf_printf(t, FW_PENDING_MAGIC "\nid %s\ndeadline %llu\nwindow %u\napplied %lld\n"
+		       "guard %ld\n" FW_RESTORE_MARK "%s", p->id, (unsigned long long)p->deadline,
+		       p->secs, p->applied, p->guard, restore);
+	return t->err;
+}
+
 int fwdir_pending_write(struct fwdir *d, const struct fwdir_pending *p, const char *restore)
 {
 	struct textbuf t = { 0 };
-	int ret;
+	int ret = fwdir_pending_format(&t, p, restore);
 
-	textbuf_printf(&t, FW_PENDING_MAGIC "\nid %s\ndeadline %llu\nwindow %u\napplied %lld\n"
-		       "guard %ld\n" FW_RESTORE_MARK "%s", p->id, (unsigned long long)p->deadline,
-		       p->secs, p->applied, p->guard, restore);
-	ret = t.err ? t.err : fileio_write_atomic(d->dirfd, FW_PENDING, t.buf, t.len, 0600);
+	if (!ret)
+		ret = fileio_write_atomic(d->dirfd, FW_PENDING, t.buf, t.len, 0600);
 	textbuf_wipe(&t);
 	return ret;
 }
 
-/* 0 and *p (free with fwdir_pending_free), -ENOENT, or -errno (-EBADMSG: not
- * a pending record). */
-int fwdir_pending_read(int dirfd, struct fwdir_pending *p)
+/* One header line of a pending record into p; *seen gains its bit. */
+static bool pending_line(const char *line, struct fwdir_pending *p, int *seen)
+{
+	unsigned long long v;
+
+	if (!strncmp(line, "id ", 3) && strlen(line + 3) < sizeof(p->id) && line[3]) {
+		strcpy(p->id, line + 3);
+		*seen |= 1;
+	} else if (!strncmp(line, "deadline ", 9) && number(line + 9, UINT64_MAX, &v)) {
+		p->deadline = v;
+		*seen |= 2;
+	} else if (!strncmp(line, "window ", 7) && number(line + 7, UINT_MAX, &v)) {
+		p->secs = (unsigned)v;
+		*seen |= 4;
+	} else if (!strncmp(line, "applied ", 8) && signed_number(line + 8, &p->applied)) {
+		/* optional, for `show` */
+	} else if (!strncmp(line, "guard ", 6) && number(line + 6, INT_MAX, &v)) {
+		p->guard = (long)v; /* a pid; optional, for `show` */
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* The record in text (len bytes and a NUL after them), which p takes
+ * whatever the outcome. */
+static int pending_parse_owned(char *text, size_t len, struct fwdir_pending *p)
 {
 	char *line, *next, *mark;
-	unsigned long long deadline = 0;
-	int ret, seen = 0;
+	int seen = 0;
 
 	memset(p, 0, sizeof(*p));
-	ret = fwdir_read_file(dirfd, FW_PENDING, &p->text, &p->len);
-	if (ret)
-		return ret;
+	p->text = text;
+	p->len = len;
+	/* A NUL would end the restore batch early: firewall_run and the
+	 * snapshot's write take it as a C string. */
+	if (memchr(text, '\0', len))
+		goto bad;
 	mark = strstr(p->text, "\n" FW_RESTORE_MARK);
 	if (strncmp(p->text, FW_PENDING_MAGIC "\n", strlen(FW_PENDING_MAGIC) + 1) || !mark)
 		goto bad;
 	p->restore = mark + 1 + strlen(FW_RESTORE_MARK);
 	mark[1] = '\0';
 	for (line = p->text + strlen(FW_PENDING_MAGIC) + 1; *line; line = next) {
-		char *end;
-
 		next = strchr(line, '\n');
 		if (!next)
 			goto bad;
 		*next++ = '\0';
-		if (!strncmp(line, "id ", 3) && strlen(line + 3) < sizeof(p->id) && line[3]) {
-			strcpy(p->id, line + 3);
-			seen |= 1;
-		} else if (!strncmp(line, "deadline ", 9)) {
-			deadline = strtoull(line + 9, &end, 10);
-			if (*end || end == line + 9)
-				goto bad;
-			p->deadline = deadline;
-			seen |= 2;
-		} else if (!strncmp(line, "window ", 7)) {
-			p->secs = (unsigned)strtoul(line + 7, &end, 10);
-			if (*end || end == line + 7)
-				goto bad;
-			seen |= 4;
-		} else if (!strncmp(line, "applied ", 8)) {
-			p->applied = strtoll(line + 8, &end, 10);
-			if (*end || end == line + 8)
-				goto bad;
-		} else if (!strncmp(line, "guard ", 6)) {
-			p->guard = strtol(line + 6, &end, 10);
-			if (*end || end == line + 6)
-				goto bad;
-		} else {
+		if (!pending_line(line, p, &seen))
 			goto bad;
-		}
 	}
 	if (seen != 7)
 		goto bad;
@@ -276,6 +319,29 @@ int fwdir_pending_read(int dirfd, struct fwdir_pending *p)
 bad:
 	fwdir_pending_free(p);
 	return -EBADMSG;
+}
+
+int fwdir_pending_parse(const char *buf, size_t len, struct fwdir_pending *p)
+{
+	char *text = malloc(len + 1);
+
+	memset(p, 0, sizeof(*p));
+	if (!text)
+		return -ENOMEM;
+	memcpy(text, buf, len);
+	text[len] = '\0';
+	return pending_parse_owned(text, len, p);
+}
+
+int fwdir_pending_read(int dirfd, struct fwdir_pending *p)
+{
+	char *text;
+	size_t len;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	ret = fwdir_read_file(dirfd, FW_PENDING, &text, &len);
+	return ret ? ret : pending_parse_owned(text, len, p);
 }
 
 /* Whether the pending record is there and is window id (no lock: the
@@ -294,49 +360,92 @@ bool fwdir_pending_is(int dirfd, const char *id)
 
 const char *const fwdir_outcome_words[] = { "kept", "rolled-back", "flushed", "failed" };
 
+int fwdir_outcome_format(struct textbuf *t, const char *id, enum fwdir_outcome o,
+			 const char *reason)
+{
+	size_t n = strnlen(reason, FWDIR_REASON_STRLEN - 1);
+
+	textbuf_printf(t, "id %s\nresult %s\nreason ", id, fwdir_outcome_words[o]);
+	/* One line, and no longer than a reader keeps. */
+	for (size_t i = 0; i < n; i++)
+		textbuf_append(t, reason[i] == '\n' ? " " : reason + i, 1);
+	textbuf_append(t, "\n", 1);
+	return t->err;
+}
+
 void fwdir_outcome_write(struct fwdir *d, const char *id, enum fwdir_outcome o, const char *reason)
 {
-	char buf[FWDIR_ID_STRLEN + FWDIR_REASON_STRLEN + 64];
-	int n;
+	struct textbuf t = { 0 };
 
-	n = snprintf(buf, sizeof(buf), "id %s\nresult %s\nreason %s\n", id, fwdir_outcome_words[o],
-		     reason);
-	if (n > 0 && (size_t)n < sizeof(buf))
-		if (fileio_write_atomic(d->dirfd, FW_OUTCOME, buf, (size_t)n, 0600)) {
+	if (!fwdir_outcome_format(&t, id, o, reason))
+		if (fileio_write_atomic(d->dirfd, FW_OUTCOME, t.buf, t.len, 0600)) {
 			/* best effort: the outcome only informs a waiting command */
 		}
+	textbuf_wipe(&t);
+}
+
+/* One line of an outcome (n bytes at l) into r; *have gains its bits. */
+static void outcome_line(const char *l, size_t n, struct fwdir_outcome_record *r, int *have)
+{
+	if (n > 3 && !strncmp(l, "id ", 3)) {
+		if (n - 3 < sizeof(r->id)) {
+			memcpy(r->id, l + 3, n - 3);
+			r->id[n - 3] = '\0';
+			*have |= 1;
+		} else {
+			*have &= ~1; /* no window has such an id */
+		}
+	} else if (n > 7 && !strncmp(l, "result ", 7)) {
+		for (size_t i = 0; i < ARRAY_SIZE(fwdir_outcome_words); i++) {
+			if (n - 7 == strlen(fwdir_outcome_words[i]) &&
+			    !strncmp(l + 7, fwdir_outcome_words[i], n - 7)) {
+				r->outcome = (enum fwdir_outcome)i;
+				*have |= 2;
+			}
+		}
+	} else if (n > 7 && !strncmp(l, "reason ", 7)) {
+		snprintf(r->reason, sizeof(r->reason), "%.*s", (int)(n - 7), l + 7);
+	}
+}
+
+int fwdir_outcome_parse(const char *buf, size_t len, struct fwdir_outcome_record *r)
+{
+	int have = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (memchr(buf, '\0', len))
+		return -EBADMSG;
+	for (size_t at = 0; at < len;) {
+		const char *l = buf + at, *nl = memchr(l, '\n', len - at);
+		size_t n = nl ? (size_t)(nl - l) : len - at;
+
+		outcome_line(l, n, r, &have);
+		at += n + 1;
+	}
+	if (have != 3) {
+		memset(r, 0, sizeof(*r));
+		return -EBADMSG;
+	}
+	return 0;
 }
 
 /* The outcome of window id: 0 and *o, *reason; -ENOENT if the file is
  * absent or about another window. */
 int fwdir_outcome_read(int dirfd, const char *id, enum fwdir_outcome *o, char *reason, size_t rlen)
 {
-	char *text, *l;
+	struct fwdir_outcome_record r;
+	char *text;
 	size_t len;
-	bool ours = false, have = false;
 	int ret;
 
 	ret = fwdir_read_file(dirfd, FW_OUTCOME, &text, &len);
 	if (ret)
 		return ret;
-	reason[0] = '\0';
-	for (l = text; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
-		size_t n = strcspn(l, "\n");
-
-		if (n > 3 && !strncmp(l, "id ", 3))
-			ours = (!id || (n - 3 == strlen(id) && !strncmp(l + 3, id, n - 3)));
-		else if (n > 7 && !strncmp(l, "result ", 7)) {
-			for (size_t i = 0; i < ARRAY_SIZE(fwdir_outcome_words); i++) {
-				if (n - 7 == strlen(fwdir_outcome_words[i]) &&
-				    !strncmp(l + 7, fwdir_outcome_words[i], n - 7)) {
-					*o = (enum fwdir_outcome)i;
-					have = true;
-				}
-			}
-		} else if (n > 7 && !strncmp(l, "reason ", 7)) {
-			snprintf(reason, rlen, "%.*s", (int)(n - 7), l + 7);
-		}
-	}
+	ret = fwdir_outcome_parse(text, len, &r);
 	textbuf_free_text(text, len);
-	return ours && have ? 0 : -ENOENT;
+	if (ret || (id && strcmp(r.id, id)))
+		return -ENOENT;
+	*o = r.outcome;
+	snprintf(reason, rlen, "%s", r.reason);
+	return 0;
 }

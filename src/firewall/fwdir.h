@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct textbuf;
+
 #define FW_LOCK "lock"
 #define FW_SNAPSHOT "snapshot.nft"
 #define FW_PENDING "pending"
@@ -67,6 +69,20 @@ struct fwdir_pending {
 };
 
 void fwdir_pending_free(struct fwdir_pending *p);
+/* The record as bytes: the magic line, then "id ID", "deadline N",
+ * "window N", "applied N" and "guard N" lines, then "restore:" and the
+ * batch to its end.  Appends p's record (p->restore and p->text unused)
+ * with restore to t; 0 or t's -errno. */
+int fwdir_pending_format(struct textbuf *t, const struct fwdir_pending *p,
+			 const char *restore) warn_unused;
+/* Reads len bytes of a record into *p, which owns a copy of them (free
+ * with fwdir_pending_free).  Header lines in any order, a repeated one
+ * counting the last time; applied and guard may be absent; numbers are
+ * plain decimal (applied may be negative), deadline up to 2^64-1, window
+ * 2^32-1, guard a pid (INT_MAX); an id is 1 to FWDIR_ID_STRLEN-1 bytes.
+ * 0, -ENOMEM, or -EBADMSG (*p zeroed): no magic, no restore mark, an
+ * unknown or bad line, a missing one, a NUL byte anywhere. */
+int fwdir_pending_parse(const char *buf, size_t len, struct fwdir_pending *p) warn_unused;
 int fwdir_pending_write(struct fwdir *d, const struct fwdir_pending *p,
 			const char *restore) warn_unused;
 /* 0 and *p (free with fwdir_pending_free), -ENOENT, or -errno (-EBADMSG:
@@ -82,6 +98,22 @@ enum fwdir_outcome { FWDIR_KEPT, FWDIR_ROLLED_BACK, FWDIR_FLUSHED, FWDIR_FAILED 
 /* As written in the file: "kept", "rolled-back", ... */
 extern const char *const fwdir_outcome_words[];
 
+struct fwdir_outcome_record {
+	char id[FWDIR_ID_STRLEN];
+	enum fwdir_outcome outcome;
+	char reason[FWDIR_REASON_STRLEN];
+};
+
+/* The outcome as bytes: "id ID", "result WORD" and "reason TEXT" lines.
+ * Appends the record to t, reason made one line (newlines become
+ * spaces) and cut to FWDIR_REASON_STRLEN-1 bytes; 0 or t's -errno. */
+int fwdir_outcome_format(struct textbuf *t, const char *id, enum fwdir_outcome o,
+			 const char *reason) warn_unused;
+/* Reads len bytes of an outcome into *r: lines in any order, the last of
+ * each kind counting, others ignored; the reason cut as the writer cuts
+ * it.  0, or -EBADMSG (*r zeroed): no id of 1 to FWDIR_ID_STRLEN-1 bytes,
+ * no known result, a NUL byte. */
+int fwdir_outcome_parse(const char *buf, size_t len, struct fwdir_outcome_record *r) warn_unused;
 /* Best effort: the outcome only informs a waiting command. */
 void fwdir_outcome_write(struct fwdir *d, const char *id, enum fwdir_outcome o,
 			 const char *reason);

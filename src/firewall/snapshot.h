@@ -6,12 +6,32 @@
 #ifndef RAMPART_FIREWALL_SNAPSHOT_H
 #define RAMPART_FIREWALL_SNAPSHOT_H
 
+#include "firewall.h"
 #include "common/compiler.h"
 #include "common/error.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct textbuf;
+
+/* What the header of a snapshot says. */
+struct snapshot_header {
+	char table[FIREWALL_TABLE_STRLEN];
+	long long taken; /* CLOCK_REALTIME, s */
+	bool absent;     /* it restores "no table" */
+	size_t body;     /* where the listing starts */
+};
+
+/* Appends the snapshot of table to s: the header lines, "add table" and
+ * "delete table", then listing if the table exists.  0 or s's -errno. */
+int snapshot_format(struct textbuf *s, const char *table, const char *listing, bool exists,
+		    long long taken) warn_unused;
+/* The header of len bytes of a snapshot, exactly as snapshot_format
+ * writes it, its table named three times alike, and no NUL byte in the
+ * whole text; 0, or -EBADMSG (*h zeroed).  The listing after it is
+ * nft's to read. */
+int snapshot_parse_header(const char *buf, size_t len, struct snapshot_header *h) warn_unused;
 
 /* Appends the snapshot of table inet `table` to s, checked to re-load
  * (dynamic sets' elements are left out if they keep it from

@@ -49,11 +49,9 @@ int window_settle(struct fwdir *d, const struct fwdir_pending *p, enum fwdir_out
 	else if (how == FWDIR_FLUSHED)
 		ret = nft_delete_table(d->table, &e);
 	if (ret) {
+		/* One line: fwdir_outcome_format makes it so. */
 		snprintf(why, sizeof(why), "%s, but %s table inet %s failed: %.*s", reason, verb,
 			 d->table, 120, e.msg);
-		for (char *c = why; *c; c++)
-			if (*c == '\n')
-				*c = ' ';
 		fwdir_outcome_write(d, p->id, FWDIR_FAILED, why);
 		return error_fail(err, -EIO, "%s; %s table inet %s failed (%s/" FW_PENDING
 			    " is kept for another try): %s", reason, verb, d->table, d->path, e.msg);

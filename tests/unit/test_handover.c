@@ -4,7 +4,8 @@
  * few or too many, a queue count of 0 or past the maximum, no family or
  * an unknown one, a name without its NUL: each refused with -EPROTO and
  * every descriptor that came with it closed (the count of open
- * descriptors is back where it was), nothing built. */
+ * descriptors is back where it was), nothing built.  handover_parse,
+ * the pure check of the message, alone too. */
 #include "harness.h"
 
 #include "daemon/daemon.h"
@@ -159,7 +160,48 @@ static void test_malformed(void)
 	}
 }
 
+/* handover_parse alone, no descriptor needed: the fields and the count
+ * of descriptors each message names. */
+static void test_parse(void)
+{
+	struct handover_wire w, out;
+	unsigned char buf[sizeof(w) + 1];
+
+	valid(&w);
+	CHECK(handover_parse(&w, sizeof(w), 5, &out) == 0 && !memcmp(&w, &out, sizeof(w)));
+	/* Five: the queue, the control listener, the monitor's two, one UDP. */
+	CHECK(handover_parse(&w, sizeof(w), 4, &out) == -EPROTO);
+	CHECK(handover_parse(&w, sizeof(w), 6, &out) == -EPROTO);
+	CHECK(out.magic == 0); /* a refusal leaves nothing */
+	memcpy(buf, &w, sizeof(w));
+	buf[sizeof(w)] = 0;
+	CHECK(handover_parse(buf, sizeof(w) + 1, 5, &out) == -EPROTO);
+	CHECK(handover_parse(buf, sizeof(w) - 1, 5, &out) == -EPROTO);
+	CHECK(handover_parse(buf, 0, 0, &out) == -EPROTO);
+	/* Two families, four queues and the statistics listener: 4 + 2 + 2 + 8. */
+	w.families = HANDOVER_V4 | HANDOVER_V6;
+	w.n_queues = 4;
+	w.has_stats = 1;
+	CHECK(handover_parse(&w, sizeof(w), 16, &out) == 0);
+	w.n_queues = HANDOVER_MAX_QUEUES;
+	CHECK(handover_parse(&w, sizeof(w), HANDOVER_MAX_FDS, &out) == 0);
+	for (int k = 0; k < 7; k++) {
+		valid(&w);
+		switch (k) {
+		case 0: w.has_stats = 2; break; /* flags are 0 or 1 */
+		case 1: w.tun_vnet = 2; break;
+		case 2: w.ifindex = 0; break;
+		case 3: w.mtu = 65536; break;
+		case 4: w.ifname[0] = '\0'; break;
+		case 5: memset(w.ctl_path, 'a', sizeof(w.ctl_path)); break;
+		case 6: memset(w.stats_path, 'a', sizeof(w.stats_path)); break;
+		}
+		CHECK_MSG(handover_parse(&w, sizeof(w), 5, &out) == -EPROTO, "case %d accepted", k);
+	}
+}
+
 static const struct harness_case cases[] = {
+	{ "handover_parse: the fields and the descriptors a message names", test_parse },
 	{ "a whole message builds the daemon on its descriptors; uninit closes them", test_valid },
 	{ "malformed messages are refused and their descriptors closed", test_malformed },
 };

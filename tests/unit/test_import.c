@@ -10,15 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static void hub(struct inv_interface *ifc)
-{
-	memset(ifc, 0, sizeof(*ifc));
-	snprintf(ifc->name, sizeof(ifc->name), "wg0");
-	ifc->pools[0] = pfx("10.8.0.1/24");
-	ifc->pools[1] = pfx("fd08::/64");
-	ifc->n_pools = 2;
-}
-
 /* Splits the n prefixes of list into p. */
 static int split(const struct inv_interface *ifc, const char *const *list, size_t n,
 		 struct inv_peer *p, struct error *err)
