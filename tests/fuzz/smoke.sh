@@ -2,7 +2,7 @@
 # The fuzz targets' smoke run (make check): each libFuzzer target in
 # build/fuzz/ runs every input of its committed corpus
 # (tests/fuzz/corpus/NAME/: the seeds and every input that once crashed
-# it) and then mutates for FUZZ_SMOKE_SECS (default 3) seconds.  A crash,
+# it) and then mutates for FUZZ_SMOKE_SECS (default 2) seconds.  A crash,
 # a leak, a sanitizer report or a timeout fails the target's check, and
 # the input is kept in build/fuzz/smoke-crashes/NAME/ to add to the
 # corpus once fixed.  A target that was not built fails (make check
@@ -12,7 +12,7 @@
 # the long run.
 . "$(dirname "$0")/../lib.sh"
 
-: "${FUZZ_SMOKE_SECS:=3}"
+: "${FUZZ_SMOKE_SECS:=2}"
 top=$RAMPART_TOP
 fuzz_dir=${BUILD:-$top/build}/fuzz
 case $fuzz_dir in /*) ;; *) fuzz_dir=$top/$fuzz_dir ;; esac
