@@ -11,7 +11,8 @@
  *     (uapi_parser_finish);
  *   - each result is well formed: an operation began with exactly
  *     get=1, set=1 or rampart_events=1 as its op says, a set without
- *     error has a plan, and nothing else has one; errors are negative,
+ *     error has a plan with an entry for each public_key line, and
+ *     nothing else has one; errors are negative,
  *     and no error quotes anything that looks like a key (uapi.h);
  *   - a dead parser stays dead, with the same error;
  *   - a plan written again as a request by the client's builder
@@ -48,6 +49,22 @@ struct sizes {
 	size_t n;
 };
 
+/* Lines of the operation that start with prefix. */
+static size_t count_lines(const uint8_t *op, size_t len, const char *prefix)
+{
+	size_t n = 0, plen = strlen(prefix);
+
+	for (size_t i = 0; i < len;) {
+		const uint8_t *nl = memchr(op + i, '\n', len - i);
+		size_t l = nl ? (size_t)(nl - (op + i)) : len - i;
+
+		if (l >= plen && !memcmp(op + i, prefix, plen))
+			n++;
+		i += l + 1;
+	}
+	return n;
+}
+
 /* The first line of the operation that ends r, as it must be: exactly
  * one of the three, "\n" included (wireguard-go compares whole lines). */
 static void check_op_line(const struct result *r, const uint8_t *op, size_t len)
@@ -76,6 +93,8 @@ static void check_result(const struct result *r, const uint8_t *op, size_t len)
 	if (has_key_run(q->error.key) || has_key_run(q->error.value) || has_key_run(q->error.msg))
 		abort();
 	check_op_line(r, op, len);
+	if (q->set && q->set->n_peers != count_lines(op, len, "public_key="))
+		abort();
 }
 
 /* A removed entry is its key alone: the builder writes remove=true and
