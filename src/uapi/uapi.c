@@ -476,7 +476,8 @@ static enum uapi_status end_line(struct uapi_parser *p, struct uapi_request *req
 			p->state = STATE_GET;
 		} else if (p->line_len == 5 && !strcmp(s, "set=1")) {
 			p->state = STATE_SET;
-		} else if (!strcmp(s, "rampart_events=1")) {
+		} else if (p->line_len == strlen("rampart_events=1") &&
+			   !strcmp(s, "rampart_events=1")) {
 			p->state = STATE_EVENTS;
 		} else {
 			return die(p, req, -EPROTO, "expected get=1 or set=1");

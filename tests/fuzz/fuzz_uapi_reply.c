@@ -7,6 +7,8 @@
  *     reader gives the daemon's verdict the set reader gives the same,
  *     and what breaks the set reader's framing breaks the get reader's;
  *   - no message quotes anything that looks like a key;
+ *   - a reply that reads ends with errno= and the empty line, and has a
+ *     peer for each public_key line;
  *   - a get reply that reads, written again as a reply (uapi_format_get),
  *     reads to an equal device (but for what a reply leaves out: a port,
  *     mark or key of 0), which is written to the same reply again;
@@ -143,6 +145,40 @@ static void check_events(const uint8_t *data, size_t size)
 	uapi_reply_uninit(&r);
 }
 
+/* Lines of the reply that start with prefix, before its errno= line. */
+static size_t count_lines(const uint8_t *data, size_t size, const char *prefix)
+{
+	size_t n = 0, plen = strlen(prefix);
+
+	for (size_t i = 0; i < size;) {
+		const uint8_t *nl = memchr(data + i, '\n', size - i);
+		size_t len = nl ? (size_t)(nl - (data + i)) : size - i;
+
+		if (len >= 6 && !memcmp(data + i, "errno=", 6))
+			break;
+		if (len >= plen && !memcmp(data + i, prefix, plen))
+			n++;
+		i += len + 1;
+	}
+	return n;
+}
+
+/* What a reply that reads must look like, line by line, naively: it
+ * ends with an errno= line and the empty line, and has a peer for every
+ * public_key line. */
+static void check_shape(const uint8_t *data, size_t size, const struct uapi_device *dev)
+{
+	size_t last = size >= 2 ? size - 2 : 0;
+
+	while (last && data[last - 1] != '\n')
+		last--;
+	if (size < 2 || memcmp(data + size - 2, "\n\n", 2) || size - last < 8 ||
+	    memcmp(data + last, "errno=", 6))
+		abort();
+	if (dev && dev->n_peers != count_lines(data, size, "public_key="))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct error eg, es;
@@ -161,6 +197,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (has_key_run(eg.msg) || has_key_run(es.msg))
 		abort();
+	if (rs != -EPROTO)
+		check_shape(data, size, dev);
 	check_chunked(UAPI_REPLY_GET, data, size, rg, &eg, dev);
 	check_chunked(UAPI_REPLY_SET, data, size, rs, &es, NULL);
 	if (dev)

@@ -7,7 +7,9 @@
  * (tests/bare_device.h: no sockets, threads or TUN).  Checks:
  *   - the client reads what the daemon writes, and writing what it read
  *     as a reply again gives the daemon's reply byte for byte;
- *   - the daemon takes what the client's builder writes, and applies it;
+ *   - the daemon takes what the client's builder writes, and applies it,
+ *     each peer added once, and again as a no-op (no event, no datagram,
+ *     the same get);
  *   - the second device's get is the first's byte for byte, but for the
  *     statistics: the counters (rampart_*) and rx/tx bytes tell the first
  *     set's history too (allowed IPs it moved between its own peers,
@@ -61,11 +63,17 @@ static void same_configuration(const char *a, size_t alen, const char *b, size_t
 
 /* The set plan applied to a fresh device, and that device's get reply;
  * NULL if the device refused the plan as a whole (-ENOSPC: more peers
- * or takeovers than it holds), which leaves it as it was. */
-static char *apply_get(const struct uapi_device *set, size_t *len)
+ * or takeovers than it holds), which leaves it as it was.  With again
+ * (a plan built from a get: one entry a peer, nothing removed), the
+ * device reports each peer added once, and the plan applied a second
+ * time (syncconf of an unchanged configuration) changes nothing: no
+ * event, no datagram, the same get. */
+static char *apply_get(const struct uapi_device *set, size_t *len, bool again)
 {
 	struct bare *b = bare_alloc();
-	char *text;
+	unsigned events = 0;
+	char *text, *text2;
+	size_t len2;
 	int err;
 
 	if (!b)
@@ -80,6 +88,22 @@ static char *apply_get(const struct uapi_device *set, size_t *len)
 	text = bare_get(b, len, &err);
 	if (!text)
 		abort();
+	if (again) {
+		unsigned sent = b->sent;
+
+		for (size_t k = 0; k < EVENT_KIND_COUNT; k++)
+			events += b->events[k];
+		if (b->events[EVENT_PEER_ADDED] != set->n_peers || events != set->n_peers)
+			abort();
+		if (bare_set(b, set))
+			abort();
+		for (size_t k = 0; k < EVENT_KIND_COUNT; k++)
+			events -= b->events[k];
+		text2 = bare_get(b, &len2, &err);
+		if (events || b->sent != sent || !text2 || len2 != *len || memcmp(text, text2, len2))
+			abort();
+		uapi_text_free(text2, len2);
+	}
 	bare_free(b);
 	return text;
 }
@@ -144,12 +168,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	plan0 = bare_parse_set(data, size, &err);
 	if (!plan0)
 		return 0;
-	get1 = apply_get(plan0, &len1);
+	get1 = apply_get(plan0, &len1, false);
 	uapi_device_free(plan0);
 	if (!get1)
 		return 0;
 	plan1 = reparse(get1, len1, &set1);
-	get2 = apply_get(plan1, &len2);
+	get2 = apply_get(plan1, &len2, true);
 	uapi_device_free(plan1);
 	if (!get2)
 		abort(); /* fewer peers than the first device holds */

@@ -9,9 +9,11 @@
  *     error byte for byte), its plan field by field (with the line of
  *     every entry), rampart_events' since; and the same at the end
  *     (uapi_parser_finish);
- *   - each result is well formed: a set without error has a plan, and
- *     nothing else has one; errors are negative, and no error quotes
- *     anything that looks like a key (uapi.h);
+ *   - each result is well formed: an operation began with exactly
+ *     get=1, set=1 or rampart_events=1 as its op says, a set without
+ *     error has a plan with an entry for each public_key line, and
+ *     nothing else has one; errors are negative,
+ *     and no error quotes anything that looks like a key (uapi.h);
  *   - a dead parser stays dead, with the same error;
  *   - a plan written again as a request by the client's builder
  *     (uapi_format_set) parses to the same plan. */
@@ -47,7 +49,38 @@ struct sizes {
 	size_t n;
 };
 
-static void check_result(const struct result *r)
+/* Lines of the operation that start with prefix. */
+static size_t count_lines(const uint8_t *op, size_t len, const char *prefix)
+{
+	size_t n = 0, plen = strlen(prefix);
+
+	for (size_t i = 0; i < len;) {
+		const uint8_t *nl = memchr(op + i, '\n', len - i);
+		size_t l = nl ? (size_t)(nl - (op + i)) : len - i;
+
+		if (l >= plen && !memcmp(op + i, prefix, plen))
+			n++;
+		i += l + 1;
+	}
+	return n;
+}
+
+/* The first line of the operation that ends r, as it must be: exactly
+ * one of the three, "\n" included (wireguard-go compares whole lines). */
+static void check_op_line(const struct result *r, const uint8_t *op, size_t len)
+{
+	static const char *const lines[] = {
+		[UAPI_OP_GET] = "get=1\n",
+		[UAPI_OP_SET] = "set=1\n",
+		[UAPI_OP_EVENTS] = "rampart_events=1\n",
+	};
+	const char *want = lines[r->req.op];
+
+	if (r->st == UAPI_READY && (len < strlen(want) || memcmp(op, want, strlen(want))))
+		abort();
+}
+
+static void check_result(const struct result *r, const uint8_t *op, size_t len)
 {
 	const struct uapi_request *q = &r->req;
 
@@ -58,6 +91,9 @@ static void check_result(const struct result *r)
 	if (q->err > 0 || (r->st == UAPI_FATAL && !q->err) || (q->err && q->error.code != q->err))
 		abort();
 	if (has_key_run(q->error.key) || has_key_run(q->error.value) || has_key_run(q->error.msg))
+		abort();
+	check_op_line(r, op, len);
+	if (q->set && q->set->n_peers != count_lines(op, len, "public_key="))
 		abort();
 }
 
@@ -148,7 +184,7 @@ static struct result *next_slot(struct run *out, size_t *cap)
 static void run_stream(const uint8_t *s, size_t len, const struct sizes *sz, struct run *out)
 {
 	struct uapi_parser p;
-	size_t off = 0, k = 0, used, cap = 0;
+	size_t off = 0, start = 0, k = 0, used, cap = 0;
 	struct result *r = NULL;
 	bool empty_first;
 
@@ -169,7 +205,8 @@ static void run_stream(const uint8_t *s, size_t len, const struct sizes *sz, str
 		if (r->st == UAPI_MORE)
 			continue;
 		r->end = off;
-		check_result(r);
+		check_result(r, s + start, off - start);
+		start = off;
 		out->n++;
 		if (r->st == UAPI_FATAL)
 			break;

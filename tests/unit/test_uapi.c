@@ -553,8 +553,11 @@ static void test_bad_operation_lines(void)
 	static const char *const lines[] = {
 		"GET=1\n", "get=2\n", "get\n", "\n", "set=1 \n", "set=1\r\n", "get=1\0\n",
 		"set=true\n", "public_key=" PUB1_HEX "\n",
+		/* The whole line, NULs included (fuzz_uapi_server: this one
+		 * was taken for rampart_events=1). */
+		"rampart_events=1\0x\n", "rampart_events=1\0\n",
 	};
-	static const size_t lens[] = { 6, 6, 4, 1, 7, 7, 7, 9, 76 };
+	static const size_t lens[] = { 6, 6, 4, 1, 7, 7, 7, 9, 76, 19, 18 };
 
 	for (size_t i = 0; i < ARRAY_SIZE(lines); i++) {
 		struct uapi_request req;
