@@ -18,8 +18,9 @@
  * datagram gets silence, or exactly one cookie reply to its source; the
  * replay window accepts exactly what a naive model (every accepted
  * counter kept, 8128 behind the newest) accepts, so nothing is
- * delivered twice; a delivered packet is what was sealed, padding
- * stripped, from a source the peer's allowed IPs hold; everything A
+ * delivered twice; a delivered packet is what was sealed, cut to its
+ * header's length, from a source the peer's allowed IPs hold, and one
+ * that must be (well-formed, from such a source) is; everything A
  * sends classifies; after the timers run, nothing is still due. */
 #include "fuzz_world.h"
 
@@ -56,8 +57,9 @@ enum record_kind {
 };
 
 /* How a datagram enters A: device_receive; the data threads' three
- * steps; the handshake thread's gate (datapath.c, handshake.c). */
-enum path { PATH_PLAIN, PATH_SPLIT, PATH_GATED };
+ * steps; the handshake thread's gate (datapath.c, handshake.c), its keys
+ * up to date or not (world_receive_gated). */
+enum path { PATH_PLAIN, PATH_SPLIT, PATH_GATED, PATH_GATED_STALE };
 
 enum {
 	RING = 8,           /* sealed datagrams kept for REC_REPLAY */
@@ -276,6 +278,18 @@ static bool allowed_for(const struct world *w, unsigned k, const uint8_t *src, b
 	return ip_within(src, n->tun4, 32) || (k == 1 && ip_within(src, net16, 16));
 }
 
+/* What we sealed, then the zeros it was padded with: a header's length
+ * may reach into the padding, as the kernel allows too. */
+static bool as_sealed(const uint8_t *b, size_t len, const struct sealed_plain *pl)
+{
+	if (memcmp(b, pl->buf, len < pl->len ? len : pl->len))
+		return false;
+	for (size_t i = pl->len; i < len; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
 static void on_deliver(struct world *w, struct peer *peer, const struct packet *p)
 {
 	struct fz *f = (struct fz *)w;
@@ -294,7 +308,7 @@ static void on_deliver(struct world *w, struct peer *peer, const struct packet *
 		abort();
 	if (!allowed_for(w, k, b + (v6 ? 8 : 12), v6))
 		abort();
-	if (f->expect && (p->len > f->expect->len || memcmp(b, f->expect->buf, p->len)))
+	if (f->expect && !as_sealed(b, p->len, f->expect))
 		abort();
 	f->delivered++;
 }
@@ -377,8 +391,8 @@ static enum drop_reason receive(struct fz *f, const uint8_t *buf, size_t len,
 	call_begin(f, expect);
 	if (type == MESSAGE_DATA)
 		counter = load_le64(buf + 8);
-	if (path == PATH_GATED) {
-		r = world_receive_gated(w, p, src);
+	if (path == PATH_GATED || path == PATH_GATED_STALE) {
+		r = world_receive_gated(w, p, src, path == PATH_GATED_STALE);
 	} else if (type != MESSAGE_DATA || (path == PATH_PLAIN && !hold)) {
 		r = device_receive(&w->a, p, src, w->now);
 	} else {
@@ -481,7 +495,7 @@ static void rec_raw(struct fz *f, struct cursor *c)
 	struct endpoint src;
 
 	source(&f->w, (b0 >> 2) & 1, b0, &src);
-	(void)receive(f, c->p, c->len, &src, (enum path)((b0 >> 3) % 3), false, NULL);
+	(void)receive(f, c->p, c->len, &src, (enum path)((b0 >> 3) & 3), false, NULL);
 }
 
 /* The key a SEAL record names: S0 as recorded, or the current, previous
@@ -632,7 +646,7 @@ static void rec_from(struct fz *f, struct cursor *c)
 	if (b0 & 0x20)
 		mutate(d->buf, d->len, c);
 	source(w, k, b0 >> 1, &src);
-	(void)receive(f, d->buf, d->len, &src, (enum path)(((b0 >> 3) & 3) % 3), false, NULL);
+	(void)receive(f, d->buf, d->len, &src, (enum path)((b0 >> 3) & 3), false, NULL);
 }
 
 /* b0: bit 0 node, bit 1 change a byte (b1, b2). */

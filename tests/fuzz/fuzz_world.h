@@ -530,12 +530,14 @@ static enum drop_reason gated_refused(struct world *w, struct packet *p, enum dr
 }
 
 /* A handshake message as rampartd's handshake thread takes it: the
- * cookie gate (its keys following A's identity), an initiation's first
- * DH outside the device, device_receive_checked, and the response
- * computed outside and committed.  The gate's refusals are counted in A,
- * as the daemon counts them. */
+ * cookie gate, an initiation's first DH outside the device,
+ * device_receive_checked, and the response computed outside and
+ * committed.  The gate's keys follow A's identity, unless stale: then
+ * they are those of its last check, as when the identity changes
+ * between the daemon's gate and its device.  The gate's refusals are
+ * counted in A, as the daemon counts them. */
 static __attribute__((unused)) enum drop_reason
-world_receive_gated(struct world *w, struct packet *p, const struct endpoint *src)
+world_receive_gated(struct world *w, struct packet *p, const struct endpoint *src, bool stale)
 {
 	static const enum drop_reason refusal[] = {
 		[COOKIE_NO_IDENTITY] = DROP_NO_IDENTITY,
@@ -563,7 +565,7 @@ world_receive_gated(struct world *w, struct packet *p, const struct endpoint *sr
 	}
 	if (type != MESSAGE_HANDSHAKE_INITIATION && type != MESSAGE_HANDSHAKE_RESPONSE)
 		return device_receive_checked(&w->a, p, src, false, NULL, NULL, w->gate_gen, w->now);
-	if (device_identity_gen(&w->a) != w->gate_gen)
+	if (!stale && device_identity_gen(&w->a) != w->gate_gen)
 		w->gate_gen = device_copy_identity(&w->a, &w->gate.checker, &w->gate_local);
 	memcpy(cs.addr, src->addr, sizeof(cs.addr));
 	v = cookie_gate_check(&w->gate, buf, p->len, &cs,

@@ -200,6 +200,8 @@ def datagram_seeds(classify):
         to(0) + frm(0) + load(0) + clock(2, 1),
         "cookie-gated": load(2000) + initiate(0) + frm(0, path=2) + to(0) + clock(5500) +
         frm(0, path=2) + to(0) + frm(0, path=2),
+        "gated-stale-identity": raw(b"", path=2) + config(3, 0, 1) + initiate(0) + frm(0, path=3) +
+        config(3, 0, 0) + clock(6, 1) + initiate(0) + frm(0, path=3) + to(0) + frm(0, path=3),
         "gated-and-split": initiate(0) + frm(0, path=2) + to(0) + frm(0, path=1) +
         seal(1, key=1, split=1),
         "timers-deadlines": seal(0, shape=3) + clock(0, 2) + clock(0, 3) + clock(0, 2) +
