@@ -525,7 +525,8 @@ static const struct noise_key *seal_key(struct fz *f, unsigned k, unsigned kind,
 /* b0: bits 0-1 the plaintext (as given, IPv4, IPv6, empty), bits 2-3
  * its source (inner_addr), bit 4 node, bits 5-6 the key (seal_key), bit
  * 7 hold it; b1: bit 0 the split path, bit 1 a 64-bit counter (else 16
- * bits), bits 2-3 where it comes from; the counter; the payload. */
+ * bits), bits 2-3 where it comes from, bit 4 no padding; the counter;
+ * the payload. */
 static void rec_seal(struct fz *f, struct cursor *c)
 {
 	struct world *w = &f->w;
@@ -551,7 +552,9 @@ static void rec_seal(struct fz *f, struct cursor *c)
 		pl->must = false;
 	}
 	p = world_packet(pl->buf, pl->len, PACKET_HEADROOM, PACKET_TAILROOM);
-	if (!packet_seal(&f->seal, p, key, index, counter, packet_padded_len(pl->len, WORLD_MTU)))
+	/* Padded as we pad, or not at all, as another sender may. */
+	if (!packet_seal(&f->seal, p, key, index, counter,
+			 b1 & 0x10 ? pl->len : packet_padded_len(pl->len, WORLD_MTU)))
 		abort();
 	s->len = p->len;
 	memcpy(s->buf, packet_data(p), p->len);
@@ -631,38 +634,53 @@ static void mutate(uint8_t *buf, size_t len, struct cursor *c)
 		buf[off % len] ^= x;
 }
 
+/* The oldest datagram of q into d, taken out of q unless kept there
+ * (to be delivered again); false if there is none. */
+static bool take_dgram(struct world_queue *q, bool keep, struct world_dgram *d)
+{
+	const struct world_dgram *head = q->len ? &q->slot[q->head] : NULL;
+
+	if (!head)
+		return false;
+	d->len = head->len;
+	memcpy(d->buf, head->buf, head->len);
+	if (!keep)
+		(void)world_pop(q);
+	return true;
+}
+
 /* b0: bit 0 node, bits 1-2 where it comes from, bits 3-4 path, bit 5
- * change a byte (b1: where, b2: xor). */
+ * change a byte (b1: where, b2: xor), bit 6 keep it in flight. */
 static void rec_from(struct fz *f, struct cursor *c)
 {
 	struct world *w = &f->w;
 	uint8_t b0 = take8(c);
 	unsigned k = b0 & 1;
-	struct world_dgram *d = w->node[k].live ? world_pop(&w->node[k].out) : NULL;
+	struct world_dgram d;
 	struct endpoint src;
 
-	if (!d)
+	if (!w->node[k].live || !take_dgram(&w->node[k].out, b0 & 0x40, &d))
 		return;
 	if (b0 & 0x20)
-		mutate(d->buf, d->len, c);
+		mutate(d.buf, d.len, c);
 	source(w, k, b0 >> 1, &src);
-	(void)receive(f, d->buf, d->len, &src, (enum path)((b0 >> 3) & 3), false, NULL);
+	(void)receive(f, d.buf, d.len, &src, (enum path)((b0 >> 3) & 3), false, NULL);
 }
 
-/* b0: bit 0 node, bit 1 change a byte (b1, b2). */
+/* b0: bit 0 node, bit 1 change a byte (b1, b2), bit 2 keep it in flight. */
 static void rec_to(struct fz *f, struct cursor *c)
 {
 	struct world *w = &f->w;
 	uint8_t b0 = take8(c);
 	unsigned k = b0 & 1;
-	struct world_dgram *d = world_pop(&w->to[k]);
+	struct world_dgram d;
 
-	if (!d)
+	if (!take_dgram(&w->to[k], b0 & 4, &d))
 		return;
 	if (b0 & 2)
-		mutate(d->buf, d->len, c);
+		mutate(d.buf, d.len, c);
 	world_node_up(w, k);
-	(void)node_receive(w, &w->node[k], d->buf, d->len);
+	(void)node_receive(w, &w->node[k], d.buf, d.len);
 }
 
 /* b0: bits 0-1 the destination (inner_addr from B's view: B, C, C's /16,

@@ -125,10 +125,10 @@ def rec(kind, body=b""):
     return bytes([kind, len(body)]) + body
 
 
-def seal(counter, payload=b"ping", shape=1, sel=0, node=0, key=0, hold=0, split=0, ep=0):
+def seal(counter, payload=b"ping", shape=1, sel=0, node=0, key=0, hold=0, split=0, ep=0, nopad=0):
     wide = counter > 0xFFFF
     b0 = shape | sel << 2 | node << 4 | key << 5 | hold << 7
-    b1 = split | wide << 1 | ep << 2
+    b1 = split | wide << 1 | ep << 2 | nopad << 4
     c = struct.pack("<Q" if wide else "<H", counter)
     return rec(SEAL, bytes([b0, b1]) + c + payload)
 
@@ -141,13 +141,13 @@ def initiate(node, what=0):
     return rec(INITIATE, bytes([node | what << 1]))
 
 
-def frm(node, ep=0, path=0, flip=None):
-    b0 = node | ep << 1 | path << 3 | (0x20 if flip else 0)
+def frm(node, ep=0, path=0, flip=None, keep=0):
+    b0 = node | ep << 1 | path << 3 | (0x20 if flip else 0) | keep << 6
     return rec(FROM, bytes([b0]) + (bytes(flip) if flip else b""))
 
 
-def to(node, flip=None):
-    return rec(TO, bytes([node | (2 if flip else 0)]) + (bytes(flip) if flip else b""))
+def to(node, flip=None, keep=0):
+    return rec(TO, bytes([node | (2 if flip else 0) | keep << 2]) + (bytes(flip) if flip else b""))
 
 
 def send(dst, payload=b"hello", v6=0, noroom=0, from_node=None):
@@ -218,6 +218,10 @@ def datagram_seeds(classify):
         "mutated-handshake": initiate(0) + frm(0, flip=(40, 1)) + clock(6, 1) + initiate(0) +
         frm(0) + to(0, flip=(20, 0x80)) + seal(3),
         "mutated-data": seal(0) + replay(0) + hs_b + send(0, from_node=0) + frm(0, flip=(20, 4)),
+        "replayed-initiation": initiate(0) + frm(0, keep=1) + frm(0, keep=1) + to(0, keep=1) +
+        to(0) + frm(0) + seal(1, key=1, nopad=1) + seal(2, key=1, nopad=1, shape=0),
+        "ratelimited-under-load": load(2000) + initiate(0) + frm(0) + to(0) + clock(5500) +
+        frm(0, keep=1) * 7 + frm(0, path=2, keep=1) * 2,
         "initiation-flood": initiate(0) + rec(INITIATE, b"\x02") * 3 + frm(0) + clock(20) +
         initiate(0) + frm(0) + clock(20) + initiate(0) + frm(0),
     }
