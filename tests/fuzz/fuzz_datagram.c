@@ -372,11 +372,12 @@ static void job_finish(struct fz *f, struct held *h)
 	call_end(f, r, &h->src);
 }
 
-/* buf from src into A by path; hold: keep a data message between its
- * prepare and open steps, if a job slot is free.  expect: what we
- * sealed into it, or NULL. */
+/* buf from src into A by path (enum path); hold: keep a data message
+ * between its prepare and open steps, if a job slot is free, or a gated
+ * initiation's response before its commit.  expect: what we sealed into
+ * it, or NULL. */
 static enum drop_reason receive(struct fz *f, const uint8_t *buf, size_t len,
-				const struct endpoint *src, enum path path, bool hold,
+				const struct endpoint *src, unsigned path, bool hold,
 				const struct sealed_plain *expect)
 {
 	struct world *w = &f->w;
@@ -392,7 +393,7 @@ static enum drop_reason receive(struct fz *f, const uint8_t *buf, size_t len,
 	if (type == MESSAGE_DATA)
 		counter = load_le64(buf + 8);
 	if (path == PATH_GATED || path == PATH_GATED_STALE) {
-		r = world_receive_gated(w, p, src, path == PATH_GATED_STALE);
+		r = world_receive_gated(w, p, src, path == PATH_GATED_STALE, hold);
 	} else if (type != MESSAGE_DATA || (path == PATH_PLAIN && !hold)) {
 		r = device_receive(&w->a, p, src, w->now);
 	} else {
@@ -488,14 +489,15 @@ static size_t make_ip(uint8_t *out, bool v6, const uint8_t *src, const uint8_t *
 
 /* --- records ----------------------------------------------------------------- */
 
-/* b0: bits 0-1 source, bit 2 node, bits 3-4 path; the rest: the datagram. */
+/* b0: bits 0-1 source, bit 2 node, bits 3-4 path, bit 5 hold (receive);
+ * the rest: the datagram. */
 static void rec_raw(struct fz *f, struct cursor *c)
 {
 	uint8_t b0 = take8(c);
 	struct endpoint src;
 
 	source(&f->w, (b0 >> 2) & 1, b0, &src);
-	(void)receive(f, c->p, c->len, &src, (enum path)((b0 >> 3) & 3), false, NULL);
+	(void)receive(f, c->p, c->len, &src, (b0 >> 3) & 3, b0 & 0x20, NULL);
 }
 
 /* The key a SEAL record names: S0 as recorded, or the current, previous
@@ -650,7 +652,8 @@ static bool take_dgram(struct world_queue *q, bool keep, struct world_dgram *d)
 }
 
 /* b0: bit 0 node, bits 1-2 where it comes from, bits 3-4 path, bit 5
- * change a byte (b1: where, b2: xor), bit 6 keep it in flight. */
+ * change a byte (b1: where, b2: xor), bit 6 keep it in flight, bit 7
+ * hold (receive). */
 static void rec_from(struct fz *f, struct cursor *c)
 {
 	struct world *w = &f->w;
@@ -664,7 +667,7 @@ static void rec_from(struct fz *f, struct cursor *c)
 	if (b0 & 0x20)
 		mutate(d.buf, d.len, c);
 	source(w, k, b0 >> 1, &src);
-	(void)receive(f, d.buf, d.len, &src, (enum path)((b0 >> 3) & 3), false, NULL);
+	(void)receive(f, d.buf, d.len, &src, (b0 >> 3) & 3, b0 & 0x80, NULL);
 }
 
 /* b0: bit 0 node, bit 1 change a byte (b1, b2), bit 2 keep it in flight. */
@@ -738,12 +741,19 @@ static void rec_load(struct fz *f, struct cursor *c)
 	device_set_handshake_backlog(&f->w.a, (size_t)take_le(c, 2), f->w.now);
 }
 
+/* b0: bit 7 the held response, else the held job b0 % JOBS. */
 static void rec_job(struct fz *f, struct cursor *c)
 {
-	struct held *h = &f->jobs[take8(c) % JOBS];
+	uint8_t b0 = take8(c);
+	struct held *h = &f->jobs[b0 % JOBS];
 
-	if (h->used)
+	if (b0 & 0x80) {
+		call_begin(f, NULL);
+		world_commit_response(&f->w);
+		check_packets(f);
+	} else if (h->used) {
 		job_finish(f, h);
+	}
 }
 
 /* b0: the change; b1: bit 0 node; b2: its argument. */
@@ -822,6 +832,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned i = 0; i < JOBS; i++)
 		if (f->jobs[i].used)
 			job_finish(f, &f->jobs[i]);
+	world_commit_response(&f->w);
 	world_end(&f->w);
 	return 0;
 }

@@ -114,6 +114,11 @@ struct world {
 	struct cookie_gate gate;
 	struct noise_local gate_local;
 	uint64_t gate_gen;
+	/* A response computed outside the device and not committed yet
+	 * (world_commit_response). */
+	bool rp_held;
+	struct noise_response_prep rp;
+	struct message_handshake_response rp_msg;
 	/* Recorded at start-up (world_record). */
 	bool recorded;
 	uint8_t i0[sizeof(struct message_handshake_initiation)];
@@ -494,6 +499,10 @@ static void world_end(struct world *w)
 		n->out.len = w->to[k].len = 0;
 		n->delivered = 0;
 	}
+	if (w->rp_held) {
+		noise_response_prep_wipe(&w->rp);
+		w->rp_held = false;
+	}
 	if (w->gate_up) {
 		cookie_gate_uninit(&w->gate);
 		noise_local_uninit(&w->gate_local);
@@ -534,10 +543,13 @@ static enum drop_reason gated_refused(struct world *w, struct packet *p, enum dr
  * device_receive_checked, and the response computed outside and
  * committed.  The gate's keys follow A's identity, unless stale: then
  * they are those of its last check, as when the identity changes
- * between the daemon's gate and its device.  The gate's refusals are
- * counted in A, as the daemon counts them. */
+ * between the daemon's gate and its device.  With hold, the response is
+ * committed later (world_commit_response), as when other messages take
+ * the device's lock first.  The gate's refusals are counted in A, as the
+ * daemon counts them. */
 static __attribute__((unused)) enum drop_reason
-world_receive_gated(struct world *w, struct packet *p, const struct endpoint *src, bool stale)
+world_receive_gated(struct world *w, struct packet *p, const struct endpoint *src, bool stale,
+		    bool hold)
 {
 	static const enum drop_reason refusal[] = {
 		[COOKIE_NO_IDENTITY] = DROP_NO_IDENTITY,
@@ -584,11 +596,29 @@ world_receive_gated(struct world *w, struct packet *p, const struct endpoint *sr
 	r = device_receive_checked(&w->a, p, src, v == COOKIE_PASS_PROVEN,
 				   type == MESSAGE_HANDSHAKE_INITIATION ? &prep : NULL, &rp,
 				   w->gate_gen, w->now);
-	if (rp.prepared) {
-		noise_response_compute(&rp, &msg);
+	if (!rp.prepared)
+		return r;
+	noise_response_compute(&rp, &msg);
+	if (hold && !w->rp_held) {
+		w->rp = rp; /* the response's lock is taken later */
+		w->rp_msg = msg;
+		w->rp_held = true;
+		crypto_wipe(&rp, sizeof(rp));
+	} else {
 		device_send_prepared_response(&w->a, &rp, &msg, w->now);
 	}
 	return r;
+}
+
+/* The held response committed now: sent, or dropped if its peer went or
+ * consumed a newer initiation meanwhile. */
+static __attribute__((unused)) void world_commit_response(struct world *w)
+{
+	if (!w->rp_held)
+		return;
+	w->rp_held = false;
+	world_use(&w->rng_a);
+	device_send_prepared_response(&w->a, &w->rp, &w->rp_msg, w->now);
 }
 
 #endif

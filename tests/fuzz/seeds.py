@@ -141,8 +141,8 @@ def initiate(node, what=0):
     return rec(INITIATE, bytes([node | what << 1]))
 
 
-def frm(node, ep=0, path=0, flip=None, keep=0):
-    b0 = node | ep << 1 | path << 3 | (0x20 if flip else 0) | keep << 6
+def frm(node, ep=0, path=0, flip=None, keep=0, hold=0):
+    b0 = node | ep << 1 | path << 3 | (0x20 if flip else 0) | keep << 6 | hold << 7
     return rec(FROM, bytes([b0]) + (bytes(flip) if flip else b""))
 
 
@@ -202,6 +202,9 @@ def datagram_seeds(classify):
         frm(0, path=2) + to(0) + frm(0, path=2),
         "gated-stale-identity": raw(b"", path=2) + config(3, 0, 1) + initiate(0) + frm(0, path=3) +
         config(3, 0, 0) + clock(6, 1) + initiate(0) + frm(0, path=3) + to(0) + frm(0, path=3),
+        "gated-response-held": initiate(0) + frm(0, path=2, hold=1) + clock(6, 1) + initiate(0) +
+        frm(0) + job(0x80) + to(0) + to(0) + initiate(1) + frm(1, path=2, hold=1) + config(0, 1) +
+        job(0x80) + frm(0, path=2, keep=1, hold=1),
         "gated-and-split": initiate(0) + frm(0, path=2) + to(0) + frm(0, path=1) +
         seal(1, key=1, split=1),
         "timers-deadlines": seal(0, shape=3) + clock(0, 2) + clock(0, 3) + clock(0, 2) +
