@@ -202,7 +202,8 @@ static bool cipher_open(EVP_CIPHER_CTX *ctx, uint8_t *dst, const uint8_t *src,
 			size_t len, const uint8_t *ad, size_t ad_len,
 			const uint8_t nonce[CRYPTO_AEAD_NONCE_LEN])
 {
-	uint8_t tag[CRYPTO_AEAD_TAG_LEN];
+	uint8_t tag[CRYPTO_AEAD_TAG_LEN], none;
+	uint8_t *end;
 	size_t plain;
 	int outl;
 
@@ -210,6 +211,10 @@ static bool cipher_open(EVP_CIPHER_CTX *ctx, uint8_t *dst, const uint8_t *src,
 		     ad_len > CRYPTO_AEAD_MAX_LEN))
 		return false;
 	plain = len - CRYPTO_AEAD_TAG_LEN;
+	/* An empty plaintext may come without a buffer (the handshake
+	 * response's, dst NULL), and NULL + 0 is undefined: Final, which
+	 * writes no byte of a stream cipher, gets an address of its own. */
+	end = plain ? dst + plain : &none;
 	/* Copy the tag first: dst may overlap src. */
 	memcpy(tag, src + plain, sizeof(tag));
 	if (!EVP_CipherInit_ex2(ctx, NULL, NULL, nonce, 0, NULL))
@@ -220,12 +225,13 @@ static bool cipher_open(EVP_CIPHER_CTX *ctx, uint8_t *dst, const uint8_t *src,
 		goto fail;
 	if (!EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, sizeof(tag), tag))
 		goto fail;
-	if (EVP_CipherFinal_ex(ctx, dst + plain, &outl) != 1)
+	if (EVP_CipherFinal_ex(ctx, end, &outl) != 1)
 		goto fail;
 	return true;
 fail:
 	/* Never hand out unauthenticated plaintext. */
-	crypto_wipe(dst, plain);
+	if (plain)
+		crypto_wipe(dst, plain);
 	return false;
 }
 
