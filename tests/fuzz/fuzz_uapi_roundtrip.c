@@ -5,6 +5,9 @@
  * with the client's builder (what `wg showconf` fed to `wg setconf`
  * sends), parsed by the daemon again and applied to another fresh device
  * (tests/bare_device.h: no sockets, threads or TUN).  Checks:
+ *   - the first device holds what a naive model of the plan says
+ *     (tests/fuzz/uapi_model.h): key, port, mark, peers in order, their
+ *     keys, endpoints, keepalives and allowed IPs in order;
  *   - the client reads what the daemon writes, and writing what it read
  *     as a reply again gives the daemon's reply byte for byte;
  *   - the daemon takes what the client's builder writes, and applies it,
@@ -17,6 +20,7 @@
  *   - the set built from it is the one built from the first get: set ->
  *     get -> set is a fixed point. */
 #include "bare_device.h"
+#include "uapi_model.h"
 
 #include "common/log.h"
 #include "common/textbuf.h"
@@ -136,12 +140,16 @@ static void build_set(struct textbuf *o, const struct uapi_device *dev)
 }
 
 /* get -> set request -> the daemon's plan: the daemon takes what the
- * client writes. */
-static struct uapi_device *reparse(const char *get, size_t len, struct textbuf *o)
+ * client writes.  With model, what the client read of the get must be
+ * what the naive model says the first plan leaves. */
+static struct uapi_device *reparse(const char *get, size_t len, struct textbuf *o,
+				   const struct model *model)
 {
 	struct uapi_device *dev = read_reply(get, len), *plan;
 	int err;
 
+	if (model && !model_is(model, dev))
+		abort();
 	build_set(o, dev);
 	uapi_device_free(dev);
 	plan = bare_parse_set(o->buf, o->len, &err);
@@ -155,6 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static bool ready;
 	struct textbuf set1 = { 0 }, set2 = { 0 };
 	struct uapi_device *plan0, *plan1, *plan2;
+	struct model model;
 	char *get1, *get2;
 	size_t len1, len2;
 	int err;
@@ -169,16 +178,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!plan0)
 		return 0;
 	get1 = apply_get(plan0, &len1, false);
-	uapi_device_free(plan0);
-	if (!get1)
+	if (!get1) {
+		uapi_device_free(plan0);
 		return 0;
-	plan1 = reparse(get1, len1, &set1);
+	}
+	model_apply(&model, plan0);
+	uapi_device_free(plan0);
+	plan1 = reparse(get1, len1, &set1, &model);
+	model_free(&model);
 	get2 = apply_get(plan1, &len2, true);
 	uapi_device_free(plan1);
 	if (!get2)
 		abort(); /* fewer peers than the first device holds */
 	same_configuration(get1, len1, get2, len2);
-	plan2 = reparse(get2, len2, &set2);
+	plan2 = reparse(get2, len2, &set2, NULL);
 	uapi_device_free(plan2);
 	if (set2.len != set1.len || memcmp(set1.buf, set2.buf, set1.len))
 		abort();
