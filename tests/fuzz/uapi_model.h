@@ -1,10 +1,12 @@
-/* A deliberately naive model of what a set=1 plan leaves on a fresh
+/* A deliberately naive model of what set=1 plans leave on a fresh
  * device, written from uapi.h's and the contract's words rather than from
  * apply.c, for fuzz_uapi_roundtrip.c to hold the daemon's get against:
  * arrays scanned end to end, a sequence number for every order.
  *
+ *   - plans one after the other, each all or nothing;
  *   - the private key (all zeros: none) first, clamped as X25519 keys
- *     are; replace_peers; then each entry in order;
+ *     are, and a peer with the new public key goes; replace_peers; then
+ *     each entry in order;
  *   - an entry for the device's own public key is ignored; remove=true
  *     removes the peer and its prefixes; update_only=true does not
  *     create; a new peer goes last in the order of get;
@@ -153,29 +155,52 @@ static inline void model_entry(struct model *m, const struct uapi_peer *e)
 		model_step(m, i, &e->allowed_ips[s]);
 }
 
-/* The model of plan on a fresh device; model_free() after. */
-static inline void model_apply(struct model *m, const struct uapi_device *plan)
+static inline void model_init(struct model *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+/* Room for what plan may add; the arrays only grow. */
+static inline void model_reserve(struct model *m, const struct uapi_device *plan)
 {
 	size_t steps = 0;
+	void *v;
 
-	memset(m, 0, sizeof(*m));
 	for (size_t i = 0; i < plan->n_peers; i++)
 		steps += plan->peers[i].n_allowed_ips;
-	m->peers = calloc(plan->n_peers + 1, sizeof(*m->peers));
-	m->prefixes = calloc(steps + 1, sizeof(*m->prefixes));
-	if (!m->peers || !m->prefixes)
+	v = realloc(m->peers, (m->n_peers + plan->n_peers + 1) * sizeof(*m->peers));
+	if (!v)
 		abort();
-	if ((plan->flags & UAPI_DEVICE_HAS_PRIVATE_KEY) && !encoding_key_is_zero(plan->private_key)) {
-		m->has_key = true;
+	m->peers = v;
+	v = realloc(m->prefixes, (m->n_prefixes + steps + 1) * sizeof(*m->prefixes));
+	if (!v)
+		abort();
+	m->prefixes = v;
+}
+
+/* plan applied to the model (of a fresh device after model_init()). */
+static inline void model_apply(struct model *m, const struct uapi_device *plan)
+{
+	model_reserve(m, plan);
+	if (plan->flags & UAPI_DEVICE_HAS_PRIVATE_KEY) {
+		m->has_key = !encoding_key_is_zero(plan->private_key);
 		memcpy(m->priv, plan->private_key, KEY_LEN);
 		crypto_x25519_clamp(m->priv);
-		if (!crypto_x25519_public(m->pub, m->priv))
+		if (m->has_key && !crypto_x25519_public(m->pub, m->priv))
 			abort();
+		/* No peer may have the device's own key: the kernel removes
+		 * it too. */
+		for (size_t i = 0; m->has_key && i < m->n_peers; i++)
+			if (m->peers[i].seq && !memcmp(m->peers[i].key, m->pub, KEY_LEN))
+				model_remove_peer(m, i);
 	}
 	if (plan->flags & UAPI_DEVICE_HAS_LISTEN_PORT)
 		m->port = plan->listen_port;
 	if (plan->flags & UAPI_DEVICE_HAS_FWMARK)
 		m->fwmark = plan->fwmark;
+	if (plan->flags & UAPI_DEVICE_REPLACE_PEERS)
+		for (size_t i = 0; i < m->n_peers; i++)
+			model_remove_peer(m, i);
 	for (size_t i = 0; i < plan->n_peers; i++)
 		model_entry(m, &plan->peers[i]);
 }
