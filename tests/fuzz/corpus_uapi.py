@@ -6,7 +6,7 @@ control-socket exchanges already in tests/ (docs/fuzzing.md):
                    few in one stream, behind fuzz_uapi_server's chunk-size
                    header
   uapi_reply/      replies (anything ending in errno=N and an empty line)
-  uapi_roundtrip/  set=1 requests
+  uapi_roundtrip/  set=1 requests, alone and two in one stream
 
 The texts are the C string literals of the unit tests and wg_captures.h,
 with adjacent literals joined and the string macros they use expanded.
@@ -143,7 +143,10 @@ def main():
     # the richest first (most kinds of key), the short bad cases last.
     def kinds(t):
         return len({line.split(b"=")[0] for line in t.split(b"\n")})
-    write("uapi_roundtrip", sorted(sets, key=lambda t: (-kinds(t), t))[:MAX_SEEDS])
+    # It applies every set of its input in turn: a few streams of them.
+    rich = sorted(sets, key=lambda t: (-kinds(t), t))
+    pairs = unique(rich[i] + rich[i + 1] for i in range(0, min(len(rich) - 1, 10), 2))
+    write("uapi_roundtrip", unique(rich[:MAX_SEEDS - len(pairs)] + pairs))
 
 
 main()

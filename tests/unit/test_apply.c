@@ -130,6 +130,29 @@ static void test_peer_and_keepalive(void)
 	bare_free(b);
 }
 
+/* A private key whose public key is a peer's: that peer goes, as the
+ * kernel removes it (PUB1 is PRIV's public key). */
+static void test_own_key_later(void)
+{
+	struct bare *b = fresh();
+
+	if (!b)
+		return;
+	CHECK(set_text(b, "set=1\npublic_key=" PUB1_HEX "\nallowed_ip=10.0.0.0/8\n"
+			  "public_key=" PUB2_HEX "\n\n") == 0);
+	CHECK(set_text(b, "set=1\nprivate_key=" PRIV_HEX "\n\n") == 0);
+	get_is(b, "private_key=" PRIV_HEX "\n"
+		  "rampart_sessions=0\n"
+		  BARE_PEER(PUB2_HEX)
+		  "errno=0\n\n");
+	/* And the key removed again (zeros): no peer comes back. */
+	CHECK(set_text(b, "set=1\nprivate_key=" ZERO_HEX "\n\n") == 0);
+	get_is(b, "rampart_sessions=0\n"
+		  BARE_PEER(PUB2_HEX)
+		  "errno=0\n\n");
+	bare_free(b);
+}
+
 /* update_only does not create, remove of a peer not there does nothing,
  * replace_peers removes every peer with an event each. */
 static void test_peer_flags(void)
@@ -341,6 +364,7 @@ static void test_roundtrip(void)
 static const struct harness_case cases[] = {
 	{ "wg set: the own key's entry ignored", test_wg_set },
 	{ "a peer, its keepalive's handshake, events of a repeated set", test_peer_and_keepalive },
+	{ "a new private key removes the peer with its public key", test_own_key_later },
 	{ "update_only, remove, replace_peers", test_peer_flags },
 	{ "a prefix moved between peers is counted", test_prefix_moved },
 	{ "allowed-IP steps in order", test_steps },
