@@ -6,7 +6,7 @@ control-socket exchanges already in tests/ (docs/fuzzing.md):
                    few in one stream, behind fuzz_uapi_server's chunk-size
                    header
   uapi_reply/      replies (anything ending in errno=N and an empty line)
-  uapi_roundtrip/  set=1 requests
+  uapi_roundtrip/  set=1 requests, alone and two in one stream
 
 The texts are the C string literals of the unit tests and wg_captures.h,
 with adjacent literals joined and the string macros they use expanded.
@@ -103,12 +103,14 @@ def unique(seq):
     return out
 
 
-def spread(seq, n):
-    """At most n of seq, spread over it (the sources' order: wg(8)'s
-    captures first, then the cases of each test)."""
-    if len(seq) <= n:
-        return seq
-    return [seq[i * len(seq) // n] for i in range(n)]
+def name_of(s):
+    return "seed-" + hashlib.sha1(s).hexdigest()[:12]
+
+
+def pick(seq, n):
+    """At most n of seq, by the order of their names: a text added to the
+    tests displaces at most one seed, so the corpora change little."""
+    return sorted(seq, key=name_of)[:n]
 
 
 def write(name, seeds):
@@ -118,7 +120,7 @@ def write(name, seeds):
         if f.startswith("seed-"):
             os.remove(os.path.join(d, f))
     for s in seeds:
-        with open(os.path.join(d, "seed-" + hashlib.sha1(s).hexdigest()[:12]), "wb") as f:
+        with open(os.path.join(d, name_of(s)), "wb") as f:
             f.write(s)
     print(f"{name}: {len(seeds)} seeds")
 
@@ -132,16 +134,19 @@ def main():
     # The server target reads a header first: a byte saying how many
     # chunk sizes follow (its low 3 bits, plus one), then the sizes.
     headers = [b"\x00\xff", b"\x00\x01", b"\x02\x01\x07\x40", b"\x01\x05\x00"]
-    server = [headers[i % len(headers)] + r for i, r in enumerate(spread(requests, 30))]
+    server = [headers[i % len(headers)] + r for i, r in enumerate(pick(requests, 30))]
     streams = [b"".join(sets[i:i + 3]) + b"get=1\n\n" for i in range(0, min(len(sets), 30), 3)]
     server += [headers[2] + s for s in unique(streams)][:10]
     write("uapi_server", unique(server))
-    write("uapi_reply", spread(replies, MAX_SEEDS))
+    write("uapi_reply", pick(replies, MAX_SEEDS))
     # The round trip goes past the parser only for a set that parses:
     # the richest first (most kinds of key), the short bad cases last.
     def kinds(t):
         return len({line.split(b"=")[0] for line in t.split(b"\n")})
-    write("uapi_roundtrip", sorted(sets, key=lambda t: (-kinds(t), t))[:MAX_SEEDS])
+    # It applies every set of its input in turn: a few streams of them.
+    rich = sorted(sets, key=lambda t: (-kinds(t), t))
+    pairs = unique(rich[i] + rich[i + 1] for i in range(0, min(len(rich) - 1, 10), 2))
+    write("uapi_roundtrip", unique(rich[:MAX_SEEDS - len(pairs)] + pairs))
 
 
 main()

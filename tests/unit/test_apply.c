@@ -16,13 +16,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The statistics of a fresh peer, as every get shows them. */
-#define FRESH                                                              \
+/* A peer with nothing but its key, and the statistics of a fresh one,
+ * as get shows it (its counters and allowed IPs follow). */
+#define BARE_PEER(key)                                                     \
+	"public_key=" key "\n"                                             \
+	"preshared_key=" ZERO_HEX "\n"                                     \
 	"protocol_version=1\n"                                             \
 	"last_handshake_time_sec=0\n"                                      \
 	"last_handshake_time_nsec=0\n"                                     \
 	"tx_bytes=0\n"                                                     \
-	"rx_bytes=0\n"
+	"rx_bytes=0\n"                                                     \
+	"persistent_keepalive_interval=0\n"
 
 static struct bare *fresh(void)
 {
@@ -126,6 +130,29 @@ static void test_peer_and_keepalive(void)
 	bare_free(b);
 }
 
+/* A private key whose public key is a peer's: that peer goes, as the
+ * kernel removes it (PUB1 is PRIV's public key). */
+static void test_own_key_later(void)
+{
+	struct bare *b = fresh();
+
+	if (!b)
+		return;
+	CHECK(set_text(b, "set=1\npublic_key=" PUB1_HEX "\nallowed_ip=10.0.0.0/8\n"
+			  "public_key=" PUB2_HEX "\n\n") == 0);
+	CHECK(set_text(b, "set=1\nprivate_key=" PRIV_HEX "\n\n") == 0);
+	get_is(b, "private_key=" PRIV_HEX "\n"
+		  "rampart_sessions=0\n"
+		  BARE_PEER(PUB2_HEX)
+		  "errno=0\n\n");
+	/* And the key removed again (zeros): no peer comes back. */
+	CHECK(set_text(b, "set=1\nprivate_key=" ZERO_HEX "\n\n") == 0);
+	get_is(b, "rampart_sessions=0\n"
+		  BARE_PEER(PUB2_HEX)
+		  "errno=0\n\n");
+	bare_free(b);
+}
+
 /* update_only does not create, remove of a peer not there does nothing,
  * replace_peers removes every peer with an event each. */
 static void test_peer_flags(void)
@@ -142,10 +169,7 @@ static void test_peer_flags(void)
 	CHECK(set_text(b, "set=1\nreplace_peers=true\npublic_key=" PUB2_HEX "\n\n") == 0);
 	CHECK(b->events[EVENT_PEER_REMOVED] == 2 && b->events[EVENT_PEER_ADDED] == 3);
 	get_is(b, "rampart_sessions=0\n"
-		  "public_key=" PUB2_HEX "\n"
-		  "preshared_key=" ZERO_HEX "\n"
-		  FRESH
-		  "persistent_keepalive_interval=0\n"
+		  BARE_PEER(PUB2_HEX)
 		  "errno=0\n\n");
 	bare_free(b);
 }
@@ -161,16 +185,49 @@ static void test_prefix_moved(void)
 			  "public_key=" PUB4_HEX "\nallowed_ip=10.0.0.0/8\n\n") == 0);
 	get_is(b, "rampart_allowed_ips_moved=1\n"
 		  "rampart_sessions=0\n"
-		  "public_key=" PUB3_HEX "\n"
-		  "preshared_key=" ZERO_HEX "\n"
-		  FRESH
-		  "persistent_keepalive_interval=0\n"
+		  BARE_PEER(PUB3_HEX)
 		  "rampart_allowed_ips_lost=1\n"
-		  "public_key=" PUB4_HEX "\n"
-		  "preshared_key=" ZERO_HEX "\n"
-		  FRESH
-		  "persistent_keepalive_interval=0\n"
+		  BARE_PEER(PUB4_HEX)
 		  "allowed_ip=10.0.0.0/8\n"
+		  "errno=0\n\n");
+	bare_free(b);
+}
+
+/* Allowed-IP steps in order: -P/L leaves a prefix another peer holds,
+ * P/L takes it (host bits cleared), replace drops what the peer holds
+ * at that point, and a prefix back with its first peer comes last in
+ * that peer's order. */
+static void test_steps(void)
+{
+	struct bare *b = fresh();
+
+	if (!b)
+		return;
+	CHECK(set_text(b, "set=1\n"
+			  "public_key=" PUB3_HEX "\n"
+			  "allowed_ip=10.1.0.0/16\n"
+			  "allowed_ip=10.0.0.0/8\n"
+			  "public_key=" PUB4_HEX "\n"
+			  "allowed_ip=-10.0.0.0/8\n"
+			  "allowed_ip=10.1.2.3/16\n"
+			  "allowed_ip=192.0.2.7/24\n"
+			  "replace_allowed_ips=true\n"
+			  "allowed_ip=fd00::1/64\n"
+			  "allowed_ip=-fd00::/64\n"
+			  "allowed_ip=::/0\n"
+			  "public_key=" PUB3_HEX "\n"
+			  "allowed_ip=10.1.0.0/16\n"
+			  "\n") == 0);
+	/* One move: PUB4's replace had dropped 10.1/16 before PUB3 took it
+	 * back. */
+	get_is(b, "rampart_allowed_ips_moved=1\n"
+		  "rampart_sessions=0\n"
+		  BARE_PEER(PUB3_HEX)
+		  "rampart_allowed_ips_lost=1\n"
+		  "allowed_ip=10.0.0.0/8\n"
+		  "allowed_ip=10.1.0.0/16\n"
+		  BARE_PEER(PUB4_HEX)
+		  "allowed_ip=::/0\n"
 		  "errno=0\n\n");
 	bare_free(b);
 }
@@ -307,8 +364,10 @@ static void test_roundtrip(void)
 static const struct harness_case cases[] = {
 	{ "wg set: the own key's entry ignored", test_wg_set },
 	{ "a peer, its keepalive's handshake, events of a repeated set", test_peer_and_keepalive },
+	{ "a new private key removes the peer with its public key", test_own_key_later },
 	{ "update_only, remove, replace_peers", test_peer_flags },
 	{ "a prefix moved between peers is counted", test_prefix_moved },
+	{ "allowed-IP steps in order", test_steps },
 	{ "room reserved before anything changes", test_reserve },
 	{ "IPv6 scopes by name and index", test_scopes },
 	{ "set -> get -> set is a fixed point", test_roundtrip },
