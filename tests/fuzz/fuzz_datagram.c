@@ -756,7 +756,9 @@ static void rec_job(struct fz *f, struct cursor *c)
 	}
 }
 
-/* b0: the change; b1: bit 0 node; b2: its argument. */
+/* b0: the change (remove, add, keepalive, identity: A's, its other one,
+ * none or node's, preshared key, endpoint); b1: bit 0 node; b2: its
+ * argument. */
 static void rec_config(struct fz *f, struct cursor *c)
 {
 	static const uint8_t psk[NOISE_SYMMETRIC_KEY_LEN] = { 'f', 'u', 'z', 'z' };
@@ -769,10 +771,18 @@ static void rec_config(struct fz *f, struct cursor *c)
 	if (op == 1 && !peer) {
 		world_add_peer(w, k);
 	} else if (op == 3) {
-		device_set_private_key(&w->a, arg & 2 ? NULL : arg & 1 ? w->a_alt_priv : w->a_priv);
-		for (unsigned i = 0; i < WORLD_NODES; i++)
-			if (w->a_peer[i] && !device_find_peer(&w->a, w->node[i].pub))
+		const uint8_t *const ids[] = { w->a_priv, w->a_alt_priv, NULL, w->node[k].priv };
+
+		device_set_private_key(&w->a, ids[arg & 3]);
+		/* A peer whose key became ours is gone (the kernel's rule);
+		 * no other. */
+		for (unsigned i = 0; i < WORLD_NODES; i++) {
+			if (!w->a_peer[i] || device_find_peer(&w->a, w->node[i].pub))
+				continue;
+			if (!world_a_is(w, i))
 				abort();
+			w->a_peer[i] = NULL;
+		}
 	} else if (peer && op == 0) {
 		device_remove_peer(&w->a, peer);
 		w->a_peer[k] = NULL;
