@@ -244,11 +244,35 @@ static void model_check(struct fz *f, uint64_t tag, uint64_t counter, bool accep
 
 /* --- checks around every call into A --------------------------------------- */
 
-/* The packets of ours that A holds: its staged ones (its own keepalive
- * buffers are not ours), and the jobs we hold. */
+/* The timer heap is a heap, and files each peer under its earliest
+ * deadline (its timers' or its stale report's), or not at all: a path
+ * that changed a peer's timers without refiling it leaves a deadline
+ * that fires late. */
+static void check_heap(const struct device *d)
+{
+	for (size_t i = 0; i < d->heap_len; i++)
+		if (d->heap[i]->heap_index != i ||
+		    (i && d->heap[(i - 1) / 2]->heap_deadline > d->heap[i]->heap_deadline))
+			abort();
+	for (const struct peer *peer = d->first_peer; peer; peer = peer->next_peer) {
+		uint64_t due = timers_next_deadline(&peer->timers);
+
+		if (peer->stale_deadline && (!due || peer->stale_deadline < due))
+			due = peer->stale_deadline;
+		if (due ? peer->heap_index == SIZE_MAX || peer->heap_deadline != due
+			: peer->heap_index != SIZE_MAX)
+			abort();
+	}
+}
+
+/* After each record: the packets of ours that A holds are its staged
+ * ones (its own keepalive buffers are not ours) and the jobs we hold;
+ * and the heap (check_heap). */
 static void check_packets(struct fz *f)
 {
 	int held = 0;
+
+	check_heap(&f->w.a);
 
 	for (const struct peer *peer = f->w.a.first_peer; peer; peer = peer->next_peer)
 		for (const struct packet *p = peer->staged_head; p; p = p->next)
