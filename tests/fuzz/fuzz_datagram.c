@@ -7,9 +7,10 @@
  * zeros.  Besides raw datagrams, records seal data with the session's
  * real keys (so that the replay window sees arbitrary counter orders),
  * move the clock, make the peers handshake, carry what the devices sent
- * (optionally with a byte changed), send from the tunnel, replay sealed
- * datagrams, hold a data message between its prepare and open steps
- * while other records run, load the device, and change its
+ * (optionally with a byte changed, optionally again), send from the
+ * tunnel, replay sealed datagrams, hold a data message between its
+ * prepare and open steps or a gated initiation's response before its
+ * commit while other records run, load the device, and change its
  * configuration.  tests/fuzz/seeds.py writes the seed corpus.
  *
  * Checked beyond "no crash": every datagram is consumed once, and the
@@ -21,7 +22,8 @@
  * delivered twice; a delivered packet is what was sealed, cut to its
  * header's length, from a source the peer's allowed IPs hold, and one
  * that must be (well-formed, from such a source) is; everything A
- * sends classifies; after the timers run, nothing is still due. */
+ * sends classifies; the timer heap files every peer under its earliest
+ * deadline, and after the timers run nothing is still due. */
 #include "fuzz_world.h"
 
 #include <stdint.h>
@@ -34,7 +36,7 @@ const char *__asan_default_options(void);
 /* Every input builds A afresh, and with it the rate limiter's 2 MiB
  * table, which ASan maps and poisons each time: zeroing the shadow of
  * such a region with memset (it stays mapped) rather than with a new
- * mapping that faults in again costs a third less system time, and
+ * mapping that faults in again costs some 40% less system time, and
  * changes nothing of what ASan detects.  ASAN_OPTIONS still overrides. */
 const char *__asan_default_options(void)
 {
@@ -51,7 +53,7 @@ enum record_kind {
 	REC_SEND,     /* an IP packet into a tunnel */
 	REC_REPLAY,   /* a datagram sealed earlier, again */
 	REC_LOAD,     /* the handshake backlog */
-	REC_JOB,      /* a held data message, opened and finished */
+	REC_JOB,      /* a held data message finished, or the held response */
 	REC_CONFIG,   /* peers, keys, endpoints, keepalives */
 	REC_KINDS,
 };
@@ -93,19 +95,19 @@ struct held {
 
 struct model_key {
 	uint64_t tag, next; /* next: the newest accepted counter + 1 */
-	unsigned gen;
+	uint64_t gen;
 };
 
 struct model_seen {
 	uint64_t tag, counter;
-	unsigned gen;
+	uint64_t gen;
 };
 
 struct fz {
 	struct world w; /* first: on_deliver finds the rest from it */
 	struct packet_crypto seal, open;
-	/* Per input (gen makes the model's tables empty). */
-	unsigned gen;
+	/* Per input (a new gen empties the model's tables). */
+	uint64_t gen;
 	bool model_off;
 	struct model_key keys[MODEL_KEYS];
 	struct model_seen seen[MODEL_SLOTS];
@@ -268,12 +270,11 @@ static void check_heap(const struct device *d)
 /* After each record: the packets of ours that A holds are its staged
  * ones (its own keepalive buffers are not ours) and the jobs we hold;
  * and the heap (check_heap). */
-static void check_packets(struct fz *f)
+static void check_state(struct fz *f)
 {
 	int held = 0;
 
 	check_heap(&f->w.a);
-
 	for (const struct peer *peer = f->w.a.first_peer; peer; peer = peer->next_peer)
 		for (const struct packet *p = peer->staged_head; p; p = p->next)
 			held += !p->core_owned;
@@ -371,7 +372,7 @@ static void call_end(struct fz *f, enum drop_reason r, const struct endpoint *sr
 	if (r == DROP_NONE && f->expect && f->expect->must && !f->delivered)
 		abort();
 	f->expect = NULL;
-	check_packets(f);
+	check_state(f);
 }
 
 /* Whether r says the packet reached the replay window. */
@@ -599,7 +600,7 @@ static void run_timers(struct fz *f)
 	next = device_next_deadline(&w->a);
 	if (next && next <= w->now)
 		abort(); /* due, and not run */
-	check_packets(f);
+	check_state(f);
 	for (unsigned k = 0; k < WORLD_NODES; k++) {
 		if (w->node[k].live) {
 			world_use(&w->node[k].rng);
@@ -649,7 +650,7 @@ static void rec_initiate(struct fz *f, struct cursor *c)
 		device_peer_initiate(&w->a, w->a_peer[k], w->now);
 	else
 		device_peer_send_keepalive(&w->a, w->a_peer[k], w->now);
-	check_packets(f);
+	check_state(f);
 }
 
 static void mutate(uint8_t *buf, size_t len, struct cursor *c)
@@ -740,7 +741,7 @@ static void rec_send(struct fz *f, struct cursor *c)
 	w->packets++;
 	call_begin(f, NULL);
 	(void)device_send(&w->a, p, w->now);
-	check_packets(f);
+	check_state(f);
 }
 
 /* b0: bits 0-2 which of the last sealed, bits 3-4 where from, bit 5
@@ -774,7 +775,7 @@ static void rec_job(struct fz *f, struct cursor *c)
 	if (b0 & 0x80) {
 		call_begin(f, NULL);
 		world_commit_response(&f->w);
-		check_packets(f);
+		check_state(f);
 	} else if (h->used) {
 		job_finish(f, h);
 	}
@@ -823,7 +824,7 @@ static void rec_config(struct fz *f, struct cursor *c)
 			ep.family = 0; /* no endpoint */
 		device_peer_set_endpoint(&w->a, peer, &ep);
 	}
-	check_packets(f);
+	check_state(f);
 }
 
 static void (*const records[REC_KINDS])(struct fz *f, struct cursor *c) = {
