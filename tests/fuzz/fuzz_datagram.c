@@ -90,6 +90,7 @@ struct held {
 	struct device_job job;
 	struct endpoint src;
 	uint64_t tag;       /* the keypair's (model_tag), 0 if none was found */
+	bool sealed;        /* by us: plain is what it holds */
 	struct sealed_plain plain;
 };
 
@@ -389,7 +390,7 @@ static void job_finish(struct fz *f, struct held *h)
 	uint64_t counter = h->job.counter;
 
 	h->used = false; /* A's from here on */
-	call_begin(f, &h->plain);
+	call_begin(f, h->sealed ? &h->plain : NULL);
 	device_job_open(&f->open, &h->job);
 	r = device_receive_opened(&f->w.a, &h->job, &h->src, f->w.now);
 	if (reached_window(r) && h->job.ok)
@@ -429,8 +430,10 @@ static enum drop_reason receive(struct fz *f, const uint8_t *buf, size_t len,
 			struct held *h = &f->jobs[slot];
 
 			*h = (struct held){ .used = true, .job = job, .src = *src, .tag = tag };
-			if (expect)
+			if (expect) {
+				h->sealed = true;
 				h->plain = *expect;
+			}
 			f->expect = NULL; /* delivered, if at all, by job_finish */
 			call_end(f, r, src);
 			return r;
