@@ -7,9 +7,10 @@
  * zeros.  Besides raw datagrams, records seal data with the session's
  * real keys (so that the replay window sees arbitrary counter orders),
  * move the clock, make the peers handshake, carry what the devices sent
- * (optionally with a byte changed), send from the tunnel, replay sealed
- * datagrams, hold a data message between its prepare and open steps
- * while other records run, load the device, and change its
+ * (optionally with a byte changed, optionally again), send from the
+ * tunnel, replay sealed datagrams, hold a data message between its
+ * prepare and open steps or a gated initiation's response before its
+ * commit while other records run, load the device, and change its
  * configuration.  tests/fuzz/seeds_datagram.py writes the seed corpus.
  *
  * Checked beyond "no crash": every datagram is consumed once, and the
@@ -21,7 +22,8 @@
  * delivered twice; a delivered packet is what was sealed, cut to its
  * header's length, from a source the peer's allowed IPs hold, and one
  * that must be (well-formed, from such a source) is; everything A
- * sends classifies; after the timers run, nothing is still due. */
+ * sends classifies; the timer heap files every peer under its earliest
+ * deadline, and after the timers run nothing is still due. */
 #include "fuzz_world.h"
 
 #include <stdint.h>
@@ -34,7 +36,7 @@ const char *__asan_default_options(void);
 /* Every input builds A afresh, and with it the rate limiter's 2 MiB
  * table, which ASan maps and poisons each time: zeroing the shadow of
  * such a region with memset (it stays mapped) rather than with a new
- * mapping that faults in again costs a third less system time, and
+ * mapping that faults in again costs some 40% less system time, and
  * changes nothing of what ASan detects.  ASAN_OPTIONS still overrides. */
 const char *__asan_default_options(void)
 {
@@ -51,7 +53,7 @@ enum record_kind {
 	REC_SEND,     /* an IP packet into a tunnel */
 	REC_REPLAY,   /* a datagram sealed earlier, again */
 	REC_LOAD,     /* the handshake backlog */
-	REC_JOB,      /* a held data message, opened and finished */
+	REC_JOB,      /* a held data message finished, or the held response */
 	REC_CONFIG,   /* peers, keys, endpoints, keepalives */
 	REC_KINDS,
 };
@@ -88,24 +90,25 @@ struct held {
 	struct device_job job;
 	struct endpoint src;
 	uint64_t tag;       /* the keypair's (model_tag), 0 if none was found */
+	bool sealed;        /* by us: plain is what it holds */
 	struct sealed_plain plain;
 };
 
 struct model_key {
 	uint64_t tag, next; /* next: the newest accepted counter + 1 */
-	unsigned gen;
+	uint64_t gen;
 };
 
 struct model_seen {
 	uint64_t tag, counter;
-	unsigned gen;
+	uint64_t gen;
 };
 
 struct fz {
 	struct world w; /* first: on_deliver finds the rest from it */
 	struct packet_crypto seal, open;
-	/* Per input (gen makes the model's tables empty). */
-	unsigned gen;
+	/* Per input (a new gen empties the model's tables). */
+	uint64_t gen;
 	bool model_off;
 	struct model_key keys[MODEL_KEYS];
 	struct model_seen seen[MODEL_SLOTS];
@@ -244,12 +247,35 @@ static void model_check(struct fz *f, uint64_t tag, uint64_t counter, bool accep
 
 /* --- checks around every call into A --------------------------------------- */
 
-/* The packets of ours that A holds: its staged ones (its own keepalive
- * buffers are not ours), and the jobs we hold. */
-static void check_packets(struct fz *f)
+/* The timer heap is a heap, and files each peer under its earliest
+ * deadline (its timers' or its stale report's), or not at all: a path
+ * that changed a peer's timers without refiling it leaves a deadline
+ * that fires late. */
+static void check_heap(const struct device *d)
+{
+	for (size_t i = 0; i < d->heap_len; i++)
+		if (d->heap[i]->heap_index != i ||
+		    (i && d->heap[(i - 1) / 2]->heap_deadline > d->heap[i]->heap_deadline))
+			abort();
+	for (const struct peer *peer = d->first_peer; peer; peer = peer->next_peer) {
+		uint64_t due = timers_next_deadline(&peer->timers);
+
+		if (peer->stale_deadline && (!due || peer->stale_deadline < due))
+			due = peer->stale_deadline;
+		if (due ? peer->heap_index == SIZE_MAX || peer->heap_deadline != due
+			: peer->heap_index != SIZE_MAX)
+			abort();
+	}
+}
+
+/* After each record: the packets of ours that A holds are its staged
+ * ones (its own keepalive buffers are not ours) and the jobs we hold;
+ * and the heap (check_heap). */
+static void check_state(struct fz *f)
 {
 	int held = 0;
 
+	check_heap(&f->w.a);
 	for (const struct peer *peer = f->w.a.first_peer; peer; peer = peer->next_peer)
 		for (const struct packet *p = peer->staged_head; p; p = p->next)
 			held += !p->core_owned;
@@ -347,7 +373,7 @@ static void call_end(struct fz *f, enum drop_reason r, const struct endpoint *sr
 	if (r == DROP_NONE && f->expect && f->expect->must && !f->delivered)
 		abort();
 	f->expect = NULL;
-	check_packets(f);
+	check_state(f);
 }
 
 /* Whether r says the packet reached the replay window. */
@@ -364,7 +390,7 @@ static void job_finish(struct fz *f, struct held *h)
 	uint64_t counter = h->job.counter;
 
 	h->used = false; /* A's from here on */
-	call_begin(f, &h->plain);
+	call_begin(f, h->sealed ? &h->plain : NULL);
 	device_job_open(&f->open, &h->job);
 	r = device_receive_opened(&f->w.a, &h->job, &h->src, f->w.now);
 	if (reached_window(r) && h->job.ok)
@@ -404,8 +430,10 @@ static enum drop_reason receive(struct fz *f, const uint8_t *buf, size_t len,
 			struct held *h = &f->jobs[slot];
 
 			*h = (struct held){ .used = true, .job = job, .src = *src, .tag = tag };
-			if (expect)
+			if (expect) {
+				h->sealed = true;
 				h->plain = *expect;
+			}
 			f->expect = NULL; /* delivered, if at all, by job_finish */
 			call_end(f, r, src);
 			return r;
@@ -575,7 +603,7 @@ static void run_timers(struct fz *f)
 	next = device_next_deadline(&w->a);
 	if (next && next <= w->now)
 		abort(); /* due, and not run */
-	check_packets(f);
+	check_state(f);
 	for (unsigned k = 0; k < WORLD_NODES; k++) {
 		if (w->node[k].live) {
 			world_use(&w->node[k].rng);
@@ -625,7 +653,7 @@ static void rec_initiate(struct fz *f, struct cursor *c)
 		device_peer_initiate(&w->a, w->a_peer[k], w->now);
 	else
 		device_peer_send_keepalive(&w->a, w->a_peer[k], w->now);
-	check_packets(f);
+	check_state(f);
 }
 
 static void mutate(uint8_t *buf, size_t len, struct cursor *c)
@@ -716,7 +744,7 @@ static void rec_send(struct fz *f, struct cursor *c)
 	w->packets++;
 	call_begin(f, NULL);
 	(void)device_send(&w->a, p, w->now);
-	check_packets(f);
+	check_state(f);
 }
 
 /* b0: bits 0-2 which of the last sealed, bits 3-4 where from, bit 5
@@ -750,13 +778,15 @@ static void rec_job(struct fz *f, struct cursor *c)
 	if (b0 & 0x80) {
 		call_begin(f, NULL);
 		world_commit_response(&f->w);
-		check_packets(f);
+		check_state(f);
 	} else if (h->used) {
 		job_finish(f, h);
 	}
 }
 
-/* b0: the change; b1: bit 0 node; b2: its argument. */
+/* b0: the change (remove, add, keepalive, identity: A's, its other one,
+ * none or node's, preshared key, endpoint); b1: bit 0 node; b2: its
+ * argument. */
 static void rec_config(struct fz *f, struct cursor *c)
 {
 	static const uint8_t psk[NOISE_SYMMETRIC_KEY_LEN] = { 'f', 'u', 'z', 'z' };
@@ -769,10 +799,18 @@ static void rec_config(struct fz *f, struct cursor *c)
 	if (op == 1 && !peer) {
 		world_add_peer(w, k);
 	} else if (op == 3) {
-		device_set_private_key(&w->a, arg & 2 ? NULL : arg & 1 ? w->a_alt_priv : w->a_priv);
-		for (unsigned i = 0; i < WORLD_NODES; i++)
-			if (w->a_peer[i] && !device_find_peer(&w->a, w->node[i].pub))
+		const uint8_t *const ids[] = { w->a_priv, w->a_alt_priv, NULL, w->node[k].priv };
+
+		device_set_private_key(&w->a, ids[arg & 3]);
+		/* A peer whose key became ours is gone (the kernel's rule);
+		 * no other. */
+		for (unsigned i = 0; i < WORLD_NODES; i++) {
+			if (!w->a_peer[i] || device_find_peer(&w->a, w->node[i].pub))
+				continue;
+			if (!world_a_is(w, i))
 				abort();
+			w->a_peer[i] = NULL;
+		}
 	} else if (peer && op == 0) {
 		device_remove_peer(&w->a, peer);
 		w->a_peer[k] = NULL;
@@ -789,7 +827,7 @@ static void rec_config(struct fz *f, struct cursor *c)
 			ep.family = 0; /* no endpoint */
 		device_peer_set_endpoint(&w->a, peer, &ep);
 	}
-	check_packets(f);
+	check_state(f);
 }
 
 static void (*const records[REC_KINDS])(struct fz *f, struct cursor *c) = {

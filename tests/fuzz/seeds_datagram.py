@@ -213,6 +213,9 @@ def datagram_seeds(classify):
         "roaming": seal(0, ep=1) + seal(1, ep=2) + hs_b + frm(0, ep=1) + send(0) + to(0),
         "identity-changes": config(3, 0, 1) + initiate(0) + frm(0) + config(3, 0, 0) +
         clock(6, 1) + initiate(0) + frm(0) + config(3, 0, 2) + seal(0),
+        "identity-of-a-peer": seal(0) + config(3, 0, 3) + seal(1) + initiate(0) + frm(0) +
+        config(1, 0) + config(3, 0, 0) + config(1, 0) + initiate(0) + clock(6, 1) + initiate(0) +
+        frm(0) + to(0) + frm(0) + seal(1, key=1),
         "psk-mismatch": config(4, 0, 1) + initiate(0) + frm(0) + config(4, 0, 3) + clock(6, 1) +
         initiate(0) + frm(0) + to(0),
         "no-endpoint": config(5, 1, 4) + send(1) + config(5, 1, 1) + send(1) + send(2) + send(3),
