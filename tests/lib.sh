@@ -73,6 +73,13 @@ finish() {
 	[ "$T_FAIL" -eq 0 ]
 }
 
+# on_exit CMD...: CMD runs when the script exits, whatever the reason,
+# before the namespaces and the scratch directory go; the last one
+# registered runs first.  (A server the script started, say:
+# tests/pg.sh.)
+T_ON_EXIT=()
+on_exit() { T_ON_EXIT=("$*" "${T_ON_EXIT[@]}"); }
+
 # ---------------------------------------------------------------------
 # Namespaces.
 #
@@ -633,8 +640,8 @@ else:
 '
 iperf_result() { "$PYTHON" -c "$NS_PY_IPERF" "$1" 2>/dev/null; }
 
-# ns_cleanup_all: the EXIT handler: namespaces, daemons, the watchdog,
-# the scratch directory.
+# ns_cleanup_all: the EXIT handler: the watchdog, what on_exit asked for,
+# namespaces, daemons, the scratch directory.
 ns_cleanup_all() {
 	if [ -n "$NS_WATCHDOG" ]; then
 		# The watchdog first (KILL: it must not go on to its next
@@ -650,6 +657,9 @@ ns_cleanup_all() {
 	if [ -e "$NS_TMP/watchdog.fired" ]; then
 		echo "not ok - watchdog: $(basename -- "$0") still running after $(cat "$NS_TMP/watchdog.fired") s, stopped" >&2
 	fi
+	local c
+	for c in "${T_ON_EXIT[@]}"; do eval "$c"; done
+	T_ON_EXIT=()
 	ns_cleanup
 	if [ "${NS_KEEP_TMP:-0}" = 1 ]; then
 		echo "# scratch kept in $NS_TMP" >&2

@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "common/textbuf.h"
 #include "ctl/socket.h"
+#include "inventory/conninfo.h"
 #include "inventory/plan.h"
 #include "inventory/store.h"
 #include "uapi/device.h"
@@ -20,7 +21,6 @@
 #include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -293,18 +293,17 @@ int peer_up_follow(const char *cmd, const char *ifname)
 	const char *db = getenv("RAMPART_DB");
 	struct inv_interface ifc;
 	struct inv_store *s = NULL;
-	char who[INV_TEXT_MAX + 1];
+	char who[INV_TEXT_MAX + 1], shown[4096];
 	struct error err;
-	struct stat st;
 	bool found = false;
 	int ret;
 
 	if (!db || !*db)
 		db = INV_STORE_DEFAULT_PATH;
-	if (stat(db, &st))
+	if (inv_store_absent(db))
 		return 0; /* no inventory: the config file is the truth */
 	error_clear(&err);
-	ret = inv_store_open_sqlite(db, &s, &err);
+	ret = inv_store_open(db, &s, &err);
 	if (!ret) {
 		ret = inv_store_begin(s, false, &err);
 		if (!ret) {
@@ -319,8 +318,8 @@ int peer_up_follow(const char *cmd, const char *ifname)
 		invoker(who);
 		ret = peer_follow(s, cmd, ifname, who);
 	} else if (ret) {
-		fprintf(stderr, "%s: %s: the inventory %s cannot be read: %s\n", cmd, ifname, db,
-			err.msg);
+		fprintf(stderr, "%s: %s: the inventory %s cannot be read: %s\n", cmd, ifname,
+			inv_conninfo_redact(db, shown, sizeof(shown)), err.msg);
 		ret = 1;
 	}
 	inv_store_close(s);
@@ -331,7 +330,7 @@ int peer_apply_main(int argc, char *argv[])
 {
 	struct apply_args a = { 0 };
 	struct inv_store *s = NULL;
-	char ifname[IFNAMSIZ], who[INV_TEXT_MAX + 1];
+	char ifname[IFNAMSIZ], who[INV_TEXT_MAX + 1], shown[4096];
 	struct error err;
 	int ret;
 
@@ -339,8 +338,8 @@ int peer_apply_main(int argc, char *argv[])
 	ret = parse_args(argc, argv, &a);
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	if (inv_store_open_sqlite(a.db, &s, &err))
-		return fail(a.db, &err);
+	if (inv_store_open(a.db, &s, &err))
+		return fail(inv_conninfo_redact(a.db, shown, sizeof(shown)), &err);
 	ret = inv_store_begin(s, false, &err);
 	if (!ret) {
 		ret = pick_interface(s, a.ifname, ifname, &err);

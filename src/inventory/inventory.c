@@ -7,6 +7,7 @@
 #include "alloc.h"
 
 #include "conf/config.h"
+#include "crypto/crypto.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -15,10 +16,10 @@
 #include <string.h>
 #include <time.h>
 
-/* Runs the read or write transaction body(arg) against c's store. */
-static int in_tx(const struct inv_ctx *c, bool write,
-		 int (*body)(const struct inv_ctx *c, void *arg, struct error *err), void *arg,
-		 struct error *err)
+/* Runs the read or write transaction body(arg) against c's store once. */
+static int in_tx_once(const struct inv_ctx *c, bool write,
+		      int (*body)(const struct inv_ctx *c, void *arg, struct error *err), void *arg,
+		      struct error *err)
 {
 	int r = inv_store_begin(c->store, write, err);
 
@@ -32,6 +33,45 @@ static int in_tx(const struct inv_ctx *c, bool write,
 	r = inv_store_commit(c->store, err);
 	if (r)
 		inv_store_rollback(c->store);
+	return r;
+}
+
+/* The wait before the next try: random, up to 2, 4, ... 64 ms and then
+ * 100 ms, so that transactions that collided do not collide again in
+ * step.  A real sleep: `now` is the caller's for the records, and the
+ * wait needs none. */
+static void backoff(unsigned tried)
+{
+	uint32_t cap = (tried < 7 ? 1000u << tried : 100000u), us;
+	struct timespec ts;
+
+	if (crypto_random_uniform(cap, &us))
+		us = cap / 2;
+	ts.tv_sec = us / 1000000;
+	ts.tv_nsec = (long)(us % 1000000) * 1000;
+	nanosleep(&ts, NULL);
+}
+
+/* in_tx_once, again while the store says that a concurrent transaction
+ * won (-EAGAIN: PostgreSQL's serialization failures, deadlocks, an
+ * address taken meanwhile), from the first read, so that every check is
+ * made again on what the winner wrote.  The bodies start from their
+ * arguments each time: a failed try leaves nothing behind. */
+static int in_tx(const struct inv_ctx *c, bool write,
+		 int (*body)(const struct inv_ctx *c, void *arg, struct error *err), void *arg,
+		 struct error *err)
+{
+	int r = 0;
+
+	for (unsigned tried = 0; tried < INV_TX_TRIES; tried++) {
+		if (tried)
+			backoff(tried);
+		r = in_tx_once(c, write, body, arg, err);
+		if (r != -EAGAIN)
+			return r;
+	}
+	error_prefix(err, "gave up after %d tries, each lost to a concurrent change",
+		     INV_TX_TRIES);
 	return r;
 }
 

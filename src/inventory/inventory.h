@@ -18,6 +18,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* How many times an operation runs its transaction when the store says
+ * that a concurrent one won (-EAGAIN), with a short random wait between;
+ * then it fails with -EAGAIN. */
+enum { INV_TX_TRIES = 20 };
+
 struct inv_ctx {
 	struct inv_store *store;
 	const char *who; /* the invoking user: "alice", "root via sudo from alice" */
