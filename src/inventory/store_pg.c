@@ -93,9 +93,11 @@ static const char *const migrations[] = {
 };
 enum { SCHEMA_VERSION = sizeof(migrations) / sizeof(migrations[0]) };
 
-/* The advisory lock that serializes migrations in one database: "rampart"
- * in ASCII, so that it is recognisable in pg_locks. */
+/* The advisory locks of a database, "rampart" and a number in ASCII so
+ * that they are recognisable in pg_locks: one serializes migrations, the
+ * other queues the writers that lost once (pg_begin). */
 #define MIGRATION_LOCK "8241989122503373824"
+#define WRITERS_LOCK "8241989122503373825"
 
 /* ---- parameters, results, errors ------------------------------------ */
 
@@ -205,6 +207,7 @@ int pg_fail(struct pg_store *st, const PGresult *res, const char *what, struct e
 		if (*c == '\n')
 			*c = c[1] ? ' ' : '\0';
 	snprintf(st->constraint, sizeof(st->constraint), "%s", pg_constraint(res));
+	st->lost = st->lost || pg_code(res) == -EAGAIN;
 	return error_fail(err, pg_code(res), "%s: %s: %s", st->name, what, msg);
 }
 
@@ -452,14 +455,53 @@ static void pg_close(struct inv_store *s)
 
 /* ---- transactions --------------------------------------------------- */
 
+/* The writers' lock, a session's: taken before BEGIN, so that the
+ * transaction's snapshot is taken after the previous holder committed. */
+static int queue(struct pg_store *st, struct error *err)
+{
+	struct pg_params p = { 0 };
+	int r;
+
+	pg_text(&p, WRITERS_LOCK);
+	r = pg_run(st, "SELECT pg_advisory_lock($1::bigint)", &p, "wait for the other writers",
+		   NULL, err);
+	st->queued = !r;
+	return r;
+}
+
+static void unqueue(struct pg_store *st)
+{
+	struct pg_params p = { 0 };
+	struct error ignored;
+
+	if (!st->queued)
+		return;
+	pg_text(&p, WRITERS_LOCK);
+	if (!pg_run(st, "SELECT pg_advisory_unlock($1::bigint)", &p, "unlock", NULL, &ignored))
+		st->queued = false;
+}
+
 static int pg_begin(struct inv_store *s, bool write, struct error *err)
 {
 	struct pg_store *st = pg_of(s);
 	PGTransactionStatusType t = PQtransactionStatus(st->conn);
+	int r;
 
 	if (t == PQTRANS_INTRANS || t == PQTRANS_INERROR)
 		return error_fail(err, -EINVAL, "%s: begin: a transaction is open already",
 				  st->name);
+	/* A write that lost to a concurrent one runs again behind the
+	 * writers' lock: the writers that collided take turns instead of
+	 * colliding again, which under a burst (two hundred `peer add`s at
+	 * once) would otherwise go on until they ran out of tries.  The
+	 * lock only orders them; what keeps the inventory right is still
+	 * SERIALIZABLE and the constraints, against first tries and any
+	 * other writer that does not queue. */
+	if (write && !st->readonly && st->lost) {
+		r = queue(st, err);
+		if (r)
+			return r;
+	}
 	/* A write runs SERIALIZABLE: what it read (the addresses in use,
 	 * the names, the keys, the sites) is what the database holds when
 	 * it commits, or it fails with a serialization failure (-EAGAIN)
@@ -470,19 +512,32 @@ static int pg_begin(struct inv_store *s, bool write, struct error *err)
 	 * `peer list` needs no retry and slows no writer.  No write decides
 	 * on what an earlier read transaction saw: every check is made
 	 * again inside the write. */
-	return pg_run(st, write && !st->readonly ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-						 : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-		      NULL, "begin", NULL, err);
+	r = pg_run(st, write && !st->readonly ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+					      : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+		   NULL, "begin", NULL, err);
+	if (r)
+		unqueue(st);
+	return r;
 }
 
 static int pg_commit(struct inv_store *s, struct error *err)
 {
-	return commit(pg_of(s), "commit", err);
+	struct pg_store *st = pg_of(s);
+	int r = commit(st, "commit", err);
+
+	/* A failed COMMIT has ended the transaction too. */
+	unqueue(st);
+	if (!r)
+		st->lost = false;
+	return r;
 }
 
 static void pg_rollback(struct inv_store *s)
 {
-	rollback(pg_of(s));
+	struct pg_store *st = pg_of(s);
+
+	rollback(st);
+	unqueue(st);
 }
 
 /* ---- interfaces ----------------------------------------------------- */

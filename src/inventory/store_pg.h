@@ -18,6 +18,8 @@ struct pg_store {
 	struct inv_store base;
 	PGconn *conn;
 	bool readonly;            /* every transaction READ ONLY */
+	bool lost;                /* the last write lost to a concurrent one (-EAGAIN) */
+	bool queued;              /* holds the writers' lock (store_pg.c) */
 	char name[PG_NAME_MAX];   /* the connection string, its password left out */
 	char constraint[64];      /* the one the last failed statement named, or "" */
 };
