@@ -284,11 +284,18 @@ static int connect_pg(struct pg_store *st, const char *conninfo, struct error *e
 		      NULL, err);
 }
 
-/* The schema's version; 0 and !*exists when there is no schema. */
+/* The schema's version; 0 and !*exists when there is no schema.  Whether
+ * the table is there is a query of the catalog, whose rows the statement's
+ * snapshot shows as committed, and not to_regclass(): that reads the
+ * session's catalog cache, which inside a transaction still says "no such
+ * table" after another session committed one while this one waited for
+ * the migration lock. */
 static int read_version(struct pg_store *st, int *v, bool *exists, struct error *err)
 {
 	PGresult *res;
-	int r = pg_run(st, "SELECT to_regclass('schema_version') IS NOT NULL", NULL,
+	int r = pg_run(st, "SELECT EXISTS (SELECT FROM pg_catalog.pg_tables"
+			   " WHERE tablename = 'schema_version'"
+			   " AND schemaname = ANY (current_schemas(false)))", NULL,
 		       "read the schema version", &res, err);
 
 	*v = 0;
