@@ -37,20 +37,26 @@ static PQconninfoOption *parse(const char *s)
 	return o;
 }
 
+/* Settings start with a keyword libpq knows and '=': libpq itself says
+ * whether the word is one of its keywords (it refuses "foo=" and reads
+ * "host="), so that settings it cannot read all the same go to it and
+ * fail there, rather than become an SQLite file of that name. */
 bool inv_conninfo_is_pg(const char *db)
 {
+	char word[40];
+	size_t n;
 	PQconninfoOption *o;
-	bool any = false;
 
 	if (scheme_len(db))
 		return true;
-	if (!strchr(db, '='))
+	db += strspn(db, " \t\n\r\f\v");
+	n = strspn(db, "abcdefghijklmnopqrstuvwxyz_");
+	if (!n || n + 2 > sizeof(word) || db[n + strspn(db + n, " \t\n\r\f\v")] != '=')
 		return false;
-	o = parse(db);
-	for (PQconninfoOption *i = o; i && i->keyword; i++)
-		any = any || i->val;
+	snprintf(word, sizeof(word), "%.*s=", (int)n, db);
+	o = parse(word);
 	PQconninfoFree(o);
-	return any;
+	return o != NULL;
 }
 
 /* An output buffer that cuts what does not fit. */
@@ -130,18 +136,30 @@ static bool secret_param(const char *k, size_t n)
 	return secret(name);
 }
 
-/* postgresql://[user[:password]@][hosts][/dbname][?key=value&...]: the
- * user part ends at an '@' before the first '/' (the last one, where
- * libpq takes the first: an unescaped '@' in a password is cut too), and
- * the parameters begin at the first '?' after it. */
+/* The last '@' in [p, end), or NULL. */
+static const char *last_at(const char *p, const char *end)
+{
+	const char *at = NULL;
+
+	for (; p < end; p++)
+		if (*p == '@')
+			at = p;
+	return at;
+}
+
+/* postgresql://[user[:password]@][hosts][/dbname][?key=value&...]: libpq
+ * ends the user part at the first '@' before the first '/'.  Here it ends
+ * at the last '@' before the first '?', else before the first '/', so that
+ * a password with an unescaped '@', '/' or '?' is cut whole.  The
+ * parameters begin at the first '?' after it. */
 static void redact_uri(const char *db, size_t scheme, struct out *o)
 {
-	const char *p = db + scheme, *slash = p + strcspn(p, "/"), *at = NULL, *q;
+	const char *p = db + scheme, *at, *q;
 	char sep = '?';
 
-	for (q = p; q < slash; q++)
-		if (*q == '@')
-			at = q;
+	at = last_at(p, p + strcspn(p, "?"));
+	if (!at)
+		at = last_at(p, p + strcspn(p, "/"));
 	put(o, db, scheme);
 	if (at) {
 		const char *colon = memchr(p, ':', (size_t)(at - p));

@@ -2,14 +2,13 @@
  * how to name it in a message without its password.
  *
  * The rule (docs/inventory.md): a string that starts with postgresql://
- * or postgres:// is a PostgreSQL URI; a string that libpq reads as
- * key=value settings (PQconninfoParse: "host=/run/postgresql
- * dbname=rampart", "service=inventory") is a PostgreSQL connection
- * string; anything else is the path of an SQLite file.  A path is never
- * read as settings unless its first word is one of libpq's keywords
- * followed by '=' (write ./dbname=x.db for a file of that name).  The
- * string itself goes to libpq as it is: TLS, sslmode, PGPASSFILE,
- * ~/.pgpass and PGSERVICE are libpq's. */
+ * or postgres:// is a PostgreSQL URI; a string whose first word is one of
+ * libpq's keywords followed by '=' ("host=/run/postgresql dbname=rampart",
+ * "service=inventory"; libpq says which words are keywords) is libpq
+ * key=value settings; anything else is the path of an SQLite file (write
+ * ./dbname=x.db for a file of that name).  The string itself goes to
+ * libpq as it is: TLS, sslmode, PGPASSFILE, ~/.pgpass and PGSERVICE are
+ * libpq's. */
 #ifndef RAMPART_INVENTORY_CONNINFO_H
 #define RAMPART_INVENTORY_CONNINFO_H
 
