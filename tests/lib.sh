@@ -73,6 +73,27 @@ finish() {
 	[ "$T_FAIL" -eq 0 ]
 }
 
+# unit_cases PROGRAM [ARG...]: runs a unit-test binary (tests/harness.c)
+# and counts its cases as this script's, numbered on, its other lines
+# passed through to stderr; a binary whose own summary does not match
+# its cases, or whose status does not, is one failure more.
+unit_cases() {
+	local out rc line p=0 f=0 sum=
+	out=$("$@" 2>&1)
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok "[0-9]*) ok "${line#ok [0-9]* }"; p=$((p + 1)) ;;
+		"not ok "[0-9]*) not_ok "${line#not ok [0-9]* }"; f=$((f + 1)) ;;
+		[0-9]*" passed, "[0-9]*" failed"*) sum=$line ;;
+		*) printf '%s\n' "$line" >&2 ;;
+		esac
+	done <<<"$out"
+	if [ "$sum" != "$p passed, $f failed" ] || [ "$rc" -ne $((f > 0)) ]; then
+		not_ok "$(basename -- "$1") ended as its cases say" "summary \"$sum\", status $rc"
+	fi
+}
+
 # on_exit CMD...: CMD runs when the script exits, whatever the reason,
 # before the namespaces and the scratch directory go; the last one
 # registered runs first.  (A server the script started, say:

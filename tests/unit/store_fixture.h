@@ -1,11 +1,14 @@
-/* A fresh inventory database per test case, of either backend: an SQLite
- * file in a throw-away directory, or, when RAMPART_TEST_PG names a
- * PostgreSQL database (a postgresql:// URI whose role may CREATE
- * DATABASE: tests/db/store_pg.sh starts such a server), a new database
- * on that server, dropped at the end of the case.  The cases open it
- * with inv_store_open(fx_db), as the CLI does; fx_raw() reaches past the
- * store for what it cannot do (set a newer version, try to change the
- * log). */
+/* A fresh inventory per test case, of either backend: an SQLite file in
+ * a throw-away directory, or, when RAMPART_TEST_PG names a PostgreSQL
+ * database (a postgresql:// URI with parameters, whose role may create
+ * schemas there: tests/db/store_pg.sh starts such a server), a new schema
+ * in it that the case's connection string puts first and alone on the
+ * search_path (options=-csearch_path=...), dropped at the end of the
+ * case: as empty as a new database to the store, which names its tables
+ * through the search_path, and made in milliseconds where CREATE
+ * DATABASE takes a third of a second.  The cases open it with
+ * inv_store_open(fx_db), as the CLI does; fx_raw() reaches past the store
+ * for what it cannot do (set a newer version, try to change the log). */
 #ifndef RAMPART_TESTS_STORE_FIXTURE_H
 #define RAMPART_TESTS_STORE_FIXTURE_H
 
@@ -22,7 +25,7 @@
 
 static const char *fx_pg;            /* RAMPART_TEST_PG, or NULL: SQLite */
 static char fx_dir[64], fx_sub[96], fx_path[128]; /* SQLite's directory, file */
-static char fx_name[64];             /* PostgreSQL: this case's database */
+static char fx_name[64];             /* PostgreSQL: this case's schema */
 static char fx_db[1024];             /* what the case opens */
 static struct error err;
 
@@ -42,13 +45,24 @@ static void fx_pg_uri(const char *name, char *out, size_t size)
 	snprintf(out, size, "%.*s/%s%s", (int)(p - fx_pg), fx_pg, name, rest);
 }
 
+static void fx_quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 /* Runs sql on uri; false (with the server's message in msg) on failure. */
 static bool fx_pg_exec(const char *uri, const char *sql, char *msg, size_t size)
 {
 	PGconn *c = PQconnectdb(uri);
-	PGresult *r = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
-	ExecStatusType t = PQresultStatus(r);
-	bool ok = t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK;
+	PGresult *r;
+	ExecStatusType t;
+	bool ok;
+
+	PQsetNoticeProcessor(c, fx_quiet, NULL); /* DROP SCHEMA's list of what it drops */
+	r = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
+	t = PQresultStatus(r);
+	ok = t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK;
 
 	if (msg)
 		snprintf(msg, size, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(c));
@@ -71,21 +85,23 @@ static long fx_pg_number(const char *uri, const char *sql)
 	return v;
 }
 
-/* A new database on fx_pg's server, its URI in out. */
+/* A new schema in fx_pg's database; out gets fx_pg with it as the
+ * search_path. */
 static void fx_pg_create(const char *name, char *out, size_t size)
 {
 	char sql[128], msg[512];
 
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
+	snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", name);
 	CHECK_MSG(fx_pg_exec(fx_pg, sql, msg, sizeof(msg)), "%s: %s", sql, msg);
-	fx_pg_uri(name, out, size);
+	snprintf(out, size, "%s%soptions=-csearch_path%%3D%s", fx_pg,
+		 strchr(fx_pg, '?') ? "&" : "?", name);
 }
 
 static void fx_pg_drop(const char *name)
 {
 	char sql[128], msg[512];
 
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
+	snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE", name);
 	CHECK_MSG(fx_pg_exec(fx_pg, sql, msg, sizeof(msg)), "%s: %s", sql, msg);
 }
 

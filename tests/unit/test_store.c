@@ -413,7 +413,7 @@ static bool nothing_made(void)
 
 	if (fx_pg)
 		return fx_pg_number(fx_db, "SELECT count(*) FROM pg_tables"
-				    " WHERE schemaname = 'public'") == 0;
+				    " WHERE schemaname = current_schema()") == 0;
 	return stat(fx_sub, &sb) < 0 && errno == ENOENT;
 }
 
@@ -790,7 +790,7 @@ static void test_pg_migration_race(void)
 		CHECK(fx_pg_number(fx_db, "SELECT count(*) FROM schema_version") == 1);
 		CHECK(fx_version_is(1));
 		CHECK(fx_pg_number(fx_db, "SELECT count(*) FROM pg_tables WHERE schemaname ="
-				   " 'public'") == 7);
+				   " current_schema()") == 7);
 		teardown();
 	}
 }
