@@ -55,11 +55,11 @@ static void backoff(unsigned tried)
 /* in_tx_once, again while the store says that a concurrent transaction
  * won (-EAGAIN: PostgreSQL's serialization failures, deadlocks, an
  * address taken meanwhile), from the first read, so that every check is
- * made again on what the winner wrote.  The bodies start from their
+ * made again on what the winner wrote.  The bodies here start from their
  * arguments each time: a failed try leaves nothing behind. */
-static int in_tx(const struct inv_ctx *c, bool write,
-		 int (*body)(const struct inv_ctx *c, void *arg, struct error *err), void *arg,
-		 struct error *err)
+int inv_transaction(const struct inv_ctx *c, bool write,
+		    int (*body)(const struct inv_ctx *c, void *arg, struct error *err), void *arg,
+		    struct error *err)
 {
 	int r = 0;
 
@@ -167,7 +167,7 @@ int inv_pick_interface(const struct inv_ctx *c, const char *given, char out[IFNA
 {
 	struct pick_arg a = { given, out };
 
-	return in_tx(c, false, pick_body, &a, err);
+	return inv_transaction(c, false, pick_body, &a, err);
 }
 
 static int get_iface(const struct inv_ctx *c, const char *iface, struct inv_interface *out,
@@ -219,7 +219,7 @@ int inv_init(const struct inv_ctx *c, const struct inv_interface *ifc, struct er
 						  netaddr_format_prefix(b, &ifc->pools[j]));
 		}
 	}
-	return in_tx(c, true, init_body, (void *)ifc, err);
+	return inv_transaction(c, true, init_body, (void *)ifc, err);
 }
 
 /* ---- add ------------------------------------------------------------ */
@@ -355,7 +355,7 @@ int inv_add(const struct inv_ctx *c, struct inv_peer *p, bool generated, struct 
 		return error_fail(err, -EINVAL, "peer %s: the expiry lies in the past", p->name);
 	for (size_t i = 0; i < p->n_sites; i++)
 		netaddr_prefix_mask(&p->sites[i]);
-	return in_tx(c, true, add_body, &a, err);
+	return inv_transaction(c, true, add_body, &a, err);
 }
 
 /* ---- state changes -------------------------------------------------- */
@@ -468,7 +468,7 @@ static int change(const struct inv_ctx *c, enum change what, const char *iface,
 {
 	struct change_arg a = { what, iface, name, expires, out };
 
-	return in_tx(c, true, change_body, &a, err);
+	return inv_transaction(c, true, change_body, &a, err);
 }
 
 int inv_approve(const struct inv_ctx *c, const char *iface, const char *name,
@@ -546,7 +546,7 @@ int inv_rotate(const struct inv_ctx *c, const char *iface, const char *name,
 
 	if (until <= c->now)
 		return error_fail(err, -EINVAL, "the window must end after now");
-	return in_tx(c, true, rotate_body, &a, err);
+	return inv_transaction(c, true, rotate_body, &a, err);
 }
 
 /* The end of a window the client let pass: the new key takes over for
@@ -611,7 +611,7 @@ static int expire_body(const struct inv_ctx *c, void *arg, struct error *err)
 int inv_expire_due(const struct inv_ctx *c, const char *iface, size_t *n, struct error *err)
 {
 	struct expire_arg a = { iface, 0 };
-	int r = in_tx(c, true, expire_body, &a, err);
+	int r = inv_transaction(c, true, expire_body, &a, err);
 
 	if (n)
 		*n = r ? 0 : a.n;
@@ -642,7 +642,7 @@ int inv_list(const struct inv_ctx *c, const char *iface, struct inv_peer **out, 
 
 	*out = NULL;
 	*n = 0;
-	return in_tx(c, false, list_body, &a, err);
+	return inv_transaction(c, false, list_body, &a, err);
 }
 
 static int show_body(const struct inv_ctx *c, void *arg, struct error *err)
@@ -657,7 +657,7 @@ int inv_show(const struct inv_ctx *c, const char *iface, const char *name,
 {
 	struct read_arg a = { iface, name, out, NULL };
 
-	return in_tx(c, false, show_body, &a, err);
+	return inv_transaction(c, false, show_body, &a, err);
 }
 
 static int log_body(const struct inv_ctx *c, void *arg, struct error *err)
@@ -674,7 +674,7 @@ int inv_log(const struct inv_ctx *c, const char *iface, const char *peer,
 
 	*out = NULL;
 	*n = 0;
-	return in_tx(c, false, log_body, &a, err);
+	return inv_transaction(c, false, log_body, &a, err);
 }
 
 static int iface_body(const struct inv_ctx *c, void *arg, struct error *err)
@@ -689,7 +689,7 @@ int inv_get_interface(const struct inv_ctx *c, const char *iface, struct inv_int
 {
 	struct read_arg a = { iface, NULL, out, NULL };
 
-	return in_tx(c, false, iface_body, &a, err);
+	return inv_transaction(c, false, iface_body, &a, err);
 }
 
 /* ---- import --------------------------------------------------------- */
@@ -927,5 +927,5 @@ int inv_import(const struct inv_ctx *c, const char *iface, struct inv_peer *peer
 			return error_fail(err, -EINVAL, "peer %s: the expiry lies in the past",
 					  p->name);
 	}
-	return in_tx(c, true, import_body, &a, err);
+	return inv_transaction(c, true, import_body, &a, err);
 }
