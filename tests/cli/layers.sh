@@ -2,7 +2,8 @@
 # scripts/layers.sh against planted violations (negative controls): a copy
 # of src/ with one include that goes up, one that goes sideways, a room
 # without a rank, and objects in which a lower room calls a higher one.
-# The real tree's verdict is the suite's own "layers" run.
+# The real tree's verdict is the suite's own "layers" run.  Then which
+# binary links the inventory's database libraries (rampart, not rampartd).
 set -u
 . "$(dirname "$0")/../lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
