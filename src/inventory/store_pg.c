@@ -175,11 +175,12 @@ int pg_code(const PGresult *res)
 
 	if (!s)
 		return -EIO; /* no server answer: the connection */
-	/* The address index is the one place where a concurrent transaction
-	 * shows as a unique violation rather than a serialization failure:
-	 * an address this transaction could see taken is refused before
-	 * (ON CONFLICT, store_pg_peers.c), so this one was taken by another
-	 * transaction, and the allocation is to run again. */
+	/* A unique violation of the address index is always a lost race: an
+	 * address this transaction can see taken inserts nothing (ON
+	 * CONFLICT DO NOTHING, store_pg_peers.c) and is refused there, so
+	 * this one was taken by a concurrent transaction, and the allocation
+	 * is to run again.  (The server reports that race as a serialization
+	 * failure; this is for any path on which it names the index.) */
 	if (!strcmp(s, "23505") && !strcmp(pg_constraint(res), "peer_addr_once"))
 		return -EAGAIN;
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
