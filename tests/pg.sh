@@ -33,6 +33,7 @@ pg_start() {
 	local db=${1:-rampart} opts
 	[ $# -gt 0 ] && shift
 	[ -x "$PG_BIN/postgres" ] || { echo "no $PG_BIN/postgres: scripts/deps.sh installs it" >&2; return 1; }
+	[ "$(id -u)" = 0 ] || { echo "pg_start needs root, to run the server as postgres" >&2; return 1; }
 	PG_DIR=$NS_TMP/pg
 	# The server's user must reach its directory inside the scratch one.
 	chmod 711 "$NS_TMP" && mkdir -p "$PG_DIR" && chown postgres: "$PG_DIR" && chmod 700 "$PG_DIR" ||
