@@ -49,6 +49,10 @@ MHD_LIBS      := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo 
 # never opens the inventory and does not link it.
 SQLITE_CFLAGS := $(shell $(PKG_CONFIG) --cflags sqlite3 2>/dev/null)
 SQLITE_LIBS   := $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null || echo -lsqlite3)
+# libpq: the inventory's PostgreSQL backend (inventory/store_pg), like
+# SQLite for rampart and the tests only: rampartd does not link it.
+PQ_CFLAGS     := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
+PQ_LIBS       := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null || echo -lpq)
 # libqrencode and libpng: the QR codes of client configs (inventory/qrcode).
 QR_CFLAGS     := $(shell $(PKG_CONFIG) --cflags libqrencode libpng 2>/dev/null)
 QR_LIBS       := $(shell $(PKG_CONFIG) --libs libqrencode libpng 2>/dev/null || echo -lqrencode -lpng)
@@ -56,7 +60,7 @@ QR_LIBS       := $(shell $(PKG_CONFIG) --libs libqrencode libpng 2>/dev/null || 
 JSON_CFLAGS   := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
 JSON_LIBS     := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
 
-BASE_CPPFLAGS := -Isrc $(CRYPTO_CFLAGS) $(MNL_CFLAGS) $(NFT_CFLAGS) $(SECCOMP_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) $(QR_CFLAGS) $(JSON_CFLAGS)
+BASE_CPPFLAGS := -Isrc $(CRYPTO_CFLAGS) $(MNL_CFLAGS) $(NFT_CFLAGS) $(SECCOMP_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(QR_CFLAGS) $(JSON_CFLAGS)
 BASE_CFLAGS   := -std=gnu11 $(WARNINGS) -pipe
 LIBS          := $(CRYPTO_LIBS) $(MNL_LIBS) $(NFT_LIBS) $(SECCOMP_LIBS) -pthread
 
@@ -78,8 +82,8 @@ CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 
-# The objects that need libmicrohttpd, SQLite, libqrencode, libpng or
-# Jansson (the exporter, the peer inventory and its QR codes, the audit),
+# The objects that need libmicrohttpd, SQLite, libpq, libqrencode, libpng
+# or Jansson (the exporter, the peer inventory and its QR codes, the audit),
 # left out of rampartd and the benchmarks.
 HTTP_SRC := src/monitor/exporter.c $(wildcard src/inventory/*.c) $(wildcard src/audit/*.c)
 REL_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/rel/%.o)
@@ -129,11 +133,11 @@ $(BUILD)/san/%.o: %.c
 
 $(RAMPART): $(REL_CLI_OBJ) $(REL_LIB_OBJ)
 	$(E) "  LD      $@"
-	$(Q)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(QR_LIBS) $(JSON_LIBS) -o $@
+	$(Q)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(QR_LIBS) $(JSON_LIBS) -o $@
 
 $(RAMPART_SAN): $(SAN_CLI_OBJ) $(SAN_LIB_OBJ)
 	$(E) "  LD san  $@"
-	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(QR_LIBS) $(JSON_LIBS) -o $@
+	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(QR_LIBS) $(JSON_LIBS) -o $@
 
 # rampartd takes the library's objects from an archive, so that only those
 # it reaches are linked (not the firewall's, for one), and --as-needed then
@@ -157,7 +161,7 @@ $(BUILD)/san/rampartd: $(DAEMON_MAIN:%.c=$(BUILD)/san/%.o) $(BUILD)/san/librampa
 $(BUILD)/tests/%: $(BUILD)/san/tests/unit/%.o $(HARNESS_OBJ) $(SAN_LIB_OBJ)
 	$(E) "  LD san  $@"
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(QR_LIBS) $(JSON_LIBS) -o $@
+	$(Q)$(CC) $(SAN_CFLAGS) $(SAN_LDFLAGS) $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(QR_LIBS) $(JSON_LIBS) -o $@
 
 $(BUILD)/fuzz/%.o: %.c
 	$(E) "  CC fuzz $<"
@@ -166,7 +170,7 @@ $(BUILD)/fuzz/%.o: %.c
 
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
 	$(E) "  LD fuzz $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(QR_LIBS) $(JSON_LIBS) -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ $(LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(QR_LIBS) $(JSON_LIBS) -o $@
 
 $(FUZZ_CONTROL): tests/fuzz/control/control.c
 	$(E) "  LD fuzz $@"

@@ -17,6 +17,8 @@ libmnl-dev:/usr/include/libmnl/libmnl.h
 libnftables-dev:/usr/include/nftables/libnftables.h
 libmicrohttpd-dev:/usr/include/microhttpd.h
 libsqlite3-dev:/usr/include/sqlite3.h
+libpq-dev:/usr/include/postgresql/libpq-fe.h
+postgresql-15:/usr/lib/postgresql/15/bin/postgres
 wireguard-go:/usr/bin/wireguard-go
 iperf3:/usr/bin/iperf3
 nftables:/usr/sbin/nft
@@ -68,7 +70,7 @@ ensure)
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	# --no-install-recommends: wireguard-tools would otherwise pull in a
-	# whole kernel image.
+	# whole kernel image (and postgresql-15 sysstat and more).
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $m
 	;;

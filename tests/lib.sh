@@ -73,6 +73,34 @@ finish() {
 	[ "$T_FAIL" -eq 0 ]
 }
 
+# unit_cases PROGRAM [ARG...]: runs a unit-test binary (tests/harness.c)
+# and counts its cases as this script's, numbered on, its other lines
+# passed through to stderr; a binary whose own summary does not match
+# its cases, or whose status does not, is one failure more.
+unit_cases() {
+	local out rc line p=0 f=0 sum=
+	out=$("$@" 2>&1)
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok "[0-9]*) ok "${line#ok [0-9]* }"; p=$((p + 1)) ;;
+		"not ok "[0-9]*) not_ok "${line#not ok [0-9]* }"; f=$((f + 1)) ;;
+		[0-9]*" passed, "[0-9]*" failed"*) sum=$line ;;
+		*) printf '%s\n' "$line" >&2 ;;
+		esac
+	done <<<"$out"
+	if [ "$sum" != "$p passed, $f failed" ] || [ "$rc" -ne $((f > 0)) ]; then
+		not_ok "$(basename -- "$1") ended as its cases say" "summary \"$sum\", status $rc"
+	fi
+}
+
+# on_exit CMD...: CMD runs when the script exits, whatever the reason,
+# before the namespaces and the scratch directory go; the last one
+# registered runs first.  (A server the script started, say:
+# tests/pg.sh.)
+T_ON_EXIT=()
+on_exit() { T_ON_EXIT=("$*" "${T_ON_EXIT[@]}"); }
+
 # ---------------------------------------------------------------------
 # Namespaces.
 #
@@ -633,8 +661,8 @@ else:
 '
 iperf_result() { "$PYTHON" -c "$NS_PY_IPERF" "$1" 2>/dev/null; }
 
-# ns_cleanup_all: the EXIT handler: namespaces, daemons, the watchdog,
-# the scratch directory.
+# ns_cleanup_all: the EXIT handler: the watchdog, what on_exit asked for,
+# namespaces, daemons, the scratch directory.
 ns_cleanup_all() {
 	if [ -n "$NS_WATCHDOG" ]; then
 		# The watchdog first (KILL: it must not go on to its next
@@ -650,6 +678,9 @@ ns_cleanup_all() {
 	if [ -e "$NS_TMP/watchdog.fired" ]; then
 		echo "not ok - watchdog: $(basename -- "$0") still running after $(cat "$NS_TMP/watchdog.fired") s, stopped" >&2
 	fi
+	local c
+	for c in "${T_ON_EXIT[@]}"; do eval "$c"; done
+	T_ON_EXIT=()
 	ns_cleanup
 	if [ "${NS_KEEP_TMP:-0}" = 1 ]; then
 		echo "# scratch kept in $NS_TMP" >&2

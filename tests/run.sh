@@ -62,7 +62,7 @@ for t in "$BUILD"/tests/test_*; do
 	run_one "unit/$(basename "$t")" "$t"
 done
 # ONLY=PATTERN runs only the script tests whose path matches.
-for t in tests/cli/*.sh tests/netns/*.sh tests/fuzz/*.sh; do
+for t in tests/cli/*.sh tests/db/*.sh tests/netns/*.sh tests/fuzz/*.sh; do
 	case $t in *${ONLY:-}*) ;; *) continue ;; esac
 	[ -f "$t" ] || continue
 	[ "$(basename "$t")" = lib.sh ] && continue

@@ -10,6 +10,7 @@
 #include "common/encoding.h"
 #include "common/textbuf.h"
 #include "conf/config.h"
+#include "inventory/conninfo.h"
 #include "inventory/inventory.h"
 #include "inventory/store.h"
 #include "uapi/device.h"
@@ -611,7 +612,8 @@ static int inactive_peer(struct audit_facts *f, const struct audit_iface *ifc,
 	return 0;
 }
 
-/* The inventory's file: the --db given, else the default under the root. */
+/* The inventory's file: the --db given (a path or a connection string),
+ * else the default under the root. */
 static void db_path(struct audit_facts *f, char *buf, size_t size)
 {
 	const char *root = audit_root(f), *given = audit_options(f)->db;
@@ -657,24 +659,26 @@ int audit_peers_inventory_inactive(struct audit_facts *f, const struct audit_ifa
 	struct error why = { 0 };
 	struct inv_store *s = NULL;
 	struct inv_ctx ctx = { 0 };
-	char db[4096];
+	char db[4096], shown[4096];
 	int ret;
 
 	if (!n)
 		return 0;
 	db_path(f, db, sizeof(db));
-	ret = inv_store_open_sqlite_readonly(db, &s, &why);
+	/* What the findings say: a connection string without its password. */
+	inv_conninfo_redact(db, shown, sizeof(shown));
+	ret = inv_store_open_readonly(db, &s, &why);
 	if (ret == -ENOENT)
 		return 0;
 	if (ret) {
-		audit_facts_note_gap(f, db, &why);
+		audit_facts_note_gap(f, shown, &why);
 		return ret == -ENOMEM ? nomem(err) : 0;
 	}
 	ctx.store = s;
 	ctx.who = "rampart audit";
 	ctx.now = audit_options(f)->now;
 	for (size_t k = 0; k < n && !ret; k++)
-		ret = inventory_iface(f, &ctx, &ifs[k], db, out, err);
+		ret = inventory_iface(f, &ctx, &ifs[k], shown, out, err);
 	inv_store_close(s);
 	return ret;
 }

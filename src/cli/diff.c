@@ -15,6 +15,7 @@
 #include "conf/wgconf.h"
 #include "ctl/socket.h"
 #include "firewall/firewall.h"
+#include "inventory/conninfo.h"
 #include "inventory/store.h"
 #include "quick/quick.h"
 #include "uapi/client.h"
@@ -99,13 +100,13 @@ static int load_inventory(const char *db, const char *ifname, bool *held,
 {
 	struct inv_interface ifc;
 	struct inv_store *s = NULL;
-	struct stat st;
+	char shown[4096];
 	int ret;
 
 	*held = false;
-	if (stat(db, &st))
+	if (inv_store_absent(db))
 		return 0;
-	ret = inv_store_open_sqlite(db, &s, err);
+	ret = inv_store_open(db, &s, err);
 	if (ret)
 		return ret;
 	ret = inv_store_begin(s, false, err);
@@ -119,7 +120,7 @@ static int load_inventory(const char *db, const char *ifname, bool *held,
 	}
 	inv_store_close(s);
 	if (ret)
-		error_prefix(err, "the inventory %s", db);
+		error_prefix(err, "the inventory %s", inv_conninfo_redact(db, shown, sizeof(shown)));
 	return ret;
 }
 

@@ -10,6 +10,7 @@
 #include "common/textbuf.h"
 #include "crypto/crypto.h"
 #include "inventory/clientconf.h"
+#include "inventory/conninfo.h"
 #include "inventory/intake.h"
 
 #include <errno.h>
@@ -162,7 +163,7 @@ bool peer_session_open(struct peer_session *s, bool pick)
 	who_am_i(s->who, sizeof(s->who));
 	/* The database's file and the -wal beside it: no one else's. */
 	umask(077);
-	if (inv_store_open_sqlite(s->a.db, &s->store, &err)) {
+	if (inv_store_open(s->a.db, &s->store, &err)) {
 		peer_fail(s, &err);
 		return false;
 	}
@@ -279,19 +280,21 @@ static int cmd_init(struct peer_session *s)
 	struct textbuf o = { 0 };
 	struct inv_interface ifc;
 	struct error err;
+	char db[4096];
 
 	memset(&ifc, 0, sizeof(ifc));
 	error_clear(&err);
 	if (parse_init(s, &ifc, &err) || inv_init(&s->ctx, &ifc, &err))
 		return peer_fail(s, &err);
+	inv_conninfo_redact(s->a.db, db, sizeof(db));
 	if (!s->a.json) {
-		printf("%s: interface %s in %s\n", s->a.cmd, ifc.name, s->a.db);
+		printf("%s: interface %s in %s\n", s->a.cmd, ifc.name, db);
 		return 0;
 	}
 	textbuf_printf(&o, "{\"interface\":");
 	cli_json_string(&o, ifc.name);
 	textbuf_printf(&o, ",\"db\":");
-	cli_json_string(&o, s->a.db);
+	cli_json_string(&o, db);
 	textbuf_printf(&o, "}\n");
 	return cli_write_out(&o) ? 0 : 1;
 }

@@ -13,6 +13,8 @@
 #include "common/error.h"
 #include "common/textbuf.h"
 #include "ctl/socket.h"
+#include "inventory/conninfo.h"
+#include "inventory/inventory.h"
 #include "inventory/plan.h"
 #include "inventory/store.h"
 #include "uapi/device.h"
@@ -20,7 +22,6 @@
 #include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -198,6 +199,31 @@ static int apply_locked(struct inv_store *s, const char *ifname, const char *who
 	return ret;
 }
 
+struct apply_tx {
+	const char *ifname, *who;
+	struct apply_counts *c;
+};
+
+/* apply_locked as one write transaction, run again (counting afresh)
+ * when it loses to a concurrent one: the plan is made again from the
+ * inventory and from what the interface is now. */
+static int apply_body(const struct inv_ctx *ctx, void *arg, struct error *err)
+{
+	struct apply_tx *a = arg;
+
+	memset(a->c, 0, sizeof(*a->c));
+	return apply_locked(ctx->store, a->ifname, a->who, a->c, err);
+}
+
+static int apply_tx(struct inv_store *s, const char *ifname, const char *who,
+		    struct apply_counts *c, struct error *err)
+{
+	struct inv_ctx ctx = { s, who, (int64_t)time(NULL) };
+	struct apply_tx a = { ifname, who, c };
+
+	return inv_transaction(&ctx, true, apply_body, &a, err);
+}
+
 static void report(const char *ifname, const struct apply_counts *c, bool json)
 {
 	struct textbuf o = { 0 };
@@ -231,14 +257,7 @@ int peer_apply_iface(struct inv_store *s, const char *ifname, const char *who, b
 	int ret;
 
 	error_clear(&err);
-	ret = inv_store_begin(s, true, &err);
-	if (ret)
-		return fail(ifname, &err);
-	ret = apply_locked(s, ifname, who, &c, &err);
-	if (!ret)
-		ret = inv_store_commit(s, &err);
-	else
-		inv_store_rollback(s);
+	ret = apply_tx(s, ifname, who, &c, &err);
 	if (ret)
 		return fail(ifname, &err);
 	report(ifname, &c, json);
@@ -272,14 +291,7 @@ int peer_follow(struct inv_store *s, const char *cmd, const char *ifname, const 
 	if (!running(ifname))
 		return 0; /* `rampart up` loads the inventory's peers */
 	error_clear(&err);
-	ret = inv_store_begin(s, true, &err);
-	if (!ret) {
-		ret = apply_locked(s, ifname, who, &c, &err);
-		if (!ret)
-			ret = inv_store_commit(s, &err);
-		else
-			inv_store_rollback(s);
-	}
+	ret = apply_tx(s, ifname, who, &c, &err);
 	if (ret) {
 		fprintf(stderr, "%s: %s: the change is saved, but the interface did not follow: %s "
 			"(run rampart peer apply)\n", cmd, ifname, error_format(&err, buf, sizeof(buf)));
@@ -293,18 +305,17 @@ int peer_up_follow(const char *cmd, const char *ifname)
 	const char *db = getenv("RAMPART_DB");
 	struct inv_interface ifc;
 	struct inv_store *s = NULL;
-	char who[INV_TEXT_MAX + 1];
+	char who[INV_TEXT_MAX + 1], shown[4096];
 	struct error err;
-	struct stat st;
 	bool found = false;
 	int ret;
 
 	if (!db || !*db)
 		db = INV_STORE_DEFAULT_PATH;
-	if (stat(db, &st))
+	if (inv_store_absent(db))
 		return 0; /* no inventory: the config file is the truth */
 	error_clear(&err);
-	ret = inv_store_open_sqlite(db, &s, &err);
+	ret = inv_store_open(db, &s, &err);
 	if (!ret) {
 		ret = inv_store_begin(s, false, &err);
 		if (!ret) {
@@ -319,8 +330,8 @@ int peer_up_follow(const char *cmd, const char *ifname)
 		invoker(who);
 		ret = peer_follow(s, cmd, ifname, who);
 	} else if (ret) {
-		fprintf(stderr, "%s: %s: the inventory %s cannot be read: %s\n", cmd, ifname, db,
-			err.msg);
+		fprintf(stderr, "%s: %s: the inventory %s cannot be read: %s\n", cmd, ifname,
+			inv_conninfo_redact(db, shown, sizeof(shown)), err.msg);
 		ret = 1;
 	}
 	inv_store_close(s);
@@ -331,7 +342,7 @@ int peer_apply_main(int argc, char *argv[])
 {
 	struct apply_args a = { 0 };
 	struct inv_store *s = NULL;
-	char ifname[IFNAMSIZ], who[INV_TEXT_MAX + 1];
+	char ifname[IFNAMSIZ], who[INV_TEXT_MAX + 1], shown[4096];
 	struct error err;
 	int ret;
 
@@ -339,8 +350,8 @@ int peer_apply_main(int argc, char *argv[])
 	ret = parse_args(argc, argv, &a);
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	if (inv_store_open_sqlite(a.db, &s, &err))
-		return fail(a.db, &err);
+	if (inv_store_open(a.db, &s, &err))
+		return fail(inv_conninfo_redact(a.db, shown, sizeof(shown)), &err);
 	ret = inv_store_begin(s, false, &err);
 	if (!ret) {
 		ret = pick_interface(s, a.ifname, ifname, &err);

@@ -137,7 +137,7 @@ static bool load(const char *db, const char *ifname, const char *name, struct in
 	char picked[IFNAMSIZ];
 	bool found_ifc = false, found_peer = false, ok = false;
 
-	if (inv_store_open_sqlite(db, &s, &err)) {
+	if (inv_store_open(db, &s, &err)) {
 		fprintf(stderr, "%s peer config: %s\n", prog_name, err.msg);
 		return false;
 	}

@@ -7,6 +7,7 @@
 #include "alloc.h"
 
 #include "conf/config.h"
+#include "crypto/crypto.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -15,10 +16,10 @@
 #include <string.h>
 #include <time.h>
 
-/* Runs the read or write transaction body(arg) against c's store. */
-static int in_tx(const struct inv_ctx *c, bool write,
-		 int (*body)(const struct inv_ctx *c, void *arg, struct error *err), void *arg,
-		 struct error *err)
+/* Runs the read or write transaction body(arg) against c's store once. */
+static int in_tx_once(const struct inv_ctx *c, bool write,
+		      int (*body)(const struct inv_ctx *c, void *arg, struct error *err), void *arg,
+		      struct error *err)
 {
 	int r = inv_store_begin(c->store, write, err);
 
@@ -32,6 +33,45 @@ static int in_tx(const struct inv_ctx *c, bool write,
 	r = inv_store_commit(c->store, err);
 	if (r)
 		inv_store_rollback(c->store);
+	return r;
+}
+
+/* The wait before the next try: random, up to 2, 4, ... 64 ms and then
+ * 100 ms, so that transactions that collided do not collide again in
+ * step.  A real sleep: `now` is the caller's for the records, and the
+ * wait needs none. */
+static void backoff(unsigned tried)
+{
+	uint32_t cap = (tried < 7 ? 1000u << tried : 100000u), us;
+	struct timespec ts;
+
+	if (crypto_random_uniform(cap, &us))
+		us = cap / 2;
+	ts.tv_sec = us / 1000000;
+	ts.tv_nsec = (long)(us % 1000000) * 1000;
+	nanosleep(&ts, NULL);
+}
+
+/* in_tx_once, again while the store says that a concurrent transaction
+ * won (-EAGAIN: PostgreSQL's serialization failures, deadlocks, an
+ * address taken meanwhile), from the first read, so that every check is
+ * made again on what the winner wrote.  The bodies here start from their
+ * arguments each time: a failed try leaves nothing behind. */
+int inv_transaction(const struct inv_ctx *c, bool write,
+		    int (*body)(const struct inv_ctx *c, void *arg, struct error *err), void *arg,
+		    struct error *err)
+{
+	int r = 0;
+
+	for (unsigned tried = 0; tried < INV_TX_TRIES; tried++) {
+		if (tried)
+			backoff(tried);
+		r = in_tx_once(c, write, body, arg, err);
+		if (r != -EAGAIN)
+			return r;
+	}
+	error_prefix(err, "gave up after %d tries, each lost to a concurrent change",
+		     INV_TX_TRIES);
 	return r;
 }
 
@@ -127,7 +167,7 @@ int inv_pick_interface(const struct inv_ctx *c, const char *given, char out[IFNA
 {
 	struct pick_arg a = { given, out };
 
-	return in_tx(c, false, pick_body, &a, err);
+	return inv_transaction(c, false, pick_body, &a, err);
 }
 
 static int get_iface(const struct inv_ctx *c, const char *iface, struct inv_interface *out,
@@ -179,7 +219,7 @@ int inv_init(const struct inv_ctx *c, const struct inv_interface *ifc, struct er
 						  netaddr_format_prefix(b, &ifc->pools[j]));
 		}
 	}
-	return in_tx(c, true, init_body, (void *)ifc, err);
+	return inv_transaction(c, true, init_body, (void *)ifc, err);
 }
 
 /* ---- add ------------------------------------------------------------ */
@@ -315,7 +355,7 @@ int inv_add(const struct inv_ctx *c, struct inv_peer *p, bool generated, struct 
 		return error_fail(err, -EINVAL, "peer %s: the expiry lies in the past", p->name);
 	for (size_t i = 0; i < p->n_sites; i++)
 		netaddr_prefix_mask(&p->sites[i]);
-	return in_tx(c, true, add_body, &a, err);
+	return inv_transaction(c, true, add_body, &a, err);
 }
 
 /* ---- state changes -------------------------------------------------- */
@@ -428,7 +468,7 @@ static int change(const struct inv_ctx *c, enum change what, const char *iface,
 {
 	struct change_arg a = { what, iface, name, expires, out };
 
-	return in_tx(c, true, change_body, &a, err);
+	return inv_transaction(c, true, change_body, &a, err);
 }
 
 int inv_approve(const struct inv_ctx *c, const char *iface, const char *name,
@@ -506,7 +546,7 @@ int inv_rotate(const struct inv_ctx *c, const char *iface, const char *name,
 
 	if (until <= c->now)
 		return error_fail(err, -EINVAL, "the window must end after now");
-	return in_tx(c, true, rotate_body, &a, err);
+	return inv_transaction(c, true, rotate_body, &a, err);
 }
 
 /* The end of a window the client let pass: the new key takes over for
@@ -571,7 +611,7 @@ static int expire_body(const struct inv_ctx *c, void *arg, struct error *err)
 int inv_expire_due(const struct inv_ctx *c, const char *iface, size_t *n, struct error *err)
 {
 	struct expire_arg a = { iface, 0 };
-	int r = in_tx(c, true, expire_body, &a, err);
+	int r = inv_transaction(c, true, expire_body, &a, err);
 
 	if (n)
 		*n = r ? 0 : a.n;
@@ -602,7 +642,7 @@ int inv_list(const struct inv_ctx *c, const char *iface, struct inv_peer **out, 
 
 	*out = NULL;
 	*n = 0;
-	return in_tx(c, false, list_body, &a, err);
+	return inv_transaction(c, false, list_body, &a, err);
 }
 
 static int show_body(const struct inv_ctx *c, void *arg, struct error *err)
@@ -617,7 +657,7 @@ int inv_show(const struct inv_ctx *c, const char *iface, const char *name,
 {
 	struct read_arg a = { iface, name, out, NULL };
 
-	return in_tx(c, false, show_body, &a, err);
+	return inv_transaction(c, false, show_body, &a, err);
 }
 
 static int log_body(const struct inv_ctx *c, void *arg, struct error *err)
@@ -634,7 +674,7 @@ int inv_log(const struct inv_ctx *c, const char *iface, const char *peer,
 
 	*out = NULL;
 	*n = 0;
-	return in_tx(c, false, log_body, &a, err);
+	return inv_transaction(c, false, log_body, &a, err);
 }
 
 static int iface_body(const struct inv_ctx *c, void *arg, struct error *err)
@@ -649,7 +689,7 @@ int inv_get_interface(const struct inv_ctx *c, const char *iface, struct inv_int
 {
 	struct read_arg a = { iface, NULL, out, NULL };
 
-	return in_tx(c, false, iface_body, &a, err);
+	return inv_transaction(c, false, iface_body, &a, err);
 }
 
 /* ---- import --------------------------------------------------------- */
@@ -887,5 +927,5 @@ int inv_import(const struct inv_ctx *c, const char *iface, struct inv_peer *peer
 			return error_fail(err, -EINVAL, "peer %s: the expiry lies in the past",
 					  p->name);
 	}
-	return in_tx(c, true, import_body, &a, err);
+	return inv_transaction(c, true, import_body, &a, err);
 }

@@ -18,11 +18,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* How many times an operation runs its transaction when the store says
+ * that a concurrent one won (-EAGAIN), with a short random wait between;
+ * then it fails with -EAGAIN. */
+enum { INV_TX_TRIES = 20 };
+
 struct inv_ctx {
 	struct inv_store *store;
 	const char *who; /* the invoking user: "alice", "root via sudo from alice" */
 	int64_t now;     /* Unix seconds */
 };
+
+/* Runs body(c, arg, err) as one transaction of c->store (a write one when
+ * write): committed when it returns 0, rolled back otherwise, and run
+ * again from its start while the store says that a concurrent
+ * transaction won (-EAGAIN), INV_TX_TRIES times at most.  Every operation
+ * below runs this way; it is here for callers with a transaction of their
+ * own (peer apply).  body must start from its arguments each time. */
+int inv_transaction(const struct inv_ctx *c, bool write,
+		    int (*body)(const struct inv_ctx *c, void *arg, struct error *err), void *arg,
+		    struct error *err) warn_unused;
 
 /* The interface to work on: given (which must exist), or else the
  * inventory's only one; -ENOENT naming what is missing, -EINVAL when

@@ -1,21 +1,28 @@
-/* Where the inventory lives: a narrow interface over a database, so that
- * a second backend (PostgreSQL, for several hubs) is one more file.  The
- * SQLite backend (store_sqlite.c) is the default:
+/* Where the inventory lives: a narrow interface over a database, with two
+ * backends.  SQLite (store_sqlite.c), the default:
  * /var/lib/rampart/inventory.db (0600, its directory 0700), WAL, foreign
- * keys, a versioned schema migrated forward at open.
+ * keys.  PostgreSQL (store_pg.c), for several hubs that share one
+ * inventory.  Both keep the same schema, versioned and migrated forward at
+ * open; inv_store_open() picks the backend by the string it is given
+ * (conninfo.h).
  *
  * Every read and write happens inside a transaction: inv_store_begin()
- * with write = true takes the database's write lock at once (SQLite's
- * BEGIN IMMEDIATE), so that a command's reads and its writes see one
- * state: two concurrent `rampart peer add`s never allot one address.  A
- * busy database is waited for (up to INV_STORE_BUSY_MS) before -EBUSY.
- * Nothing is visible to others, nor durable, before inv_store_commit()
- * returns 0; a process killed before that leaves no trace of its
- * transaction.
+ * with write = true makes the command's reads and its writes one state:
+ * two concurrent `rampart peer add`s never allot one address.  SQLite
+ * takes the database's write lock at once (BEGIN IMMEDIATE), waiting for
+ * a busy database up to INV_STORE_BUSY_MS before -EBUSY.  PostgreSQL runs
+ * the transaction SERIALIZABLE: it may fail at any statement or at
+ * inv_store_commit() with -EAGAIN when a concurrent transaction won
+ * (a serialization failure, a deadlock, an address another transaction
+ * took), and the caller runs the whole transaction again (inventory.c
+ * does).  Nothing is visible to others, nor durable, before
+ * inv_store_commit() returns 0; a process killed before that leaves no
+ * trace of its transaction.
  *
  * Errors: 0 or -errno, with the reason in err (the database's message,
- * the path); -ENOENT from a find is "not there", with found = false, not
- * an error.  No function prints. */
+ * the path or the connection string without its password); -ENOENT from
+ * a find is "not there", with found = false, not an error.  No function
+ * prints. */
 #ifndef RAMPART_INVENTORY_STORE_H
 #define RAMPART_INVENTORY_STORE_H
 
@@ -35,7 +42,7 @@ struct inv_store;
 
 /* The backend's operations; a backend fills one table. */
 struct inv_store_ops {
-	const char *name; /* "sqlite" */
+	const char *name; /* "sqlite", "postgresql" */
 	void (*close)(struct inv_store *s);
 	int (*begin)(struct inv_store *s, bool write, struct error *err);
 	int (*commit)(struct inv_store *s, struct error *err);
@@ -77,9 +84,27 @@ struct inv_store {
 	const struct inv_store_ops *ops;
 };
 
+/* Opens db with the backend it names (conninfo.h): a PostgreSQL URI or
+ * connection string, else the path of an SQLite file; migrates. */
+int inv_store_open(const char *db, struct inv_store **out, struct error *err) warn_unused;
+/* The same for reading only: never creates, never migrates, and every
+ * write through it fails (-EACCES).  -ENOENT when there is no inventory
+ * (no file; a database without the schema); -EPROTO when its schema is
+ * not the one this rampart reads (run a `rampart peer` command, which
+ * migrates). */
+int inv_store_open_readonly(const char *db, struct inv_store **out,
+			    struct error *err) warn_unused;
+/* Whether db names no inventory at all: an SQLite path with no file
+ * there.  A connection string is never absent: its server says. */
+bool inv_store_absent(const char *db);
+
 /* Opens (creating it, its directory 0700 and the file 0600, if need be)
  * and migrates the SQLite database at path. */
 int inv_store_open_sqlite(const char *path, struct inv_store **out, struct error *err) warn_unused;
+/* Connects with conninfo (given to libpq as it is) and migrates the
+ * database's schema, the migration serialized between hubs by an
+ * advisory lock. */
+int inv_store_open_pg(const char *conninfo, struct inv_store **out, struct error *err) warn_unused;
 
 /* The ops, called through the table. */
 static inline void inv_store_close(struct inv_store *s)
@@ -102,6 +127,12 @@ static inline void inv_store_rollback(struct inv_store *s)
 
 void inv_names_free(char **names, size_t n);
 
+/* For the backends: -EEXIST (naming the peer that has it; where names the
+ * database) when p's name is taken on its interface (for a new p, id 0)
+ * or its key or next key is another peer's key or next key. */
+int inv_store_check_unique(struct inv_store *s, const char *where, const struct inv_peer *p,
+			   struct error *err) warn_unused;
+
 /* Opens the SQLite database at path for reading only: never creates
  * the file or its directory, never migrates, and every write through it
  * fails (-EACCES).  -ENOENT (naming path) when there is no file; -EPROTO
@@ -109,5 +140,9 @@ void inv_names_free(char **names, size_t n);
  * peer` command, which migrates). */
 int inv_store_open_sqlite_readonly(const char *path, struct inv_store **out,
 				   struct error *err) warn_unused;
+/* The same for PostgreSQL: -ENOENT when the database has no inventory
+ * schema; every transaction READ ONLY. */
+int inv_store_open_pg_readonly(const char *conninfo, struct inv_store **out,
+			       struct error *err) warn_unused;
 
 #endif

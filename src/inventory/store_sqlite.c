@@ -487,13 +487,6 @@ static int sqlite_put_interface(struct inv_store *s, const struct inv_interface 
 	return r;
 }
 
-void inv_names_free(char **names, size_t n)
-{
-	for (size_t i = 0; names && i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
 static int sqlite_list_interfaces(struct inv_store *s, char ***names, size_t *n,
 				  struct error *err)
 {
@@ -828,43 +821,6 @@ static void bind_peer(sqlite3_stmt *q, const struct inv_peer *p)
 	sqlite3_bind_int(q, 20, p->rotate_on_handshake);
 }
 
-/* -EEXIST naming the peer that holds key (as its key or its next key). */
-static int key_taken(struct inv_store *s, const uint8_t key[KEY_LEN], int64_t self,
-		     struct error *err)
-{
-	struct inv_peer other;
-	bool found;
-	int r = sqlite_find_key(s, key, &other, &found, err);
-
-	if (r && r != -ENOENT)
-		return r;
-	if (found && other.id != self)
-		return error_fail(err, -EEXIST, "%s: the key is already peer %s's on %s (%s)",
-				  of(s)->path, other.name, other.iface,
-				  inv_state_name(other.state));
-	return 0;
-}
-
-static int check_unique(struct inv_store *s, const struct inv_peer *p, struct error *err)
-{
-	struct inv_peer other;
-	bool found;
-	int r;
-
-	if (!p->id) {
-		r = sqlite_find_peer(s, p->iface, p->name, &other, &found, err);
-		if (r && r != -ENOENT)
-			return r;
-		if (found)
-			return error_fail(err, -EEXIST, "%s: the name %s is taken on %s",
-					  of(s)->path, p->name, p->iface);
-	}
-	r = key_taken(s, p->public_key, p->id, err);
-	if (!r && p->has_next_key)
-		r = key_taken(s, p->next_key, p->id, err);
-	return r;
-}
-
 static int sqlite_insert_peer(struct inv_store *s, struct inv_peer *p, struct error *err)
 {
 	struct sqlite_store *st = of(s);
@@ -872,7 +828,7 @@ static int sqlite_insert_peer(struct inv_store *s, struct inv_peer *p, struct er
 	int rc, r;
 
 	p->id = 0;
-	r = check_unique(s, p, err);
+	r = inv_store_check_unique(s, of(s)->path, p, err);
 	if (r)
 		return r;
 	r = prepare(st, "INSERT INTO peers (iface, name, owner, device, notes, public_key, psk,"
@@ -900,7 +856,7 @@ static int sqlite_update_peer(struct inv_store *s, const struct inv_peer *p, str
 	sqlite3_stmt *q;
 	int rc, r;
 
-	r = check_unique(s, p, err);
+	r = inv_store_check_unique(s, of(s)->path, p, err);
 	if (r)
 		return r;
 	r = prepare(st, "UPDATE peers SET iface=?, name=?, owner=?, device=?, notes=?,"

@@ -2,7 +2,8 @@
 # scripts/layers.sh against planted violations (negative controls): a copy
 # of src/ with one include that goes up, one that goes sideways, a room
 # without a rank, and objects in which a lower room calls a higher one.
-# The real tree's verdict is the suite's own "layers" run.
+# The real tree's verdict is the suite's own "layers" run.  Then which
+# binary links the inventory's database libraries (rampart, not rampartd).
 set -u
 . "$(dirname "$0")/../lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -66,4 +67,17 @@ check "a call that goes up fails, with no include to show it" \
 check "and the message names the object, the symbol and the room" \
 	grep -q "common/e.o calls quick_c of quick" "$tmp/why"
 
+# The libraries by binary: the inventory's databases (libpq, SQLite) are
+# rampart's; rampartd, linked from an archive with --as-needed, maps
+# neither.  The control first: the same ldd grep finds libpq in rampart.
+rel=${RAMPART_REL:-$top/build/rampart}
+daemon=${RAMPARTD_REL:-$top/build/rampartd}
+if [ -x "$rel" ] && [ -x "$daemon" ]; then
+	check "control: rampart links libpq and SQLite" \
+		sh -c 'ldd "$0" | grep -q libpq && ldd "$0" | grep -q libsqlite3' "$rel"
+	check "rampartd links neither libpq nor SQLite" \
+		sh -c '! ldd "$0" | grep -E -q "libpq|libsqlite3"' "$daemon"
+else
+	not_ok "rampart and rampartd are built" "no $rel or $daemon: make builds them"
+fi
 finish
