@@ -316,17 +316,17 @@ static void report(const char *ifname, const struct apply_counts *c, bool json)
 	cli_write_out(&o);
 }
 
-int peer_apply_iface(struct inv_store *s, const char *ifname, const char *who, bool json)
+int peer_apply_iface(struct inv_store *s, const char *hub, const char *who, bool json)
 {
 	struct apply_counts c = { 0 };
 	struct error err;
 	int ret;
 
 	error_clear(&err);
-	ret = apply_tx(s, ifname, who, &c, &err);
+	ret = apply_tx(s, hub, who, &c, &err);
 	if (ret)
-		return fail(ifname, &err);
-	report(ifname, &c, json);
+		return fail(hub, &err);
+	report(hub, &c, json);
 	return 0;
 }
 
@@ -361,30 +361,6 @@ static int read_hub(struct inv_store *s, const char *hub, struct inv_interface *
 	return ret == -ENOENT ? 0 : ret;
 }
 
-int peer_follow(struct inv_store *s, const char *cmd, const char *hub, const char *who)
-{
-	struct apply_counts c = { 0 };
-	struct inv_interface ifc;
-	char buf[ERROR_STRLEN];
-	struct error err;
-	bool found;
-	int ret;
-
-	error_clear(&err);
-	ret = read_hub(s, hub, &ifc, &found, &err);
-	if (!ret && (!found || !running(ifc.ifname)))
-		return 0; /* `rampart up` loads the inventory's peers */
-	if (!ret)
-		ret = apply_tx(s, hub, who, &c, &err);
-	if (ret) {
-		fprintf(stderr, "%s: %s: the change is saved, but the interface did not follow: %s "
-			"(run rampart peer apply -i %s)\n", cmd, hub,
-			error_format(&err, buf, sizeof(buf)), hub);
-		return 1;
-	}
-	return 0;
-}
-
 /* The public key of interface ifname here, from its private key. */
 static bool interface_key(const char *ifname, uint8_t pub[KEY_LEN])
 {
@@ -399,6 +375,42 @@ static bool interface_key(const char *ifname, uint8_t pub[KEY_LEN])
 	     crypto_x25519_public(pub, d->private_key);
 	uapi_device_free(d);
 	return ok;
+}
+
+/* Whether the interface of ifc here is ifc's, for following without
+ * being asked (peer_follow, cli.h). */
+static bool here(const struct inv_interface *ifc)
+{
+	uint8_t pub[KEY_LEN];
+
+	if (!strcmp(ifc->name, ifc->ifname))
+		return true;
+	return ifc->has_public_key && interface_key(ifc->ifname, pub) &&
+	       !memcmp(pub, ifc->public_key, KEY_LEN);
+}
+
+int peer_follow(struct inv_store *s, const char *cmd, const char *hub, const char *who)
+{
+	struct apply_counts c = { 0 };
+	struct inv_interface ifc;
+	char buf[ERROR_STRLEN];
+	struct error err;
+	bool found;
+	int ret;
+
+	error_clear(&err);
+	ret = read_hub(s, hub, &ifc, &found, &err);
+	if (!ret && (!found || !running(ifc.ifname) || !here(&ifc)))
+		return 0; /* `rampart up` loads the inventory's peers */
+	if (!ret)
+		ret = apply_tx(s, hub, who, &c, &err);
+	if (ret) {
+		fprintf(stderr, "%s: %s: the change is saved, but the interface did not follow: %s "
+			"(run rampart peer apply -i %s)\n", cmd, hub,
+			error_format(&err, buf, sizeof(buf)), hub);
+		return 1;
+	}
+	return 0;
 }
 
 /* Whether hub name's interface is ifname, and (key not NULL) its public
