@@ -118,6 +118,7 @@ static const char *const migrations[] = {
 	" last_handshake BIGINT NOT NULL DEFAULT 0,"
 	" last_endpoint TEXT NOT NULL DEFAULT '',"
 	" PRIMARY KEY (peer, hub));"
+	"CREATE INDEX peer_seen_hub ON peer_seen (hub);"
 	"INSERT INTO peer_seen (peer, hub, last_handshake, last_endpoint)"
 	" SELECT id, iface, last_handshake, last_endpoint FROM peers"
 	" WHERE last_handshake <> 0 OR last_endpoint <> '';",
