@@ -122,6 +122,16 @@ static struct inv_store *three_hubs(struct inv_ctx *c, const char *pool)
 	return s;
 }
 
+/* three_hubs() of 10.0.0.0/24, and peer laptop at home on hub-a. */
+static struct inv_store *laptop_on_a(struct inv_ctx *c, struct inv_peer *p)
+{
+	struct inv_store *s = three_hubs(c, "10.0.0.0/24");
+
+	peer(p, "hub-a", "laptop", 1);
+	CHECK(inv_add(c, p, true, &err) == 0);
+	return s;
+}
+
 /* 2: joining a space copies its pools or must have them; a hub with
  * peers keeps its space; a hub keeps its interface and space when
  * initialized again without them. */
@@ -233,9 +243,7 @@ static void test_assign(void)
 	struct inv_store *s;
 	struct inv_ctx c;
 
-	s = three_hubs(&c, "10.0.0.0/24");
-	peer(&p, "hub-a", "laptop", 1);
-	CHECK(inv_add(&c, &p, true, &err) == 0);
+	s = laptop_on_a(&c, &p);
 	CHECK(inv_assign(&c, "hub-a", "laptop", cc, 1, NULL, &err) == -EINVAL);
 	CHECK_MSG(strstr(err.msg, "hub-c") && strstr(err.msg, "space hub-c") &&
 		  strstr(err.msg, "space hub-a"), "%s", err.msg);
@@ -281,9 +289,7 @@ static void test_share(void)
 	struct inv_store *s;
 	struct inv_ctx c;
 
-	s = three_hubs(&c, "10.0.0.0/24");
-	peer(&p, "hub-a", "laptop", 1);
-	CHECK(inv_add(&c, &p, true, &err) == 0);
+	s = laptop_on_a(&c, &p);
 	peer(&p, "hub-b", "phone", 2);
 	CHECK(inv_add(&c, &p, true, &err) == 0);
 	peer(&p, "hub-c", "desk", 3);
@@ -342,9 +348,7 @@ static void test_share_plan(void)
 	struct inv_store *s;
 	struct inv_ctx c;
 
-	s = three_hubs(&c, "10.0.0.0/24");
-	peer(&p, "hub-a", "laptop", 1);
-	CHECK(inv_add(&c, &p, true, &err) == 0);
+	s = laptop_on_a(&c, &p);
 	CHECK(planned(&c, "hub-b", &p, NULL) == '-');
 	CHECK(inv_assign(&c, "hub-a", "laptop", b, 1, NULL, &err) == 0);
 	CHECK(planned(&c, "hub-a", &p, NULL) == 'a');
@@ -386,9 +390,7 @@ static void test_seen(void)
 	struct inv_ctx c;
 	size_t n;
 
-	s = three_hubs(&c, "10.0.0.0/24");
-	peer(&p, "hub-a", "laptop", 1);
-	CHECK(inv_add(&c, &p, true, &err) == 0);
+	s = laptop_on_a(&c, &p);
 	CHECK(inv_assign(&c, "hub-a", "laptop", b, 1, NULL, &err) == 0);
 	put_seen(s, p.id, "hub-a", 100, "192.0.2.1:1000");
 	put_seen(s, p.id, "hub-b", 200, "198.51.100.2:2000");
