@@ -93,31 +93,8 @@ static int load_conf(const char *path, struct conf **conf, struct error *err)
 	return ret;
 }
 
-/* The peers of hub ifname: its own (every state: their names serve the
- * messages) and, from its share, the ones of other hubs assigned to it
- * (docs/multihub.md).  Appended to *peers (n of them). */
-static int hub_peers(struct inv_store *s, const char *ifname, struct inv_peer **peers,
-		     size_t *n, struct error *err)
-{
-	struct inv_peer *share = NULL, *v;
-	size_t m = 0, k;
-	int ret = s->ops->list_peers(s, ifname, peers, n, err);
-
-	if (!ret)
-		ret = s->ops->list_peer_set(s, INV_SET_SHARE, ifname, &share, &m, err);
-	v = ret ? NULL : realloc(*peers, (*n + m + 1) * sizeof(*v));
-	if (!ret && !v)
-		ret = error_fail(err, -ENOMEM, "out of memory");
-	for (k = 0; !ret && k < m; k++)
-		if (strcmp(share[k].iface, ifname))
-			v[(*n)++] = share[k];
-	if (v)
-		*peers = v;
-	free(share);
-	return ret;
-}
-
-/* The inventory's peers of ifname when it holds ifname; no inventory
+/* The inventory's peers of ifname when it holds ifname (its own, and
+ * those of other hubs assigned to it: docs/multihub.md); no inventory
  * file, or one without ifname, is no inventory. */
 static int load_inventory(const char *db, const char *ifname, bool *held,
 			  struct inv_peer **peers, size_t *n, struct error *err)
@@ -139,7 +116,7 @@ static int load_inventory(const char *db, const char *ifname, bool *held,
 		if (ret == -ENOENT)
 			ret = 0, *held = false;
 		if (!ret && *held)
-			ret = hub_peers(s, ifname, peers, n, err);
+			ret = inv_store_hub_peers(s, ifname, peers, n, err);
 		inv_store_rollback(s);
 	}
 	inv_store_close(s);

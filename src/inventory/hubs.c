@@ -90,8 +90,7 @@ static int hub_in_use(const struct inv_ctx *c, const char *name, const char *spa
 				snprintf(why, size, "peer %s of %s is assigned to it", v[i].name,
 					 v[i].iface);
 	}
-	if (!r)
-		free(v);
+	free(v);
 	return r;
 }
 

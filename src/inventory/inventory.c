@@ -588,7 +588,11 @@ static int expire_body(const struct inv_ctx *c, void *arg, struct error *err)
 	struct expire_arg *a = arg;
 	struct inv_peer *peers;
 	size_t n;
-	int r = c->store->ops->list_peers(c->store, a->iface, &peers, &n, err);
+	/* A hub's: its own and those assigned to it, whose expiry would
+	 * otherwise wait for a command of their home hub to take them off
+	 * its interface. */
+	int r = a->iface ? inv_store_hub_peers(c->store, a->iface, &peers, &n, err)
+			 : c->store->ops->list_peers(c->store, NULL, &peers, &n, err);
 
 	if (r)
 		return r;

@@ -98,7 +98,8 @@ int inv_rotate(const struct inv_ctx *c, const char *iface, const char *name,
 	       const uint8_t key[KEY_LEN], int64_t until, struct inv_peer *out,
 	       struct error *err) warn_unused;
 
-/* Marks every peer of iface (NULL: of all) whose expiry is at or before
+/* Marks every peer of hub iface (its own and those assigned to it;
+ * NULL: of all) whose expiry is at or before
  * now, and which is not revoked or expired yet, as expired, logging
  * "expired"; and ends the rotations whose window is over (logging
  * "rotated").  *n (may be NULL) is how many expired. */

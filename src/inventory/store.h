@@ -155,6 +155,13 @@ static inline void inv_store_rollback(struct inv_store *s)
 
 void inv_names_free(char **names, size_t n);
 
+/* The peers of hub: its own (every state, by name) and then, from its
+ * share, the active ones at home on other hubs and assigned to it: what
+ * a command about the hub and its interface looks at.  In the caller's
+ * transaction; free(*out). */
+int inv_store_hub_peers(struct inv_store *s, const char *hub, struct inv_peer **out, size_t *n,
+			struct error *err) warn_unused;
+
 /* For the backends: -EEXIST (naming the peer that has it; where names the
  * database) when p's name is taken on its interface (for a new p, id 0)
  * or its key or next key is another peer's key or next key. */

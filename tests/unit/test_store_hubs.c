@@ -365,6 +365,33 @@ static void test_share_plan(void)
 	teardown();
 }
 
+/* 7: a peer assigned to hub-b expires by hub-b's commands too (its
+ * apply timer), not only by those of its home hub. */
+static void test_share_expiry(void)
+{
+	const char *b[] = { "hub-b" };
+	struct inv_peer p;
+	struct inv_store *s;
+	struct inv_ctx c;
+	size_t n;
+
+	s = three_hubs(&c, "10.0.0.0/24");
+	peer(&p, "hub-a", "temp", 1);
+	p.expires = 2000;
+	CHECK(inv_add(&c, &p, true, &err) == 0);
+	CHECK(inv_assign(&c, "hub-a", "temp", b, 1, NULL, &err) == 0);
+	c.now = 1999;
+	CHECK(inv_expire_due(&c, "hub-b", &n, &err) == 0 && n == 0);
+	CHECK(in_share(&c, "hub-b", "temp"));
+	c.now = 2000;
+	CHECK(inv_expire_due(&c, "hub-c", &n, &err) == 0 && n == 0);
+	CHECK(inv_expire_due(&c, "hub-b", &n, &err) == 0 && n == 1);
+	CHECK(in_share(&c, "hub-b", "") && in_share(&c, "hub-a", ""));
+	CHECK(inv_show(&c, "hub-a", "temp", &p, &err) == 0 && p.state == INV_EXPIRED);
+	inv_store_close(s);
+	teardown();
+}
+
 /* ---- what each hub saw ---------------------------------------------- */
 
 static void put_seen(struct inv_store *s, int64_t peer, const char *hub, int64_t at,
@@ -379,7 +406,7 @@ static void put_seen(struct inv_store *s, int64_t peer, const char *hub, int64_t
 	CHECK(inv_store_commit(s, &err) == 0);
 }
 
-/* 7: each hub writes its own row; one hub's later record leaves the
+/* 8: each hub writes its own row; one hub's later record leaves the
  * other's as it was; the peer shows the latest of all. */
 static void test_seen(void)
 {
@@ -435,7 +462,7 @@ static int record_again(struct inv_store *t, const struct inv_seen *row)
 	return r;
 }
 
-/* 8 (PostgreSQL): two hubs recording at the same instant, each in its
+/* 9 (PostgreSQL): two hubs recording at the same instant, each in its
  * write transaction (reading its rows, writing one): the first commits;
  * the second commits too or, when the server cannot tell their reads
  * apart (a small table is read whole), loses and runs again; either way
@@ -490,6 +517,7 @@ static void test_pg_seen_at_once(void)
 	{ "hubs: the share of a hub", test_share },                                        \
 	{ "hubs: each hub's plan is of its share: assigned on both, revoked off both",     \
 	  test_share_plan },                                                               \
+	{ "hubs: a peer expires by the commands of any hub it is on", test_share_expiry },   \
 	{ "hubs: each hub's handshake facts, never overwritten by another", test_seen }
 
 static const struct harness_case cases[] = { CASES };
