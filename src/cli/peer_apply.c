@@ -1,9 +1,11 @@
-/* rampart peer apply [-i IFNAME] [--db PATH] [--json]: the running
- * interface made to follow the inventory (inventory/plan.h), and what it
- * has seen kept in the inventory: each peer's last handshake and endpoint,
- * and a rotation the daemon completed (the next key took over).
+/* rampart peer apply [-i HUB] [--db PATH] [--json]: the running
+ * interface of a hub made to follow its share of the inventory (every
+ * peer it should have: docs/multihub.md; inventory/plan.h), and what it
+ * has seen kept in the inventory as this hub's: each peer's last
+ * handshake and endpoint, and a rotation the daemon completed (the next
+ * key took over).
  *
- * One write transaction holds it together: the peers are read, the
+ * One write transaction holds it together: the share is read, the
  * observations written and the plan sent inside it, so that a concurrent
  * `rampart peer add` waits and the plan is of the state it commits.  A
  * plan the daemon refuses rolls back the observations too; the daemon
@@ -29,7 +31,7 @@
 #include <unistd.h>
 
 struct apply_args {
-	const char *ifname; /* NULL: the inventory's one interface */
+	const char *ifname; /* the hub; NULL: the inventory's one */
 	const char *db;
 	bool json;
 };
@@ -41,7 +43,7 @@ struct apply_counts {
 
 static void apply_usage(FILE *f)
 {
-	fprintf(f, "Usage: %s peer apply [-i <interface>] [--db <path>] [--json]\n", prog_name);
+	fprintf(f, "Usage: %s peer apply [-i <hub>] [--db <path>] [--json]\n", prog_name);
 }
 
 static int fail(const char *what, const struct error *err)
