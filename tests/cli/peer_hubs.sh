@@ -3,7 +3,8 @@
 # a throw-away SQLite database, no namespaces: hub-a and hub-b share a
 # space (b takes a's pools), hub-c has its own.  init --space and
 # --ifname, add --hub, assign and unassign with their refusals, list
-# --share, show --json's hubs, config --hub, and an inventory of one hub
+# --share, show --json's hubs, config --hub, export of a hub's share,
+# and an inventory of one hub
 # (wg0) that works as before hubs, in the same database.
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -53,6 +54,13 @@ check "hub-a's share: laptop and phone" [ "$(names hub-a --share)" = "laptop,pho
 check "hub-b's share: the same" [ "$(names hub-b --share)" = "laptop,phone" ]
 check "hub-c's share: desk alone" [ "$(names hub-c --share)" = "desk" ]
 check "the control: hub-a's own peers are laptop alone" [ "$(names hub-a)" = "laptop" ]
+printf '[Interface]\nPrivateKey = %s\nListenPort = 51820\n' "$(wg genkey)" > "$tmp/wg0.conf"
+P export -i hub-a --config "$tmp/wg0.conf" > "$tmp/export.conf"
+check "export -i hub-a has its share: phone from hub-b too" \
+	sh -c 'grep -q "^# Name = laptop" "$0" && grep -q "^# Name = phone" "$0"' "$tmp/export.conf"
+check "the control: export -i hub-c has neither" \
+	sh -c '"$0" peer export -i hub-c --config "$1" | grep -q "^# Name = desk" &&
+		! "$0" peer export -i hub-c --config "$1" | grep -q "^# Name = phone"' "$RAMPART" "$tmp/wg0.conf"
 check "list shows the hubs" sh -c '"$0" peer list -i hub-b | grep -q "^phone .* hub-b,hub-a$"' \
 	"$RAMPART"
 check "show --json: phone's hubs, home first" \
