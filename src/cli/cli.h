@@ -65,20 +65,25 @@ int peer_main(int argc, char *argv[]);
  * argv[0] is "apply".  The running interface follows the inventory
  * (inventory/plan.h); the interface's observations are kept in it. */
 int peer_apply_main(int argc, char *argv[]);
-/* The same on an open store and a chosen interface, for a dispatcher
- * that opened them (and marked expiries) itself; who is the invoking
- * user for the change log.  Prints the report or the error; returns the
- * exit code. */
+/* The same on an open store and a chosen hub (its share goes to its
+ * interface), for a dispatcher that opened them (and marked expiries)
+ * itself; who is the invoking user for the change log.  Prints the
+ * report or the error; returns the exit code. */
 struct inv_store;
-int peer_apply_iface(struct inv_store *s, const char *ifname, const char *who, bool json);
+int peer_apply_iface(struct inv_store *s, const char *hub, const char *who, bool json);
 /* After a change of the inventory: the same apply, saying nothing on
- * stdout, when ifname is running (a live control socket); nothing when it
- * is not (`rampart up` loads the inventory).  1 after saying on stderr
- * that the change is saved but the interface did not follow. */
-int peer_follow(struct inv_store *s, const char *cmd, const char *ifname, const char *who);
+ * stdout, when hub's interface is running here (a live control socket)
+ * and is hub's: a hub named apart from its interface (one of several,
+ * all of whose interfaces may be wg0) only when the interface has the
+ * public key the inventory has for the hub.  Nothing otherwise (`rampart
+ * up` loads the inventory; the hub's own host applies it).  1 after
+ * saying on stderr that the change is saved but the interface did not
+ * follow. */
+int peer_follow(struct inv_store *s, const char *cmd, const char *hub, const char *who);
 /* After `rampart up IFNAME`: when the inventory (RAMPART_DB, or the
- * default path; none there is nothing to do) knows ifname, the
- * interface gets its active peers.  0, or 1 after saying why not. */
+ * default path; none there is nothing to do) has a hub on interface
+ * ifname (of several, the one with the interface's public key), the
+ * interface gets that hub's share.  0, or 1 after saying why not. */
 int peer_up_follow(const char *cmd, const char *ifname);
 /* The config file with the peers' names of IFNAME: path, or else
  * /etc/wireguard/IFNAME.conf when it exists.  NULL when there is none or

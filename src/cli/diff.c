@@ -93,7 +93,8 @@ static int load_conf(const char *path, struct conf **conf, struct error *err)
 	return ret;
 }
 
-/* The inventory's peers of ifname when it holds ifname; no inventory
+/* The inventory's peers of ifname when it holds ifname (its own, and
+ * those of other hubs assigned to it: docs/multihub.md); no inventory
  * file, or one without ifname, is no inventory. */
 static int load_inventory(const char *db, const char *ifname, bool *held,
 			  struct inv_peer **peers, size_t *n, struct error *err)
@@ -115,7 +116,7 @@ static int load_inventory(const char *db, const char *ifname, bool *held,
 		if (ret == -ENOENT)
 			ret = 0, *held = false;
 		if (!ret && *held)
-			ret = s->ops->list_peers(s, ifname, peers, n, err);
+			ret = inv_store_hub_peers(s, ifname, peers, n, err);
 		inv_store_rollback(s);
 	}
 	inv_store_close(s);

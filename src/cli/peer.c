@@ -30,7 +30,7 @@ enum {
 	O_PUBKEY = 1 << 4, O_OWNER = 1 << 5, O_DEVICE = 1 << 6, O_NOTES = 1 << 7,
 	O_EXPIRES = 1 << 8, O_SITE = 1 << 9, O_OVERLAP = 1 << 10, O_KEEPALIVE = 1 << 11,
 	O_GENERATE = 1 << 12, O_REQUEST = 1 << 13, O_QR = 1 << 14, O_WINDOW = 1 << 15,
-	O_EXPORT = 1 << 16,
+	O_EXPORT = 1 << 16, O_HUB = 1 << 17, O_SPACE = 1 << 18, O_SHARE = 1 << 19,
 };
 
 static const struct option {
@@ -54,6 +54,8 @@ static const struct option {
 	V("--request", O_REQUEST, request),
 	F("--qr", O_QR, qr), V("--qr-png", O_QR, qr_png), V("--window", O_WINDOW, window),
 	V("--config", O_EXPORT, config), F("--write", O_EXPORT, write),
+	L("--hub", O_HUB, hubs), V("--space", O_SPACE, space), V("--ifname", O_SPACE, ifname),
+	F("--share", O_SHARE, share),
 #undef V
 #undef L
 #undef F
@@ -255,8 +257,14 @@ static int parse_init(struct peer_session *s, struct inv_interface *ifc, struct 
 		return error_fail(err, -EINVAL, "bad --endpoint \"%s\": %s", s->a.endpoint,
 				  why ? why : "too long");
 	snprintf(ifc->endpoint, sizeof(ifc->endpoint), "%s", s->a.endpoint);
-	if (!s->a.n_pools)
-		return error_fail(err, -EINVAL, "--pool CIDR is needed (one per family)");
+	/* Left empty: what the hub had, or its name (inv_init). */
+	if (s->a.space && (strlen(s->a.space) >= IFNAMSIZ || !*s->a.space))
+		return error_fail(err, -EINVAL, "bad --space \"%s\"", s->a.space);
+	if (s->a.ifname && (strlen(s->a.ifname) >= IFNAMSIZ || !*s->a.ifname))
+		return error_fail(err, -EINVAL, "bad --ifname \"%s\"", s->a.ifname);
+	snprintf(ifc->space, sizeof(ifc->space), "%s", s->a.space ? s->a.space : "");
+	snprintf(ifc->ifname, sizeof(ifc->ifname), "%s", s->a.ifname ? s->a.ifname : "");
+	/* No --pool: its space's, or what it had; else an error there. */
 	if (s->a.n_pools > INV_POOLS_MAX || s->a.n_dns > INV_DNS_MAX)
 		return error_fail(err, -EINVAL, "at most %d pools and %d DNS servers",
 				  INV_POOLS_MAX, INV_DNS_MAX);
@@ -287,14 +295,24 @@ static int cmd_init(struct peer_session *s)
 	if (parse_init(s, &ifc, &err) || inv_init(&s->ctx, &ifc, &err))
 		return peer_fail(s, &err);
 	inv_conninfo_redact(s->a.db, db, sizeof(db));
+	/* As recorded: the interface and space it kept or was given. */
+	if (inv_get_interface(&s->ctx, s->a.iface, &ifc, &err))
+		return peer_fail(s, &err);
 	if (!s->a.json) {
-		printf("%s: interface %s in %s\n", s->a.cmd, ifc.name, db);
+		printf("%s: interface %s in %s", s->a.cmd, ifc.name, db);
+		if (strcmp(ifc.name, ifc.ifname) || strcmp(ifc.name, ifc.space))
+			printf(" (hub %s on interface %s, space %s)", ifc.name, ifc.ifname, ifc.space);
+		printf("\n");
 		return 0;
 	}
 	textbuf_printf(&o, "{\"interface\":");
 	cli_json_string(&o, ifc.name);
 	textbuf_printf(&o, ",\"db\":");
 	cli_json_string(&o, db);
+	textbuf_printf(&o, ",\"ifname\":");
+	cli_json_string(&o, ifc.ifname);
+	textbuf_printf(&o, ",\"space\":");
+	cli_json_string(&o, ifc.space);
 	textbuf_printf(&o, "}\n");
 	return cli_write_out(&o) ? 0 : 1;
 }
@@ -349,6 +367,11 @@ static int add_fields(struct peer_session *s, struct inv_peer *p, struct error *
 		if (!netaddr_parse_prefix(&p->sites[p->n_sites++], s->a.sites[i], &why))
 			return error_fail(err, -EINVAL, "bad --site \"%s\": %s", s->a.sites[i], why);
 	p->allow_overlap = s->a.allow_overlap;
+	for (size_t i = 0; i < s->a.n_hubs; i++) {
+		if (strlen(s->a.hubs[i]) >= IFNAMSIZ)
+			return error_fail(err, -EINVAL, "bad --hub \"%s\"", s->a.hubs[i]);
+		snprintf(p->hubs[p->n_hubs++], IFNAMSIZ, "%s", s->a.hubs[i]);
+	}
 	return 0;
 }
 
@@ -417,7 +440,7 @@ static int print_generated(struct peer_session *s, const struct inv_interface *i
 static int after_key_change(struct peer_session *s, const struct inv_interface *ifc,
 			    const struct inv_peer *p, const uint8_t priv[KEY_LEN], const char *line)
 {
-	int ret = peer_follow(s->store, s->a.cmd, s->ifname, s->who);
+	int ret = peer_follow_peer(s, p, NULL);
 
 	if (s->a.generate) {
 		struct inv_peer client = *p;
@@ -497,7 +520,7 @@ static int change(struct peer_session *s,
 	if (op ? op(&s->ctx, s->ifname, s->a.pos[0], &p, &err)
 	       : inv_enable(&s->ctx, s->ifname, s->a.pos[0], expires, &p, &err))
 		return peer_fail(s, &err);
-	followed = !peer_follow(s->store, s->a.cmd, s->ifname, s->who);
+	followed = !peer_follow_peer(s, &p, NULL);
 	if (!s->a.json) {
 		printf("%s: %s is %s\n", s->a.cmd, p.name, inv_state_name(p.state));
 		return followed ? 0 : 1;
@@ -590,28 +613,31 @@ static const struct subcommand {
 	bool pick;  /* works on one interface: -i or the only one */
 	const char *usage;
 } subcommands[] = {
-	{ "init", cmd_init, NULL, O_ENDPOINT | O_POOL | O_DNS | O_FULL | O_PUBKEY, 0, false,
-	  "-i IFNAME --endpoint HOST:PORT --pool CIDR... [--dns ADDR]... [--full-tunnel] "
-	  "[--public-key KEY]" },
+	{ "init", cmd_init, NULL, O_ENDPOINT | O_POOL | O_DNS | O_FULL | O_PUBKEY | O_SPACE, 0,
+	  false, "-i HUB --endpoint HOST:PORT [--pool CIDR...] [--dns ADDR]... [--full-tunnel] "
+	  "[--public-key KEY] [--ifname IFNAME] [--space SPACE]" },
 	{ "add", cmd_add, NULL, O_OWNER | O_DEVICE | O_NOTES | O_EXPIRES | O_SITE | O_OVERLAP |
-	  O_KEEPALIVE | O_GENERATE | O_REQUEST | O_QR, 1, true,
+	  O_KEEPALIVE | O_GENERATE | O_REQUEST | O_QR | O_HUB, 1, true,
 	  "[NAME] --owner O (--generate [--qr] [--qr-png FILE] | --request FILE) [--device D] "
-	  "[--notes N] [--expires 90d] [--site PREFIX]... [--allow-overlap] [--keepalive SECS]" },
+	  "[--notes N] [--expires 90d] [--site PREFIX]... [--allow-overlap] [--keepalive SECS] "
+	  "[--hub HUB]..." },
 	{ "approve", cmd_approve, NULL, 0, 1, true, "NAME" },
 	{ "disable", cmd_disable, NULL, 0, 1, true, "NAME" },
 	{ "enable", cmd_enable, NULL, O_EXPIRES, 1, true, "NAME [--expires 90d]" },
 	{ "revoke", cmd_revoke, NULL, 0, 1, true, "NAME" },
-	{ "list", peer_list, NULL, 0, 0, true, "" },
+	{ "list", peer_list, NULL, O_SHARE, 0, true, "[--share]" },
 	{ "show", peer_show, NULL, 0, 1, true, "NAME" },
 	{ "log", peer_log, NULL, 0, 1, false, "[NAME]" },
 	{ "apply", cmd_apply, NULL, 0, 0, true, "" },
 	{ "rotate", cmd_rotate, NULL, O_GENERATE | O_REQUEST | O_QR | O_WINDOW, 1, true,
 	  "NAME (--generate [--qr] [--qr-png FILE] | --request FILE) [--window 7d]" },
 	{ "import", peer_import, NULL, O_OWNER, 1, false, "IFNAME|FILE [--owner O]" },
+	{ "assign", peer_assign, NULL, O_HUB, 1, true, "NAME --hub HUB..." },
+	{ "unassign", peer_unassign, NULL, O_HUB, 1, true, "NAME --hub HUB" },
 	{ "export", peer_export, NULL, O_EXPORT, 0, true, "[--config FILE] [--write]" },
 	/* Commands that parse their own argv. */
 	{ "config", NULL, peer_config_main, 0, 0, false,
-	  "NAME [--qr] [--qr-png FILE] [-i IFNAME] [--db PATH] [--json]" },
+	  "NAME [--qr] [--qr-png FILE] [-i HUB] [--hub HUB] [--db PATH] [--json]" },
 	{ "request", NULL, peer_request_main, 0, 0, false,
 	  "NAME [--key-file FILE] [--out FILE]   (on the client)" },
 };

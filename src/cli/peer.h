@@ -27,6 +27,10 @@ struct peer_args {
 	const char *request, *public_key;
 	const char *pools[PEER_MULTI_MAX], *dns[PEER_MULTI_MAX], *sites[PEER_MULTI_MAX];
 	size_t n_pools, n_dns, n_sites;
+	const char *hubs[PEER_MULTI_MAX]; /* add, assign, unassign: --hub */
+	size_t n_hubs;
+	const char *space, *ifname; /* init: --space, --ifname */
+	bool share;             /* list --share: the hub's share */
 	bool full_tunnel, allow_overlap, generate;
 	bool qr;                /* add --generate: the config as a QR code too */
 	const char *qr_png;
@@ -35,7 +39,7 @@ struct peer_args {
 	bool write;             /* export --write */
 };
 
-/* A command's session: its store, clock and user, and the interface. */
+/* A command's session: its store, clock and user, and the hub (-i). */
 struct peer_session {
 	struct peer_args a;
 	struct inv_store *store;
@@ -55,8 +59,20 @@ int peer_fail(const struct peer_session *s, const struct error *err);
  * ("2027-01-31", midnight UTC) or "never" (0); false if s is none. */
 bool peer_parse_expiry(const char *s, int64_t now, int64_t *out);
 
-/* Printers (peer_show.c). */
+/* After a change to peer p, each of its hubs (home, assigned, and also
+ * (may be NULL) was, one it was just taken off) whose interface runs
+ * here follows (peer_follow_hub, cli.h).  0, or 1 after saying which did
+ * not. */
+int peer_follow_peer(const struct peer_session *s, const struct inv_peer *p, const char *was);
+
+/* rampart peer assign | unassign (peer_hubs.c). */
+int peer_assign(struct peer_session *s);
+int peer_unassign(struct peer_session *s);
+
+/* Printers (peer_show.c).  peer_json: the record as one JSON object;
+ * peer_json_open: the same without its closing brace, for more keys. */
 void peer_json(struct textbuf *o, const struct inv_peer *p, int64_t now);
+void peer_json_open(struct textbuf *o, const struct inv_peer *p, int64_t now);
 void peer_human(struct textbuf *o, const struct inv_peer *p, int64_t now);
 bool peer_expiring_soon(const struct inv_peer *p, int64_t now);
 int peer_list(struct peer_session *s);

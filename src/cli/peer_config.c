@@ -21,7 +21,8 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-	"Usage: %s peer config NAME [--qr] [--qr-png FILE] [-i IFNAME] [--db PATH] [--json]\n";
+	"Usage: %s peer config NAME [--qr] [--qr-png FILE] [-i HUB] [--hub HUB] [--db PATH] "
+	"[--json]\n";
 
 int cli_client_out_flag(const char *cmd, int argc, char *argv[], int *i,
 			struct cli_client_out *o)
@@ -127,10 +128,37 @@ static bool pick_interface(struct inv_store *s, char *ifname, size_t size)
 	return ok;
 }
 
-/* Reads the interface and the peer in one read transaction; false after
+/* ifc becomes hub's, which must be one of p's (its home or one it is
+ * assigned to): the client's endpoint and the hub's key are that hub's;
+ * the addresses are the same, the space being shared.  false after
  * saying why. */
-static bool load(const char *db, const char *ifname, const char *name, struct inv_interface *ifc,
-		 struct inv_peer *p)
+static bool other_hub(struct inv_store *s, const char *hub, const struct inv_peer *p,
+		      struct inv_interface *ifc)
+{
+	struct error err = { 0 };
+	bool on = !strcmp(hub, p->iface), found = false;
+
+	for (size_t i = 0; i < p->n_hubs && !on; i++)
+		on = !strcmp(hub, p->hubs[i]);
+	if (!on) {
+		fprintf(stderr, "%s peer config: peer `%s' is not on hub %s (rampart peer assign %s "
+			"--hub %s)\n", prog_name, p->name, hub, p->name, hub);
+		return false;
+	}
+	if (s->ops->get_interface(s, hub, ifc, &found, &err) && err.code != -ENOENT) {
+		fprintf(stderr, "%s peer config: %s\n", prog_name, err.msg);
+		return false;
+	}
+	if (!found)
+		fprintf(stderr, "%s peer config: %s: not in the inventory\n", prog_name, hub);
+	return found;
+}
+
+/* Reads the hub, the peer (of its home hub ifname) and the hub its
+ * config is for (hub, NULL: its home) in one read transaction; false
+ * after saying why. */
+static bool load(const char *db, const char *ifname, const char *name, const char *hub,
+		 struct inv_interface *ifc, struct inv_peer *p)
 {
 	struct inv_store *s = NULL;
 	struct error err = { 0 };
@@ -159,7 +187,7 @@ static bool load(const char *db, const char *ifname, const char *name, struct in
 	else if (!found_peer)
 		fprintf(stderr, "%s peer config: %s: no peer `%s'\n", prog_name, ifname, name);
 	else
-		ok = true;
+		ok = !hub || other_hub(s, hub, p, ifc);
 rollback:
 	inv_store_rollback(s); /* read only */
 out:
@@ -170,7 +198,7 @@ out:
 int peer_config_main(int argc, char *argv[])
 {
 	struct cli_client_out o = { 0 };
-	const char *name = NULL, *ifname = NULL, *db = getenv("RAMPART_DB");
+	const char *name = NULL, *ifname = NULL, *hub = NULL, *db = getenv("RAMPART_DB");
 	struct inv_interface ifc;
 	struct inv_peer p;
 	struct textbuf conf = { 0 };
@@ -193,6 +221,8 @@ int peer_config_main(int argc, char *argv[])
 			ifname = argv[++i];
 		} else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
 			db = argv[++i];
+		} else if (!strcmp(argv[i], "--hub") && i + 1 < argc) {
+			hub = argv[++i];
 		} else if (argv[i][0] != '-' && !name) {
 			name = argv[i];
 		} else {
@@ -208,7 +238,7 @@ int peer_config_main(int argc, char *argv[])
 		fprintf(stderr, "%s: --qr and --json exclude each other\n", cmd);
 		return 1;
 	}
-	if (!load(db && *db ? db : INV_STORE_DEFAULT_PATH, ifname, name, &ifc, &p))
+	if (!load(db && *db ? db : INV_STORE_DEFAULT_PATH, ifname, name, hub, &ifc, &p))
 		return 1;
 	if (p.state == INV_REVOKED) {
 		fprintf(stderr, "%s: %s: peer `%s' is revoked: its key can never come back\n", cmd,

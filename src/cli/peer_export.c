@@ -1,7 +1,8 @@
-/* rampart peer export [-i IFNAME] [--config FILE] [--write]: the
- * interface's config file regenerated from the inventory
+/* rampart peer export [-i HUB] [--config FILE] [--write]: the config file
+ * of the hub's interface regenerated from the inventory
  * (docs/inventory.md): its [Interface] (and [Policy]) as the file has
- * them, and one [Peer] per active peer of the inventory, with its name,
+ * them, and one [Peer] per peer of the hub's share (its active peers and
+ * those assigned to it: docs/multihub.md), with its name,
  * key, preshared key, addresses and sites and keepalive, in the
  * inventory's order; a peer the file already had keeps what only the
  * file says of it (its [Peer] policy keys).  On stdout, or with --write
@@ -61,6 +62,7 @@ int peer_export(struct peer_session *s)
 {
 	char path[CONF_PATH_MAX];
 	struct conf *old = NULL, *conf = NULL;
+	struct inv_interface ifc;
 	struct inv_peer *v = NULL;
 	struct error err;
 	char *text = NULL;
@@ -68,12 +70,16 @@ int peer_export(struct peer_session *s)
 	int ret = 1;
 
 	error_clear(&err);
-	if (conf_config_path(s->a.config ? s->a.config : s->ifname, path, sizeof(path))) {
+	/* The hub's own interface's file, and its share: every peer it
+	 * should have, those of other hubs assigned to it included. */
+	if (inv_get_interface(&s->ctx, s->ifname, &ifc, &err))
+		return peer_fail(s, &err);
+	if (conf_config_path(s->a.config ? s->a.config : ifc.ifname, path, sizeof(path))) {
 		fprintf(stderr, "%s: path too long\n", s->a.cmd);
 		return 1;
 	}
 	if (wgctl_load_conf(path, &old, &err) || wgctl_load_conf(path, &conf, &err) ||
-	    inv_list(&s->ctx, s->ifname, &v, &n, &err))
+	    inv_share(&s->ctx, s->ifname, &v, &n, &err))
 		goto fail;
 	/* conf keeps the file's [Interface] and [Policy]; its peers go. */
 	conf_clear_peers(conf);

@@ -69,13 +69,26 @@ static void json_text(struct textbuf *o, const char *key, const char *s)
 	cli_json_string(o, s);
 }
 
-void peer_json(struct textbuf *o, const struct inv_peer *p, int64_t now)
+/* The hubs p is on: its home first, then the others by name. */
+static void json_hubs(struct textbuf *o, const struct inv_peer *p)
+{
+	textbuf_printf(o, ",\"hubs\":[");
+	cli_json_string(o, p->iface);
+	for (size_t i = 0; i < p->n_hubs; i++) {
+		textbuf_printf(o, ",");
+		cli_json_string(o, p->hubs[i]);
+	}
+	textbuf_printf(o, "]");
+}
+
+void peer_json_open(struct textbuf *o, const struct inv_peer *p, int64_t now)
 {
 	char key[KEY_B64_LEN + 1];
 
 	encoding_key_to_base64(key, p->public_key);
 	textbuf_printf(o, "{\"id\":%lld", (long long)p->id);
 	json_text(o, "interface", p->iface);
+	json_hubs(o, p);
 	json_text(o, "name", p->name);
 	json_text(o, "state", inv_state_name(p->state));
 	json_text(o, "owner", p->owner);
@@ -102,7 +115,28 @@ void peer_json(struct textbuf *o, const struct inv_peer *p, int64_t now)
 		textbuf_printf(o, ",\"next_key\":null");
 	}
 	json_time(o, "rotate_until", p->rotate_until);
-	textbuf_printf(o, ",\"rotate_on_handshake\":%s}", p->rotate_on_handshake ? "true" : "false");
+	textbuf_printf(o, ",\"rotate_on_handshake\":%s", p->rotate_on_handshake ? "true" : "false");
+}
+
+void peer_json(struct textbuf *o, const struct inv_peer *p, int64_t now)
+{
+	peer_json_open(o, p, now);
+	textbuf_printf(o, "}");
+}
+
+/* What each hub saw (n rows), as "seen":[{hub, last_handshake,
+ * last_endpoint}...] after a peer_json_open. */
+static void json_seen(struct textbuf *o, const struct inv_seen *v, size_t n)
+{
+	textbuf_printf(o, ",\"seen\":[");
+	for (size_t i = 0; i < n; i++) {
+		textbuf_printf(o, "%s{\"hub\":", i ? "," : "");
+		cli_json_string(o, v[i].hub);
+		json_time(o, "last_handshake", v[i].last_handshake);
+		json_text(o, "last_endpoint", v[i].last_endpoint);
+		textbuf_printf(o, "}");
+	}
+	textbuf_printf(o, "]");
 }
 
 static void human_prefixes(struct textbuf *o, const char *label, const struct netaddr_prefix *v,
@@ -119,6 +153,12 @@ void peer_human(struct textbuf *o, const struct inv_peer *p, int64_t now)
 
 	encoding_key_to_base64(key, p->public_key);
 	textbuf_printf(o, "peer %s on %s\n", p->name, p->iface);
+	if (p->n_hubs) {
+		textbuf_printf(o, "  %-15s%s (home)", "hubs:", p->iface);
+		for (size_t i = 0; i < p->n_hubs; i++)
+			textbuf_printf(o, ", %s", p->hubs[i]);
+		textbuf_printf(o, "\n");
+	}
 	textbuf_printf(o, "  %-15s%s%s\n", "state:", inv_state_name(p->state),
 		       peer_expiring_soon(p, now) ? " (expiring soon)" : "");
 	textbuf_printf(o, "  %-15s%s\n", "owner:", p->owner);
@@ -150,7 +190,8 @@ int peer_list(struct peer_session *s)
 	size_t n, soon = 0;
 
 	error_clear(&err);
-	if (inv_list(&s->ctx, s->ifname, &v, &n, &err))
+	if (s->a.share ? inv_share(&s->ctx, s->ifname, &v, &n, &err)
+		       : inv_list(&s->ctx, s->ifname, &v, &n, &err))
 		return peer_fail(s, &err);
 	for (size_t i = 0; i < n; i++) {
 		char t[32];
@@ -164,22 +205,26 @@ int peer_list(struct peer_session *s)
 	if (s->a.json) {
 		textbuf_printf(&o, "{\"interface\":");
 		cli_json_string(&o, s->ifname);
-		textbuf_printf(&o, ",\"expiring_soon\":%zu,\"peers\":[", soon);
+		textbuf_printf(&o, ",\"share\":%s,\"expiring_soon\":%zu,\"peers\":[",
+			       s->a.share ? "true" : "false", soon);
 		for (size_t i = 0; i < n; i++) {
 			textbuf_printf(&o, "%s", i ? "," : "");
 			peer_json(&o, &v[i], s->ctx.now);
 		}
 		textbuf_printf(&o, "]}\n");
 	} else {
-		textbuf_printf(&o, "%-20s %-9s %-16s %-34s %s\n", "NAME", "STATE", "OWNER",
-			       "ADDRESSES", "EXPIRES");
+		textbuf_printf(&o, "%-20s %-9s %-16s %-34s %-20s %s\n", "NAME", "STATE", "OWNER",
+			       "ADDRESSES", "EXPIRES", "HUBS");
 		for (size_t i = 0; i < n; i++) {
 			char a[NETADDR_PREFIX_STRLEN], t[32];
 
-			textbuf_printf(&o, "%-20s %-9s %-16s %-34s %s\n", v[i].name,
+			textbuf_printf(&o, "%-20s %-9s %-16s %-34s %-20s %s", v[i].name,
 				       inv_state_name(v[i].state), v[i].owner,
 				       v[i].n_addrs ? netaddr_format_prefix(a, &v[i].addrs[0]) : "-",
-				       when(v[i].expires, t));
+				       when(v[i].expires, t), v[i].iface);
+			for (size_t j = 0; j < v[i].n_hubs; j++)
+				textbuf_printf(&o, ",%s", v[i].hubs[j]);
+			textbuf_printf(&o, "\n");
 		}
 	}
 	free(v);
@@ -189,22 +234,35 @@ int peer_list(struct peer_session *s)
 int peer_show(struct peer_session *s)
 {
 	struct textbuf o = { 0 };
+	struct inv_seen *seen = NULL;
 	struct inv_peer p;
 	struct error err;
+	size_t n = 0;
 
 	error_clear(&err);
 	if (!s->a.n_pos) {
 		fprintf(stderr, "%s: NAME is needed\n", s->a.cmd);
 		return 1;
 	}
-	if (inv_show(&s->ctx, s->ifname, s->a.pos[0], &p, &err))
+	if (inv_show(&s->ctx, s->ifname, s->a.pos[0], &p, &err) ||
+	    inv_seen_of(&s->ctx, p.id, &seen, &n, &err))
 		return peer_fail(s, &err);
 	if (s->a.json) {
-		peer_json(&o, &p, s->ctx.now);
-		textbuf_printf(&o, "\n");
+		peer_json_open(&o, &p, s->ctx.now);
+		json_seen(&o, seen, n);
+		textbuf_printf(&o, "}\n");
 	} else {
 		peer_human(&o, &p, s->ctx.now);
+		/* On several hubs, each one's view: the latest is above. */
+		for (size_t i = 0; p.n_hubs && i < n; i++) {
+			char t[32];
+
+			textbuf_printf(&o, "  %-15s%s: %s from %s\n", i ? "" : "seen by hub:",
+				       seen[i].hub, when(seen[i].last_handshake, t),
+				       seen[i].last_endpoint[0] ? seen[i].last_endpoint : "-");
+		}
 	}
+	free(seen);
 	return cli_write_out(&o) ? 0 : 1;
 }
 

@@ -5,6 +5,7 @@
 #include "inventory.h"
 
 #include "alloc.h"
+#include "hubs.h"
 
 #include "conf/config.h"
 #include "crypto/crypto.h"
@@ -75,12 +76,8 @@ int inv_transaction(const struct inv_ctx *c, bool write,
 	return r;
 }
 
-static int append(const struct inv_ctx *c, const char *iface, const char *peer,
-		  const char *action, struct error *err, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
-
-static int append(const struct inv_ctx *c, const char *iface, const char *peer,
-		  const char *action, struct error *err, const char *fmt, ...)
+int inv_append(const struct inv_ctx *c, const char *iface, const char *peer,
+	       const char *action, struct error *err, const char *fmt, ...)
 {
 	struct inv_log_entry e;
 	va_list ap;
@@ -109,7 +106,7 @@ static const char *when(int64_t t, char buf[32])
 }
 
 /* Comma-separated canonical prefixes. */
-static const char *join(const struct netaddr_prefix *v, size_t n, char *buf, size_t size)
+const char *inv_join(const struct netaddr_prefix *v, size_t n, char *buf, size_t size)
 {
 	size_t off = 0;
 
@@ -170,8 +167,8 @@ int inv_pick_interface(const struct inv_ctx *c, const char *given, char out[IFNA
 	return inv_transaction(c, false, pick_body, &a, err);
 }
 
-static int get_iface(const struct inv_ctx *c, const char *iface, struct inv_interface *out,
-		     struct error *err)
+int inv_get_hub(const struct inv_ctx *c, const char *iface, struct inv_interface *out,
+		struct error *err)
 {
 	bool found;
 	int r = c->store->ops->get_interface(c->store, iface, out, &found, err);
@@ -190,14 +187,17 @@ static int init_body(const struct inv_ctx *c, void *arg, struct error *err)
 
 	if (r && r != -ENOENT)
 		return r;
+	r = inv_hub_settle(c, &ifc, &old, found, err);
+	if (r)
+		return r;
 	ifc.created = found ? old.created : c->now;
 	r = c->store->ops->put_interface(c->store, &ifc, err);
 	if (r)
 		return r;
-	return append(c, ifc.name, "", found ? "reinit" : "init", err,
-		      "endpoint=%s pools=%s dns=%zu full_tunnel=%s", ifc.endpoint,
-		      join(ifc.pools, ifc.n_pools, pools, sizeof(pools)), ifc.n_dns,
-		      ifc.full_tunnel ? "yes" : "no");
+	return inv_append(c, ifc.name, "", found ? "reinit" : "init", err,
+			  "endpoint=%s pools=%s dns=%zu full_tunnel=%s ifname=%s space=%s",
+			  ifc.endpoint, inv_join(ifc.pools, ifc.n_pools, pools, sizeof(pools)),
+			  ifc.n_dns, ifc.full_tunnel ? "yes" : "no", ifc.ifname, ifc.space);
 }
 
 int inv_init(const struct inv_ctx *c, const struct inv_interface *ifc, struct error *err)
@@ -206,9 +206,6 @@ int inv_init(const struct inv_ctx *c, const struct inv_interface *ifc, struct er
 		return error_fail(err, -EINVAL, "bad interface name \"%s\"", ifc->name);
 	if (!ifc->endpoint[0])
 		return error_fail(err, -EINVAL, "%s: an endpoint (HOST:PORT) is needed", ifc->name);
-	if (!ifc->n_pools)
-		return error_fail(err, -EINVAL, "%s: at least one address pool is needed",
-				  ifc->name);
 	for (size_t i = 0; i < ifc->n_pools; i++) {
 		for (size_t j = 0; j < i; j++) {
 			char a[NETADDR_PREFIX_STRLEN], b[NETADDR_PREFIX_STRLEN];
@@ -227,9 +224,11 @@ int inv_init(const struct inv_ctx *c, const struct inv_interface *ifc, struct er
 struct add_arg {
 	struct inv_peer *p;
 	bool generated;
+	char hubs[INV_HUBS_MAX][IFNAMSIZ]; /* p's as the caller gave them */
+	size_t n_hubs;
 };
 
-/* Every address in use on the interface (its peers', revoked ones have
+/* Every address in use in the space (its peers', revoked ones have
  * none), for the allocator. */
 static int addresses_in_use(const struct inv_peer *peers, size_t n,
 			    struct netaddr_prefix **out, size_t *n_out)
@@ -308,11 +307,13 @@ static int add_body(const struct inv_ctx *c, void *arg, struct error *err)
 	struct inv_interface ifc;
 	char addrs[128], sites[INV_SITES_MAX * NETADDR_PREFIX_STRLEN], key[KEY_B64_LEN + 1];
 	size_t n = 0;
-	int r = get_iface(c, p->iface, &ifc, err);
+	int r = inv_get_hub(c, p->iface, &ifc, err);
 
 	if (r)
 		return r;
-	r = c->store->ops->list_peers(c->store, p->iface, &peers, &n, err);
+	/* The whole space: its hubs give addresses from the same pools and
+	 * route each other's peers' sites. */
+	r = c->store->ops->list_peer_set(c->store, INV_SET_SPACE, ifc.space, &peers, &n, err);
 	if (r)
 		return r;
 	p->id = 0;
@@ -332,17 +333,26 @@ static int add_body(const struct inv_ctx *c, void *arg, struct error *err)
 	if (r)
 		return r;
 	encoding_key_to_base64(key, p->public_key);
-	return append(c, p->iface, p->name, "add", err,
-		      "%s key=%s owner=%s addresses=%s sites=%s%s", inv_state_name(p->state),
-		      key, p->owner, join(p->addrs, p->n_addrs, addrs, sizeof(addrs)),
-		      join(p->sites, p->n_sites, sites, sizeof(sites)),
-		      p->allow_overlap ? " allow_overlap" : "");
+	r = inv_append(c, p->iface, p->name, "add", err,
+		       "%s key=%s owner=%s addresses=%s sites=%s%s", inv_state_name(p->state),
+		       key, p->owner, inv_join(p->addrs, p->n_addrs, addrs, sizeof(addrs)),
+		       inv_join(p->sites, p->n_sites, sites, sizeof(sites)),
+		       p->allow_overlap ? " allow_overlap" : "");
+	memcpy(p->hubs, a->hubs, sizeof(p->hubs));
+	p->n_hubs = a->n_hubs;
+	return r ? r : inv_hub_assign_new(c, p, err);
 }
 
 int inv_add(const struct inv_ctx *c, struct inv_peer *p, bool generated, struct error *err)
 {
-	struct add_arg a = { p, generated };
+	struct add_arg a = { p, generated, { { 0 } }, 0 };
 	const char *why;
+
+	if (p->n_hubs > INV_HUBS_MAX)
+		return error_fail(err, -EINVAL, "peer %s: at most %d hubs besides its home",
+				  p->name, INV_HUBS_MAX);
+	memcpy(a.hubs, p->hubs, sizeof(a.hubs));
+	a.n_hubs = p->n_hubs;
 
 	if (!inv_valid_name(p->name, &why))
 		return error_fail(err, -EINVAL, "bad name \"%s\": %s", p->name, why);
@@ -369,8 +379,8 @@ struct change_arg {
 	struct inv_peer *out;
 };
 
-static int find(const struct inv_ctx *c, const char *iface, const char *name,
-		struct inv_peer *p, struct error *err)
+int inv_find(const struct inv_ctx *c, const char *iface, const char *name,
+	     struct inv_peer *p, struct error *err)
 {
 	bool found;
 	int r = c->store->ops->find_peer(c->store, iface, name, p, &found, err);
@@ -417,7 +427,7 @@ static int change_body(const struct inv_ctx *c, void *arg, struct error *err)
 	char detail[INV_TEXT_MAX + 1] = "", buf[INV_TEXT_MAX + 1];
 	struct inv_peer p;
 	enum inv_state was;
-	int r = find(c, a->iface, a->name, &p, err);
+	int r = inv_find(c, a->iface, a->name, &p, err);
 
 	if (r)
 		return r;
@@ -447,7 +457,7 @@ static int change_body(const struct inv_ctx *c, void *arg, struct error *err)
 		 * find_key keep them from coming back); what it routed is
 		 * given back to the pools and to other peers. */
 		snprintf(detail, sizeof(detail), "released %s",
-			 join(p.addrs, p.n_addrs, buf, sizeof(buf)));
+			 inv_join(p.addrs, p.n_addrs, buf, sizeof(buf)));
 		p.state = INV_REVOKED;
 		p.n_addrs = p.n_sites = 0;
 		p.rotate_until = 0;
@@ -455,7 +465,7 @@ static int change_body(const struct inv_ctx *c, void *arg, struct error *err)
 	}
 	r = c->store->ops->update_peer(c->store, &p, err);
 	if (!r)
-		r = append(c, p.iface, p.name, actions[a->what], err, "%s -> %s%s%s",
+		r = inv_append(c, p.iface, p.name, actions[a->what], err, "%s -> %s%s%s",
 			   inv_state_name(was), inv_state_name(p.state), detail[0] ? " " : "",
 			   detail);
 	if (!r && a->out)
@@ -534,7 +544,7 @@ static int rotate_body(const struct inv_ctx *c, void *arg, struct error *err)
 	p->rotate_on_handshake = true;
 	r = c->store->ops->update_peer(c->store, p, err);
 	encoding_key_to_base64(b64, a->key);
-	return r ? r : append(c, p->iface, p->name, "rotate", err,
+	return r ? r : inv_append(c, p->iface, p->name, "rotate", err,
 			      "new key %s; the old one ends at its first handshake or %s", b64,
 			      when(a->until, buf));
 }
@@ -561,7 +571,7 @@ static int window_end(const struct inv_ctx *c, struct inv_peer *p, struct error 
 	memset(p->next_key, 0, KEY_LEN);
 	encoding_key_to_base64(b64, p->public_key);
 	r = c->store->ops->update_peer(c->store, p, err);
-	return r ? r : append(c, p->iface, p->name, "rotated", err,
+	return r ? r : inv_append(c, p->iface, p->name, "rotated", err,
 			      "window ended %s: the old key stops, %s is the key",
 			      when(p->rotate_until, buf), b64);
 }
@@ -578,7 +588,11 @@ static int expire_body(const struct inv_ctx *c, void *arg, struct error *err)
 	struct expire_arg *a = arg;
 	struct inv_peer *peers;
 	size_t n;
-	int r = c->store->ops->list_peers(c->store, a->iface, &peers, &n, err);
+	/* A hub's: its own and those assigned to it, whose expiry would
+	 * otherwise wait for a command of their home hub to take them off
+	 * its interface. */
+	int r = a->iface ? inv_store_hub_peers(c->store, a->iface, &peers, &n, err)
+			 : c->store->ops->list_peers(c->store, NULL, &peers, &n, err);
 
 	if (r)
 		return r;
@@ -600,7 +614,7 @@ static int expire_body(const struct inv_ctx *c, void *arg, struct error *err)
 		p->state = INV_EXPIRED;
 		r = c->store->ops->update_peer(c->store, p, err);
 		if (!r)
-			r = append(c, p->iface, p->name, "expired", err, "%s -> expired: expiry %s",
+			r = inv_append(c, p->iface, p->name, "expired", err, "%s -> expired: expiry %s",
 				   inv_state_name(was), when(p->expires, buf));
 		a->n++;
 	}
@@ -630,7 +644,7 @@ static int list_body(const struct inv_ctx *c, void *arg, struct error *err)
 {
 	struct read_arg *a = arg;
 	struct inv_interface ifc;
-	int r = get_iface(c, a->iface, &ifc, err);
+	int r = inv_get_hub(c, a->iface, &ifc, err);
 
 	return r ? r : c->store->ops->list_peers(c->store, a->iface, a->out, a->n, err);
 }
@@ -649,7 +663,7 @@ static int show_body(const struct inv_ctx *c, void *arg, struct error *err)
 {
 	struct read_arg *a = arg;
 
-	return find(c, a->iface, a->name, a->out, err);
+	return inv_find(c, a->iface, a->name, a->out, err);
 }
 
 int inv_show(const struct inv_ctx *c, const char *iface, const char *name,
@@ -681,7 +695,7 @@ static int iface_body(const struct inv_ctx *c, void *arg, struct error *err)
 {
 	struct read_arg *a = arg;
 
-	return get_iface(c, a->iface, a->out, err);
+	return inv_get_hub(c, a->iface, a->out, err);
 }
 
 int inv_get_interface(const struct inv_ctx *c, const char *iface, struct inv_interface *out,
@@ -873,10 +887,10 @@ static int import_one(const struct inv_ctx *c, const struct inv_interface *ifc,
 	if (r)
 		return r;
 	encoding_key_to_base64(key, p->public_key);
-	return append(c, p->iface, p->name, "import", err,
+	return inv_append(c, p->iface, p->name, "import", err,
 		      "active key=%s owner=%s addresses=%s sites=%s keepalive=%u%s", key, p->owner,
-		      join(p->addrs, p->n_addrs, addrs, sizeof(addrs)),
-		      join(p->sites, p->n_sites, sites, sizeof(sites)), p->keepalive,
+		      inv_join(p->addrs, p->n_addrs, addrs, sizeof(addrs)),
+		      inv_join(p->sites, p->n_sites, sites, sizeof(sites)), p->keepalive,
 		      p->has_psk ? " preshared_key" : "");
 }
 
@@ -895,7 +909,8 @@ static int import_body(const struct inv_ctx *c, void *arg, struct error *err)
 				  "%s first", a->peers[0].iface, a->peers[0].iface);
 	if (r)
 		return r;
-	r = c->store->ops->list_peers(c->store, ifc.name, &have, &nh, err);
+	/* Addresses are unique in the space, sites checked across it. */
+	r = c->store->ops->list_peer_set(c->store, INV_SET_SPACE, ifc.space, &have, &nh, err);
 	for (size_t i = 0; !r && i < a->n; i++)
 		r = import_one(c, &ifc, &a->peers[i], have, nh, a->peers, i, err);
 	free(have);

@@ -45,12 +45,16 @@ int inv_transaction(const struct inv_ctx *c, bool write,
 int inv_pick_interface(const struct inv_ctx *c, const char *given, char out[IFNAMSIZ],
 		       struct error *err) warn_unused;
 
-/* Records ifc (a new interface, or new settings for one: its created is
- * kept).  It needs an endpoint and at least one pool. */
+/* Records hub ifc (a new one, or new settings for one: its created is
+ * kept).  It needs an endpoint.  Its interface (ifname) and its space,
+ * when left empty, are what it had, or for a new hub its name.  Its
+ * pools, when it gives none, are its space's (those of another hub of
+ * it) or what it had; given, they must be its space's (hubs.h:
+ * inv_hub_settle says what is refused). */
 int inv_init(const struct inv_ctx *c, const struct inv_interface *ifc,
 	     struct error *err) warn_unused;
 
-/* Adds p to p->iface: the caller fills name, owner, device, notes,
+/* Adds p to p->iface (its home hub): the caller fills name, owner, device, notes,
  * public_key (and psk), sites, allow_overlap, keepalive and expires (0:
  * never); this fills id, addresses (one per pool, allocated inside the
  * write transaction), full_tunnel (the interface's default), created and
@@ -60,7 +64,9 @@ int inv_init(const struct inv_ctx *c, const struct inv_interface *ifc,
  * already in the inventory, revoked peers included; a site that overlaps
  * another peer's address or site, or a pool, unless allow_overlap
  * (-EEXIST, naming it); a pool with no address left (-ENOSPC, naming
- * it). */
+ * it).  p->hubs (n_hubs of them) are further hubs to assign it to at
+ * once, as inv_assign() does (the home hub among them is skipped).  The
+ * addresses are unique in the home hub's space. */
 int inv_add(const struct inv_ctx *c, struct inv_peer *p, bool generated,
 	    struct error *err) warn_unused;
 
@@ -92,7 +98,8 @@ int inv_rotate(const struct inv_ctx *c, const char *iface, const char *name,
 	       const uint8_t key[KEY_LEN], int64_t until, struct inv_peer *out,
 	       struct error *err) warn_unused;
 
-/* Marks every peer of iface (NULL: of all) whose expiry is at or before
+/* Marks every peer of hub iface (its own and those assigned to it;
+ * NULL: of all) whose expiry is at or before
  * now, and which is not revoked or expired yet, as expired, logging
  * "expired"; and ends the rotations whose window is over (logging
  * "rotated").  *n (may be NULL) is how many expired. */
@@ -111,6 +118,31 @@ int inv_log(const struct inv_ctx *c, const char *iface, const char *peer,
 	    struct inv_log_entry **out, size_t *n, struct error *err) warn_unused;
 int inv_get_interface(const struct inv_ctx *c, const char *iface, struct inv_interface *out,
 		      struct error *err) warn_unused;
+
+/* ---- hubs (docs/multihub.md) ---- */
+
+/* Assigns peer name (of home hub iface) to each of hubs (n of them), all
+ * or none, with a log line "assign" each.  Refused: a revoked peer; a
+ * hub not in the inventory (-ENOENT), its home hub or one it is on
+ * already (-EEXIST); a hub of another space than its home hub's
+ * (-EINVAL, naming both: that hub cannot route its addresses); more
+ * than INV_HUBS_MAX.  out (may be NULL) gets the record after. */
+int inv_assign(const struct inv_ctx *c, const char *iface, const char *name,
+	       const char *const *hubs, size_t n, struct inv_peer *out,
+	       struct error *err) warn_unused;
+/* Takes back peer name's assignment to hub, logging "unassign".
+ * Refused: its home hub (-EINVAL), a hub it is not assigned to
+ * (-ENOENT). */
+int inv_unassign(const struct inv_ctx *c, const char *iface, const char *name,
+		 const char *hub, struct inv_peer *out, struct error *err) warn_unused;
+/* The share of hub: every peer it should have (active, at home there or
+ * assigned to it), by name and then home hub; free() them.  -ENOENT for
+ * a hub not in the inventory. */
+int inv_share(const struct inv_ctx *c, const char *hub, struct inv_peer **out, size_t *n,
+	      struct error *err) warn_unused;
+/* What each hub saw of peer (an id), by hub; free() it. */
+int inv_seen_of(const struct inv_ctx *c, int64_t peer, struct inv_seen **out, size_t *n,
+		struct error *err) warn_unused;
 
 /* ---- import (rampart peer import): an existing wg-quick config's peers,
  * as plain records its caller built from the parsed file. */

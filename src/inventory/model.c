@@ -1,6 +1,8 @@
 /* The inventory's names for states and its checks of names and text. */
 #include "model.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const state_names[INV_STATE_COUNT] = {
@@ -77,5 +79,25 @@ bool inv_valid_text(const char *s, const char **why)
 			return false;
 		}
 	}
+	return true;
+}
+
+static int cmp_hub(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+bool inv_parse_hubs(struct inv_peer *p, const char *list)
+{
+	p->n_hubs = 0;
+	while (list && *list) {
+		size_t len = strcspn(list, ",");
+
+		if (p->n_hubs == INV_HUBS_MAX || !len || len >= IFNAMSIZ)
+			return false;
+		snprintf(p->hubs[p->n_hubs++], IFNAMSIZ, "%.*s", (int)len, list);
+		list += len + (list[len] == ',');
+	}
+	qsort(p->hubs, p->n_hubs, sizeof(p->hubs[0]), cmp_hub);
 	return true;
 }

@@ -24,6 +24,7 @@ enum {
 	INV_ADDRS_MAX = 2,    /* a peer's own addresses: one IPv4 /32, one IPv6 /128 */
 	INV_SITES_MAX = 16,   /* extra routed prefixes of a site peer */
 	INV_ENDPOINT_MAX = NETADDR_HOST_MAX + 8, /* "HOST:PORT", "[v6]:PORT" */
+	INV_HUBS_MAX = 16,    /* hubs a peer is assigned to besides its home */
 };
 
 enum inv_state {
@@ -40,9 +41,17 @@ const char *inv_state_name(enum inv_state s);
 /* The reverse; false if name is none of them. */
 bool inv_state_parse(const char *name, enum inv_state *out);
 
-/* What an interface gives its clients (rampart peer init). */
+/* A hub: what an interface gives its clients (rampart peer init).  Its
+ * name is the hub's in the inventory, unique; ifname the WireGuard
+ * interface on the hub's own host (by default the name); space the
+ * address space it allocates in (by default its name).  Hubs of one
+ * space have the same pools and share address uniqueness, so that a
+ * peer may be on several of them with the same addresses
+ * (docs/multihub.md). */
 struct inv_interface {
 	char name[IFNAMSIZ];
+	char ifname[IFNAMSIZ];
+	char space[IFNAMSIZ];
 	char endpoint[INV_ENDPOINT_MAX + 1]; /* the hub's public HOST:PORT */
 	bool has_public_key;
 	uint8_t public_key[KEY_LEN];         /* the hub's, for client configs */
@@ -56,7 +65,11 @@ struct inv_interface {
 
 struct inv_peer {
 	int64_t id;                          /* the store's; 0 before insert */
-	char iface[IFNAMSIZ];
+	char iface[IFNAMSIZ];                /* its home hub: where it was added */
+	/* The other hubs it is assigned to, all of its home hub's space, by
+	 * name (C order); the store reads them, inv_assign() changes them. */
+	char hubs[INV_HUBS_MAX][IFNAMSIZ];
+	size_t n_hubs;
 	char name[INV_NAME_MAX + 1];
 	char owner[INV_TEXT_MAX + 1];
 	char device[INV_TEXT_MAX + 1];
@@ -78,14 +91,24 @@ struct inv_peer {
 	int64_t approved;                    /* 0 = not (yet) */
 	char approved_by[INV_TEXT_MAX + 1];
 	int64_t expires;                     /* 0 = never */
-	/* Seen on the interface, kept across reboots (apply records them). */
-	int64_t last_handshake;              /* 0 = never */
+	/* Seen on an interface, kept across reboots: the latest of what its
+	 * hubs saw (struct inv_seen, read only: apply records per hub). */
+	int64_t last_handshake;              /* Unix seconds; 0 = never */
 	char last_endpoint[INV_ENDPOINT_MAX + 1];
 	/* Rotation with overlap: the key that replaces public_key. */
 	bool has_next_key;
 	uint8_t next_key[KEY_LEN];
 	int64_t rotate_until;                /* the end of the window; 0 = none */
 	bool rotate_on_handshake;            /* the old key ends at the new one's first handshake */
+};
+
+/* What one hub saw of one peer (peer apply records it), kept per hub so
+ * that one hub never overwrites another's. */
+struct inv_seen {
+	int64_t peer;                        /* the peer's id */
+	char hub[IFNAMSIZ];
+	int64_t last_handshake;              /* Unix seconds; 0 = never */
+	char last_endpoint[INV_ENDPOINT_MAX + 1];
 };
 
 /* One line of the change log.  Append-only: the store has no way to
@@ -103,6 +126,9 @@ struct inv_log_entry {
 /* A name for a peer: 1..INV_NAME_MAX of [A-Za-z0-9._-], not starting with
  * '-' or '.'; *why says what is wrong. */
 bool inv_valid_name(const char *s, const char **why);
+/* p->hubs from list, hub names joined by ',' in any order (NULL or "":
+ * none), sorted; false for more than INV_HUBS_MAX or a name too long. */
+bool inv_parse_hubs(struct inv_peer *p, const char *list);
 /* Free text (owner, device, notes): at most INV_TEXT_MAX bytes, no
  * control characters. */
 bool inv_valid_text(const char *s, const char **why);

@@ -374,29 +374,32 @@ int inv_observe(const struct inv_peer *peers, size_t n, const struct uapi_device
 	return 0;
 }
 
-bool inv_observed_record(struct inv_peer *p, const struct inv_observed *o, bool *rotated)
+bool inv_observed_rotation(struct inv_peer *p, const struct inv_observed *o)
+{
+	if (!o->rotated || !p->has_next_key)
+		return false;
+	memcpy(p->public_key, p->next_key, KEY_LEN);
+	memset(p->next_key, 0, KEY_LEN);
+	p->has_next_key = false;
+	p->rotate_until = 0;
+	p->rotate_on_handshake = false;
+	return true;
+}
+
+bool inv_observed_seen(struct inv_seen *seen, const struct inv_observed *o)
 {
 	bool changed = false;
 
-	*rotated = false;
-	if (o->rotated && p->has_next_key) {
-		memcpy(p->public_key, p->next_key, KEY_LEN);
-		memset(p->next_key, 0, KEY_LEN);
-		p->has_next_key = false;
-		p->rotate_until = 0;
-		p->rotate_on_handshake = false;
-		*rotated = changed = true;
-	}
 	if (!o->present)
-		return changed;
+		return false;
 	/* A handshake older than the one on record is a daemon restarted
 	 * (it starts at never): the record keeps what it saw. */
-	if (o->last_handshake > p->last_handshake) {
-		p->last_handshake = o->last_handshake;
+	if (o->last_handshake > seen->last_handshake) {
+		seen->last_handshake = o->last_handshake;
 		changed = true;
 	}
-	if (o->last_endpoint[0] && strcmp(o->last_endpoint, p->last_endpoint)) {
-		snprintf(p->last_endpoint, sizeof(p->last_endpoint), "%s", o->last_endpoint);
+	if (o->last_endpoint[0] && strcmp(o->last_endpoint, seen->last_endpoint)) {
+		snprintf(seen->last_endpoint, sizeof(seen->last_endpoint), "%s", o->last_endpoint);
 		changed = true;
 	}
 	return changed;

@@ -60,10 +60,15 @@ struct inv_observed {
 int inv_observe(const struct inv_peer *peers, size_t n, const struct uapi_device *running,
 		struct inv_observed *out, struct error *err) warn_unused;
 
-/* What the store should keep of o in p's record: the last handshake and
- * endpoint when newer, and, rotated, the next key as the public key (the
- * rotation fields cleared).  Returns whether p changed; *rotated says if
- * it was the rotation (for the change log). */
-bool inv_observed_record(struct inv_peer *p, const struct inv_observed *o, bool *rotated);
+/* What the store should keep of o in p's record: rotated, the next key
+ * as the public key (the rotation fields cleared).  Returns whether it
+ * was (p changed, for the store and the change log). */
+bool inv_observed_rotation(struct inv_peer *p, const struct inv_observed *o);
+
+/* What the hub that saw o should keep in seen, its own record of the
+ * peer (zeros when it had none): the last handshake and endpoint when
+ * newer.  Returns whether seen changed.  Per hub, so that a hub never
+ * overwrites what another saw, nor its own older view another's. */
+bool inv_observed_seen(struct inv_seen *seen, const struct inv_observed *o);
 
 #endif

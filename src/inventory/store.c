@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 int inv_store_open(const char *db, struct inv_store **out, struct error *err)
@@ -68,5 +69,31 @@ int inv_store_check_unique(struct inv_store *s, const char *where, const struct 
 	r = key_taken(s, where, p->public_key, p->id, err);
 	if (!r && p->has_next_key)
 		r = key_taken(s, where, p->next_key, p->id, err);
+	return r;
+}
+
+int inv_store_hub_peers(struct inv_store *s, const char *hub, struct inv_peer **out, size_t *n,
+			struct error *err)
+{
+	struct inv_peer *share = NULL, *v;
+	size_t m = 0;
+	int r = s->ops->list_peers(s, hub, out, n, err);
+
+	if (!r)
+		r = s->ops->list_peer_set(s, INV_SET_SHARE, hub, &share, &m, err);
+	v = r ? NULL : realloc(*out, (*n + m + 1) * sizeof(*v));
+	if (!r && !v)
+		r = error_fail(err, -ENOMEM, "out of memory");
+	for (size_t k = 0; !r && k < m; k++)
+		if (strcmp(share[k].iface, hub))
+			v[(*n)++] = share[k];
+	if (v)
+		*out = v;
+	free(share);
+	if (r) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
 	return r;
 }

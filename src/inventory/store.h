@@ -40,6 +40,12 @@ enum { INV_STORE_BUSY_MS = 30000 };
 
 struct inv_store;
 
+/* The sets of peers of list_peer_set. */
+enum inv_peer_set {
+	INV_SET_SPACE, /* every peer whose home hub is of the space */
+	INV_SET_SHARE, /* a hub's share: active, at home there or assigned to it */
+};
+
 /* The backend's operations; a backend fills one table. */
 struct inv_store_ops {
 	const char *name; /* "sqlite", "postgresql" */
@@ -72,6 +78,28 @@ struct inv_store_ops {
 	int (*insert_peer)(struct inv_store *s, struct inv_peer *p, struct error *err);
 	/* Replaces the record with p->id. */
 	int (*update_peer)(struct inv_store *s, const struct inv_peer *p, struct error *err);
+
+	/* Hubs (docs/multihub.md).  list_peer_set: the peers of set of name
+	 * (a space, a hub), with their records, by name and then home hub;
+	 * free with free().  The share is what the hub should have: one
+	 * call, for `peer apply` and `rampart sync`. */
+	int (*list_peer_set)(struct inv_store *s, enum inv_peer_set set, const char *name,
+			     struct inv_peer **out, size_t *n, struct error *err);
+	/* The names of the hubs of space, sorted; free with inv_names_free(). */
+	int (*list_space)(struct inv_store *s, const char *space, char ***names, size_t *n,
+			  struct error *err);
+	/* Assigns peer (an id) to hub, or takes the assignment back: -EEXIST
+	 * when it is there already, -ENOENT when it is not there.  The
+	 * rules (the same space, not the home hub) are inventory.c's. */
+	int (*assign)(struct inv_store *s, int64_t peer, const char *hub, struct error *err);
+	int (*unassign)(struct inv_store *s, int64_t peer, const char *hub, struct error *err);
+	/* What a hub saw of a peer: inserts or replaces the row of
+	 * (seen->peer, seen->hub), and no other. */
+	int (*put_seen)(struct inv_store *s, const struct inv_seen *seen, struct error *err);
+	/* The rows of hub (NULL: every hub) and peer (0: every peer), by
+	 * peer and then hub; free with free(). */
+	int (*list_seen)(struct inv_store *s, const char *hub, int64_t peer,
+			 struct inv_seen **out, size_t *n, struct error *err);
 
 	/* The change log.  append sets e->id; list: of iface (NULL: all)
 	 * and peer (NULL: all), oldest first; free with free(). */
@@ -126,6 +154,13 @@ static inline void inv_store_rollback(struct inv_store *s)
 }
 
 void inv_names_free(char **names, size_t n);
+
+/* The peers of hub: its own (every state, by name) and then, from its
+ * share, the active ones at home on other hubs and assigned to it: what
+ * a command about the hub and its interface looks at.  In the caller's
+ * transaction; free(*out). */
+int inv_store_hub_peers(struct inv_store *s, const char *hub, struct inv_peer **out, size_t *n,
+			struct error *err) warn_unused;
 
 /* For the backends: -EEXIST (naming the peer that has it; where names the
  * database) when p's name is taken on its interface (for a new p, id 0)

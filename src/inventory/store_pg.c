@@ -6,7 +6,8 @@
  * SQLite's 64-bit INTEGER times and ids, BOOLEAN for its 0/1 flags, and
  * a change log that triggers keep append-only.  Addresses are rows of
  * peer_prefixes under a unique index, so that "an address is given once
- * per interface" holds between hubs that allocate at the same instant.
+ * per address space" holds between hubs that allocate at the same
+ * instant.
  *
  * Every statement is PQexecParams with its values as parameters; the only
  * SQL text sent without them is this file's constant schema.  The
@@ -90,8 +91,44 @@ static const char *const migrations[] = {
 	" FOR EACH STATEMENT EXECUTE FUNCTION change_log_append_only();"
 	"CREATE TRIGGER change_log_no_truncate BEFORE TRUNCATE ON change_log"
 	" FOR EACH STATEMENT EXECUTE FUNCTION change_log_append_only();",
+	/* 2: hubs, as SQLite's step 2 (store_sqlite.c): each hub's interface
+	 * and address space, its name to begin with; the address index per
+	 * space; a peer's further hubs; what each hub saw of each peer, the
+	 * old columns' values moved there as the home hub's. */
+	"ALTER TABLE interfaces ADD COLUMN ifname TEXT, ADD COLUMN space TEXT;"
+	"UPDATE interfaces SET ifname = name, space = name;"
+	"ALTER TABLE interfaces ALTER COLUMN ifname SET NOT NULL,"
+	" ALTER COLUMN space SET NOT NULL;"
+	"CREATE INDEX interfaces_space ON interfaces (space);"
+	"ALTER TABLE peer_prefixes ADD COLUMN space TEXT;"
+	"UPDATE peer_prefixes SET space = COALESCE("
+	" (SELECT space FROM interfaces WHERE name = peer_prefixes.iface), iface);"
+	"ALTER TABLE peer_prefixes ALTER COLUMN space SET NOT NULL;"
+	"DROP INDEX peer_addr_once;"
+	"CREATE UNIQUE INDEX peer_addr_once ON peer_prefixes (space, prefix)"
+	" WHERE kind = 'addr';"
+	"CREATE TABLE peer_hubs ("
+	" peer BIGINT NOT NULL REFERENCES peers(id) ON DELETE CASCADE,"
+	" hub TEXT NOT NULL REFERENCES interfaces(name),"
+	" CONSTRAINT peer_hubs_once PRIMARY KEY (peer, hub));"
+	"CREATE INDEX peer_hubs_hub ON peer_hubs (hub);"
+	"CREATE TABLE peer_seen ("
+	" peer BIGINT NOT NULL REFERENCES peers(id) ON DELETE CASCADE,"
+	" hub TEXT NOT NULL REFERENCES interfaces(name),"
+	" last_handshake BIGINT NOT NULL DEFAULT 0,"
+	" last_endpoint TEXT NOT NULL DEFAULT '',"
+	" PRIMARY KEY (peer, hub));"
+	"CREATE INDEX peer_seen_hub ON peer_seen (hub);"
+	"INSERT INTO peer_seen (peer, hub, last_handshake, last_endpoint)"
+	" SELECT id, iface, last_handshake, last_endpoint FROM peers"
+	" WHERE last_handshake <> 0 OR last_endpoint <> '';",
 };
 enum { SCHEMA_VERSION = sizeof(migrations) / sizeof(migrations[0]) };
+
+const char *inv_pg_migration(int from)
+{
+	return from >= 0 && from < SCHEMA_VERSION ? migrations[from] : NULL;
+}
 
 /* The advisory locks of a database, "rampart" and a number in ASCII so
  * that they are recognisable in pg_locks: one serializes migrations, the
@@ -591,7 +628,7 @@ static int pg_get_interface(struct inv_store *s, const char *name, struct inv_in
 	*found = false;
 	memset(out, 0, sizeof(*out));
 	pg_text(&p, name);
-	r = pg_run(st, "SELECT name, endpoint, public_key, full_tunnel, created"
+	r = pg_run(st, "SELECT name, endpoint, public_key, full_tunnel, created, ifname, space"
 		       " FROM interfaces WHERE name=$1", &p, "read an interface", &res, err);
 	if (r)
 		return r;
@@ -606,6 +643,8 @@ static int pg_get_interface(struct inv_store *s, const char *name, struct inv_in
 		}
 		out->full_tunnel = pg_col_bool(res, 0, 3);
 		out->created = pg_col_int(res, 0, 4);
+		pg_col_text(res, 0, 5, out->ifname, sizeof(out->ifname));
+		pg_col_text(res, 0, 6, out->space, sizeof(out->space));
 		*found = !r;
 	}
 	PQclear(res);
@@ -628,10 +667,15 @@ static int pg_put_interface(struct inv_store *s, const struct inv_interface *ifc
 	pg_key(&p, ifc->has_public_key, ifc->public_key);
 	pg_bool(&p, ifc->full_tunnel);
 	pg_int(&p, ifc->created);
-	r = pg_run(st, "INSERT INTO interfaces (name, endpoint, public_key, full_tunnel, created)"
-		       " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO UPDATE SET"
-		       " endpoint=excluded.endpoint, public_key=excluded.public_key,"
-		       " full_tunnel=excluded.full_tunnel", &p, "write an interface", NULL, err);
+	/* A record made without them is the hub of one interface and one
+	 * space, of its own name (as SQLite's). */
+	pg_text(&p, ifc->ifname[0] ? ifc->ifname : ifc->name);
+	pg_text(&p, ifc->space[0] ? ifc->space : ifc->name);
+	r = pg_run(st, "INSERT INTO interfaces (name, endpoint, public_key, full_tunnel, created,"
+		       " ifname, space) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO"
+		       " UPDATE SET endpoint=excluded.endpoint, public_key=excluded.public_key,"
+		       " full_tunnel=excluded.full_tunnel, ifname=excluded.ifname,"
+		       " space=excluded.space", &p, "write an interface", NULL, err);
 	p.n = 1;
 	if (!r)
 		r = pg_run(st, "DELETE FROM interface_pools WHERE iface=$1", &p,
@@ -658,8 +702,6 @@ static int pg_list_interfaces(struct inv_store *s, char ***names, size_t *n, str
 {
 	struct pg_store *st = pg_of(s);
 	PGresult *res;
-	char **v;
-	size_t count;
 	int r;
 
 	*names = NULL;
@@ -667,9 +709,16 @@ static int pg_list_interfaces(struct inv_store *s, char ***names, size_t *n, str
 	/* The C collation: sorted by bytes, as SQLite sorts. */
 	r = pg_run(st, "SELECT name FROM interfaces ORDER BY name COLLATE \"C\"", NULL,
 		   "list the interfaces", &res, err);
-	if (r)
-		return r;
-	count = (size_t)PQntuples(res);
+	return r ? r : pg_read_names(st, res, names, n, err);
+}
+
+/* Frees res. */
+int pg_read_names(struct pg_store *st, PGresult *res, char ***names, size_t *n,
+		  struct error *err)
+{
+	char **v;
+	size_t count = (size_t)PQntuples(res);
+
 	v = calloc(count ? count : 1, sizeof(*v));
 	for (size_t i = 0; v && i < count; i++) {
 		v[i] = strdup(PQgetvalue(res, (int)i, 0));
@@ -702,4 +751,10 @@ static const struct inv_store_ops pg_ops = {
 	.update_peer = pg_update_peer,
 	.append_log = pg_append_log,
 	.list_log = pg_list_log,
+	.list_peer_set = pg_list_peer_set,
+	.list_space = pg_list_space,
+	.assign = pg_assign,
+	.unassign = pg_unassign,
+	.put_seen = pg_put_seen,
+	.list_seen = pg_list_seen,
 };

@@ -66,7 +66,31 @@ bool pg_col_bool(const PGresult *r, int row, int col);
 /* A row that does not read back as written is a damaged store. */
 int pg_corrupt(struct pg_store *st, const char *what, const char *value, struct error *err);
 
-/* store_pg_peers.c: the peer and change-log ops of the table. */
+/* The latest handshake any hub saw, and its endpoint; the columns of
+ * schema 1 only for a peer no hub has recorded (SQLite's SQ_SEEN_LATEST). */
+#define PG_SEEN_LATEST(col)                                                      \
+	"COALESCE((SELECT " col " FROM peer_seen WHERE peer = peers.id"           \
+	" ORDER BY last_handshake DESC, hub COLLATE \"C\" LIMIT 1), " col ")"
+
+/* Every column of a peer in bind_peer()'s order (store_pg_peers.c) after
+ * id, then its prefixes as "addr 10.8.0.2/32,site 192.168.1.0/24" (a
+ * prefix has no space and no comma), addresses first, each kind in its
+ * order, then its further hubs joined by ',' (a hub's name has none) in
+ * no order. */
+#define PG_PEER_SELECT                                                           \
+	"SELECT id, iface, name, owner, device, notes, public_key, psk, allow_overlap," \
+	" keepalive, full_tunnel, state, created, approved, approved_by, expires, "  \
+	PG_SEEN_LATEST("last_handshake") ", " PG_SEEN_LATEST("last_endpoint")       \
+	", next_key, rotate_until, rotate_on_handshake,"                            \
+	" (SELECT string_agg(kind || ' ' || prefix, ',' ORDER BY kind, pos)"         \
+	" FROM peer_prefixes WHERE peer = peers.id),"                                \
+	" (SELECT string_agg(hub, ',') FROM peer_hubs WHERE peer = peers.id) FROM peers"
+
+/* store_pg_peers.c: the peer and change-log ops of the table, and the
+ * reading of peers that store_pg_hubs.c shares: runs a PG_PEER_SELECT
+ * statement and reads every row into a new array. */
+int pg_read_peers(struct pg_store *st, const char *sql, const struct pg_params *p,
+		  struct inv_peer **out, size_t *n, struct error *err) warn_unused;
 int pg_list_peers(struct inv_store *s, const char *iface, struct inv_peer **out, size_t *n,
 		  struct error *err);
 int pg_find_peer(struct inv_store *s, const char *iface, const char *name,
@@ -78,5 +102,24 @@ int pg_update_peer(struct inv_store *s, const struct inv_peer *p, struct error *
 int pg_append_log(struct inv_store *s, struct inv_log_entry *e, struct error *err);
 int pg_list_log(struct inv_store *s, const char *iface, const char *peer,
 		struct inv_log_entry **out, size_t *n, struct error *err);
+
+/* store_pg_hubs.c: the hub ops of the table. */
+int pg_list_peer_set(struct inv_store *s, enum inv_peer_set set, const char *name,
+		     struct inv_peer **out, size_t *n, struct error *err);
+int pg_list_space(struct inv_store *s, const char *space, char ***names, size_t *n,
+		  struct error *err);
+int pg_assign(struct inv_store *s, int64_t peer, const char *hub, struct error *err);
+int pg_unassign(struct inv_store *s, int64_t peer, const char *hub, struct error *err);
+int pg_put_seen(struct inv_store *s, const struct inv_seen *seen, struct error *err);
+int pg_list_seen(struct inv_store *s, const char *hub, int64_t peer, struct inv_seen **out,
+		 size_t *n, struct error *err);
+/* The names of res's first column, in a new array (free with
+ * inv_names_free()); res is cleared. */
+int pg_read_names(struct pg_store *st, PGresult *res, char ***names, size_t *n,
+		  struct error *err) warn_unused;
+
+/* For the tests: the text of the migration from schema version from, or
+ * NULL past the last. */
+const char *inv_pg_migration(int from);
 
 #endif

@@ -8,16 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Every column in bind_peer()'s order after id, then the prefixes as
- * "addr 10.8.0.2/32,site 192.168.1.0/24" (a prefix has no space and no
- * comma), addresses first, each kind in its order. */
-#define PEER_SELECT                                                              \
-	"SELECT id, iface, name, owner, device, notes, public_key, psk, allow_overlap," \
-	" keepalive, full_tunnel, state, created, approved, approved_by, expires,"   \
-	" last_handshake, last_endpoint, next_key, rotate_until, rotate_on_handshake," \
-	" (SELECT string_agg(kind || ' ' || prefix, ',' ORDER BY kind, pos)"         \
-	" FROM peer_prefixes WHERE peer = peers.id) FROM peers"
-
 /* The prefixes column of read_peer_row() into p. */
 static int read_prefixes(struct pg_store *st, const char *list, struct inv_peer *p,
 			 struct error *err)
@@ -94,12 +84,13 @@ static int read_peer_row(struct pg_store *st, const PGresult *res, int row, stru
 		return r;
 	p->rotate_until = pg_col_int(res, row, 19);
 	p->rotate_on_handshake = pg_col_bool(res, row, 20);
+	if (!inv_parse_hubs(p, PQgetvalue(res, row, 22)))
+		return pg_corrupt(st, "hubs of peer", p->name, err);
 	return read_prefixes(st, PQgetvalue(res, row, 21), p, err);
 }
 
-/* Runs a PEER_SELECT statement and reads every row into a new array. */
-static int read_peers(struct pg_store *st, const char *sql, const struct pg_params *p,
-		      struct inv_peer **out, size_t *n, struct error *err)
+int pg_read_peers(struct pg_store *st, const char *sql, const struct pg_params *p,
+		  struct inv_peer **out, size_t *n, struct error *err)
 {
 	struct inv_peer *v;
 	PGresult *res;
@@ -133,10 +124,10 @@ int pg_list_peers(struct inv_store *s, const char *iface, struct inv_peer **out,
 
 	/* The C collation: sorted by bytes, as SQLite sorts. */
 	if (!iface)
-		return read_peers(pg_of(s), PEER_SELECT " ORDER BY iface COLLATE \"C\","
+		return pg_read_peers(pg_of(s), PG_PEER_SELECT " ORDER BY iface COLLATE \"C\","
 				  " name COLLATE \"C\"", NULL, out, n, err);
 	pg_text(&p, iface);
-	return read_peers(pg_of(s), PEER_SELECT " WHERE iface=$1 ORDER BY name COLLATE \"C\"", &p,
+	return pg_read_peers(pg_of(s), PG_PEER_SELECT " WHERE iface=$1 ORDER BY name COLLATE \"C\"", &p,
 			  out, n, err);
 }
 
@@ -146,7 +137,7 @@ static int find_one(struct pg_store *st, const char *sql, const struct pg_params
 {
 	struct inv_peer *v;
 	size_t n;
-	int r = read_peers(st, sql, p, &v, &n, err);
+	int r = pg_read_peers(st, sql, p, &v, &n, err);
 
 	*found = false;
 	if (r)
@@ -165,7 +156,7 @@ int pg_find_peer(struct inv_store *s, const char *iface, const char *name,
 
 	pg_text(&p, iface);
 	pg_text(&p, name);
-	return find_one(pg_of(s), PEER_SELECT " WHERE iface=$1 AND name=$2", &p, out, found, err);
+	return find_one(pg_of(s), PG_PEER_SELECT " WHERE iface=$1 AND name=$2", &p, out, found, err);
 }
 
 int pg_find_key(struct inv_store *s, const uint8_t key[KEY_LEN], struct inv_peer *out,
@@ -174,7 +165,7 @@ int pg_find_key(struct inv_store *s, const uint8_t key[KEY_LEN], struct inv_peer
 	struct pg_params p = { 0 };
 
 	pg_key(&p, true, key);
-	return find_one(pg_of(s), PEER_SELECT " WHERE public_key=$1 OR next_key=$1", &p, out,
+	return find_one(pg_of(s), PG_PEER_SELECT " WHERE public_key=$1 OR next_key=$1", &p, out,
 			found, err);
 }
 
@@ -202,19 +193,21 @@ static int write_prefixes(struct pg_store *st, const struct inv_peer *p, struct 
 		pg_text(&q, site ? "site" : "addr");
 		pg_int(&q, (int64_t)(site ? i - p->n_addrs : i));
 		pg_text(&q, netaddr_format_prefix(buf, x));
-		r = pg_run(st, "INSERT INTO peer_prefixes (peer, iface, kind, pos, prefix)"
-			       " VALUES ($1, $2, $3, $4, $5)"
-			       " ON CONFLICT (iface, prefix) WHERE kind = 'addr' DO NOTHING",
+		/* The space is the home hub's, as the database has it. */
+		r = pg_run(st, "INSERT INTO peer_prefixes (peer, iface, space, kind, pos, prefix)"
+			       " SELECT $1::bigint, $2::text, space, $3::text, $4::integer, $5::text"
+			       " FROM interfaces WHERE name = $2::text"
+			       " ON CONFLICT (space, prefix) WHERE kind = 'addr' DO NOTHING",
 			   &q, "write a peer's prefixes", &res, err);
 		if (!r && !strcmp(PQcmdTuples(res), "0"))
-			r = error_fail(err, -EEXIST, "%s: address %s is already given on %s",
-				       st->name, buf, p->iface);
+			r = error_fail(err, -EEXIST, "%s: address %s is already given in the "
+				       "address space of %s", st->name, buf, p->iface);
 		PQclear(res);
 	}
 	return r;
 }
 
-/* Every column but id, in PEER_SELECT order from $1. */
+/* Every column but id, in PG_PEER_SELECT order from $1. */
 static void bind_peer(struct pg_params *q, const struct inv_peer *p)
 {
 	pg_text(q, p->iface);

@@ -5,25 +5,17 @@
  * success survives kill -9 and power loss.  Keys are stored as base64
  * text; there is no column for a client's private key.  Addresses and
  * sites are rows of peer_prefixes, so that "an address is given once per
- * interface" is a UNIQUE index the database enforces even against a
+ * address space" is a UNIQUE index the database enforces even against a
  * writer that forgot to check. */
-#include "store.h"
+#include "store_sqlite.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-struct sqlite_store {
-	struct inv_store base;
-	sqlite3 *db;
-	char path[PATH_MAX];
-};
 
 /* Schema versions: migrations[i] takes user_version i to i + 1.  Only
  * ever append; a released step is never edited. */
@@ -82,12 +74,44 @@ static const char *const migrations[] = {
 	" BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;"
 	"CREATE TRIGGER change_log_no_delete BEFORE DELETE ON change_log"
 	" BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;",
+	/* 2: hubs (docs/multihub.md).  A hub keeps its name and gets its
+	 * interface (ifname) and its address space, both its name to begin
+	 * with; the address index is per space, so that hubs sharing a pool
+	 * can never give one address twice; a peer's further hubs and what
+	 * each hub saw of it get tables of their own.  The old
+	 * last_handshake and last_endpoint columns stay as they were, their
+	 * values moved to peer_seen as the home hub's. */
+	"ALTER TABLE interfaces ADD COLUMN ifname TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE interfaces ADD COLUMN space TEXT NOT NULL DEFAULT '';"
+	"UPDATE interfaces SET ifname = name, space = name;"
+	"CREATE INDEX interfaces_space ON interfaces (space);"
+	"ALTER TABLE peer_prefixes ADD COLUMN space TEXT NOT NULL DEFAULT '';"
+	"UPDATE peer_prefixes SET space = COALESCE("
+	" (SELECT space FROM interfaces WHERE name = peer_prefixes.iface), iface);"
+	"DROP INDEX peer_addr_once;"
+	"CREATE UNIQUE INDEX peer_addr_once ON peer_prefixes (space, prefix)"
+	" WHERE kind = 'addr';"
+	"CREATE TABLE peer_hubs ("
+	" peer INTEGER NOT NULL REFERENCES peers(id) ON DELETE CASCADE,"
+	" hub TEXT NOT NULL REFERENCES interfaces(name),"
+	" PRIMARY KEY (peer, hub));"
+	"CREATE INDEX peer_hubs_hub ON peer_hubs (hub);"
+	"CREATE TABLE peer_seen ("
+	" peer INTEGER NOT NULL REFERENCES peers(id) ON DELETE CASCADE,"
+	" hub TEXT NOT NULL REFERENCES interfaces(name),"
+	" last_handshake INTEGER NOT NULL DEFAULT 0,"
+	" last_endpoint TEXT NOT NULL DEFAULT '',"
+	" PRIMARY KEY (peer, hub));"
+	"CREATE INDEX peer_seen_hub ON peer_seen (hub);"
+	"INSERT INTO peer_seen (peer, hub, last_handshake, last_endpoint)"
+	" SELECT id, iface, last_handshake, last_endpoint FROM peers"
+	" WHERE last_handshake <> 0 OR last_endpoint <> '';",
 };
 enum { SCHEMA_VERSION = sizeof(migrations) / sizeof(migrations[0]) };
 
-static struct sqlite_store *of(struct inv_store *s)
+const char *inv_sqlite_migration(int from)
 {
-	return (struct sqlite_store *)s;
+	return from >= 0 && from < SCHEMA_VERSION ? migrations[from] : NULL;
 }
 
 static int code_of(int rc)
@@ -114,7 +138,7 @@ static int code_of(int rc)
 }
 
 /* "PATH: WHAT: sqlite's message". */
-static int fail_db(struct sqlite_store *st, int rc, const char *what, struct error *err)
+int sq_fail(struct sqlite_store *st, int rc, const char *what, struct error *err)
 {
 	return error_fail(err, code_of(rc), "%s: %s: %s", st->path, what,
 			  st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
@@ -124,18 +148,18 @@ static int exec(struct sqlite_store *st, const char *sql, const char *what, stru
 {
 	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 
-	return rc == SQLITE_OK ? 0 : fail_db(st, rc, what, err);
+	return rc == SQLITE_OK ? 0 : sq_fail(st, rc, what, err);
 }
 
-static int prepare(struct sqlite_store *st, const char *sql, sqlite3_stmt **out,
-		   struct error *err)
+int sq_prepare(struct sqlite_store *st, const char *sql, sqlite3_stmt **out,
+	       struct error *err)
 {
 	int rc = sqlite3_prepare_v2(st->db, sql, -1, out, NULL);
 
-	return rc == SQLITE_OK ? 0 : fail_db(st, rc, "prepare", err);
+	return rc == SQLITE_OK ? 0 : sq_fail(st, rc, "prepare", err);
 }
 
-static void bind_text(sqlite3_stmt *q, int i, const char *s)
+void sq_bind_text(sqlite3_stmt *q, int i, const char *s)
 {
 	sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
 }
@@ -149,10 +173,10 @@ static void bind_key(sqlite3_stmt *q, int i, bool has, const uint8_t key[KEY_LEN
 		return;
 	}
 	encoding_key_to_base64(b64, key);
-	bind_text(q, i, b64);
+	sq_bind_text(q, i, b64);
 }
 
-static void col_text(sqlite3_stmt *q, int i, char *out, size_t size)
+void sq_col_text(sqlite3_stmt *q, int i, char *out, size_t size)
 {
 	const unsigned char *t = sqlite3_column_text(q, i);
 
@@ -168,10 +192,17 @@ static bool col_key(sqlite3_stmt *q, int i, uint8_t key[KEY_LEN])
 
 /* A row that does not read back as written is a damaged store, not a
  * reason to guess. */
-static int corrupt(struct sqlite_store *st, const char *what, const char *value,
-		   struct error *err)
+int sq_corrupt(struct sqlite_store *st, const char *what, const char *value, struct error *err)
 {
 	return error_fail(err, -EIO, "%s: damaged %s: \"%s\"", st->path, what, value);
+}
+
+int sq_run(struct sqlite_store *st, sqlite3_stmt *q, const char *what, struct error *err)
+{
+	int rc = sqlite3_step(q);
+
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : sq_fail(st, rc, what, err);
 }
 
 /* ---- opening -------------------------------------------------------- */
@@ -220,12 +251,12 @@ static int make_file(const char *path, struct error *err)
 static int user_version(struct sqlite_store *st, int *out, struct error *err)
 {
 	sqlite3_stmt *q;
-	int r = prepare(st, "PRAGMA user_version", &q, err);
+	int r = sq_prepare(st, "PRAGMA user_version", &q, err);
 
 	if (r)
 		return r;
 	if (sqlite3_step(q) != SQLITE_ROW) {
-		r = fail_db(st, sqlite3_errcode(st->db), "read the schema version", err);
+		r = sq_fail(st, sqlite3_errcode(st->db), "read the schema version", err);
 		sqlite3_finalize(q);
 		return r;
 	}
@@ -297,7 +328,7 @@ int inv_store_open_sqlite(const char *path, struct inv_store **out, struct error
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW |
 			     SQLITE_OPEN_FULLMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		r = fail_db(st, rc, "open", err);
+		r = sq_fail(st, rc, "open", err);
 		goto close;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
@@ -321,7 +352,7 @@ free:
 
 static void sqlite_close(struct inv_store *s)
 {
-	struct sqlite_store *st = of(s);
+	struct sqlite_store *st = sq_of(s);
 
 	sqlite3_close(st->db);
 	free(st);
@@ -331,17 +362,17 @@ static int sqlite_begin(struct inv_store *s, bool write, struct error *err)
 {
 	/* IMMEDIATE takes the write lock now, so that what the transaction
 	 * reads (the addresses in use) cannot change before it writes. */
-	return exec(of(s), write ? "BEGIN IMMEDIATE" : "BEGIN", "begin", err);
+	return exec(sq_of(s), write ? "BEGIN IMMEDIATE" : "BEGIN", "begin", err);
 }
 
 static int sqlite_commit(struct inv_store *s, struct error *err)
 {
-	return exec(of(s), "COMMIT", "commit", err);
+	return exec(sq_of(s), "COMMIT", "commit", err);
 }
 
 static void sqlite_rollback(struct inv_store *s)
 {
-	struct sqlite_store *st = of(s);
+	struct sqlite_store *st = sq_of(s);
 
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -356,12 +387,12 @@ static int read_iface_list(struct sqlite_store *st, struct inv_interface *ifc, b
 	sqlite3_stmt *q;
 	int rc, r;
 
-	r = prepare(st, pools ? "SELECT prefix FROM interface_pools WHERE iface=? ORDER BY pos"
+	r = sq_prepare(st, pools ? "SELECT prefix FROM interface_pools WHERE iface=? ORDER BY pos"
 			      : "SELECT addr FROM interface_dns WHERE iface=? ORDER BY pos",
 		    &q, err);
 	if (r)
 		return r;
-	bind_text(q, 1, ifc->name);
+	sq_bind_text(q, 1, ifc->name);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		const char *t = (const char *)sqlite3_column_text(q, 0);
 		const char *why;
@@ -375,12 +406,12 @@ static int read_iface_list(struct sqlite_store *st, struct inv_interface *ifc, b
 			ok = ifc->n_dns < INV_DNS_MAX &&
 			     netaddr_parse_ip(&ifc->dns[ifc->n_dns++], t, &why);
 		if (!ok) {
-			r = corrupt(st, pools ? "pool" : "DNS address", t, err);
+			r = sq_corrupt(st, pools ? "pool" : "DNS address", t, err);
 			break;
 		}
 	}
 	if (!r && rc != SQLITE_DONE)
-		r = fail_db(st, rc, "read an interface", err);
+		r = sq_fail(st, rc, "read an interface", err);
 	sqlite3_finalize(q);
 	return r;
 }
@@ -388,31 +419,33 @@ static int read_iface_list(struct sqlite_store *st, struct inv_interface *ifc, b
 static int sqlite_get_interface(struct inv_store *s, const char *name,
 				struct inv_interface *out, bool *found, struct error *err)
 {
-	struct sqlite_store *st = of(s);
+	struct sqlite_store *st = sq_of(s);
 	sqlite3_stmt *q;
 	int rc, r;
 
 	*found = false;
 	memset(out, 0, sizeof(*out));
-	r = prepare(st, "SELECT name, endpoint, public_key, full_tunnel, created"
-			" FROM interfaces WHERE name=?", &q, err);
+	r = sq_prepare(st, "SELECT name, endpoint, public_key, full_tunnel, created, ifname, space"
+			   " FROM interfaces WHERE name=?", &q, err);
 	if (r)
 		return r;
-	bind_text(q, 1, name);
+	sq_bind_text(q, 1, name);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
-		col_text(q, 0, out->name, sizeof(out->name));
-		col_text(q, 1, out->endpoint, sizeof(out->endpoint));
+		sq_col_text(q, 0, out->name, sizeof(out->name));
+		sq_col_text(q, 1, out->endpoint, sizeof(out->endpoint));
 		if (sqlite3_column_type(q, 2) != SQLITE_NULL) {
 			out->has_public_key = col_key(q, 2, out->public_key);
 			if (!out->has_public_key)
-				r = corrupt(st, "interface key of", name, err);
+				r = sq_corrupt(st, "interface key of", name, err);
 		}
 		out->full_tunnel = sqlite3_column_int(q, 3);
 		out->created = sqlite3_column_int64(q, 4);
+		sq_col_text(q, 5, out->ifname, sizeof(out->ifname));
+		sq_col_text(q, 6, out->space, sizeof(out->space));
 		*found = !r;
 	} else if (rc != SQLITE_DONE) {
-		r = fail_db(st, rc, "read an interface", err);
+		r = sq_fail(st, rc, "read an interface", err);
 	}
 	sqlite3_finalize(q);
 	if (!r && *found)
@@ -429,42 +462,47 @@ static int run3(struct sqlite_store *st, const char *sql, const char *a, int64_t
 		const char *c, const char *what, struct error *err)
 {
 	sqlite3_stmt *q;
-	int rc, r = prepare(st, sql, &q, err);
+	int rc, r = sq_prepare(st, sql, &q, err);
 
 	if (r)
 		return r;
-	bind_text(q, 1, a);
+	sq_bind_text(q, 1, a);
 	if (sqlite3_bind_parameter_count(q) >= 2)
 		sqlite3_bind_int64(q, 2, b);
 	if (sqlite3_bind_parameter_count(q) >= 3)
-		bind_text(q, 3, c);
+		sq_bind_text(q, 3, c);
 	rc = sqlite3_step(q);
 	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : fail_db(st, rc, what, err);
+	return rc == SQLITE_DONE ? 0 : sq_fail(st, rc, what, err);
 }
 
 static int sqlite_put_interface(struct inv_store *s, const struct inv_interface *ifc,
 				struct error *err)
 {
-	struct sqlite_store *st = of(s);
+	struct sqlite_store *st = sq_of(s);
 	sqlite3_stmt *q;
 	int rc, r;
 
-	r = prepare(st, "INSERT INTO interfaces (name, endpoint, public_key, full_tunnel, created)"
-			" VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
-			" endpoint=excluded.endpoint, public_key=excluded.public_key,"
-			" full_tunnel=excluded.full_tunnel", &q, err);
+	r = sq_prepare(st, "INSERT INTO interfaces (name, endpoint, public_key, full_tunnel, created,"
+			   " ifname, space) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE"
+			   " SET endpoint=excluded.endpoint, public_key=excluded.public_key,"
+			   " full_tunnel=excluded.full_tunnel, ifname=excluded.ifname,"
+			   " space=excluded.space", &q, err);
 	if (r)
 		return r;
-	bind_text(q, 1, ifc->name);
-	bind_text(q, 2, ifc->endpoint);
+	sq_bind_text(q, 1, ifc->name);
+	sq_bind_text(q, 2, ifc->endpoint);
 	bind_key(q, 3, ifc->has_public_key, ifc->public_key);
 	sqlite3_bind_int(q, 4, ifc->full_tunnel);
 	sqlite3_bind_int64(q, 5, ifc->created);
+	/* A record made without them (a caller of the store alone) is the
+	 * hub of one interface and one space, of its own name. */
+	sq_bind_text(q, 6, ifc->ifname[0] ? ifc->ifname : ifc->name);
+	sq_bind_text(q, 7, ifc->space[0] ? ifc->space : ifc->name);
 	rc = sqlite3_step(q);
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
-		return fail_db(st, rc, "write an interface", err);
+		return sq_fail(st, rc, "write an interface", err);
 	r = run3(st, "DELETE FROM interface_pools WHERE iface=?", ifc->name, 0, NULL,
 		 "write an interface", err);
 	if (!r)
@@ -487,20 +525,15 @@ static int sqlite_put_interface(struct inv_store *s, const struct inv_interface 
 	return r;
 }
 
-static int sqlite_list_interfaces(struct inv_store *s, char ***names, size_t *n,
-				  struct error *err)
+int sq_read_names(struct sqlite_store *st, sqlite3_stmt *q, const char *what, char ***names,
+		  size_t *n, struct error *err)
 {
-	struct sqlite_store *st = of(s);
-	sqlite3_stmt *q;
 	char **v = NULL;
 	size_t count = 0;
-	int rc, r;
+	int rc, r = 0;
 
 	*names = NULL;
 	*n = 0;
-	r = prepare(st, "SELECT name FROM interfaces ORDER BY name", &q, err);
-	if (r)
-		return r;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		char **nv = realloc(v, (count + 1) * sizeof(*v));
 		const char *t = (const char *)sqlite3_column_text(q, 0);
@@ -514,7 +547,7 @@ static int sqlite_list_interfaces(struct inv_store *s, char ***names, size_t *n,
 		count++;
 	}
 	if (!r && rc != SQLITE_DONE)
-		r = fail_db(st, rc, "list the interfaces", err);
+		r = sq_fail(st, rc, what, err);
 	sqlite3_finalize(q);
 	if (r) {
 		inv_names_free(v, count);
@@ -525,12 +558,19 @@ static int sqlite_list_interfaces(struct inv_store *s, char ***names, size_t *n,
 	return 0;
 }
 
-/* ---- peers ---------------------------------------------------------- */
+static int sqlite_list_interfaces(struct inv_store *s, char ***names, size_t *n,
+				  struct error *err)
+{
+	struct sqlite_store *st = sq_of(s);
+	sqlite3_stmt *q;
+	int r = sq_prepare(st, "SELECT name FROM interfaces ORDER BY name", &q, err);
 
-#define PEER_COLUMNS                                                             \
-	"id, iface, name, owner, device, notes, public_key, psk, allow_overlap,"  \
-	" keepalive, full_tunnel, state, created, approved, approved_by, expires," \
-	" last_handshake, last_endpoint, next_key, rotate_until, rotate_on_handshake"
+	*names = NULL;
+	*n = 0;
+	return r ? r : sq_read_names(st, q, "list the interfaces", names, n, err);
+}
+
+/* ---- peers ---------------------------------------------------------- */
 
 static int read_peer_row(struct sqlite_store *st, sqlite3_stmt *q, struct inv_peer *p,
 			 struct error *err)
@@ -539,37 +579,39 @@ static int read_peer_row(struct sqlite_store *st, sqlite3_stmt *q, struct inv_pe
 
 	memset(p, 0, sizeof(*p));
 	p->id = sqlite3_column_int64(q, 0);
-	col_text(q, 1, p->iface, sizeof(p->iface));
-	col_text(q, 2, p->name, sizeof(p->name));
-	col_text(q, 3, p->owner, sizeof(p->owner));
-	col_text(q, 4, p->device, sizeof(p->device));
-	col_text(q, 5, p->notes, sizeof(p->notes));
+	sq_col_text(q, 1, p->iface, sizeof(p->iface));
+	sq_col_text(q, 2, p->name, sizeof(p->name));
+	sq_col_text(q, 3, p->owner, sizeof(p->owner));
+	sq_col_text(q, 4, p->device, sizeof(p->device));
+	sq_col_text(q, 5, p->notes, sizeof(p->notes));
 	if (!col_key(q, 6, p->public_key))
-		return corrupt(st, "public key of peer", p->name, err);
+		return sq_corrupt(st, "public key of peer", p->name, err);
 	if (sqlite3_column_type(q, 7) != SQLITE_NULL) {
 		p->has_psk = col_key(q, 7, p->psk);
 		if (!p->has_psk)
-			return corrupt(st, "preshared key of peer", p->name, err);
+			return sq_corrupt(st, "preshared key of peer", p->name, err);
 	}
 	p->allow_overlap = sqlite3_column_int(q, 8);
 	p->keepalive = (uint16_t)sqlite3_column_int(q, 9);
 	p->full_tunnel = sqlite3_column_int(q, 10);
-	col_text(q, 11, state, sizeof(state));
+	sq_col_text(q, 11, state, sizeof(state));
 	if (!inv_state_parse(state, &p->state))
-		return corrupt(st, "state", state, err);
+		return sq_corrupt(st, "state", state, err);
 	p->created = sqlite3_column_int64(q, 12);
 	p->approved = sqlite3_column_int64(q, 13);
-	col_text(q, 14, p->approved_by, sizeof(p->approved_by));
+	sq_col_text(q, 14, p->approved_by, sizeof(p->approved_by));
 	p->expires = sqlite3_column_int64(q, 15);
 	p->last_handshake = sqlite3_column_int64(q, 16);
-	col_text(q, 17, p->last_endpoint, sizeof(p->last_endpoint));
+	sq_col_text(q, 17, p->last_endpoint, sizeof(p->last_endpoint));
 	if (sqlite3_column_type(q, 18) != SQLITE_NULL) {
 		p->has_next_key = col_key(q, 18, p->next_key);
 		if (!p->has_next_key)
-			return corrupt(st, "next key of peer", p->name, err);
+			return sq_corrupt(st, "next key of peer", p->name, err);
 	}
 	p->rotate_until = sqlite3_column_int64(q, 19);
 	p->rotate_on_handshake = sqlite3_column_int(q, 20);
+	if (!inv_parse_hubs(p, (const char *)sqlite3_column_text(q, 21)))
+		return sq_corrupt(st, "hubs of peer", p->name, err);
 	return 0;
 }
 
@@ -587,7 +629,7 @@ static int add_prefix(struct sqlite_store *st, struct inv_peer *p, const char *k
 	else
 		ok = p->n_addrs < INV_ADDRS_MAX &&
 		     netaddr_parse_prefix(&p->addrs[p->n_addrs++], t, &why);
-	return ok ? 0 : corrupt(st, "prefix", t, err);
+	return ok ? 0 : sq_corrupt(st, "prefix", t, err);
 }
 
 struct by_id {
@@ -603,10 +645,12 @@ static int cmp_id(const void *a, const void *b)
 }
 
 /* The addresses and sites of the count peers of v, in one query (of
- * iface, NULL: of all; of the one peer when count is 1) rather than one
- * per peer: `add` reads every peer of a large interface. */
+ * the space bound names, or of the hub bound names; NULL: of all; of the
+ * one peer when count is 1) rather than one per peer: `add` reads every
+ * peer of a large space.  Rows are matched to the peers by id, so that
+ * reading more than v's is harmless. */
 static int read_prefixes(struct sqlite_store *st, struct inv_peer *v, size_t count,
-			 const char *iface, struct error *err)
+			 const char *bound, struct error *err)
 {
 	struct by_id *ids;
 	sqlite3_stmt *q;
@@ -620,15 +664,16 @@ static int read_prefixes(struct sqlite_store *st, struct inv_peer *v, size_t cou
 	for (size_t i = 0; i < count; i++)
 		ids[i] = (struct by_id){ v[i].id, i };
 	qsort(ids, count, sizeof(*ids), cmp_id);
-	r = prepare(st, "SELECT peer, kind, prefix FROM peer_prefixes"
-			" WHERE (?1 IS NULL OR iface=?1) AND (?2 IS NULL OR peer=?2)"
-			" ORDER BY peer, kind, pos", &q, err);
+	r = sq_prepare(st, "SELECT peer, kind, prefix FROM peer_prefixes"
+			   " WHERE (?1 IS NULL OR space=?1 OR space=(SELECT space FROM interfaces"
+			   " WHERE name=?1)) AND (?2 IS NULL OR peer=?2)"
+			   " ORDER BY peer, kind, pos", &q, err);
 	if (r)
 		goto free;
 	if (count == 1)
 		sqlite3_bind_int64(q, 2, v[0].id);
-	else if (iface)
-		bind_text(q, 1, iface);
+	else if (bound)
+		sq_bind_text(q, 1, bound);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct by_id key = { sqlite3_column_int64(q, 0), 0 }, *hit;
 
@@ -641,16 +686,15 @@ static int read_prefixes(struct sqlite_store *st, struct inv_peer *v, size_t cou
 			break;
 	}
 	if (!r && rc != SQLITE_DONE)
-		r = fail_db(st, rc, "read the peers' prefixes", err);
+		r = sq_fail(st, rc, "read the peers' prefixes", err);
 	sqlite3_finalize(q);
 free:
 	free(ids);
 	return r;
 }
 
-/* Runs q (bound by the caller) and reads every row into a new array. */
-static int read_peers(struct sqlite_store *st, sqlite3_stmt *q, const char *iface,
-		      struct inv_peer **out, size_t *n, struct error *err)
+int sq_read_peers(struct sqlite_store *st, sqlite3_stmt *q, const char *bound,
+		  struct inv_peer **out, size_t *n, struct error *err)
 {
 	struct inv_peer *v = NULL;
 	size_t count = 0, cap = 0;
@@ -674,10 +718,10 @@ static int read_peers(struct sqlite_store *st, sqlite3_stmt *q, const char *ifac
 		count++;
 	}
 	if (!r && rc != SQLITE_DONE)
-		r = fail_db(st, rc, "read the peers", err);
+		r = sq_fail(st, rc, "read the peers", err);
 	sqlite3_finalize(q);
 	if (!r)
-		r = read_prefixes(st, v, count, iface, err);
+		r = read_prefixes(st, v, count, bound, err);
 	if (r) {
 		free(v);
 		return r;
@@ -690,20 +734,20 @@ static int read_peers(struct sqlite_store *st, sqlite3_stmt *q, const char *ifac
 static int sqlite_list_peers(struct inv_store *s, const char *iface, struct inv_peer **out,
 			     size_t *n, struct error *err)
 {
-	struct sqlite_store *st = of(s);
+	struct sqlite_store *st = sq_of(s);
 	sqlite3_stmt *q;
 	int r;
 
 	*out = NULL;
 	*n = 0;
-	r = prepare(st, iface ? "SELECT " PEER_COLUMNS " FROM peers WHERE iface=? ORDER BY name"
-			      : "SELECT " PEER_COLUMNS " FROM peers ORDER BY iface, name",
+	r = sq_prepare(st, iface ? "SELECT " SQ_PEER_COLUMNS " FROM peers WHERE iface=? ORDER BY name"
+			      : "SELECT " SQ_PEER_COLUMNS " FROM peers ORDER BY iface, name",
 		    &q, err);
 	if (r)
 		return r;
 	if (iface)
-		bind_text(q, 1, iface);
-	return read_peers(st, q, iface, out, n, err);
+		sq_bind_text(q, 1, iface);
+	return sq_read_peers(st, q, iface, out, n, err);
 }
 
 /* The one peer q selects, if any. */
@@ -712,7 +756,7 @@ static int find_one(struct sqlite_store *st, sqlite3_stmt *q, struct inv_peer *o
 {
 	struct inv_peer *v;
 	size_t n;
-	int r = read_peers(st, q, NULL, &v, &n, err);
+	int r = sq_read_peers(st, q, NULL, &v, &n, err);
 
 	*found = false;
 	if (r)
@@ -727,28 +771,28 @@ static int find_one(struct sqlite_store *st, sqlite3_stmt *q, struct inv_peer *o
 static int sqlite_find_peer(struct inv_store *s, const char *iface, const char *name,
 			    struct inv_peer *out, bool *found, struct error *err)
 {
-	struct sqlite_store *st = of(s);
+	struct sqlite_store *st = sq_of(s);
 	sqlite3_stmt *q;
 	int r;
 
 	*found = false;
-	r = prepare(st, "SELECT " PEER_COLUMNS " FROM peers WHERE iface=? AND name=?", &q, err);
+	r = sq_prepare(st, "SELECT " SQ_PEER_COLUMNS " FROM peers WHERE iface=? AND name=?", &q, err);
 	if (r)
 		return r;
-	bind_text(q, 1, iface);
-	bind_text(q, 2, name);
+	sq_bind_text(q, 1, iface);
+	sq_bind_text(q, 2, name);
 	return find_one(st, q, out, found, err);
 }
 
 static int sqlite_find_key(struct inv_store *s, const uint8_t key[KEY_LEN],
 			   struct inv_peer *out, bool *found, struct error *err)
 {
-	struct sqlite_store *st = of(s);
+	struct sqlite_store *st = sq_of(s);
 	sqlite3_stmt *q;
 	int r;
 
 	*found = false;
-	r = prepare(st, "SELECT " PEER_COLUMNS " FROM peers WHERE public_key=?1 OR next_key=?1",
+	r = sq_prepare(st, "SELECT " SQ_PEER_COLUMNS " FROM peers WHERE public_key=?1 OR next_key=?1",
 		    &q, err);
 	if (r)
 		return r;
@@ -761,16 +805,19 @@ static int write_prefixes(struct sqlite_store *st, const struct inv_peer *p, str
 	sqlite3_stmt *q;
 	int r;
 
-	r = prepare(st, "DELETE FROM peer_prefixes WHERE peer=?", &q, err);
+	r = sq_prepare(st, "DELETE FROM peer_prefixes WHERE peer=?", &q, err);
 	if (r)
 		return r;
 	sqlite3_bind_int64(q, 1, p->id);
 	r = sqlite3_step(q);
 	sqlite3_finalize(q);
 	if (r != SQLITE_DONE)
-		return fail_db(st, r, "write a peer's prefixes", err);
-	r = prepare(st, "INSERT INTO peer_prefixes (peer, iface, kind, pos, prefix)"
-			" VALUES (?, ?, ?, ?, ?)", &q, err);
+		return sq_fail(st, r, "write a peer's prefixes", err);
+	/* The space is the home hub's, as the database has it: the address
+	 * index is per space. */
+	r = sq_prepare(st, "INSERT INTO peer_prefixes (peer, iface, space, kind, pos, prefix)"
+			   " SELECT ?1, ?2, space, ?3, ?4, ?5 FROM interfaces WHERE name=?2", &q,
+		       err);
 	if (r)
 		return r;
 	for (size_t i = 0; !r && i < p->n_addrs + p->n_sites; i++) {
@@ -781,41 +828,44 @@ static int write_prefixes(struct sqlite_store *st, const struct inv_peer *p, str
 
 		sqlite3_reset(q);
 		sqlite3_bind_int64(q, 1, p->id);
-		bind_text(q, 2, p->iface);
-		bind_text(q, 3, site ? "site" : "addr");
+		sq_bind_text(q, 2, p->iface);
+		sq_bind_text(q, 3, site ? "site" : "addr");
 		sqlite3_bind_int64(q, 4, (int64_t)(site ? i - p->n_addrs : i));
-		bind_text(q, 5, netaddr_format_prefix(buf, x));
+		sq_bind_text(q, 5, netaddr_format_prefix(buf, x));
 		rc = sqlite3_step(q);
 		if (rc == SQLITE_CONSTRAINT_UNIQUE)
-			r = error_fail(err, -EEXIST, "%s: address %s is already given on %s",
-				       st->path, buf, p->iface);
+			r = error_fail(err, -EEXIST, "%s: address %s is already given in the "
+				       "address space of %s", st->path, buf, p->iface);
 		else if (rc != SQLITE_DONE)
-			r = fail_db(st, rc, "write a peer's prefixes", err);
+			r = sq_fail(st, rc, "write a peer's prefixes", err);
+		else if (sqlite3_changes(st->db) != 1)
+			r = error_fail(err, -ENOENT, "%s: peer %s: no hub %s", st->path, p->name,
+				       p->iface);
 	}
 	sqlite3_finalize(q);
 	return r;
 }
 
-/* Binds every column but id, in PEER_COLUMNS order from 1. */
+/* Binds every column but id, in SQ_PEER_COLUMNS order from 1. */
 static void bind_peer(sqlite3_stmt *q, const struct inv_peer *p)
 {
-	bind_text(q, 1, p->iface);
-	bind_text(q, 2, p->name);
-	bind_text(q, 3, p->owner);
-	bind_text(q, 4, p->device);
-	bind_text(q, 5, p->notes);
+	sq_bind_text(q, 1, p->iface);
+	sq_bind_text(q, 2, p->name);
+	sq_bind_text(q, 3, p->owner);
+	sq_bind_text(q, 4, p->device);
+	sq_bind_text(q, 5, p->notes);
 	bind_key(q, 6, true, p->public_key);
 	bind_key(q, 7, p->has_psk, p->psk);
 	sqlite3_bind_int(q, 8, p->allow_overlap);
 	sqlite3_bind_int(q, 9, p->keepalive);
 	sqlite3_bind_int(q, 10, p->full_tunnel);
-	bind_text(q, 11, inv_state_name(p->state));
+	sq_bind_text(q, 11, inv_state_name(p->state));
 	sqlite3_bind_int64(q, 12, p->created);
 	sqlite3_bind_int64(q, 13, p->approved);
-	bind_text(q, 14, p->approved_by);
+	sq_bind_text(q, 14, p->approved_by);
 	sqlite3_bind_int64(q, 15, p->expires);
 	sqlite3_bind_int64(q, 16, p->last_handshake);
-	bind_text(q, 17, p->last_endpoint);
+	sq_bind_text(q, 17, p->last_endpoint);
 	bind_key(q, 18, p->has_next_key, p->next_key);
 	sqlite3_bind_int64(q, 19, p->rotate_until);
 	sqlite3_bind_int(q, 20, p->rotate_on_handshake);
@@ -823,15 +873,15 @@ static void bind_peer(sqlite3_stmt *q, const struct inv_peer *p)
 
 static int sqlite_insert_peer(struct inv_store *s, struct inv_peer *p, struct error *err)
 {
-	struct sqlite_store *st = of(s);
+	struct sqlite_store *st = sq_of(s);
 	sqlite3_stmt *q;
 	int rc, r;
 
 	p->id = 0;
-	r = inv_store_check_unique(s, of(s)->path, p, err);
+	r = inv_store_check_unique(s, sq_of(s)->path, p, err);
 	if (r)
 		return r;
-	r = prepare(st, "INSERT INTO peers (iface, name, owner, device, notes, public_key, psk,"
+	r = sq_prepare(st, "INSERT INTO peers (iface, name, owner, device, notes, public_key, psk,"
 			" allow_overlap, keepalive, full_tunnel, state, created, approved,"
 			" approved_by, expires, last_handshake, last_endpoint, next_key,"
 			" rotate_until, rotate_on_handshake) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
@@ -842,7 +892,7 @@ static int sqlite_insert_peer(struct inv_store *s, struct inv_peer *p, struct er
 	rc = sqlite3_step(q);
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
-		return fail_db(st, rc, "insert a peer", err);
+		return sq_fail(st, rc, "insert a peer", err);
 	p->id = sqlite3_last_insert_rowid(st->db);
 	r = write_prefixes(st, p, err);
 	if (r)
@@ -852,14 +902,14 @@ static int sqlite_insert_peer(struct inv_store *s, struct inv_peer *p, struct er
 
 static int sqlite_update_peer(struct inv_store *s, const struct inv_peer *p, struct error *err)
 {
-	struct sqlite_store *st = of(s);
+	struct sqlite_store *st = sq_of(s);
 	sqlite3_stmt *q;
 	int rc, r;
 
-	r = inv_store_check_unique(s, of(s)->path, p, err);
+	r = inv_store_check_unique(s, sq_of(s)->path, p, err);
 	if (r)
 		return r;
-	r = prepare(st, "UPDATE peers SET iface=?, name=?, owner=?, device=?, notes=?,"
+	r = sq_prepare(st, "UPDATE peers SET iface=?, name=?, owner=?, device=?, notes=?,"
 			" public_key=?, psk=?, allow_overlap=?, keepalive=?, full_tunnel=?,"
 			" state=?, created=?, approved=?, approved_by=?, expires=?,"
 			" last_handshake=?, last_endpoint=?, next_key=?, rotate_until=?,"
@@ -871,7 +921,7 @@ static int sqlite_update_peer(struct inv_store *s, const struct inv_peer *p, str
 	rc = sqlite3_step(q);
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
-		return fail_db(st, rc, "update a peer", err);
+		return sq_fail(st, rc, "update a peer", err);
 	if (sqlite3_changes(st->db) != 1)
 		return error_fail(err, -ENOENT, "%s: no peer with id %lld", st->path,
 				  (long long)p->id);
@@ -882,24 +932,24 @@ static int sqlite_update_peer(struct inv_store *s, const struct inv_peer *p, str
 
 static int sqlite_append_log(struct inv_store *s, struct inv_log_entry *e, struct error *err)
 {
-	struct sqlite_store *st = of(s);
+	struct sqlite_store *st = sq_of(s);
 	sqlite3_stmt *q;
 	int rc, r;
 
-	r = prepare(st, "INSERT INTO change_log (at, who, iface, peer, action, detail)"
+	r = sq_prepare(st, "INSERT INTO change_log (at, who, iface, peer, action, detail)"
 			" VALUES (?, ?, ?, ?, ?, ?)", &q, err);
 	if (r)
 		return r;
 	sqlite3_bind_int64(q, 1, e->at);
-	bind_text(q, 2, e->who);
-	bind_text(q, 3, e->iface);
-	bind_text(q, 4, e->peer);
-	bind_text(q, 5, e->action);
-	bind_text(q, 6, e->detail);
+	sq_bind_text(q, 2, e->who);
+	sq_bind_text(q, 3, e->iface);
+	sq_bind_text(q, 4, e->peer);
+	sq_bind_text(q, 5, e->action);
+	sq_bind_text(q, 6, e->detail);
 	rc = sqlite3_step(q);
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
-		return fail_db(st, rc, "append to the change log", err);
+		return sq_fail(st, rc, "append to the change log", err);
 	e->id = sqlite3_last_insert_rowid(st->db);
 	return 0;
 }
@@ -907,7 +957,7 @@ static int sqlite_append_log(struct inv_store *s, struct inv_log_entry *e, struc
 static int sqlite_list_log(struct inv_store *s, const char *iface, const char *peer,
 			   struct inv_log_entry **out, size_t *n, struct error *err)
 {
-	struct sqlite_store *st = of(s);
+	struct sqlite_store *st = sq_of(s);
 	struct inv_log_entry *v = NULL;
 	size_t count = 0, cap = 0;
 	sqlite3_stmt *q;
@@ -915,15 +965,15 @@ static int sqlite_list_log(struct inv_store *s, const char *iface, const char *p
 
 	*out = NULL;
 	*n = 0;
-	r = prepare(st, "SELECT id, at, who, iface, peer, action, detail FROM change_log"
+	r = sq_prepare(st, "SELECT id, at, who, iface, peer, action, detail FROM change_log"
 			" WHERE (?1 IS NULL OR iface=?1) AND (?2 IS NULL OR peer=?2) ORDER BY id",
 		    &q, err);
 	if (r)
 		return r;
 	if (iface)
-		bind_text(q, 1, iface);
+		sq_bind_text(q, 1, iface);
 	if (peer)
-		bind_text(q, 2, peer);
+		sq_bind_text(q, 2, peer);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct inv_log_entry *e;
 
@@ -942,14 +992,14 @@ static int sqlite_list_log(struct inv_store *s, const char *iface, const char *p
 		memset(e, 0, sizeof(*e));
 		e->id = sqlite3_column_int64(q, 0);
 		e->at = sqlite3_column_int64(q, 1);
-		col_text(q, 2, e->who, sizeof(e->who));
-		col_text(q, 3, e->iface, sizeof(e->iface));
-		col_text(q, 4, e->peer, sizeof(e->peer));
-		col_text(q, 5, e->action, sizeof(e->action));
-		col_text(q, 6, e->detail, sizeof(e->detail));
+		sq_col_text(q, 2, e->who, sizeof(e->who));
+		sq_col_text(q, 3, e->iface, sizeof(e->iface));
+		sq_col_text(q, 4, e->peer, sizeof(e->peer));
+		sq_col_text(q, 5, e->action, sizeof(e->action));
+		sq_col_text(q, 6, e->detail, sizeof(e->detail));
 	}
 	if (!r && rc != SQLITE_DONE)
-		r = fail_db(st, rc, "read the change log", err);
+		r = sq_fail(st, rc, "read the change log", err);
 	sqlite3_finalize(q);
 	if (r) {
 		free(v);
@@ -976,6 +1026,12 @@ static const struct inv_store_ops sqlite_ops = {
 	.update_peer = sqlite_update_peer,
 	.append_log = sqlite_append_log,
 	.list_log = sqlite_list_log,
+	.list_peer_set = sq_list_peer_set,
+	.list_space = sq_list_space,
+	.assign = sq_assign,
+	.unassign = sq_unassign,
+	.put_seen = sq_put_seen,
+	.list_seen = sq_list_seen,
 };
 
 /* ---- read-only ------------------------------------------------------ */
@@ -1001,7 +1057,7 @@ int inv_store_open_sqlite_readonly(const char *path, struct inv_store **out, str
 			     SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX,
 			     NULL);
 	if (rc != SQLITE_OK) {
-		r = fail_db(st, rc, "open", err);
+		r = sq_fail(st, rc, "open", err);
 		/* The file is there: "cannot open" is not "no inventory". */
 		if (r == -ENOENT)
 			r = err->code = -EIO;

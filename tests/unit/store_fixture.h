@@ -14,6 +14,8 @@
 
 #include "harness.h"
 
+#include "common/compiler.h"
+#include "inventory/inventory.h"
 #include "inventory/store.h"
 
 #include <libpq-fe.h>
@@ -30,7 +32,7 @@ static char fx_db[1024];             /* what the case opens */
 static struct error err;
 
 /* fx_pg with database name in place of its own. */
-static void fx_pg_uri(const char *name, char *out, size_t size)
+static unused_fn void fx_pg_uri(const char *name, char *out, size_t size)
 {
 	const char *p = strstr(fx_pg, "://"), *rest;
 
@@ -197,6 +199,82 @@ static bool fx_version_is(long v)
 		return fx_pg_number(fx_db, "SELECT version FROM schema_version") == v;
 	snprintf(want, sizeof(want), "%ld", v);
 	return fx_sqlite_is("PRAGMA user_version", want);
+}
+
+/* ---- records for the cases ------------------------------------------ */
+
+static void key(uint8_t k[KEY_LEN], uint8_t seed)
+{
+	memset(k, seed, KEY_LEN);
+}
+
+static void prefix(struct netaddr_prefix *p, const char *s)
+{
+	const char *why;
+
+	CHECK(netaddr_parse_prefix(p, s, &why));
+}
+
+static bool addr_is(const struct netaddr_prefix *x, const char *want)
+{
+	struct netaddr_prefix y;
+
+	prefix(&y, want);
+	return netaddr_prefix_equal(x, &y);
+}
+
+/* Hub name, of pool (one), reached at vpn.example.org. */
+static void iface(struct inv_interface *ifc, const char *name, const char *pool)
+{
+	memset(ifc, 0, sizeof(*ifc));
+	snprintf(ifc->name, sizeof(ifc->name), "%s", name);
+	snprintf(ifc->endpoint, sizeof(ifc->endpoint), "vpn.example.org:51820");
+	prefix(&ifc->pools[0], pool);
+	ifc->n_pools = 1;
+}
+
+static void peer(struct inv_peer *p, const char *ifname, const char *name, uint8_t seed)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->iface, sizeof(p->iface), "%s", ifname);
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	snprintf(p->owner, sizeof(p->owner), "alice");
+	key(p->public_key, seed);
+}
+
+static struct inv_ctx ctx(struct inv_store *s, int64_t now)
+{
+	struct inv_ctx c = { s, "alice", now };
+
+	return c;
+}
+
+/* How many lines of the change log have action. */
+static size_t log_count(struct inv_store *s, const char *action)
+{
+	struct inv_ctx c = ctx(s, 0);
+	struct inv_log_entry *v;
+	size_t n, k = 0;
+
+	CHECK(inv_log(&c, NULL, NULL, &v, &n, &err) == 0);
+	for (size_t i = 0; i < n; i++)
+		k += !strcmp(v[i].action, action);
+	free(v);
+	return k;
+}
+
+/* A fresh store with interface wg0 of pool, on a clock at 1000. */
+static unused_fn struct inv_store *start(struct inv_ctx *c, const char *pool)
+{
+	struct inv_interface ifc;
+	struct inv_store *s;
+
+	setup();
+	s = open_store();
+	*c = ctx(s, 1000);
+	iface(&ifc, "wg0", pool);
+	CHECK(inv_init(c, &ifc, &err) == 0);
+	return s;
 }
 
 /* Runs the cases of the backend RAMPART_TEST_PG picks. */

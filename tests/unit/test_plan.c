@@ -559,30 +559,31 @@ static void test_shared_key(void)
 static void test_observed_record(void)
 {
 	struct inv_peer p = fixed_peer(1, 2);
+	struct inv_seen seen = { .peer = 1, .hub = "wg0" };
 	struct inv_observed o = { .present = true, .last_handshake = 100 };
-	bool rotated;
 
 	snprintf(o.last_endpoint, sizeof(o.last_endpoint), "192.0.2.1:51820");
-	CHECK(inv_observed_record(&p, &o, &rotated) && !rotated);
-	CHECK(p.last_handshake == 100 && !strcmp(p.last_endpoint, "192.0.2.1:51820"));
-	CHECK(!inv_observed_record(&p, &o, &rotated));
+	CHECK(inv_observed_seen(&seen, &o) && !inv_observed_rotation(&p, &o));
+	CHECK(seen.last_handshake == 100 && !strcmp(seen.last_endpoint, "192.0.2.1:51820"));
+	CHECK(!inv_observed_seen(&seen, &o));
 	/* A restarted daemon says never: the record keeps its handshake. */
 	o.last_handshake = 0;
 	o.last_endpoint[0] = '\0';
-	CHECK(!inv_observed_record(&p, &o, &rotated));
-	CHECK(p.last_handshake == 100 && p.last_endpoint[0]);
+	CHECK(!inv_observed_seen(&seen, &o));
+	CHECK(seen.last_handshake == 100 && seen.last_endpoint[0]);
 	/* The takeover happened: the next key becomes the key. */
 	p.has_next_key = true;
 	p.rotate_until = 5;
 	pool_key(p.next_key, 9);
 	o.rotated = true;
 	o.last_handshake = 200;
-	CHECK(inv_observed_record(&p, &o, &rotated) && rotated);
+	CHECK(inv_observed_rotation(&p, &o) && inv_observed_seen(&seen, &o));
 	CHECK(p.public_key[0] == 10 && !p.has_next_key && !p.rotate_until && !p.next_key[0]);
-	CHECK(p.last_handshake == 200);
+	CHECK(seen.last_handshake == 200);
+	CHECK(!inv_observed_rotation(&p, &o));
 	/* Not on the interface: nothing to keep. */
 	o = (struct inv_observed){ 0 };
-	CHECK(!inv_observed_record(&p, &o, &rotated));
+	CHECK(!inv_observed_seen(&seen, &o) && !inv_observed_rotation(&p, &o));
 }
 
 /* A stored record and a parsed reply agree on a prefix, however their
