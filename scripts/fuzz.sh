@@ -17,6 +17,10 @@ cd "$top" || exit 1
 secs=${1:-600}
 shift $(( $# > 0 ? 1 : 0 ))
 BUILD=${BUILD:-build}
+# The sanitizers' settings of make check's smoke run (tests/run.sh), so
+# that a long run finds what the smoke run would.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 make --no-print-directory -j"$(nproc)" fuzz >/dev/null || { echo "fuzz.sh: make fuzz failed" >&2; exit 1; }
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
